@@ -1,0 +1,99 @@
+"""Training configurations: plain, hashable, and the presets that reproduce each seed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every setting of an :class:`~aecore.AutoencoderReducer`, as a hashable value.
+
+    It doubles as a cache key (with the dataset name) and as the JSON config saved next to
+    weights, from which a model is rebuilt in code.
+    """
+
+    kind: str = "dense"
+    n_components: int = 10
+    hidden_units: tuple[int, ...] = (512, 256)
+    activation: str = "relu"
+    encoder_activation: Optional[str] = None
+    code_activation: str = "linear"
+    output_activation: str = "auto"
+    loss: str = "mse"
+    optimizer: str = "adam"
+    learning_rate: Optional[float] = None
+    epochs: Optional[int] = None
+    batch_size: Optional[int] = None
+    early_stopping: bool = True
+    patience: Optional[int] = None
+    validation_fraction: Optional[float] = None
+    batch_norm: bool = False
+    dropout: float = 0.0
+    filters: tuple[int, ...] = (32, 64)
+    kernel_size: int = 3
+    random_state: int = 0
+
+    def to_reducer(self, image_shape=None):
+        """A fresh, unfitted reducer with these settings."""
+        from .reducer import AutoencoderReducer
+
+        return AutoencoderReducer(**asdict(self), image_shape=image_shape)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        for key in ("hidden_units", "filters"):
+            if key in known and known[key] is not None:
+                known[key] = tuple(known[key])
+        return cls(**known)
+
+    def replace(self, **changes) -> "TrainConfig":
+        return replace(self, **changes)
+
+
+#: Named presets. "recommended" is what ``AutoencoderReducer(kind="dense")`` does by default.
+PRESETS: dict[str, tuple[str, TrainConfig]] = {
+    "recommended": (
+        "Recommended dense AE 512-256-k, Adam, early stopping: our best known settings.",
+        TrainConfig()),
+    "recommended_conv": (
+        "Recommended CNN: two strided 3x3 convolutions, Dense bottleneck, early stopping.",
+        TrainConfig(kind="conv", hidden_units=())),
+    "seed002_dense": (
+        "Seed 002 dense 784-784-64-784 (ReLU code, sigmoid output, Adam, MSE, 20 epochs, batch 256).",
+        TrainConfig(n_components=64, hidden_units=(784,), code_activation="relu",
+                    output_activation="sigmoid", epochs=20, batch_size=256, learning_rate=1e-3,
+                    early_stopping=False, validation_fraction=0.0)),
+    "seed002_cnn": (
+        "Seed 002 CNN: Conv2D 32/64 (2x2, stride 2), Dense 64, Conv2DTranspose up; 20 epochs, batch 256.",
+        TrainConfig(kind="conv", n_components=64, hidden_units=(), code_activation="relu",
+                    output_activation="sigmoid", filters=(32, 64), kernel_size=2, epochs=20,
+                    batch_size=256, learning_rate=1e-3, early_stopping=False,
+                    validation_fraction=0.0)),
+    "seed002_cnn_elu": (
+        "Seed 002 CNN with ELU after the convolutions (encoder convs stay ReLU).",
+        TrainConfig(kind="conv", n_components=64, hidden_units=(), activation="elu",
+                    encoder_activation="relu", code_activation="elu", output_activation="sigmoid",
+                    filters=(32, 64), kernel_size=2, epochs=20, batch_size=256, learning_rate=1e-3,
+                    early_stopping=False, validation_fraction=0.0)),
+    "seed003_tabular": (
+        "Seed 003 tabular AE 100-64-32-10 (ReLU, Adam 1e-3, batch 64, 20 epochs).",
+        TrainConfig(n_components=10, hidden_units=(64, 32), epochs=20, batch_size=64,
+                    learning_rate=1e-3, early_stopping=False, validation_fraction=0.0)),
+    "seed000_linear": (
+        "Seed 000 linear AE: SGD, learning rate 1.5, 20 epochs (lands near 1.3x PCA's error).",
+        TrainConfig(kind="linear", n_components=2, optimizer="sgd", learning_rate=1.5, epochs=20,
+                    batch_size=32, early_stopping=False, validation_fraction=0.0)),
+}
+
+
+def preset(name: str) -> TrainConfig:
+    """The :class:`TrainConfig` of a named preset."""
+    if name not in PRESETS:
+        raise ValueError(f"preset={name!r} is unknown; choose one of {sorted(PRESETS)}.")
+    return PRESETS[name][1]
