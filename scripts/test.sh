@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install everything the tests need into .venv and run the whole suite (the README's test command).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  # The browser suite drives Debian's Chromium; Playwright cannot download its own here.
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || echo "warning: could not install chromium; the browser tests will say so" >&2
+fi
+python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+.venv/bin/pip install -q -r requirements-dev.txt
+export TF_CPP_MIN_LOG_LEVEL=3
+.venv/bin/python -m pytest "$@"

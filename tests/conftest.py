@@ -1,0 +1,35 @@
+"""Shared fixtures: small seeded data and tiny configurations, so tests stay fast."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+SEED = 0
+
+
+@pytest.fixture(scope="session")
+def mnist_sample():
+    from aecore.data import load_mnist_sample
+
+    return load_mnist_sample()
+
+
+@pytest.fixture(scope="session")
+def digits():
+    from aecore.data import load_digits_8x8
+
+    return load_digits_8x8()
+
+
+@pytest.fixture()
+def rng():
+    return np.random.default_rng(SEED)
+
+
+@pytest.fixture()
+def tiny():
+    """Settings for a fit that only has to run, not to be good."""
+    return dict(epochs=2, batch_size=64, random_state=SEED, hidden_units=(16,))

@@ -1,0 +1,178 @@
+"""Real-browser tests: Playwright drives Debian's Chromium against `streamlit run app.py`.
+
+They check what AppTest cannot see: the page really renders in a browser, charts draw, uploads
+go through the real file input, and no exception box appears. Screenshots of every page are
+saved under test-artifacts/ (CI keeps them).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+if not os.path.exists(CHROMIUM):
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must install Debian's chromium for the browser suite (scripts/test.sh does).")
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read() == b"ok":
+                    break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stdout.read().decode(errors="replace"))
+            time.sleep(0.5)  # polling a server that is starting, not waiting for a result
+    else:
+        proc.kill()
+        raise RuntimeError("streamlit did not become healthy within 120 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 2000})
+    page = context.new_page()
+    page.set_default_timeout(180_000)
+    yield page
+    context.close()
+
+
+def _open(page, url):
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stApp"]')
+    _settle(page)
+
+
+def _settle(page):
+    """Wait until the script has finished its run."""
+    page.wait_for_selector(IDLE, state="attached")
+    page.wait_for_timeout(300)  # let the last deltas paint before a screenshot
+    page.wait_for_selector(IDLE, state="attached")
+
+
+def _assert_no_exception(page):
+    assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
+        '[data-testid="stException"]').first.inner_text()
+
+
+def _shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("path,title", [("", "Autoencoder Lab"), ("linear_3d", "linear autoencoder"),
+                                        ("train", "Train an autoencoder"),
+                                        ("reconstructions", "Reconstructions")])
+def test_every_page_opens(server, page, path, title):
+    _open(page, f"{server}/{path}")
+    _assert_no_exception(page)
+    assert title in page.locator("h1").first.inner_text()
+    _shot(page, f"page-{path or 'home'}")
+
+
+def test_linear_3d_trains_and_draws(server, page):
+    _open(page, f"{server}/linear_3d")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Largest principal angle").wait_for()
+    _settle(page)
+    _assert_no_exception(page)
+    assert page.locator(".js-plotly-plot").count() >= 4  # 3D cloud, codings, PCA, loss
+    _shot(page, "linear_3d-trained")
+
+
+def _choose(page, label, option):
+    page.get_by_label(label).first.click()
+    page.get_by_role("option", name=option).first.click()
+    _settle(page)
+
+
+def test_train_digits_then_reconstructions(server, page):
+    _open(page, f"{server}/train")
+    _choose(page, "Dataset", "scikit-learn digits")
+    page.get_by_text("Architecture and training settings").click()
+    epochs = page.get_by_label("Max epochs")
+    epochs.fill("3")
+    epochs.press("Enter")
+    _settle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("AE / PCA").first.wait_for()
+    _settle(page)
+    _assert_no_exception(page)
+    _shot(page, "train-trained")
+    page.goto(f"{server}/reconstructions")
+    _settle(page)
+    _assert_no_exception(page)
+    # A fresh page load is a new session: the model belongs to the session that trained it.
+    assert page.get_by_text("No trained model yet").count() == 1
+
+
+def test_upload_csv_and_bad_file(server, page, tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    good = tmp_path / "table.csv"
+    good.write_text("a,b,c,d,kind\n" + "\n".join(
+        ",".join(f"{v:.4f}" for v in rng.normal(size=4)) + f",k{i % 3}" for i in range(60)))
+    bad = tmp_path / "broken.csv"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(300))
+
+    _open(page, f"{server}/train")
+    _choose(page, "Dataset", "Your own file")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    page.get_by_text("looks binary").wait_for()
+    _settle(page)
+    _assert_no_exception(page)
+    _shot(page, "upload-bad")
+
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+    page.get_by_text("60 samples").wait_for()
+    _settle(page)
+    _assert_no_exception(page)
+    assert page.get_by_text("non-numeric column").count() >= 1  # "kind" is reported, not hidden
+    _shot(page, "upload-csv")
