@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -20,6 +21,11 @@ MAX_ROWS = 200_000
 MAX_COLUMNS = 5_000
 MAX_IMAGES = 20_000
 MAX_IMAGE_PIXELS = 4096 * 4096
+#: What an uploaded ZIP of images may unpack to, and what one decoded array may occupy.
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_ARRAY_BYTES = 400 * 1024 * 1024
+#: The fewest samples (rows, images) an upload must keep after cleaning.
+MIN_ROWS = 10
 IMAGE_FORMATS = ("PNG", "JPEG")
 
 
@@ -241,8 +247,27 @@ def load_dataset(name: str) -> Dataset:
 
 # --------------------------------------------------------------------------- uploads
 
+#: What a file that is not text usually is, by its first bytes; named in the error message.
+_MAGIC = {
+    b"PK\x03\x04": "a ZIP archive (an .xlsx/.ods workbook is one too)",
+    b"PK\x05\x06": "an empty ZIP archive",
+    b"\xd0\xcf\x11\xe0": "an old Office file (.xls/.doc)",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"\x93NUMPY": "a NumPy .npy array (upload it with the .npy extension)",
+    b"\x1f\x8b": "a gzip-compressed file",
+    b"\x7fELF": "a program",
+    b"MZ": "a Windows program",
+}
+_CSV_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars (|)",
+                    r"\s+": "spaces"}
+
 
 def _check_size(data: bytes, what: str) -> None:
+    """Refuse empty and oversized uploads before reading them."""
     if len(data) == 0:
         raise ValueError(f"The {what} is empty (0 bytes); choose a file with data in it.")
     if len(data) > MAX_UPLOAD_BYTES:
@@ -250,47 +275,207 @@ def _check_size(data: bytes, what: str) -> None:
                          f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB. Upload a smaller sample.")
 
 
+def _short(value, limit: int = 40) -> str:
+    """Quote a user-provided value for a message, shortened."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _names(values, limit: int = 10) -> str:
+    """A short comma-separated list of names for a message."""
+    values = [str(v)[:40] for v in values]
+    return ", ".join(values[:limit]) + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """What a non-text file looks like (by its first bytes), or None for text."""
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            return kind
+    head = data[:8192]
+    if b"\x00" in head:
+        return "a binary file"
+    control = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13))
+    return "a binary file" if control > 0.05 * len(head) else None
+
+
+def _decode_text(data: bytes) -> tuple[str, list[str]]:
+    """Decode CSV bytes: UTF-8 (with or without BOM), UTF-16 with a BOM, else Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), ["The file is UTF-16 text; it was decoded as such."]
+        except UnicodeDecodeError as exc:
+            raise ValueError("The CSV starts like UTF-16 text but cannot be decoded as UTF-16; "
+                             "save it as 'CSV UTF-8' and upload again.") from exc
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as utf8_error:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            byte = data[utf8_error.start]
+            raise ValueError(
+                f"The CSV is not UTF-8 text: byte 0x{byte:02x} at position {utf8_error.start:,} "
+                "cannot be decoded (nor as Windows-1252). Save the file as 'CSV UTF-8' (in Excel: "
+                "Save As > CSV UTF-8) and upload again.") from utf8_error
+        return text, ["The file is not UTF-8; it was read as Windows-1252 (Western European) text. "
+                      "If column names look wrong, save it as UTF-8."]
+
+
+def _sniff_delimiter(lines: list[str]) -> str | None:
+    """The delimiter that splits the first lines into the same number (> 1) of fields."""
+    import csv
+
+    best, best_fields = None, 1
+    for delimiter in _CSV_DELIMITERS:
+        counts = {len(row) for row in csv.reader(lines, delimiter=delimiter)}
+        if len(counts) == 1 and (fields := counts.pop()) > best_fields:
+            best, best_fields = delimiter, fields
+    if best is None and len(lines) > 0:
+        counts = {len(line.split()) for line in lines}
+        if len(counts) == 1 and counts.pop() > 1:
+            return r"\s+"
+    return best
+
+
+def _csv_layout(text: str) -> tuple[str, list[str]]:
+    """The delimiter of a CSV text and the names in its header line, from its first lines."""
+    import csv
+
+    head = [line for line in text[:262144].splitlines()[:51] if line.strip()]
+    if not head:
+        raise ValueError("The CSV holds only blank lines; add a header row and rows of numbers.")
+    # The last sampled line may be cut in the middle; leave it out of the vote.
+    delimiter = _sniff_delimiter(head[:-1] if len(head) > 2 else head) or ","
+    if delimiter == r"\s+":
+        return delimiter, head[0].split()
+    return delimiter, next(csv.reader(head[:1], delimiter=delimiter))
+
+
+def read_csv_header(data: bytes) -> list[str]:
+    """The column names of an uploaded CSV as :func:`read_csv_bytes` will see them.
+
+    Cheap (reads the first lines only) and never raises: an unreadable, binary or over-wide
+    file gives ``[]``, and :func:`read_csv_bytes` then explains what is wrong with it. The app
+    offers these names as label-column choices.
+    """
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if not data or (_binary_kind(data) is not None and not utf16):
+        return []
+    sample = data[:262144]
+    if len(data) > len(sample) and not utf16:
+        # Cut at a line end, so no multi-byte character is split.
+        sample = sample[:sample.rfind(b"\n") + 1] or sample
+    try:
+        text, _ = _decode_text(sample)
+    except ValueError:
+        return []
+    try:
+        _, columns = _csv_layout(text)
+    except ValueError:
+        return []
+    return columns if len(columns) <= MAX_COLUMNS else []
+
+
 def read_csv_bytes(data: bytes, name: str = "upload", label_column: str | None = None) -> Dataset:
     """Parse an uploaded CSV into a standardised numeric :class:`Dataset`.
 
-    Numeric columns become features (standardised to mean 0, std 1); constant columns and
-    non-numeric columns are dropped *and reported* in ``notes``; ``label_column`` (any type)
-    becomes integer labels with its original values in ``label_names``.
+    Numeric columns become features (standardised to mean 0, std 1); constant, empty and
+    non-numeric columns and rows with missing or infinite values are dropped *and reported*
+    in ``notes``; ``label_column`` (any type) becomes integer labels with its original values
+    in ``label_names``. Files over :data:`MAX_ROWS` rows or :data:`MAX_COLUMNS` columns are
+    refused from their line count and header, before the table is parsed.
+
+    Examples
+    --------
+    >>> rows = "a,b,c\\n" + "\\n".join(f"{i},{i * i},{i % 3}" for i in range(12))
+    >>> read_csv_bytes(rows.encode()).X.shape
+    (12, 3)
     """
     import pandas as pd
 
     _check_size(data, "CSV file")
-    if b"\x00" in data[:4096]:
-        raise ValueError("This file looks binary, not like a CSV text file; export your table as CSV.")
+    kind = None if data.startswith((b"\xff\xfe", b"\xfe\xff")) else _binary_kind(data)
+    if kind is not None:
+        raise ValueError(f"This file looks like {kind}, not a CSV text file; export your table "
+                         "as CSV (comma-separated values) and upload that.")
+    # Count lines on the raw bytes (fast, no parsing) to refuse huge tables up front.
+    n_lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    if n_lines - 1 > MAX_ROWS:
+        raise ValueError(f"The CSV has about {n_lines - 1:,} rows; the limit is {MAX_ROWS:,}. "
+                         f"Upload a random sample of at most {MAX_ROWS:,} rows.")
+    text, notes = _decode_text(data)
+    delimiter, columns = _csv_layout(text)
+    if delimiter == r"\s+":
+        notes.append("Values are separated by spaces; they were split on whitespace.")
+    if len(columns) > MAX_COLUMNS:
+        raise ValueError(f"The CSV has {len(columns):,} columns; the limit is {MAX_COLUMNS:,}. Keep "
+                         f"the columns you need (at most {MAX_COLUMNS:,}) and upload again.")
+    # European exports separate with ";" and write decimals with a comma (1,5).
+    decimal = "," if delimiter != "," and re.search(r"\d,\d", text[:65536]) else "."
+    if decimal == ",":
+        notes.append("Numbers use a decimal comma (e.g. 1,5); they were read as 1.5.")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise ValueError("The CSV is not UTF-8 text; save it as UTF-8 and upload again.") from exc
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=None, engine="python", nrows=MAX_ROWS + 1)
-    except Exception as exc:  # pandas raises several parser error types.
-        raise ValueError(f"Could not read the CSV ({exc}). Check that it is a comma-, "
-                         "semicolon- or tab-separated table with a header row.") from exc
-    return dataset_from_frame(frame, name=name, label_column=label_column)
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, nrows=MAX_ROWS + 1, decimal=decimal,
+                            skip_blank_lines=True, low_memory=False)
+    except pd.errors.EmptyDataError as exc:
+        raise ValueError("The CSV has no columns to read; add a header row and rows of numbers.") from exc
+    except (pd.errors.ParserError, ValueError, UnicodeError) as exc:
+        raise ValueError(
+            f"Could not read the CSV ({str(exc).strip()[:200]}). Check that every row has as many "
+            f"values as the header row, separated by {_DELIMITER_NAMES[delimiter]}.") from exc
+    header_numbers = pd.to_numeric(pd.Series([str(c) for c in frame.columns]), errors="coerce")
+    if frame.shape[1] > 1 and header_numbers.notna().all():
+        notes.append("The first line holds numbers but was used as column names; if it is data, "
+                     "add a header row.")
+    dataset = dataset_from_frame(frame, name=name, label_column=label_column,
+                                 delimiter_hint=frame.shape[1] == 1)
+    dataset.notes[:0] = notes
+    return dataset
 
 
-def dataset_from_frame(frame, name: str = "table", label_column: str | None = None) -> Dataset:
-    """Turn a pandas DataFrame into a standardised numeric :class:`Dataset`."""
+def _describe_rows(rows: np.ndarray) -> str:
+    """'data rows 3, 7 and 9' (1-based, first few) for a message."""
+    shown = [str(int(r) + 1) for r in rows[:3]]
+    more = f" and {len(rows) - 3:,} more" if len(rows) > 3 else ""
+    return f"data row{'s' if len(rows) > 1 else ''} {', '.join(shown)}{more}"
+
+
+def dataset_from_frame(frame, name: str = "table", label_column: str | None = None,
+                       delimiter_hint: bool = False) -> Dataset:
+    """Turn a pandas DataFrame into a standardised numeric :class:`Dataset`.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per sample; a header names the columns.
+    name : str
+        Dataset name.
+    label_column : str, optional
+        Column holding class labels (any type); it is not a feature.
+    delimiter_hint : bool
+        Add a hint about delimiters when the table has a single column (it came from a file).
+
+    Returns
+    -------
+    Dataset
+        Raises ``ValueError`` with a plain-words reason when the table is not usable.
+    """
     import pandas as pd
 
     notes: list[str] = []
-    if frame.shape[0] == 0:
-        raise ValueError("The table has a header but no rows; add data rows.")
-    if frame.shape[0] > MAX_ROWS:
-        raise ValueError(f"The table has more than {MAX_ROWS:,} rows; upload a sample of at most "
-                         f"{MAX_ROWS:,} rows.")
-    if frame.shape[1] > MAX_COLUMNS:
-        raise ValueError(f"The table has {frame.shape[1]:,} columns; the limit is {MAX_COLUMNS:,}.")
-    if frame.shape[0] < 10:
-        raise ValueError(f"The table has {frame.shape[0]} row(s); an autoencoder needs at least 10.")
+    n_rows, n_columns = frame.shape
+    if n_columns > MAX_COLUMNS:
+        raise ValueError(f"The table has {n_columns:,} columns; the limit is {MAX_COLUMNS:,}.")
+    if n_rows == 0:
+        raise ValueError(f"The table has a header ({_names(frame.columns, 5)}) but no data rows; "
+                         f"add at least {MIN_ROWS} rows of numbers below it.")
+    if n_rows > MAX_ROWS:
+        raise ValueError(f"The table has more than {MAX_ROWS:,} rows; upload a random sample of at "
+                         f"most {MAX_ROWS:,} rows.")
+    if n_rows < MIN_ROWS:
+        raise ValueError(f"The table has {n_rows} data row(s); an autoencoder needs at least "
+                         f"{MIN_ROWS}. Add more rows.")
     y = label_names = None
     if label_column is not None:
         if label_column not in frame.columns:
@@ -299,35 +484,178 @@ def dataset_from_frame(frame, name: str = "table", label_column: str | None = No
         codes, uniques = pd.factorize(frame[label_column].astype(str), sort=True)
         y, label_names = codes.astype(np.int64), [str(u) for u in uniques]
         frame = frame.drop(columns=[label_column])
-    numeric = frame.apply(pd.to_numeric, errors="coerce")
-    non_numeric = [c for c in frame.columns
-                   if numeric[c].isna().mean() > 0.5 and frame[c].notna().any()]
+    if frame.shape[1] == 1:
+        hint = (" If the file has more columns, they were not split: separate the values with "
+                "commas, semicolons, tabs or | and upload again.") if delimiter_hint else ""
+        raise ValueError(f"The table has a single column ({_short(frame.columns[0])}); an autoencoder "
+                         f"needs at least 2 numeric columns.{hint}")
+
+    # Classify every column: empty, text (non-numeric), numeric with some text cells (mixed).
+    present = frame.notna()
+    numeric = frame.apply(pd.to_numeric, errors="coerce").astype(np.float64)
+    text_cells = numeric.isna() & present
+    n_present = present.sum()
+    empty = [c for c in frame.columns if n_present[c] == 0]
+    text_share = text_cells.sum() / n_present.clip(lower=1)
+    non_numeric = [c for c in frame.columns if text_share[c] > 0.5]
+    mixed = [c for c in frame.columns if 0 < text_share[c] <= 0.5]
+    dropped = {}
+    if empty:
+        dropped["empty"] = empty
+        notes.append(f"Dropped {len(empty)} empty column(s): {_names(empty)}.")
     if non_numeric:
-        notes.append(f"Dropped {len(non_numeric)} non-numeric column(s): "
-                     f"{', '.join(map(str, non_numeric[:10]))}{' ...' if len(non_numeric) > 10 else ''}.")
-    numeric = numeric.drop(columns=non_numeric).replace([np.inf, -np.inf], np.nan)
-    bad_rows = numeric.isna().any(axis=1)
+        dropped["non-numeric"] = non_numeric
+        notes.append(f"Dropped {len(non_numeric)} non-numeric column(s): {_names(non_numeric)}.")
+    numeric = numeric.drop(columns=empty + non_numeric)
+    infinite = np.isinf(numeric.to_numpy(dtype=np.float64))
+    numeric = numeric.mask(infinite)
+
+    # Rows with text in a mostly numeric column, missing or infinite values are dropped.
+    reasons = []
+    for column in mixed[:3]:
+        rows = np.flatnonzero(text_cells[column].to_numpy())
+        example = frame[column].iloc[rows[0]]
+        reasons.append(f"text in numeric column {_short(column)} ({_short(example, 20)} in "
+                       f"{_describe_rows(rows)})")
+    if len(mixed) > 3:
+        reasons.append(f"text in {len(mixed) - 3} more numeric column(s)")
+    if infinite.any():
+        rows = np.flatnonzero(infinite.any(axis=1))
+        reasons.append(f"infinite values ({_describe_rows(rows)})")
+    missing = (numeric.isna().to_numpy(dtype=bool) & ~infinite
+               & ~text_cells[numeric.columns].to_numpy(dtype=bool))
+    if missing.any():
+        rows = np.flatnonzero(missing.any(axis=1))
+        reasons.append(f"missing values ({_describe_rows(rows)})")
+    bad_rows = numeric.isna().any(axis=1).to_numpy()
     if bad_rows.any():
-        notes.append(f"Dropped {int(bad_rows.sum())} row(s) with missing, infinite or non-numeric values.")
+        remaining = int((~bad_rows).sum())
+        if remaining < MIN_ROWS:
+            raise ValueError(
+                f"Only {remaining} of {n_rows} rows are complete: the others have "
+                f"{'; '.join(reasons)}. An autoencoder needs at least {MIN_ROWS} complete rows; "
+                "fill in or fix those cells, or remove the column.")
+        notes.append(f"Dropped {int(bad_rows.sum()):,} row(s) with {'; '.join(reasons)}.")
         numeric = numeric[~bad_rows]
         if y is not None:
-            y = y[~bad_rows.to_numpy()]
+            y = y[~bad_rows]
     constant = [c for c in numeric.columns if numeric[c].nunique() <= 1]
     if constant:
-        notes.append(f"Dropped {len(constant)} constant column(s): {', '.join(map(str, constant[:10]))}.")
+        dropped["constant"] = constant
+        notes.append(f"Dropped {len(constant)} constant column(s): {_names(constant)}.")
         numeric = numeric.drop(columns=constant)
     if numeric.shape[1] < 2:
-        raise ValueError(f"The table has {numeric.shape[1]} usable numeric column(s); an autoencoder "
-                         "needs at least 2 numeric, non-constant columns.")
-    if numeric.shape[0] < 10:
-        raise ValueError(f"Only {numeric.shape[0]} complete row(s) remain after dropping bad values; "
-                         "at least 10 are needed.")
+        what = "; ".join(f"{kind}: {_names(columns)}" for kind, columns in dropped.items())
+        raise ValueError(
+            f"The table has {numeric.shape[1]} usable numeric column(s); an autoencoder needs at "
+            "least 2 numeric columns whose values vary" + (f" (dropped {what})" if what else "")
+            + ". Add numeric columns, or convert text to numbers.")
     values = numeric.to_numpy(dtype=np.float64)
-    mean, std = values.mean(axis=0), values.std(axis=0)
-    X = ((values - mean) / std).astype(np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, std = values.mean(axis=0), values.std(axis=0)
+        X = ((values - mean) / std).astype(np.float32)
+    if not np.isfinite(X).all() or not np.isfinite(std).all():
+        raise ValueError(f"Some values are too large to standardise (up to {np.abs(values).max():.3g}); "
+                         "rescale those columns (e.g. to thousands or millions) and upload again.")
     return Dataset(name=name, X=X, y=y, feature_names=[str(c) for c in numeric.columns],
                    scaling="each column standardised (mean 0, standard deviation 1)",
                    notes=notes, label_names=label_names)
+
+
+def _npy_header(fileobj) -> tuple[tuple[int, ...], np.dtype]:
+    """Read a .npy header (shape, dtype) without reading or unpickling the data."""
+    from numpy.lib import format as npy_format
+
+    version = npy_format.read_magic(fileobj)
+    reader = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
+    shape, _, dtype = reader(fileobj)
+    return tuple(int(s) for s in shape), dtype
+
+
+def _check_array_header(shape: tuple[int, ...], dtype: np.dtype, what: str) -> None:
+    """Refuse pickled, non-numeric, badly shaped or oversized arrays from their header alone."""
+    if dtype.hasobject:
+        raise ValueError(f"The {what} holds Python objects (pickled data, dtype {dtype}), which are "
+                         "refused for safety: loading them could run code. Save a plain numeric "
+                         "array, e.g. np.save(path, X.astype('float32')).")
+    if dtype.kind not in "biuf":
+        kinds = {"U": "text", "S": "bytes", "c": "complex numbers", "M": "dates", "m": "time spans",
+                 "V": "structured records"}
+        raise ValueError(f"The {what} has dtype {dtype} ({kinds.get(dtype.kind, 'not numbers')}); "
+                         "a numeric array (integers or floats) is needed. Convert it with "
+                         "X.astype('float32') before saving.")
+    if len(shape) <= 1:
+        raise ValueError(f"The {what} is {len(shape)}-D (shape {shape}); upload a 2-D table "
+                         "(samples x features) or a 3-D stack of images (samples x height x width).")
+    if len(shape) == 4 and shape[-1] in (3, 4):
+        raise ValueError(f"The {what} has shape {shape}: colour images. Convert them to grayscale "
+                         "(e.g. X.mean(axis=-1)) to get (samples, height, width) and upload again.")
+    if len(shape) > 4 or (len(shape) == 4 and shape[-1] != 1):
+        raise ValueError(f"The {what} has shape {shape}; expected (samples, features) or "
+                         "(samples, height, width).")
+    n_features = int(np.prod(shape[1:]))
+    if shape[0] < MIN_ROWS:
+        raise ValueError(f"The {what} has {shape[0]} sample(s) (shape {shape}); at least "
+                         f"{MIN_ROWS} are needed.")
+    if shape[0] > MAX_ROWS:
+        raise ValueError(f"The {what} has {shape[0]:,} samples; the limit is {MAX_ROWS:,}. Upload a "
+                         "random sample.")
+    if n_features > MAX_COLUMNS:
+        raise ValueError(f"The {what} has {n_features:,} features per sample (shape {shape}); the "
+                         f"limit is {MAX_COLUMNS:,}. Downsize images or keep fewer columns.")
+    if shape[0] * n_features * 4 > MAX_ARRAY_BYTES:
+        raise ValueError(f"The {what} (shape {shape}) would need more than "
+                         f"{MAX_ARRAY_BYTES / 1e6:.0f} MB of memory; upload a smaller sample.")
+
+
+def _read_npy(data: bytes) -> np.ndarray:
+    """Load a .npy after checking its header; never unpickles."""
+    buffer = io.BytesIO(data)
+    try:
+        shape, dtype = _npy_header(buffer)
+    except ValueError as exc:
+        raise ValueError(f"The .npy header cannot be read ({exc}); save the array with np.save.") from exc
+    _check_array_header(shape, dtype, "array")
+    expected = int(np.prod(shape)) * dtype.itemsize
+    if len(data) - buffer.tell() < expected:
+        raise ValueError(f"The .npy file is truncated: its header declares shape {shape} "
+                         f"({expected:,} bytes of data) but it holds {len(data) - buffer.tell():,}; "
+                         "upload the complete file.")
+    buffer.seek(0)
+    return np.load(buffer, allow_pickle=False)
+
+
+def _read_npz(data: bytes) -> tuple[np.ndarray, np.ndarray | None]:
+    """Load X (or x, or the first array) and y from an .npz after checking their headers."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise ValueError("The .npz file is not a valid archive; save arrays with np.savez.") from exc
+    with archive:
+        names = {os.path.splitext(i.filename)[0]: i for i in archive.infolist()
+                 if i.filename.endswith(".npy")}
+        if not names:
+            raise ValueError("The .npz archive holds no arrays; save them with np.savez(path, X=X).")
+        xkey = "X" if "X" in names else ("x" if "x" in names else next(iter(names)))
+        arrays = {}
+        for key in [xkey] + (["y"] if "y" in names and xkey != "y" else []):
+            info = names[key]
+            if info.file_size > MAX_ARRAY_BYTES:
+                raise ValueError(f"Array {key!r} in the .npz unpacks to {info.file_size / 1e6:,.0f} MB; "
+                                 f"the limit is {MAX_ARRAY_BYTES / 1e6:.0f} MB.")
+            try:
+                with archive.open(info) as member:
+                    shape, dtype = _npy_header(member)
+                    if key == xkey:
+                        _check_array_header(shape, dtype, f"array {key!r} in the .npz")
+                    elif dtype.hasobject or dtype.kind not in "biu":
+                        raise ValueError(f"'y' in the .npz has dtype {dtype}; it must hold one "
+                                         "integer label per sample.")
+                    arrays[key] = np.load(io.BytesIO(archive.read(info)), allow_pickle=False)
+            except (zipfile.BadZipFile, EOFError, OSError) as exc:
+                raise ValueError(f"Array {key!r} in the .npz is damaged ({exc}); save it again "
+                                 "with np.savez.") from exc
+    return arrays[xkey], arrays.get("y")
 
 
 def read_array_bytes(data: bytes, name: str = "upload") -> Dataset:
@@ -335,54 +663,38 @@ def read_array_bytes(data: bytes, name: str = "upload") -> Dataset:
 
     A 2-D array is a table (standardised); a 3-D array ``(n, h, w)`` is a stack of grayscale
     images (scaled to 0-1). An ``.npz`` may hold ``X`` (or its first array) and ``y``.
+    Headers are checked (dtype, shape, size) before any data is read.
     """
     _check_size(data, "array file")
-    buffer = io.BytesIO(data)
-    try:
-        loaded = np.load(buffer, allow_pickle=False)
-    except ValueError as exc:
-        raise ValueError("The array file holds Python objects (pickled data), which are refused for "
-                         "safety; save plain numeric arrays with np.save.") from exc
-    except Exception as exc:
-        raise ValueError(f"Could not read a NumPy .npy/.npz file ({exc}).") from exc
-    y = None
-    if isinstance(loaded, np.lib.npyio.NpzFile):
-        with loaded:
-            keys = list(loaded.files)
-            if not keys:
-                raise ValueError("The .npz archive holds no arrays.")
-            try:
-                xkey = "X" if "X" in keys else ("x" if "x" in keys else keys[0])
-                X = loaded[xkey]
-                y = loaded["y"] if "y" in keys else None
-            except ValueError as exc:
-                raise ValueError("The .npz holds Python objects (pickled data), which are refused "
-                                 "for safety; save plain numeric arrays.") from exc
+    if data.startswith(b"\x93NUMPY"):
+        X, y = _read_npy(data), None
+    elif data.startswith(b"PK"):
+        X, y = _read_npz(data)
+    elif data[:1] == b"\x80":
+        raise ValueError("The file is a Python pickle, which is refused for safety: loading it "
+                         "could run code. Save a plain numeric array with np.save.")
     else:
-        X = loaded
-    if X.dtype.kind not in "biuf":
-        raise ValueError(f"The array has dtype {X.dtype}; a numeric (int or float) array is needed.")
-    if X.ndim == 1:
-        raise ValueError(f"The array is 1-D (shape {X.shape}); upload a 2-D table (samples x features) "
-                         "or a 3-D stack of images (samples x height x width).")
-    if X.ndim == 4 and X.shape[-1] == 1:
+        raise ValueError("This is not a NumPy .npy or .npz file (it lacks NumPy's header); save "
+                         "arrays with np.save or np.savez.")
+    if X.ndim == 4:
         X = X[..., 0]
-    if X.ndim not in (2, 3):
-        raise ValueError(f"The array has shape {X.shape}; expected (samples, features) or "
-                         "(samples, height, width).")
     if not np.isfinite(X).all():
-        raise ValueError("The array contains NaN or infinite values; clean them before uploading.")
-    if X.shape[0] < 10:
-        raise ValueError(f"The array has {X.shape[0]} sample(s); at least 10 are needed.")
+        bad = ~np.isfinite(X.reshape(len(X), -1))
+        raise ValueError(f"The array contains {int(bad.sum()):,} NaN or infinite value(s) in "
+                         f"{int(bad.any(axis=1).sum()):,} of {len(X):,} samples; replace or remove "
+                         "them (e.g. X[np.isfinite(X).all(axis=1)]) before saving.")
     if y is not None:
         y = np.asarray(y).ravel()
-        if y.shape[0] != X.shape[0] or y.dtype.kind not in "biu":
-            raise ValueError(f"'y' has shape {y.shape} and dtype {y.dtype}; it must hold one integer "
-                             f"label per sample ({X.shape[0]}).")
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"'y' has {y.shape[0]} label(s) but X has {X.shape[0]} sample(s); it "
+                             "must hold one integer label per sample.")
     if X.ndim == 3:
         lo, hi = float(X.min()), float(X.max())
-        images = (X - lo) / (hi - lo if hi > lo else 1.0) * 255.0
-        ds = _images_dataset(name, images, y, [f"{X.shape[0]} images of {X.shape[1]}x{X.shape[2]}."])
+        images = (X.astype(np.float64) - lo) / (hi - lo if hi > lo else 1.0) * 255.0
+        notes = [f"{X.shape[0]} images of {X.shape[1]}x{X.shape[2]}."]
+        if hi == lo:
+            notes.append(f"Every value is {lo:g}: the images are blank.")
+        ds = _images_dataset(name, images, y, notes)
         ds.scaling = f"values mapped from [{lo:g}, {hi:g}] to 0-1"
         return ds
     import pandas as pd
@@ -392,55 +704,113 @@ def read_array_bytes(data: bytes, name: str = "upload") -> Dataset:
         label_column="label" if y is not None else None)
 
 
+def _png_size(head: bytes) -> tuple[int, int] | None:
+    """Width and height declared in a PNG's IHDR chunk, read without Pillow."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR" and len(head) >= 24:
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    return None
+
+
+def _too_large() -> str:
+    return f"too large to decode safely (over {MAX_IMAGE_PIXELS:,} pixels)"
+
+
+def _skipped_text(skipped: list[tuple[str, str, tuple[int, int] | None]]) -> str:
+    """Skipped files grouped by reason, a few names each (with their size when known)."""
+    groups: dict[str, list[str]] = {}
+    for name, reason, shape in skipped:
+        groups.setdefault(reason, []).append(_short(name, 40) + (f" {shape[0]}x{shape[1]}" if shape else ""))
+    return "; ".join(f"{len(names)} {reason}: {', '.join(names[:3])}"
+                     + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+                     for reason, names in groups.items())
+
+
+def _read_image(raw: bytes, size: int):
+    """One grayscale ``size`` x ``size`` image as uint8, its original (w, h), or a skip reason."""
+    from PIL import Image, UnidentifiedImageError
+
+    declared = _png_size(raw[:24])
+    if declared and declared[0] * declared[1] > MAX_IMAGE_PIXELS:
+        return None, declared, _too_large()
+    try:
+        img = Image.open(io.BytesIO(raw), formats=list(IMAGE_FORMATS))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return None, None, _too_large()
+    except UnidentifiedImageError:
+        return None, None, "not PNG or JPEG images"
+    except Exception:  # Pillow raises many types for a damaged header; all mean the same here.
+        return None, None, "damaged image headers"
+    with img:
+        width, height = img.size
+        # Checked before any pixel is decoded: Image.open only reads the header.
+        if width * height > MAX_IMAGE_PIXELS:
+            return None, (width, height), _too_large()
+        try:
+            img.draft("L", (size, size))  # JPEG decodes at a reduced scale: cheaper.
+            gray = img.convert("L").resize((size, size), Image.Resampling.BILINEAR)
+            return np.asarray(gray, dtype=np.uint8), (width, height), None
+        except Exception:  # Truncated data surfaces as OSError, SyntaxError, zlib errors, ...
+            return None, (width, height), "truncated or damaged images"
+
+
 def read_image_zip(data: bytes, name: str = "images", size: int = 28) -> Dataset:
     """Read a ZIP of PNG/JPEG images into grayscale ``size`` x ``size`` images scaled to 0-1.
 
     A folder name inside the archive (``cats/001.png``) becomes the label. Names that try to
     leave the archive (``../x.png``, absolute paths) are refused; nothing is written to disk.
+    Images over :data:`MAX_IMAGE_PIXELS` (declared in their header) are skipped without being
+    decoded; unreadable files are skipped; both are reported in ``notes``.
     """
-    from PIL import Image
-
     _check_size(data, "ZIP file")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, OSError) as exc:
         raise ValueError("This is not a valid ZIP archive; zip a folder of PNG or JPEG images.") from exc
-    images, labels, skipped = [], [], []
+    images, labels, skipped, sizes = [], [], [], set()
     with archive:
-        members = [i for i in archive.infolist() if not i.is_dir()]
-        for info in members:
-            member = info.filename
-            if member.startswith(("/", "\\")) or ".." in member.replace("\\", "/").split("/"):
-                raise ValueError(f"The ZIP contains an unsafe path {member!r}; refusing the archive.")
-        members = [i for i in members if not os.path.basename(i.filename).startswith(".")
-                   and "__MACOSX" not in i.filename]
+        for info in archive.infolist():
+            member = info.filename.replace("\\", "/")
+            if (member.startswith("/") or ".." in member.split("/")
+                    or (len(member) > 1 and member[1] == ":")):
+                raise ValueError(f"The ZIP contains an unsafe path {_short(info.filename, 60)} (it "
+                                 "points outside the archive); refusing the archive. Zip the images "
+                                 "from inside their folder.")
+        members = [i for i in archive.infolist() if not i.is_dir()
+                   and not os.path.basename(i.filename).startswith(".") and "__MACOSX" not in i.filename]
         if not members:
-            raise ValueError("The ZIP archive is empty; add PNG or JPEG images.")
+            raise ValueError("The ZIP archive is empty (no files in it); add PNG or JPEG images.")
         if len(members) > MAX_IMAGES:
             raise ValueError(f"The ZIP holds {len(members):,} files; the limit is {MAX_IMAGES:,}.")
+        unpacked = sum(i.file_size for i in members)
+        if unpacked > MAX_UNZIPPED_BYTES:
+            raise ValueError(f"The ZIP unpacks to {unpacked / 1e6:,.0f} MB; the limit is "
+                             f"{MAX_UNZIPPED_BYTES / 1e6:.0f} MB. Zip fewer or smaller images.")
         for info in members:
-            if info.file_size > MAX_UPLOAD_BYTES:
-                skipped.append(info.filename)
-                continue
             try:
-                with Image.open(io.BytesIO(archive.read(info)), formats=list(IMAGE_FORMATS)) as img:
-                    if img.width * img.height > MAX_IMAGE_PIXELS:
-                        skipped.append(info.filename)
-                        continue
-                    gray = img.convert("L").resize((size, size), Image.Resampling.BILINEAR)
-                    images.append(np.asarray(gray, dtype=np.uint8))
-            except Exception:  # PIL raises many types for bad images; we report them all.
-                skipped.append(info.filename)
+                raw = archive.read(info)
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError):
+                skipped.append((info.filename, "damaged inside the ZIP", None))
                 continue
+            image, shape, reason = _read_image(raw, size)
+            if image is None:
+                skipped.append((info.filename, reason, shape))
+                continue
+            images.append(image)
+            sizes.add(shape)
             folder = os.path.dirname(info.filename.replace("\\", "/"))
             labels.append(folder.split("/")[-1] if folder else "")
-    if len(images) < 10:
-        raise ValueError(f"Found {len(images)} readable PNG/JPEG image(s) in the ZIP "
-                         f"({len(skipped)} skipped); at least 10 are needed.")
+    skipped_text = _skipped_text(skipped)
+    if len(images) < MIN_ROWS:
+        raise ValueError(f"Found {len(images)} readable PNG/JPEG image(s) in the ZIP; at least "
+                         f"{MIN_ROWS} are needed."
+                         + (f" Skipped {len(skipped)} file(s): {skipped_text}." if skipped else ""))
     notes = [f"{len(images)} images converted to grayscale and resized to {size}x{size}."]
+    if len(sizes) > 1:
+        shown = ", ".join(f"{w}x{h}" for w, h in sorted(sizes)[:4])
+        notes.append(f"The images came in {len(sizes)} different sizes ({shown}"
+                     f"{' ...' if len(sizes) > 4 else ''}); all were resized to {size}x{size}.")
     if skipped:
-        notes.append(f"Skipped {len(skipped)} file(s) that are not readable PNG/JPEG images or are "
-                     f"too large: {', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''}.")
+        notes.append(f"Skipped {len(skipped)} file(s): {skipped_text}.")
     y = label_names = None
     if len(set(labels)) > 1:
         label_names = sorted(set(labels))

@@ -137,14 +137,30 @@ def test_csv_drops_nan_rows_and_constant_columns(rng):
 
 # ----------------------------------------------------------------- uploads: bad files
 
+def _rows(header: str, make_row, n: int = 20) -> bytes:
+    return ("\n".join([header] + [make_row(i) for i in range(n)]) + "\n").encode()
+
+
 BAD_CSVS = {
-    "empty": (b"", "empty"),
-    "header only": (b"a,b,c\n", "no rows"),
-    "one row": (b"a,b,c\n1,2,3\n", "at least 10"),
-    "one column": (b"a\n" + b"\n".join(str(i).encode() for i in range(20)), "at least 2"),
-    "text only": (b"a,b\n" + b"\n".join(b"x,y" for _ in range(20)), "at least 2"),
-    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), "binary"),
-    "all constant": (b"a,b\n" + b"\n".join(b"1,2" for _ in range(20)), "at least 2"),
+    "empty": (b"", "empty \\(0 bytes\\)"),
+    "blank lines": (b"\n \n\n", "only blank lines"),
+    "header only": (b"a,b,c\n", "no data rows"),
+    "one row": (b"a,b,c\n1,2,3\n", "1 data row.*at least 10"),
+    "one column": (b"a\n" + b"\n".join(str(i).encode() for i in range(20)), "single column"),
+    "text only": (b"a,b\n" + b"\n".join(b"x,y" for _ in range(20)), "0 usable.*non-numeric: a, b"),
+    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), "looks like a PNG image"),
+    "xlsx renamed": (b"PK\x03\x04" + bytes(100), "looks like a ZIP archive"),
+    "nul bytes": (b"a,b\n1,2\x00\x00\n" * 20, "binary file"),
+    "all constant": (b"a,b\n" + b"\n".join(b"1,2" for _ in range(20)), "0 usable.*constant: a, b"),
+    "mixed types": (_rows("a,b", lambda i: f"{i},{i * i if i % 2 else 'n/a?'}", n=18),
+                    "Only 9 of 18 rows.*text in numeric column 'b' \\('n/a\\?'"),
+    "nan and inf": (_rows("a,b", lambda i: f"{'nan' if i % 2 else i},{'inf' if i % 2 == 0 else i}"),
+                    "Only 0 of 20 rows.*infinite values.*missing values"),
+    "wrong delimiter": (_rows("a:b:c", lambda i: f"{i}:{i * i}:{i % 3}"), "single column.*semicolons"),
+    "ragged rows": (_rows("a,b", lambda i: f"{i},{i}" + (",9" if i == 7 else "")), "as many values"),
+    "shift_jis": ("データ,b\n".encode("shift_jis") + b"\n".join(f"{i},{i}".encode() for i in range(20)),
+                  "not UTF-8.*0x83.*CSV UTF-8"),
+    "huge values": (_rows("a,b", lambda i: f"{i}e307,{i}"), "too large to standardise"),
 }
 
 
@@ -157,7 +173,75 @@ def test_bad_csv_gives_clear_error(name):
 
 def test_csv_non_utf8_is_decoded_or_refused():
     content = "a,b,caf\xe9\n".encode("cp1252") + b"\n".join(f"{i},{i * 2},{i % 3}".encode() for i in range(20))
-    assert data.read_csv_bytes(content).X.shape == (20, 3)
+    ds = data.read_csv_bytes(content)
+    assert ds.X.shape == (20, 3) and ds.feature_names[2] == "caf\xe9"
+    assert any("Windows-1252" in n for n in ds.notes)
+
+
+def test_csv_utf16_with_bom_is_read():
+    text = "a\tb\tc\n" + "\n".join(f"{i}\t{i * i}\t{i % 3}" for i in range(20))
+    ds = data.read_csv_bytes(text.encode("utf-16"))
+    assert ds.X.shape == (20, 3) and any("UTF-16" in n for n in ds.notes)
+
+
+def test_csv_caps_refuse_before_parsing(monkeypatch):
+    """Over-cap files are refused from their line count and header: pandas never runs."""
+    import pandas as pd
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("read_csv must not run for an over-cap file")
+
+    monkeypatch.setattr(pd, "read_csv", no_parsing)
+    with pytest.raises(ValueError, match="about 1,000,000 rows; the limit is 200,000"):
+        data.read_csv_bytes(b"a,b\n" + b"1,2\n" * 1_000_000)
+    header = ",".join(f"c{i}" for i in range(10_000)).encode()
+    with pytest.raises(ValueError, match="10,000 columns; the limit is 5,000"):
+        data.read_csv_bytes(header + b"\n" + (b"1," * 9_999 + b"1\n") * 20)
+
+
+def test_csv_partial_problems_are_dropped_with_notes():
+    """Some bad cells: the rows or columns go, and the notes say which and why."""
+    content = _rows("a,b,c,empty,name,k", lambda i: (
+        f"{i},{'abc' if i == 3 else i * i},{'inf' if i == 5 else i % 7},,n{i},1"), n=30)
+    ds = data.read_csv_bytes(content)
+    assert ds.X.shape == (28, 3) and ds.feature_names == ["a", "b", "c"]
+    notes = " ".join(ds.notes)
+    for expected in ("empty column(s): empty", "non-numeric column(s): name", "constant column(s): k",
+                     "text in numeric column 'b' ('abc' in data row 4)", "infinite values (data row 6)"):
+        assert expected in notes, notes
+
+
+def test_csv_space_separated_and_pipe():
+    spaces = _rows("a b c", lambda i: f"{i} {i * i} {i % 3}")
+    assert data.read_csv_bytes(spaces).X.shape == (20, 3)
+    assert data.read_csv_bytes(_rows("a|b|c", lambda i: f"{i}|{i * i}|{i % 3}")).X.shape == (20, 3)
+
+
+def test_csv_semicolons_with_decimal_commas():
+    ds = data.read_csv_bytes(_rows("a;b;c", lambda i: f"{i},5;{i * i},25;{i % 3}"))
+    assert ds.X.shape == (20, 3) and any("decimal comma" in n for n in ds.notes)
+
+
+def test_csv_numeric_first_line_is_noted():
+    ds = data.read_csv_bytes(_rows("1,2,3", lambda i: f"{i},{i * i},{i % 3}"))
+    assert any("first line holds numbers" in n for n in ds.notes)
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|", " "])
+def test_csv_header_names_match_the_reader(delimiter):
+    """The label-column choices the app offers are the names the reader will find."""
+    content = _rows(delimiter.join(["a", "b", "c", "kind"]),
+                    lambda i: delimiter.join([str(i), str(i * i), str(i % 3), "xy"[i % 2]]))
+    columns = data.read_csv_header(content)
+    assert columns == ["a", "b", "c", "kind"]
+    ds = data.read_csv_bytes(content, label_column=columns[-1])
+    assert ds.feature_names == ["a", "b", "c"] and ds.label_names == ["x", "y"]
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"\x89PNG\r\n\x1a\n" + bytes(50),
+                                     ",".join(f"c{i}" for i in range(10_000)).encode() + b"\n1"])
+def test_csv_header_is_empty_for_unusable_files(content):
+    assert data.read_csv_header(content) == []
 
 
 def test_csv_unknown_label_column():
@@ -188,13 +272,46 @@ def test_npz_with_labels(rng):
 @pytest.mark.parametrize("array,message", [
     (np.array([{"a": 1}] * 20, dtype=object), "pickled"),
     (np.arange(20.0), "1-D"),
-    (np.array(["a"] * 40).reshape(20, 2), "dtype"),
+    (np.array(["a"] * 40).reshape(20, 2), "dtype <U1 \\(text\\)"),
+    (np.zeros((20, 2), dtype=complex), "complex"),
     (np.zeros((20, 2, 2, 2, 2)), "shape"),
+    (np.zeros((20, 8, 8, 3)), "colour images"),
+    (np.zeros((5, 4)), "5 sample"),
+    (np.zeros((20, 6000), dtype=np.uint8), "6,000 features"),
     (np.full((20, 3), np.nan), "NaN"),
 ])
 def test_bad_arrays(array, message):
     with pytest.raises(ValueError, match=message):
         data.read_array_bytes(_npy(array, allow_pickle=True))
+
+
+def test_npz_with_pickled_objects_is_refused():
+    buffer = io.BytesIO()
+    np.savez(buffer, X=np.array([{"a": 1}] * 20, dtype=object))
+    with pytest.raises(ValueError, match="pickled"):
+        data.read_array_bytes(buffer.getvalue())
+
+
+def test_raw_pickle_and_garbage_are_refused():
+    import pickle
+
+    with pytest.raises(ValueError, match="Python pickle.*refused"):
+        data.read_array_bytes(pickle.dumps(np.zeros((20, 3))))
+    with pytest.raises(ValueError, match="not a NumPy"):
+        data.read_array_bytes(b"hello, world")
+
+
+def test_truncated_npy_is_refused():
+    with pytest.raises(ValueError, match="truncated"):
+        data.read_array_bytes(_npy(np.zeros((100, 10)))[:-80])
+
+
+def test_npz_declaring_a_huge_array_is_refused():
+    """A compressed npz of zeros is tiny on disk but would unpack to gigabytes."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, X=np.zeros((200_001, 2), dtype=np.uint8))
+    with pytest.raises(ValueError, match="200,001 samples; the limit is 200,000"):
+        data.read_array_bytes(buffer.getvalue())
 
 
 def _zip(files: dict[str, bytes]) -> bytes:
@@ -221,15 +338,93 @@ def test_image_zip_with_folders_as_labels():
     assert any("Skipped 1" in n for n in ds.notes)
 
 
+def _noise_png(size=(64, 64), seed=0) -> bytes:
+    from PIL import Image
+
+    pixels = np.random.default_rng(seed).integers(0, 256, size[::-1], dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A PNG whose header declares width x height pixels, a few hundred bytes on disk."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(bytes(4096))) + chunk(b"IEND", b""))
+
+
+def _jpeg_declaring(width: int, height: int) -> bytes:
+    """A small real JPEG whose frame header is patched to declare width x height pixels."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("L", (16, 16), 100).save(buffer, format="JPEG")
+    raw = bytearray(buffer.getvalue())
+    sof = raw.index(b"\xff\xc0")
+    raw[sof + 5:sof + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    return bytes(raw)
+
+
 @pytest.mark.parametrize("files,message", [
-    ({}, "empty"),
-    ({"../evil.png": _png()}, "unsafe path"),
+    ({}, "ZIP archive is empty"),
+    ({"../evil.png": _png()}, "unsafe path '../evil.png'"),
+    ({"a/../../evil.png": _png()}, "unsafe path"),
     ({"/abs.png": _png()}, "unsafe path"),
+    ({"C:/windows/abs.png": _png()}, "unsafe path"),
+    ({"..\\evil.png": _png()}, "unsafe path"),
     ({f"{i}.png": b"\x89PNG truncated" for i in range(12)}, "0 readable"),
+    ({f"{i}.txt": b"hello" for i in range(12)}, "0 readable.*12 not PNG or JPEG images: '0.txt'"),
+    ({f"{i}.png": _noise_png(seed=i)[:400] for i in range(12)}, "0 readable.*12 truncated or damaged images"),
+    ({f"{i}.png": _png_declaring(30_000, 30_000) for i in range(12)},
+     "0 readable.*12 too large to decode safely \\(over 16,777,216 pixels\\): '0.png' 30000x30000"),
+    ({f"{i}.jpg": _jpeg_declaring(30_000, 30_000) for i in range(12)}, "0 readable.*12 too large to decode safely"),
+    ({f"{i}.jpg": _jpeg_declaring(5_000, 5_000) for i in range(12)}, "too large to decode safely.*5000x5000"),
 ])
 def test_bad_image_zips(files, message):
     with pytest.raises(ValueError, match=message):
         data.read_image_zip(_zip(files))
+
+
+def test_huge_images_are_never_decoded(monkeypatch):
+    """Declared-huge images are skipped from their header: Pillow never loads their pixels."""
+    from PIL import ImageFile
+
+    decoded = []
+    real_load = ImageFile.ImageFile.load
+
+    def spy_load(self):
+        decoded.append(self.size)
+        return real_load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy_load)
+    files = {f"ok/{i}.png": _png(value=20 * i) for i in range(10)}
+    files.update({"bomb/png.png": _png_declaring(30_000, 30_000),
+                  "bomb/jpeg.jpg": _jpeg_declaring(30_000, 30_000),
+                  "bomb/big.jpg": _jpeg_declaring(5_000, 5_000)})
+    ds = data.read_image_zip(_zip(files))
+    assert ds.n_samples == 10
+    assert decoded and all(size == (10, 12) for size in decoded), decoded
+    assert any("Skipped 3" in n and "30000x30000" in n for n in ds.notes), ds.notes
+
+
+def test_image_zip_mixed_sizes_are_resized_with_a_note():
+    files = {f"{i}.png": _png(size=(10, 12) if i % 2 else (30, 20), value=20 * i) for i in range(12)}
+    ds = data.read_image_zip(_zip(files), size=16)
+    assert ds.X.shape == (12, 256) and ds.image_shape == (16, 16)
+    assert any("2 different sizes (10x12, 30x20)" in n and "resized to 16x16" in n for n in ds.notes)
+
+
+def test_image_zip_unpacking_too_much_is_refused(monkeypatch):
+    monkeypatch.setattr(data, "MAX_UNZIPPED_BYTES", 1000)
+    with pytest.raises(ValueError, match="unpacks to"):
+        data.read_image_zip(_zip({f"{i}.png": _noise_png(seed=i) for i in range(12)}))
 
 
 def test_not_a_zip():

@@ -1,0 +1,259 @@
+"""Load: N concurrent app sessions (AppTest, in-process or in a bounded process pool).
+
+Each session opens every page, trains a tiny model on scikit-learn's digits (2 epochs, hidden
+units "32") and opens the Reconstructions page; errors and exceptions are counted (target 0),
+and wall time and peak resident memory are reported. Nothing leaves the machine: AppTest runs
+the scripts in-process (this one or a worker), without a server or a socket.
+
+Two ways to run the sessions side by side, both measured:
+
+- ``threads``: one AppTest per thread in this process, as a server holds its sessions. AppTest
+  is not built for this: every ``AppTest.run`` installs its own mock ``Runtime`` in the
+  process-wide ``Runtime._instance`` and sets it back to ``None`` when it ends, resets
+  ``PagesManager.uses_pages_directory`` and patches global config options. A run that ends
+  while another session's script is still running pulls the runtime from under it: seen as
+  ``RuntimeError: Runtime hasn't been created!`` in script-runner threads, and as a session
+  whose page switch lands elsewhere (its next widget is missing). Those are counted apart as
+  harness failures, not app failures.
+- ``processes``: each session in a worker of a bounded process pool (one session at a time per
+  process, so AppTest's globals are never shared). Caches are shared only inside a worker, so
+  each worker trains the model once; at most ``PROCESS_WORKERS`` sessions run at once.
+
+Usage: ``python -m bench.load [--quick] [--mode threads|processes|both] [--verbose]``; from
+``bench.run`` (add ``"load"`` to its MODULES), ``run(quick)`` measures both ways, or only the
+process pool when quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as futures
+import multiprocessing
+import os
+import resource
+import sys
+import threading
+import time
+from pathlib import Path
+
+from bench.common import row
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGES = ["pages/home.py", "pages/linear_3d.py", "pages/train.py", "pages/reconstructions.py"]
+RUN_TIMEOUT = 240  # seconds per script run; the first run in a process imports TensorFlow.
+TOTAL_TIMEOUT = 540  # seconds for all sessions of one mode together.
+PROCESS_WORKERS = 4  # at most this many worker processes (each imports TensorFlow: ~0.5 GB).
+#: Text of failures caused by AppTest's process-wide state, not by the app.
+HARNESS_SIGNATURES = ("Runtime hasn't been created", "Runtime._instance", "NoneType' object has no attribute")
+
+
+def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident set size in MB (Linux reports kilobytes)."""
+    return resource.getrusage(who).ru_maxrss / 1024.0
+
+
+def _current_rss_mb() -> float:
+    """Resident set size now, in MB (Linux /proc; 0 where unavailable)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def session(index: int) -> dict:
+    """One person's visit: every page, a tiny training on digits, then the reconstructions."""
+    from streamlit.testing.v1 import AppTest
+
+    started = time.perf_counter()
+    problems: list[str] = []
+    trained_here = recon_ok = False
+
+    def check(at, step: str) -> None:
+        # The message may be redacted (client.showErrorDetails); the exception type never is.
+        problems.extend(f"{step}: exception {e.proto.type}: {str(e.value)[:200]}" for e in at.exception)
+        problems.extend(f"{step}: error: {str(e.value)[:300]}" for e in at.error)
+
+    try:
+        at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT)
+        at.run()
+        check(at, "home")
+        for page in PAGES[1:]:
+            at.switch_page(page).run()
+            check(at, page)
+        at.switch_page("pages/train.py").run()
+        at.selectbox(key="train.dataset").set_value("digits").run()
+        at.number_input(key="train.epochs.recommended").set_value(2).run()
+        at.text_input(key="train.hidden.recommended").set_value("32").run()
+        at.button(key="train.go").click().run()
+        check(at, "train")
+        trained_here = any(str(s.value).startswith("Trained") for s in at.success)
+        if not any(m.label == "AE / PCA" for m in at.metric):
+            problems.append("train: no metrics after training")
+        at.switch_page("pages/reconstructions.py").run()
+        check(at, "reconstructions")
+        recon_ok = any(m.label == "Autoencoder test MSE" for m in at.metric)
+        if not recon_ok:
+            problems.append("reconstructions: no metrics")
+    except Exception as exc:  # A harness failure (timeout, missing widget) ends this session only.
+        problems.append(f"harness: {type(exc).__name__}: {str(exc)[:300]}")
+    return {"index": index, "seconds": time.perf_counter() - started, "problems": problems,
+            "trained_here": trained_here, "reconstructions": recon_ok, "pid": os.getpid(),
+            "peak_rss_mb": _peak_rss_mb()}
+
+
+def _warm_up() -> None:
+    """Import the app's heavy modules once, so the timings compare sessions, not imports."""
+    import keras  # noqa: F401  (TensorFlow: seconds and hundreds of MB, paid once per process)
+    import streamlit as st
+
+    import aecore.ui  # noqa: F401
+    from aecore.data import load_digits_8x8
+    from aecore.reducer import AutoencoderReducer  # noqa: F401
+
+    load_digits_8x8()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def _gather(pending: dict, n: int) -> list[dict]:
+    """Results of the submitted sessions, with a placeholder for any that did not finish in time."""
+    done, not_done = futures.wait(pending, timeout=TOTAL_TIMEOUT)
+    results = [f.result() for f in done]
+    results += [{"index": pending[f], "seconds": TOTAL_TIMEOUT, "pid": None, "peak_rss_mb": 0.0,
+                 "problems": [f"harness: did not finish within {TOTAL_TIMEOUT} s"],
+                 "trained_here": False, "reconstructions": False} for f in not_done]
+    return sorted(results, key=lambda r: r["index"])
+
+
+def run_threads(n: int) -> tuple[list[dict], float, float, list[str]]:
+    """n sessions at once, one thread each, in this process.
+
+    Returns (results, wall s, peak MB over the process's life, RSS MB just before the sessions,
+    failures raised in script-runner threads outside any
+    script, which AppTest does not report: they are caught here through threading.excepthook).
+    """
+    _warm_up()
+    before_mb = _current_rss_mb()
+    thread_failures: list[str] = []
+    previous_hook = threading.excepthook
+
+    def hook(args) -> None:
+        thread_failures.append(f"harness: {args.thread.name if args.thread else 'thread'}: "
+                               f"{args.exc_type.__name__}: {args.exc_value}")
+
+    threading.excepthook = hook
+    try:
+        pool = futures.ThreadPoolExecutor(max_workers=n, thread_name_prefix="session")
+        started = time.perf_counter()
+        results = _gather({pool.submit(session, i): i for i in range(n)}, n)
+        wall = time.perf_counter() - started
+        pool.shutdown(wait=False, cancel_futures=True)
+    finally:
+        threading.excepthook = previous_hook
+    return results, wall, _peak_rss_mb(), before_mb, thread_failures
+
+
+def _pool_initializer() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    _warm_up()
+
+
+def run_processes(n: int, workers: int) -> tuple[list[dict], float, float]:
+    """n sessions in a pool of ``workers`` fresh processes. Returns (results, wall s, summed peak MB).
+
+    The wall time includes each worker's start and TensorFlow import.
+    """
+    # Workers find these functions by module name: "bench.load", never "__main__", which
+    # Streamlit's script runner replaces while it runs a page.
+    from bench import load as importable
+
+    context = multiprocessing.get_context("spawn")  # never fork a process that holds TensorFlow
+    started = time.perf_counter()
+    with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                     initializer=importable._pool_initializer) as pool:
+        results = _gather({pool.submit(importable.session, i): i for i in range(n)}, n)
+    wall = time.perf_counter() - started
+    peaks: dict = {}
+    for r in results:
+        if r["pid"] is not None:
+            peaks[r["pid"]] = max(peaks.get(r["pid"], 0.0), r["peak_rss_mb"])
+    return results, wall, sum(peaks.values())
+
+
+def _is_harness(problem: str) -> bool:
+    return problem.startswith("harness:") or any(s in problem for s in HARNESS_SIGNATURES)
+
+
+def _rows(mode: str, n: int, results: list[dict], wall: float, peak_mb: float, note: str,
+          extra: list[str] = ()) -> list[dict]:
+    problems = [p for r in results for p in r["problems"]] + list(extra)
+    harness = [p for p in problems if _is_harness(p)]
+    app = [p for p in problems if not _is_harness(p)]
+    seconds = sorted(r["seconds"] for r in results)
+    group = f"load ({mode})"
+    example = f"; first: {(app or harness)[0][:160]}" if problems else ""
+    return [
+        row(group, f"app errors + exceptions, {n} sessions", len(app), target="0",
+            note=f"{len(harness)} harness failure(s) counted apart{example}"),
+        row(group, f"sessions completed cleanly, of {n}", sum(not r["problems"] for r in results),
+            target=f"{n}"),
+        row(group, f"wall time, {n} sessions", wall, unit="s",
+            note=f"per session median {seconds[len(seconds) // 2]:.1f} s, max {seconds[-1]:.1f} s; "
+                 f"{sum(r['trained_here'] for r in results)} of {n} session(s) trained the model "
+                 "themselves, the rest got it from the shared cache" + (f"; {note}" if note else "")),
+        row(group, f"peak RSS, {n} sessions", peak_mb, unit="MB", note=note),
+    ]
+
+
+def measure(mode: str, n: int) -> tuple[list[dict], list[dict]]:
+    """Run n sessions one way ("threads" or "processes"); return (benchmark rows, per-session results)."""
+    if mode == "threads":
+        results, wall, peak, before, failures = run_threads(n)
+        rows = _rows(mode, n, results, wall, peak, f"one process, TensorFlow imported before timing; "
+                     f"RSS {before:.0f} MB before the sessions (peak is over the process's life)", failures)
+        if failures:
+            results = results + [{"index": "runner threads", "seconds": 0.0, "pid": os.getpid(),
+                                  "trained_here": False, "problems": failures}]
+        return rows, results
+    workers = min(n, PROCESS_WORKERS)
+    results, wall, peak = run_processes(n, workers)
+    return _rows(mode, n, results, wall, peak, f"{workers} spawned workers, start + TensorFlow import "
+                 "included; RSS summed over workers"), results
+
+
+def run(quick: bool = False, mode: str | None = None) -> list[dict]:
+    """N = 8 concurrent sessions (4 when quick), in threads and/or a bounded process pool.
+
+    By default a full run measures both ways; a quick run only the process pool, whose figures
+    are trustworthy (the thread figures carry AppTest's own races, counted apart).
+    """
+    n = 4 if quick else 8
+    mode = mode or ("processes" if quick else "both")
+    modes = ["threads", "processes"] if mode == "both" else [mode]
+    return [r for m in modes for r in measure(m, n)[0]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="4 sessions instead of 8")
+    parser.add_argument("--mode", choices=["threads", "processes", "both"], default="both")
+    parser.add_argument("--verbose", action="store_true", help="print every problem seen")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from bench.run import table
+
+    n = 4 if args.quick else 8
+    for mode in ["threads", "processes"] if args.mode == "both" else [args.mode]:
+        rows, results = measure(mode, n)
+        print(table(rows), flush=True)
+        if args.verbose:
+            for r in results:
+                print(f"[{mode}] session {r['index']}: {r['seconds']:.1f} s, pid {r['pid']}, "
+                      f"trained {r['trained_here']}, problems {r['problems']}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
