@@ -1,0 +1,71 @@
+"""Issue #3: how faithful are 2-D maps of the MNIST sample? Trustworthiness and kNN accuracy of
+AE-2D, PCA, t-SNE, UMAP and AE(10) -> UMAP, with seconds, PCA as the baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aecore import AutoencoderReducer
+from aecore.data import load_mnist_sample
+from aecore.metrics import knn_accuracy, trustworthiness
+from aecore.projection import project, warm_up_umap
+from bench.common import row, timer
+
+GROUP = "2-D maps (MNIST sample)"
+
+
+def _subset(n_total: int, n: int, seed: int = 0) -> np.ndarray:
+    """Sorted indices of a seeded random subset (the sample is sorted by digit)."""
+    if n >= n_total:
+        return np.arange(n_total)
+    return np.sort(np.random.default_rng(seed).choice(n_total, size=n, replace=False))
+
+
+def run(quick: bool = False) -> list[dict]:
+    ds = load_mnist_sample()
+    rows_used = _subset(ds.n_samples, 2000 if quick else ds.n_samples)
+    X, y = ds.X[rows_used], ds.y[rows_used]
+
+    # UMAP compiles numba code once per process; pay it up front so the timings below are the
+    # ones a person sees after the app's warm-up.
+    warm_up = warm_up_umap(n_samples=len(X), n_features=10)
+
+    maps, seconds = {}, {}
+    with timer() as t:
+        maps["PCA"] = project(X, "pca")
+    seconds["PCA"] = t()
+    with timer() as t:
+        ae2 = AutoencoderReducer(n_components=2, random_state=0).fit(X)
+        maps["AE-2D"] = ae2.transform(X)
+    seconds["AE-2D"] = t()
+    with timer() as t:
+        maps["t-SNE"] = project(X, "tsne")
+    seconds["t-SNE"] = t()
+    with timer() as t:
+        maps["UMAP"] = project(X, "umap")
+    seconds["UMAP"] = t()
+    with timer() as t:
+        codes = AutoencoderReducer(n_components=10, random_state=0).fit_transform(X)
+    ae10_seconds = t()
+    with timer() as t:
+        maps["AE(10) -> UMAP"] = project(codes, "umap")
+    seconds["AE(10) -> UMAP"] = ae10_seconds + t()
+    umap_on_codes = t()
+
+    scores = {name: (trustworthiness(X, points, n_neighbors=10), knn_accuracy(points, y))
+              for name, points in maps.items()}
+    base_trust, base_knn = scores["PCA"]
+    size = f"{len(X):,} digits"
+    out = []
+    for name, (trust, knn) in scores.items():
+        out.append(row(GROUP, f"{name}: trustworthiness (k=10)", trust, baseline=base_trust,
+                       baseline_name="PCA", target="UMAP and t-SNE >= 0.90",
+                       note=f"{size}; vs raw pixels, on <= 2,000 rows"))
+        out.append(row(GROUP, f"{name}: kNN accuracy (k=5, 5-fold)", knn, baseline=base_knn,
+                       baseline_name="PCA", target="above PCA", note=size))
+        out.append(row(GROUP, f"{name}: seconds", seconds[name], unit="s", target="",
+                       note="includes the autoencoder's fit" if name.startswith("AE") else size))
+    out.append(row(GROUP, "UMAP warm-up (numba compilation, once per process)", warm_up, unit="s",
+                   note=f"warm_up_umap({len(X)}, 10); UMAP of the 10-d codes afterwards: "
+                        f"{umap_on_codes:.1f} s"))
+    return out

@@ -1,0 +1,98 @@
+"""selected_ids: events shaped like what st.plotly_chart(on_select="rerun") returns."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from aecore.selection import selected_ids
+
+
+class ReadOnlyAttributeDict(dict):
+    """Stands in for Streamlit's PlotlyState: a dict whose keys are also attributes."""
+
+    def __getattr__(self, key):
+        try:
+            value = self[key]
+        except KeyError as err:
+            raise AttributeError(key) from err
+        return ReadOnlyAttributeDict(value) if isinstance(value, dict) else value
+
+
+def point(curve, index, customdata="absent", **extra):
+    """One selected point as Streamlit reports it (snake_case keys)."""
+    p = {"curve_number": curve, "point_number": index, "point_index": index, "x": 0.1 * index,
+         "y": -0.2 * index, **extra}
+    if customdata != "absent":
+        p["customdata"] = customdata
+    return p
+
+
+def event(*points, box=(), lasso=()):
+    return {"selection": {"points": list(points), "point_indices": [p["point_index"] for p in points],
+                          "box": list(box), "lasso": list(lasso)}}
+
+
+def test_empty_and_missing_selections_give_an_empty_int_array():
+    for value in (None, event(), {"selection": {"points": None}}, {"selection": {}}):
+        ids = selected_ids(value)
+        assert ids.dtype == np.int64 and ids.shape == (0,)
+
+
+def test_ids_come_from_customdata_not_from_per_trace_point_indices():
+    # Two traces (two colours): point_index 0 appears in both, but the rows differ.
+    ev = event(point(0, 0, [10]), point(1, 0, [250]), point(1, 3, [253]))
+    assert selected_ids(ev).tolist() == [10, 250, 253]
+
+
+def test_scalar_and_list_customdata_with_extra_fields():
+    ev = event(point(0, 2, 7), point(1, 5, [11, "digit 3", 0.9]), point(0, 4, (12, "x")))
+    assert selected_ids(ev).tolist() == [7, 11, 12]
+
+
+def test_duplicates_are_dropped_and_order_is_kept():
+    # Clicking a point that a box already selected reports it twice.
+    ev = event(point(0, 1, [5]), point(0, 0, [3]), point(0, 1, [5]), point(2, 9, [1]), point(0, 0, 3))
+    assert selected_ids(ev).tolist() == [5, 3, 1]
+
+
+def test_box_and_lasso_selections_read_points_the_same_way():
+    box = [{"xref": "x", "yref": "y", "x": [0, 1], "y": [0, 1]}]
+    lasso = [{"xref": "x", "yref": "y", "x": [0, 1, 1], "y": [0, 0, 1]}]
+    ev = event(point(0, 0, [4]), point(0, 1, [9]), box=box, lasso=lasso)
+    assert selected_ids(ev).tolist() == [4, 9]
+
+
+def test_points_without_customdata_are_skipped():
+    # Cluster centres or thumbnail traces carry no row ids.
+    ev = event(point(0, 0, [4]), point(3, 0), point(3, 1, None), point(3, 2, []), point(0, 1, [6]))
+    assert selected_ids(ev).tolist() == [4, 6]
+
+
+def test_json_numbers_and_numpy_values_become_ints():
+    ev = event(point(0, 0, [3.0]), point(0, 1, "8"), point(0, 2, np.int32(2)), point(0, 3, [np.float64(5)]))
+    ids = selected_ids(ev)
+    assert ids.tolist() == [3, 8, 2, 5] and ids.dtype == np.int64
+
+
+def test_attribute_access_like_streamlits_state_object():
+    ev = ReadOnlyAttributeDict(event(point(0, 0, [21]), point(1, 0, 22)))
+    assert selected_ids(ev).tolist() == [21, 22]
+    plain = SimpleNamespace(selection=SimpleNamespace(points=[SimpleNamespace(customdata=[30]),
+                                                            SimpleNamespace(point_index=1)]))
+    assert selected_ids(plain).tolist() == [30]
+
+
+def test_the_selection_alone_is_accepted():
+    assert selected_ids({"points": [point(0, 0, [1])]}).tolist() == [1]
+
+
+@pytest.mark.parametrize("bad", [[-1], [2.5], ["digit"], [float("nan")], [True]])
+def test_customdata_that_is_not_a_row_id_raises(bad):
+    with pytest.raises(ValueError, match="customdata=.*row id"):
+        selected_ids(event(point(0, 0, bad)))
+
+
+def test_an_object_that_is_not_an_event_raises():
+    with pytest.raises(ValueError, match="neither 'selection' nor 'points'"):
+        selected_ids({"rows": [1, 2]})
