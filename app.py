@@ -16,5 +16,13 @@ navigation = st.navigation({
         st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
         st.Page("pages/reconstructions.py", title="Reconstructions", icon=":material/compare:"),
     ],
+    "Explore": [
+        st.Page("pages/latent.py", title="Latent space", icon=":material/scatter_plot:"),
+        st.Page("pages/clusters.py", title="Clusters", icon=":material/bubble_chart:"),
+        st.Page("pages/anomalies.py", title="Anomalies", icon=":material/crisis_alert:"),
+    ],
+    "Runs": [
+        st.Page("pages/runs.py", title="Runs", icon=":material/folder_open:"),
+    ],
 })
 navigation.run()

@@ -150,3 +150,347 @@ def feature_errors(names: list[str], errors: dict[str, np.ndarray], top: int = 3
     fig.update_layout(barmode="group")
     fig.update_yaxes(title="mean squared error")
     return _layout(fig, title, height=340)
+
+
+# --------------------------------------------------------------------------- maps and clusters
+
+
+def _ids_and_points(points: np.ndarray, n_columns: int, name: str = "points") -> np.ndarray:
+    """Return points as a float array with at least ``n_columns`` columns, or raise."""
+    points = np.asarray(points, dtype=np.float64)
+    if points.ndim != 2 or points.shape[1] < n_columns:
+        raise ValueError(f"{name} must have shape (n_samples, {n_columns}); got {points.shape}.")
+    return points
+
+
+def _color_of(i: int, value) -> str:
+    """The qualitative colour of the ``i``-th category; grey for noise (-1)."""
+    return "#9a9a9a" if value == -1 else QUALITATIVE[i % len(QUALITATIVE)]
+
+
+def _thumbnail_uri(image: np.ndarray, low: float, high: float) -> str:
+    """A grayscale image as a PNG data URI: dark strokes, transparent where the image is blank."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    ink = np.clip((np.asarray(image, dtype=np.float64) - low) / max(high - low, 1e-12), 0, 1)
+    gray = np.full(ink.shape, 20, dtype=np.uint8)
+    alpha = (ink * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(np.dstack([gray, alpha]), mode="LA").save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _spread_out(points: np.ndarray, n: int, min_distance: float, rng) -> np.ndarray:
+    """Up to ``n`` row indices in random order, each at least ``min_distance`` from those before."""
+    chosen: list[int] = []
+    for i in rng.permutation(len(points)):
+        if len(chosen) == n:
+            break
+        if not chosen or np.min(np.max(np.abs(points[chosen] - points[i]), axis=1)) >= min_distance:
+            chosen.append(int(i))
+    return np.asarray(chosen, dtype=np.int64)
+
+
+def thumbnail_map(points_2d: np.ndarray, images: np.ndarray, image_shape: tuple[int, int],
+                  labels: np.ndarray | None = None, n_thumbnails: int = 300, random_state: int = 0,
+                  title: str | None = None) -> go.Figure:
+    """A 2D map with small images drawn at their points, like seed 002's t-SNE of MNIST digits.
+
+    Every point is a marker (coloured by label, row id in ``customdata`` so selections work);
+    a few hundred of them also get their image, drawn as a Plotly layout image (a base64 PNG,
+    transparent where the image is blank) about 4% of the axis range wide. Thumbnails are
+    picked at random among points that do not overlap a thumbnail already placed.
+
+    Parameters
+    ----------
+    points_2d : ndarray of shape (n_samples, 2)
+        The map (t-SNE, UMAP, 2-D codes, ...).
+    images : ndarray of shape (n_samples, height * width)
+        One flattened grayscale image per point (any range; scaled to the array's min-max).
+    image_shape : tuple of int
+        ``(height, width)``.
+    labels : ndarray of shape (n_samples,), optional
+        Colours the markers, one trace per label.
+    n_thumbnails : int, default=300
+        Most images to draw (fewer when the map is crowded).
+    random_state : int, default=0
+    title : str, optional
+
+    Returns
+    -------
+    go.Figure
+
+    Examples
+    --------
+    >>> from aecore.data import load_digits_8x8
+    >>> ds = load_digits_8x8()
+    >>> fig = thumbnail_map(ds.X[:, :2] * 10, ds.X, ds.image_shape, ds.y, n_thumbnails=50)
+    >>> 0 < len(fig.layout.images) <= 50
+    True
+    """
+    points = _ids_and_points(points_2d, 2, "points_2d")[:, :2]
+    images = np.asarray(images)
+    if len(images) != len(points):
+        raise ValueError(f"images has {len(images)} rows but points_2d has {len(points)}; pass one "
+                         "image per point.")
+    height, width = (int(s) for s in image_shape)
+    if images.reshape(len(images), -1).shape[1] != height * width:
+        raise ValueError(f"image_shape={tuple(image_shape)} does not match images with "
+                         f"{images.reshape(len(images), -1).shape[1]} values per row.")
+    if int(n_thumbnails) < 0:
+        raise ValueError(f"n_thumbnails={n_thumbnails} must be >= 0 (e.g. 300).")
+    labels = None if labels is None else np.asarray(labels).ravel()
+    fig = codings_scatter(points, color=labels, categorical=labels is not None, labels=("", ""))
+    for trace in fig.data:
+        trace.marker.opacity = 0.5
+    span = np.ptp(points, axis=0) if len(points) else np.ones(2)
+    span = np.where(span > 0, span, 1.0)
+    size = 0.04 * span  # Thumbnail width and height, in axis units.
+    rng = np.random.default_rng(random_state)
+    chosen = _spread_out(points / span, int(n_thumbnails), 0.7 * 0.04, rng)
+    low, high = float(np.min(images)), float(np.max(images))
+    fig.update_layout(images=[
+        dict(source=_thumbnail_uri(images[i].reshape(height, width), low, high), xref="x", yref="y",
+             x=points[i, 0], y=points[i, 1], sizex=size[0], sizey=size[1], xanchor="center",
+             yanchor="middle", sizing="stretch", layer="above")
+        for i in chosen])
+    fig.update_xaxes(showticklabels=False, showgrid=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, scaleanchor=None)
+    return _layout(fig, title, height=640)
+
+
+def codings_scatter_3d(points: np.ndarray, color: np.ndarray | None = None, categorical: bool = False,
+                       title: str | None = None) -> go.Figure:
+    """A 3D map of codes (or of a 3-D projection), optionally coloured.
+
+    Parameters
+    ----------
+    points : ndarray of shape (n_samples, 3)
+    color : ndarray of shape (n_samples,), optional
+        Labels (``categorical=True``: one trace each) or values (a colour scale).
+    categorical : bool, default=False
+    title : str, optional
+
+    Returns
+    -------
+    go.Figure
+        Row ids are in ``customdata``, although Streamlit cannot select points in 3D.
+    """
+    points = _ids_and_points(points, 3)
+    ids = np.arange(len(points))
+    size = 2 if len(points) > 1000 else 4
+    fig = go.Figure()
+    if categorical and color is not None:
+        color = np.asarray(color)
+        for i, value in enumerate(np.unique(color)):
+            mask = color == value
+            fig.add_trace(go.Scatter3d(x=points[mask, 0], y=points[mask, 1], z=points[mask, 2],
+                                       mode="markers", name=str(value), customdata=ids[mask],
+                                       marker=dict(size=size, color=_color_of(i, value), opacity=0.8)))
+    else:
+        marker = dict(size=size, opacity=0.8, color="#4C78A8")
+        if color is not None:
+            marker.update(color=color, colorscale="Viridis", showscale=True, colorbar=dict(thickness=12))
+        fig.add_trace(go.Scatter3d(x=points[:, 0], y=points[:, 1], z=points[:, 2], mode="markers",
+                                   marker=marker, customdata=ids, showlegend=False, name="codes"))
+    fig.update_layout(scene=dict(xaxis_title="z1", yaxis_title="z2", zaxis_title="z3"),
+                      legend=dict(itemsizing="constant"))
+    return _layout(fig, title, height=520)
+
+
+def latent_distributions(codes: np.ndarray, max_dims: int = 32,
+                         title: str | None = "Distribution of each code dimension") -> go.Figure:
+    """One violin (with its box) per latent dimension: spread, skew and dead units at a glance.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_samples, n_components)
+    max_dims : int, default=32
+        Show at most this many dimensions (the first ones; the title says so).
+    title : str, optional
+
+    Returns
+    -------
+    go.Figure
+    """
+    codes = _ids_and_points(codes, 1, "codes")
+    if int(max_dims) < 1:
+        raise ValueError(f"max_dims={max_dims} must be >= 1 (e.g. 32).")
+    shown = min(codes.shape[1], int(max_dims))
+    if shown < codes.shape[1] and title:
+        title = f"{title} (first {shown} of {codes.shape[1]})"
+    fig = go.Figure()
+    for j in range(shown):
+        fig.add_trace(go.Violin(y=codes[:, j], name=f"z{j + 1}", box_visible=True, points=False,
+                                line_width=1, fillcolor=QUALITATIVE[0], opacity=0.6,
+                                line_color="#2f4b7c", meanline_visible=True, showlegend=False))
+    fig.update_yaxes(title="code value")
+    return _layout(fig, title, height=360)
+
+
+def correlation_heatmap(codes: np.ndarray, title: str | None = "Correlation between code dimensions") -> go.Figure:
+    """Pearson correlations between latent dimensions (constant dimensions show 0).
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_samples, n_components)
+    title : str, optional
+
+    Returns
+    -------
+    go.Figure
+    """
+    codes = _ids_and_points(codes, 1, "codes")
+    if len(codes) < 2:
+        raise ValueError(f"codes has {len(codes)} row(s); correlations need at least 2.")
+    std = codes.std(axis=0)
+    centred = (codes - codes.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    corr = (centred.T @ centred) / len(codes)
+    np.fill_diagonal(corr, np.where(std > 0, 1.0, 0.0))
+    names = [f"z{j + 1}" for j in range(codes.shape[1])]
+    fig = go.Figure(go.Heatmap(z=corr, x=names, y=names, zmin=-1, zmax=1, zmid=0, colorscale="RdBu_r",
+                               colorbar=dict(title="r", thickness=12),
+                               hovertemplate="%{y} vs %{x}: r = %{z:.2f}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", scaleanchor="x")
+    return _layout(fig, title, height=max(320, min(700, 60 + 22 * len(names))))
+
+
+def confusion_heatmap(matrix: np.ndarray, row_labels, col_labels, title: str | None = None) -> go.Figure:
+    """A confusion matrix as an annotated heatmap (rows: true classes, columns: clusters).
+
+    Pair it with :func:`aecore.metrics.matched_confusion`, whose column order puts the best
+    matches on the diagonal.
+
+    Parameters
+    ----------
+    matrix : ndarray of shape (n_rows, n_cols)
+        Counts.
+    row_labels, col_labels : sequences
+        Names of the rows (classes) and columns (clusters; -1 is shown as "noise").
+    title : str, optional
+
+    Returns
+    -------
+    go.Figure
+    """
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or matrix.shape != (len(row_labels), len(col_labels)):
+        raise ValueError(f"matrix of shape {matrix.shape} needs {matrix.shape[0] if matrix.ndim == 2 else '?'} "
+                         f"row labels and {matrix.shape[1] if matrix.ndim == 2 else '?'} column labels; got "
+                         f"{len(row_labels)} and {len(col_labels)}.")
+    rows = [str(v) for v in row_labels]
+    cols = ["noise" if str(v) == "-1" else str(v) for v in col_labels]
+    fig = go.Figure(go.Heatmap(z=matrix, x=cols, y=rows,
+                               colorscale="Blues", showscale=False, texttemplate="%{z}",
+                               hovertemplate="true %{y}, cluster %{x}: %{z}<extra></extra>"))
+    fig.update_xaxes(title="cluster", type="category", side="bottom")
+    fig.update_yaxes(title="true class", type="category", autorange="reversed")
+    return _layout(fig, title, height=max(320, min(700, 80 + 32 * len(rows))))
+
+
+def cluster_map(points_2d: np.ndarray, labels: np.ndarray, centers_2d: np.ndarray | None = None,
+                title: str | None = None) -> go.Figure:
+    """A 2D map coloured by cluster, with cluster centres marked by an X.
+
+    Parameters
+    ----------
+    points_2d : ndarray of shape (n_samples, 2)
+    labels : ndarray of shape (n_samples,)
+        Cluster labels; -1 (noise) is drawn in grey.
+    centers_2d : ndarray of shape (n_clusters, 2), optional
+        Centre of cluster ``k`` in row ``k`` (e.g. the mean map position of its points).
+    title : str, optional
+
+    Returns
+    -------
+    go.Figure
+        One trace per cluster, each point's row id in ``customdata`` (for
+        :func:`aecore.selection.selected_ids`); the centres' trace carries no ids.
+    """
+    points = _ids_and_points(points_2d, 2, "points_2d")
+    labels = np.asarray(labels).ravel()
+    if labels.size != len(points):
+        raise ValueError(f"labels has {labels.size} entries but points_2d has {len(points)} rows.")
+    big = len(points) > 1000
+    scatter = go.Scattergl if big else go.Scatter
+    ids = np.arange(len(points))
+    fig = go.Figure()
+    for i, value in enumerate(np.unique(labels)):
+        mask = labels == value
+        fig.add_trace(scatter(x=points[mask, 0], y=points[mask, 1], mode="markers", customdata=ids[mask],
+                              name="noise" if value == -1 else f"cluster {value}",
+                              marker=dict(size=4 if big else 7, color=_color_of(i, value), opacity=0.75),
+                              hovertemplate="row %{customdata}<extra>%{fullData.name}</extra>"))
+    if centers_2d is not None:
+        centers = _ids_and_points(centers_2d, 2, "centers_2d")
+        fig.add_trace(go.Scatter(x=centers[:, 0], y=centers[:, 1], mode="markers+text", name="centres",
+                                 text=[str(k) for k in range(len(centers))], textposition="top center",
+                                 marker=dict(symbol="x", size=13, color="black",
+                                             line=dict(width=1.5, color="white")),
+                                 hovertemplate="centre of cluster %{text}<extra></extra>"))
+    fig.update_xaxes(zeroline=False)
+    fig.update_yaxes(zeroline=False)
+    fig.update_layout(legend=dict(itemsizing="constant"))
+    return _layout(fig, title, height=460)
+
+
+def metric_bars(table: dict[str, dict[str, float]], title: str | None = None) -> go.Figure:
+    """Grouped bars comparing methods on several metrics.
+
+    Parameters
+    ----------
+    table : dict of {method: {metric: value}}
+        E.g. ``{"KMeans": {"acc": 0.52, "nmi": 0.49}, "N2D": {"acc": 0.93, "nmi": 0.87}}``;
+        a metric missing for a method leaves a gap.
+    title : str, optional
+
+    Returns
+    -------
+    go.Figure
+    """
+    if not table:
+        raise ValueError("table is empty; pass {method: {metric: value}} with at least one method.")
+    metrics = list(dict.fromkeys(m for scores in table.values() for m in scores))
+    fig = go.Figure()
+    for i, (method, scores) in enumerate(table.items()):
+        values = [scores.get(m, np.nan) for m in metrics]
+        fig.add_trace(go.Bar(x=metrics, y=values, name=str(method), marker_color=QUALITATIVE[i % len(QUALITATIVE)],
+                             text=[f"{v:.3g}" if np.isfinite(v) else "" for v in values],
+                             textposition="outside"))
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, x=1, xanchor="right",
+                                                   yanchor="bottom"))
+    return _layout(fig, title, height=360)
+
+
+def score_histogram(scores: np.ndarray, threshold: float | None = None,
+                    title: str | None = "Anomaly score (reconstruction error)") -> go.Figure:
+    """Histogram of anomaly scores with the threshold drawn as a line."""
+    fig = go.Figure(go.Histogram(x=scores, nbinsx=80, marker_color=QUALITATIVE[0], name="samples"))
+    if threshold is not None:
+        fig.add_vline(x=threshold, line_dash="dash", line_color=QUALITATIVE[3],
+                      annotation_text=f"threshold {threshold:.4g}")
+    fig.update_xaxes(title="reconstruction error")
+    fig.update_yaxes(title="samples", type="log")
+    return _layout(fig, title, height=320)
+
+
+def roc_pr_curves(methods: dict, title: str | None = None) -> go.Figure:
+    """ROC and precision-recall curves side by side, one line per method (``MethodResult``-like)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("ROC curve", "Precision-recall curve"))
+    for i, (name, result) in enumerate(methods.items()):
+        color = QUALITATIVE[i % len(QUALITATIVE)]
+        fig.add_trace(go.Scatter(x=result.fpr, y=result.tpr, mode="lines", line=dict(color=color),
+                                 name=f"{name} (AUC {result.roc_auc:.3f})", legendgroup=name), 1, 1)
+        fig.add_trace(go.Scatter(x=result.recall, y=result.precision, mode="lines", line=dict(color=color),
+                                 name=f"{name} (AP {result.average_precision:.3f})", legendgroup=name,
+                                 showlegend=False), 1, 2)
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dot", color="#999"),
+                             name="chance", showlegend=False), 1, 1)
+    fig.update_xaxes(title_text="false positive rate", row=1, col=1)
+    fig.update_yaxes(title_text="true positive rate", row=1, col=1)
+    fig.update_xaxes(title_text="recall", row=1, col=2)
+    fig.update_yaxes(title_text="precision", row=1, col=2)
+    return _layout(fig, title, height=400)

@@ -70,3 +70,263 @@ def compare_linear_to_pca(reducer, X) -> dict:
     angles = principal_angles_degrees(decoder_subspace(reducer), baseline.pca.components_.T)
     return {"ae_mse": ae_mse, "pca_mse": baseline.mse, "mse_ratio": ae_mse / baseline.mse,
             "max_angle_deg": float(angles.max()), "angles_deg": angles.tolist()}
+
+
+# --------------------------------------------------------------------------- clusters and maps
+
+
+def _check_labelings(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    """Return two 1-D integer label arrays of the same length, or raise."""
+    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true has {y_true.size} labels but y_pred has {y_pred.size}; pass one "
+                         "label per sample in both.")
+    if y_true.size == 0:
+        raise ValueError("y_true and y_pred are empty; pass at least one label.")
+    return y_true, y_pred
+
+
+def _matching(y_true: np.ndarray, y_pred: np.ndarray):
+    """Classes, clusters (noise excluded), their contingency table and the best one-to-one matching."""
+    from scipy.optimize import linear_sum_assignment
+
+    classes = np.unique(y_true)
+    clusters = np.unique(y_pred[y_pred != -1])
+    table = np.zeros((len(classes), len(clusters)), dtype=np.int64)
+    kept = y_pred != -1
+    np.add.at(table, (np.searchsorted(classes, y_true[kept]), np.searchsorted(clusters, y_pred[kept])), 1)
+    rows, cols = linear_sum_assignment(table, maximize=True)
+    return classes, clusters, table, rows, cols
+
+
+def clustering_accuracy(y_true, y_pred) -> float:
+    """Unsupervised clustering accuracy (ACC): the accuracy under the best cluster-to-class matching.
+
+    Each cluster is matched to at most one class (Hungarian algorithm,
+    ``scipy.optimize.linear_sum_assignment``) so that the number of samples whose cluster is
+    matched to their class is largest. Clusters left without a class, and noise (label -1,
+    as HDBSCAN marks it), count as errors. This is the ACC of DEC, IDEC and N2D.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True class labels.
+    y_pred : array-like of shape (n_samples,)
+        Cluster labels; their numbering does not matter and their number may differ from the
+        number of classes.
+
+    Returns
+    -------
+    float
+        Between 0 and 1.
+
+    Examples
+    --------
+    >>> clustering_accuracy([0, 0, 1, 1], [5, 5, 3, 3])
+    1.0
+    """
+    y_true, y_pred = _check_labelings(y_true, y_pred)
+    _, _, table, rows, cols = _matching(y_true, y_pred)
+    return float(table[rows, cols].sum() / y_true.size)
+
+
+@dataclass
+class MatchedConfusion:
+    """A confusion matrix whose columns (clusters) follow the best matching to the rows (classes).
+
+    Unpacks as ``matrix, row_labels, col_labels = matched_confusion(y_true, y_pred)``.
+    """
+
+    matrix: np.ndarray
+    row_labels: np.ndarray
+    col_labels: np.ndarray
+
+    def __iter__(self):
+        return iter((self.matrix, self.row_labels, self.col_labels))
+
+
+def matched_confusion(y_true, y_pred) -> MatchedConfusion:
+    """Confusion matrix of classes against clusters, clusters reordered to match the classes.
+
+    Column ``i`` holds the cluster matched to the class of row ``i`` (as in
+    :func:`clustering_accuracy`), so a perfect clustering is a diagonal matrix. Clusters
+    matched to no class follow, largest first, and noise (label -1) comes last.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True class labels.
+    y_pred : array-like of shape (n_samples,)
+        Cluster labels.
+
+    Returns
+    -------
+    MatchedConfusion
+        ``(matrix, row_labels, col_labels)``: counts of shape (n_classes, n_columns), the class
+        of each row and the cluster label of each column.
+
+    Examples
+    --------
+    >>> m = matched_confusion([0, 0, 1, 1, 1], [7, 7, 2, 2, -1])
+    >>> m.matrix.tolist(), m.col_labels.tolist()
+    ([[2, 0, 0], [0, 2, 1]], [7, 2, -1])
+    """
+    y_true, y_pred = _check_labelings(y_true, y_pred)
+    classes, clusters, table, rows, cols = _matching(y_true, y_pred)
+    # Matched clusters in the order of their classes, then the rest by size.
+    order = list(cols[np.argsort(rows)])
+    rest = [c for c in np.argsort(-table.sum(axis=0), kind="stable") if c not in set(order)]
+    columns = [table[:, c] for c in order + rest]
+    col_labels = [clusters[c] for c in order + rest]
+    noise = y_pred == -1
+    if noise.any():
+        columns.append(np.array([np.sum(noise & (y_true == c)) for c in classes]))
+        col_labels.append(-1)
+    matrix = np.column_stack(columns) if columns else np.zeros((len(classes), 0), dtype=np.int64)
+    return MatchedConfusion(matrix.astype(np.int64), classes, np.asarray(col_labels))
+
+
+def cluster_scores(X, labels, y_true=None, max_samples: int = 2000, random_state: int = 0) -> dict:
+    """Quality of a clustering: silhouette always, ACC / NMI / ARI when true labels are known.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The points that were clustered (e.g. latent codes or their UMAP embedding).
+    labels : array-like of shape (n_samples,)
+        Cluster labels; -1 marks noise, which the silhouette leaves out.
+    y_true : array-like of shape (n_samples,), optional
+        True classes.
+    max_samples : int, default=2000
+        The silhouette is computed on a seeded random subsample of at most this many rows
+        (it costs O(n^2)).
+    random_state : int, default=0
+
+    Returns
+    -------
+    dict
+        ``silhouette`` (NaN with fewer than 2 clusters), ``n_clusters``, ``noise_fraction`` and,
+        with ``y_true``, ``acc``, ``nmi`` and ``ari``.
+
+    Examples
+    --------
+    >>> X = np.r_[np.zeros((5, 2)), np.ones((5, 2))] + np.arange(10)[:, None] * 1e-3
+    >>> round(cluster_scores(X, [0] * 5 + [1] * 5, y_true=[1] * 5 + [0] * 5)["acc"], 2)
+    1.0
+    """
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, silhouette_score
+
+    X = np.asarray(X, dtype=np.float64)
+    labels = np.asarray(labels).ravel()
+    if X.ndim != 2 or X.shape[0] != labels.size:
+        raise ValueError(f"X of shape {X.shape} and labels of length {labels.size} do not match; pass "
+                         "a 2-D X with one label per row.")
+    kept = np.flatnonzero(labels != -1)
+    n_clusters = int(np.unique(labels[kept]).size)
+    scores = {"silhouette": float("nan"), "n_clusters": n_clusters,
+              "noise_fraction": float(1 - kept.size / max(labels.size, 1))}
+    if 2 <= n_clusters < kept.size:
+        rng = np.random.default_rng(random_state)
+        if kept.size > max_samples:
+            kept = np.sort(rng.choice(kept, size=max_samples, replace=False))
+        if np.unique(labels[kept]).size >= 2:
+            scores["silhouette"] = float(silhouette_score(X[kept], labels[kept]))
+    if y_true is not None:
+        y_true, labels = _check_labelings(y_true, labels)
+        scores.update(acc=clustering_accuracy(y_true, labels),
+                      nmi=float(normalized_mutual_info_score(y_true, labels)),
+                      ari=float(adjusted_rand_score(y_true, labels)))
+    return scores
+
+
+def _paired_subsample(n: int, max_samples: int, random_state: int) -> np.ndarray:
+    """Sorted row indices of a seeded subsample of at most ``max_samples`` rows."""
+    if n <= max_samples:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(random_state).choice(n, size=max_samples, replace=False))
+
+
+def trustworthiness(X_high, X_low, n_neighbors: int = 10, max_samples: int = 2000,
+                    random_state: int = 0) -> float:
+    """How far a map can be trusted: 1 when every map neighbour is a true neighbour.
+
+    ``sklearn.manifold.trustworthiness`` on a seeded subsample of rows (it costs O(n^2)),
+    the same rows taken from both spaces.
+
+    Parameters
+    ----------
+    X_high : array-like of shape (n_samples, n_features)
+        The original points (or codes).
+    X_low : array-like of shape (n_samples, n_components)
+        Their map.
+    n_neighbors : int, default=10
+    max_samples : int, default=2000
+    random_state : int, default=0
+
+    Returns
+    -------
+    float
+        Between 0 and 1 (about 0.5 for a random map).
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).normal(size=(100, 3))
+    >>> trustworthiness(X, X[:, :2]) > 0.8
+    True
+    """
+    from sklearn.manifold import trustworthiness as sk_trustworthiness
+
+    X_high, X_low = np.asarray(X_high, dtype=np.float64), np.asarray(X_low, dtype=np.float64)
+    if X_high.ndim != 2 or X_low.ndim != 2 or X_high.shape[0] != X_low.shape[0]:
+        raise ValueError(f"X_high {X_high.shape} and X_low {X_low.shape} must be 2-D with the same "
+                         "number of rows (one map point per sample).")
+    rows = _paired_subsample(X_high.shape[0], int(max_samples), random_state)
+    if not 1 <= n_neighbors < len(rows) / 2:
+        raise ValueError(f"n_neighbors={n_neighbors} must be at least 1 and below half the number of "
+                         f"rows used ({len(rows)}); choose a smaller n_neighbors.")
+    return float(sk_trustworthiness(X_high[rows], X_low[rows], n_neighbors=int(n_neighbors)))
+
+
+def knn_accuracy(X_low, y, n_neighbors: int = 5, cv: int = 5) -> float:
+    """Cross-validated accuracy of a k-nearest-neighbour classifier on a map.
+
+    High when the classes stay together in the map: a plain yardstick of how much class
+    structure a 2-D map keeps.
+
+    Parameters
+    ----------
+    X_low : array-like of shape (n_samples, n_components)
+    y : array-like of shape (n_samples,)
+        Class labels.
+    n_neighbors : int, default=5
+    cv : int, default=5
+        Stratified folds (clipped to the size of the smallest class).
+
+    Returns
+    -------
+    float
+        Mean accuracy over the folds.
+
+    Examples
+    --------
+    >>> X = np.r_[np.zeros((10, 2)), np.ones((10, 2))]
+    >>> knn_accuracy(X, [0] * 10 + [1] * 10)
+    1.0
+    """
+    from sklearn.model_selection import cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X_low, y = np.asarray(X_low, dtype=np.float64), np.asarray(y).ravel()
+    if X_low.ndim != 2 or X_low.shape[0] != y.size:
+        raise ValueError(f"X_low of shape {X_low.shape} and y of length {y.size} do not match; pass "
+                         "one label per map point.")
+    smallest = int(np.unique(y, return_counts=True)[1].min())
+    folds = min(int(cv), smallest)
+    if folds < 2:
+        raise ValueError(f"The smallest class has {smallest} sample(s); cross-validation needs at "
+                         "least 2 per class. Drop rare classes or pass more data.")
+    if not 1 <= n_neighbors < y.size * (folds - 1) / folds:
+        raise ValueError(f"n_neighbors={n_neighbors} must be at least 1 and smaller than a training "
+                         "fold; choose a smaller n_neighbors.")
+    model = KNeighborsClassifier(n_neighbors=int(n_neighbors))
+    return float(np.mean(cross_val_score(model, X_low, y, cv=folds)))

@@ -4,6 +4,7 @@ page setup live here, so pages stay thin and the core stays importable from a no
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -135,7 +136,9 @@ def _upload_ui(page: str) -> ActiveData | None:
             try:
                 dataset = aedata.read_upload(raw, upload.name, label_column=label_column)
             except ValueError as exc:
-                st.error(f"Could not use **{_plain(upload.name)}**: {exc}")
+                st.error(f"Could not use **{_plain(upload.name)}**: {_escape(str(exc))}")
+                if stored is not None:
+                    st.caption(f"Still using your earlier upload ({stored.dataset.n_samples:,} samples).")
                 return stored
             stored = ActiveData(key, dataset, shared=False)
             st.session_state["upload"] = stored
@@ -146,15 +149,17 @@ def _upload_ui(page: str) -> ActiveData | None:
 
 def _label_column_ui(page: str, raw: bytes) -> str | None:
     """Let a person name the label column of a CSV (none by default)."""
-    header = raw[:65536].decode("utf-8", errors="replace").splitlines()[:1]
-    import csv
-
     try:
-        columns = next(csv.reader(header, csv.Sniffer().sniff(header[0]) if header else "excel"))
-    except (csv.Error, StopIteration):
+        columns = aedata.read_csv_header(raw)
+    except ValueError:
         columns = []
-    choice = st.selectbox("Label column (optional)", ["(none)"] + columns, key=f"{page}.label_column")
+    choice = st.selectbox("Label column (optional)", ["(none)"] + columns[:500], key=f"{page}.label_column")
     return None if choice == "(none)" else choice
+
+
+def _escape(text: str) -> str:
+    """Show text from an upload literally: escape the characters Markdown would interpret."""
+    return re.sub(r"([\\`*_\[\]$<>|#~])", r"\\\1", text)
 
 
 def _plain(text: str) -> str:
@@ -202,11 +207,14 @@ class LiveTraining:
             self.chart.plotly_chart(figures.loss_curves(self.history, title=None),
                                     key=f"live-loss-{epoch}")
 
-    def done(self, message: str) -> None:
+    def done(self, message: str, warning: bool = False) -> None:
         """Replace the live widgets by one line; the page draws the final curves itself."""
         self.chart.empty()
         self.bar.empty()
-        st.success(message, icon=":material/check_circle:")
+        if warning:
+            st.warning(message, icon=":material/warning:")
+        else:
+            st.success(message, icon=":material/check_circle:")
 
 
 def train_reducer(active: ActiveData, config: TrainConfig, X: np.ndarray, *, split: str = "train"):
@@ -226,8 +234,14 @@ def train_reducer(active: ActiveData, config: TrainConfig, X: np.ndarray, *, spl
         with st.spinner(f"The server is busy ({MAX_CONCURRENT_TRAININGS} trainings running); "
                         "your training is queued and starts when one finishes ..."):
             slots.acquire()
+    # Someone may have trained the same model while we queued: use theirs.
+    cached = registry.get(key)
+    if cached is not None:
+        slots.release()
+        return cached
     live = LiveTraining(reducer.resolved_params()["epochs"])
-    st.session_state["training"] = {"key": key, "reducer": reducer}
+    st.session_state["training"] = {"key": key, "reducer": reducer, "data_key": active.key,
+                                    "config": config}
     try:
         reducer.fit(X, progress=live)
     except ValueError:
@@ -235,24 +249,31 @@ def train_reducer(active: ActiveData, config: TrainConfig, X: np.ndarray, *, spl
         raise
     finally:
         slots.release()
-    st.session_state.pop("training", None)
-    live.done(f"Trained {reducer.n_epochs_} epochs in {time.perf_counter() - live.started:.1f} s "
-              f"({_reason(reducer.stopped_reason_)}).")
     registry.put(key, reducer)
+    st.session_state.pop("training", None)
+    message = (f"Trained {reducer.n_epochs_} epochs in {time.perf_counter() - live.started:.1f} s "
+               f"({_reason(reducer.stopped_reason_)}).")
+    if reducer.stopped_reason_ == "nan":
+        live.done(message + " Lower the learning rate and train again.", warning=True)
+    else:
+        live.done(message)
     return reducer
 
 
-def recover_interrupted() -> object | None:
-    """A training cut short by a rerun (Stop button, page change) leaves its reducer here."""
+def recover_interrupted():
+    """A training cut short by a rerun (Stop button, page change) left its reducer in the session:
+    keep it (best weights so far) as this session's current model. Returns it, or None."""
     pending = st.session_state.pop("training", None)
     if pending is None:
         return None
     reducer = pending["reducer"]
-    if getattr(reducer, "n_epochs_", 0) >= 1:
-        reducer.stopped_reason_ = "stopped"
-        _session_models().put(pending["key"], reducer)
-        return pending["key"], reducer
-    return None
+    if getattr(reducer, "n_epochs_", 0) < 1:
+        return None
+    reducer.stopped_reason_ = "stopped"
+    _session_models().put(pending["key"], reducer)
+    st.session_state["current_model"] = {"key": pending["key"], "data_key": pending["data_key"],
+                                         "config": pending["config"]}
+    return reducer
 
 
 def _session_models() -> ModelRegistry:
@@ -285,8 +306,26 @@ def metric_row(items: list[tuple[str, str, str | None]]) -> None:
         column.metric(label, value, help=help_text)
 
 
-def current_model_ui():
+@dataclass
+class LoadedModel:
+    """The session's current model with the data it was trained on."""
+
+    active: ActiveData
+    config: TrainConfig
+    reducer: object
+    id: str  # model_id of its key: the cache key for its codes and views
+
+    @property
+    def dataset(self) -> aedata.Dataset:
+        return self.active.dataset
+
+
+def current_model_ui() -> LoadedModel | None:
     """The model trained last in this session with its dataset, or None after telling the person."""
+    recovered = recover_interrupted()
+    if recovered is not None:
+        st.info(f"Training was interrupted after {recovered.n_epochs_} epoch(s); using the best weights "
+                "so far.")
     current = st.session_state.get("current_model")
     reducer = lookup_model(current["key"]) if current else None
     if reducer is None:
@@ -301,4 +340,133 @@ def current_model_ui():
         if active is None or active.key != data_key:
             st.warning("The data this model was trained on is no longer in this session; upload it again.")
             return None
-    return active, current["config"], reducer
+    return LoadedModel(active, current["config"], reducer, model_id(current["key"]))
+
+
+# --------------------------------------------------------------------------- derived arrays
+
+
+def model_id(key) -> str:
+    """A short, stable text id for a model key (dataset, split, config): a cache key for arrays."""
+    return hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+
+
+@st.cache_data(max_entries=16, show_spinner="Encoding ...")
+def codes_of(model_key_id: str, _reducer, _X: np.ndarray) -> np.ndarray:
+    """The latent codes of every row, computed once per model."""
+    return _reducer.transform(_X)
+
+
+@st.cache_data(max_entries=16, show_spinner="Reconstructing ...")
+def reconstruction_errors(model_key_id: str, _reducer, _X: np.ndarray) -> np.ndarray:
+    """Per-row reconstruction error, computed once per model."""
+    return _reducer.score_samples(_X)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def projection_of(model_key_id: str, method: str, n_components: int, _codes: np.ndarray,
+                  random_state: int = 0) -> tuple[np.ndarray, float]:
+    """A 2D/3D view of the codes and the seconds it took (cached per model and method)."""
+    from . import projection
+
+    started = time.perf_counter()
+    points = projection.project(_codes, method, n_components=n_components, random_state=random_state)
+    return points, time.perf_counter() - started
+
+
+@st.cache_resource
+def start_umap_warmup() -> threading.Thread:
+    """Compile UMAP's numba code in the background once per server process, so the first UMAP
+    view a person asks for does not pay ~30 s of compilation."""
+    from . import projection
+
+    thread = threading.Thread(target=projection.warm_up_umap, name="umap-warmup", daemon=True)
+    thread.start()
+    return thread
+
+
+@st.cache_data(max_entries=32, show_spinner="Clustering ...")
+def cluster_run(model_key_id: str, space: str, method: str, n_clusters: int, n_init: int,
+                _loaded: LoadedModel, _codes: np.ndarray):
+    """Cluster one input space of the current model's data: (result, scores, seconds)."""
+    from . import cluster
+    from .metrics import cluster_scores
+
+    ds = _loaded.dataset
+    started = time.perf_counter()
+    params = dict(n_clusters=n_clusters, random_state=0, n_init=n_init)
+    if space == "raw":
+        X = ds.X
+    elif space == "pca":
+        from sklearn.decomposition import PCA
+
+        X = PCA(n_components=_loaded.config.n_components, random_state=0).fit_transform(ds.X)
+    elif space == "codes":
+        X = _codes
+    elif space == "umap":
+        result, X = cluster.n2d(_codes, n_clusters=n_clusters, method=method, random_state=0)
+        return result, cluster_scores(X, result.labels, ds.y), time.perf_counter() - started
+    else:
+        raise ValueError(f"space={space!r} must be 'raw', 'pca', 'codes' or 'umap'.")
+    result = cluster.cluster(X, method, **params)
+    return result, cluster_scores(X, result.labels, ds.y), time.perf_counter() - started
+
+
+def anomaly_evaluation(active: ActiveData, anomaly_classes: tuple[int, ...], n_components: int):
+    """Train on the normal classes only and score the held-out ones (AE vs PCA vs IsolationForest),
+    with live progress; shared between sessions for built-in data, kept in the session for uploads."""
+    from . import anomaly
+
+    key = ("anomaly", active.key, anomaly_classes, n_components)
+    registry = model_registry() if active.shared else _session_models()
+    cached = registry.get(key)
+    if cached is not None:
+        return cached
+    split = anomaly.holdout_split(active.dataset.X, active.dataset.y, list(anomaly_classes))
+    slots = training_slots()
+    if not slots.acquire(blocking=False):
+        with st.spinner("The server is busy; your evaluation is queued ..."):
+            slots.acquire()
+    try:
+        params = dict(anomaly.DEFAULT_REDUCER_PARAMS)
+        live = LiveTraining(int(params.get("epochs") or 100))
+        report = anomaly.evaluate(split.X_train, split.X_test, split.is_anomaly, n_components,
+                                  reducer_params=params, progress=live)
+    finally:
+        slots.release()
+    live.done(f"Evaluated in {time.perf_counter() - live.started:.1f} s.")
+    registry.put(key, report)
+    return report
+
+
+def run_list(root: str):
+    """Runs under ``root`` and the folders skipped with their reasons (read fresh on each call)."""
+    from . import runs
+
+    skipped: list[tuple[str, str]] = []
+    try:
+        found = runs.list_runs(root, on_skip=lambda path, reason: skipped.append((path, reason)))
+    except ValueError as exc:
+        st.error(str(exc))
+        return [], []
+    return found, skipped
+
+
+def open_run_ui(path: str) -> None:
+    """Load a run (rebuilt from its config) as this session's current model."""
+    from . import runs
+
+    try:
+        reducer, info = runs.load_run(path)
+    except ValueError as exc:
+        st.error(f"Could not open the run: {exc}")
+        return
+    if info.dataset not in aedata.BUILTIN_DATASETS:
+        st.warning(f"The run was trained on '{_plain(info.dataset)}', which is not a built-in dataset; "
+                   "its codes and reconstructions need that data uploaded on the Train page.")
+    key = ("run", path, info.created)
+    _session_models().put(key, reducer)
+    st.session_state["current_model"] = {"key": key, "data_key": info.dataset,
+                                         "config": info.config or TrainConfig(n_components=info.n_components)}
+    st.success(f"Opened {_plain(info.name)}: {info.kind}, latent size {info.n_components}. The other pages now "
+               "use it.", icon=":material/check_circle:")

@@ -12,7 +12,7 @@ st.title("Reconstructions")
 loaded = current_model_ui()
 if loaded is None:
     st.stop()
-active, config, reducer = loaded
+active, config, reducer = loaded.active, loaded.config, loaded.reducer
 ds = active.dataset
 train_idx, test_idx = split_indices(active.key, ds.n_samples, ds)
 X_test = ds.X[test_idx]

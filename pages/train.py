@@ -8,17 +8,15 @@ from aecore import export, figures
 from aecore.metrics import pca_baseline, reconstruction_mse
 from aecore.models import Architecture, describe
 from aecore.presets import PRESETS, TrainConfig
-from aecore.ui import (dataset_picker_ui, dataset_summary_ui, metric_row, reason_text,
+from aecore.ui import (dataset_picker_ui, dataset_summary_ui, lookup_model, metric_row, reason_text,
                        recover_interrupted, split_indices, train_reducer)
 
 st.title("Train an autoencoder")
 
-interrupted = recover_interrupted()
-if interrupted is not None:
-    key, reducer = interrupted
-    st.session_state["current_model"] = dict(st.session_state.get("pending_model", {}), key=key)
-    st.warning(f"Training stopped after {reducer.n_epochs_} epoch(s); the best weights so far "
-               f"(epoch {reducer.best_epoch_}) are kept and ready on the other pages.")
+stopped = recover_interrupted()
+if stopped is not None:
+    st.warning(f"Training stopped after {stopped.n_epochs_} epoch(s); the best weights so far "
+               f"(epoch {stopped.best_epoch_}) are kept and ready on the other pages.")
 
 active = dataset_picker_ui("train")
 if active is None:
@@ -101,7 +99,6 @@ left, right = st.columns([1, 5])
 go = left.button("Train", type="primary", key="train.go")
 right.button("Stop", key="train.stop", help="Stops after the current epoch and keeps the best weights.")
 if go:
-    st.session_state["pending_model"] = {"data_key": active.key, "config": config}
     try:
         reducer = train_reducer(active, config, X_train)
     except ValueError as exc:
@@ -111,8 +108,6 @@ if go:
                                          "config": config}
 
 current = st.session_state.get("current_model")
-from aecore.ui import lookup_model  # noqa: E402  (kept next to its only use)
-
 reducer = lookup_model(current["key"]) if current else None
 if reducer is None or current.get("data_key") != active.key:
     st.info("Choose settings and press **Train**. Defaults train in about half a minute on a laptop CPU.")

@@ -5,7 +5,8 @@ from streamlit.testing.v1 import AppTest
 
 APP = "../app.py"
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
-PAGES = ["pages/home.py", "pages/linear_3d.py", "pages/train.py", "pages/reconstructions.py"]
+PAGES = ["pages/home.py", "pages/linear_3d.py", "pages/train.py", "pages/reconstructions.py",
+         "pages/latent.py", "pages/clusters.py", "pages/anomalies.py", "pages/runs.py"]
 
 
 @pytest.fixture()
@@ -112,3 +113,63 @@ def test_trained_model_is_shared_across_sessions(app):
     _train_tiny(second)
     _no_exception(second)
     assert len(model_registry()) == 1
+
+
+def test_latent_views_and_colours(app):
+    _train_tiny(app)
+    app.switch_page("pages/latent.py").run()
+    _no_exception(app)
+    for method in ["pca", "tsne", "umap"]:
+        app.radio(key="latent.method").set_value(method).run()
+        _no_exception(app)
+    app.selectbox(key="latent.color").set_value("reconstruction error").run()
+    app.radio(key="latent.dims").set_value(3).run()
+    _no_exception(app)
+    app.button(key="latent.quality").click().run()
+    _no_exception(app)
+    assert any("trustworthiness" in str(df.value.columns.tolist()) for df in app.dataframe)
+
+
+def test_clusters_compare_spaces(app):
+    _train_tiny(app)
+    app.switch_page("pages/clusters.py").run()
+    _no_exception(app)
+    labels = {m.label for m in app.metric}
+    assert {"silhouette", "accuracy (matched)", "NMI", "ARI"} <= labels
+    app.selectbox(key="clusters.method").set_value("gmm").run()
+    app.button(key="clusters.compare").click().run()
+    _no_exception(app)
+    table = app.dataframe[-1].value
+    assert len(table) == 4 and "acc" in table.columns
+
+
+def test_anomalies_score_and_evaluate(app):
+    _train_tiny(app)
+    app.switch_page("pages/anomalies.py").run()
+    _no_exception(app)
+    app.slider(key="anomalies.percentile").set_value(95.0).run()
+    app.button(key="anomalies.go").click().run()
+    _no_exception(app)
+    table = app.dataframe[-1].value
+    assert {"autoencoder", "pca", "isolation_forest"} <= set(table.index)
+    assert table.loc["autoencoder", "roc_auc"] > 0.5
+
+
+def test_runs_page_opens_a_cli_run(app, tmp_path, digits):
+    from aecore import AutoencoderReducer
+    from aecore.presets import TrainConfig
+    from aecore.runs import save_run
+
+    config = TrainConfig(n_components=3, hidden_units=(16,), epochs=2)
+    reducer = config.to_reducer(image_shape=digits.image_shape).fit(digits.X[:300])
+    save_run(tmp_path / "demo-run", reducer, config, "digits")
+    app.switch_page("pages/runs.py").run()
+    app.text_input(key="runs.root").set_value(str(tmp_path)).run()
+    _no_exception(app)
+    app.button(key="runs.open").click().run()
+    _no_exception(app)
+    assert any("Opened" in s.value for s in app.success)
+    app.switch_page("pages/reconstructions.py").run()
+    _no_exception(app)
+    assert any(m.label == "Autoencoder test MSE" for m in app.metric)
+    assert isinstance(reducer, AutoencoderReducer)

@@ -1,0 +1,100 @@
+"""Run every benchmark module, print a table, write bench/results.json and BENCHMARKS.md.
+
+Usage: ``python -m aecore bench [--quick] [--only NAME ...]`` (or ``python -m bench.run``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.common import machine
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Benchmark modules in the order they run; each exposes run(quick) -> list of rows.
+MODULES = ["linear", "reconstruction", "maps", "clustering", "anomaly", "family", "speed", "load"]
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def table(rows: list[dict]) -> str:
+    """A Markdown table of benchmark rows."""
+    lines = ["| group | figure | value | baseline | ratio | target | note |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        base = f"{_fmt(r['baseline'])} ({r['baseline_name']})" if r["baseline"] is not None else ""
+        lines.append(f"| {r['group']} | {r['name']} | {_fmt(r['value'])} {r['unit']} | {base} | "
+                     f"{_fmt(r['ratio'])} | {r['target']} | {r['note']} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m aecore bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a subset that finishes in under 5 minutes")
+    parser.add_argument("--only", nargs="*", choices=MODULES, help="run only these modules")
+    parser.add_argument("--no-write", action="store_true", help="print only; do not write results files")
+    args = parser.parse_args(argv)
+
+    rows, timings, started = [], {}, time.perf_counter()
+    for name in args.only or MODULES:
+        try:
+            module = importlib.import_module(f"bench.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"bench.{name}":
+                raise
+            print(f"[{name}] not available yet", file=sys.stderr)
+            continue
+        t0 = time.perf_counter()
+        print(f"[{name}] running ...", file=sys.stderr, flush=True)
+        new_rows = module.run(quick=args.quick)
+        timings[name] = round(time.perf_counter() - t0, 1)
+        rows.extend(new_rows)
+        print(table(new_rows), flush=True)
+    total = time.perf_counter() - started
+    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
+              "quick": args.quick, "machine": machine(), "seconds": round(total, 1),
+              "module_seconds": timings, "rows": rows}
+    print(f"\n{len(rows)} figures in {total:.0f} s", flush=True)
+    if not args.no_write:
+        suffix = "_quick" if args.quick else ""
+        (ROOT / "bench" / f"results{suffix}.json").write_text(json.dumps(report, indent=2))
+        if not args.quick:
+            write_markdown(report)
+    return 0
+
+
+def write_markdown(report: dict) -> None:
+    """Rewrite BENCHMARKS.md from a full run."""
+    m = report["machine"]
+    text = [
+        "# Benchmarks", "",
+        f"Last full run: {report['date']}, commit `{report['commit']}`, {report['seconds']:.0f} s in all.",
+        f"Machine: {m.get('processor')} · {m.get('cpus')} CPUs · {m.get('memory_gb', '?')} GB · "
+        f"Python {m.get('python')} · TensorFlow {m.get('tensorflow', '?')} · Keras {m.get('keras', '?')}.", "",
+        "Reproduce with `python -m aecore bench` (full) or `python -m aecore bench --quick` (< 5 min). "
+        "Every ratio is measured against its baseline in the same process.", "",
+        table(report["rows"]), ""]
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(text))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
