@@ -330,7 +330,7 @@ def current_model_ui() -> LoadedModel | None:
     reducer = lookup_model(current["key"]) if current else None
     if reducer is None:
         st.info("No trained model yet in this session. Train one first.")
-        st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+        st.page_link("app_pages/train.py", label="Go to Train", icon=":material/model_training:")
         return None
     data_key = current["data_key"]
     if data_key in aedata.BUILTIN_DATASETS:

@@ -40,7 +40,7 @@ from bench.common import row
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-PAGES = ["pages/home.py", "pages/linear_3d.py", "pages/train.py", "pages/reconstructions.py"]
+PAGES = ["app_pages/home.py", "app_pages/linear_3d.py", "app_pages/train.py", "app_pages/reconstructions.py"]
 RUN_TIMEOUT = 240  # seconds per script run; the first run in a process imports TensorFlow.
 TOTAL_TIMEOUT = 540  # seconds for all sessions of one mode together.
 PROCESS_WORKERS = 4  # at most this many worker processes (each imports TensorFlow: ~0.5 GB).
@@ -82,7 +82,7 @@ def session(index: int) -> dict:
         for page in PAGES[1:]:
             at.switch_page(page).run()
             check(at, page)
-        at.switch_page("pages/train.py").run()
+        at.switch_page("app_pages/train.py").run()
         at.selectbox(key="train.dataset").set_value("digits").run()
         at.number_input(key="train.epochs.recommended").set_value(2).run()
         at.text_input(key="train.hidden.recommended").set_value("32").run()
@@ -91,7 +91,7 @@ def session(index: int) -> dict:
         trained_here = any(str(s.value).startswith("Trained") for s in at.success)
         if not any(m.label == "AE / PCA" for m in at.metric):
             problems.append("train: no metrics after training")
-        at.switch_page("pages/reconstructions.py").run()
+        at.switch_page("app_pages/reconstructions.py").run()
         check(at, "reconstructions")
         recon_ok = any(m.label == "Autoencoder test MSE" for m in at.metric)
         if not recon_ok:

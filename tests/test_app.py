@@ -5,8 +5,8 @@ from streamlit.testing.v1 import AppTest
 
 APP = "../app.py"
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
-PAGES = ["pages/home.py", "pages/linear_3d.py", "pages/train.py", "pages/reconstructions.py",
-         "pages/latent.py", "pages/clusters.py", "pages/anomalies.py", "pages/runs.py"]
+PAGES = ["app_pages/home.py", "app_pages/linear_3d.py", "app_pages/train.py", "app_pages/reconstructions.py",
+         "app_pages/latent.py", "app_pages/clusters.py", "app_pages/anomalies.py", "app_pages/runs.py"]
 
 
 @pytest.fixture()
@@ -37,7 +37,7 @@ def test_home_links_every_page(app):
 
 
 def test_linear_3d_train_click(app):
-    app.switch_page("pages/linear_3d.py").run()
+    app.switch_page("app_pages/linear_3d.py").run()
     app.slider(key="linear3d.epochs").set_value(5).run()
     app.button(key="linear3d.train").click().run()
     _no_exception(app)
@@ -48,7 +48,7 @@ def test_linear_3d_train_click(app):
 
 
 def test_linear_3d_converged_reaches_pca(app):
-    app.switch_page("pages/linear_3d.py").run()
+    app.switch_page("app_pages/linear_3d.py").run()
     app.toggle(key="linear3d.converge").set_value(True).run()
     app.button(key="linear3d.train").click().run()
     _no_exception(app)
@@ -58,7 +58,7 @@ def test_linear_3d_converged_reaches_pca(app):
 
 
 def test_linear_3d_bad_learning_rate_is_a_message(app):
-    app.switch_page("pages/linear_3d.py").run()
+    app.switch_page("app_pages/linear_3d.py").run()
     app.select_slider(key="linear3d.lr").set_value(2.0).run()
     app.slider(key="linear3d.noise").set_value(0.5).run()
     app.slider(key="linear3d.m").set_value(2000).run()
@@ -67,7 +67,7 @@ def test_linear_3d_bad_learning_rate_is_a_message(app):
 
 
 def _train_tiny(app, dataset="digits"):
-    app.switch_page("pages/train.py").run()
+    app.switch_page("app_pages/train.py").run()
     app.selectbox(key="train.dataset").set_value(dataset).run()
     app.number_input(key="train.epochs.recommended").set_value(2).run()
     app.text_input(key="train.hidden.recommended").set_value("32").run()
@@ -80,7 +80,7 @@ def test_train_then_reconstructions(app):
     assert not app.error, [e.value for e in app.error]
     labels = [m.label for m in app.metric]
     assert "AE / PCA" in labels and any(label.startswith("Test MSE (PCA") for label in labels)
-    app.switch_page("pages/reconstructions.py").run()
+    app.switch_page("app_pages/reconstructions.py").run()
     _no_exception(app)
     assert any(m.label == "Autoencoder test MSE" for m in app.metric)
     app.radio(key="recon.which").set_value("worst (highest AE error)").run()
@@ -88,7 +88,7 @@ def test_train_then_reconstructions(app):
 
 
 def test_train_rejects_a_latent_size_too_large(app):
-    app.switch_page("pages/train.py").run()
+    app.switch_page("app_pages/train.py").run()
     app.selectbox(key="train.dataset").set_value("digits").run()
     app.number_input(key="train.k.recommended").set_value(64).run()
     _no_exception(app)
@@ -96,7 +96,7 @@ def test_train_rejects_a_latent_size_too_large(app):
 
 
 def test_train_rejects_bad_hidden_units(app):
-    app.switch_page("pages/train.py").run()
+    app.switch_page("app_pages/train.py").run()
     app.text_input(key="train.hidden.recommended").set_value("lots").run()
     _no_exception(app)
     assert any("Hidden units" in e.value for e in app.error)
@@ -117,7 +117,7 @@ def test_trained_model_is_shared_across_sessions(app):
 
 def test_latent_views_and_colours(app):
     _train_tiny(app)
-    app.switch_page("pages/latent.py").run()
+    app.switch_page("app_pages/latent.py").run()
     _no_exception(app)
     for method in ["pca", "tsne", "umap"]:
         app.radio(key="latent.method").set_value(method).run()
@@ -132,7 +132,7 @@ def test_latent_views_and_colours(app):
 
 def test_clusters_compare_spaces(app):
     _train_tiny(app)
-    app.switch_page("pages/clusters.py").run()
+    app.switch_page("app_pages/clusters.py").run()
     _no_exception(app)
     labels = {m.label for m in app.metric}
     assert {"silhouette", "accuracy (matched)", "NMI", "ARI"} <= labels
@@ -145,7 +145,7 @@ def test_clusters_compare_spaces(app):
 
 def test_anomalies_score_and_evaluate(app):
     _train_tiny(app)
-    app.switch_page("pages/anomalies.py").run()
+    app.switch_page("app_pages/anomalies.py").run()
     _no_exception(app)
     app.slider(key="anomalies.percentile").set_value(95.0).run()
     app.button(key="anomalies.go").click().run()
@@ -163,13 +163,13 @@ def test_runs_page_opens_a_cli_run(app, tmp_path, digits):
     config = TrainConfig(n_components=3, hidden_units=(16,), epochs=2)
     reducer = config.to_reducer(image_shape=digits.image_shape).fit(digits.X[:300])
     save_run(tmp_path / "demo-run", reducer, config, "digits")
-    app.switch_page("pages/runs.py").run()
+    app.switch_page("app_pages/runs.py").run()
     app.text_input(key="runs.root").set_value(str(tmp_path)).run()
     _no_exception(app)
     app.button(key="runs.open").click().run()
     _no_exception(app)
     assert any("Opened" in s.value for s in app.success)
-    app.switch_page("pages/reconstructions.py").run()
+    app.switch_page("app_pages/reconstructions.py").run()
     _no_exception(app)
     assert any(m.label == "Autoencoder test MSE" for m in app.metric)
     assert isinstance(reducer, AutoencoderReducer)

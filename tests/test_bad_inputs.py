@@ -141,7 +141,7 @@ def train_page():
     st.cache_data.clear()
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     at.selectbox(key="train.dataset").set_value("upload").run()
     _upload(at, "good.csv", _table(40, 12, seed=0))
     _assert_clean(at)

@@ -176,3 +176,44 @@ def test_upload_csv_and_bad_file(server, page, tmp_path):
     _assert_no_exception(page)
     assert page.get_by_text("non-numeric column").count() >= 1  # "kind" is reported, not hidden
     _shot(page, "upload-csv")
+
+
+def _nav(page, label):
+    """Go to another page inside the same session (a new URL would start a new session)."""
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name=label, exact=True).click()
+    _settle(page)
+
+
+def test_box_selection_on_the_latent_map_shows_samples(server, page):
+    _open(page, f"{server}/train")
+    _choose(page, "Dataset", "scikit-learn digits")
+    page.get_by_text("Architecture and training settings").click()
+    epochs = page.get_by_label("Max epochs")
+    epochs.fill("3")
+    epochs.press("Enter")
+    _settle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("AE / PCA").first.wait_for()
+    _settle(page)
+    _nav(page, "Latent space")
+    _assert_no_exception(page)
+    plot = page.locator(".js-plotly-plot").first
+    plot.scroll_into_view_if_needed()
+    drag = plot.locator(".nsewdrag").first
+    box = drag.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.1)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.6, steps=12)
+    page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.9, steps=12)
+    page.mouse.up()
+    page.get_by_text("selected sample(s)").wait_for()
+    _settle(page)
+    _assert_no_exception(page)
+    _shot(page, "latent-selection")
+    page.get_by_role("tab", name="Thumbnail map").click()
+    _settle(page)
+    _shot(page, "latent-thumbnails")
+    for label in ["Clusters", "Anomalies", "Reconstructions", "Runs"]:
+        _nav(page, label)
+        _assert_no_exception(page)
+        _shot(page, f"page-{label.lower()}-trained")

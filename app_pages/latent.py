@@ -65,7 +65,7 @@ if dims == 3:
 else:
     fig = figures.codings_scatter(points, color, title, (f"{axis}1", f"{axis}2"), color_title,
                                   categorical=categorical)
-    fig.update_layout(dragmode="lasso" if len(points) < 3000 else "select")
+    fig.update_layout(dragmode="select")  # box by default; lasso is one click away in the toolbar
     event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"),
                             key="latent.map")
     chosen = selected_ids(event)

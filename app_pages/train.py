@@ -134,4 +134,4 @@ d2.download_button("Codes (NPY)", export.npy_bytes(codes), f"{ds.name}_codes.npy
 d3.download_button("Weights + config (ZIP)",
                    export.to_zip_bytes(reducer, cfg, active.key, {"test_mse": test_mse, "pca_test_mse": pca.mse}),
                    f"{ds.name}_{cfg.kind}_k{cfg.n_components}.zip", "application/zip", key="train.dl.zip")
-st.page_link("pages/reconstructions.py", label="See the reconstructions →", icon=":material/compare:")
+st.page_link("app_pages/reconstructions.py", label="See the reconstructions →", icon=":material/compare:")

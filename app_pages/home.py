@@ -11,13 +11,13 @@ st.markdown(
 left, right = st.columns(2)
 with left:
     st.subheader("Start here")
-    st.page_link("pages/linear_3d.py", label="3D → 2D: a linear autoencoder against PCA", icon=":material/3d_rotation:")
+    st.page_link("app_pages/linear_3d.py", label="3D → 2D: a linear autoencoder against PCA", icon=":material/3d_rotation:")
     st.caption("Seed 000's experiment: squeeze a 3D cloud into 2 numbers. A linear autoencoder "
                "can at best match PCA (Eckart–Young); watch it get there.")
 with right:
     st.subheader("Images and tables")
-    st.page_link("pages/train.py", label="Train an autoencoder", icon=":material/model_training:")
-    st.page_link("pages/reconstructions.py", label="Compare reconstructions with PCA", icon=":material/compare:")
+    st.page_link("app_pages/train.py", label="Train an autoencoder", icon=":material/model_training:")
+    st.page_link("app_pages/reconstructions.py", label="Compare reconstructions with PCA", icon=":material/compare:")
     st.caption("5,000 real MNIST digits offline, scikit-learn's digits, MNIST/Fashion-MNIST through "
                "Keras, or your own CSV, NPY/NPZ or ZIP of images.")
 
