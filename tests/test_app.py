@@ -155,14 +155,11 @@ def test_anomalies_score_and_evaluate(app):
     assert table.loc["autoencoder", "roc_auc"] > 0.5
 
 
-def test_runs_page_opens_a_cli_run(app, tmp_path, digits):
-    from aecore import AutoencoderReducer
-    from aecore.presets import TrainConfig
-    from aecore.runs import save_run
+def test_runs_page_opens_a_cli_run(app, tmp_path):
+    from aecore.cli import main
 
-    config = TrainConfig(n_components=3, hidden_units=(16,), epochs=2)
-    reducer = config.to_reducer(image_shape=digits.image_shape).fit(digits.X[:300])
-    save_run(tmp_path / "demo-run", reducer, config, "digits")
+    assert main(["train", "--dataset", "digits", "--n-components", "3", "--hidden-units", "16",
+                 "--epochs", "2", "--quiet", "--out", str(tmp_path / "demo-run")]) == 0
     app.switch_page("app_pages/runs.py").run()
     app.text_input(key="runs.root").set_value(str(tmp_path)).run()
     _no_exception(app)
@@ -172,4 +169,3 @@ def test_runs_page_opens_a_cli_run(app, tmp_path, digits):
     app.switch_page("app_pages/reconstructions.py").run()
     _no_exception(app)
     assert any(m.label == "Autoencoder test MSE" for m in app.metric)
-    assert isinstance(reducer, AutoencoderReducer)

@@ -1,0 +1,27 @@
+"""The core stays a plain library: importable from a notebook without Streamlit or TensorFlow."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _imported_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_import_aecore_does_not_import_streamlit_or_tensorflow():
+    modules = _imported_after("import aecore")
+    assert "streamlit" not in modules
+    assert "tensorflow" not in modules
+
+
+def test_core_modules_never_import_streamlit():
+    for path in (ROOT / "aecore").glob("*.py"):
+        if path.name == "ui.py":
+            continue  # the one Streamlit module, by design
+        text = path.read_text()
+        assert "import streamlit" not in text and "from streamlit" not in text, path.name
