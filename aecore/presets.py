@@ -33,6 +33,16 @@ class TrainConfig:
     dropout: float = 0.0
     filters: tuple[int, ...] = (32, 64)
     kernel_size: int = 3
+    greedy: bool = False
+    greedy_finetune_epochs: int = 0
+    noise: str = "gaussian"
+    noise_level: float = 0.3
+    sparsity: str = "kl"
+    sparsity_weight: Optional[float] = None
+    sparsity_target: float = 0.1
+    kl_weight: float = 1.0
+    wta_rate: float = 0.05
+    jit_compile: bool = True
     random_state: int = 0
 
     def to_reducer(self, image_shape=None):
@@ -85,6 +95,24 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
         "Seed 003 tabular AE 100-64-32-10 (ReLU, Adam 1e-3, batch 64, 20 epochs).",
         TrainConfig(n_components=10, hidden_units=(64, 32), epochs=20, batch_size=64,
                     learning_rate=1e-3, early_stopping=False, validation_fraction=0.0)),
+    "tied": (
+        "Tied weights: the decoder reuses the encoder's transposed kernels (about half the parameters).",
+        TrainConfig(kind="tied")),
+    "greedy": (
+        "Greedy layer-wise: one shallow AE per layer trained in turn and stacked, then 20 epochs end to end.",
+        TrainConfig(greedy=True, greedy_finetune_epochs=20, epochs=30)),
+    "denoising": (
+        "Denoising AE: Gaussian noise (0.3) on the inputs while training; it learns to output clean rows.",
+        TrainConfig(kind="denoising", noise="gaussian", noise_level=0.3)),
+    "sparse": (
+        "Sparse AE: 64 sigmoid codes pushed to be active 10% of the time (KL penalty).",
+        TrainConfig(kind="sparse", n_components=64, sparsity="kl", sparsity_target=0.1)),
+    "vae_2d": (
+        "Variational AE, 2-D code, keras-io's cross-entropy loss: sample new digits, map the latent plane.",
+        TrainConfig(kind="vae", n_components=2, loss="binary_crossentropy")),
+    "wta": (
+        "Winner-take-all AE: 64 ReLU codes, each keeping its top 5% activations of a batch while training.",
+        TrainConfig(kind="wta", n_components=64, wta_rate=0.05)),
     "seed000_linear": (
         "Seed 000 linear AE: SGD, learning rate 1.5, 20 epochs (lands near 1.3x PCA's error).",
         TrainConfig(kind="linear", n_components=2, optimizer="sgd", learning_rate=1.5, epochs=20,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import threading
+from dataclasses import replace
 from typing import Optional
 
 import numpy as np
@@ -20,6 +21,13 @@ KIND_DEFAULTS = {
     "conv": {"learning_rate": 1e-3, "epochs": 50, "batch_size": 128, "patience": 8,
              "validation_fraction": 0.1},
 }
+# The other stacked kinds train like "dense".
+for _kind in ("tied", "denoising", "sparse", "vae", "wta"):
+    KIND_DEFAULTS[_kind] = dict(KIND_DEFAULTS["dense"])
+del _kind
+
+#: Default sparsity weight per penalty when ``sparsity_weight=None``.
+SPARSITY_WEIGHTS = {"kl": 0.01, "l1": 1e-3}
 
 
 class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -32,10 +40,16 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     ----------
     n_components : int, default=2
         Size of the latent code.
-    kind : {"linear", "dense", "conv"}, default="dense"
+    kind : {"linear", "dense", "conv", "tied", "denoising", "sparse", "vae", "wta"}, default="dense"
         ``"linear"``: one linear layer each way (learns PCA's subspace). ``"dense"``: a stacked
         autoencoder. ``"conv"``: strided convolutions for square grayscale images (rows are
-        flattened images).
+        flattened images). ``"tied"``: a stacked autoencoder whose decoder reuses the encoder's
+        transposed kernels (about half the parameters). ``"denoising"``: a stacked autoencoder
+        that sees corrupted inputs while training and must output the clean ones (see
+        ``noise``). ``"sparse"``: sigmoid codes with a sparsity penalty (see ``sparsity``).
+        ``"vae"``: a variational autoencoder; ``transform`` returns the mean code and
+        :meth:`sample` draws new rows. ``"wta"``: winner-take-all ReLU codes, each code unit
+        keeping only its top ``wta_rate`` activations of a training batch.
     hidden_units : tuple of int, default=(512, 256)
         Widths of the encoder's hidden layers (the decoder mirrors them). Ignored by "linear".
     activation : str, default="relu"
@@ -67,6 +81,30 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     filters : tuple of int, default=(32, 64)
         Conv2D filters for kind="conv".
     kernel_size : int, default=3
+    greedy : bool, default=False
+        For kind "dense" or "tied": train one shallow autoencoder per layer on the codes of the
+        previous one (each for up to ``epochs`` epochs) and stack them, instead of training the
+        whole network at once. Progress epochs count on across the stages and ``history_``
+        gets a ``stage`` column; ``val_loss`` is always the whole stack's reconstruction error.
+    greedy_finetune_epochs : int, default=0
+        After greedy stacking, train the whole autoencoder end to end for up to this many epochs.
+    noise : {"gaussian", "dropout"}, default="gaussian"
+        Kind "denoising": add ``noise_level`` x N(0, 1) to every input value, or set a share
+        ``noise_level`` of the input values to zero. Only while training; clipped to [0, 1]
+        when the data lie there. :func:`aecore.noise.corrupt` makes the same noise for display.
+    noise_level : float, default=0.3
+    sparsity : {"kl", "l1"}, default="kl"
+        Kind "sparse": a KL divergence between ``sparsity_target`` and each code unit's mean
+        activation over a batch, or an L1 penalty on the codes.
+    sparsity_weight : float or None, default=None
+        Weight of the sparsity penalty; ``None`` picks 0.01 for "kl" and 0.001 for "l1" (Geron's
+        0.05 for "kl" was set against a cross-entropy loss, about ten times the MSE here).
+    sparsity_target : float, default=0.1
+        Target mean activation of each code unit for ``sparsity="kl"``, in (0, 1).
+    kl_weight : float, default=1.0
+        Kind "vae": weight of the KL term (1 gives the evidence lower bound; more, a beta-VAE).
+    wta_rate : float, default=0.05
+        Kind "wta": share of a batch's activations each code unit keeps while training.
     jit_compile : bool, default=True
         Compile with XLA (about twice as fast on a CPU for these models).
     random_state : int or None, default=None
@@ -75,7 +113,8 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     ----------
     encoder_, decoder_, autoencoder_ : keras.Model
     history_ : dict of list of float
-        Per-epoch ``loss`` (and ``val_loss``).
+        Per-epoch ``loss`` (and ``val_loss``); a VAE adds ``reconstruction_loss`` and
+        ``kl_loss`` (and their ``val_`` versions), greedy training adds ``stage``.
     n_features_in_ : int
     n_epochs_ : int
     best_epoch_ : int
@@ -95,8 +134,10 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                  encoder_activation=None, code_activation="linear", output_activation="auto",
                  loss="mse", optimizer="adam", learning_rate=None, epochs=None, batch_size=None,
                  early_stopping=True, patience=None, validation_fraction=None, batch_norm=False,
-                 dropout=0.0, image_shape=None, filters=(32, 64), kernel_size=3, jit_compile=True,
-                 random_state=None):
+                 dropout=0.0, image_shape=None, filters=(32, 64), kernel_size=3, greedy=False,
+                 greedy_finetune_epochs=0, noise="gaussian", noise_level=0.3, sparsity="kl",
+                 sparsity_weight=None, sparsity_target=0.1, kl_weight=1.0, wta_rate=0.05,
+                 jit_compile=True, random_state=None):
         self.n_components = n_components
         self.kind = kind
         self.hidden_units = hidden_units
@@ -117,19 +158,40 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self.image_shape = image_shape
         self.filters = filters
         self.kernel_size = kernel_size
+        self.greedy = greedy
+        self.greedy_finetune_epochs = greedy_finetune_epochs
+        self.noise = noise
+        self.noise_level = noise_level
+        self.sparsity = sparsity
+        self.sparsity_weight = sparsity_weight
+        self.sparsity_target = sparsity_target
+        self.kl_weight = kl_weight
+        self.wta_rate = wta_rate
         self.jit_compile = jit_compile
         self.random_state = random_state
 
     # ------------------------------------------------------------------ parameters
 
     def resolved_params(self) -> dict:
-        """The training settings actually used: ``None`` replaced by the kind's defaults."""
+        """The training settings actually used: ``None`` replaced by the kind's defaults.
+
+        ``total_epochs`` is the most epochs a fit can report to ``progress``: ``epochs``, or for
+        greedy training ``epochs`` per stacked layer plus ``greedy_finetune_epochs``.
+        """
         defaults = KIND_DEFAULTS.get(self.kind, KIND_DEFAULTS["dense"])
-        return {name: defaults[name] if getattr(self, name) is None else getattr(self, name)
-                for name in ("learning_rate", "epochs", "batch_size", "patience", "validation_fraction")}
+        params = {name: defaults[name] if getattr(self, name) is None else getattr(self, name)
+                  for name in ("learning_rate", "epochs", "batch_size", "patience",
+                               "validation_fraction")}
+        total = params["epochs"]
+        if self.greedy and isinstance(total, numbers.Integral):
+            n_stages = len(tuple(self.hidden_units or ())) + 1
+            finetune = self.greedy_finetune_epochs
+            total = total * n_stages + (finetune if isinstance(finetune, numbers.Integral) else 0)
+        params["total_epochs"] = total
+        return params
 
     def _validate_params(self, n_samples: int, n_features: int) -> dict:
-        from .models import KINDS
+        from .models import GREEDY_KINDS, KINDS, NOISE_TYPES, SPARSITY_TYPES
 
         if self.kind not in KINDS:
             raise ValueError(f"kind={self.kind!r} is not available; choose one of {list(KINDS)}.")
@@ -166,18 +228,76 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             raise ValueError(f"hidden_units={self.hidden_units!r} must be positive integers, "
                              "e.g. (512, 256).")
         params["hidden_units"] = tuple(int(u) for u in hidden)
+        if self.greedy:
+            if self.kind not in GREEDY_KINDS:
+                raise ValueError(f"greedy=True trains stacked Dense layers one by one, so it needs "
+                                 f"kind in {list(GREEDY_KINDS)}; got kind={self.kind!r}. Set "
+                                 "greedy=False or pick one of those kinds.")
+            if self.batch_norm:
+                raise ValueError("greedy=True does not support batch_norm=True; turn one of them off.")
+        finetune = self.greedy_finetune_epochs
+        if not isinstance(finetune, numbers.Integral) or isinstance(finetune, bool) or finetune < 0:
+            raise ValueError(f"greedy_finetune_epochs={finetune!r} must be a non-negative integer, "
+                             "e.g. 0 (no fine-tuning) or 10.")
+        if self.noise not in NOISE_TYPES:
+            raise ValueError(f"noise={self.noise!r} must be one of {list(NOISE_TYPES)}.")
+        top = 1.0 if self.noise == "dropout" else 10.0
+        level = self.noise_level
+        if not isinstance(level, numbers.Real) or not 0.0 <= level <= top or level == 1.0:
+            raise ValueError(f"noise_level={self.noise_level!r} must be in [0, 1) for dropout noise "
+                             "(the share of values set to zero) or in [0, 10] for Gaussian noise "
+                             "(its standard deviation), e.g. 0.3.")
+        if self.sparsity not in SPARSITY_TYPES:
+            raise ValueError(f"sparsity={self.sparsity!r} must be one of {list(SPARSITY_TYPES)}.")
+        weight = SPARSITY_WEIGHTS[self.sparsity] if self.sparsity_weight is None else self.sparsity_weight
+        if not isinstance(weight, numbers.Real) or not np.isfinite(weight) or weight < 0:
+            raise ValueError(f"sparsity_weight={self.sparsity_weight!r} must be a non-negative "
+                             "number, e.g. 0.05 (or None for the penalty's default).")
+        params["sparsity_weight"] = float(weight)
+        if not isinstance(self.sparsity_target, numbers.Real) or not 0.0 < self.sparsity_target < 1.0:
+            raise ValueError(f"sparsity_target={self.sparsity_target!r} must be in (0, 1), e.g. 0.1 "
+                             "(each code unit active 10% of the time).")
+        if not isinstance(self.kl_weight, numbers.Real) or not np.isfinite(self.kl_weight) \
+                or self.kl_weight < 0:
+            raise ValueError(f"kl_weight={self.kl_weight!r} must be a non-negative number, e.g. 1.0.")
+        if not isinstance(self.wta_rate, numbers.Real) or not 0.0 < self.wta_rate <= 1.0:
+            raise ValueError(f"wta_rate={self.wta_rate!r} must be in (0, 1], e.g. 0.05 (each code "
+                             "unit keeps its top 5% activations of a batch).")
         # Batches larger than the data are simply the whole data: say so by clipping.
         params["batch_size"] = int(min(batch_size, n_samples))
         return params
 
     def _validate_input(self, X, reset: bool) -> np.ndarray:
+        # Fitting needs two rows and two features; encoding a single row of the right width is fine.
+        minimum = 2 if reset else 1
         X = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64],
-                          ensure_all_finite=False, ensure_min_samples=2, ensure_min_features=2)
+                          ensure_all_finite=False, ensure_min_samples=minimum,
+                          ensure_min_features=minimum)
         if not np.isfinite(X).all():
             raise ValueError(
                 f"Input X contains {int((~np.isfinite(X)).sum())} NaN or infinite value(s); remove "
                 "or impute them (e.g. sklearn.impute.SimpleImputer) before fitting.")
         return np.asarray(X, dtype=np.float32)
+
+    def _architecture(self, n_features: int, output_activation: str, params: dict, *,
+                      in_unit_range: bool):
+        """The :class:`~aecore.models.Architecture` these parameters describe."""
+        from . import models
+
+        image_shape = tuple(self.image_shape) if self.image_shape is not None else None
+        arch = models.Architecture(
+            kind=self.kind, n_features=int(n_features), n_components=int(self.n_components),
+            hidden_units=params["hidden_units"], activation=self.activation,
+            encoder_activation=self.encoder_activation, code_activation=self.code_activation,
+            output_activation=output_activation, batch_norm=bool(self.batch_norm),
+            dropout=float(self.dropout), image_shape=image_shape,
+            filters=tuple(self.filters), kernel_size=int(self.kernel_size), noise=self.noise,
+            noise_level=float(self.noise_level), clip_noise=bool(in_unit_range),
+            sparsity=self.sparsity, sparsity_weight=params["sparsity_weight"],
+            sparsity_target=float(self.sparsity_target), kl_weight=float(self.kl_weight),
+            wta_rate=float(self.wta_rate))
+        # Record the code activation the kind really uses (sparse: sigmoid, wta: relu, ...).
+        return replace(arch, code_activation=models.code_activation(arch))
 
     # ------------------------------------------------------------------ fitting
 
@@ -189,7 +309,9 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         X : array-like or DataFrame of shape (n_samples, n_features)
         y : ignored
         progress : callable, optional
-            ``progress(epoch, logs)`` after every epoch (epoch counts from 1).
+            ``progress(epoch, logs)`` after every epoch (epoch counts from 1; with
+            ``greedy=True`` it counts on across the stages and ``logs`` carry ``stage`` and
+            ``n_stages``).
         stop_event : threading.Event, optional
             Set it to stop after the current epoch; the best weights so far are kept.
 
@@ -199,30 +321,23 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         """
         import keras
 
-        from . import models
-        from .training import TrainingMonitor, fit_autoencoder
-
         X = self._validate_input(X, reset=True)
         params = self._validate_params(*X.shape)
         seed = (self.random_state if self.random_state is not None
                 else int(np.random.randint(0, 2**31 - 1)))
         keras.utils.set_random_seed(int(seed))
 
+        in_unit_range = bool(X.min() >= 0.0 and X.max() <= 1.0)
         output_activation = self.output_activation
         if output_activation == "auto":
-            output_activation = "sigmoid" if X.min() >= 0.0 and X.max() <= 1.0 else "linear"
-        if self.loss == "binary_crossentropy" and (X.min() < 0 or X.max() > 1):
+            output_activation = "sigmoid" if in_unit_range else "linear"
+        if self.loss == "binary_crossentropy" and not in_unit_range:
             raise ValueError("loss='binary_crossentropy' needs data in [0, 1]; scale X to 0-1 or "
                              "use loss='mse'.")
-        image_shape = tuple(self.image_shape) if self.image_shape is not None else None
-        self.architecture_ = models.Architecture(
-            kind=self.kind, n_features=X.shape[1], n_components=int(self.n_components),
-            hidden_units=params["hidden_units"], activation=self.activation,
-            encoder_activation=self.encoder_activation, code_activation=self.code_activation,
-            output_activation=output_activation, batch_norm=bool(self.batch_norm),
-            dropout=float(self.dropout), image_shape=image_shape,
-            filters=tuple(self.filters), kernel_size=int(self.kernel_size))
-        autoencoder, encoder, decoder = models.build(self.architecture_)
+        self.architecture_ = self._architecture(X.shape[1], output_activation, params,
+                                                in_unit_range=in_unit_range)
+        self.output_activation_ = output_activation
+        self._n_features_out = int(self.n_components)
 
         rng = np.random.default_rng(seed)
         n_val = int(round(len(X) * params["validation_fraction"]))
@@ -232,19 +347,44 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         else:
             X_train, X_val = X, None
 
+        if self.greedy:
+            monitor = self._fit_greedy(X_train, X_val, params, seed, progress, stop_event)
+        else:
+            monitor = self._fit_end_to_end(X_train, X_val, params, seed, progress, stop_event)
+        if monitor.stopped_reason == "nan" and monitor.best_epoch == 0:
+            raise ValueError(
+                f"The loss became NaN in the first epoch with learning_rate={params['learning_rate']}; "
+                "lower the learning rate (e.g. by 10x) and train again.")
+        return self
+
+    def _monitor(self, params: dict, X_val, *, progress=None, stop_event=None, validation_model=None):
+        """A TrainingMonitor for one phase of training."""
+        from .training import TrainingMonitor
+
+        return TrainingMonitor(monitor="val_loss" if X_val is not None else "loss",
+                               patience=params["patience"] if self.early_stopping else None,
+                               progress=progress, stop_event=stop_event, X_val=X_val,
+                               loss=self.loss, validation_model=validation_model)
+
+    def _train(self, autoencoder, X_train, monitor, params: dict, seed: int, epochs: int,
+               loss: Optional[str] = None) -> None:
+        """Fit one Keras model to reproduce ``X_train`` on the fast tf.data path."""
+        from .training import fit_autoencoder
+
+        fit_autoencoder(autoencoder, X_train, monitor=monitor, optimizer=self.optimizer,
+                        learning_rate=float(params["learning_rate"]), loss=loss or self.loss,
+                        epochs=int(epochs), batch_size=int(min(params["batch_size"], len(X_train))),
+                        jit_compile=bool(self.jit_compile), shuffle_seed=seed)
+
+    def _fit_end_to_end(self, X_train, X_val, params, seed, progress, stop_event):
+        """Train the whole autoencoder at once."""
+        from . import models
+
+        autoencoder, encoder, decoder = models.build(self.architecture_)
         self.autoencoder_, self.encoder_, self.decoder_ = autoencoder, encoder, decoder
-        self.output_activation_ = output_activation
-        self._n_features_out = int(self.n_components)
-        monitor = TrainingMonitor(monitor="val_loss" if X_val is not None else "loss",
-                                  patience=params["patience"] if self.early_stopping else None,
-                                  progress=progress, stop_event=stop_event, X_val=X_val,
-                                  loss=self.loss)
+        monitor = self._monitor(params, X_val, progress=progress, stop_event=stop_event)
         try:
-            fit_autoencoder(autoencoder, X_train, monitor=monitor,
-                            optimizer=self.optimizer, learning_rate=float(params["learning_rate"]),
-                            loss=self.loss, epochs=int(params["epochs"]),
-                            batch_size=params["batch_size"], jit_compile=bool(self.jit_compile),
-                            shuffle_seed=seed)
+            self._train(autoencoder, X_train, monitor, params, seed, params["epochs"])
         finally:
             # Also after an interruption from outside (a Streamlit rerun, Ctrl-C) the reducer is
             # left usable, holding the best weights seen so far.
@@ -252,11 +392,78 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             self.n_epochs_ = monitor.epochs_run
             self.best_epoch_ = monitor.best_epoch
             self.stopped_reason_ = monitor.stopped_reason
-        if monitor.stopped_reason == "nan" and monitor.best_epoch == 0:
-            raise ValueError(
-                f"The loss became NaN in the first epoch with learning_rate={params['learning_rate']}; "
-                "lower the learning rate (e.g. by 10x) and train again.")
-        return self
+        return monitor
+
+    def _fit_greedy(self, X_train, X_val, params, seed, progress, stop_event):
+        """Greedy layer-wise training: one shallow autoencoder per layer, stacked, then an
+        optional end-to-end fine-tuning. Returns the monitor of the last phase."""
+        from . import models
+
+        arch = self.architecture_
+        autoencoder, encoder, decoder = models.build(arch)
+        self.autoencoder_, self.encoder_, self.decoder_ = autoencoder, encoder, decoder
+        stage_archs = models.greedy_stages(arch)
+        n_phases = len(stage_archs) + (1 if self.greedy_finetune_epochs > 0 else 0)
+        trained: list = []
+        history: dict[str, list[float]] = {}
+        state = {"offset": 0, "best": 0}
+        monitor = None
+
+        def record(phase: int, phase_monitor) -> None:
+            """Append a phase's epochs to the history and the counters."""
+            n_before = state["offset"]
+            for key, values in phase_monitor.history.items():
+                history.setdefault(key, [float("nan")] * n_before).extend(values)
+            state["offset"] += phase_monitor.epochs_run
+            history.setdefault("stage", []).extend([float(phase)] * phase_monitor.epochs_run)
+            for values in history.values():  # Keys a phase did not log stay aligned.
+                values.extend([float("nan")] * (state["offset"] - len(values)))
+            if phase_monitor.best_epoch:
+                state["best"] = n_before + phase_monitor.best_epoch
+
+        def listener(phase: int):
+            offset = state["offset"]
+            if progress is None:
+                return None
+            return lambda epoch, logs: progress(offset + epoch, {**logs, "stage": phase,
+                                                                  "n_stages": n_phases})
+
+        def finish(phase_monitor) -> None:
+            self.history_ = history
+            self.n_epochs_ = state["offset"]
+            self.best_epoch_ = state["best"]
+            self.stopped_reason_ = phase_monitor.stopped_reason if phase_monitor else "completed"
+
+        codes = X_train
+        try:
+            for phase, stage_arch in enumerate(stage_archs, start=1):
+                stage_ae, stage_encoder, stage_decoder = models.build(stage_arch)
+                # Validate the whole stack so far on the rows, so val_loss keeps one scale.
+                validation_model = _StackSoFar(list(trained), stage_ae) if X_val is not None else None
+                monitor = self._monitor(params, X_val, progress=listener(phase), stop_event=stop_event,
+                                        validation_model=validation_model)
+                try:
+                    # Deeper stages reproduce real-valued codes, for which only MSE makes sense.
+                    self._train(stage_ae, codes, monitor, params, seed + phase, params["epochs"],
+                                loss=self.loss if phase == 1 else "mse")
+                finally:
+                    trained.append((stage_encoder, stage_decoder))
+                    record(phase, monitor)
+                if monitor.stopped_reason in ("stopped", "nan"):
+                    break
+                codes = self._predict(stage_encoder, codes)
+        finally:
+            models.stack_stages(arch, encoder, decoder, trained)
+            finish(monitor)
+        if self.greedy_finetune_epochs > 0 and monitor.stopped_reason not in ("stopped", "nan"):
+            phase = len(stage_archs) + 1
+            monitor = self._monitor(params, X_val, progress=listener(phase), stop_event=stop_event)
+            try:
+                self._train(autoencoder, X_train, monitor, params, seed, self.greedy_finetune_epochs)
+            finally:
+                record(phase, monitor)
+                finish(monitor)
+        return monitor
 
     # ------------------------------------------------------------------ using
 
@@ -297,6 +504,80 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         """Negative mean reconstruction error (higher is better, as scikit-learn expects)."""
         return -float(np.mean(self.score_samples(X)))
 
+    def activation_stats(self, X, threshold: float = 0.1) -> dict:
+        """How often each code unit fires on ``X`` (for sparse and winner-take-all codes).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        threshold : float, default=0.1
+            A code value above it counts as active.
+
+        Returns
+        -------
+        dict
+            ``mean_activation`` (ndarray of shape (n_components,), each unit's mean code value),
+            ``fraction_active`` (float, share of all code values above ``threshold``),
+            ``fraction_active_per_unit`` (ndarray of shape (n_components,)) and ``threshold``.
+        """
+        codes = self.transform(X).astype(np.float64)
+        active = codes > threshold
+        return {"mean_activation": codes.mean(axis=0), "fraction_active": float(active.mean()),
+                "fraction_active_per_unit": active.mean(axis=0), "threshold": float(threshold)}
+
+    def _check_generative(self, method: str) -> None:
+        check_is_fitted(self, "decoder_")
+        if self.architecture_.kind != "vae":
+            raise ValueError(f"{method}() needs a variational autoencoder, whose codes follow a known "
+                             f"distribution; this one has kind={self.architecture_.kind!r}. Fit "
+                             "AutoencoderReducer(kind='vae') to generate new rows.")
+
+    def sample(self, n: int, random_state=None) -> np.ndarray:
+        """Decode ``n`` codes drawn from the VAE's prior N(0, I): new rows, shape (n, n_features).
+
+        Parameters
+        ----------
+        n : int
+        random_state : int, numpy Generator or None
+
+        Examples
+        --------
+        >>> vae = AutoencoderReducer(2, kind="vae", epochs=5).fit(X)  # doctest: +SKIP
+        >>> vae.sample(16, random_state=0).shape  # doctest: +SKIP
+        (16, 64)
+        """
+        self._check_generative("sample")
+        if not isinstance(n, numbers.Integral) or n < 0:
+            raise ValueError(f"n={n!r} must be a non-negative integer, e.g. 16.")
+        rng = np.random.default_rng(random_state)
+        codes = rng.standard_normal((int(n), int(self.n_components))).astype(np.float32)
+        return self._predict(self.decoder_, codes)
+
+    def manifold_grid(self, n: int = 15, span: float = 2.0) -> np.ndarray:
+        """Decode an ``n`` x ``n`` grid of codes covering [-span, span] in the first two code
+        dimensions (the others at 0, the prior's mean), as in keras-io's VAE latent-space plot.
+
+        Returns
+        -------
+        ndarray of shape (n * n, n_features)
+            Row-major: grid row ``i`` (second code dimension, from +span down to -span) holds
+            columns ``j`` (first code dimension, from -span to +span); reshape to
+            ``(n, n, *image_shape)`` to draw a mosaic.
+        """
+        self._check_generative("manifold_grid")
+        if not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError(f"n={n!r} must be a positive integer, e.g. 15.")
+        if not np.isfinite(span) or span <= 0:
+            raise ValueError(f"span={span!r} must be a positive number, e.g. 2.0 prior standard deviations.")
+        if self.n_components < 2:
+            raise ValueError(f"manifold_grid() varies two code dimensions but n_components="
+                             f"{self.n_components}; fit a VAE with n_components >= 2.")
+        axis = np.linspace(-span, span, int(n))
+        codes = np.zeros((int(n) * int(n), int(self.n_components)), dtype=np.float32)
+        grid_y, grid_x = np.meshgrid(axis[::-1], axis, indexing="ij")
+        codes[:, 0], codes[:, 1] = grid_x.ravel(), grid_y.ravel()
+        return self._predict(self.decoder_, codes)
+
     def count_params(self) -> int:
         """Trainable parameters of the whole autoencoder."""
         check_is_fitted(self, "autoencoder_")
@@ -305,4 +586,43 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
+        # Codes and reconstructions are always float32, Keras' working precision.
+        tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+    # ------------------------------------------------------------------ pickling
+
+    def __getstate__(self):
+        """Pickle the weights and the architecture, never Keras model objects: they are rebuilt
+        in code on unpickling (the project's rule for every stored model)."""
+        state = dict(super().__getstate__())  # A copy: object.__getstate__ returns __dict__ itself.
+        models_present = all(key in state for key in ("autoencoder_", "encoder_", "decoder_"))
+        for key in ("autoencoder_", "encoder_", "decoder_"):
+            state.pop(key, None)
+        if models_present and "architecture_" in state:
+            state["_weights"] = [np.asarray(w) for w in self.autoencoder_.get_weights()]
+        return state
+
+    def __setstate__(self, state):
+        weights = state.pop("_weights", None)
+        super().__setstate__(state)
+        if weights is not None:
+            from . import models
+
+            self.autoencoder_, self.encoder_, self.decoder_ = models.build(self.architecture_)
+            self.autoencoder_.set_weights(weights)
+
+
+class _StackSoFar:
+    """Rows -> trained stage encoders -> the stage in training -> trained decoders -> rows."""
+
+    def __init__(self, trained: list, stage_autoencoder):
+        self.trained, self.stage_autoencoder = trained, stage_autoencoder
+
+    def __call__(self, x, training: bool = False):
+        for encoder, _ in self.trained:
+            x = encoder(x, training=training)
+        x = self.stage_autoencoder(x, training=training)
+        for _, decoder in reversed(self.trained):
+            x = decoder(x, training=training)
+        return x

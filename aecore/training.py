@@ -32,15 +32,26 @@ class TrainingMonitor(keras.callbacks.Callback):
         Set it from anywhere to stop after the current epoch.
     min_delta : float
         Relative improvement that counts as progress.
+    X_val : ndarray, optional
+        Held-out rows; their loss is logged as ``val_loss`` after every epoch.
+    loss : {"mse", "binary_crossentropy"}
+        How ``val_loss`` compares the held-out rows with their reconstructions.
+    validation_model : keras.Model or callable, optional
+        What reconstructs ``X_val`` (called as ``validation_model(x, training=False)``) when it
+        is not the model being fitted: greedy layer-wise training fits one shallow stage but
+        validates the whole stack so far.
+        A model with a ``validation_logs(X)`` method (the VAE) reports its own loss terms.
     """
 
     def __init__(self, monitor: str = "val_loss", patience: Optional[int] = 10,
                  progress: Optional[ProgressFn] = None,
                  stop_event: Optional[threading.Event] = None, min_delta: float = 1e-4,
-                 X_val: Optional[np.ndarray] = None, loss: str = "mse"):
+                 X_val: Optional[np.ndarray] = None, loss: str = "mse",
+                 validation_model: Optional[Callable] = None):
         super().__init__()
         self.X_val = X_val
         self.loss = loss
+        self.validation_model = validation_model
         self.monitor = monitor
         self.patience = patience
         self.progress = progress
@@ -59,7 +70,7 @@ class TrainingMonitor(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = {k: float(v) for k, v in (logs or {}).items()}
         if self.X_val is not None:
-            logs["val_loss"] = self.validation_loss()
+            logs.update(self.validation_logs())
         for key, value in logs.items():
             self.history.setdefault(key, []).append(value)
         self.epochs_run = epoch + 1
@@ -79,11 +90,19 @@ class TrainingMonitor(keras.callbacks.Callback):
             self.stopped_reason = "stopped"
             self.model.stop_training = True
 
+    def validation_logs(self) -> dict:
+        """``val_loss`` (and the model's own validation terms, when it reports them)."""
+        model = self.validation_model or self.model
+        if hasattr(model, "validation_logs"):
+            return {key: float(value) for key, value in model.validation_logs(self.X_val).items()}
+        return {"val_loss": self.validation_loss()}
+
     def validation_loss(self) -> float:
         """Loss on the held-out rows, computed directly: Keras' own validation pass costs ~1 s
         per epoch here (it rebuilds its evaluation loop), ours a few milliseconds."""
         x = self.X_val
-        pred = np.concatenate([np.asarray(self.model(x[i:i + 4096], training=False))
+        model = self.validation_model or self.model
+        pred = np.concatenate([np.asarray(model(x[i:i + 4096], training=False))
                                for i in range(0, len(x), 4096)]).astype(np.float64)
         if self.loss == "binary_crossentropy":
             pred = np.clip(pred, 1e-7, 1 - 1e-7)
@@ -97,6 +116,12 @@ class TrainingMonitor(keras.callbacks.Callback):
         """Put the best weights seen so far back into the model."""
         if self.best_weights is not None:
             self.model.set_weights(self.best_weights)
+
+
+def steps_per_execution(steps: int, largest: int = 32) -> int:
+    """The largest divisor of ``steps`` up to ``largest``: Keras 3 always runs whole executions,
+    so a value that does not divide the steps of an epoch would silently train extra steps."""
+    return max(d for d in range(1, min(steps, largest) + 1) if steps % d == 0)
 
 
 def fit_autoencoder(autoencoder: keras.Model, X: np.ndarray, *, monitor: TrainingMonitor, optimizer: str, learning_rate: float, loss: str,
@@ -113,7 +138,7 @@ def fit_autoencoder(autoencoder: keras.Model, X: np.ndarray, *, monitor: Trainin
     # callbacks still see every epoch because epochs end on execution boundaries.
     steps = max(1, math.ceil(len(X) / batch_size))
     autoencoder.compile(optimizer=opt, loss=loss, jit_compile=jit_compile,
-                        steps_per_execution=min(steps, 32))
+                        steps_per_execution=steps_per_execution(steps))
     # A repeated tf.data pipeline costs ~1 ms per epoch where numpy inputs cost ~25 ms (a new
     # iterator each epoch), which dominates small models such as the 3D linear autoencoder.
     train = _dataset(X, batch_size, shuffle_seed=shuffle_seed)
