@@ -20,6 +20,7 @@ navigation = st.navigation({
         st.Page("app_pages/latent.py", title="Latent space", icon=":material/scatter_plot:"),
         st.Page("app_pages/clusters.py", title="Clusters", icon=":material/bubble_chart:"),
         st.Page("app_pages/anomalies.py", title="Anomalies", icon=":material/crisis_alert:"),
+        st.Page("app_pages/generate.py", title="Generate and denoise", icon=":material/auto_awesome:"),
     ],
     "Runs": [
         st.Page("app_pages/runs.py", title="Runs", icon=":material/folder_open:"),

@@ -239,7 +239,8 @@ def train_reducer(active: ActiveData, config: TrainConfig, X: np.ndarray, *, spl
     if cached is not None:
         slots.release()
         return cached
-    live = LiveTraining(reducer.resolved_params()["epochs"])
+    params = reducer.resolved_params()
+    live = LiveTraining(params.get("total_epochs") or params["epochs"])
     st.session_state["training"] = {"key": key, "reducer": reducer, "data_key": active.key,
                                     "config": config}
     try:

@@ -33,8 +33,8 @@ def config_ui() -> TrainConfig:
     base = PRESETS[name][1]
     with st.expander("Architecture and training settings", expanded=False):
         c1, c2, c3 = st.columns(3)
-        kind = c1.selectbox("Kind", ["dense", "conv", "linear"], index=["dense", "conv", "linear"].index(base.kind),
-                            key=f"train.kind.{name}")
+        kinds = ["dense", "conv", "linear", "tied", "denoising", "sparse", "vae", "wta"]
+        kind = c1.selectbox("Kind", kinds, index=kinds.index(base.kind), key=f"train.kind.{name}")
         n_components = c1.number_input("Latent size (n_components)", 1, 512, base.n_components,
                                        key=f"train.k.{name}")
         hidden_text = c1.text_input("Hidden units (comma-separated)", ",".join(map(str, base.hidden_units)),

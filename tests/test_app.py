@@ -6,7 +6,8 @@ from streamlit.testing.v1 import AppTest
 APP = "../app.py"
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
 PAGES = ["app_pages/home.py", "app_pages/linear_3d.py", "app_pages/train.py", "app_pages/reconstructions.py",
-         "app_pages/latent.py", "app_pages/clusters.py", "app_pages/anomalies.py", "app_pages/runs.py"]
+         "app_pages/latent.py", "app_pages/clusters.py", "app_pages/anomalies.py", "app_pages/runs.py",
+         "app_pages/generate.py"]
 
 
 @pytest.fixture()
@@ -169,3 +170,26 @@ def test_runs_page_opens_a_cli_run(app, tmp_path):
     app.switch_page("app_pages/reconstructions.py").run()
     _no_exception(app)
     assert any(m.label == "Autoencoder test MSE" for m in app.metric)
+
+
+def test_generate_tabs_on_a_trained_model(app):
+    _train_tiny(app)
+    app.switch_page("app_pages/generate.py").run()
+    _no_exception(app)
+    app.slider(key="generate.steps").set_value(5).run()
+    app.slider(key="generate.z0").set_value(1.0).run()
+    app.slider(key="generate.level").set_value(0.5).run()
+    _no_exception(app)
+    assert any(m.label == "Output vs clean (MSE)" for m in app.metric)
+
+
+def test_vae_preset_samples_and_manifold(app):
+    app.switch_page("app_pages/train.py").run()
+    app.selectbox(key="train.dataset").set_value("digits").run()
+    app.selectbox(key="train.preset").set_value("vae_2d").run()
+    app.number_input(key="train.epochs.vae_2d").set_value(2).run()
+    app.button(key="train.go").click().run()
+    _no_exception(app)
+    app.switch_page("app_pages/generate.py").run()
+    _no_exception(app)
+    assert not any("Train a VAE" in message.value for message in app.info)  # the VAE views are drawn

@@ -108,7 +108,10 @@ def _shot(page, name):
 
 @pytest.mark.parametrize("path,title", [("", "Autoencoder Lab"), ("linear_3d", "linear autoencoder"),
                                         ("train", "Train an autoencoder"),
-                                        ("reconstructions", "Reconstructions")])
+                                        ("reconstructions", "Reconstructions"),
+                                        ("latent", "Latent space"), ("clusters", "Clusters"),
+                                        ("anomalies", "Anomalies"), ("generate", "Generate"),
+                                        ("runs", "Runs")])
 def test_every_page_opens(server, page, path, title):
     _open(page, f"{server}/{path}")
     _assert_no_exception(page)
@@ -132,8 +135,8 @@ def _choose(page, label, option):
     _settle(page)
 
 
-def test_train_digits_then_reconstructions(server, page):
-    _open(page, f"{server}/train")
+def _train_digits(page):
+    """Train a 3-epoch model on scikit-learn's digits from the Train page."""
     _choose(page, "Dataset", "scikit-learn digits")
     page.get_by_text("Architecture and training settings").click()
     epochs = page.get_by_label("Max epochs")
@@ -143,6 +146,11 @@ def test_train_digits_then_reconstructions(server, page):
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text("AE / PCA").first.wait_for()
     _settle(page)
+
+
+def test_train_digits_then_reconstructions(server, page):
+    _open(page, f"{server}/train")
+    _train_digits(page)
     _assert_no_exception(page)
     _shot(page, "train-trained")
     page.goto(f"{server}/reconstructions")
@@ -186,15 +194,7 @@ def _nav(page, label):
 
 def test_box_selection_on_the_latent_map_shows_samples(server, page):
     _open(page, f"{server}/train")
-    _choose(page, "Dataset", "scikit-learn digits")
-    page.get_by_text("Architecture and training settings").click()
-    epochs = page.get_by_label("Max epochs")
-    epochs.fill("3")
-    epochs.press("Enter")
-    _settle(page)
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text("AE / PCA").first.wait_for()
-    _settle(page)
+    _train_digits(page)
     _nav(page, "Latent space")
     _assert_no_exception(page)
     plot = page.locator(".js-plotly-plot").first
@@ -213,7 +213,7 @@ def test_box_selection_on_the_latent_map_shows_samples(server, page):
     page.get_by_role("tab", name="Thumbnail map").click()
     _settle(page)
     _shot(page, "latent-thumbnails")
-    for label in ["Clusters", "Anomalies", "Reconstructions", "Runs"]:
+    for label in ["Clusters", "Anomalies", "Generate and denoise", "Reconstructions", "Runs"]:
         _nav(page, label)
         _assert_no_exception(page)
-        _shot(page, f"page-{label.lower()}-trained")
+        _shot(page, f"page-{label.split()[0].lower()}-trained")
