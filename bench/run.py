@@ -19,6 +19,8 @@ from bench.common import machine
 ROOT = Path(__file__).resolve().parent.parent
 #: Benchmark modules in the order they run; each exposes run(quick) -> list of rows.
 MODULES = ["linear", "reconstruction", "maps", "clustering", "anomaly", "family", "speed", "load"]
+#: Left out of --quick to keep it under 5 minutes (the load test alone takes ~80 s).
+FULL_ONLY = {"load"}
 
 
 def _commit() -> str:
@@ -33,7 +35,7 @@ def _fmt(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:.5g}"
     return str(value)
 
 
@@ -55,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     rows, timings, started = [], {}, time.perf_counter()
-    for name in args.only or MODULES:
+    for name in args.only or [m for m in MODULES if not (args.quick and m in FULL_ONLY)]:
         try:
             module = importlib.import_module(f"bench.{name}")
         except ModuleNotFoundError as exc:

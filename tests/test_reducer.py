@@ -167,3 +167,21 @@ def test_seed_settings_fall_short_of_pca():
     X = generate_3d_data(60, seed=4)
     scores = compare_linear_to_pca(preset("seed000_linear").replace(random_state=42).to_reducer().fit(X), X)
     assert 1.05 < scores["mse_ratio"] < 2.0
+
+
+def test_pipeline_and_grid_search(digits):
+    """Features for other models: scaler -> reducer -> classifier, cloned and searched."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    pipeline = Pipeline([("scale", MinMaxScaler()),
+                         ("reduce", AutoencoderReducer(4, epochs=3, hidden_units=(32,), random_state=0)),
+                         ("classify", LogisticRegression(max_iter=500))])
+    search = GridSearchCV(pipeline, {"reduce__n_components": [2, 8]}, cv=2)
+    search.fit(digits.X[:400], digits.y[:400])
+    assert search.best_params_["reduce__n_components"] in (2, 8)
+    assert search.best_score_ > 0.3  # chance is 0.1
+    names = search.best_estimator_[:-1].get_feature_names_out()
+    assert names[0] == "autoencoderreducer0"
