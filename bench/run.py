@@ -79,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         suffix = "_quick" if args.quick else ""
         (ROOT / "bench" / f"results{suffix}.json").write_text(json.dumps(report, indent=2))
-        if not args.quick:
-            write_markdown(report)
+        if not args.quick or not (ROOT / "bench" / "results.json").exists():
+            write_markdown(report)  # a full run always wins; a quick one only fills an empty page
     return 0
 
 
@@ -89,7 +89,8 @@ def write_markdown(report: dict) -> None:
     m = report["machine"]
     text = [
         "# Benchmarks", "",
-        f"Last full run: {report['date']}, commit `{report['commit']}`, {report['seconds']:.0f} s in all.",
+        f"Last {'quick (--quick)' if report['quick'] else 'full'} run: {report['date']}, commit "
+        f"`{report['commit']}`, {report['seconds']:.0f} s in all.",
         f"Machine: {m.get('processor')} · {m.get('cpus')} CPUs · {m.get('memory_gb', '?')} GB · "
         f"Python {m.get('python')} · TensorFlow {m.get('tensorflow', '?')} · Keras {m.get('keras', '?')}.", "",
         "Reproduce with `python -m aecore bench` (full) or `python -m aecore bench --quick` (< 5 min). "
