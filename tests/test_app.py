@@ -193,3 +193,36 @@ def test_vae_preset_samples_and_manifold(app):
     app.switch_page("app_pages/generate.py").run()
     _no_exception(app)
     assert not any("Train a VAE" in message.value for message in app.info)  # the VAE views are drawn
+
+
+def test_no_cross_talk_between_sessions(app):
+    """One person's upload is never visible to another session."""
+    rows = "a,b,c\n" + "\n".join(f"{i},{i % 7},{i % 3}" for i in range(40))
+    app.switch_page("app_pages/train.py").run()
+    app.selectbox(key="train.dataset").set_value("upload").run()
+    app.file_uploader(key="train.upload").set_value(("mine.csv", rows.encode(), "text/csv")).run()
+    _no_exception(app)
+    assert any("40 samples" in c.value for c in app.caption)
+    other = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    other.run()
+    other.switch_page("app_pages/train.py").run()
+    other.selectbox(key="train.dataset").set_value("upload").run()
+    _no_exception(other)
+    assert not any("40 samples" in c.value for c in other.caption)
+    assert any("Upload a file" in i.value for i in other.info)
+
+
+def test_shared_models_predict_safely_from_many_threads(digits):
+    """A cached model is shared by sessions: concurrent transforms give the serial answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from aecore import AutoencoderReducer
+
+    reducer = AutoencoderReducer(3, epochs=2, hidden_units=(16,), random_state=0).fit(digits.X[:300])
+    expected = reducer.transform(digits.X)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: reducer.transform(digits.X), range(16)))
+    for result in results:
+        np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
