@@ -85,7 +85,9 @@ def codings_scatter(codes: np.ndarray, color: np.ndarray | None = None, title: s
 def loss_curves(history: dict, title: str | None = "Loss") -> go.Figure:
     """Training (and validation) loss per epoch, on a log axis."""
     fig = go.Figure()
-    names = {"loss": "train", "val_loss": "validation"}
+    # Every loss term the model tracks (a VAE adds reconstruction_loss and kl_loss).
+    names = {key: {"loss": "train", "val_loss": "validation"}.get(key, key.replace("_", " "))
+             for key in history if key.endswith("loss")}
     for key, label in names.items():
         values = history.get(key) or []
         if values:
