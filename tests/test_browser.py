@@ -173,7 +173,7 @@ def test_upload_csv_and_bad_file(server, page, tmp_path):
     _open(page, f"{server}/train")
     _choose(page, "Dataset", "Your own file")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
-    page.get_by_text("looks binary").wait_for()
+    page.get_by_text("not a CSV text file").wait_for()
     _settle(page)
     _assert_no_exception(page)
     _shot(page, "upload-bad")
