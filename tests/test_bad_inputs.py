@@ -8,13 +8,12 @@ accepted. The readers themselves are tested directly, case by case, in ``tests/t
 
 import io
 import re
-import struct
 import zipfile
-import zlib
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+from builders import png_declaring
 
 APP = "../app.py"
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
@@ -68,16 +67,6 @@ def _png(size=(10, 12), value=128, noise_seed=None) -> bytes:
     return buffer.getvalue()
 
 
-def _png_declaring(width: int, height: int) -> bytes:
-    """A decompression bomb's header: width x height pixels declared, a few hundred bytes on disk."""
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(bytes(4096))) + chunk(b"IEND", b""))
-
-
 #: name -> (file name, content factory, regex the st.error must match).
 BAD_UPLOADS = {
     # CSV
@@ -120,7 +109,7 @@ BAD_UPLOADS = {
     "zip truncated images": ("cut.zip", lambda: _zip({f"{i}.png": _png((64, 64), noise_seed=i)[:400]
                                                      for i in range(12)}),
                              r"0 readable PNG/JPEG.*12 truncated or damaged images"),
-    "zip decompression bomb": ("bomb.zip", lambda: _zip({f"{i}.png": _png_declaring(30_000, 30_000)
+    "zip decompression bomb": ("bomb.zip", lambda: _zip({f"{i}.png": png_declaring(30_000, 30_000)
                                                         for i in range(12)}),
                                r"0 readable PNG/JPEG.*too large to decode safely.*30000x30000"),
     "zip empty": ("empty.zip", lambda: _zip({}), r"ZIP archive is empty"),

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from aecore import data
+from builders import png_declaring
 
 
 def _seed_generate_3d_data(m, w1=0.1, w2=0.3, noise=0.1):
@@ -347,19 +348,6 @@ def _noise_png(size=(64, 64), seed=0) -> bytes:
     return buffer.getvalue()
 
 
-def _png_declaring(width: int, height: int) -> bytes:
-    """A PNG whose header declares width x height pixels, a few hundred bytes on disk."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(bytes(4096))) + chunk(b"IEND", b""))
-
-
 def _jpeg_declaring(width: int, height: int) -> bytes:
     """A small real JPEG whose frame header is patched to declare width x height pixels."""
     from PIL import Image
@@ -382,7 +370,7 @@ def _jpeg_declaring(width: int, height: int) -> bytes:
     ({f"{i}.png": b"\x89PNG truncated" for i in range(12)}, "0 readable"),
     ({f"{i}.txt": b"hello" for i in range(12)}, "0 readable.*12 not PNG or JPEG images: '0.txt'"),
     ({f"{i}.png": _noise_png(seed=i)[:400] for i in range(12)}, "0 readable.*12 truncated or damaged images"),
-    ({f"{i}.png": _png_declaring(30_000, 30_000) for i in range(12)},
+    ({f"{i}.png": png_declaring(30_000, 30_000) for i in range(12)},
      "0 readable.*12 too large to decode safely \\(over 16,777,216 pixels\\): '0.png' 30000x30000"),
     ({f"{i}.jpg": _jpeg_declaring(30_000, 30_000) for i in range(12)}, "0 readable.*12 too large to decode safely"),
     ({f"{i}.jpg": _jpeg_declaring(5_000, 5_000) for i in range(12)}, "too large to decode safely.*5000x5000"),
@@ -405,7 +393,7 @@ def test_huge_images_are_never_decoded(monkeypatch):
 
     monkeypatch.setattr(ImageFile.ImageFile, "load", spy_load)
     files = {f"ok/{i}.png": _png(value=20 * i) for i in range(10)}
-    files.update({"bomb/png.png": _png_declaring(30_000, 30_000),
+    files.update({"bomb/png.png": png_declaring(30_000, 30_000),
                   "bomb/jpeg.jpg": _jpeg_declaring(30_000, 30_000),
                   "bomb/big.jpg": _jpeg_declaring(5_000, 5_000)})
     ds = data.read_image_zip(_zip(files))
