@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from . import data as aedata
-from . import figures
+from . import figures, i18n
 from .presets import TrainConfig
 
 APP_NAME = "Autoencoder Lab"
@@ -23,8 +23,36 @@ SHARED_MODELS = 8
 
 
 def page_setup() -> None:
-    """Shared page configuration: title, icon, wide layout."""
+    """Shared page configuration: title, icon, wide layout, and the language picker."""
     st.set_page_config(page_title=APP_NAME, page_icon=":material/hub:", layout="wide")
+    language_ui()
+
+
+# --------------------------------------------------------------------------- language
+
+
+def language() -> str:
+    """This session's UI language: chosen in the sidebar, else ``?lang=``, else the browser's."""
+    if "lang" not in st.session_state:
+        asked = st.query_params.get("lang")
+        if asked not in i18n.LANGUAGES:
+            asked = i18n.language_from_locale(st.context.locale)
+        st.session_state["lang"] = asked
+    return st.session_state["lang"]
+
+
+def t(key: str, **values) -> str:
+    """A UI string in this session's language (see ``aecore/locales``)."""
+    return i18n.translate(key, language(), **values)
+
+
+def language_ui() -> None:
+    """The sidebar's language switch; the choice also goes into the URL (``?lang=ko``)."""
+    language()
+    st.sidebar.radio(t("common.language"), list(i18n.LANGUAGES), key="lang",
+                     format_func=i18n.LANGUAGES.get, horizontal=True)
+    if st.query_params.get("lang") != st.session_state["lang"]:
+        st.query_params["lang"] = st.session_state["lang"]
 
 
 # --------------------------------------------------------------------------- caches
