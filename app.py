@@ -2,28 +2,33 @@
 
 import streamlit as st
 
-from aecore.ui import page_setup
+from aecore.ui import APP_NAME, page_setup, t, tour_banner, write_url
 
 page_setup()
 navigation = st.navigation({
-    "Autoencoder Lab": [
-        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    APP_NAME: [
+        st.Page("app_pages/home.py", title=t("nav.home"), icon=":material/home:", default=True),
     ],
-    "Learn": [
-        st.Page("app_pages/linear_3d.py", title="3D → 2D: linear AE vs PCA", icon=":material/3d_rotation:"),
+    t("nav.learn"): [
+        st.Page("app_pages/linear_3d.py", title=t("nav.linear3d"), icon=":material/3d_rotation:"),
+        st.Page("app_pages/family.py", title=t("family.nav"), icon=":material/family_history:"),
     ],
-    "Train and inspect": [
-        st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
-        st.Page("app_pages/reconstructions.py", title="Reconstructions", icon=":material/compare:"),
+    t("nav.train_and_inspect"): [
+        st.Page("app_pages/train.py", title=t("nav.train"), icon=":material/model_training:"),
+        st.Page("app_pages/reconstructions.py", title=t("nav.recon"), icon=":material/compare:"),
     ],
-    "Explore": [
-        st.Page("app_pages/latent.py", title="Latent space", icon=":material/scatter_plot:"),
-        st.Page("app_pages/clusters.py", title="Clusters", icon=":material/bubble_chart:"),
-        st.Page("app_pages/anomalies.py", title="Anomalies", icon=":material/crisis_alert:"),
-        st.Page("app_pages/generate.py", title="Generate and denoise", icon=":material/auto_awesome:"),
+    t("nav.explore"): [
+        st.Page("app_pages/latent.py", title=t("nav.latent"), icon=":material/scatter_plot:"),
+        st.Page("app_pages/clusters.py", title=t("nav.clusters"), icon=":material/bubble_chart:"),
+        st.Page("app_pages/anomalies.py", title=t("nav.anomalies"), icon=":material/crisis_alert:"),
+        st.Page("app_pages/generate.py", title=t("nav.generate"), icon=":material/auto_awesome:"),
     ],
-    "Runs": [
-        st.Page("app_pages/runs.py", title="Runs", icon=":material/folder_open:"),
+    t("nav.runs"): [
+        st.Page("app_pages/runs.py", title=t("nav.runs"), icon=":material/folder_open:"),
     ],
 })
-navigation.run()
+tour_banner()  # on a page opened from the guided tour: the step, what to look at, next/previous
+try:
+    navigation.run()
+finally:
+    write_url()  # the page's state into the URL (also after st.stop), and the Share box

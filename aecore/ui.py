@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from . import data as aedata
-from . import figures, i18n
+from . import figures, i18n, report, share, tour
 from .presets import TrainConfig
 
 APP_NAME = "Autoencoder Lab"
@@ -25,7 +25,9 @@ SHARED_MODELS = 8
 def page_setup() -> None:
     """Shared page configuration: title, icon, wide layout, and the language picker."""
     st.set_page_config(page_title=APP_NAME, page_icon=":material/hub:", layout="wide")
+    st.session_state["_url.run"] = {}  # what this run's page binds to the URL (see url_state)
     language_ui()
+    st.session_state["_url.run"]["share_slot"] = st.sidebar.empty()
 
 
 # --------------------------------------------------------------------------- language
@@ -46,6 +48,11 @@ def t(key: str, **values) -> str:
     return i18n.translate(key, language(), **values)
 
 
+def t_or(key: str, fallback: str, **values) -> str:
+    """``t(key)``, or ``fallback`` (a library's own English text) where the tables have no ``key``."""
+    return t(key, **values) if key in i18n.strings(i18n.DEFAULT_LANGUAGE) else fallback
+
+
 def language_ui() -> None:
     """The sidebar's language switch; the choice also goes into the URL (``?lang=ko``)."""
     language()
@@ -58,10 +65,15 @@ def language_ui() -> None:
 # --------------------------------------------------------------------------- caches
 
 
-@st.cache_resource(max_entries=4, show_spinner="Loading dataset ...")
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _load_builtin_dataset(name: str) -> aedata.Dataset:
+    return aedata.load_dataset(name)
+
+
 def builtin_dataset(name: str) -> aedata.Dataset:
     """A built-in dataset, loaded once per process and shared read-only."""
-    return aedata.load_dataset(name)
+    with st.spinner(t("ui.loading_dataset")):  # the cache's own spinner text cannot be translated
+        return _load_builtin_dataset(name)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -132,9 +144,10 @@ class ActiveData:
 def dataset_picker_ui(page: str, default: str = "mnist_sample", allow_upload: bool = True) -> ActiveData | None:
     """Pick a built-in dataset or an upload (kept in this session only). Returns None on error."""
     options = list(aedata.BUILTIN_DATASETS) + (["upload"] if allow_upload else [])
-    labels = {**aedata.BUILTIN_DATASETS, "upload": "Your own file (CSV, NPY/NPZ, ZIP of images)"}
     current = st.session_state.get("active_dataset", default)
-    choice = st.selectbox("Dataset", options, index=options.index(current) if current in options else 0,
+    # Labels are looked up now, not in format_func: AppTest calls format_func outside the session.
+    labels = {name: t_or(f"ui.dataset_{name}", aedata.BUILTIN_DATASETS.get(name, name)) for name in options}
+    choice = st.selectbox(t("ui.dataset"), options, index=options.index(current) if current in options else 0,
                           format_func=labels.get, key=f"{page}.dataset")
     st.session_state["active_dataset"] = choice
     if choice != "upload":
@@ -148,10 +161,9 @@ def dataset_picker_ui(page: str, default: str = "mnist_sample", allow_upload: bo
 
 def _upload_ui(page: str) -> ActiveData | None:
     """File uploader whose parsed dataset stays in this session even when the widget is cleared."""
-    upload = st.file_uploader("Upload a table or images", type=["csv", "tsv", "npy", "npz", "zip"],
+    upload = st.file_uploader(t("ui.upload"), type=["csv", "tsv", "npy", "npz", "zip"],
                               key=f"{page}.upload", max_upload_size=aedata.MAX_UPLOAD_BYTES // 2**20,
-                              help="CSV: numeric columns (standardised). NPY/NPZ: plain numeric arrays "
-                                   "(no pickles). ZIP: PNG/JPEG images, one folder per class.")
+                              help=t("ui.upload_help"))
     stored = st.session_state.get("upload")
     if upload is not None:
         raw = upload.getvalue()
@@ -164,14 +176,14 @@ def _upload_ui(page: str) -> ActiveData | None:
             try:
                 dataset = aedata.read_upload(raw, upload.name, label_column=label_column)
             except ValueError as exc:
-                st.error(f"Could not use **{_plain(upload.name)}**: {_escape(str(exc))}")
+                st.error(t("ui.upload_failed", name=_plain(upload.name), error=_escape(str(exc))))
                 if stored is not None:
-                    st.caption(f"Still using your earlier upload ({stored.dataset.n_samples:,} samples).")
+                    st.caption(t("ui.upload_kept", n=stored.dataset.n_samples))
                 return stored
             stored = ActiveData(key, dataset, shared=False)
             st.session_state["upload"] = stored
     if stored is None:
-        st.info("Upload a file to train on your own data.")
+        st.info(t("ui.upload_prompt"))
     return stored
 
 
@@ -181,7 +193,9 @@ def _label_column_ui(page: str, raw: bytes) -> str | None:
         columns = aedata.read_csv_header(raw)
     except ValueError:
         columns = []
-    choice = st.selectbox("Label column (optional)", ["(none)"] + columns[:500], key=f"{page}.label_column")
+    none = t("ui.label_column_none")
+    choice = st.selectbox(t("ui.label_column"), ["(none)"] + columns[:500], key=f"{page}.label_column",
+                          format_func=lambda c: none if c == "(none)" else c)
     return None if choice == "(none)" else choice
 
 
@@ -198,9 +212,10 @@ def _plain(text: str) -> str:
 def dataset_summary_ui(active: ActiveData) -> None:
     """One line of facts about the dataset, and its notes."""
     ds = active.dataset
-    shape = f"{ds.image_shape[0]}x{ds.image_shape[1]} images" if ds.is_image else f"{ds.n_features} features"
-    labels = f", {len(np.unique(ds.y))} classes" if ds.y is not None else ", no labels"
-    st.caption(f"{ds.n_samples:,} samples · {shape}{labels} · scaling: {ds.scaling}")
+    shape = (t("ui.summary_images", height=ds.image_shape[0], width=ds.image_shape[1]) if ds.is_image
+             else t("ui.summary_features", n=ds.n_features))
+    labels = t("ui.summary_classes", n=len(np.unique(ds.y))) if ds.y is not None else t("ui.summary_no_labels")
+    st.caption(t("ui.summary", n=ds.n_samples, shape=shape, labels=labels, scaling=ds.scaling))
     for note in ds.notes:
         st.caption(f":material/info: {note}")
 
@@ -213,7 +228,7 @@ class LiveTraining:
 
     def __init__(self, total_epochs: int, every: float = 0.5):
         self.total = total_epochs
-        self.bar = st.progress(0.0, text="Starting ...")
+        self.bar = st.progress(0.0, text=t("ui.starting"))
         self.chart = st.empty()
         self.history: dict[str, list[float]] = {}
         self.every = every
@@ -225,10 +240,10 @@ class LiveTraining:
             if key in logs:
                 self.history.setdefault(key, []).append(logs[key])
         elapsed = time.perf_counter() - self.started
-        text = f"Epoch {epoch}/{self.total} · loss {logs.get('loss', float('nan')):.5f}"
+        text = t("ui.progress_epoch", epoch=epoch, total=self.total, loss=logs.get("loss", float("nan")))
         if "val_loss" in logs:
-            text += f" · validation {logs['val_loss']:.5f}"
-        self.bar.progress(min(epoch / self.total, 1.0), text=f"{text} · {elapsed:.0f} s")
+            text += t("ui.progress_validation", loss=logs["val_loss"])
+        self.bar.progress(min(epoch / self.total, 1.0), text=t("ui.progress_elapsed", text=text, seconds=elapsed))
         now = time.perf_counter()
         if now - self._last >= self.every or epoch == self.total:
             self._last = now
@@ -253,14 +268,13 @@ def train_reducer(active: ActiveData, config: TrainConfig, X: np.ndarray, *, spl
     """
     key = (active.key, split, config)
     registry = model_registry() if active.shared else _session_models()
-    cached = registry.get(key)
+    cached = registry.get(key) or (demo_models().get(key) if active.shared else None)
     if cached is not None:
         return cached
     reducer = config.to_reducer(image_shape=active.dataset.image_shape)
     slots = training_slots()
     if not slots.acquire(blocking=False):
-        with st.spinner(f"The server is busy ({MAX_CONCURRENT_TRAININGS} trainings running); "
-                        "your training is queued and starts when one finishes ..."):
+        with st.spinner(t("ui.busy_training", n=MAX_CONCURRENT_TRAININGS)):
             slots.acquire()
     # Someone may have trained the same model while we queued: use theirs.
     cached = registry.get(key)
@@ -280,10 +294,10 @@ def train_reducer(active: ActiveData, config: TrainConfig, X: np.ndarray, *, spl
         slots.release()
     registry.put(key, reducer)
     st.session_state.pop("training", None)
-    message = (f"Trained {reducer.n_epochs_} epochs in {time.perf_counter() - live.started:.1f} s "
-               f"({_reason(reducer.stopped_reason_)}).")
+    message = t("ui.trained", n=reducer.n_epochs_, seconds=time.perf_counter() - live.started,
+                reason=_reason(reducer.stopped_reason_))
     if reducer.stopped_reason_ == "nan":
-        live.done(message + " Lower the learning rate and train again.", warning=True)
+        live.done(message + t("ui.lower_learning_rate"), warning=True)
     else:
         live.done(message)
     return reducer
@@ -313,15 +327,39 @@ def _session_models() -> ModelRegistry:
 
 
 def lookup_model(key):
-    """A trained model by key, from this session first, then the shared cache."""
-    return _session_models().get(key) or model_registry().get(key)
+    """A trained model by key: this session's, the shared cache's, or a shipped demo run."""
+    found = _session_models().get(key) or model_registry().get(key)
+    if found is None and key[1:2] == ("train",) and key[0] in aedata.BUILTIN_DATASETS:
+        found = demo_models().get(key)
+    return found
+
+
+@st.cache_resource(show_spinner=False)
+def demo_models() -> dict:
+    """The demo runs shipped in ``demo_runs/`` (see :mod:`aecore.demo`), by model key; loaded once
+    per process and never evicted, so the default views never wait on training."""
+    from . import demo
+
+    return {(data_key, "train", config): reducer for data_key, _, config, reducer in demo.load_all()}
+
+
+def default_demo() -> dict | None:
+    """The current-model entry of the first shipped demo (the Train page's defaults), or None."""
+    from . import demo, share
+
+    for data_key, preset_name in demo.DEMOS.values():
+        key = (data_key, "train", share.form_config(preset_name))
+        if demo_models().get(key) is not None:
+            return {"key": key, "data_key": data_key, "config": key[2], "preset": preset_name,
+                    "demo": True}
+    return None
 
 
 def _reason(code: str) -> str:
-    return {"completed": "all epochs run", "early_stopping": "stopped early, best weights kept",
-            "stopped": "stopped by you, best weights kept",
-            "nan": "the loss became NaN; the last good weights were kept",
-            "interrupted": "interrupted, best weights kept"}.get(code, code)
+    reasons = {"completed": t("ui.reason_completed"), "early_stopping": t("ui.reason_early_stopping"),
+               "stopped": t("ui.reason_stopped"), "nan": t("ui.reason_nan"),
+               "interrupted": t("ui.reason_interrupted")}
+    return reasons.get(code, code)
 
 
 def reason_text(code: str) -> str:
@@ -350,16 +388,25 @@ class LoadedModel:
 
 
 def current_model_ui() -> LoadedModel | None:
-    """The model trained last in this session with its dataset, or None after telling the person."""
+    """The model trained last in this session with its dataset, or None after telling the person.
+
+    A shared link that names a model opens that model first (see :func:`open_linked_model`)."""
+    _run_state()["uses_model"] = True
+    open_linked_model()
     recovered = recover_interrupted()
     if recovered is not None:
-        st.info(f"Training was interrupted after {recovered.n_epochs_} epoch(s); using the best weights "
-                "so far.")
+        st.info(t("ui.interrupted", n=recovered.n_epochs_))
     current = st.session_state.get("current_model")
+    if current is None:
+        current = default_demo()
+        if current is not None:
+            st.session_state["current_model"] = current
     reducer = lookup_model(current["key"]) if current else None
+    if current and current.get("demo"):
+        st.caption(t("share.demo_model", preset=current["preset"]))
     if reducer is None:
-        st.info("No trained model yet in this session. Train one first.")
-        st.page_link("app_pages/train.py", label="Go to Train", icon=":material/model_training:")
+        st.info(t("ui.no_model"))
+        st.page_link("app_pages/train.py", label=t("ui.go_to_train"), icon=":material/model_training:")
         return None
     data_key = current["data_key"]
     if data_key in aedata.BUILTIN_DATASETS:
@@ -367,7 +414,7 @@ def current_model_ui() -> LoadedModel | None:
     else:
         active = st.session_state.get("upload")
         if active is None or active.key != data_key:
-            st.warning("The data this model was trained on is no longer in this session; upload it again.")
+            st.warning(t("ui.data_gone"))
             return None
     return LoadedModel(active, current["config"], reducer, model_id(current["key"]))
 
@@ -380,16 +427,30 @@ def model_id(key) -> str:
     return hashlib.sha256(repr(key).encode()).hexdigest()[:16]
 
 
-@st.cache_data(max_entries=16, show_spinner="Encoding ...")
-def codes_of(model_key_id: str, _reducer, _X: np.ndarray) -> np.ndarray:
-    """The latent codes of every row, computed once per model."""
+# The caches' own spinner texts are fixed when the module loads, so each cached function below has
+# a wrapper that shows a spinner in the session's language instead.
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _cached_codes(model_key_id: str, _reducer, _X: np.ndarray) -> np.ndarray:
     return _reducer.transform(_X)
 
 
-@st.cache_data(max_entries=16, show_spinner="Reconstructing ...")
-def reconstruction_errors(model_key_id: str, _reducer, _X: np.ndarray) -> np.ndarray:
-    """Per-row reconstruction error, computed once per model."""
+def codes_of(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
+    """The latent codes of every row, computed once per model."""
+    with st.spinner(t("ui.encoding")):
+        return _cached_codes(model_key_id, reducer, X)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _cached_reconstruction_errors(model_key_id: str, _reducer, _X: np.ndarray) -> np.ndarray:
     return _reducer.score_samples(_X)
+
+
+def reconstruction_errors(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
+    """Per-row reconstruction error, computed once per model."""
+    with st.spinner(t("ui.reconstructing")):
+        return _cached_reconstruction_errors(model_key_id, reducer, X)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -414,10 +475,16 @@ def start_umap_warmup() -> threading.Thread:
     return thread
 
 
-@st.cache_data(max_entries=32, show_spinner="Clustering ...")
 def cluster_run(model_key_id: str, space: str, method: str, n_clusters: int, n_init: int,
-                _loaded: LoadedModel, _codes: np.ndarray):
+                loaded: LoadedModel, codes: np.ndarray):
     """Cluster one input space of the current model's data: (result, scores, seconds)."""
+    with st.spinner(t("ui.clustering")):
+        return _cached_cluster_run(model_key_id, space, method, n_clusters, n_init, loaded, codes)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _cached_cluster_run(model_key_id: str, space: str, method: str, n_clusters: int, n_init: int,
+                        _loaded: LoadedModel, _codes: np.ndarray):
     from . import cluster
     from .metrics import cluster_scores
 
@@ -448,13 +515,13 @@ def anomaly_evaluation(active: ActiveData, anomaly_classes: tuple[int, ...], n_c
 
     key = ("anomaly", active.key, anomaly_classes, n_components)
     registry = model_registry() if active.shared else _session_models()
-    cached = registry.get(key)
+    cached = registry.get(key) or (demo_models().get(key) if active.shared else None)
     if cached is not None:
         return cached
     split = anomaly.holdout_split(active.dataset.X, active.dataset.y, list(anomaly_classes))
     slots = training_slots()
     if not slots.acquire(blocking=False):
-        with st.spinner("The server is busy; your evaluation is queued ..."):
+        with st.spinner(t("ui.busy_evaluation")):
             slots.acquire()
     try:
         params = dict(anomaly.DEFAULT_REDUCER_PARAMS)
@@ -463,7 +530,7 @@ def anomaly_evaluation(active: ActiveData, anomaly_classes: tuple[int, ...], n_c
                                   reducer_params=params, progress=live)
     finally:
         slots.release()
-    live.done(f"Evaluated in {time.perf_counter() - live.started:.1f} s.")
+    live.done(t("ui.evaluated", seconds=time.perf_counter() - live.started))
     registry.put(key, report)
     return report
 
@@ -488,14 +555,327 @@ def open_run_ui(path: str) -> None:
     try:
         reducer, info = runs.load_run(path)
     except ValueError as exc:
-        st.error(f"Could not open the run: {exc}")
+        st.error(t("ui.run_failed", error=exc))
         return
     if info.dataset not in aedata.BUILTIN_DATASETS:
-        st.warning(f"The run was trained on '{_plain(info.dataset)}', which is not a built-in dataset; "
-                   "its codes and reconstructions need that data uploaded on the Train page.")
+        st.warning(t("ui.run_foreign_data", dataset=_plain(info.dataset)))
     key = ("run", path, info.created)
     _session_models().put(key, reducer)
     st.session_state["current_model"] = {"key": key, "data_key": info.dataset,
                                          "config": info.config or TrainConfig(n_components=info.n_components)}
-    st.success(f"Opened {_plain(info.name)}: {info.kind}, latent size {info.n_components}. The other pages now "
-               "use it.", icon=":material/check_circle:")
+    st.success(t("ui.run_opened", name=_plain(info.name), kind=info.kind, k=info.n_components),
+               icon=":material/check_circle:")
+
+
+# --------------------------------------------------------------------------- sharing: state in the URL
+
+
+def _run_state() -> dict:
+    return st.session_state.setdefault("_url.run", {})
+
+
+def _incoming() -> dict[str, str]:
+    return {name: st.query_params[name] for name in st.query_params}
+
+
+def url_state(page: str, spec: dict[str, share.Param]) -> None:
+    """Bind a page's widgets (by key) to query parameters. Call it before creating the widgets.
+
+    A link that arrives with values for them (a shared URL, a guided-tour step) sets the widgets
+    once; afterwards the widgets drive the URL, written by :func:`write_url` at the end of the run.
+    Invalid or tampered values are ignored with a gentle notice.
+    """
+    run = _run_state()
+    run["page"], run["spec"] = page, spec
+    clash = {param.name for param in spec.values()} & share.MODEL_PARAM_NAMES
+    if clash:
+        raise ValueError(f"Query parameters {sorted(clash)} of page {page!r} name model settings; rename them.")
+    names = {param.name for param in spec.values()}
+    arrived = {name: value for name, value in _incoming().items() if name in names}
+    seen_key = f"_url.seen.{page}"
+    if arrived and arrived != st.session_state.get(seen_key):
+        st.session_state[seen_key] = arrived
+        values, problems = share.read(arrived, spec)
+        if problems:
+            st.session_state["_url.notice"] = problems
+        changed = {key: value for key, value in values.items() if st.session_state.get(key) != value}
+        if changed:
+            st.session_state.update(changed)
+            st.rerun()  # widgets pick the values up on a fresh run (no default-value conflict)
+    _show_url_notice()
+
+
+def _show_url_notice() -> None:
+    problems = st.session_state.pop("_url.notice", None)
+    if problems:
+        st.info(t("share.ignored", items="; ".join(problems)), icon=":material/link_off:")
+
+
+def set_url_model(data_key: str, preset_name: str | None, config: TrainConfig) -> None:
+    """Put a model (built-in data, a preset and its changed settings) into this run's URL."""
+    if data_key in aedata.BUILTIN_DATASETS and preset_name in share.PRESETS:
+        _run_state()["model"] = share.model_params(data_key, preset_name, config)
+
+
+def linked_model() -> tuple[str, str, TrainConfig] | None:
+    """The model a newly arrived link names, once: ``(data_key, preset, config)``, else None."""
+    arrived = {k: v for k, v in _incoming().items() if k in share.MODEL_PARAM_NAMES}
+    if not arrived or arrived == st.session_state.get("_url.seen_model"):
+        return None
+    st.session_state["_url.seen_model"] = arrived
+    data_key, preset_name, config, problems = share.model_from_params(arrived)
+    if problems:
+        st.session_state["_url.notice"] = problems + st.session_state.get("_url.notice", [])
+    return data_key, preset_name, config
+
+
+def open_linked_model() -> None:
+    """Make the model a link names this session's current model: from the cache (or the shipped
+    demo runs), else trained here from its seed with live progress."""
+    link = linked_model()
+    if link is None:
+        return
+    data_key, preset_name, config = link
+    key = (data_key, "train", config)
+    current = st.session_state.get("current_model")
+    if current and current["key"] == key and lookup_model(key) is not None:
+        return
+    try:
+        active = ActiveData(data_key, builtin_dataset(data_key), shared=True)
+        reducer = lookup_model(key)
+        if reducer is None:
+            st.info(t("share.retraining"), icon=":material/link:")
+            train_idx, _ = split_indices(data_key, active.dataset.n_samples, active.dataset)
+            reducer = train_reducer(active, config, active.dataset.X[train_idx])
+    except ValueError as exc:
+        st.error(t("share.cannot_open", error=str(exc)))
+        return
+    st.session_state["current_model"] = {"key": key, "data_key": data_key, "config": config,
+                                         "preset": preset_name}
+
+
+def write_url() -> None:
+    """Write this run's page state into the URL and refresh the sidebar's Share box.
+
+    Called by app.py after the page ran (also when it stopped early)."""
+    run = _run_state()
+    params = {"lang": language()}
+    step = tour.step_from_params(_incoming())
+    if step is not None:
+        params["tour"] = str(step + 1)
+    model = run.get("model")
+    if model is None and run.get("uses_model"):
+        current = st.session_state.get("current_model")
+        if current and current.get("preset") and current["key"][1:2] == ("train",):
+            model = share.model_params(current["data_key"], current["preset"], current["config"])
+    if model:
+        params.update(model)
+        st.session_state["_url.seen_model"] = model
+    spec = run.get("spec") or {}
+    if spec:
+        values = {key: st.session_state[key] for key in spec if key in st.session_state}
+        written = share.write(values, spec)
+        params.update(written)
+        st.session_state[f"_url.seen.{run['page']}"] = written
+    if _incoming() != params:
+        st.query_params.from_dict(params)
+    slot = run.get("share_slot")
+    if slot is not None:
+        with slot.container():
+            with st.popover(t("share.button"), icon=":material/share:", width="stretch"):
+                st.caption(t("share.help"))
+                st.code(share_link(params), language=None, wrap_lines=True)
+
+
+def share_link(params: dict[str, str]) -> str:
+    """The full link of this view (relative when the browser's URL is unknown, as in tests)."""
+    from urllib.parse import urlencode
+
+    return f"{st.context.url or ''}?{urlencode(params)}"
+
+
+def train_form_from_link() -> None:
+    """On the Train page: a link that names a model fills in the form (dataset, preset, every
+    setting) and trains it, or shows it at once when it is cached. Call before the widgets."""
+    link = linked_model()
+    if link is None:
+        _show_url_notice()
+        return
+    data_key, preset_name, config = link
+    values = share.widget_values(preset_name, config)
+    st.session_state.update({"train.dataset": data_key, "active_dataset": data_key,
+                             "train.preset": preset_name})
+    for field, param in share.MODEL_FIELDS.items():
+        st.session_state[f"train.{param.name}.{preset_name}"] = values[field]
+    st.session_state["_url.train_now"] = True
+    st.rerun()
+
+
+def train_requested_by_link() -> bool:
+    """True once after :func:`train_form_from_link` filled in the form."""
+    return bool(st.session_state.pop("_url.train_now", False))
+
+
+# --------------------------------------------------------------------------- guided tour
+
+
+def tour_ui() -> None:
+    """The home page's guided tour: each step, what it shows, and a link that opens it."""
+    st.subheader(t("tour.heading"), anchor="tour")
+    st.caption(t("tour.intro"))
+    for i, step in enumerate(tour.STEPS):
+        with st.container(border=True):
+            text, link = st.columns([4, 1], vertical_alignment="center")
+            text.markdown(f"**{i + 1}. {t(f'tour.{step.id}.title')}**  \n{t(f'tour.{step.id}.look')}")
+            link.page_link(step.page, label=t("tour.open"), icon=":material/play_arrow:",
+                           query_params=tour.link_params(i))
+
+
+def tour_banner() -> None:
+    """On a page opened from the tour (``?tour=N``): the step, what to look at, previous/next."""
+    index = tour.step_from_params(_incoming())
+    if index is None:
+        return
+    step = tour.STEPS[index]
+    with st.container(border=True):
+        st.markdown(f":material/tour: **{t('tour.step', n=index + 1, total=len(tour.STEPS))} · "
+                    f"{t(f'tour.{step.id}.title')}**  \n{t(f'tour.{step.id}.look')}")
+        back, forward, done = st.columns(3)
+        if index > 0:
+            back.page_link(tour.STEPS[index - 1].page, label=t("tour.previous"), icon=":material/arrow_back:",
+                           query_params=tour.link_params(index - 1))
+        if index + 1 < len(tour.STEPS):
+            forward.page_link(tour.STEPS[index + 1].page, label=t("tour.next"),
+                              icon=":material/arrow_forward:", query_params=tour.link_params(index + 1))
+        done.page_link("app_pages/home.py", label=t("tour.end"), icon=":material/close:")
+
+
+# --------------------------------------------------------------------------- family
+
+
+@st.cache_resource
+def family_results() -> ModelRegistry:
+    """Results of the Family page's comparisons (plain numbers and arrays, no models), shared by
+    every session: the same action with the same settings on the same built-in data runs once."""
+    return ModelRegistry(max_entries=16)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def family_parameter_counts(n_features: int, n_components: int, hidden_units: tuple[int, ...]) -> dict:
+    """Encoder / decoder / total parameters of the dense and the tied autoencoder of one shape."""
+    from . import family
+
+    return {kind: family.parameter_split(kind, n_features, n_components, hidden_units)
+            for kind in ("dense", "tied")}
+
+
+class FamilyProgress:
+    """A progress bar for one action of the Family page, fed ``progress(phase, done, total)``."""
+
+    def __init__(self):
+        self.bar = st.progress(0.0, text=t("family.progress_start"))
+        self.started = time.perf_counter()
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        self.bar.progress(min(done / max(total, 1), 1.0), text=t(
+            "family.progress", phase=t_or(f"family.phase_{phase}", phase), done=done, total=total,
+            seconds=time.perf_counter() - self.started))
+
+
+def family_action(key: tuple, work):
+    """Run ``work(progress)`` for a Family page action with a progress bar and a training slot, or
+    return the result someone already computed for the same ``key``.
+
+    Returns ``(result, seconds)`` (seconds of this call; 0 for a shared result) or ``None`` after an
+    ``st.error`` in plain words when the work rejected its input.
+    """
+    registry = family_results()
+    cached = registry.get(key)
+    if cached is not None:
+        return cached, 0.0
+    slots = training_slots()
+    if not slots.acquire(blocking=False):
+        with st.spinner(t("ui.busy_training", n=MAX_CONCURRENT_TRAININGS)):
+            slots.acquire()
+    try:
+        cached = registry.get(key)  # Someone may have run it while we queued.
+        if cached is not None:
+            return cached, 0.0
+        progress = FamilyProgress()
+        try:
+            result = work(progress)
+        except ValueError as exc:
+            st.error(t("family.failed", reason=str(exc)), icon=":material/error:")
+            return None
+        finally:
+            progress.bar.empty()
+    finally:
+        slots.release()
+    registry.put(key, result)
+    return result, time.perf_counter() - progress.started
+
+
+def family_reusable_model(data_key: str, kinds: tuple[str, ...]) -> dict | None:
+    """This session's current model (or the shipped demo the other pages show) when it was trained
+    on the training split of ``data_key`` and is one of ``kinds``: a dict with ``reducer``,
+    ``config``, ``id`` (which also tells an interrupted training from a finished one) and ``demo``;
+    else None."""
+    from . import demo
+
+    current = st.session_state.get("current_model")
+    if current is None and data_key in {name for name, _ in demo.DEMOS.values()}:
+        current = default_demo()  # loads the shipped demos: only where one could match
+    if not current or current.get("data_key") != data_key:
+        return None
+    key = current["key"]
+    if key[:2] != (data_key, "train") or current["config"].kind not in kinds:
+        return None
+    reducer = lookup_model(key)
+    if reducer is None:
+        return None
+    state = (model_id(key), getattr(reducer, "n_epochs_", 0), getattr(reducer, "stopped_reason_", ""))
+    return {"reducer": reducer, "config": current["config"], "id": "-".join(map(str, state)),
+            "demo": bool(current.get("demo"))}
+
+
+def stop() -> None:
+    """End this page's run early, after writing its state into the URL: ``st.stop`` discards every
+    Streamlit call after it, so ``write_url`` in app.py could not run."""
+    write_url()
+    st.stop()
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def report_downloads_ui(reducer, config: TrainConfig, active: ActiveData, train_idx, test_idx, page: str) -> None:
+    """Download a self-contained HTML report of a trained model, and its figures as PNG.
+
+    Both files are made only when clicked (Streamlit runs the callable on its own thread)."""
+    ds = active.dataset
+    title = t("report.title", kind=config.kind, k=config.n_components, data=ds.name)
+    stem = f"{ds.name}_{config.kind}_k{config.n_components}"
+
+    stopped = reason_text(reducer.stopped_reason_)  # t() needs the session: not inside the callables
+
+    def made():
+        figs, metrics = report.model_figures(reducer, ds.X, ds.y, image_shape=ds.image_shape,
+                                             train_idx=train_idx, test_idx=test_idx)
+        metrics.update(epochs=int(reducer.n_epochs_), best_epoch=int(reducer.best_epoch_),
+                       stopped=stopped, samples=int(ds.n_samples))
+        return figs, metrics
+
+    def html() -> str:
+        figs, metrics = made()
+        return report.html_report(title, report.config_table(config), metrics, figs)
+
+    def pngs() -> bytes:
+        return report.png_zip(made()[0])
+
+    left, right = st.columns(2)
+    left.download_button(t("report.html"), html, f"{stem}_report.html", "text/html", key=f"{page}.dl.report",
+                         icon=":material/description:", help=t("report.html_help"))
+    problem = report.png_available()
+    right.download_button(t("report.png"), pngs, f"{stem}_figures.zip", "application/zip",
+                          key=f"{page}.dl.png", icon=":material/image:", disabled=problem is not None,
+                          help=problem or t("report.png_help"))

@@ -6,72 +6,73 @@ import streamlit as st
 
 from aecore import figures
 from aecore.anomaly import per_feature_errors, threshold_at_percentile
-from aecore.ui import anomaly_evaluation, current_model_ui, reconstruction_errors
+from aecore.share import Param
+from aecore.ui import anomaly_evaluation, current_model_ui, reconstruction_errors, stop, t, url_state
 
-st.title("Anomalies")
-with st.expander("What am I looking at?"):
-    st.markdown(
-        "An autoencoder trained on normal data reconstructs normal samples well and unusual ones badly "
-        "(seed 003 lists anomaly detection among its uses). The **anomaly score** of a sample is its "
-        "reconstruction error. With labels, train on the 'normal' classes only and check how well the "
-        "score finds the held-out class, against PCA's reconstruction error and an IsolationForest.")
+st.title(t("anomalies.title"))
+with st.expander(t("common.what")):
+    st.markdown(t("anomalies.explain"))
 
 loaded = current_model_ui()
 if loaded is None:
-    st.stop()
+    stop()
 ds, reducer = loaded.dataset, loaded.reducer
-tab_score, tab_eval = st.tabs(["Score with the current model", "Evaluate with labels"])
+n_classes = len(np.unique(ds.y)) if ds.y is not None else 0
+url_state("anomalies", {"anomalies.percentile": Param("percentile", "float", 80.0, 99.9),
+                        "anomalies.classes": Param("classes", "ints", 0, max(n_classes - 1, 0), max_items=50),
+                        "anomalies.k": Param("latent", "int", 1, 256)})
+tab_score, tab_eval = st.tabs([t("anomalies.tab_score"), t("anomalies.tab_evaluate")])
 
 with tab_score:
     scores = reconstruction_errors(loaded.id, reducer, ds.X)
-    percentile = st.slider("Threshold percentile", 80.0, 99.9, 99.0, 0.1, key="anomalies.percentile",
-                           help="Samples whose error is above this percentile are flagged.")
+    percentile = st.slider(t("anomalies.percentile"), 80.0, 99.9, 99.0, 0.1, key="anomalies.percentile",
+                           help=t("anomalies.percentile_help"))
     threshold = threshold_at_percentile(scores, percentile)
     flagged = np.flatnonzero(scores > threshold)
-    st.caption(f"Threshold {threshold:.5f}: {len(flagged)} of {len(scores):,} samples flagged.")
-    st.plotly_chart(figures.score_histogram(scores, threshold), key="anomalies.hist")
+    st.caption(t("anomalies.threshold", threshold=threshold, flagged=len(flagged), n=len(scores)))
+    st.plotly_chart(figures.score_histogram(scores, threshold, title=t("anomalies.histogram_title")),
+                    key="anomalies.hist")
     top = np.argsort(scores)[::-1][:12]
-    st.subheader("Top anomalies")
+    st.subheader(t("anomalies.top"))
     recon = reducer.reconstruct(ds.X[top])
     if ds.is_image:
-        st.plotly_chart(figures.reconstruction_grid([ds.X[top], recon], ["sample", "reconstruction"],
+        st.plotly_chart(figures.reconstruction_grid([ds.X[top], recon],
+                                                    [t("common.sample"), t("common.reconstruction")],
                                                     ds.image_shape, captions=[f"#{i}" for i in top]),
                         key="anomalies.top")
     else:
         errors = per_feature_errors(ds.X[top], recon)
         st.dataframe(pd.DataFrame(errors, index=[f"#{i}" for i in top], columns=ds.feature_names)
                      .round(3).style.background_gradient(axis=None, cmap="Reds"), width="stretch")
-        st.caption("Squared error of each feature for the top anomalies: where each one is unusual.")
+        st.caption(t("anomalies.feature_errors_caption"))
     flagged_csv = pd.DataFrame({"row": flagged, "score": scores[flagged]}).to_csv(index=False).encode()
-    st.download_button("Flagged rows (CSV)", flagged_csv, f"{ds.name}_anomalies.csv", "text/csv",
+    st.download_button(t("anomalies.flagged_csv"), flagged_csv, f"{ds.name}_anomalies.csv", "text/csv",
                        key="anomalies.dl")
 
 with tab_eval:
     if ds.y is None:
-        st.info("This dataset has no labels. Upload a table with a label column to evaluate.")
-        st.stop()
+        st.info(t("anomalies.no_labels"))
+        stop()
     names = ds.label_names or [str(v) for v in np.unique(ds.y)]
-    classes = st.multiselect("Anomaly class(es), held out of training", list(range(len(names))),
+    classes = st.multiselect(t("anomalies.classes"), list(range(len(names))),
                              default=[len(names) - 1], format_func=lambda i: names[i],
                              key="anomalies.classes")
-    k = st.number_input("Latent size (autoencoder and PCA)", 1, 256, min(loaded.config.n_components,
-                                                                          ds.n_features - 1),
+    k = st.number_input(t("anomalies.latent_size"), 1, 256, min(loaded.config.n_components, ds.n_features - 1),
                         key="anomalies.k")
     if not classes or len(classes) == len(names):
-        st.error("Pick at least one anomaly class and leave at least one normal class.")
-        st.stop()
-    if st.button("Train on the normal classes and evaluate", type="primary", key="anomalies.go"):
+        st.error(t("anomalies.pick_classes"))
+        stop()
+    if st.button(t("anomalies.evaluate"), type="primary", key="anomalies.go"):
         try:
             st.session_state["anomalies.report"] = (loaded.active.key, anomaly_evaluation(
                 loaded.active, tuple(sorted(classes)), int(k)))
         except ValueError as exc:
-            st.error(f"Evaluation failed: {exc}")
+            st.error(t("anomalies.failed", error=exc))
     stored = st.session_state.get("anomalies.report")
     report = stored[1] if stored and stored[0] == loaded.active.key else None
     if report is None:
-        st.caption("Trains a fresh autoencoder on the normal classes only (about half a minute on the MNIST "
-                   "sample).")
-        st.stop()
+        st.caption(t("anomalies.fresh_model"))
+        stop()
     table = pd.DataFrame(report.table()).set_index("method").round(4)
     st.dataframe(table, width="stretch")
     st.plotly_chart(figures.roc_pr_curves(report.methods), key="anomalies.curves")

@@ -5,65 +5,70 @@ import pandas as pd
 import streamlit as st
 
 from aecore import figures
-from aecore.ui import cluster_run, codes_of, current_model_ui, projection_of
+from aecore.share import Param
+from aecore.ui import cluster_run, codes_of, current_model_ui, projection_of, stop, t, url_state
 
-st.title("Clusters")
+st.title(t("clusters.title"))
 loaded = current_model_ui()
 if loaded is None:
-    st.stop()
+    stop()
 ds, reducer = loaded.dataset, loaded.reducer
 codes = codes_of(loaded.id, reducer, ds.X)
 
-with st.expander("What am I looking at?"):
-    st.markdown(
-        "Seeds 002 and 003 cluster the autoencoder's codes with KMeans. Here the same clustering runs on "
-        "four input spaces: the **raw** inputs, **PCA**, the **codes**, and **UMAP of the codes** (the "
-        "N2D recipe: autoencoder → UMAP → clustering). With labels we score the clusters by **accuracy "
-        "under the best matching of clusters to labels** (Hungarian), NMI and ARI; the silhouette needs "
-        "no labels.")
+with st.expander(t("common.what")):
+    st.markdown(t("clusters.explain"))
 
-SPACES = {"raw": "raw inputs", "pca": "PCA", "codes": "autoencoder codes", "umap": "UMAP of the codes (N2D)"}
+SPACES = {"raw": t("clusters.space_raw"), "pca": t("clusters.space_pca"), "codes": t("clusters.space_codes"),
+          "umap": t("clusters.space_umap")}
+url_state("clusters", {"clusters.space": Param("space", "choice", choices=tuple(SPACES)),
+                       "clusters.method": Param("method", "choice", choices=("kmeans", "gmm", "hdbscan")),
+                       "clusters.k": Param("clusters", "int", 2, 50),
+                       "clusters.n_init": Param("n_init", "int", 1, 50)})
 c1, c2, c3, c4 = st.columns(4)
-space = c1.selectbox("Input space", list(SPACES), index=3, format_func=SPACES.get, key="clusters.space")
-method = c2.selectbox("Method", ["kmeans", "gmm", "hdbscan"], key="clusters.method",
-                      format_func={"kmeans": "KMeans", "gmm": "Gaussian mixture", "hdbscan": "HDBSCAN"}.get)
+space = c1.selectbox(t("clusters.input_space"), list(SPACES), index=3, format_func=SPACES.get,
+                     key="clusters.space")
+method = c2.selectbox(t("clusters.method"), ["kmeans", "gmm", "hdbscan"], key="clusters.method",
+                      format_func={"kmeans": "KMeans", "gmm": t("clusters.method_gmm"), "hdbscan": "HDBSCAN"}.get)
 default_k = len(np.unique(ds.y)) if ds.y is not None else 10
-n_clusters = c3.number_input("Clusters (k)", 2, 50, int(default_k), key="clusters.k",
+n_clusters = c3.number_input(t("clusters.k"), 2, 50, int(default_k), key="clusters.k",
                              disabled=method == "hdbscan")
-n_init = c4.number_input("Restarts (n_init)", 1, 50, 10, key="clusters.n_init",
+n_init = c4.number_input(t("clusters.n_init"), 1, 50, 10, key="clusters.n_init",
                          disabled=method != "kmeans")
 
 try:
     result, scores, seconds = cluster_run(loaded.id, space, method, int(n_clusters), int(n_init),
                                           loaded, codes)
 except ValueError as exc:
-    st.error(f"Clustering failed: {exc}")
-    st.stop()
+    st.error(t("clusters.failed", error=exc))
+    stop()
 
-cards = [("clusters found", f"{len(set(result.labels) - {-1})}"),
-         ("silhouette", f"{scores['silhouette']:.3f}")]
+cards = [(t("clusters.found"), f"{len(set(result.labels) - {-1})}"),
+         (t("clusters.silhouette"), f"{scores['silhouette']:.3f}")]
 if "acc" in scores:
-    cards += [("accuracy (matched)", f"{scores['acc']:.3f}"), ("NMI", f"{scores['nmi']:.3f}"),
+    cards += [(t("clusters.accuracy"), f"{scores['acc']:.3f}"), ("NMI", f"{scores['nmi']:.3f}"),
               ("ARI", f"{scores['ari']:.3f}")]
-cards.append(("seconds", f"{seconds:.1f}"))
+cards.append((t("common.seconds"), f"{seconds:.1f}"))
 for column, (label, value) in zip(st.columns(len(cards)), cards):
     column.metric(label, value)
 
-if st.button("Compare all four input spaces", key="clusters.compare"):
+if st.button(t("clusters.compare"), key="clusters.compare"):
     rows = []
     progress = st.progress(0.0)
     for i, candidate in enumerate(SPACES):
         _, cand_scores, cand_seconds = cluster_run(loaded.id, candidate, method, int(n_clusters),
                                                    int(n_init), loaded, codes)
-        rows.append({"input space": SPACES[candidate], **{k: round(v, 3) for k, v in cand_scores.items()},
+        rows.append({"input space": candidate, **{k: round(v, 3) for k, v in cand_scores.items()},
                      "seconds": round(cand_seconds, 1)})
-        progress.progress((i + 1) / len(SPACES), text=f"{SPACES[candidate]} done")
+        progress.progress((i + 1) / len(SPACES), text=t("clusters.space_done", space=SPACES[candidate]))
     st.session_state["clusters.table"] = (loaded.id, method, rows)
 stored = st.session_state.get("clusters.table")
 if stored and stored[0] == loaded.id:
-    st.caption(f"Comparison with {stored[1]} (KMeans on raw MNIST pixels scores about 0.52 accuracy; "
-               "the published N2D reaches 0.979 on the full 70k MNIST).")
-    st.dataframe(pd.DataFrame(stored[2]), hide_index=True, width="stretch")
+    st.caption(t("clusters.comparison", method=stored[1]))
+    # Rows keep stable codes; the space names and column headers are shown in the session's language.
+    table = pd.DataFrame(stored[2])
+    table["input space"] = [SPACES.get(code, code) for code in table["input space"]]
+    st.dataframe(table.rename(columns={"input space": t("clusters.column_space"), "seconds": t("common.seconds")}),
+                 hide_index=True, width="stretch")
 
 left, right = st.columns(2)
 with left:
@@ -71,7 +76,7 @@ with left:
     view = np.asarray(view)
     members = [result.labels == c for c in sorted(set(result.labels) - {-1})]
     centers_2d = np.array([view[m].mean(axis=0) for m in members]) if members else None
-    st.plotly_chart(figures.cluster_map(view, result.labels, centers_2d, "Cluster map (UMAP of the codes)"),
+    st.plotly_chart(figures.cluster_map(view, result.labels, centers_2d, t("clusters.map_title")),
                     key="clusters.map")
 with right:
     if ds.y is not None:
@@ -80,18 +85,18 @@ with right:
         matrix, rows, cols = matched_confusion(ds.y, result.labels)
         row_names = [ds.label_names[r] for r in rows] if ds.label_names else [str(r) for r in rows]
         st.plotly_chart(figures.confusion_heatmap(matrix, row_names, [f"c{c}" for c in cols],
-                                                  "Labels × clusters (matched order)"),
+                                                  t("clusters.confusion_title")),
                         key="clusters.confusion")
     else:
-        st.caption("No labels: the confusion matrix needs a label column.")
+        st.caption(t("clusters.no_labels"))
 
 if members:
     # A cluster "means" what the decoder draws from the average code of its members.
     centre_codes = np.stack([codes[m].mean(axis=0) for m in members]).astype(np.float32)
     decoded = reducer.inverse_transform(centre_codes)
-    st.subheader("What each cluster means: decoder(mean code of its members)")
+    st.subheader(t("clusters.meaning"))
     if ds.is_image:
-        st.plotly_chart(figures.reconstruction_grid([decoded], ["decoded centre"], ds.image_shape,
+        st.plotly_chart(figures.reconstruction_grid([decoded], [t("clusters.decoded_centre")], ds.image_shape,
                                                     captions=[f"c{i} ({int(m.sum())})"
                                                               for i, m in enumerate(members)]),
                         key="clusters.centres")

@@ -6,12 +6,15 @@ import streamlit as st
 
 from aecore import figures
 from aecore.metrics import pca_baseline, per_sample_mse
-from aecore.ui import current_model_ui, metric_row, split_indices
+from aecore.share import Param
+from aecore.ui import current_model_ui, metric_row, split_indices, stop, t, url_state
 
-st.title("Reconstructions")
+st.title(t("recon.title"))
+with st.expander(t("common.what")):
+    st.markdown(t("recon.explain"))
 loaded = current_model_ui()
 if loaded is None:
-    st.stop()
+    stop()
 active, config, reducer = loaded.active, loaded.config, loaded.reducer
 ds = active.dataset
 train_idx, test_idx = split_indices(active.key, ds.n_samples, ds)
@@ -20,39 +23,42 @@ ae_recon = reducer.reconstruct(X_test)
 pca = pca_baseline(ds.X[train_idx], config.n_components, X_test)
 ae_err, pca_err = per_sample_mse(X_test, ae_recon), per_sample_mse(X_test, pca.reconstruction)
 
-st.caption(f"Model: {config.kind}, latent size {config.n_components}, trained on {active.key}. "
-           f"Held-out samples: {len(test_idx):,}.")
+st.caption(t("recon.caption", kind=config.kind, k=config.n_components, data=active.key, n=len(test_idx)))
 metric_row([
-    ("Autoencoder test MSE", f"{ae_err.mean():.5f}", None),
-    (f"PCA test MSE ({config.n_components} components)", f"{pca_err.mean():.5f}", None),
-    ("AE / PCA", f"{ae_err.mean() / pca_err.mean():.3f}×", "Below 1: the autoencoder reconstructs better."),
-    ("AE better on", f"{(ae_err < pca_err).mean():.0%} of samples", None),
+    (t("recon.ae_mse"), f"{ae_err.mean():.5f}", None),
+    (t("recon.pca_mse", k=config.n_components), f"{pca_err.mean():.5f}", None),
+    (t("common.ae_pca"), f"{ae_err.mean() / pca_err.mean():.3f}×", t("recon.ratio_help")),
+    (t("recon.ae_better"), t("recon.ae_better_value", share=(ae_err < pca_err).mean()), None),
 ])
 
 c1, c2 = st.columns([2, 1])
-which = c1.radio("Show", ["random", "best (lowest AE error)", "worst (highest AE error)"], horizontal=True,
-                 key="recon.which")
-count = c2.slider("How many", 4, 24, 12, key="recon.count")
+shows = {"random": t("recon.show_random"), "best": t("recon.show_best"), "worst": t("recon.show_worst")}
+url_state("recon", {"recon.which": Param("show", "choice", choices=tuple(shows)),
+                    "recon.count": Param("count", "int", 4, 24)})
+which = c1.radio(t("recon.show"), list(shows), format_func=shows.get, horizontal=True, key="recon.which")
+count = c2.slider(t("recon.how_many"), 4, 24, 12, key="recon.count")
 order = {"random": np.random.default_rng(0).permutation(len(test_idx)),
-         "best (lowest AE error)": np.argsort(ae_err),
-         "worst (highest AE error)": np.argsort(ae_err)[::-1]}[which][:count]
+         "best": np.argsort(ae_err),
+         "worst": np.argsort(ae_err)[::-1]}[which][:count]
 
 if ds.is_image:
     captions = [f"{ae_err[i]:.3f}" for i in order]
     st.plotly_chart(figures.reconstruction_grid(
         [X_test[order], ae_recon[order], pca.reconstruction[order]],
-        ["original", "autoencoder", "PCA"], ds.image_shape,
-        "Originals, autoencoder and PCA reconstructions (AE error under each)", captions),
+        [t("common.original"), t("common.autoencoder"), "PCA"], ds.image_shape, t("recon.grid_title"), captions),
         key="recon.grid")
 else:
     feature_ae = ((X_test - ae_recon) ** 2).mean(axis=0)
     feature_pca = ((X_test - pca.reconstruction) ** 2).mean(axis=0)
-    st.plotly_chart(figures.feature_errors(ds.feature_names, {"autoencoder": feature_ae, "PCA": feature_pca}),
+    st.plotly_chart(figures.feature_errors(ds.feature_names,
+                                           {t("common.autoencoder"): feature_ae, "PCA": feature_pca},
+                                           title=t("recon.feature_errors_title")),
                     key="recon.features")
     rows = []
     for i in order[:8]:
-        rows.append(pd.Series(X_test[i], index=ds.feature_names, name=f"#{test_idx[i]} original"))
-        rows.append(pd.Series(ae_recon[i], index=ds.feature_names, name=f"#{test_idx[i]} autoencoder"))
+        rows.append(pd.Series(X_test[i], index=ds.feature_names, name=f"#{test_idx[i]} {t('common.original')}"))
+        rows.append(pd.Series(ae_recon[i], index=ds.feature_names, name=f"#{test_idx[i]} {t('common.autoencoder')}"))
     st.dataframe(pd.DataFrame(rows).iloc[:, :30].round(3), width="stretch")
 
-st.plotly_chart(figures.error_histogram({"autoencoder": ae_err, "PCA": pca_err}), key="recon.hist")
+st.plotly_chart(figures.error_histogram({t("common.autoencoder"): ae_err, "PCA": pca_err},
+                                        title=t("recon.error_histogram_title")), key="recon.hist")

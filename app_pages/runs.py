@@ -3,28 +3,28 @@
 import pandas as pd
 import streamlit as st
 
-from aecore.ui import open_run_ui, run_list
+from aecore.ui import open_run_ui, run_list, stop, t
 
-st.title("Runs")
-st.markdown(
-    "Train anywhere with `python -m aecore train --dataset mnist_sample --n-components 10 --out runs/my-run`, "
-    "copy the folder next to the app, and open it here. A run is a JSON config plus weights: the model is "
-    "rebuilt from our own code and only the weight arrays are read, so a foreign file cannot run code.")
+st.title(t("runs.title"))
+with st.expander(t("common.what")):
+    st.markdown(t("runs.explain"))
+st.markdown(t("runs.intro"))
 
-root = st.text_input("Runs folder", "runs", key="runs.root",
-                     help="A folder on the server, relative to the app's directory.")
+root = st.text_input(t("runs.folder"), "runs", key="runs.root", help=t("runs.folder_help"))
 runs, skipped = run_list(root)
 for path, reason in skipped:
-    st.warning(f"Skipped {path}: {reason}")
+    st.warning(t("runs.skipped", path=path, reason=reason))
 if not runs:
-    st.info(f"No runs in '{root}' yet. Create one with the command above.")
-    st.stop()
+    st.info(t("runs.none_yet", root=root))
+    stop()
 
 table = pd.DataFrame([{"run": r.name, "dataset": r.dataset, "kind": r.kind, "latent size": r.n_components,
                        "created": r.created, **{k: v for k, v in r.metrics.items() if isinstance(v, float)}}
                       for r in runs])
-st.dataframe(table.round(5), hide_index=True, width="stretch")
-choice = st.selectbox("Run to open", [r.path for r in runs], key="runs.choice",
+columns = {"run": t("runs.column_run"), "dataset": t("runs.column_dataset"), "kind": t("runs.column_kind"),
+           "latent size": t("runs.column_latent_size"), "created": t("runs.column_created")}
+st.dataframe(table.round(5).rename(columns=columns), hide_index=True, width="stretch")
+choice = st.selectbox(t("runs.choose"), [r.path for r in runs], key="runs.choice",
                       format_func=lambda p: next(r.name for r in runs if r.path == p))
-if st.button("Open this run", type="primary", key="runs.open"):
+if st.button(t("runs.open"), type="primary", key="runs.open"):
     open_run_ui(choice)

@@ -7,7 +7,7 @@ APP = "../app.py"
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
 PAGES = ["app_pages/home.py", "app_pages/linear_3d.py", "app_pages/train.py", "app_pages/reconstructions.py",
          "app_pages/latent.py", "app_pages/clusters.py", "app_pages/anomalies.py", "app_pages/runs.py",
-         "app_pages/generate.py"]
+         "app_pages/generate.py", "app_pages/family.py"]
 
 
 @pytest.fixture()
@@ -30,6 +30,50 @@ def test_every_page_renders(app, page):
     app.switch_page(page).run()
     _no_exception(app)
     assert app.title, f"{page} has no title"
+
+
+#: Each page's title key in aecore/locales (Home's title is the product name, the same in every language).
+TITLE_KEYS = {"app_pages/home.py": None, "app_pages/linear_3d.py": "linear3d.title",
+              "app_pages/train.py": "train.title", "app_pages/reconstructions.py": "recon.title",
+              "app_pages/latent.py": "latent.title", "app_pages/clusters.py": "clusters.title",
+              "app_pages/anomalies.py": "anomalies.title", "app_pages/runs.py": "runs.title",
+              "app_pages/generate.py": "generate.title", "app_pages/family.py": "family.title"}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_in_korean(app, page):
+    """The sidebar's language switch set to Korean: every page renders, under its Korean title."""
+    import re
+
+    from aecore import i18n
+
+    app.radio(key="lang").set_value("ko").run()
+    app.switch_page(page).run()
+    _no_exception(app)
+    assert app.session_state["lang"] == "ko"
+    key = TITLE_KEYS[page]
+    if key is None:
+        assert app.title[0].value == "Autoencoder Lab"
+        assert any(re.search("[가-힣]", s.value) for s in app.subheader), [s.value for s in app.subheader]
+    else:
+        assert app.title[0].value == i18n.translate(key, "ko") != i18n.translate(key, "en")
+
+
+def test_choices_survive_a_switch_to_korean(app):
+    """Option values are stable codes: what was picked in English stays picked in Korean; only the
+    labels change. (The rerun also hands AppTest's stored format_funcs the Korean-labelled state.)"""
+    from aecore import i18n
+
+    app.switch_page("app_pages/train.py").run()
+    app.selectbox(key="train.dataset").set_value("digits").run()
+    app.selectbox(key="train.preset").set_value("sparse").run()
+    app.radio(key="lang").set_value("ko").run()
+    app.run()
+    _no_exception(app)
+    dataset, preset = app.selectbox(key="train.dataset"), app.selectbox(key="train.preset")
+    assert (dataset.value, preset.value) == ("digits", "sparse")
+    assert dataset.label == i18n.translate("ui.dataset", "ko")
+    assert i18n.translate("ui.dataset_digits", "ko") in dataset.options
 
 
 def test_home_links_every_page(app):
@@ -84,7 +128,7 @@ def test_train_then_reconstructions(app):
     app.switch_page("app_pages/reconstructions.py").run()
     _no_exception(app)
     assert any(m.label == "Autoencoder test MSE" for m in app.metric)
-    app.radio(key="recon.which").set_value("worst (highest AE error)").run()
+    app.radio(key="recon.which").set_value("worst").run()
     _no_exception(app)
 
 
@@ -123,7 +167,7 @@ def test_latent_views_and_colours(app):
     for method in ["pca", "tsne", "umap"]:
         app.radio(key="latent.method").set_value(method).run()
         _no_exception(app)
-    app.selectbox(key="latent.color").set_value("reconstruction error").run()
+    app.selectbox(key="latent.color").set_value("error").run()
     app.radio(key="latent.dims").set_value(3).run()
     _no_exception(app)
     app.button(key="latent.quality").click().run()

@@ -156,8 +156,9 @@ def test_train_digits_then_reconstructions(server, page):
     page.goto(f"{server}/reconstructions")
     _settle(page)
     _assert_no_exception(page)
-    # A fresh page load is a new session: the model belongs to the session that trained it.
-    assert page.get_by_text("No trained model yet").count() == 1
+    # A fresh page load is a new session: the model belongs to the session that trained it, and a
+    # new session starts on the shipped demo model.
+    assert page.get_by_text("Showing the shipped demo model").count() == 1
 
 
 def test_upload_csv_and_bad_file(server, page, tmp_path):
@@ -217,3 +218,52 @@ def test_box_selection_on_the_latent_map_shows_samples(server, page):
         _nav(page, label)
         _assert_no_exception(page)
         _shot(page, f"page-{label.split()[0].lower()}-trained")
+
+
+def _text(key, lang, **values):
+    from aecore.i18n import translate
+
+    return translate(key, lang, **values)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_guided_tour_end_to_end(server, page, lang):
+    """Home → every step of the tour through its Next link, in English and in Korean."""
+    from aecore import tour
+
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _open(page, f"{server}/?lang={lang}")
+    assert page.get_by_text(_text("tour.heading", lang)).count() >= 1
+    page.get_by_role("link", name=_text("tour.open", lang)).first.click()
+    _settle(page)
+    for number in range(1, len(tour.STEPS) + 1):
+        page.get_by_text(_text("tour.step", lang, n=number, total=len(tour.STEPS))).first.wait_for()
+        _settle(page)
+        _assert_no_exception(page)
+        assert f"tour={number}" in page.url and f"lang={lang}" in page.url
+        _shot(page, f"tour-{lang}-{number}")
+        if number < len(tour.STEPS):
+            page.get_by_role("link", name=_text("tour.next", lang)).first.click()
+            _settle(page)
+    assert errors == []
+
+
+def test_report_downloads_and_opens_with_its_charts(server, page, tmp_path):
+    _open(page, f"{server}/train")
+    _train_digits(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Report (HTML)").click()
+    path = tmp_path / "report.html"
+    download.value.save_as(path)
+    assert path.stat().st_size > 100_000  # plotly.js is inside: it opens offline
+
+    report = page.context.new_page()
+    errors = []
+    report.on("pageerror", lambda exc: errors.append(str(exc)))
+    report.goto(path.as_uri())
+    report.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 4")
+    assert report.locator(".js-plotly-plot").count() == 4
+    assert report.get_by_text("Metrics").count() >= 1 and report.get_by_text("ae_over_pca").count() == 1
+    report.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    assert errors == []

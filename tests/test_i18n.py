@@ -50,3 +50,15 @@ def test_translate_formats_and_falls_back():
                                               ("fr-FR", "en"), (None, "en"), ("", "en")])
 def test_language_from_browser_locale(locale, expected):
     assert i18n.language_from_locale(locale) == expected
+
+
+def test_english_copies_of_library_names_match_the_library():
+    """Dataset and preset descriptions live in aecore (English); en.toml's copies must not drift."""
+    from aecore.data import BUILTIN_DATASETS
+    from aecore.presets import PRESETS
+
+    english = i18n.strings("en")
+    for name, text in BUILTIN_DATASETS.items():
+        assert english[f"ui.dataset_{name}"] == text
+    for name, (text, _) in PRESETS.items():
+        assert english[f"train.preset_{name}"] == text

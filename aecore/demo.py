@@ -1,0 +1,119 @@
+"""Demo runs shipped with the app, so a demo never waits on training for the default views.
+
+Each demo is a run directory (see :mod:`aecore.runs`) whose weights are stored as float16 in a
+compressed ``weights.f16.npz`` instead of ``model.weights.h5``: about 2 MB per model instead of
+4.3 MB. They are trained on exactly the split and settings the Train page uses for its presets, so
+they are the cache entries a person would otherwise wait for. Rebuild them with::
+
+    python -m aecore.demo
+
+Loading follows the runs' rules: the model is rebuilt from our code and only plain arrays are read
+(``allow_pickle=False``), after their shapes were checked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import runs
+from .presets import TrainConfig
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo_runs"
+WEIGHTS_FILE = "weights.f16.npz"
+#: Demo name -> (built-in dataset, preset). The Train page's defaults come first.
+DEMOS = {
+    "mnist-recommended": ("mnist_sample", "recommended"),
+    "mnist-denoising": ("mnist_sample", "denoising"),
+    "mnist-vae-2d": ("mnist_sample", "vae_2d"),
+}
+
+
+def build(out: Path = DEMO_DIR, names=None) -> list[str]:
+    """Train the demo models and write them under ``out``; returns the run directories."""
+    from . import data as aedata
+    from . import share
+    from .metrics import pca_baseline, reconstruction_mse
+
+    written = []
+    for name in names or DEMOS:
+        data_key, preset_name = DEMOS[name]
+        ds = aedata.load_dataset(data_key)
+        train, test = aedata.train_test_split(ds, test_fraction=0.2, seed=0)
+        config = share.form_config(preset_name)
+        started = time.perf_counter()
+        reducer = config.to_reducer(image_shape=ds.image_shape).fit(ds.X[train])
+        seconds = time.perf_counter() - started
+        run_dir = out / name
+        runs.save_run(run_dir, reducer, config, data_key, {}, overwrite=True)
+        weights = reducer.autoencoder_.get_weights()
+        np.savez_compressed(run_dir / WEIGHTS_FILE, **{f"w{i:03d}": w.astype(np.float16)
+                                                       for i, w in enumerate(weights)})
+        os.remove(run_dir / runs.WEIGHTS_FILE)
+        reloaded, _ = load(run_dir)
+        metrics = {"preset": preset_name, "fit_seconds": round(seconds, 2),
+                   "test_mse": reconstruction_mse(ds.X[test], reloaded.reconstruct(ds.X[test])),
+                   "pca_test_mse": pca_baseline(ds.X[train], config.n_components, ds.X[test]).mse}
+        (run_dir / runs.METRICS_FILE).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+        written.append(str(run_dir))
+    return written
+
+
+def load(run_dir) -> tuple[object, dict]:
+    """Rebuild one demo: ``(fitted reducer, manifest)``. ``ValueError`` when the files are damaged."""
+    from . import models
+
+    run_dir = os.fspath(run_dir)
+    manifest = runs._read_json(run_dir, runs.CONFIG_FILE, dict)
+    try:
+        config = TrainConfig.from_dict(manifest["config"])
+        arch = runs.architecture_from_dict(manifest["architecture"])
+        training = manifest["training"]
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"{runs.CONFIG_FILE} in {run_dir!r} is not a demo run ({exc}); rebuild the "
+                         "demos with `python -m aecore.demo`.") from exc
+    autoencoder, encoder, decoder = models.build(arch)
+    path = os.path.join(run_dir, WEIGHTS_FILE)
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = [stored[key] for key in sorted(stored.files)]
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"Could not read {WEIGHTS_FILE} in {run_dir!r} ({exc}); rebuild the demos "
+                         "with `python -m aecore.demo`.") from exc
+    expected = [tuple(w.shape) for w in autoencoder.get_weights()]
+    if [tuple(a.shape) for a in arrays] != expected:
+        raise ValueError(f"{WEIGHTS_FILE} in {run_dir!r} does not match its architecture; rebuild the "
+                         "demos with `python -m aecore.demo`.")
+    autoencoder.set_weights([a.astype(np.float32) for a in arrays])
+    reducer = config.to_reducer(image_shape=arch.image_shape)
+    runs.attach_fitted(reducer, arch, autoencoder, encoder, decoder,
+                       history=runs._read_history(run_dir, training["n_epochs"]),
+                       n_epochs=training["n_epochs"], best_epoch=training["best_epoch"],
+                       stopped_reason=training["stopped_reason"])
+    return reducer, manifest
+
+
+def load_all(root: Path = DEMO_DIR) -> list[tuple[str, str, TrainConfig, object]]:
+    """Every shipped demo as ``(dataset, preset, config, reducer)``; damaged ones are skipped."""
+    found = []
+    for name, (data_key, preset_name) in DEMOS.items():
+        run_dir = Path(root) / name
+        if not (run_dir / WEIGHTS_FILE).is_file():
+            continue
+        try:
+            reducer, manifest = load(run_dir)
+        except ValueError as exc:
+            print(f"aecore.demo: skipped {run_dir}: {exc}", file=sys.stderr)
+            continue
+        found.append((data_key, preset_name, TrainConfig.from_dict(manifest["config"]), reducer))
+    return found
+
+
+if __name__ == "__main__":
+    for path in build(names=sys.argv[1:] or None):
+        print("wrote", path)

@@ -1,0 +1,119 @@
+"""Links that reopen a view (AppTest): query parameters restore widgets and the model; tampered
+ones fall back to defaults with a notice; the guided tour opens every step; reports download."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from aecore import tour
+
+APP = "../app.py"
+TIMEOUT = 300
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    import streamlit as st
+
+    st.cache_data.clear()
+    yield
+
+
+def _open(page, params):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _notices(at):
+    return [i.value for i in at.info if "link" in i.value]
+
+
+# Widget key -> value a link sets, per page (the demo model answers the model pages at once).
+LINKS = [
+    ("app_pages/linear_3d.py", {"m": "200", "noise": "0.2", "data_seed": "7", "optimizer": "adam", "n_epochs": "40"},
+     {"linear3d.m": 200, "linear3d.noise": 0.2, "linear3d.seed": 7, "linear3d.optimizer": "adam",
+      "linear3d.epochs": 40}),
+    ("app_pages/reconstructions.py", {"show": "worst", "count": "6"}, {"recon.which": "worst", "recon.count": 6}),
+    ("app_pages/latent.py", {"view": "pca", "color": "error", "dims": "3"},
+     {"latent.method": "pca", "latent.color": "error", "latent.dims": 3}),
+    ("app_pages/latent.py", {"view": "pca", "sel": "3,5,8"}, {"latent.sel": (3, 5, 8)}),
+    ("app_pages/clusters.py", {"space": "codes", "method": "kmeans", "clusters": "5", "n_init": "2"},
+     {"clusters.space": "codes", "clusters.k": 5, "clusters.n_init": 2}),
+    ("app_pages/generate.py", {"tab": "denoise", "level": "0.5", "from": "4", "to": "9"},
+     {"generate.tab": "denoise", "generate.level": 0.5, "generate.from": 4, "generate.to": 9}),
+    ("app_pages/anomalies.py", {"percentile": "95", "classes": "3,4", "latent": "5"},
+     {"anomalies.percentile": 95.0, "anomalies.classes": [3, 4], "anomalies.k": 5}),
+]
+
+
+@pytest.mark.parametrize("page, params, expected", LINKS, ids=lambda v: v if isinstance(v, str) else None)
+def test_a_link_restores_the_widgets_and_stays_in_the_url(page, params, expected):
+    at = _open(page, params)
+    for key, value in expected.items():
+        stored = at.session_state[key]
+        assert (list(stored) if isinstance(value, list) else stored) == value, key
+    for name, value in params.items():
+        assert at.query_params[name] == value, name
+    assert _notices(at) == []
+
+
+def test_a_selection_from_a_link_shows_those_samples():
+    at = _open("app_pages/latent.py", {"view": "pca", "sel": "3,5,8"})
+    assert any("3 selected" in h.value for h in at.subheader), [h.value for h in at.subheader]
+
+
+@pytest.mark.parametrize("page", ["app_pages/linear_3d.py", "app_pages/train.py", "app_pages/reconstructions.py",
+                                  "app_pages/latent.py", "app_pages/clusters.py", "app_pages/generate.py",
+                                  "app_pages/anomalies.py", "app_pages/home.py", "app_pages/runs.py"])
+def test_tampered_parameters_fall_back_with_a_notice(page):
+    tampered = {"m": "1e99", "view": "<script>", "dims": "9", "color": "nope", "sel": "1,99999999",
+                "space": "evil", "clusters": "-3", "tab": "x", "level": "nan", "percentile": "abc",
+                "classes": "a", "show": "all", "count": "0", "data_seed": "-1", "converge": "maybe",
+                "data": "/etc/passwd", "preset": "rm -rf", "k": "99999", "hidden": "9" * 300, "lr": "inf",
+                "tour": "42", "lang": "xx"}
+    at = _open(page, tampered)
+    assert at.title
+    if page not in ("app_pages/home.py", "app_pages/runs.py"):
+        assert _notices(at), f"{page} said nothing about the ignored settings"
+
+
+def test_a_link_to_a_model_trains_it_from_its_seed_then_serves_it_from_the_cache():
+    link = {"data": "digits", "preset": "recommended", "k": "3", "hidden": "16", "epochs": "2"}
+    at = _open("app_pages/train.py", link)
+    assert at.session_state["train.dataset"] == "digits"
+    assert at.session_state["train.hidden.recommended"] == "16"
+    metrics = {m.label: m.value for m in at.metric}
+    assert "AE / PCA" in metrics and metrics["Epochs"].startswith("2")
+    first = metrics["Test MSE (autoencoder)"]
+    # The same link in another session: same model (from the cache), same numbers, no training.
+    again = _open("app_pages/reconstructions.py", link)
+    assert any("3 codes" in c.value or "latent size 3" in c.value or "digits" in c.value for c in again.caption)
+    at2 = _open("app_pages/train.py", link)
+    assert {m.label: m.value for m in at2.metric}["Test MSE (autoencoder)"] == first
+    assert not any("training it now" in i.value for i in at2.info)
+
+
+def test_the_share_box_holds_the_link_of_this_view():
+    at = _open("app_pages/clusters.py", {"space": "codes", "method": "kmeans"})
+    links = [c.value for c in at.code if "space=codes" in c.value]
+    assert links and "data=mnist_sample" in links[0] and "preset=recommended" in links[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_tour_step_opens_its_page_with_its_settings(lang):
+    for index, step in enumerate(tour.STEPS):
+        at = _open(step.page, {**tour.link_params(index), "lang": lang})
+        assert at.session_state["lang"] == lang
+        assert at.query_params["tour"] == str(index + 1)
+        banner = [m.value for m in at.markdown if f"{index + 1}" in m.value and "/tour" in m.value]
+        assert banner, f"step {index + 1}: no tour banner"
+
+
+def test_the_home_page_lists_every_tour_step():
+    at = _open("app_pages/home.py", {})
+    text = " ".join(m.value for m in at.markdown)
+    for index in range(len(tour.STEPS)):
+        assert f"**{index + 1}. " in text
