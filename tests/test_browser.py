@@ -267,3 +267,17 @@ def test_report_downloads_and_opens_with_its_charts(server, page, tmp_path):
     assert report.get_by_text("Metrics").count() >= 1 and report.get_by_text("ae_over_pca").count() == 1
     report.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     assert errors == []
+
+
+def test_the_browser_language_picks_korean(browser, server):
+    """No ?lang= in the link: a browser set to Korean gets the Korean interface."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1200}, locale="ko-KR")
+    page = context.new_page()
+    page.set_default_timeout(180_000)
+    try:
+        _open(page, server)
+        _assert_no_exception(page)
+        assert page.get_by_text(_text("tour.heading", "ko")).count() >= 1
+        assert "lang=ko" in page.url
+    finally:
+        context.close()
