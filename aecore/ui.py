@@ -879,3 +879,17 @@ def report_downloads_ui(reducer, config: TrainConfig, active: ActiveData, train_
     right.download_button(t("report.png"), pngs, f"{stem}_figures.zip", "application/zip",
                           key=f"{page}.dl.png", icon=":material/image:", disabled=problem is not None,
                           help=problem or t("report.png_help"))
+
+
+def coded_tabs(key: str, labels: dict[str, str]):
+    """``st.tabs`` whose open tab is kept as a stable code in ``st.session_state[key]``, so that a
+    link (``url_state``) or a language switch opens the right tab. The tabs widget is keyed by the
+    language and the code: a new code or language starts it on that tab."""
+    code = st.session_state.get(key)
+    if code not in labels:
+        code = next(iter(labels))
+    widget = f"{key}.{language()}.{code}"
+    tabs = st.tabs(list(labels.values()), default=labels[code], key=widget, on_change="rerun")
+    opened = st.session_state.get(widget)
+    st.session_state[key] = next((c for c, label in labels.items() if label == opened), code)
+    return tabs

@@ -6,7 +6,7 @@ import streamlit as st
 from aecore import figures
 from aecore.noise import corrupt
 from aecore.share import Param
-from aecore.ui import codes_of, current_model_ui, language, stop, t, url_state
+from aecore.ui import codes_of, coded_tabs, current_model_ui, stop, t, url_state
 
 st.title(t("generate.title"))
 with st.expander(t("common.what")):
@@ -30,14 +30,7 @@ url_state("generate", {
     "generate.seed": Param("sample_seed", "int", 0, 10_000),
     "generate.noise": Param("noise", "choice", choices=("gaussian", "dropout")),
     "generate.level": Param("level", "float", 0.0, 0.9)})
-# The open tab is kept as a stable code (in the URL too); the tabs widget is keyed by it and the
-# language, so a link or a language switch opens the right tab.
-tab = st.session_state.get("generate.tab", "walk")
-tabs_key = f"generate.tabs.{language()}.{tab}"
-tab_walk, tab_traverse, tab_vae, tab_denoise = st.tabs(list(TABS.values()), default=TABS[tab], key=tabs_key,
-                                                       on_change="rerun")
-opened = st.session_state.get(tabs_key)
-st.session_state["generate.tab"] = next((code for code, label in TABS.items() if label == opened), tab)
+tab_walk, tab_traverse, tab_vae, tab_denoise = coded_tabs("generate.tab", TABS)
 
 with tab_walk:
     c1, c2, c3 = st.columns(3)

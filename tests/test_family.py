@@ -361,3 +361,127 @@ def test_few_label_curve_rejects_bad_input(digits, quick):
     with pytest.raises(ValueError, match="modes"):
         few_label_curve(reducer, digits.X[:50], digits.y[:50], digits.X[50:60], digits.y[50:60],
                         modes=("magic",))
+
+
+# --------------------------------------------------------------------------- the family page's computations
+
+
+def test_activation_profile_counts_active_units():
+    from aecore.family import activation_profile
+
+    codes = np.array([[0.0, 0.5, 0.05, 1.0], [0.2, 0.0, 0.0, 0.9], [0.0, 0.0, 0.0, 0.3]])
+    profile = activation_profile(codes, threshold=0.1)
+    np.testing.assert_allclose(profile["per_sample"], [0.5, 0.5, 0.25])
+    np.testing.assert_allclose(profile["per_unit"], [1 / 3, 1 / 3, 0.0, 1.0])
+    np.testing.assert_allclose(profile["mean_activation"], codes.mean(axis=0))
+    assert profile["fraction_active"] == pytest.approx(5 / 12) == pytest.approx(profile["per_sample"].mean())
+    assert profile["dead_units"] == 1 and profile["threshold"] == 0.1
+    assert activation_profile(codes, threshold=2.0)["fraction_active"] == 0.0
+    for bad in (np.zeros(4), np.zeros((0, 3)), np.array([[np.nan, 1.0]])):
+        with pytest.raises(ValueError, match="codes"):
+            activation_profile(bad)
+
+
+def test_winner_take_all_matches_the_training_layer():
+    from aecore.family import winner_take_all
+
+    x = np.random.default_rng(0).random((40, 5)).astype(np.float32)
+    for rate in (0.05, 0.25, 1.0):
+        expected = np.asarray(models.WinnerTakeAll(rate=rate)(x, training=True))
+        np.testing.assert_allclose(winner_take_all(x, rate, batch_size=40), expected)
+    kept = winner_take_all(x, 0.1, batch_size=16)  # batches of 16, 16 and 8 rows: 2, 2 and 1 winners
+    assert ((kept[:16] != 0).sum(axis=0) == 2).all() and ((kept[32:] != 0).sum(axis=0) == 1).all()
+    with pytest.raises(ValueError, match="rate=0"):
+        winner_take_all(x, 0.0)
+
+
+def test_usable_label_counts():
+    from aecore.family import usable_label_counts
+
+    assert usable_label_counts([1000, 50, 5, 50, 5000], n_train=1437, n_classes=10) == ([50, 1000], [5000], [5])
+    assert usable_label_counts([], 100, 10) == ([], [], [])
+
+
+def test_parameter_split_tied_halves_the_weights():
+    from aecore.family import parameter_split
+
+    dense = parameter_split("dense", 784, 10, (512, 256))
+    tied = parameter_split("tied", 784, 10, (512, 256))
+    assert dense["encoder"] == tied["encoder"] == 784 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10
+    assert tied["decoder"] == 256 + 512 + 784  # biases only
+    assert dense["total"] == dense["encoder"] + dense["decoder"] and tied["total"] == tied["encoder"] + tied["decoder"]
+    assert 0.5 < tied["total"] / dense["total"] < 0.51
+
+
+def test_compare_greedy_gives_both_the_same_budget(small_digits):
+    from aecore.family import compare_greedy
+
+    heard = []
+    result = compare_greedy(small_digits[:200], small_digits[200:], n_components=3, hidden_units=(16,),
+                            epochs_per_stage=1, finetune_epochs=1, jit_compile=False,
+                            progress=lambda *args: heard.append(args))
+    assert result["budget"] == 3 and result["n_stages"] == 2
+    assert result["greedy"]["epochs"] == result["end_to_end"]["epochs"] == 3
+    assert result["greedy"]["stage"] == [1, 2, 3] and len(result["end_to_end"]["val_loss"]) == 3
+    assert [args[1] for args in heard] == [1, 2, 3, 4, 5, 6] and {args[2] for args in heard} == {6}
+    assert [args[0] for args in heard] == ["greedy"] * 3 + ["end_to_end"] * 3
+    assert result["greedy"]["test_mse"] > 0 and result["pca_test_mse"] > 0
+    with pytest.raises(ValueError, match="hidden layer"):
+        compare_greedy(small_digits, small_digits, hidden_units=())
+
+
+def test_compare_sparsity_and_gan_progression(small_digits):
+    from aecore.family import compare_sparsity, gan_progression
+
+    result = compare_sparsity(small_digits[:200], small_digits[200:], n_components=4, hidden_units=(16,),
+                              epochs=1, jit_compile=False)
+    assert set(result["models"]) == {"plain", "sparse", "wta"}
+    assert {m["code_activation"] for m in result["models"].values()} == {"sigmoid", "relu"}
+    assert all(m["codes"].shape == (100, 4) for m in result["models"].values())
+    gan = gan_progression(small_digits, epochs=2, latent_dim=4, n_samples=6, jit_compile=False)
+    assert gan["samples"].shape == (2, 6, 64) and len(gan["d_loss"]) == len(gan["g_loss"]) == gan["epochs"] == 2
+
+
+def test_pretraining_curve_rejects_bad_label_counts(digits):
+    from aecore.family import pretraining_curve
+
+    X, y = digits.X[:300], digits.y[:300]
+    for counts, message in (((5,), "cover the 10 classes"), ((500,), "Only 200 training samples"),
+                            ((), "at least one")):
+        with pytest.raises(ValueError, match=message):
+            pretraining_curve(X[:200], y[:200], X[200:], y[200:], label_counts=counts)
+    with pytest.raises(ValueError, match="needs labels"):
+        pretraining_curve(X[:200], None, X[200:], None)
+
+
+def test_family_figures():
+    from aecore import figures
+
+    bars = figures.parameter_bars({"dense": {"encoder": 10, "decoder": 10}, "tied": {"encoder": 10, "decoder": 1}})
+    assert [trace.type for trace in bars.data] == ["bar", "bar", "scatter"]
+    curves = figures.loss_comparison({"greedy": [0.3, 0.2, 0.1], "e2e": [0.2, 0.1, 0.05]}, stages=[1, 2, 2])
+    assert len(curves.layout.shapes) == 1 and curves.layout.yaxis.type == "log"
+    activations = figures.activation_bars({"a": np.array([0.1, 0.5]), "b": np.array([2.0, 0.0])},
+                                          targets={"a": 0.1})
+    assert list(activations.data[0].y) == [0.5, 0.1] and len(activations.layout.shapes) == 1
+    assert len(figures.active_fraction_histogram({"a": np.array([0.1, 0.2])}).data) == 1
+    assert len(figures.gan_losses([0.7, 0.6], [1.0, 1.2]).data) == 2
+    rows = [{"n_labels": n, "mode": m, "accuracy": 0.5} for n in (10, 100) for m in ("frozen", "scratch")]
+    accuracy = figures.accuracy_vs_labels(rows)
+    assert accuracy.layout.xaxis.type == "log" and len(accuracy.data) == 2
+
+
+def test_gan_batch_norm_and_dropout_options(small_digits):
+    from aecore.gan import build_gan, train_gan
+
+    generator, discriminator = build_gan(64, latent_dim=4, hidden_units=(8, 16), batch_norm=True, dropout=0.3)
+    assert [layer.name for layer in generator.layers if "bn" in layer.name] == ["gen_0_bn", "gen_1_bn"]
+    assert [layer.name for layer in discriminator.layers if "dropout" in layer.name] == [
+        "disc_0_dropout", "disc_1_dropout"]
+    plain, _ = build_gan(64, latent_dim=4, hidden_units=(8,))
+    assert not any("bn" in layer.name for layer in plain.layers)  # the default network is unchanged
+    result = train_gan(small_digits, latent_dim=4, epochs=1, batch_size=64, random_state=0, samples_per_epoch=3,
+                       batch_norm=True, dropout=0.3, jit_compile=False)
+    assert result.samples[0].shape == (3, 64) and np.isfinite(result.history["g_loss"]).all()
+    with pytest.raises(ValueError, match="dropout=1.0"):
+        train_gan(small_digits, dropout=1.0)

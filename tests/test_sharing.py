@@ -44,6 +44,7 @@ LINKS = [
      {"clusters.space": "codes", "clusters.k": 5, "clusters.n_init": 2}),
     ("app_pages/generate.py", {"tab": "denoise", "level": "0.5", "from": "4", "to": "9"},
      {"generate.tab": "denoise", "generate.level": 0.5, "generate.from": 4, "generate.to": 9}),
+    ("app_pages/family.py", {"dataset": "digits", "tab": "gan"}, {"family.dataset": "digits", "family.tab": "gan"}),
     ("app_pages/anomalies.py", {"percentile": "95", "classes": "3,4", "latent": "5"},
      {"anomalies.percentile": 95.0, "anomalies.classes": [3, 4], "anomalies.k": 5}),
 ]
@@ -67,13 +68,14 @@ def test_a_selection_from_a_link_shows_those_samples():
 
 @pytest.mark.parametrize("page", ["app_pages/linear_3d.py", "app_pages/train.py", "app_pages/reconstructions.py",
                                   "app_pages/latent.py", "app_pages/clusters.py", "app_pages/generate.py",
-                                  "app_pages/anomalies.py", "app_pages/home.py", "app_pages/runs.py"])
+                                  "app_pages/anomalies.py", "app_pages/family.py", "app_pages/home.py",
+                                  "app_pages/runs.py"])
 def test_tampered_parameters_fall_back_with_a_notice(page):
     tampered = {"m": "1e99", "view": "<script>", "dims": "9", "color": "nope", "sel": "1,99999999",
                 "space": "evil", "clusters": "-3", "tab": "x", "level": "nan", "percentile": "abc",
                 "classes": "a", "show": "all", "count": "0", "data_seed": "-1", "converge": "maybe",
                 "data": "/etc/passwd", "preset": "rm -rf", "k": "99999", "hidden": "9" * 300, "lr": "inf",
-                "tour": "42", "lang": "xx"}
+                "tour": "42", "lang": "xx", "dataset": "zzz"}
     at = _open(page, tampered)
     assert at.title
     if page not in ("app_pages/home.py", "app_pages/runs.py"):
