@@ -33,6 +33,13 @@ url_state("generate", {
 tab_walk, tab_traverse, tab_vae, tab_denoise = coded_tabs("generate.tab", TABS)
 
 with tab_walk:
+    picked = [i for i in st.session_state.get("latent.sel", ()) if i <= last]
+    if len(picked) >= 2:  # samples selected on the Latent space page's map
+        st.button(t("generate.use_selection", a=picked[0], b=picked[1]), key="generate.use_selection",
+                  icon=":material/ads_click:", on_click=st.session_state.update,
+                  kwargs={"generate.from": picked[0], "generate.to": picked[1]})
+    else:
+        st.caption(t("generate.selection_hint"))
     c1, c2, c3 = st.columns(3)
     start = c1.number_input(t("generate.from_sample"), 0, ds.n_samples - 1, 0, key="generate.from")
     end = c2.number_input(t("generate.to_sample"), 0, ds.n_samples - 1, min(1, ds.n_samples - 1),

@@ -119,3 +119,11 @@ def test_the_home_page_lists_every_tour_step():
     text = " ".join(m.value for m in at.markdown)
     for index in range(len(tour.STEPS)):
         assert f"**{index + 1}. " in text
+
+
+def test_the_latent_selection_feeds_the_interpolation():
+    at = _open("app_pages/latent.py", {"view": "pca", "sel": "12,40,7"})
+    at.switch_page("app_pages/generate.py").run()
+    at.button(key="generate.use_selection").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert (at.session_state["generate.from"], at.session_state["generate.to"]) == (12, 40)
