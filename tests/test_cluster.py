@@ -8,6 +8,7 @@ from sklearn.datasets import make_blobs
 from aecore import cluster as cluster_module
 from aecore import figures, metrics
 from aecore.cluster import ClusterResult, cluster, n2d, recommended_pipeline
+from aecore.projection import project
 from aecore.selection import selected_ids
 
 SEED = 0
@@ -158,6 +159,88 @@ def test_n2d_rejects_bad_settings(kwargs, match, rng):
         n2d(rng.normal(size=(50, 4)), n_clusters=3, **kwargs)
 
 
+# --------------------------------------------------------------------------- deskewing
+
+
+def _ink_moments(images):
+    """Centre of mass (row, col) and row-col covariance of each image's ink."""
+    rows, cols = np.indices(images.shape[1:])
+    ink = images.sum(axis=(1, 2))
+    mean_row = (images * rows).sum(axis=(1, 2)) / ink
+    mean_col = (images * cols).sum(axis=(1, 2)) / ink
+    cov = (images * rows * cols).sum(axis=(1, 2)) / ink - mean_row * mean_col
+    return mean_row, mean_col, cov
+
+
+def test_deskew_straightens_and_centres_slanted_strokes():
+    from aecore.cluster import deskew
+
+    images = np.zeros((3, 16, 16))
+    for r in range(2, 14):  # A stroke leaning right, one leaning left, off centre.
+        images[0, r, int(round(2 + 0.5 * r)):int(round(2 + 0.5 * r)) + 2] = 1.0
+        images[1, r, int(round(12 - 0.4 * r)):int(round(12 - 0.4 * r)) + 2] = 0.8
+    images[2, 3:13, 7:9] = 1.0  # Upright and centred: left as it is.
+    flat = images.reshape(3, -1)
+    out = deskew(flat, (16, 16))
+    assert out.shape == flat.shape and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1.0 + 1e-6
+    before = _ink_moments(images)
+    mean_row, mean_col, cov = _ink_moments(out.reshape(3, 16, 16).astype(np.float64))
+    assert np.all(np.abs(before[2][:2]) > 1.0) and np.all(np.abs(cov) < 0.1)
+    np.testing.assert_allclose(mean_row, 7.5, atol=0.3)
+    np.testing.assert_allclose(mean_col, 7.5, atol=0.3)
+    np.testing.assert_allclose(out[2], flat[2], atol=1e-6)
+    np.testing.assert_allclose(out.sum(axis=1)[:2], flat.sum(axis=1)[:2], rtol=0.02)  # Ink is kept.
+
+
+def test_deskew_leaves_blank_images_and_rejects_bad_shapes():
+    from aecore.cluster import deskew
+
+    np.testing.assert_array_equal(deskew(np.zeros((2, 36)), (6, 6)), np.zeros((2, 36)))
+    with pytest.raises(ValueError, match=r"image_shape=\(5, 5\) holds 25 pixels but X has 36"):
+        deskew(np.zeros((2, 36)), (5, 5))
+    with pytest.raises(ValueError, match="must be \\(height, width\\)"):
+        deskew(np.zeros((2, 36)), 36)
+
+
+def test_deskewed_blurred_digits_have_purer_neighbours(mnist_sample):
+    from sklearn.neighbors import NearestNeighbors
+
+    from aecore.cluster import _neighbor_view, _unit_rows
+
+    rows = np.sort(np.random.default_rng(SEED).choice(mnist_sample.n_samples, 2000, replace=False))
+    X, y = mnist_sample.X[rows], mnist_sample.y[rows]
+
+    def purity(view):
+        neighbours = NearestNeighbors(n_neighbors=11).fit(view).kneighbors(view)[1][:, 1:]
+        return np.mean(y[neighbours] == y[:, None])
+
+    raw, view = purity(_unit_rows(X)), purity(_unit_rows(_neighbor_view(X, (28, 28))))
+    assert view >= raw + 0.04, (raw, view)  # Measured: 0.85 -> 0.92 on these 2,000.
+
+
+def test_n2d_deskews_raw_features_when_told(mnist_sample, monkeypatch):
+    import aecore.cluster as module
+
+    seen = []
+    original = module.deskew
+    monkeypatch.setattr(module, "deskew", lambda X, shape: seen.append(shape) or original(X, shape))
+    rows = np.sort(np.random.default_rng(SEED).choice(mnist_sample.n_samples, 1000, replace=False))
+    X, y = mnist_sample.X[rows], mnist_sample.y[rows]
+    codes = project(X, "pca", n_components=10)
+    plain, _ = n2d(codes, random_state=SEED, raw_features=X)
+    assert not seen
+    deskewed, _ = n2d(codes, random_state=SEED, raw_features=X, deskew_shape=(28, 28))
+    assert seen == [(28, 28)]
+    # Measured: ACC 0.68 -> 0.77 on these 1,000 digits (PCA codes; the autoencoder's do better).
+    assert (metrics.clustering_accuracy(y, deskewed.labels)
+            >= metrics.clustering_accuracy(y, plain.labels) + 0.05)
+    with pytest.raises(ValueError, match="deskew_shape describes raw_features"):
+        n2d(codes, deskew_shape=(28, 28))
+    with pytest.raises(ValueError, match="deskew_shape=\\(8, 8\\) holds 64 pixels"):
+        n2d(codes, raw_features=X, deskew_shape=(8, 8))
+
+
 def test_recommended_pipeline_reports_progress_and_returns_all_parts(digits, monkeypatch):
     # A two-epoch autoencoder: this checks the plumbing; bench/clustering.py checks quality.
     short = {**cluster_module.RECOMMENDED,
@@ -173,6 +256,22 @@ def test_recommended_pipeline_reports_progress_and_returns_all_parts(digits, mon
     assert stages[0] == "autoencoder" and stages[-1] == "clustering"
     assert {"autoencoder", "umap", "clustering"} == set(stages)
     assert all(0.0 <= f <= 1.0 for _, f in heard) and heard[-1][1] == 1.0
+
+
+def test_recommended_pipeline_trains_on_deskewed_images_when_told(digits, monkeypatch):
+    short = {**cluster_module.RECOMMENDED,
+             "autoencoder": {**cluster_module.RECOMMENDED["autoencoder"], "epochs": 2, "hidden_units": (32,)}}
+    monkeypatch.setattr(cluster_module, "RECOMMENDED", short)
+    seen = []
+    original = cluster_module.deskew
+    monkeypatch.setattr(cluster_module, "deskew",
+                        lambda X, shape: seen.append(X.shape) or original(X, shape))
+    X = digits.X[:300]
+    codes, embedding, clusters = recommended_pipeline(X, n_clusters=5, deskew_shape=(8, 8))
+    assert seen == [(300, 64)]  # Once: the autoencoder and the neighbours share the deskewed images.
+    assert codes.shape == (300, 10) and clusters.labels.shape == (300,)
+    with pytest.raises(ValueError, match="deskew_shape=\\(7, 7\\) holds 49 pixels but X has 64"):
+        recommended_pipeline(X, n_clusters=5, deskew_shape=(7, 7))
 
 
 def test_recommended_pipeline_rejects_too_many_clusters(rng):
