@@ -154,6 +154,25 @@ def _exact_neighbors(X: np.ndarray, n_neighbors: int) -> tuple[np.ndarray, np.nd
     return indices.astype(np.int32), distances.astype(np.float32)
 
 
+def _import_umap_without_parametric() -> None:
+    """Import umap-learn without its ``parametric_umap`` module, which we never use: it imports
+    PyTorch when installed (182 MB of memory and 1-3 s in the server process, measured by
+    ``bench/tour.py``). umap's package ``__init__`` imports it inside a try block; a stub in
+    ``sys.modules`` stands in for it."""
+    import sys
+    import types
+
+    if "umap" in sys.modules or "umap.parametric_umap" in sys.modules:
+        return
+    stub = types.ModuleType("umap.parametric_umap")
+
+    def unavailable(*args, **kwargs):
+        raise ImportError("Autoencoder Lab imports umap-learn without ParametricUMAP.")
+
+    stub.ParametricUMAP = stub.load_ParametricUMAP = unavailable
+    sys.modules["umap.parametric_umap"] = stub
+
+
 def _umap(X: np.ndarray, n_components: int, random_state, settings: dict) -> np.ndarray:
     """Fit UMAP quietly, on exact neighbours when they are cheap.
 
@@ -162,6 +181,7 @@ def _umap(X: np.ndarray, n_components: int, random_state, settings: dict) -> np.
     every fresh process. For the inputs the app sees (a few thousand codes), scikit-learn
     finds the exact neighbours in well under a second, with no compilation at all.
     """
+    _import_umap_without_parametric()
     import umap
 
     if (settings.get("metric", "euclidean") == "euclidean" and "precomputed_knn" not in settings

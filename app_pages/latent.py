@@ -8,8 +8,8 @@ from aecore import export, figures
 from aecore.metrics import knn_accuracy, trustworthiness
 from aecore.selection import selected_ids
 from aecore.share import Param
-from aecore.ui import (codes_of, current_model_ui, projection_of, reconstruction_errors, start_umap_warmup,
-                       stop, t, url_state)
+from aecore.ui import (codes_of, current_model_ui, projection_of, reconstruction_errors, start_umap_warmup, stop,
+                       t, thumbnail_map_of, url_state)
 
 st.title(t("latent.title"))
 start_umap_warmup()
@@ -106,7 +106,7 @@ tabs = st.tabs([t("latent.tab_thumbnails"), t("latent.tab_distributions"), t("la
                 t("common.downloads")])
 with tabs[0]:
     if ds.is_image and dims == 2:
-        st.plotly_chart(figures.thumbnail_map(points, ds.X, ds.image_shape, labels=ds.y, n_thumbnails=300),
+        st.plotly_chart(thumbnail_map_of(loaded.id, method, points, ds.X, ds.image_shape, ds.y),
                         key="latent.thumbs")
     else:
         st.caption(t("latent.thumbnails_note"))

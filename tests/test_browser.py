@@ -122,7 +122,7 @@ def test_every_page_opens(server, page, path, title):
 def test_linear_3d_trains_and_draws(server, page):
     _open(page, f"{server}/linear_3d")
     page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text("Largest principal angle").wait_for()
+    page.get_by_text("Largest principal angle", exact=True).wait_for()
     _settle(page)
     _assert_no_exception(page)
     assert page.locator(".js-plotly-plot").count() >= 4  # 3D cloud, codings, PCA, loss
