@@ -18,9 +18,15 @@ from bench.common import machine
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Benchmark modules in the order they run; each exposes run(quick) -> list of rows.
-MODULES = ["linear", "reconstruction", "maps", "clustering", "anomaly", "family", "speed", "load"]
-#: Left out of --quick to keep it under 5 minutes (the load test alone takes ~80 s).
-FULL_ONLY = {"load"}
+MODULES = ["linear", "reconstruction", "maps", "clustering", "anomaly", "family", "speed", "growth",
+           "responsiveness", "load", "tour"]
+#: Left out of --quick to keep it under 5 minutes (the load test alone takes ~80 s, the browser
+#: tour of one server ~3 min).
+FULL_ONLY = {"load", "tour"}
+#: Figures modules write next to their rows (path from the repository root, what it shows);
+#: BENCHMARKS.md links those that exist and shows the images.
+FIGURES = [("bench/growth.html", "cost growth curves, log-log (interactive, self-contained)"),
+           ("docs/growth.png", "cost growth curves, log-log")]
 
 
 def _commit() -> str:
@@ -94,8 +100,15 @@ def write_markdown(report: dict) -> None:
         f"Machine: {m.get('processor')} · {m.get('cpus')} CPUs · {m.get('memory_gb', '?')} GB · "
         f"Python {m.get('python')} · TensorFlow {m.get('tensorflow', '?')} · Keras {m.get('keras', '?')}.", "",
         "Reproduce with `python -m aecore bench` (full) or `python -m aecore bench --quick` (< 5 min). "
-        "Every ratio is measured against its baseline in the same process.", "",
-        table(report["rows"]), ""]
+        "Every ratio is measured against its baseline in the same process.", ""]
+    present = [(path, what) for path, what in FIGURES if (ROOT / path).exists()]
+    links = [f"[{what}]({path})" for path, what in present if not path.endswith(".png")]
+    images = [f"![{what}]({path})" for path, what in present if path.endswith(".png")]
+    if links:
+        text += ["Figures: " + " · ".join(links) + ".", ""]
+    if images:
+        text += images + [""]
+    text += [table(report["rows"]), ""]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(text))
 
 
