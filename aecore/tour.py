@@ -19,6 +19,7 @@ class Step:
     params: dict = field(default_factory=dict)  # query parameters: the model and the view
 
 
+#: The MNIST sample holds 500 digits of each class in order: #500 is its first 1, #3500 its first 7.
 STEPS = (
     Step("linear", "app_pages/linear_3d.py", {"converge": "0"}),
     Step("mnist", "app_pages/reconstructions.py", {**DEMO, "show": "worst"}),
@@ -26,8 +27,8 @@ STEPS = (
     Step("clusters", "app_pages/clusters.py", {**DEMO, "space": "umap", "method": "gmm", "clusters": "10"}),
     Step("denoising", "app_pages/generate.py", {"data": "mnist_sample", "preset": "denoising", "tab": "denoise",
                                                 "level": "0.5"}),
-    Step("vae", "app_pages/generate.py", {"data": "mnist_sample", "preset": "vae_2d", "tab": "walk", "from": "0",
-                                          "to": "1"}),
+    Step("vae", "app_pages/generate.py", {"data": "mnist_sample", "preset": "vae_2d", "tab": "walk",
+                                          "from": "500", "to": "3500"}),
     Step("anomalies", "app_pages/anomalies.py", {**DEMO}),
 )
 

@@ -57,12 +57,10 @@ def t_or(key: str, fallback: str, **values) -> str:
 
 
 def language_ui() -> None:
-    """The sidebar's language switch; the choice also goes into the URL (``?lang=ko``)."""
+    """The sidebar's language switch; :func:`write_url` puts the choice into the URL (``?lang=ko``)."""
     language()
     st.sidebar.radio(t("common.language"), list(i18n.LANGUAGES), key="lang",
                      format_func=i18n.LANGUAGES.get, horizontal=True)
-    if st.query_params.get("lang") != st.session_state["lang"]:
-        st.query_params["lang"] = st.session_state["lang"]
 
 
 # --------------------------------------------------------------------------- caches

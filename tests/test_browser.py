@@ -107,6 +107,7 @@ def _shot(page, name):
 
 
 @pytest.mark.parametrize("path,title", [("", "Autoencoder Lab"), ("linear_3d", "linear autoencoder"),
+                                        ("family", "The autoencoder family"),
                                         ("train", "Train an autoencoder"),
                                         ("reconstructions", "Reconstructions"),
                                         ("latent", "Latent space"), ("clusters", "Clusters"),
