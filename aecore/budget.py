@@ -1,0 +1,402 @@
+"""One resource budget for every entry point: what a training, a projection, a clustering or an
+upload may cost, checked *before* anything is allocated.
+
+The app is shared as a public link, and one server process (2.7 GB on Streamlit Community Cloud,
+two shared cores) serves every viewer. So the same limits guard the notebook API
+(:meth:`aecore.AutoencoderReducer.fit`, :func:`aecore.projection.project`,
+:func:`aecore.cluster.cluster`), the command line, uploads, run loading and every page. Each check
+raises a ``ValueError`` that names the estimate, the limit and what to change.
+
+Everything here is arithmetic on shapes and settings: a parameter count never builds a model, an
+upload's size is read from its headers. The library and the command line may raise the budget
+explicitly (``AutoencoderReducer(budget=Budget.unlimited())``, ``python -m aecore train
+--budget-scale 10``); the server's owner may scale the app's budget with the environment variable
+``AECORE_BUDGET_SCALE``; a URL never can.
+
+Examples
+--------
+>>> from aecore.budget import Budget, NetworkShape
+>>> shape = NetworkShape(kind="dense", n_features=784, n_components=10, hidden_units=(512, 256))
+>>> shape.parameters()
+1072410
+>>> Budget().check_training(shape, n_rows=4000, epochs=100, batch_size=128).seconds < 120
+True
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field, replace
+from typing import Optional
+
+#: Multiply-adds per second one training reaches on a shared 2-core CPU, on the slow side: the
+#: 784-512-256-32 AE's steady epochs on 3,600 rows take 0.24 s on this project's 2-core machines,
+#: i.e. ~4.9e10 multiply-adds per second counting a step as 3 forward passes (forward + backward).
+MACS_PER_SECOND = 2.5e10
+#: Fixed cost of one optimiser step (data pipeline, Python callbacks), seconds.
+SECONDS_PER_STEP = 3e-4
+#: Bytes per float32 value.
+FLOAT_BYTES = 4
+
+
+def _plural(n: float, unit: str) -> str:
+    return f"{n:,.0f} {unit}"
+
+
+def _mb(n_bytes: float) -> str:
+    return f"{n_bytes / 1e6:,.0f} MB"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:,.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:,.0f} min"
+    return f"{seconds / 3600:,.1f} h"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One row of a model summary computed from shapes: name, type, output width, parameters,
+    multiply-adds per row and activations kept per row for the backward pass."""
+
+    name: str
+    type: str
+    output_shape: tuple
+    parameters: int
+    macs: int = 0
+
+    @property
+    def width(self) -> int:
+        return int(math.prod(self.output_shape))
+
+
+@dataclass(frozen=True)
+class NetworkShape:
+    """What decides an autoencoder's size: built from a :class:`~aecore.presets.TrainConfig` (or a
+    reducer's parameters) and the data's shape, never by building the Keras model.
+
+    :meth:`layers` mirrors :func:`aecore.models.build` layer by layer (a test compares the two for
+    every kind).
+    """
+
+    kind: str
+    n_features: int
+    n_components: int
+    hidden_units: tuple = (512, 256)
+    batch_norm: bool = False
+    image_shape: Optional[tuple] = None
+    filters: tuple = (32, 64)
+    kernel_size: int = 3
+
+    @classmethod
+    def of(cls, settings, n_features: int, image_shape=None) -> "NetworkShape":
+        """The shape of a model with ``settings`` (a TrainConfig, an AutoencoderReducer or any
+        object with those attributes) on rows of ``n_features`` values."""
+        image = getattr(settings, "image_shape", None) or image_shape
+        return cls(kind=str(settings.kind), n_features=int(n_features),
+                   n_components=int(settings.n_components),
+                   hidden_units=tuple(int(u) for u in (settings.hidden_units or ())),
+                   batch_norm=bool(settings.batch_norm),
+                   image_shape=tuple(image) if image is not None else None,
+                   filters=tuple(int(f) for f in (settings.filters or ())),
+                   kernel_size=int(settings.kernel_size))
+
+    # ------------------------------------------------------------------ layers
+
+    def _dense(self, name: str, n_in: int, units: int, tied: bool = False, block: bool = True) -> list[Layer]:
+        bias = not (self.batch_norm and block)
+        weights = 0 if tied else n_in * units
+        rows = [Layer(name, "DenseTranspose" if tied else "Dense", (units,),
+                      weights + (units if (bias or tied) else 0), n_in * units)]
+        if self.batch_norm and block:
+            rows.append(Layer(f"{name}_bn", "BatchNormalization", (units,), 4 * units))
+        return rows
+
+    def layers(self) -> list[Layer]:
+        """The model's layers in order (encoder, then decoder), with their parameters."""
+        if self.kind == "linear":
+            return [Layer("codings", "Dense", (self.n_components,),
+                          (self.n_features + 1) * self.n_components, self.n_features * self.n_components),
+                    Layer("reconstruction", "Dense", (self.n_features,),
+                          (self.n_components + 1) * self.n_features, self.n_features * self.n_components)]
+        if self.kind == "conv":
+            return self._conv_layers()
+        tied = self.kind == "tied"
+        rows: list[Layer] = []
+        width = self.n_features
+        for i, units in enumerate(self.hidden_units):
+            rows += self._dense(f"enc_{i}", width, units)
+            width = units
+        k = self.n_components
+        if self.kind == "vae":
+            rows += [Layer("z_mean", "Dense", (k,), (width + 1) * k, width * k),
+                     Layer("z_log_var", "Dense", (k,), (width + 1) * k, width * k)]
+        else:
+            rows.append(Layer("codings", "Dense", (k,), (width + 1) * k, width * k))
+        width = k
+        for i, units in enumerate(reversed(self.hidden_units)):
+            rows += self._dense(f"dec_{i}", width, units, tied=tied)
+            width = units
+        rows += self._dense("reconstruction", width, self.n_features, tied=tied, block=False)
+        return rows
+
+    def _conv_layers(self) -> list[Layer]:
+        if self.image_shape is not None:
+            height, width = (int(v) for v in self.image_shape)
+        else:
+            height = width = int(round(math.sqrt(self.n_features)))
+        k2 = self.kernel_size ** 2
+        rows: list[Layer] = []
+        channels, h, w = 1, height, width
+        for i, n_filters in enumerate(self.filters):
+            h, w = math.ceil(h / 2), math.ceil(w / 2)
+            rows.append(Layer(f"conv_{i}", "Conv2D", (h, w, n_filters), (k2 * channels + 1) * n_filters,
+                              h * w * k2 * channels * n_filters))
+            channels = n_filters
+        flat = h * w * channels
+        small = (h, w, channels)
+        prev = flat
+        for i, units in enumerate(self.hidden_units):
+            rows.append(Layer(f"enc_dense_{i}", "Dense", (units,), (prev + 1) * units, prev * units))
+            prev = units
+        k = self.n_components
+        rows.append(Layer("codings", "Dense", (k,), (prev + 1) * k, prev * k))
+        prev = k
+        for i, units in enumerate(reversed(self.hidden_units)):
+            rows.append(Layer(f"dec_dense_{i}", "Dense", (units,), (prev + 1) * units, prev * units))
+            prev = units
+        rows.append(Layer("dec_expand", "Dense", small, (prev + 1) * flat, prev * flat))
+        channels_in = channels
+        for i, n_filters in enumerate(list(reversed(self.filters[:-1])) + [1]):
+            h, w = h * 2, w * 2
+            name = "reconstruction" if i == len(self.filters) - 1 else f"deconv_{i}"
+            rows.append(Layer(name, "Conv2DTranspose", (h, w, n_filters), (k2 * channels_in + 1) * n_filters,
+                              h * w * k2 * channels_in * n_filters))
+            channels_in = n_filters
+        return rows
+
+    def parameters(self) -> int:
+        """Every weight the Keras model would hold (trainable and not), as ``count_params``."""
+        return int(sum(layer.parameters for layer in self.layers()))
+
+    def macs_per_row(self) -> int:
+        """Multiply-adds of one forward pass of one row (equal to the weights for Dense layers)."""
+        return int(sum(layer.macs for layer in self.layers())) or 1
+
+    def activations_per_row(self) -> int:
+        """Values each row keeps alive between the forward and the backward pass."""
+        return int(self.n_features + sum(layer.width for layer in self.layers()))
+
+
+@dataclass(frozen=True)
+class TrainingEstimate:
+    """What one training will cost: parameters, bytes of memory at its peak, multiply-adds in all
+    (epochs x rows x multiply-adds per row), optimiser steps and an estimated duration."""
+
+    parameters: int
+    bytes: int
+    compute: float
+    steps: int
+    seconds: float
+
+    def describe(self) -> str:
+        return (f"{self.parameters:,} parameters, about {_mb(self.bytes)} of memory, "
+                f"{self.compute:.2g} multiply-adds in {self.steps:,} steps, "
+                f"about {_duration(self.seconds)} on a 2-core CPU")
+
+
+def _env_scale() -> float:
+    """The server owner's scale factor for the default budget (``AECORE_BUDGET_SCALE``)."""
+    text = os.environ.get("AECORE_BUDGET_SCALE", "")
+    try:
+        scale = float(text) if text else 1.0
+    except ValueError:
+        return 1.0
+    return scale if math.isfinite(scale) and scale > 0 else 1.0
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Resource limits checked before any work is allocated.
+
+    The defaults fit one Streamlit Community Cloud process (2.7 GB, two shared cores) serving
+    several people at once: full MNIST (60,000 rows) trains with the recommended settings; a
+    network of hundreds of millions of weights, a batch of one for a thousand epochs, a full-
+    covariance mixture on raw pixels or a t-SNE of 200,000 rows does not.
+
+    Parameters
+    ----------
+    max_parameters : int
+        Weights of one autoencoder (10 M: 40 MB, 160 MB with Adam's state and gradients).
+    max_training_bytes : int
+        Estimated peak memory of one training: weights, gradients and optimiser state, the
+        activations of one batch, and the training rows with the input pipeline's copies.
+    max_training_compute : float
+        Epochs x rows x multiply-adds per row (for Dense layers the multiply-adds are the weights).
+        2e13 is about 100 epochs of the recommended model on 60,000 rows, three times over.
+    max_training_steps : int
+        Epochs x batches per epoch: each step has a fixed cost whatever its size, so tiny batches
+        for many epochs take hours even for a small model.
+    max_rows, max_columns : int
+        Rows and features of one dataset (an upload or a generated set).
+    max_array_bytes : int
+        Bytes of one uploaded array, counted with its real item size.
+    max_decode_pixels : int
+        Pixels decoded from the images of one upload, checked from the headers before decoding.
+    max_tsne_rows, max_umap_rows : int
+        Rows embedded by t-SNE / UMAP; above them the app embeds a stated random subsample.
+    max_cluster_compute : float
+        Estimated operations of one clustering (see :meth:`cluster_compute`).
+    """
+
+    max_parameters: int = 10_000_000
+    max_training_bytes: int = 1_200_000_000
+    max_training_compute: float = 2e13
+    max_training_steps: int = 300_000
+    max_rows: int = 200_000
+    max_columns: int = 5_000
+    max_array_bytes: int = 400_000_000
+    max_decode_pixels: int = 40_000_000
+    max_tsne_rows: int = 10_000
+    max_umap_rows: int = 70_000
+    max_cluster_compute: float = 5e11
+
+    @classmethod
+    def default(cls) -> "Budget":
+        """The budget every entry point uses unless given another: the defaults, scaled by the
+        server owner's ``AECORE_BUDGET_SCALE`` when it is set."""
+        return DEFAULT.scaled(_env_scale()) if _env_scale() != 1.0 else DEFAULT
+
+    @classmethod
+    def unlimited(cls) -> "Budget":
+        """No limits (a big machine, a notebook that knows what it asks for)."""
+        inf = math.inf
+        return cls(*(inf for _ in cls.__dataclass_fields__))
+
+    def scaled(self, factor: float) -> "Budget":
+        """Every limit multiplied by ``factor`` (``--budget-scale`` on the command line)."""
+        if not (isinstance(factor, (int, float)) and math.isfinite(factor) and factor > 0):
+            raise ValueError(f"budget scale={factor!r} must be a positive number, e.g. 4.")
+        return replace(self, **{name: getattr(self, name) * factor for name in self.__dataclass_fields__})
+
+    # ------------------------------------------------------------------ training
+
+    def training_estimate(self, shape: NetworkShape, n_rows: int, epochs: int, batch_size: int) -> TrainingEstimate:
+        """Parameters, memory, compute, steps and duration of training ``shape`` on ``n_rows`` rows
+        for ``epochs`` epochs (for greedy training: every stage's epochs added up)."""
+        parameters = shape.parameters()
+        batch = max(1, min(int(batch_size), int(n_rows)))
+        steps = int(epochs) * math.ceil(n_rows / batch)
+        compute = float(epochs) * n_rows * shape.macs_per_row()
+        memory = (FLOAT_BYTES * 4 * parameters                                  # weights, gradients, Adam m and v
+                  + FLOAT_BYTES * 3 * batch * shape.activations_per_row()       # one batch forward and back
+                  + FLOAT_BYTES * 3 * n_rows * shape.n_features)                # rows, tf.data copy, shuffle buffer
+        seconds = 3 * compute / MACS_PER_SECOND + steps * SECONDS_PER_STEP
+        return TrainingEstimate(parameters, int(memory), compute, steps, seconds)
+
+    def check_training(self, shape: NetworkShape, n_rows: int, epochs: int, batch_size: int) -> TrainingEstimate:
+        """The estimate of :meth:`training_estimate`; ``ValueError`` when any part is over budget."""
+        self.check_rows(n_rows, shape.n_features, "training data")
+        estimate = self.training_estimate(shape, n_rows, epochs, batch_size)
+        if estimate.parameters > self.max_parameters:
+            raise ValueError(
+                f"This autoencoder would have {estimate.parameters:,} parameters; the limit is "
+                f"{self.max_parameters:,.0f}. Use fewer or narrower hidden layers "
+                f"(hidden_units={shape.hidden_units}) or a smaller latent size.")
+        if estimate.bytes > self.max_training_bytes:
+            raise ValueError(
+                f"Training would need about {_mb(estimate.bytes)} of memory; the limit is "
+                f"{_mb(self.max_training_bytes)}. Use a smaller batch size (batch_size={batch_size}), "
+                "narrower layers or fewer rows.")
+        if estimate.compute > self.max_training_compute:
+            raise ValueError(
+                f"Training would take {estimate.compute:.2g} multiply-adds ({epochs:,} epochs x "
+                f"{n_rows:,} rows x {shape.macs_per_row():,} per row), about {_duration(estimate.seconds)}; "
+                f"the limit is {self.max_training_compute:.2g}. Use fewer epochs, fewer rows or a "
+                "smaller network.")
+        if estimate.steps > self.max_training_steps:
+            raise ValueError(
+                f"Training would take {estimate.steps:,} steps ({epochs:,} epochs of batches of "
+                f"{batch_size:,}); the limit is {self.max_training_steps:,.0f}. Use a larger batch size "
+                "or fewer epochs.")
+        return estimate
+
+    # ------------------------------------------------------------------ data
+
+    def check_rows(self, n_rows: int, n_columns: int, what: str = "data") -> None:
+        """``ValueError`` when a table has more rows or columns than the budget allows."""
+        if n_rows > self.max_rows:
+            raise ValueError(f"The {what} has {n_rows:,} rows; the limit is {self.max_rows:,.0f}. "
+                             f"Use a random sample of at most {self.max_rows:,.0f} rows.")
+        if n_columns > self.max_columns:
+            raise ValueError(f"The {what} has {n_columns:,} columns; the limit is {self.max_columns:,.0f}. "
+                             "Keep the columns you need or downsize the images.")
+
+    def check_array(self, shape: tuple, itemsize: int, what: str = "array") -> None:
+        """``ValueError`` when an array of ``shape`` and ``itemsize`` bytes per value, or its
+        float32 copy, is over the budget (checked from its header, before reading it)."""
+        n_values = math.prod(int(v) for v in shape) if shape else 1
+        largest = n_values * max(int(itemsize), FLOAT_BYTES)
+        if largest > self.max_array_bytes:
+            raise ValueError(
+                f"The {what} holds {n_values:,} values ({' x '.join(map(str, shape))}), "
+                f"{_mb(largest)} in memory; the limit is {_mb(self.max_array_bytes)}. "
+                "Upload a smaller sample.")
+
+    def check_decode(self, pixels: int, what: str = "images") -> None:
+        """``ValueError`` when decoding ``pixels`` pixels in all is over the budget."""
+        if pixels > self.max_decode_pixels:
+            raise ValueError(
+                f"The {what} hold {pixels:,} pixels in all; the limit is {self.max_decode_pixels:,.0f} "
+                "pixels per upload. Upload fewer or smaller images (e.g. 28 x 28).")
+
+    # ------------------------------------------------------------------ maps and clusters
+
+    def projection_rows(self, method: str) -> float:
+        """The most rows ``method`` ("pca", "tsne", "umap") may embed at once."""
+        return {"tsne": self.max_tsne_rows, "umap": self.max_umap_rows}.get(method, self.max_rows)
+
+    def check_projection(self, method: str, n_rows: int) -> None:
+        """``ValueError`` when ``method`` may not embed ``n_rows`` rows at once."""
+        limit = self.projection_rows(method)
+        if n_rows > limit:
+            raise ValueError(
+                f"method={method!r} on {n_rows:,} rows is over the budget of {limit:,.0f} rows; embed "
+                f"a random sample of at most {limit:,.0f} rows (aecore.projection.project_sample) or "
+                "use method='pca'.")
+
+    @staticmethod
+    def cluster_compute(method: str, n_rows: int, n_features: int, n_clusters: int, n_init: int) -> float:
+        """Rough operations of one clustering: KMeans ~ rows x features x clusters x restarts x
+        100 iterations; a full-covariance mixture ~ rows x features² x clusters x restarts x 100
+        iterations; HDBSCAN ~ rows² x features (pairwise distances)."""
+        if method == "kmeans":
+            return 100.0 * n_rows * n_features * n_clusters * n_init
+        if method == "gmm":
+            return 100.0 * n_init * n_clusters * (n_rows * n_features ** 2 + n_features ** 3)
+        return float(n_rows) ** 2 * n_features
+
+    def check_clustering(self, method: str, n_rows: int, n_features: int, n_clusters: int, n_init: int) -> float:
+        """The estimate of :meth:`cluster_compute`; ``ValueError`` when it is over the budget."""
+        cost = self.cluster_compute(method, n_rows, n_features, n_clusters, n_init)
+        if cost > self.max_cluster_compute:
+            hint = {"gmm": "a Gaussian mixture costs features² per row: cluster the codes or their UMAP "
+                           "instead of raw inputs, or use KMeans",
+                    "kmeans": "use fewer clusters or restarts (n_init), or cluster the codes",
+                    "hdbscan": "HDBSCAN costs rows²: cluster a smaller space (the codes' UMAP) or fewer rows"}
+            raise ValueError(
+                f"method={method!r} on {n_rows:,} rows x {n_features:,} features with {n_clusters} "
+                f"clusters and n_init={n_init} would cost about {cost:.2g} operations; the limit is "
+                f"{self.max_cluster_compute:.2g}. {hint.get(method, '').capitalize()}.")
+        return cost
+
+
+#: The limits of :class:`Budget` as written; see :meth:`Budget.default` for the one in force.
+DEFAULT = Budget()
+
+
+def resolve(budget: Optional[Budget]) -> Budget:
+    """``budget``, or the default one in force."""
+    return Budget.default() if budget is None else budget
