@@ -241,8 +241,10 @@ class Budget:
         for many epochs take hours even for a small model.
     max_rows, max_columns : int
         Rows and features of one dataset (an upload or a generated set).
+    max_array_values : int
+        Values of one uploaded array (50 M: 200 MB as float32).
     max_array_bytes : int
-        Bytes of one uploaded array, counted with its real item size.
+        Bytes of one uploaded array as stored (its real item size) plus its float32 copy.
     max_decode_pixels : int
         Pixels decoded from the images of one upload, checked from the headers before decoding.
     max_tsne_rows, max_umap_rows : int
@@ -257,6 +259,7 @@ class Budget:
     max_training_steps: int = 300_000
     max_rows: int = 200_000
     max_columns: int = 5_000
+    max_array_values: int = 50_000_000
     max_array_bytes: int = 400_000_000
     max_decode_pixels: int = 40_000_000
     max_tsne_rows: int = 10_000
@@ -335,15 +338,20 @@ class Budget:
                              "Keep the columns you need or downsize the images.")
 
     def check_array(self, shape: tuple, itemsize: int, what: str = "array") -> None:
-        """``ValueError`` when an array of ``shape`` and ``itemsize`` bytes per value, or its
-        float32 copy, is over the budget (checked from its header, before reading it)."""
+        """``ValueError`` when an array of ``shape`` with ``itemsize`` bytes per value is over the
+        budget, checked from its header before reading it: its values (``max_array_values``) and
+        its bytes as stored plus the float32 copy the app works on (``max_array_bytes``)."""
         n_values = math.prod(int(v) for v in shape) if shape else 1
-        largest = n_values * max(int(itemsize), FLOAT_BYTES)
-        if largest > self.max_array_bytes:
+        dims = " x ".join(f"{int(v):,}" for v in shape)
+        if n_values > self.max_array_values:
             raise ValueError(
-                f"The {what} holds {n_values:,} values ({' x '.join(map(str, shape))}), "
-                f"{_mb(largest)} in memory; the limit is {_mb(self.max_array_bytes)}. "
-                "Upload a smaller sample.")
+                f"The {what} holds {n_values:,} values ({dims}); the limit is "
+                f"{self.max_array_values:,.0f} values. Upload a smaller sample (fewer rows or smaller images).")
+        needed = n_values * (int(itemsize) + FLOAT_BYTES)
+        if needed > self.max_array_bytes:
+            raise ValueError(
+                f"The {what} ({dims} values of {int(itemsize)} bytes) needs {_mb(needed)} in memory with "
+                f"its float32 copy; the limit is {_mb(self.max_array_bytes)}. Upload a smaller sample.")
 
     def check_decode(self, pixels: int, what: str = "images") -> None:
         """``ValueError`` when decoding ``pixels`` pixels in all is over the budget."""

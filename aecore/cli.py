@@ -50,6 +50,16 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (value > 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number, e.g. 4")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m aecore`` argument parser."""
     parser = argparse.ArgumentParser(
@@ -103,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "stored, the last --test-fraction rows held out); automatic for .npy "
                             f"files over {MAX_UPLOAD_BYTES // 2**20} MB")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--budget-scale", type=_positive, default=1.0, metavar="FACTOR",
+                       help="multiply every limit of the resource budget (aecore.budget.Budget) by "
+                            "FACTOR on a machine that can afford more (default: 1)")
 
     runs = commands.add_parser("runs", help="list saved runs as a table",
                                description="List the run directories under --root, newest first; "
@@ -234,6 +247,13 @@ def train_command(args) -> int:
     return 0
 
 
+def _budget(args):
+    """The resource budget of this command: the default one, scaled by ``--budget-scale``."""
+    from .budget import Budget
+
+    return Budget.default().scaled(args.budget_scale)
+
+
 def _train_in_memory(source: str, name: str, config: TrainConfig, strategy, args, bar):
     """Load a dataset into memory, hold out a test split, train, and measure it against PCA."""
     import numpy as np
@@ -250,7 +270,8 @@ def _train_in_memory(source: str, name: str, config: TrainConfig, strategy, args
     train_index, test_index = data.train_test_split(dataset, args.test_fraction, seed=config.random_state or 0)
     X_train, X_test = dataset.X[train_index], dataset.X[test_index]
     if strategy is None:
-        reducer = config.to_reducer(image_shape=dataset.image_shape).fit(X_train, progress=bar)
+        reducer = config.to_reducer(image_shape=dataset.image_shape)
+        reducer.set_params(budget=_budget(args)).fit(X_train, progress=bar)
     else:
         import tempfile
 
@@ -262,7 +283,7 @@ def _train_in_memory(source: str, name: str, config: TrainConfig, strategy, args
             path = os.path.join(tmp, "train.npy")
             np.save(path, X_train)
             reducer = fit_streaming(path, config, strategy, image_shape=dataset.image_shape,
-                                    progress=bar)
+                                    progress=bar, budget=_budget(args))
     bar.close()  # Before measuring, so the bar's clock shows the training time only.
     test_mse = reconstruction_mse(X_test, reducer.reconstruct(X_test))
     pca = pca_baseline(X_train, config.n_components, X_test, random_state=config.random_state or 0)
@@ -279,7 +300,8 @@ def _train_streamed(path: str, config: TrainConfig, strategy, args, bar):
     rows, _ = open_npy(path)
     n = rows.shape[0]
     n_test = max(1, int(round(n * args.test_fraction)))
-    reducer = fit_streaming(path, config, strategy, rows=(0, n - n_test), progress=bar)
+    reducer = fit_streaming(path, config, strategy, rows=(0, n - n_test), progress=bar,
+                            budget=_budget(args))
     bar.close()
     rng = np.random.default_rng(config.random_state or 0)
     # Errors are measured on (at most) MAX_EVAL_ROWS rows so that memory stays bounded.

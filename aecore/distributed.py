@@ -276,7 +276,7 @@ def fit_streaming(npy_path, config: TrainConfig, strategy=None, batch_size: Opti
                   rows: Optional[tuple[int, int]] = None, image_shape=None,
                   chunk_rows: int = DEFAULT_CHUNK_ROWS, jit_compile: bool = False,
                   progress: Optional[Callable[[int, dict], None]] = None,
-                  stop_event: Optional[threading.Event] = None):
+                  stop_event: Optional[threading.Event] = None, budget=None):
     """Train an autoencoder from a ``.npy`` file on disk, under a ``tf.distribute`` strategy.
 
     The file is opened with ``np.load(path, mmap_mode="r")`` and streamed through ``tf.data``
@@ -351,6 +351,10 @@ def fit_streaming(npy_path, config: TrainConfig, strategy=None, batch_size: Opti
         raise ValueError(f"batch_size={global_batch!r} must be a positive integer, e.g. 128.")
     if not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"epochs={epochs!r} must be a positive integer.")
+    # The same resource budget as AutoencoderReducer.fit, checked before anything is built
+    # (``budget``: an aecore.budget.Budget; None uses the default one).
+    reducer.set_params(budget=budget, batch_size=global_batch)
+    reducer.training_estimate(stop - start, n_features)
     replicas = strategy.num_replicas_in_sync
     if global_batch % replicas:
         raise ValueError(f"batch_size={global_batch} is not divisible by the {replicas} replicas; "

@@ -38,14 +38,15 @@ def parameter_split(kind: str, n_features: int, n_components: int,
     >>> parameter_split("tied", 64, 4, (16,))
     {'encoder': 1108, 'decoder': 80, 'total': 1188}
     """
-    from . import models
+    from .budget import NetworkShape
 
-    arch = models.Architecture(kind=kind, n_features=int(n_features), n_components=int(n_components),
-                               hidden_units=tuple(int(u) for u in hidden_units),
-                               output_activation="sigmoid")
-    autoencoder, encoder, decoder = models.build(arch)
-    return {"encoder": int(encoder.count_params()), "decoder": int(decoder.count_params()),
-            "total": int(autoencoder.count_params())}
+    # Arithmetic, never a built model: a keystroke in the hidden-units box must stay cheap.
+    layers = NetworkShape(kind=kind, n_features=int(n_features), n_components=int(n_components),
+                          hidden_units=tuple(int(u) for u in hidden_units)).layers()
+    split = 1 + max(i for i, layer in enumerate(layers) if layer.name in ("codings", "z_log_var"))
+    encoder = sum(layer.parameters for layer in layers[:split])
+    decoder = sum(layer.parameters for layer in layers[split:])
+    return {"encoder": int(encoder), "decoder": int(decoder), "total": int(encoder + decoder)}
 
 
 def activation_profile(codes, threshold: float = 0.1) -> dict:

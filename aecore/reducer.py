@@ -108,6 +108,10 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     jit_compile : bool, default=True
         Compile with XLA (about twice as fast on a CPU for these models).
     random_state : int or None, default=None
+    budget : aecore.budget.Budget or None, default=None
+        The resource limits :meth:`fit` checks before building anything (parameters, memory,
+        compute, steps); ``None`` uses :meth:`aecore.budget.Budget.default`. Pass
+        ``Budget.unlimited()`` or ``Budget().scaled(10)`` on a machine that can afford more.
 
     Attributes
     ----------
@@ -119,6 +123,8 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     n_epochs_ : int
     best_epoch_ : int
     stopped_reason_ : {"completed", "early_stopping", "stopped", "nan", "interrupted"}
+    training_estimate_ : aecore.budget.TrainingEstimate
+        What the fit was estimated to cost before it started.
 
     Examples
     --------
@@ -137,7 +143,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                  dropout=0.0, image_shape=None, filters=(32, 64), kernel_size=3, greedy=False,
                  greedy_finetune_epochs=0, noise="gaussian", noise_level=0.3, sparsity="kl",
                  sparsity_weight=None, sparsity_target=0.1, kl_weight=1.0, wta_rate=0.05,
-                 jit_compile=True, random_state=None):
+                 jit_compile=True, random_state=None, budget=None):
         self.n_components = n_components
         self.kind = kind
         self.hidden_units = hidden_units
@@ -169,6 +175,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self.wta_rate = wta_rate
         self.jit_compile = jit_compile
         self.random_state = random_state
+        self.budget = budget
 
     # ------------------------------------------------------------------ parameters
 
@@ -267,6 +274,30 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         params["batch_size"] = int(min(batch_size, n_samples))
         return params
 
+    def training_estimate(self, n_samples: int, n_features: int):
+        """What fitting ``n_samples`` rows of ``n_features`` values will cost, checked against the
+        budget before anything is built: a :class:`~aecore.budget.TrainingEstimate`.
+
+        Raises ``ValueError`` when a setting is invalid or the training is over the budget (the
+        message names the estimate, the limit and what to change).
+        """
+        from .budget import NetworkShape, resolve
+
+        params = self._validate_params(int(n_samples), int(n_features))
+        shape = NetworkShape.of(self, n_features)
+        shape = replace(shape, hidden_units=params["hidden_units"])
+        return resolve(self.budget).check_training(shape, int(n_samples), params["total_epochs"],
+                                                   params["batch_size"])
+
+    def _steps_per_execution_limit(self, estimate, batch_size: int, seconds: float = 0.25) -> int:
+        """Most optimiser steps one compiled execution may run so that it takes about ``seconds``:
+        callbacks (progress, Stop) only run between executions."""
+        from .budget import MACS_PER_SECOND
+
+        per_row = estimate.compute / max(1.0, float(estimate.steps) * batch_size)
+        per_step = 3 * batch_size * per_row / MACS_PER_SECOND
+        return int(max(1, min(32, seconds / max(per_step, 1e-9))))
+
     def _validate_input(self, X, reset: bool) -> np.ndarray:
         # Fitting needs two rows and two features; encoding a single row of the right width is fine.
         minimum = 2 if reset else 1
@@ -312,8 +343,17 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             ``progress(epoch, logs)`` after every epoch (epoch counts from 1; with
             ``greedy=True`` it counts on across the stages and ``logs`` carry ``stage`` and
             ``n_stages``).
+            When ``progress`` has an ``on_batch(step, steps)`` method, it is called between
+            compiled executions (every ~0.25 s of training): raising there, or setting
+            ``stop_event``, stops the fit within the epoch.
         stop_event : threading.Event, optional
-            Set it to stop after the current epoch; the best weights so far are kept.
+            Set it to stop after the current batch; the best weights so far are kept.
+
+        Raises
+        ------
+        ValueError
+            Invalid settings or data, or a training over the budget (see ``budget``); nothing is
+            built in that case.
 
         Returns
         -------
@@ -322,7 +362,12 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         import keras
 
         X = self._validate_input(X, reset=True)
+        # The budget is checked before any model exists: a refused fit allocates nothing.
+        self.training_estimate_ = self.training_estimate(*X.shape)
         params = self._validate_params(*X.shape)
+        params["steps_per_execution"] = self._steps_per_execution_limit(
+            self.training_estimate_, params["batch_size"])
+        params["on_batch"] = getattr(progress, "on_batch", None)
         seed = (self.random_state if self.random_state is not None
                 else int(np.random.randint(0, 2**31 - 1)))
         keras.utils.set_random_seed(int(seed))
@@ -364,7 +409,8 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         return TrainingMonitor(monitor="val_loss" if X_val is not None else "loss",
                                patience=params["patience"] if self.early_stopping else None,
                                progress=progress, stop_event=stop_event, X_val=X_val,
-                               loss=self.loss, validation_model=validation_model)
+                               loss=self.loss, validation_model=validation_model,
+                               on_batch=params.get("on_batch"))
 
     def _train(self, autoencoder, X_train, monitor, params: dict, seed: int, epochs: int,
                loss: Optional[str] = None) -> None:
@@ -374,7 +420,8 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         fit_autoencoder(autoencoder, X_train, monitor=monitor, optimizer=self.optimizer,
                         learning_rate=float(params["learning_rate"]), loss=loss or self.loss,
                         epochs=int(epochs), batch_size=int(min(params["batch_size"], len(X_train))),
-                        jit_compile=bool(self.jit_compile), shuffle_seed=seed)
+                        jit_compile=bool(self.jit_compile), shuffle_seed=seed,
+                        max_steps_per_execution=params.get("steps_per_execution", 32))
 
     def _fit_end_to_end(self, X_train, X_val, params, seed, progress, stop_event):
         """Train the whole autoencoder at once."""

@@ -29,7 +29,10 @@ class TrainingMonitor(keras.callbacks.Callback):
     progress : callable, optional
         Called as ``progress(epoch, logs)`` after every epoch.
     stop_event : threading.Event, optional
-        Set it from anywhere to stop after the current epoch.
+        Set it from anywhere to stop after the current batch (compiled execution).
+    on_batch : callable, optional
+        Called as ``on_batch(step, steps)`` after every compiled execution within an epoch; an
+        exception raised there interrupts the fit (the best weights are kept).
     min_delta : float
         Relative improvement that counts as progress.
     X_val : ndarray, optional
@@ -47,8 +50,11 @@ class TrainingMonitor(keras.callbacks.Callback):
                  progress: Optional[ProgressFn] = None,
                  stop_event: Optional[threading.Event] = None, min_delta: float = 1e-4,
                  X_val: Optional[np.ndarray] = None, loss: str = "mse",
-                 validation_model: Optional[Callable] = None):
+                 validation_model: Optional[Callable] = None,
+                 on_batch: Optional[Callable[[int, int], None]] = None):
         super().__init__()
+        self.on_batch = on_batch
+        self.steps = None
         self.X_val = X_val
         self.loss = loss
         self.validation_model = validation_model
@@ -66,6 +72,15 @@ class TrainingMonitor(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.best_weights = self.model.get_weights()
+
+    def on_train_batch_end(self, batch, logs=None):
+        # Keras reports the last step of each compiled execution; steps_per_execution is small
+        # enough that this runs several times a second, so Stop is honoured within the epoch.
+        if self.stop_event is not None and self.stop_event.is_set():
+            self.stopped_reason = "stopped"
+            self.model.stop_training = True
+        if self.on_batch is not None:
+            self.on_batch(int(batch) + 1, self.params.get("steps") or 0)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {k: float(v) for k, v in (logs or {}).items()}
@@ -125,7 +140,8 @@ def steps_per_execution(steps: int, largest: int = 32) -> int:
 
 
 def fit_autoencoder(autoencoder: keras.Model, X: np.ndarray, *, monitor: TrainingMonitor, optimizer: str, learning_rate: float, loss: str,
-                    epochs: int, batch_size: int, jit_compile: bool, shuffle_seed: int) -> None:
+                    epochs: int, batch_size: int, jit_compile: bool, shuffle_seed: int,
+                    max_steps_per_execution: int = 32) -> None:
     """Compile and fit ``autoencoder`` to reproduce ``X``, watched by ``monitor``.
 
     The weights left in the model are the best seen (by the monitor's validation loss when it
@@ -135,10 +151,11 @@ def fit_autoencoder(autoencoder: keras.Model, X: np.ndarray, *, monitor: Trainin
                   "rmsprop": keras.optimizers.RMSprop, "nadam": keras.optimizers.Nadam}
     opt = optimizers[optimizer](learning_rate=learning_rate)
     # steps_per_execution and XLA roughly halve the per-epoch time of small models on a CPU;
-    # callbacks still see every epoch because epochs end on execution boundaries.
+    # callbacks still see every epoch because epochs end on execution boundaries. The caller caps
+    # it so that one execution lasts a fraction of a second and a Stop is honoured quickly.
     steps = max(1, math.ceil(len(X) / batch_size))
     autoencoder.compile(optimizer=opt, loss=loss, jit_compile=jit_compile,
-                        steps_per_execution=steps_per_execution(steps))
+                        steps_per_execution=steps_per_execution(steps, max_steps_per_execution))
     # A repeated tf.data pipeline costs ~1 ms per epoch where numpy inputs cost ~25 ms (a new
     # iterator each epoch), which dominates small models such as the 3D linear autoencoder.
     train = _dataset(X, batch_size, shuffle_seed=shuffle_seed)
