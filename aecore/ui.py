@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,7 @@ import streamlit as st
 from . import data as aedata
 from . import figures, i18n, report, share, tour
 from .presets import TrainConfig
+from .slots import SlotPool
 
 APP_NAME = "Autoencoder Lab"
 MAX_CONCURRENT_TRAININGS = 2
@@ -120,9 +122,26 @@ def model_registry() -> ModelRegistry:
 
 
 @st.cache_resource
-def training_slots() -> threading.BoundedSemaphore:
-    """At most MAX_CONCURRENT_TRAININGS trainings run at once across all sessions."""
-    return threading.BoundedSemaphore(MAX_CONCURRENT_TRAININGS)
+def job_slots() -> SlotPool:
+    """At most MAX_CONCURRENT_TRAININGS long jobs (trainings, clusterings, large maps, image
+    decoding) run at once across all sessions; the others queue, first come first served."""
+    return SlotPool(MAX_CONCURRENT_TRAININGS)
+
+
+@contextmanager
+def exclusive(what: str):
+    """Hold one of the server's job slots for the ``with`` block. While queued, say where this
+    job is in the queue; Stop, a widget change or a closed tab gives the place up (Streamlit
+    raises inside the message update), and a slot is never kept by a job that was stopped."""
+    note = st.empty()
+
+    def waiting(position: int) -> None:
+        note.info(t("ui.queued", what=what, position=position, n=MAX_CONCURRENT_TRAININGS),
+                  icon=":material/hourglass_top:")
+
+    with job_slots().slot(on_wait=waiting):
+        note.empty()
+        yield
 
 
 # --------------------------------------------------------------------------- data selection
@@ -200,9 +219,13 @@ def _label_column_ui(page: str, raw: bytes) -> str | None:
     return None if choice == "(none)" else choice
 
 
-def _escape(text: str) -> str:
-    """Show text from an upload literally: escape the characters Markdown would interpret."""
-    return re.sub(r"([\\`*_\[\]$<>|#~])", r"\\\1", text)
+def escape_markdown(text) -> str:
+    """Show user-controlled text literally inside Markdown: backslash-escape every character
+    Markdown or Streamlit would interpret (links, images, HTML, ``:colour[...]`` directives)."""
+    return re.sub(r"([\\`*_\[\]{}()!$<>|#~:+=-])", r"\\\1", str(text))
+
+
+_escape = escape_markdown
 
 
 def _plain(text: str) -> str:
@@ -227,16 +250,32 @@ def dataset_summary_ui(active: ActiveData) -> None:
 class LiveTraining:
     """Progress bar and live loss chart for one training, fed by the reducer's progress hook."""
 
-    def __init__(self, total_epochs: int, every: float = 0.5):
+    def __init__(self, total_epochs: int, estimated_seconds: float | None = None, every: float = 0.5):
         self.total = total_epochs
-        self.bar = st.progress(0.0, text=t("ui.starting"))
+        self.epoch = 0
+        self.text = (t("ui.starting_estimate", seconds=estimated_seconds) if estimated_seconds is not None
+                     else t("ui.starting"))
+        self.bar = st.progress(0.0, text=self.text)
         self.chart = st.empty()
         self.history: dict[str, list[float]] = {}
         self.every = every
         self._last = 0.0
+        self._last_batch = 0.0
         self.started = time.perf_counter()
 
+    def on_batch(self, step: int, steps: int) -> None:
+        """Between batches: move the bar within the epoch. This Streamlit call is where a Stop,
+        a widget change or a closed tab interrupts the fit, within a fraction of a second."""
+        now = time.perf_counter()
+        if now - self._last_batch < 0.3:
+            return
+        self._last_batch = now
+        done = (self.epoch + step / max(steps, 1)) / max(self.total, 1)
+        self.bar.progress(min(done, 1.0), text=t("ui.progress_elapsed", text=self.text,
+                                                 seconds=now - self.started))
+
     def __call__(self, epoch: int, logs: dict) -> None:
+        self.epoch = epoch
         for key in ("loss", "val_loss"):
             if key in logs:
                 self.history.setdefault(key, []).append(logs[key])
@@ -244,6 +283,7 @@ class LiveTraining:
         text = t("ui.progress_epoch", epoch=epoch, total=self.total, loss=logs.get("loss", float("nan")))
         if "val_loss" in logs:
             text += t("ui.progress_validation", loss=logs["val_loss"])
+        self.text = text
         self.bar.progress(min(epoch / self.total, 1.0), text=t("ui.progress_elapsed", text=text, seconds=elapsed))
         now = time.perf_counter()
         if now - self._last >= self.every or epoch == self.total:
@@ -265,7 +305,9 @@ def train_reducer(active: ActiveData, config: TrainConfig, X: np.ndarray, *, spl
     """Return a trained reducer for (dataset, config): from the shared cache if someone already
     trained it, else trained here with live progress. A person's uploads stay in their session.
 
-    Interruptions (Stop, leaving the page) keep the best weights so far in the session.
+    The budget is checked first (``ValueError`` before anything is built), then the training
+    waits for a job slot. Interruptions (Stop, leaving the page, a closed tab) keep the best
+    weights so far in the session.
     """
     key = (active.key, split, config)
     registry = model_registry() if active.shared else _session_models()
@@ -273,26 +315,20 @@ def train_reducer(active: ActiveData, config: TrainConfig, X: np.ndarray, *, spl
     if cached is not None:
         return cached
     reducer = config.to_reducer(image_shape=active.dataset.image_shape)
-    slots = training_slots()
-    if not slots.acquire(blocking=False):
-        with st.spinner(t("ui.busy_training", n=MAX_CONCURRENT_TRAININGS)):
-            slots.acquire()
-    # Someone may have trained the same model while we queued: use theirs.
-    cached = registry.get(key)
-    if cached is not None:
-        slots.release()
-        return cached
-    params = reducer.resolved_params()
-    live = LiveTraining(params.get("total_epochs") or params["epochs"])
-    st.session_state["training"] = {"key": key, "reducer": reducer, "data_key": active.key,
-                                    "config": config}
-    try:
-        reducer.fit(X, progress=live)
-    except ValueError:
-        st.session_state.pop("training", None)
-        raise
-    finally:
-        slots.release()
+    estimate = reducer.training_estimate(*X.shape)
+    with exclusive(t("ui.job_training")):
+        # Someone may have trained the same model while we queued: use theirs.
+        cached = registry.get(key)
+        if cached is not None:
+            return cached
+        live = LiveTraining(reducer.resolved_params()["total_epochs"], estimate.seconds)
+        st.session_state["training"] = {"key": key, "reducer": reducer, "data_key": active.key,
+                                        "config": config}
+        try:
+            reducer.fit(X, progress=live)
+        except ValueError:
+            st.session_state.pop("training", None)
+            raise
     registry.put(key, reducer)
     st.session_state.pop("training", None)
     message = t("ui.trained", n=reducer.n_epochs_, seconds=time.perf_counter() - live.started,
@@ -465,15 +501,77 @@ def reconstruction_errors(model_key_id: str, reducer, X: np.ndarray) -> np.ndarr
         return _cached_reconstruction_errors(model_key_id, reducer, X)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def projection_of(model_key_id: str, method: str, n_components: int, _codes: np.ndarray,
-                  random_state: int = 0) -> tuple[np.ndarray, float]:
-    """A 2D/3D view of the codes and the seconds it took (cached per model and method)."""
-    from . import projection
+#: t-SNE and UMAP maps of more rows than this wait for one of the server's job slots.
+MAP_SLOT_ROWS = 5000
 
-    started = time.perf_counter()
-    points = projection.project(_codes, method, n_components=n_components, random_state=random_state)
-    return points, time.perf_counter() - started
+
+@dataclass(frozen=True, eq=False)
+class MapView:
+    """One 2D/3D view of a model's codes: its points (read-only), the seconds it took, and which
+    rows it shows: ``rows`` holds the sorted row ids of a random subsample, ``None`` when every
+    one of the ``n_total`` rows is drawn. ``key`` names the view in other caches."""
+
+    points: np.ndarray
+    seconds: float
+    rows: np.ndarray | None
+    n_total: int
+    key: str
+
+    @property
+    def sampled(self) -> bool:
+        return self.rows is not None
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The row id of each point (a selection's ``customdata``)."""
+        return np.arange(self.n_total) if self.rows is None else self.rows
+
+    def take(self, values):
+        """``values`` (one entry per row of the data, or None) for the rows on this map."""
+        return values if values is None or self.rows is None else np.asarray(values)[self.rows]
+
+
+@st.cache_resource
+def map_views() -> ModelRegistry:
+    """Views of models' codes shared by every session, keyed by plain values (model id, method,
+    dimensions, seed, row limit). A bounded cache rather than ``st.cache_data``, which would replay
+    the queue's messages: a cached view must be read without waiting for a slot."""
+    return ModelRegistry(max_entries=32)
+
+
+def projection_of(model_key_id: str, method: str, n_components: int, codes: np.ndarray,
+                  random_state: int = 0) -> MapView:
+    """A 2D/3D view of the codes, computed once per model, method and budget.
+
+    ``method="raw"`` shows the first codes themselves. t-SNE and UMAP embed at most the budget's
+    rows for them (:meth:`aecore.budget.Budget.projection_rows`), a stated, seeded random
+    subsample above it (:func:`aecore.projection.project_sample`); above ``MAP_SLOT_ROWS`` rows
+    they wait for one of the server's job slots, saying where they are in the queue."""
+    from . import projection
+    from .budget import Budget
+
+    if method == "raw":
+        return MapView(codes[:, :n_components], 0.0, None, len(codes), f"{model_key_id}-raw-{n_components}")
+    budget = Budget.default()
+    limit = budget.projection_rows(method)
+    key = (model_key_id, method, int(n_components), random_state, limit)
+    registry = map_views()
+    view = registry.get(key)
+    if view is not None:
+        return view
+    heavy = method != "pca" and min(len(codes), limit) > MAP_SLOT_ROWS
+    with exclusive(t("ui.job_map")) if heavy else nullcontext():
+        view = registry.get(key)  # Someone may have drawn it while we queued.
+        if view is None:
+            started = time.perf_counter()
+            points, rows = projection.project_sample(codes, method, n_components, random_state, budget=budget)
+            for array in (points, rows):
+                if array is not None:
+                    array.flags.writeable = False  # shared by every session
+            view = MapView(points, time.perf_counter() - started, rows, len(codes),
+                           hashlib.sha256(repr(key).encode()).hexdigest()[:16])
+            registry.put(key, view)
+    return view
 
 
 _WARMUP: dict = {}
@@ -497,39 +595,81 @@ def start_umap_warmup() -> threading.Thread:
     return _WARMUP["thread"]
 
 
+@st.cache_resource
+def cluster_results() -> ModelRegistry:
+    """Clusterings of the Clusters page (labels, centres, scores; no models) shared by every
+    session, keyed by plain values (model id, space, method, clusters, restarts). A bounded cache
+    rather than ``st.cache_data``, which would replay the queue's messages."""
+    return ModelRegistry(max_entries=32)
+
+
+def _cluster_input_shape(space: str, loaded: LoadedModel, codes: np.ndarray) -> tuple[int, int]:
+    """Rows and columns of the data one input space clusters, by arithmetic (nothing computed)."""
+    from .cluster import RECOMMENDED
+
+    widths = {"raw": loaded.dataset.n_features, "pca": loaded.config.n_components, "codes": codes.shape[1],
+              "umap": RECOMMENDED["umap_components"]}
+    if space not in widths:
+        raise ValueError(f"space={space!r} must be 'raw', 'pca', 'codes' or 'umap'.")
+    return len(codes), int(widths[space])
+
+
 def cluster_run(model_key_id: str, space: str, method: str, n_clusters: int, n_init: int,
                 loaded: LoadedModel, codes: np.ndarray):
-    """Cluster one input space of the current model's data: (result, scores, seconds)."""
-    with st.spinner(t("ui.clustering")):
-        return _cached_cluster_run(model_key_id, space, method, n_clusters, n_init, loaded, codes)
+    """Cluster one input space of the current model's data: (result, scores, seconds).
+
+    The budget is checked first, from the space's shape: over it, ``ValueError`` (naming the
+    estimate, the limit and the fix) before anything is computed or queued. A result someone
+    already computed is reused; otherwise the clustering shows its estimated cost and runs in
+    one of the server's job slots."""
+    from .budget import MACS_PER_SECOND, Budget
+
+    budget = Budget.default()
+    n_rows, n_features = _cluster_input_shape(space, loaded, codes)
+    if space == "umap":
+        budget.check_projection("umap", n_rows)
+    operations = budget.check_clustering(method, n_rows, n_features, n_clusters, n_init)
+    key = (model_key_id, space, method, int(n_clusters), int(n_init))
+    registry = cluster_results()
+    found = registry.get(key)
+    if found is not None:
+        return found
+    estimate = st.empty()
+    estimate.caption(t("ui.cluster_estimate", operations=operations, seconds=operations / MACS_PER_SECOND))
+    with exclusive(t("ui.job_clustering")):
+        found = registry.get(key)  # Someone may have run it while we queued.
+        if found is None:
+            with st.spinner(t("ui.clustering")):
+                found = _cluster_space(space, method, int(n_clusters), int(n_init), loaded, codes, budget)
+            registry.put(key, found)
+    estimate.empty()
+    return found
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _cached_cluster_run(model_key_id: str, space: str, method: str, n_clusters: int, n_init: int,
-                        _loaded: LoadedModel, _codes: np.ndarray):
+def _cluster_space(space: str, method: str, n_clusters: int, n_init: int, loaded: LoadedModel,
+                   codes: np.ndarray, budget):
+    """Compute one input space and cluster it: (result, scores, seconds)."""
     from . import cluster
     from .metrics import cluster_scores
 
-    ds = _loaded.dataset
+    ds = loaded.dataset
     started = time.perf_counter()
-    params = dict(n_clusters=n_clusters, random_state=0, n_init=n_init)
+    params = dict(n_clusters=n_clusters, random_state=0, n_init=n_init, budget=budget)
     if space == "raw":
         X = ds.X
     elif space == "pca":
         from sklearn.decomposition import PCA
 
-        X = PCA(n_components=_loaded.config.n_components, random_state=0).fit_transform(ds.X)
+        X = PCA(n_components=loaded.config.n_components, random_state=0).fit_transform(ds.X)
     elif space == "codes":
-        X = _codes
-    elif space == "umap":
+        X = codes
+    else:
         # The recommended recipe: joint neighbours of the codes and of the images, the images of
         # handwriting deskewed first (a fixed, label-free step; bench/clustering.py measures it).
-        handwriting = _loaded.active.key in HANDWRITING_DATASETS
-        result, X = cluster.n2d(_codes, n_clusters=n_clusters, method=method, random_state=0,
-                                raw_features=ds.X, deskew_shape=ds.image_shape if handwriting else None)
+        handwriting = loaded.active.key in HANDWRITING_DATASETS
+        result, X = cluster.n2d(codes, method=method, raw_features=ds.X,
+                                deskew_shape=ds.image_shape if handwriting else None, **params)
         return result, cluster_scores(X, result.labels, ds.y), time.perf_counter() - started
-    else:
-        raise ValueError(f"space={space!r} must be 'raw', 'pca', 'codes' or 'umap'.")
     result = cluster.cluster(X, method, **params)
     return result, cluster_scores(X, result.labels, ds.y), time.perf_counter() - started
 
@@ -545,17 +685,14 @@ def anomaly_evaluation(active: ActiveData, anomaly_classes: tuple[int, ...], n_c
     if cached is not None:
         return cached
     split = anomaly.holdout_split(active.dataset.X, active.dataset.y, list(anomaly_classes))
-    slots = training_slots()
-    if not slots.acquire(blocking=False):
-        with st.spinner(t("ui.busy_evaluation")):
-            slots.acquire()
-    try:
-        params = dict(anomaly.DEFAULT_REDUCER_PARAMS)
-        live = LiveTraining(int(params.get("epochs") or 100))
+    params = dict(anomaly.DEFAULT_REDUCER_PARAMS)
+    from .reducer import AutoencoderReducer
+
+    estimate = AutoencoderReducer(n_components, **params).training_estimate(*split.X_train.shape)
+    with exclusive(t("ui.job_evaluation")):
+        live = LiveTraining(int(params.get("epochs") or 100), estimate.seconds)
         report = anomaly.evaluate(split.X_train, split.X_test, split.is_anomaly, n_components,
                                   reducer_params=params, progress=live)
-    finally:
-        slots.release()
     live.done(t("ui.evaluated", seconds=time.perf_counter() - live.started))
     registry.put(key, report)
     return report
@@ -656,28 +793,65 @@ def linked_model() -> tuple[str, str, TrainConfig] | None:
 
 
 def open_linked_model() -> None:
-    """Make the model a link names this session's current model: from the cache (or the shipped
-    demo runs), else trained here from its seed with live progress."""
+    """Make the model a link names this session's current model when it is already trained (in
+    the cache or the shipped demo runs). A link never starts training by itself: for a model
+    nobody has trained, show what it would train (layers, parameters, estimated time) with a
+    Train button, and stop the page until the person trains it or keeps the current model."""
     link = linked_model()
-    if link is None:
-        return
-    data_key, preset_name, config = link
-    key = (data_key, "train", config)
-    current = st.session_state.get("current_model")
-    if current and current["key"] == key and lookup_model(key) is not None:
-        return
+    if link is not None:
+        data_key, preset_name, config = link
+        key = (data_key, "train", config)
+        current = st.session_state.get("current_model")
+        if current and current["key"] == key and lookup_model(key) is not None:
+            return
+        if lookup_model(key) is not None:
+            st.session_state["current_model"] = {"key": key, "data_key": data_key, "config": config,
+                                                 "preset": preset_name}
+            st.session_state.pop("_url.pending_model", None)
+            return
+        st.session_state["_url.pending_model"] = link
+    pending = st.session_state.get("_url.pending_model")
+    if pending is not None:
+        _pending_model_ui(*pending)
+
+
+def _pending_model_ui(data_key: str, preset_name: str, config: TrainConfig) -> None:
+    """The box a link to an untrained model opens: what it would train, Train, or keep the current
+    model. Stops the page while the person decides."""
+    from .budget import NetworkShape
+
+    set_url_model(data_key, preset_name, config)  # the address bar keeps the link's model
     try:
         active = ActiveData(data_key, builtin_dataset(data_key), shared=True)
-        reducer = lookup_model(key)
-        if reducer is None:
-            st.info(t("share.retraining"), icon=":material/link:")
-            train_idx, _ = split_indices(data_key, active.dataset.n_samples, active.dataset)
-            reducer = train_reducer(active, config, active.dataset.X[train_idx])
+        train_idx, _ = split_indices(data_key, active.dataset.n_samples, active.dataset)
+        reducer = config.to_reducer(image_shape=active.dataset.image_shape)
+        estimate = reducer.training_estimate(len(train_idx), active.dataset.n_features)
     except ValueError as exc:
-        st.error(t("share.cannot_open", error=str(exc)))
+        st.session_state.pop("_url.pending_model", None)
+        _run_state().pop("model", None)
+        st.error(t("share.cannot_open", error=escape_markdown(str(exc))), icon=":material/block:")
         return
-    st.session_state["current_model"] = {"key": key, "data_key": data_key, "config": config,
-                                         "preset": preset_name}
+    with st.container(border=True):
+        st.markdown(t("share.untrained", preset=escape_markdown(preset_name), kind=config.kind,
+                      k=config.n_components, params=estimate.parameters, seconds=estimate.seconds))
+        layers = NetworkShape.of(config, active.dataset.n_features, active.dataset.image_shape).layers()
+        st.caption(" → ".join(f"{layer.name} {layer.output_shape}" for layer in layers))
+        train, keep = st.columns(2)
+        go = train.button(t("common.train"), type="primary", key="link.train", icon=":material/model_training:")
+        if keep.button(t("share.keep_current"), key="link.keep"):
+            st.session_state.pop("_url.pending_model", None)
+            _run_state().pop("model", None)
+            st.rerun()
+    if not go:
+        stop()
+    try:
+        train_reducer(active, config, active.dataset.X[train_idx])
+    except ValueError as exc:
+        st.error(t("share.cannot_open", error=escape_markdown(str(exc))))
+        stop()
+    st.session_state.pop("_url.pending_model", None)
+    st.session_state["current_model"] = {"key": (data_key, "train", config), "data_key": data_key,
+                                         "config": config, "preset": preset_name}
 
 
 def write_url() -> None:
@@ -819,11 +993,7 @@ def family_action(key: tuple, work):
     cached = registry.get(key)
     if cached is not None:
         return cached, 0.0
-    slots = training_slots()
-    if not slots.acquire(blocking=False):
-        with st.spinner(t("ui.busy_training", n=MAX_CONCURRENT_TRAININGS)):
-            slots.acquire()
-    try:
+    with exclusive(t("ui.job_training")):
         cached = registry.get(key)  # Someone may have run it while we queued.
         if cached is not None:
             return cached, 0.0
@@ -831,12 +1001,10 @@ def family_action(key: tuple, work):
         try:
             result = work(progress)
         except ValueError as exc:
-            st.error(t("family.failed", reason=str(exc)), icon=":material/error:")
+            st.error(t("family.failed", reason=_escape(str(exc))), icon=":material/error:")
             return None
         finally:
             progress.bar.empty()
-    finally:
-        slots.release()
     registry.put(key, result)
     return result, time.perf_counter() - progress.started
 

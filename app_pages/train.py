@@ -6,9 +6,9 @@ import streamlit as st
 
 from aecore import export, figures
 from aecore.metrics import pca_baseline, reconstruction_mse
-from aecore.models import Architecture, describe
+from aecore.budget import NetworkShape
 from aecore.presets import PRESETS, TrainConfig
-from aecore.ui import (dataset_picker_ui, dataset_summary_ui, lookup_model, metric_row, reason_text,
+from aecore.ui import (dataset_picker_ui, dataset_summary_ui, escape_markdown, lookup_model, metric_row, reason_text,
                        recover_interrupted, report_downloads_ui, set_url_model, split_indices, stop, t, t_or,
                        train_form_from_link, train_reducer, train_requested_by_link)
 
@@ -78,29 +78,38 @@ set_url_model(active.key, st.session_state["train.preset"], config)
 train_idx, test_idx = split_indices(active.key, ds.n_samples, ds)
 X_train, X_test = ds.X[train_idx], ds.X[test_idx]
 
+# The summary and the estimate are arithmetic on the settings: nothing is built before Train.
 try:
-    rows, n_params = describe(Architecture(
-        kind=config.kind, n_features=ds.n_features, n_components=config.n_components,
-        hidden_units=config.hidden_units, activation=config.activation,
-        encoder_activation=config.encoder_activation, code_activation=config.code_activation,
-        output_activation="sigmoid", batch_norm=config.batch_norm, dropout=config.dropout,
-        image_shape=ds.image_shape, filters=config.filters, kernel_size=config.kernel_size))
-    problem = None
     if config.n_components >= ds.n_features:
-        problem = t("train.latent_too_large", k=config.n_components, n=ds.n_features)
+        raise ValueError(t("train.latent_too_large", k=config.n_components, n=ds.n_features))
+    estimate = config.to_reducer(image_shape=ds.image_shape).training_estimate(len(train_idx), ds.n_features)
+    layers = NetworkShape.of(config, ds.n_features, ds.image_shape).layers()
+    problem = None
 except ValueError as exc:
-    rows, n_params, problem = [], 0, str(exc)
+    estimate, layers, problem = None, [], str(exc)
 
-with st.expander(t("train.model_summary", n=n_params), expanded=False):
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+with st.expander(t("train.model_summary", n=estimate.parameters if estimate else 0), expanded=False):
+    st.dataframe(pd.DataFrame([{"layer": layer.name, "type": layer.type, "output shape": str(layer.output_shape),
+                                "parameters": layer.parameters} for layer in layers]),
+                 hide_index=True, width="stretch")
 if problem:
-    st.error(problem)
+    st.error(t("train.over_budget", error=escape_markdown(problem)), icon=":material/block:")
     stop()
+st.caption(t("train.estimate", params=estimate.parameters, mb=estimate.bytes / 1e6, seconds=estimate.seconds))
 
 st.caption(t("train.training_on", train=len(train_idx), test=len(test_idx)))
 left, right = st.columns([1, 5])
-go = train_requested_by_link() | left.button(t("common.train"), type="primary", key="train.go")
+go = left.button(t("common.train"), type="primary", key="train.go")
 right.button(t("train.stop"), key="train.stop", help=t("train.stop_help"))
+if train_requested_by_link() and not go:
+    # A link never starts training by itself: it opens a model someone already trained (or a
+    # shipped demo), else it fills in the form and waits for the Train button.
+    linked_key = (active.key, "train", config)
+    if lookup_model(linked_key) is not None:
+        st.session_state["current_model"] = {"key": linked_key, "data_key": active.key, "config": config,
+                                             "preset": st.session_state["train.preset"]}
+    else:
+        st.info(t("train.link_press_train", seconds=estimate.seconds), icon=":material/link:")
 if go:
     try:
         reducer = train_reducer(active, config, X_train)

@@ -82,11 +82,15 @@ def test_tampered_parameters_fall_back_with_a_notice(page):
         assert _notices(at), f"{page} said nothing about the ignored settings"
 
 
-def test_a_link_to_a_model_trains_it_from_its_seed_then_serves_it_from_the_cache():
+def test_a_link_to_a_model_fills_the_form_trains_on_request_then_serves_it_from_the_cache():
     link = {"data": "digits", "preset": "recommended", "k": "3", "hidden": "16", "epochs": "2"}
     at = _open("app_pages/train.py", link)
     assert at.session_state["train.dataset"] == "digits"
     assert at.session_state["train.hidden.recommended"] == "16"
+    # A link never starts training by itself (issue 14): it says so and waits for Train.
+    assert any("press **Train**" in i.value for i in at.info)
+    assert not [m for m in at.metric if m.label == "AE / PCA"]
+    at.button(key="train.go").click().run()
     metrics = {m.label: m.value for m in at.metric}
     assert "AE / PCA" in metrics and metrics["Epochs"].startswith("2")
     first = metrics["Test MSE (autoencoder)"]
@@ -95,7 +99,7 @@ def test_a_link_to_a_model_trains_it_from_its_seed_then_serves_it_from_the_cache
     assert any("3 codes" in c.value or "latent size 3" in c.value or "digits" in c.value for c in again.caption)
     at2 = _open("app_pages/train.py", link)
     assert {m.label: m.value for m in at2.metric}["Test MSE (autoencoder)"] == first
-    assert not any("training it now" in i.value for i in at2.info)
+    assert not any("press **Train**" in i.value for i in at2.info)
 
 
 def test_the_share_box_holds_the_link_of_this_view():
