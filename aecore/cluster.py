@@ -22,6 +22,7 @@ from typing import Callable, NamedTuple, Optional
 import numpy as np
 
 from . import projection
+from .budget import Budget, resolve
 from .projection import limit_threads, project
 
 #: Clustering methods :func:`cluster` knows.
@@ -101,7 +102,7 @@ def _check_count(name: str, value, low: int, high: int | None = None, hint: str 
 
 
 def cluster(X, method: str = "kmeans", n_clusters: int = 10, random_state: int | None = 0,
-            n_init: int = 10, **params) -> ClusterResult:
+            n_init: int = 10, budget: Budget | None = None, **params) -> ClusterResult:
     """Cluster the rows of ``X`` with KMeans, a Gaussian mixture or HDBSCAN.
 
     Parameters
@@ -119,6 +120,10 @@ def cluster(X, method: str = "kmeans", n_clusters: int = 10, random_state: int |
     random_state : int or None, default=0
     n_init : int, default=10
         Restarts of KMeans and of the mixture; the best one is kept (ignored by HDBSCAN).
+    budget : Budget, optional
+        The resource limits checked before anything is fitted (:meth:`Budget.check_clustering`
+        on the shape of ``X``); ``None`` uses :meth:`Budget.default`. Pass
+        ``Budget.unlimited()`` on a machine that can afford more.
     **params
         Passed to the scikit-learn estimator (e.g. ``covariance_type="diag"``,
         ``min_cluster_size=50``).
@@ -126,6 +131,12 @@ def cluster(X, method: str = "kmeans", n_clusters: int = 10, random_state: int |
     Returns
     -------
     ClusterResult
+
+    Raises
+    ------
+    ValueError
+        On invalid settings, or when the estimated cost is over the budget (the message names
+        the estimate, the limit and what to change).
 
     Examples
     --------
@@ -142,6 +153,7 @@ def cluster(X, method: str = "kmeans", n_clusters: int = 10, random_state: int |
     n_clusters = _check_count("n_clusters", n_clusters, 1, max(1, n_samples),
                               f" (X has {n_samples} rows); choose fewer clusters")
     n_init = _check_count("n_init", n_init, 1, hint=", e.g. 10")
+    resolve(budget).check_clustering(method, n_samples, X.shape[1], n_clusters, n_init)
 
     if method == "kmeans":
         from sklearn.cluster import KMeans
@@ -308,7 +320,7 @@ def _neighbor_view(raw: np.ndarray, deskew_shape, deskewed: bool = False) -> np.
 
 
 def _n2d_embedding(codes, raw_features, umap_components: int, n_neighbors: int, min_dist: float,
-                   random_state) -> np.ndarray:
+                   random_state, budget: Budget | None = None) -> np.ndarray:
     """Validate the N2D settings and return the UMAP embedding of the codes."""
     umap_components = _check_count("umap_components", umap_components, 1, hint=", e.g. 10")
     if not isinstance(min_dist, numbers.Real) or isinstance(min_dist, bool) or not 0.0 <= min_dist <= 1.0:
@@ -327,13 +339,14 @@ def _n2d_embedding(codes, raw_features, umap_components: int, n_neighbors: int, 
             with limit_threads():
                 indices, distances = _joint_neighbors([_unit_rows(raw), codes], settings["n_neighbors"])
             settings["precomputed_knn"] = (indices, distances, None)
-    return project(codes, "umap", n_components=umap_components, random_state=random_state, **settings)
+    return project(codes, "umap", n_components=umap_components, random_state=random_state, budget=budget,
+                   **settings)
 
 
 def n2d(codes, n_clusters: int = 10, umap_components: int = RECOMMENDED["umap_components"],
         n_neighbors: int = RECOMMENDED["n_neighbors"], min_dist: float = RECOMMENDED["min_dist"],
         method: str = RECOMMENDED["method"], random_state: int | None = 0, raw_features=None,
-        deskew_shape=None, **params) -> tuple[ClusterResult, np.ndarray]:
+        deskew_shape=None, budget: Budget | None = None, **params) -> tuple[ClusterResult, np.ndarray]:
     """The N2D recipe on given codes: UMAP them to a few dimensions, then cluster there.
 
     Parameters
@@ -363,6 +376,10 @@ def n2d(codes, n_clusters: int = 10, umap_components: int = RECOMMENDED["umap_co
         digits (on the MNIST sample 94.5% of 10 neighbours share the digit instead of 90%).
         Needs ``raw_features``. Not for other images: on scikit-learn's 8 x 8 digits it
         lowers ACC from 0.82 to 0.64.
+    budget : Budget, optional
+        The resource limits checked before anything is computed: UMAP of ``n_samples`` rows
+        (:meth:`Budget.check_projection`) and the clustering of the ``umap_components``-wide
+        embedding (:meth:`Budget.check_clustering`). ``None`` uses :meth:`Budget.default`.
     **params
         Passed to :func:`cluster`.
 
@@ -378,6 +395,15 @@ def n2d(codes, n_clusters: int = 10, umap_components: int = RECOMMENDED["umap_co
     """
     if method not in METHODS:
         raise ValueError(f"method={method!r} is not a clustering method; choose one of {list(METHODS)}.")
+    codes = _check_X(codes)
+    n_samples = codes.shape[0]
+    umap_components = _check_count("umap_components", umap_components, 1, hint=", e.g. 10")
+    n_clusters = _check_count("n_clusters", n_clusters, 1, max(1, n_samples),
+                              f" (codes has {n_samples} rows); choose fewer clusters")
+    n_init = _check_count("n_init", params.get("n_init", 10), 1, hint=", e.g. 10")
+    budget = resolve(budget)
+    budget.check_projection("umap", n_samples)
+    budget.check_clustering(method, n_samples, umap_components, n_clusters, n_init)
     if deskew_shape is not None:
         if raw_features is None:
             raise ValueError("deskew_shape describes raw_features; pass raw_features (the images the "
@@ -385,8 +411,10 @@ def n2d(codes, n_clusters: int = 10, umap_components: int = RECOMMENDED["umap_co
         raw = _check_X(raw_features)
         _check_image_shape(deskew_shape, raw.shape[1], "deskew_shape")
         raw_features = _neighbor_view(raw, deskew_shape)
-    embedding = _n2d_embedding(codes, raw_features, umap_components, n_neighbors, min_dist, random_state)
-    return cluster(embedding, method, n_clusters=n_clusters, random_state=random_state, **params), embedding
+    embedding = _n2d_embedding(codes, raw_features, umap_components, n_neighbors, min_dist, random_state,
+                               budget)
+    return (cluster(embedding, method, n_clusters=n_clusters, random_state=random_state, budget=budget,
+                    **params), embedding)
 
 
 class PipelineResult(NamedTuple):
