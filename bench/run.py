@@ -19,10 +19,10 @@ from bench.common import machine
 ROOT = Path(__file__).resolve().parent.parent
 #: Benchmark modules in the order they run; each exposes run(quick) -> list of rows.
 MODULES = ["linear", "reconstruction", "maps", "clustering", "anomaly", "family", "speed", "growth",
-           "responsiveness", "load", "tour"]
+           "responsiveness", "load", "tour", "load_browser"]
 #: Left out of --quick to keep it under 5 minutes (the load test alone takes ~80 s, the browser
-#: tour of one server ~3 min).
-FULL_ONLY = {"load", "tour"}
+#: tour of one server ~3 min, six browsers on one server ~6 min).
+FULL_ONLY = {"load", "tour", "load_browser"}
 #: Figures modules write next to their rows (path from the repository root, what it shows);
 #: BENCHMARKS.md links those that exist and shows the images.
 FIGURES = [("bench/growth.html", "cost growth curves, log-log (interactive, self-contained)"),
