@@ -92,12 +92,16 @@ def read_zip_bytes(data: bytes):
     return reducer, info
 
 
-def codes_csv(codes: np.ndarray, labels: np.ndarray | None = None) -> bytes:
-    """Latent codes as CSV text (one row per sample, ``z1..zk`` and an optional label)."""
-    header = ",".join([f"z{i + 1}" for i in range(codes.shape[1])] + (["label"] if labels is not None else []))
-    body = codes if labels is None else np.column_stack([codes, labels])
+def codes_csv(codes: np.ndarray, labels: np.ndarray | None = None, row_ids: np.ndarray | None = None) -> bytes:
+    """Latent codes as CSV text (one row per sample, ``z1..zk`` and an optional label), led by a
+    ``row`` column of the samples' row ids when ``row_ids`` is given (a map of a subsample)."""
+    header = ",".join((["row"] if row_ids is not None else []) + [f"z{i + 1}" for i in range(codes.shape[1])]
+                      + (["label"] if labels is not None else []))
+    columns = ([row_ids] if row_ids is not None else []) + [codes] + ([labels] if labels is not None else [])
+    body = np.column_stack(columns) if len(columns) > 1 else codes
+    formats = (["%d"] if row_ids is not None else []) + ["%.6g"] * (body.shape[1] - (row_ids is not None))
     out = io.StringIO()
-    np.savetxt(out, body, delimiter=",", header=header, comments="", fmt="%.6g")
+    np.savetxt(out, body, delimiter=",", header=header, comments="", fmt=formats)
     return out.getvalue().encode()
 
 

@@ -4,6 +4,7 @@ page setup live here, so pages stay thin and the core stays importable from a no
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 import time
@@ -193,13 +194,29 @@ def _upload_ui(page: str) -> ActiveData | None:
             label_column = _label_column_ui(page, raw)
             key += f"-{label_column}"
         if stored is None or stored.key != key:
+            bar, shown = None, 0.0
+
+            def decoding(done: int, total: int) -> None:
+                # Streamlit raises inside this update when the person presses Stop or leaves; the
+                # exception stops the decoding and must reach Streamlit, so nothing catches it.
+                nonlocal bar, shown
+                if bar is not None and time.monotonic() - shown < 0.2:
+                    return
+                shown = time.monotonic()
+                if bar is None:
+                    bar = st.empty()
+                bar.progress(done / total, text=t("ui.decoding_images", done=done, total=total))
+
             try:
-                dataset = aedata.read_upload(raw, upload.name, label_column=label_column)
+                dataset = aedata.read_upload(raw, upload.name, label_column=label_column, progress=decoding)
             except ValueError as exc:
-                st.error(t("ui.upload_failed", name=_plain(upload.name), error=_escape(str(exc))))
+                st.error(t("ui.upload_failed", name=escape_markdown(upload.name, 80), error=escape_markdown(exc)))
                 if stored is not None:
                     st.caption(t("ui.upload_kept", n=stored.dataset.n_samples))
                 return stored
+            finally:
+                if bar is not None:
+                    bar.empty()
             stored = ActiveData(key, dataset, shared=False)
             st.session_state["upload"] = stored
     if stored is None:
@@ -219,18 +236,25 @@ def _label_column_ui(page: str, raw: bytes) -> str | None:
     return None if choice == "(none)" else choice
 
 
-def escape_markdown(text) -> str:
-    """Show user-controlled text literally inside Markdown: backslash-escape every character
-    Markdown or Streamlit would interpret (links, images, HTML, ``:colour[...]`` directives)."""
-    return re.sub(r"([\\`*_\[\]{}()!$<>|#~:+=-])", r"\\\1", str(text))
+def escape_markdown(text, max_chars: int | None = None) -> str:
+    """Show user-controlled text literally inside Streamlit Markdown (``st.markdown``, captions,
+    ``st.info`` / ``warning`` / ``error`` / ``success``): rejected link values, file, column and run
+    names, and messages that quote them.
 
-
-_escape = escape_markdown
-
-
-def _plain(text: str) -> str:
-    """Neutralise Markdown in user-provided text shown inside st.* messages."""
-    return "".join(ch if ch.isalnum() or ch in " ._-()" else "_" for ch in text)[:80]
+    Every ASCII punctuation character is backslash-escaped (CommonMark shows an escaped one as
+    itself), so no link, image, HTML tag, ``$`` formula or ``:red[...]`` directive can start, and
+    control characters become spaces, so no heading, list or quote can start on a new line.
+    Streamlit and GFM also rewrite the *parsed* text (``:material_name:`` icons, ``:emoji:``, bare
+    ``https://`` and ``www.`` addresses, e-mail addresses), which escapes cannot stop: an invisible
+    word joiner (U+2060) before each ``:`` and ``@``, and between ``www`` and its dot, does.
+    ``max_chars`` shortens a long name (ending it with "…").
+    """
+    text = str(text)
+    if max_chars is not None and len(text) > max_chars:
+        text = text[:max_chars] + "…"
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", text)
+    text = re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
+    return re.sub(r"(\\[:@]|(?<=www)\\\.)", "\u2060\\1", text, flags=re.IGNORECASE)
 
 
 def dataset_summary_ui(active: ActiveData) -> None:
@@ -241,7 +265,7 @@ def dataset_summary_ui(active: ActiveData) -> None:
     labels = t("ui.summary_classes", n=len(np.unique(ds.y))) if ds.y is not None else t("ui.summary_no_labels")
     st.caption(t("ui.summary", n=ds.n_samples, shape=shape, labels=labels, scaling=ds.scaling))
     for note in ds.notes:
-        st.caption(f":material/info: {note}")
+        st.caption(f":material/info: {escape_markdown(note)}")  # notes quote column names
 
 
 # --------------------------------------------------------------------------- training
@@ -698,36 +722,114 @@ def anomaly_evaluation(active: ActiveData, anomaly_classes: tuple[int, ...], n_c
     return report
 
 
-def run_list(root: str):
-    """Runs under ``root`` and the folders skipped with their reasons (read fresh on each call)."""
+# --------------------------------------------------------------------------- runs
+
+
+def run_list():
+    """The runs in the server's runs folder (``AECORE_RUNS_ROOT``, set by its owner; see
+    :func:`aecore.runs.runs_root`) and the folders skipped as ``(folder name, reason)``, read fresh
+    on each call. Nobody using the app chooses the folder."""
     from . import runs
 
     skipped: list[tuple[str, str]] = []
+    root = runs.runs_root()
     try:
-        found = runs.list_runs(root, on_skip=lambda path, reason: skipped.append((path, reason)))
-    except ValueError as exc:
-        st.error(str(exc))
+        found = runs.list_runs(root, contained=True,
+                               on_skip=lambda path, reason: skipped.append((os.path.basename(path), reason)))
+    except (ValueError, OSError):
+        st.error(t("runs.unreadable"))
         return [], []
-    return found, skipped
+    return found, [(name, _without_root(reason, root)) for name, reason in skipped]
 
 
-def open_run_ui(path: str) -> None:
-    """Load a run (rebuilt from its config) as this session's current model."""
+def _without_root(text: str, root: str) -> str:
+    """A message with the runs folder's server path left out (runs are named relative to it)."""
+    for prefix in {os.path.realpath(root), root}:
+        text = text.replace(prefix + os.sep, "").replace(prefix, "…")
+    return text
+
+
+def demo_run_names() -> list[str]:
+    """The demo runs shipped in ``demo_runs/`` (see :mod:`aecore.demo`) that are present."""
+    from . import demo
+
+    return [name for name in demo.DEMOS if (demo.DEMO_DIR / name / demo.WEIGHTS_FILE).is_file()]
+
+
+def open_demo_run_ui(name: str) -> None:
+    """Make the shipped demo run ``name`` this session's current model."""
+    from . import demo
+
+    data_key, preset_name = demo.DEMOS[name]
+    config = share.form_config(preset_name)
+    key = (data_key, "train", config)
+    if demo_models().get(key) is None:
+        st.error(t("runs.demo_missing", name=escape_markdown(name, 80)))
+        return
+    st.session_state["current_model"] = {"key": key, "data_key": data_key, "config": config,
+                                         "preset": preset_name, "demo": True}
+    st.success(t("ui.run_opened", name=escape_markdown(name, 80), kind=config.kind, k=config.n_components),
+               icon=":material/check_circle:")
+
+
+def open_run_ui(name: str) -> None:
+    """Load the run called ``name`` from the server's runs folder (only there: ``..`` and symbolic
+    links out of it are refused) as this session's current model, rebuilt from its config."""
     from . import runs
 
+    root = runs.runs_root()
     try:
-        reducer, info = runs.load_run(path)
+        reducer, info = runs.load_run(runs.resolve_run(root, name), root=root)
     except ValueError as exc:
-        st.error(t("ui.run_failed", error=exc))
+        st.error(t("ui.run_failed", error=escape_markdown(_without_root(str(exc), root))))
         return
+    _show_messages(_use_run(("run", info.name, info.created), reducer, info, info.name))
+
+
+def open_run_zip_ui(file_name: str, data: bytes) -> None:
+    """Open a run ZIP downloaded from this app (the Train page's model ZIP) as this session's
+    current model: JSON files and weights only, size-capped, its parameters checked against the
+    budget before the model is built. Each file is opened once; later reruns repeat the messages."""
+    from . import export
+
+    digest = upload_key(data)
+    opened = st.session_state.get("runs.zip_opened")
+    if opened is None or opened[0] != digest:
+        try:
+            reducer, info = export.read_zip_bytes(data, max_bytes=export.MAX_UPLOAD_ZIP_BYTES)
+        except ValueError as exc:
+            messages = [("error", t("runs.zip_failed", name=escape_markdown(file_name, 80),
+                                    error=escape_markdown(exc)))]
+        else:
+            messages = _use_run(("zip", digest, info.created), reducer, info, file_name)
+        opened = (digest, messages)
+        st.session_state["runs.zip_opened"] = opened
+    _show_messages(opened[1])
+
+
+def _use_run(key: tuple, reducer, info, label: str) -> list[tuple[str, str]]:
+    """Make a loaded run this session's current model; returns the messages to show, as
+    ``(level, text)``. A run that names a built-in dataset but has another number of features is
+    refused: every page would fail on it."""
+    name = escape_markdown(label, 80)
+    dataset = escape_markdown(info.dataset, 80)
+    if info.dataset in aedata.BUILTIN_DATASETS and info.n_features != share.aedata_n_features(info.dataset):
+        return [("error", t("runs.wrong_features", name=name, dataset=dataset, n=info.n_features,
+                            expected=share.aedata_n_features(info.dataset)))]
+    messages = []
     if info.dataset not in aedata.BUILTIN_DATASETS:
-        st.warning(t("ui.run_foreign_data", dataset=_plain(info.dataset)))
-    key = ("run", path, info.created)
+        messages.append(("warning", t("ui.run_foreign_data", dataset=dataset)))
     _session_models().put(key, reducer)
     st.session_state["current_model"] = {"key": key, "data_key": info.dataset,
                                          "config": info.config or TrainConfig(n_components=info.n_components)}
-    st.success(t("ui.run_opened", name=_plain(info.name), kind=info.kind, k=info.n_components),
-               icon=":material/check_circle:")
+    messages.append(("success", t("ui.run_opened", name=name, kind=info.kind, k=info.n_components)))
+    return messages
+
+
+def _show_messages(messages: list[tuple[str, str]]) -> None:
+    """Draw ``(level, text)`` messages: st.error, st.warning or st.success."""
+    for level, text in messages:
+        {"error": st.error, "warning": st.warning, "success": st.success}[level](text)
 
 
 # --------------------------------------------------------------------------- sharing: state in the URL
@@ -771,7 +873,8 @@ def url_state(page: str, spec: dict[str, share.Param]) -> None:
 def _show_url_notice() -> None:
     problems = st.session_state.pop("_url.notice", None)
     if problems:
-        st.info(t("share.ignored", items="; ".join(problems)), icon=":material/link_off:")
+        items = "; ".join(escape_markdown(problem, 300) for problem in problems)
+        st.info(t("share.ignored", items=items), icon=":material/link_off:")
 
 
 def set_url_model(data_key: str, preset_name: str | None, config: TrainConfig) -> None:
@@ -1001,7 +1104,7 @@ def family_action(key: tuple, work):
         try:
             result = work(progress)
         except ValueError as exc:
-            st.error(t("family.failed", reason=_escape(str(exc))), icon=":material/error:")
+            st.error(t("family.failed", reason=escape_markdown(exc)), icon=":material/error:")
             return None
         finally:
             progress.bar.empty()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from aecore import figures
 from aecore.share import Param
-from aecore.ui import cluster_run, codes_of, current_model_ui, projection_of, stop, t, url_state
+from aecore.ui import cluster_run, codes_of, current_model_ui, escape_markdown, projection_of, stop, t, url_state
 
 st.title(t("clusters.title"))
 loaded = current_model_ui()
@@ -38,8 +38,8 @@ n_init = c4.number_input(t("clusters.n_init"), 1, 50, 10, key="clusters.n_init",
 try:
     result, scores, seconds = cluster_run(loaded.id, space, method, int(n_clusters), int(n_init),
                                           loaded, codes)
-except ValueError as exc:
-    st.error(t("clusters.failed", error=exc))
+except ValueError as exc:  # invalid or over the budget: say why in plain words, keep the page working
+    st.error(t("clusters.failed", error=escape_markdown(exc)), icon=":material/block:")
     stop()
 
 cards = [(t("clusters.found"), f"{len(set(result.labels) - {-1})}"),
@@ -52,32 +52,46 @@ for column, (label, value) in zip(st.columns(len(cards)), cards):
     column.metric(label, value)
 
 if st.button(t("clusters.compare"), key="clusters.compare"):
-    rows = []
+    rows, skipped = [], []
     progress = st.progress(0.0)
     for i, candidate in enumerate(SPACES):
-        _, cand_scores, cand_seconds = cluster_run(loaded.id, candidate, method, int(n_clusters),
-                                                   int(n_init), loaded, codes)
-        rows.append({"input space": candidate, **{k: round(v, 3) for k, v in cand_scores.items()},
-                     "seconds": round(cand_seconds, 1)})
+        try:
+            _, cand_scores, cand_seconds = cluster_run(loaded.id, candidate, method, int(n_clusters),
+                                                       int(n_init), loaded, codes)
+        except ValueError as exc:  # a space over the budget is skipped with a note, not run
+            skipped.append((candidate, str(exc)))
+        else:
+            rows.append({"input space": candidate, **{k: round(v, 3) for k, v in cand_scores.items()},
+                         "seconds": round(cand_seconds, 1)})
         progress.progress((i + 1) / len(SPACES), text=t("clusters.space_done", space=SPACES[candidate]))
-    st.session_state["clusters.table"] = (loaded.id, method, rows)
+    st.session_state["clusters.table"] = {"model": loaded.id, "method": method, "rows": rows, "skipped": skipped}
 stored = st.session_state.get("clusters.table")
-if stored and stored[0] == loaded.id:
-    st.caption(t("clusters.comparison", method=stored[1]))
-    # Rows keep stable codes; the space names and column headers are shown in the session's language.
-    table = pd.DataFrame(stored[2])
-    table["input space"] = [SPACES.get(code, code) for code in table["input space"]]
-    st.dataframe(table.rename(columns={"input space": t("clusters.column_space"), "seconds": t("common.seconds")}),
-                 hide_index=True, width="stretch")
+if stored and stored["model"] == loaded.id:
+    st.caption(t("clusters.comparison", method=stored["method"]))
+    if stored["rows"]:
+        # Rows keep stable codes; the space names and column headers are shown in the session's language.
+        table = pd.DataFrame(stored["rows"])
+        table["input space"] = [SPACES.get(code, code) for code in table["input space"]]
+        st.dataframe(table.rename(columns={"input space": t("clusters.column_space"),
+                                           "seconds": t("common.seconds")}),
+                     hide_index=True, width="stretch")
+    for candidate, reason in stored["skipped"]:
+        st.caption(t("clusters.skipped", space=SPACES[candidate], reason=escape_markdown(reason)))
 
 left, right = st.columns(2)
 with left:
-    view, _ = projection_of(loaded.id, "umap" if len(codes) <= 20000 else "pca", 2, codes)
-    view = np.asarray(view)
+    view = projection_of(loaded.id, "umap" if len(codes) <= 20000 else "pca", 2, codes)
     members = [result.labels == c for c in sorted(set(result.labels) - {-1})]
-    centers_2d = np.array([view[m].mean(axis=0) for m in members]) if members else None
-    st.plotly_chart(figures.cluster_map(view, result.labels, centers_2d, t("clusters.map_title")),
-                    key="clusters.map")
+    # The map may show a random subsample of the rows (above the budget): its labels are those rows',
+    # and a cluster with no row on the map has no centre there (NaN is not drawn).
+    on_map = [view.take(m) for m in members]
+    centers_2d = (np.array([view.points[m].mean(axis=0) if m.any() else [np.nan, np.nan] for m in on_map])
+                  if members else None)
+    st.plotly_chart(figures.cluster_map(view.points, view.take(result.labels), centers_2d,
+                                        t("clusters.map_title")), key="clusters.map")
+    if view.sampled:
+        st.caption(t("ui.map_sample", view="UMAP" if len(codes) <= 20000 else "PCA", n=len(view.points),
+                     total=view.n_total))
 with right:
     if ds.y is not None:
         from aecore.metrics import matched_confusion

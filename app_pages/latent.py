@@ -1,5 +1,7 @@
 """Latent space: map a trained model's codes in 2D/3D, colour them, select points to see samples."""
 
+from contextlib import nullcontext
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -45,12 +47,11 @@ color_names = {"label": t("latent.colour_label"), "error": t("latent.colour_erro
                   for code in color_options if code.startswith("column:")}}
 color_by = c3.selectbox(t("latent.colour_by"), color_options, format_func=color_names.get, key="latent.color")
 
-if method == "raw":
-    points, seconds = codes[:, :dims], 0.0
-else:
-    with st.spinner(t("latent.computing", view=names[method], n=len(codes))):
-        points, seconds = projection_of(loaded.id, method, dims, codes)
-points = np.asarray(points)
+# Above the budget's rows for t-SNE / UMAP, the map shows a stated random subsample: every per-row
+# array below is taken for the map's rows (view.take), and selections carry the original row ids.
+with st.spinner(t("latent.computing", view=names[method], n=len(codes))) if method != "raw" else nullcontext():
+    view = projection_of(loaded.id, method, dims, codes)
+points, seconds = view.points, view.seconds
 
 errors = reconstruction_errors(loaded.id, reducer, ds.X)
 color, categorical, color_title = None, False, ""
@@ -62,9 +63,11 @@ elif color_by == "error":
 elif color_by.startswith("column:"):
     column = ds.feature_names.index(color_by.removeprefix("column:"))
     color, color_title = ds.X[:, column], color_by.removeprefix("column:")
+color = view.take(color)
 
 axis = {"raw": "z", "pca": "PC", "tsne": "t-SNE ", "umap": "UMAP "}[method]
-title = t("latent.map_title", view=names[method], seconds=seconds)
+title = (t("latent.map_title_sample", view=names[method], n=len(points), total=view.n_total, seconds=seconds)
+         if view.sampled else t("latent.map_title", view=names[method], seconds=seconds))
 if dims == 3:
     st.plotly_chart(figures.codings_scatter_3d(points, color, categorical=categorical, title=title),
                     key="latent.map3d")
@@ -72,7 +75,7 @@ if dims == 3:
     chosen = np.array([], dtype=int)
 else:
     fig = figures.codings_scatter(points, color, title, (f"{axis}1", f"{axis}2"), color_title,
-                                  categorical=categorical)
+                                  categorical=categorical, customdata=view.ids)
     fig.update_layout(dragmode="select")  # box by default; lasso is one click away in the toolbar
     event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"),
                             key="latent.map")
@@ -84,6 +87,8 @@ else:
         st.session_state.pop("latent.sel", None)
     else:  # rows named by a shared link
         chosen = np.array(st.session_state.get("latent.sel", ()), dtype=int)
+if view.sampled:
+    st.caption(t("ui.map_sample_note", view=names[method], n=len(points), total=view.n_total))
 
 if len(chosen):
     st.subheader(t("latent.selected", n=len(chosen)))
@@ -106,8 +111,8 @@ tabs = st.tabs([t("latent.tab_thumbnails"), t("latent.tab_distributions"), t("la
                 t("common.downloads")])
 with tabs[0]:
     if ds.is_image and dims == 2:
-        st.plotly_chart(thumbnail_map_of(loaded.id, method, points, ds.X, ds.image_shape, ds.y),
-                        key="latent.thumbs")
+        st.plotly_chart(thumbnail_map_of(view.key, method, points, view.take(ds.X), ds.image_shape,
+                                         view.take(ds.y)), key="latent.thumbs")
     else:
         st.caption(t("latent.thumbnails_note"))
 with tabs[1]:
@@ -120,17 +125,20 @@ with tabs[2]:
     if st.button(t("latent.compare_views"), key="latent.quality"):
         rows = []
         for candidate in [m for m in methods if m != "raw"]:
-            view, took = projection_of(loaded.id, candidate, 2, codes)
-            rows.append({"view": candidate, "seconds": round(took, 2),
-                         "trustworthiness": trustworthiness(ds.X, view),
-                         "kNN accuracy": knn_accuracy(view, ds.y) if ds.y is not None else None})
+            # Each view is scored on the rows it shows (a random subsample above the budget).
+            scored = projection_of(loaded.id, candidate, 2, codes)
+            rows.append({"view": candidate, "rows": len(scored.points), "seconds": round(scored.seconds, 2),
+                         "trustworthiness": trustworthiness(scored.take(ds.X), scored.points),
+                         "kNN accuracy": (knn_accuracy(scored.points, scored.take(ds.y)) if ds.y is not None
+                                          else None)})
         st.session_state["latent.quality_rows"] = (loaded.id, rows)
     stored = st.session_state.get("latent.quality_rows")
     if stored and stored[0] == loaded.id:
         # Rows keep stable codes; the view names and column headers are shown in the session's language.
         table = pd.DataFrame(stored[1]).round(3)
         table["view"] = [names.get(code, code) for code in table["view"]]
-        st.dataframe(table.rename(columns={"view": t("latent.column_view"), "seconds": t("common.seconds"),
+        st.dataframe(table.rename(columns={"view": t("latent.column_view"), "rows": t("latent.column_rows"),
+                                           "seconds": t("common.seconds"),
                                            "trustworthiness": t("latent.column_trustworthiness"),
                                            "kNN accuracy": t("latent.column_knn")}),
                      hide_index=True, width="stretch")
@@ -138,5 +146,7 @@ with tabs[3]:
     d1, d2 = st.columns(2)
     d1.download_button(t("common.codes_csv"), export.codes_csv(codes, ds.y), f"{ds.name}_codes.csv", "text/csv",
                        key="latent.dl.codes")
-    d2.download_button(t("latent.view_csv", view=names[method]), export.codes_csv(points, ds.y),
+    # A subsample's CSV leads with the original row ids.
+    d2.download_button(t("latent.view_csv", view=names[method]),
+                       export.codes_csv(points, view.take(ds.y), view.rows),
                        f"{ds.name}_{method}_{dims}d.csv", "text/csv", key="latent.dl.view")
