@@ -171,10 +171,15 @@ def _plotly_array(value) -> np.ndarray:
 
 
 @pytest.mark.timeout(300)
-def test_latent_tsne_over_the_budget_is_drawn_on_a_stated_subsample(monkeypatch):
+def test_latent_tsne_over_the_budget_is_drawn_on_a_stated_subsample(monkeypatch, slots_entered):
+    import aecore.ui as ui
+
     monkeypatch.setattr(aebudget, "DEFAULT", Budget(max_tsne_rows=500))
+    monkeypatch.setattr(ui, "MAP_SLOT_ROWS", 400)  # so that this small map is a "large" one
+    ui.map_views.clear()
     at = _open("app_pages/latent.py", {"view": "tsne"})
     assert at.session_state["latent.method"] == "tsne"
+    assert slots_entered == [ui.i18n.translate("ui.job_map", "en")]  # drawn in a job slot
     ids, title = _map_ids(at)
     # 500 of the 5,000 demo rows, carrying their original row ids (so selections map back).
     assert len(ids) == 500 and len(set(ids)) == 500 and ids.max() < 5000 and ids.max() >= 500
