@@ -8,22 +8,31 @@ images, and a plain-words note of the scaling applied, so the app can show what 
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
+from numpy.lib import format as npy_format
 
-#: Caps on uploads, in one place so the app can state them.
+from .budget import Budget, resolve
+
+#: Caps on uploads that are not resources (rows, columns, array bytes and decoded pixels are
+#: limits of :class:`aecore.budget.Budget`), in one place so the app can state them.
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-MAX_ROWS = 200_000
-MAX_COLUMNS = 5_000
 MAX_IMAGES = 20_000
 MAX_IMAGE_PIXELS = 4096 * 4096
-#: What an uploaded ZIP of images may unpack to, and what one decoded array may occupy.
+#: What an uploaded ZIP of images may unpack to.
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
-MAX_ARRAY_BYTES = 400 * 1024 * 1024
+#: The largest absolute value an upload may hold. Larger values are nearly always placeholders or
+#: export errors (1e308 for "missing"); float32 loses them or, beyond about 1e19, overflows when
+#: training squares an error.
+MAX_ABS_VALUE = 1e15
+#: Values a reader converts at once when it works through an array block by block.
+_BLOCK_VALUES = 1_000_000
 #: The fewest samples (rows, images) an upload must keep after cleaning.
 MIN_ROWS = 10
 IMAGE_FORMATS = ("PNG", "JPEG")
@@ -151,8 +160,7 @@ def _images_dataset(name: str, images: np.ndarray, labels: np.ndarray | None,
     n, h, w = images.shape[:3]
     X = images.reshape(n, h * w).astype(np.float32) / 255.0
     y = None if labels is None else np.asarray(labels).astype(np.int64).ravel()
-    return Dataset(name=name, X=X, y=y, image_shape=(h, w),
-                   feature_names=[f"px{r}_{c}" for r in range(h) for c in range(w)],
+    return Dataset(name=name, X=X, y=y, image_shape=(h, w), feature_names=_pixel_names(h, w),
                    scaling="pixels divided by 255 (range 0-1)", notes=list(notes or []))
 
 
@@ -374,17 +382,20 @@ def read_csv_header(data: bytes) -> list[str]:
         _, columns = _csv_layout(text)
     except ValueError:
         return []
-    return columns if len(columns) <= MAX_COLUMNS else []
+    return columns if len(columns) <= Budget.default().max_columns else []
 
 
-def read_csv_bytes(data: bytes, name: str = "upload", label_column: str | None = None) -> Dataset:
+def read_csv_bytes(data: bytes, name: str = "upload", label_column: str | None = None, *,
+                   budget: Budget | None = None) -> Dataset:
     """Parse an uploaded CSV into a standardised numeric :class:`Dataset`.
 
     Numeric columns become features (standardised to mean 0, std 1); constant, empty and
-    non-numeric columns and rows with missing or infinite values are dropped *and reported*
-    in ``notes``; ``label_column`` (any type) becomes integer labels with its original values
-    in ``label_names``. Files over :data:`MAX_ROWS` rows or :data:`MAX_COLUMNS` columns are
-    refused from their line count and header, before the table is parsed.
+    non-numeric columns and rows with missing values are dropped *and reported* in ``notes``;
+    infinite values and values over :data:`MAX_ABS_VALUE` in absolute value are refused.
+    ``label_column`` (any type) becomes integer labels with its original values in
+    ``label_names``. Files over the ``budget``'s rows or columns (default:
+    :meth:`Budget.default`) are refused from their line count and header, before the table is
+    parsed.
 
     Examples
     --------
@@ -399,24 +410,22 @@ def read_csv_bytes(data: bytes, name: str = "upload", label_column: str | None =
     if kind is not None:
         raise ValueError(f"This file looks like {kind}, not a CSV text file; export your table "
                          "as CSV (comma-separated values) and upload that.")
+    budget = resolve(budget)
     # Count lines on the raw bytes (fast, no parsing) to refuse huge tables up front.
     n_lines = data.count(b"\n") + (not data.endswith(b"\n"))
-    if n_lines - 1 > MAX_ROWS:
-        raise ValueError(f"The CSV has about {n_lines - 1:,} rows; the limit is {MAX_ROWS:,}. "
-                         f"Upload a random sample of at most {MAX_ROWS:,} rows.")
+    budget.check_rows(n_lines - 1, 0, "CSV")
     text, notes = _decode_text(data)
     delimiter, columns = _csv_layout(text)
     if delimiter == r"\s+":
         notes.append("Values are separated by spaces; they were split on whitespace.")
-    if len(columns) > MAX_COLUMNS:
-        raise ValueError(f"The CSV has {len(columns):,} columns; the limit is {MAX_COLUMNS:,}. Keep "
-                         f"the columns you need (at most {MAX_COLUMNS:,}) and upload again.")
+    budget.check_rows(0, len(columns), "CSV")
     # European exports separate with ";" and write decimals with a comma (1,5).
     decimal = "," if delimiter != "," and re.search(r"\d,\d", text[:65536]) else "."
     if decimal == ",":
         notes.append("Numbers use a decimal comma (e.g. 1,5); they were read as 1.5.")
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, nrows=MAX_ROWS + 1, decimal=decimal,
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, decimal=decimal,
+                            nrows=int(budget.max_rows) + 1 if math.isfinite(budget.max_rows) else None,
                             skip_blank_lines=True, low_memory=False)
     except pd.errors.EmptyDataError as exc:
         raise ValueError("The CSV has no columns to read; add a header row and rows of numbers.") from exc
@@ -429,7 +438,7 @@ def read_csv_bytes(data: bytes, name: str = "upload", label_column: str | None =
         notes.append("The first line holds numbers but was used as column names; if it is data, "
                      "add a header row.")
     dataset = dataset_from_frame(frame, name=name, label_column=label_column,
-                                 delimiter_hint=frame.shape[1] == 1)
+                                 delimiter_hint=frame.shape[1] == 1, budget=budget)
     dataset.notes[:0] = notes
     return dataset
 
@@ -441,8 +450,41 @@ def _describe_rows(rows: np.ndarray) -> str:
     return f"data row{'s' if len(rows) > 1 else ''} {', '.join(shown)}{more}"
 
 
+def _limit_text() -> str:
+    """:data:`MAX_ABS_VALUE` as a person writes it (1e15)."""
+    return f"{MAX_ABS_VALUE:.0e}".replace("e+", "e")
+
+
+def _refuse_large_values(count: int, largest: float, what: str) -> None:
+    """Raise the message for ``count`` values over :data:`MAX_ABS_VALUE` in absolute value."""
+    limit = _limit_text()
+    raise ValueError(
+        f"The {what} has {count:,} value(s) larger than {limit} in absolute value (largest: "
+        f"{largest:.3g}); the limit is {limit}. Rescale the data (e.g. to thousands or millions) "
+        "and upload again: values this large are usually placeholders or export errors, and the "
+        "float32 arithmetic of training keeps 7 digits and overflows when it squares errors "
+        "above about 1e19.")
+
+
+def _refuse_extreme_cells(values: np.ndarray, what: str) -> None:
+    """Refuse infinite cells and cells over :data:`MAX_ABS_VALUE`, naming their count (NaN is a
+    missing cell: the caller drops its row)."""
+    infinite = np.isinf(values)
+    if infinite.any():
+        rows = np.flatnonzero(infinite.any(axis=1))
+        raise ValueError(
+            f"The {what} has {int(infinite.sum()):,} infinite value(s) ({_describe_rows(rows)}); values "
+            f"must be finite and at most {_limit_text()} in absolute value. Replace them, or leave "
+            "those cells empty to drop their rows, and upload again.")
+    with np.errstate(invalid="ignore"):
+        large = np.abs(values) > MAX_ABS_VALUE
+    if large.any():
+        found = values[large]
+        _refuse_large_values(int(found.size), float(found[np.argmax(np.abs(found))]), what)
+
+
 def dataset_from_frame(frame, name: str = "table", label_column: str | None = None,
-                       delimiter_hint: bool = False) -> Dataset:
+                       delimiter_hint: bool = False, *, budget: Budget | None = None) -> Dataset:
     """Turn a pandas DataFrame into a standardised numeric :class:`Dataset`.
 
     Parameters
@@ -455,24 +497,24 @@ def dataset_from_frame(frame, name: str = "table", label_column: str | None = No
         Column holding class labels (any type); it is not a feature.
     delimiter_hint : bool
         Add a hint about delimiters when the table has a single column (it came from a file).
+    budget : Budget, optional
+        Rows and columns allowed (default: :meth:`Budget.default`).
 
     Returns
     -------
     Dataset
-        Raises ``ValueError`` with a plain-words reason when the table is not usable.
+        Raises ``ValueError`` with a plain-words reason when the table is not usable: too big,
+        too few usable rows or columns, infinite values or values over :data:`MAX_ABS_VALUE` in
+        absolute value. Rows with missing cells are dropped and reported in ``notes``.
     """
     import pandas as pd
 
     notes: list[str] = []
     n_rows, n_columns = frame.shape
-    if n_columns > MAX_COLUMNS:
-        raise ValueError(f"The table has {n_columns:,} columns; the limit is {MAX_COLUMNS:,}.")
+    resolve(budget).check_rows(n_rows, n_columns, "table")
     if n_rows == 0:
         raise ValueError(f"The table has a header ({_names(frame.columns, 5)}) but no data rows; "
                          f"add at least {MIN_ROWS} rows of numbers below it.")
-    if n_rows > MAX_ROWS:
-        raise ValueError(f"The table has more than {MAX_ROWS:,} rows; upload a random sample of at "
-                         f"most {MAX_ROWS:,} rows.")
     if n_rows < MIN_ROWS:
         raise ValueError(f"The table has {n_rows} data row(s); an autoencoder needs at least "
                          f"{MIN_ROWS}. Add more rows.")
@@ -507,10 +549,9 @@ def dataset_from_frame(frame, name: str = "table", label_column: str | None = No
         dropped["non-numeric"] = non_numeric
         notes.append(f"Dropped {len(non_numeric)} non-numeric column(s): {_names(non_numeric)}.")
     numeric = numeric.drop(columns=empty + non_numeric)
-    infinite = np.isinf(numeric.to_numpy(dtype=np.float64))
-    numeric = numeric.mask(infinite)
+    _refuse_extreme_cells(numeric.to_numpy(dtype=np.float64), "table")
 
-    # Rows with text in a mostly numeric column, missing or infinite values are dropped.
+    # Rows with text in a mostly numeric column or with missing values are dropped.
     reasons = []
     for column in mixed[:3]:
         rows = np.flatnonzero(text_cells[column].to_numpy())
@@ -519,11 +560,7 @@ def dataset_from_frame(frame, name: str = "table", label_column: str | None = No
                        f"{_describe_rows(rows)})")
     if len(mixed) > 3:
         reasons.append(f"text in {len(mixed) - 3} more numeric column(s)")
-    if infinite.any():
-        rows = np.flatnonzero(infinite.any(axis=1))
-        reasons.append(f"infinite values ({_describe_rows(rows)})")
-    missing = (numeric.isna().to_numpy(dtype=bool) & ~infinite
-               & ~text_cells[numeric.columns].to_numpy(dtype=bool))
+    missing = numeric.isna().to_numpy(dtype=bool) & ~text_cells[numeric.columns].to_numpy(dtype=bool)
     if missing.any():
         rows = np.flatnonzero(missing.any(axis=1))
         reasons.append(f"missing values ({_describe_rows(rows)})")
@@ -550,13 +587,10 @@ def dataset_from_frame(frame, name: str = "table", label_column: str | None = No
             f"The table has {numeric.shape[1]} usable numeric column(s); an autoencoder needs at "
             "least 2 numeric columns whose values vary" + (f" (dropped {what})" if what else "")
             + ". Add numeric columns, or convert text to numbers.")
+    # Values are at most MAX_ABS_VALUE, so the mean and the squares stay finite in float64.
     values = numeric.to_numpy(dtype=np.float64)
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean, std = values.mean(axis=0), values.std(axis=0)
-        X = ((values - mean) / std).astype(np.float32)
-    if not np.isfinite(X).all() or not np.isfinite(std).all():
-        raise ValueError(f"Some values are too large to standardise (up to {np.abs(values).max():.3g}); "
-                         "rescale those columns (e.g. to thousands or millions) and upload again.")
+    mean, std = values.mean(axis=0), values.std(axis=0)
+    X = ((values - mean) / std).astype(np.float32)
     return Dataset(name=name, X=X, y=y, feature_names=[str(c) for c in numeric.columns],
                    scaling="each column standardised (mean 0, standard deviation 1)",
                    notes=notes, label_names=label_names)
@@ -564,15 +598,13 @@ def dataset_from_frame(frame, name: str = "table", label_column: str | None = No
 
 def _npy_header(fileobj) -> tuple[tuple[int, ...], np.dtype]:
     """Read a .npy header (shape, dtype) without reading or unpickling the data."""
-    from numpy.lib import format as npy_format
-
     version = npy_format.read_magic(fileobj)
     reader = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
     shape, _, dtype = reader(fileobj)
     return tuple(int(s) for s in shape), dtype
 
 
-def _check_array_header(shape: tuple[int, ...], dtype: np.dtype, what: str) -> None:
+def _check_array_header(shape: tuple[int, ...], dtype: np.dtype, what: str, budget: Budget) -> None:
     """Refuse pickled, non-numeric, badly shaped or oversized arrays from their header alone."""
     if dtype.hasobject:
         raise ValueError(f"The {what} holds Python objects (pickled data, dtype {dtype}), which are "
@@ -593,40 +625,45 @@ def _check_array_header(shape: tuple[int, ...], dtype: np.dtype, what: str) -> N
     if len(shape) > 4 or (len(shape) == 4 and shape[-1] != 1):
         raise ValueError(f"The {what} has shape {shape}; expected (samples, features) or "
                          "(samples, height, width).")
-    n_features = int(np.prod(shape[1:]))
     if shape[0] < MIN_ROWS:
         raise ValueError(f"The {what} has {shape[0]} sample(s) (shape {shape}); at least "
                          f"{MIN_ROWS} are needed.")
-    if shape[0] > MAX_ROWS:
-        raise ValueError(f"The {what} has {shape[0]:,} samples; the limit is {MAX_ROWS:,}. Upload a "
-                         "random sample.")
-    if n_features > MAX_COLUMNS:
-        raise ValueError(f"The {what} has {n_features:,} features per sample (shape {shape}); the "
-                         f"limit is {MAX_COLUMNS:,}. Downsize images or keep fewer columns.")
-    if shape[0] * n_features * 4 > MAX_ARRAY_BYTES:
-        raise ValueError(f"The {what} (shape {shape}) would need more than "
-                         f"{MAX_ARRAY_BYTES / 1e6:.0f} MB of memory; upload a smaller sample.")
+    if math.prod(shape[1:]) == 0:
+        raise ValueError(f"The {what} has shape {shape}: its samples hold no values. Upload "
+                         "(samples, features) with at least 2 features.")
+    budget.check_rows(shape[0], math.prod(shape[1:]), what)
+    budget.check_array(shape, dtype.itemsize, what)
 
 
-def _read_npy(data: bytes) -> np.ndarray:
+def _read_npy(data: bytes, budget: Budget) -> np.ndarray:
     """Load a .npy after checking its header; never unpickles."""
     buffer = io.BytesIO(data)
     try:
         shape, dtype = _npy_header(buffer)
     except ValueError as exc:
         raise ValueError(f"The .npy header cannot be read ({exc}); save the array with np.save.") from exc
-    _check_array_header(shape, dtype, "array")
-    expected = int(np.prod(shape)) * dtype.itemsize
+    _check_array_header(shape, dtype, "array", budget)
+    expected = math.prod(shape) * dtype.itemsize
     if len(data) - buffer.tell() < expected:
         raise ValueError(f"The .npy file is truncated: its header declares shape {shape} "
                          f"({expected:,} bytes of data) but it holds {len(data) - buffer.tell():,}; "
                          "upload the complete file.")
     buffer.seek(0)
-    return np.load(buffer, allow_pickle=False)
+    return npy_format.read_array(buffer, allow_pickle=False)
 
 
-def _read_npz(data: bytes) -> tuple[np.ndarray, np.ndarray | None]:
-    """Load X (or x, or the first array) and y from an .npz after checking their headers."""
+def _read_npz_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, read):
+    """``read`` applied to one .npz member, opened as a stream; a damaged member is a ValueError."""
+    try:
+        with archive.open(info) as member:
+            return read(member)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise ValueError(f"Array {key!r} in the .npz is damaged ({exc}); save it again "
+                         "with np.savez.") from exc
+
+
+def _read_npz(data: bytes, budget: Budget) -> tuple[np.ndarray, np.ndarray | None]:
+    """Load X (or x, or the first array) and y from an .npz after checking both headers."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
@@ -637,39 +674,113 @@ def _read_npz(data: bytes) -> tuple[np.ndarray, np.ndarray | None]:
         if not names:
             raise ValueError("The .npz archive holds no arrays; save them with np.savez(path, X=X).")
         xkey = "X" if "X" in names else ("x" if "x" in names else next(iter(names)))
-        arrays = {}
-        for key in [xkey] + (["y"] if "y" in names and xkey != "y" else []):
-            info = names[key]
-            if info.file_size > MAX_ARRAY_BYTES:
-                raise ValueError(f"Array {key!r} in the .npz unpacks to {info.file_size / 1e6:,.0f} MB; "
-                                 f"the limit is {MAX_ARRAY_BYTES / 1e6:.0f} MB.")
-            try:
-                with archive.open(info) as member:
-                    shape, dtype = _npy_header(member)
-                    if key == xkey:
-                        _check_array_header(shape, dtype, f"array {key!r} in the .npz")
-                    elif dtype.hasobject or dtype.kind not in "biu":
-                        raise ValueError(f"'y' in the .npz has dtype {dtype}; it must hold one "
-                                         "integer label per sample.")
-                    arrays[key] = np.load(io.BytesIO(archive.read(info)), allow_pickle=False)
-            except (zipfile.BadZipFile, EOFError, OSError) as exc:
-                raise ValueError(f"Array {key!r} in the .npz is damaged ({exc}); save it again "
-                                 "with np.savez.") from exc
+        keys = [xkey] + (["y"] if "y" in names and xkey != "y" else [])
+        # Every array that will be loaded is checked from its header first: a compressed member
+        # is tiny in the upload whatever it unpacks to.
+        headers = {key: _read_npz_member(archive, names[key], key, _npy_header) for key in keys}
+        shape, _ = headers[xkey]
+        _check_array_header(*headers[xkey], f"array {xkey!r} in the .npz", budget)
+        if "y" in keys:
+            y_shape, y_dtype = headers["y"]
+            if y_dtype.hasobject or y_dtype.kind not in "biu":
+                raise ValueError(f"'y' in the .npz has dtype {y_dtype}; it must hold one integer "
+                                 "label per sample.")
+            if math.prod(y_shape) != shape[0]:
+                raise ValueError(f"'y' has {math.prod(y_shape):,} label(s) (shape {y_shape}) but "
+                                 f"{xkey} has {shape[0]:,} sample(s); it must hold one integer label "
+                                 "per sample.")
+        arrays = {key: _read_npz_member(archive, names[key], key,
+                                        lambda member: npy_format.read_array(member, allow_pickle=False))
+                  for key in keys}
     return arrays[xkey], arrays.get("y")
 
 
-def read_array_bytes(data: bytes, name: str = "upload") -> Dataset:
+def _array_range(X: np.ndarray) -> tuple[float, float]:
+    """The smallest and largest value of an uploaded array; ``ValueError`` for NaN, infinities and
+    values over :data:`MAX_ABS_VALUE` in absolute value. Two reductions and no copy when clean."""
+    lo, hi = X.min(), X.max()
+    if X.dtype.kind == "f" and not (np.isfinite(lo) and np.isfinite(hi)):
+        bad = ~np.isfinite(X.reshape(len(X), -1))
+        raise ValueError(f"The array contains {int(bad.sum()):,} NaN or infinite value(s) in "
+                         f"{int(bad.any(axis=1).sum()):,} of {len(X):,} samples; replace or remove "
+                         "them (e.g. X[np.isfinite(X).all(axis=1)]) before saving.")
+    lo, hi = float(lo), float(hi)
+    if max(-lo, hi) > MAX_ABS_VALUE:
+        count = np.count_nonzero(X > MAX_ABS_VALUE) + np.count_nonzero(X < -MAX_ABS_VALUE)
+        _refuse_large_values(int(count), hi if hi >= -lo else lo, "array")
+    return lo, hi
+
+
+def _row_blocks(n_rows: int, n_columns: int) -> list[slice]:
+    """Slices of rows holding about :data:`_BLOCK_VALUES` values each."""
+    step = max(1, _BLOCK_VALUES // max(n_columns, 1))
+    return [slice(start, start + step) for start in range(0, n_rows, step)]
+
+
+def _pixel_names(height: int, width: int) -> list[str]:
+    """Name each pixel of a flattened image by its row and column."""
+    return [f"px{r}_{c}" for r in range(height) for c in range(width)]
+
+
+def _table_from_array(X: np.ndarray, y: np.ndarray | None, name: str) -> Dataset:
+    """Standardise a 2-D array's varying columns into one float32 array, a block of rows at a
+    time in float64: the array and that copy are all the memory it takes (the budget counts both)."""
+    names = [f"x{i}" for i in range(X.shape[1])]
+    constant = X.min(axis=0) == X.max(axis=0)
+    keep = np.flatnonzero(~constant)
+    dropped = [names[i] for i in np.flatnonzero(constant)]
+    if keep.size < 2:
+        raise ValueError(f"The array has {keep.size} column(s) whose values vary"
+                         + (f" (constant: {_names(dropped)})" if dropped else "")
+                         + "; an autoencoder needs at least 2. Upload columns that vary.")
+    blocks = _row_blocks(len(X), keep.size)
+    mean = sum(X[rows][:, keep].sum(axis=0, dtype=np.float64) for rows in blocks) / len(X)
+    std = np.sqrt(sum(np.square(X[rows][:, keep] - mean).sum(axis=0) for rows in blocks) / len(X))
+    standardised = np.empty((len(X), keep.size), dtype=np.float32)
+    for rows in blocks:
+        standardised[rows] = (X[rows][:, keep] - mean) / std
+    label_names = None
+    if y is not None:
+        values, y = np.unique(y, return_inverse=True)
+        y, label_names = y.astype(np.int64), [str(v) for v in values]
+    return Dataset(name=name, X=standardised, y=y, feature_names=[names[i] for i in keep],
+                   scaling="each column standardised (mean 0, standard deviation 1)",
+                   notes=[f"Dropped {len(dropped)} constant column(s): {_names(dropped)}."] if dropped else [],
+                   label_names=label_names)
+
+
+def _images_from_array(X: np.ndarray, y: np.ndarray | None, name: str, lo: float, hi: float) -> Dataset:
+    """Map a stack of grayscale images from [lo, hi] to 0-1 into one float32 array, a block of
+    images at a time."""
+    n_images, height, width = X.shape
+    span = hi - lo if hi > lo else 1.0
+    images = np.empty((n_images, height * width), dtype=np.float32)
+    for rows in _row_blocks(n_images, height * width):
+        block = X[rows]
+        images[rows] = (block.reshape(len(block), -1) - lo) / span
+    notes = [f"{n_images} images of {height}x{width}."]
+    if hi == lo:
+        notes.append(f"Every value is {lo:g}: the images are blank.")
+    return Dataset(name=name, X=images, y=None if y is None else y.astype(np.int64),
+                   image_shape=(height, width), feature_names=_pixel_names(height, width),
+                   scaling=f"values mapped from [{lo:g}, {hi:g}] to 0-1", notes=notes)
+
+
+def read_array_bytes(data: bytes, name: str = "upload", *, budget: Budget | None = None) -> Dataset:
     """Parse an uploaded ``.npy`` or ``.npz`` (never unpickling anything).
 
     A 2-D array is a table (standardised); a 3-D array ``(n, h, w)`` is a stack of grayscale
     images (scaled to 0-1). An ``.npz`` may hold ``X`` (or its first array) and ``y``.
-    Headers are checked (dtype, shape, size) before any data is read.
+    Headers are checked (dtype, shape, and size by the real item size plus the float32 copy,
+    against ``budget``, default :meth:`Budget.default`) before any data is read; NaN, infinite
+    values and values over :data:`MAX_ABS_VALUE` in absolute value are refused.
     """
+    budget = resolve(budget)
     _check_size(data, "array file")
     if data.startswith(b"\x93NUMPY"):
-        X, y = _read_npy(data), None
+        X, y = _read_npy(data, budget), None
     elif data.startswith(b"PK"):
-        X, y = _read_npz(data)
+        X, y = _read_npz(data, budget)
     elif data[:1] == b"\x80":
         raise ValueError("The file is a Python pickle, which is refused for safety: loading it "
                          "could run code. Save a plain numeric array with np.save.")
@@ -678,30 +789,12 @@ def read_array_bytes(data: bytes, name: str = "upload") -> Dataset:
                          "arrays with np.save or np.savez.")
     if X.ndim == 4:
         X = X[..., 0]
-    if not np.isfinite(X).all():
-        bad = ~np.isfinite(X.reshape(len(X), -1))
-        raise ValueError(f"The array contains {int(bad.sum()):,} NaN or infinite value(s) in "
-                         f"{int(bad.any(axis=1).sum()):,} of {len(X):,} samples; replace or remove "
-                         "them (e.g. X[np.isfinite(X).all(axis=1)]) before saving.")
+    lo, hi = _array_range(X)
     if y is not None:
-        y = np.asarray(y).ravel()
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"'y' has {y.shape[0]} label(s) but X has {X.shape[0]} sample(s); it "
-                             "must hold one integer label per sample.")
+        y = y.ravel()
     if X.ndim == 3:
-        lo, hi = float(X.min()), float(X.max())
-        images = (X.astype(np.float64) - lo) / (hi - lo if hi > lo else 1.0) * 255.0
-        notes = [f"{X.shape[0]} images of {X.shape[1]}x{X.shape[2]}."]
-        if hi == lo:
-            notes.append(f"Every value is {lo:g}: the images are blank.")
-        ds = _images_dataset(name, images, y, notes)
-        ds.scaling = f"values mapped from [{lo:g}, {hi:g}] to 0-1"
-        return ds
-    import pandas as pd
-
-    return dataset_from_frame(pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])]).assign(
-        **({"label": y} if y is not None else {})), name=name,
-        label_column="label" if y is not None else None)
+        return _images_from_array(X, y, name, lo, hi)
+    return _table_from_array(X, y, name)
 
 
 def _png_size(head: bytes) -> tuple[int, int] | None:
@@ -725,42 +818,64 @@ def _skipped_text(skipped: list[tuple[str, str, tuple[int, int] | None]]) -> str
                      for reason, names in groups.items())
 
 
-def _read_image(raw: bytes, size: int):
-    """One grayscale ``size`` x ``size`` image as uint8, its original (w, h), or a skip reason."""
+def _image_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[tuple[int, int] | None, str | None]:
+    """One member's declared (width, height), read from its header without decoding a pixel, and
+    the reason it will be skipped (None when it will be decoded)."""
     from PIL import Image, UnidentifiedImageError
 
-    declared = _png_size(raw[:24])
-    if declared and declared[0] * declared[1] > MAX_IMAGE_PIXELS:
-        return None, declared, _too_large()
     try:
-        img = Image.open(io.BytesIO(raw), formats=list(IMAGE_FORMATS))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return None, None, _too_large()
-    except UnidentifiedImageError:
-        return None, None, "not PNG or JPEG images"
-    except Exception:  # Pillow raises many types for a damaged header; all mean the same here.
-        return None, None, "damaged image headers"
-    with img:
-        width, height = img.size
-        # Checked before any pixel is decoded: Image.open only reads the header.
-        if width * height > MAX_IMAGE_PIXELS:
-            return None, (width, height), _too_large()
-        try:
+        with archive.open(info) as stream:
+            declared = _png_size(stream.read(24))
+            if declared is None:
+                stream.seek(0)
+                try:
+                    # Image.open reads the header only; no pixel is decoded here.
+                    with Image.open(stream, formats=list(IMAGE_FORMATS)) as img:
+                        declared = img.size
+                except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+                    return None, _too_large()
+                except UnidentifiedImageError:
+                    return None, "not PNG or JPEG images"
+                except Exception:  # Pillow raises many types for a damaged header; all mean the same here.
+                    return None, "damaged image headers"
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError):
+        return None, "damaged inside the ZIP"
+    if declared[0] * declared[1] > MAX_IMAGE_PIXELS:
+        return declared, _too_large()
+    return declared, None
+
+
+def _decode_image(raw: bytes, size: int) -> np.ndarray | None:
+    """One image, already checked from its header, as a grayscale ``size`` x ``size`` uint8 array
+    (None when its data is damaged)."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(raw), formats=list(IMAGE_FORMATS)) as img:
             img.draft("L", (size, size))  # JPEG decodes at a reduced scale: cheaper.
             gray = img.convert("L").resize((size, size), Image.Resampling.BILINEAR)
-            return np.asarray(gray, dtype=np.uint8), (width, height), None
-        except Exception:  # Truncated data surfaces as OSError, SyntaxError, zlib errors, ...
-            return None, (width, height), "truncated or damaged images"
+            return np.asarray(gray, dtype=np.uint8)
+    except Exception:  # Truncated data surfaces as OSError, SyntaxError, zlib errors, ...
+        return None
 
 
-def read_image_zip(data: bytes, name: str = "images", size: int = 28) -> Dataset:
+def read_image_zip(data: bytes, name: str = "images", size: int = 28, *, budget: Budget | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> Dataset:
     """Read a ZIP of PNG/JPEG images into grayscale ``size`` x ``size`` images scaled to 0-1.
 
     A folder name inside the archive (``cats/001.png``) becomes the label. Names that try to
     leave the archive (``../x.png``, absolute paths) are refused; nothing is written to disk.
-    Images over :data:`MAX_IMAGE_PIXELS` (declared in their header) are skipped without being
-    decoded; unreadable files are skipped; both are reported in ``notes``.
+
+    Every image's size is read from its header before any image is decoded: images over
+    :data:`MAX_IMAGE_PIXELS` are skipped, and an archive whose other images hold more pixels in
+    all than ``budget`` allows (default :meth:`Budget.default`) is refused. Skipped and unreadable
+    files are reported in ``notes``.
+
+    ``progress(done, total)``, when given, is called before each image is decoded. Whatever it
+    raises stops the decoding and propagates: the app's progress bar is where Streamlit stops a
+    script when a person presses Stop or leaves.
     """
+    budget = resolve(budget)
     _check_size(data, "ZIP file")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -785,18 +900,27 @@ def read_image_zip(data: bytes, name: str = "images", size: int = 28) -> Dataset
         if unpacked > MAX_UNZIPPED_BYTES:
             raise ValueError(f"The ZIP unpacks to {unpacked / 1e6:,.0f} MB; the limit is "
                              f"{MAX_UNZIPPED_BYTES / 1e6:.0f} MB. Zip fewer or smaller images.")
+        to_decode = []
         for info in members:
+            declared, reason = _image_size(archive, info)
+            if reason is None:
+                to_decode.append((info, declared))
+            else:
+                skipped.append((info.filename, reason, declared))
+        budget.check_decode(sum(width * height for _, (width, height) in to_decode), "images in the ZIP")
+        for done, (info, declared) in enumerate(to_decode):
+            if progress is not None:
+                progress(done, len(to_decode))
             try:
-                raw = archive.read(info)
+                image = _decode_image(archive.read(info), size)
             except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError):
                 skipped.append((info.filename, "damaged inside the ZIP", None))
                 continue
-            image, shape, reason = _read_image(raw, size)
             if image is None:
-                skipped.append((info.filename, reason, shape))
+                skipped.append((info.filename, "truncated or damaged images", declared))
                 continue
             images.append(image)
-            sizes.add(shape)
+            sizes.add(declared)
             folder = os.path.dirname(info.filename.replace("\\", "/"))
             labels.append(folder.split("/")[-1] if folder else "")
     skipped_text = _skipped_text(skipped)
@@ -820,16 +944,43 @@ def read_image_zip(data: bytes, name: str = "images", size: int = 28) -> Dataset
     return ds
 
 
-def read_upload(data: bytes, filename: str, label_column: str | None = None) -> Dataset:
-    """Dispatch an uploaded file to the right reader by its extension."""
+def read_upload(data: bytes, filename: str, label_column: str | None = None, *,
+                budget: Budget | None = None, progress: Callable[[int, int], None] | None = None) -> Dataset:
+    """Read an uploaded file with the reader its extension names.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+    filename : str
+        Its name: ``.csv``/``.tsv``/``.txt`` tables, ``.npy``/``.npz`` arrays, ``.zip`` images.
+    label_column : str, optional
+        A CSV column holding class labels.
+    budget : Budget, optional
+        Rows, columns, array bytes and decoded pixels allowed (default: :meth:`Budget.default`).
+    progress : callable, optional
+        ``progress(done, total)``, called before each image of a ZIP is decoded; what it raises
+        stops the decoding and propagates.
+
+    Returns
+    -------
+    Dataset
+        Raises ``ValueError`` that says what is wrong and how to fix it when the file is not usable.
+
+    Examples
+    --------
+    >>> rows = "a,b\\n" + "\\n".join(f"{i},{i % 4}" for i in range(12))
+    >>> read_upload(rows.encode(), "table.csv").X.shape
+    (12, 2)
+    """
     ext = os.path.splitext(filename.lower())[1]
     stem = os.path.splitext(os.path.basename(filename))[0] or "upload"
     if ext in (".csv", ".tsv", ".txt"):
-        return read_csv_bytes(data, name=stem, label_column=label_column)
+        return read_csv_bytes(data, name=stem, label_column=label_column, budget=budget)
     if ext in (".npy", ".npz"):
-        return read_array_bytes(data, name=stem)
+        return read_array_bytes(data, name=stem, budget=budget)
     if ext == ".zip":
-        return read_image_zip(data, name=stem)
+        return read_image_zip(data, name=stem, budget=budget, progress=progress)
     raise ValueError(f"Files ending in {ext or '(no extension)'!r} are not supported; upload a "
                      ".csv table, a .npy/.npz array or a .zip of PNG/JPEG images.")
 
