@@ -21,6 +21,10 @@ from .runs import CODES_FILE, FORMAT, REQUIRED_FILES  # noqa: F401  (FORMAT re-e
 
 #: Largest ZIP :func:`read_zip_bytes` accepts, compressed and uncompressed.
 MAX_ZIP_BYTES = 500 * 1024 * 1024
+#: Largest run ZIP the app accepts as an upload, compressed and uncompressed: the weights of the
+#: default budget's largest model (10 M parameters) are 40 MB, and the server refuses uploads above
+#: 50 MB anyway (``server.maxUploadSize``).
+MAX_UPLOAD_ZIP_BYTES = 50 * 1024 * 1024
 
 
 def to_zip_bytes(reducer, config: TrainConfig, dataset_name: str, metrics: dict | None = None,
@@ -56,19 +60,29 @@ def to_zip_bytes(reducer, config: TrainConfig, dataset_name: str, metrics: dict 
     return buffer.getvalue()
 
 
-def read_zip_bytes(data: bytes):
+def read_zip_bytes(data: bytes, *, max_bytes: int = MAX_ZIP_BYTES, budget=None):
     """Rebuild ``(reducer, RunInfo)`` from a ZIP made by :func:`to_zip_bytes`.
 
     Only the run's known file names are extracted (into a temporary folder); anything else in
-    the archive is refused, and the model is rebuilt from code by :func:`aecore.runs.load_run`.
+    the archive (a pickle, a ``.keras`` file, a folder) is refused, and the model is rebuilt from
+    code by :func:`aecore.runs.load_run` after its parameters were checked against ``budget``.
+
+    Parameters
+    ----------
+    data : bytes
+    max_bytes : int, default=MAX_ZIP_BYTES
+        Largest ZIP, and largest total of its unpacked files (the app passes
+        :data:`MAX_UPLOAD_ZIP_BYTES`).
+    budget : aecore.budget.Budget, optional
+        Passed to :func:`aecore.runs.load_run`.
     """
-    from .runs import load_run
+    from .runs import MAX_JSON_BYTES, load_run
 
     if not data:
         raise ValueError("The ZIP is empty (0 bytes); choose a model ZIP downloaded from the app.")
-    if len(data) > MAX_ZIP_BYTES:
-        raise ValueError(f"The ZIP is {len(data) / 1e6:.0f} MB; model ZIPs are at most "
-                         f"{MAX_ZIP_BYTES / 1e6:.0f} MB.")
+    if len(data) > max_bytes:
+        raise ValueError(f"The ZIP is {len(data) / 1e6:.1f} MB; model ZIPs are at most "
+                         f"{max_bytes / 1e6:.0f} MB.")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
@@ -82,12 +96,24 @@ def read_zip_bytes(data: bytes):
         if unexpected:
             raise ValueError(f"The ZIP holds unexpected file(s) {unexpected[:5]}; a model ZIP holds "
                              f"only {sorted(allowed)}.")
-        if sum(member.file_size for member in members) > MAX_ZIP_BYTES:
-            raise ValueError(f"The ZIP unpacks to more than {MAX_ZIP_BYTES / 1e6:.0f} MB; refusing it.")
+        if len(set(names)) != len(names):
+            raise ValueError("The ZIP holds the same file name twice; it was not made by this app.")
+        if sum(member.file_size for member in members) > max_bytes:
+            raise ValueError(f"The ZIP unpacks to more than {max_bytes / 1e6:.0f} MB; refusing it.")
+        too_big = [m.filename for m in members if m.filename.endswith(".json") and m.file_size > MAX_JSON_BYTES]
+        if too_big:
+            raise ValueError(f"{too_big[0]} in the ZIP is larger than {MAX_JSON_BYTES / 1e6:.0f} MB; run "
+                             "files are small. It was not made by this app.")
+        run_dir = os.path.join(tmp, "zip")
+        os.mkdir(run_dir)
         for member in members:
-            with archive.open(member) as src, open(os.path.join(tmp, member.filename), "wb") as dst:
+            with archive.open(member) as src, open(os.path.join(run_dir, member.filename), "wb") as dst:
                 dst.write(src.read())
-        reducer, info = load_run(tmp)
+        try:
+            reducer, info = load_run(run_dir, budget=budget)
+        except ValueError as exc:
+            # Name the run "zip" in messages, not the server's temporary folder it was unpacked into.
+            raise ValueError(str(exc).replace(run_dir, "zip")) from exc
     info.path, info.name = "", "(zip)"
     return reducer, info
 

@@ -45,6 +45,10 @@ REQUIRED_FILES = (CONFIG_FILE, WEIGHTS_FILE, HISTORY_FILE, METRICS_FILE)
 #: JSON files larger than this are refused: ours are a few kilobytes.
 MAX_JSON_BYTES = 5 * 1024 * 1024
 STOPPED_REASONS = ("completed", "early_stopping", "stopped", "nan", "interrupted")
+#: Environment variable with which the server's owner chooses the app's runs folder.
+RUNS_ROOT_ENV = "AECORE_RUNS_ROOT"
+#: The app's runs folder when ``AECORE_RUNS_ROOT`` is not set, relative to the working directory.
+DEFAULT_RUNS_ROOT = "runs"
 
 
 @dataclass
@@ -452,15 +456,24 @@ def _check_weight_shapes(path: str, model) -> None:
             "from different models. Train the run again.")
 
 
-def load_run(run_dir):
+def load_run(run_dir, *, root=None, budget=None):
     """Rebuild a fitted reducer from a run directory.
 
     The architecture is rebuilt in code from ``config.json`` and only the weights are read
-    (after their shapes were checked), so a foreign file cannot run code.
+    (after their shapes were checked), so a foreign file cannot run code. Its parameters are
+    counted from the JSON (see :class:`aecore.budget.NetworkShape`) and checked against the budget
+    before the model is built.
 
     Parameters
     ----------
     run_dir : str or path
+    root : str or path, optional
+        The only folder runs may come from (the app's runs folder): a ``run_dir`` or a run file
+        that resolves outside it (``..``, a symbolic link) is refused. ``None`` (the library and
+        the command line) allows any path.
+    budget : aecore.budget.Budget, optional
+        Limits the model's parameters; ``None`` uses :meth:`Budget.default`. Pass
+        ``Budget.unlimited()`` to load a model larger than the default budget.
 
     Returns
     -------
@@ -476,12 +489,15 @@ def load_run(run_dir):
     """
     from . import models
 
+    if root is not None:
+        _check_contained(run_dir, root)
     info = read_run_info(run_dir)
     run_dir = info.path
     manifest = _read_json(run_dir, CONFIG_FILE, dict)
     training = manifest["training"]
     history = _read_history(run_dir, training["n_epochs"])
     arch = architecture_from_dict(manifest["architecture"])
+    check_size(arch, budget, name=info.name)
     autoencoder, encoder, decoder = models.build(arch)
     weights_path = os.path.join(run_dir, WEIGHTS_FILE)
     _check_weight_shapes(weights_path, autoencoder)
@@ -522,19 +538,112 @@ def load_codes(run_dir, info: Optional[RunInfo] = None) -> Optional[np.ndarray]:
     return codes
 
 
+def check_size(architecture, budget=None, name: str = "run") -> int:
+    """The parameters of the model ``architecture`` describes, counted without building it;
+    ``ValueError`` when they are over ``budget.max_parameters`` (default: the default budget)."""
+    from .budget import NetworkShape, resolve
+
+    try:
+        shape = NetworkShape.of(architecture, architecture.n_features, architecture.image_shape)
+        parameters = shape.parameters()
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"{CONFIG_FILE} of the run {name!r}: the architecture is damaged ({exc}); "
+                         "train the run again.") from exc
+    sizes = (*shape.hidden_units, *shape.filters, shape.kernel_size, shape.n_components)
+    if min(sizes) < 1:
+        raise ValueError(f"{CONFIG_FILE} of the run {name!r}: layer sizes {sizes} must be positive; "
+                         "the file is damaged. Train the run again.")
+    limit = resolve(budget).max_parameters
+    if parameters > limit:
+        raise ValueError(f"The run {name!r} holds a model of {parameters:,} parameters; the limit is "
+                         f"{limit:,.0f}. Train a smaller model, or load it from Python with a larger "
+                         "budget (load_run(path, budget=Budget.unlimited())).")
+    return parameters
+
+
+# --------------------------------------------------------------------------- the runs folder
+
+
+def runs_root() -> str:
+    """The app's runs folder as an absolute path: ``$AECORE_RUNS_ROOT``, else ``./runs``.
+
+    Only the server's owner sets it; a person using the app picks runs from a list of the
+    folders directly inside it (see :func:`resolve_run`).
+    """
+    return os.path.abspath(os.environ.get(RUNS_ROOT_ENV) or DEFAULT_RUNS_ROOT)
+
+
+def is_within(path, root) -> bool:
+    """Whether ``path`` resolves (``..`` and symbolic links followed) to a place inside ``root``."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    return real != real_root and os.path.commonpath([real_root, real]) == real_root
+
+
+def resolve_run(root, name: str) -> str:
+    """The run directory called ``name`` directly inside ``root``, refusing any other place.
+
+    Parameters
+    ----------
+    root : str or path
+        The runs folder.
+    name : str
+        A folder name as :func:`list_runs` reports it (``RunInfo.name``): no path separators,
+        not ``..``, not hidden.
+
+    Returns
+    -------
+    str
+        The run directory (inside the real path of ``root``).
+
+    Raises
+    ------
+    ValueError
+        When ``name`` is a path rather than a name, when the folder resolves outside ``root``
+        (a symbolic link), or when there is no such folder. The message never names ``root``.
+    """
+    if (not isinstance(name, str) or not name or name.startswith(".")
+            or any(char in name for char in ("/", "\\", "\0"))):
+        raise ValueError(f"The run name {name!r} must be the name of a folder in the runs folder, not "
+                         "a path; choose a run from the list.")
+    path = os.path.join(os.path.realpath(root), name)
+    if not is_within(path, root):
+        raise ValueError(f"The run {name!r} leads outside the runs folder (a symbolic link); refusing "
+                         "to open it.")
+    if not os.path.isdir(path):
+        raise ValueError(f"There is no run named {name!r} in the runs folder; choose a run from the list.")
+    return path
+
+
+def _check_contained(run_dir, root) -> None:
+    """Refuse a run folder, or one of its files, that resolves outside ``root``."""
+    name = os.path.basename(os.path.normpath(os.fspath(run_dir)))
+    if not is_within(run_dir, root):
+        raise ValueError(f"The run {name!r} is outside the runs folder; open runs from that folder only.")
+    for file_name in REQUIRED_FILES + (CODES_FILE,):
+        path = os.path.join(run_dir, file_name)
+        if os.path.lexists(path) and not is_within(path, root):
+            raise ValueError(f"{file_name} of the run {name!r} leads outside the runs folder (a "
+                             "symbolic link); refusing the run.")
+
+
 # --------------------------------------------------------------------------- listing
 
 
-def list_runs(root="runs", on_skip: Optional[Callable[[str, str], None]] = None) -> list[RunInfo]:
+def list_runs(root="runs", on_skip: Optional[Callable[[str, str], None]] = None, *,
+              contained: bool = False) -> list[RunInfo]:
     """Every valid run directory directly under ``root``, newest first.
 
     Broken folders are skipped; each is reported with its reason to ``on_skip(path, reason)``
-    (default: a ``UserWarning``). A missing ``root`` gives an empty list.
+    (default: a ``UserWarning``). Reasons name a folder by its name inside ``root``, never by the
+    server path. A missing ``root`` gives an empty list.
 
     Parameters
     ----------
     root : str or path, default="runs"
     on_skip : callable, optional
+    contained : bool, default=False
+        Skip folders that resolve outside ``root`` (symbolic links), as the app does.
 
     Returns
     -------
@@ -548,10 +657,14 @@ def list_runs(root="runs", on_skip: Optional[Callable[[str, str], None]] = None)
         if not entry.is_dir() or entry.name.startswith("."):
             continue
         try:
+            if contained and not is_within(entry.path, root):
+                raise ValueError(f"The folder {entry.name!r} leads outside the runs folder (a symbolic "
+                                 "link); it is not listed.")
             runs.append(read_run_info(entry.path))
         except ValueError as exc:
+            reason = str(exc).replace(entry.path, entry.name)
             if on_skip is None:
-                warnings.warn(f"Skipped {entry.path}: {exc}", UserWarning, stacklevel=2)
+                warnings.warn(f"Skipped {entry.path}: {reason}", UserWarning, stacklevel=2)
             else:
-                on_skip(entry.path, str(exc))
+                on_skip(entry.path, reason)
     return sorted(runs, key=lambda r: r.created, reverse=True)

@@ -200,13 +200,14 @@ def test_anomalies_score_and_evaluate(app):
     assert table.loc["autoencoder", "roc_auc"] > 0.5
 
 
-def test_runs_page_opens_a_cli_run(app, tmp_path):
+def test_runs_page_opens_a_cli_run(app, tmp_path, monkeypatch):
     from aecore.cli import main
 
     assert main(["train", "--dataset", "digits", "--n-components", "3", "--hidden-units", "16",
                  "--epochs", "2", "--quiet", "--out", str(tmp_path / "demo-run")]) == 0
+    monkeypatch.setenv("AECORE_RUNS_ROOT", str(tmp_path))  # the server owner's runs folder
     app.switch_page("app_pages/runs.py").run()
-    app.text_input(key="runs.root").set_value(str(tmp_path)).run()
+    app.selectbox(key="runs.choice").set_value("run:demo-run").run()
     _no_exception(app)
     app.button(key="runs.open").click().run()
     _no_exception(app)
