@@ -49,6 +49,9 @@ class Param:
             if text in ("0", "false"):
                 return False
             raise ValueError(f"{self.name}={text!r} must be 1 or 0")
+        if self.kind in ("int", "float", "ints") and not text.isascii():
+            # int() and float() read other scripts' digits ("٣" is 3); links are written in ASCII.
+            raise ValueError(f"{self.name}={text!r} is not a number written with the digits 0-9")
         if self.kind == "ints":
             try:
                 values = tuple(int(v) for v in text.split(",") if v != "")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DEMO = {"data": "mnist_sample", "preset": "recommended"}
+#: Longest ``tour`` value read from a URL: a step number has one or two digits.
+MAX_STEP_DIGITS = 3
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,10 @@ def link_params(index: int) -> dict[str, str]:
 def step_from_params(params) -> int | None:
     """The 0-based step a URL's ``tour`` parameter names, or None (absent or invalid)."""
     text = params.get("tour")
-    if text is None or not str(text).isdigit():
+    # Only ASCII digits: str.isdigit() also accepts "²" (which int() refuses) and "٣" (which
+    # int() reads as 3); a link has no business spelling a step number either way.
+    if not (isinstance(text, str) and 0 < len(text) <= MAX_STEP_DIGITS
+            and text.isascii() and text.isdigit()):
         return None
     index = int(text) - 1
     return index if 0 <= index < len(STEPS) else None
