@@ -7,7 +7,8 @@ import streamlit as st
 from aecore import figures
 from aecore.anomaly import per_feature_errors, threshold_at_percentile
 from aecore.share import Param
-from aecore.ui import anomaly_evaluation, current_model_ui, reconstruction_errors, stop, t, url_state
+from aecore.ui import (anomaly_evaluation, current_model_ui, escape_markdown, reconstruction_errors, stop, t,
+                       url_state)
 
 st.title(t("anomalies.title"))
 with st.expander(t("common.what")):
@@ -67,7 +68,7 @@ with tab_eval:
             st.session_state["anomalies.report"] = (loaded.active.key, anomaly_evaluation(
                 loaded.active, tuple(sorted(classes)), int(k)))
         except ValueError as exc:
-            st.error(t("anomalies.failed", error=exc))
+            st.error(t("anomalies.failed", error=escape_markdown(exc)))
     stored = st.session_state.get("anomalies.report")
     report = stored[1] if stored and stored[0] == loaded.active.key else None
     if report is None:

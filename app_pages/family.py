@@ -6,7 +6,7 @@ import streamlit as st
 from aecore import family, figures
 from aecore.share import Param
 from aecore.ui import (builtin_dataset, family_action, family_parameter_counts, family_reusable_model,
-                       coded_tabs, metric_row, split_indices, stop, t, url_state)
+                       coded_tabs, escape_markdown, metric_row, split_indices, stop, t, url_state)
 
 DATASETS = ("mnist_sample", "digits")
 #: Kinds whose encoder a few-label classifier reuses as it is (a sparse or WTA encoder would carry its
@@ -35,7 +35,7 @@ try:
     if not hidden or len(hidden) > MAX_LAYERS or min(hidden) < 1 or max(hidden) > MAX_UNITS:
         raise ValueError
 except ValueError:
-    st.error(t("family.bad_hidden", text=hidden_text[:40], layers=MAX_LAYERS, units=MAX_UNITS))
+    st.error(t("family.bad_hidden", text=escape_markdown(hidden_text, 40), layers=MAX_LAYERS, units=MAX_UNITS))
     hidden = (512, 256)
 
 try:

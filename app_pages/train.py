@@ -65,7 +65,8 @@ def config_ui() -> TrainConfig:
     try:
         hidden = tuple(int(v) for v in hidden_text.replace(" ", "").split(",") if v)
     except ValueError:
-        st.error(t("train.bad_hidden_units", got=repr(hidden_text[:40]), preset=base.hidden_units))
+        st.error(t("train.bad_hidden_units", got=escape_markdown(repr(hidden_text[:40])),
+                   preset=base.hidden_units))
         hidden = base.hidden_units
     return base.replace(kind=kind, n_components=int(n_components), hidden_units=hidden,
                         activation=activation, loss=loss, optimizer=optimizer, batch_norm=batch_norm,
@@ -114,7 +115,7 @@ if go:
     try:
         reducer = train_reducer(active, config, X_train)
     except ValueError as exc:
-        st.error(t("common.training_failed", error=exc))
+        st.error(t("common.training_failed", error=escape_markdown(exc)))
         stop()
     st.session_state["current_model"] = {"key": (active.key, "train", config), "data_key": active.key,
                                          "config": config, "preset": st.session_state["train.preset"]}
