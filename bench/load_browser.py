@@ -257,6 +257,40 @@ def busy_threads(pid: int, window: float = 3.0) -> list[str]:
             if t.cpu_ticks - before.get(t.tid, t.cpu_ticks) > ticks]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process (all its threads, and its waited-for children) has used so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def machine_busy_seconds() -> float:
+    """CPU time every core of the machine has spent busy so far (from /proc/stat)."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle and iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+class Phase:
+    """Wall time, the server's CPU time, the whole machine's busy time and the server's peak RSS
+    between ``start()`` and ``end()``."""
+
+    def __init__(self, server: "Server"):
+        self.server = server
+        self.wall = time.perf_counter()
+        self.cpu, self.busy = cpu_seconds(server.pid), machine_busy_seconds()
+
+    def end(self) -> dict:
+        wall = time.perf_counter() - self.wall
+        return {"seconds": wall, "server_cpu_s": cpu_seconds(self.server.pid) - self.cpu,
+                "machine_busy_s": machine_busy_seconds() - self.busy,
+                "peak_mb": self.server.sampler.max_mb(self.wall, time.perf_counter())}
+
+
 def healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as response:
@@ -392,8 +426,9 @@ class Browser:
         the times counted from ``started`` and None where the limit ran out first.
 
         After an action (``since_runs``: :meth:`runs` before it) a new script run must first have
-        started (or 3 s pass: the action asked for none), so that the state the previous run left
-        does not count. ``watch(snapshot)`` sees every snapshot.
+        started, so that the state the previous run left does not count (an upload, for one, can
+        take seconds to reach the server before its rerun starts). ``watch(snapshot)`` sees every
+        snapshot.
         """
         started = time.perf_counter() if started is None else started
         seen_running, script_s, ready_since, snap = since_runs is None, None, None, {}
@@ -404,8 +439,6 @@ class Browser:
                 watch(snap)
             if snap.get("script") == "running" or snap.get("runs", 0) > (since_runs or 0):
                 seen_running = True
-            if not seen_running and now > 3.0:
-                seen_running = True  # the action asked for no rerun
             if seen_running and snap.get("script") == "notRunning" and snap.get("expected"):
                 script_s = script_s if script_s is not None else now
                 if self.ready(snap):
@@ -669,16 +702,15 @@ async def _phases(server: Server, sessions: int, trainers: int, steps: list[int]
         try:
             if solo:
                 for phase in ("solo cold", "solo warm"):
-                    t0 = time.perf_counter()
+                    measured = Phase(server)
                     person = await honest_session(browser_app, server, Person(phase, "solo"), steps, 1, None,
                                                   verbose, viewport)
-                    out[phase] = {"person": person, "peak_mb": server.sampler.max_mb(t0, time.perf_counter()),
-                                  "seconds": time.perf_counter() - t0}
+                    out[phase] = {"person": person, **measured.end()}
                 await asyncio.sleep(QUIET_S)  # let the solo sessions' disconnects finish
             baseline = server_threads(server.pid)
             out["threads"]["before the sessions"] = len(baseline)
             out["threads"]["python before"] = python_threads(server.pid, server.threads_file)
-            t0 = time.perf_counter()
+            measured = Phase(server)
             people = [Person(f"{'trainer' if i < trainers else 'honest'} {i + 1}",
                              "trainer" if i < trainers else "honest") for i in range(sessions)]
             jobs = [honest_session(browser_app, server, person, steps, rounds,
@@ -688,9 +720,8 @@ async def _phases(server: Server, sessions: int, trainers: int, steps: list[int]
                 jobs.append(hostile_session(browser_app, server, hostile == "all", hostile_limit, verbose,
                                             viewport))
             results = await asyncio.gather(*jobs)
-            out["concurrent"] = {"people": results[:sessions], "hostile": results[sessions] if hostile != "none"
-                                 else [], "seconds": time.perf_counter() - t0,
-                                 "peak_mb": server.sampler.max_mb(t0, time.perf_counter())}
+            out["concurrent"] = {"people": results[:sessions],
+                                 "hostile": results[sessions] if hostile != "none" else [], **measured.end()}
             if slot_check:
                 await asyncio.sleep(2.0)  # every context above is closed: their sessions disconnect
                 context = await browser_app.new_context(viewport=viewport)
@@ -875,10 +906,15 @@ def rows(result: dict) -> list[dict]:
                         f"carry their creator's name); Python threads {len(threads['python before'])} before, "
                         f"{len(threads['python after'])} after (new: {python_extra}); script threads left: {scripts}; using CPU over 3 s "
                         f"of quiet: {', '.join(threads['busy after']) or 'none'}"))
+    cpus = os.cpu_count() or 1
+    shares = "; ".join(
+        f"{name}: {p['seconds']:.0f} s, the server used {p['server_cpu_s'] / (p['seconds'] * cpus):.0%} and the "
+        f"whole machine (server, Chromium, harness) {p['machine_busy_s'] / (p['seconds'] * cpus):.0%} of the "
+        f"{cpus} cores" for name, p in (("solo warm", result.get("solo warm")), ("concurrent", concurrent)) if p)
     out.append(row(GROUP, "wall time", result["seconds"], unit="s",
                    note=f"server start, solo cold + warm tour, {n} sessions x {result['rounds']} round(s) of "
                         f"{len(result['steps'])} steps, slot check; server healthy at the end: "
-                        f"{result['healthy_after']}; {load}"
+                        f"{result['healthy_after']}; {shares}; {load}"
                         + (f"; server log: {' | '.join(result['server_errors'])[:300]}"
                            if result["server_errors"] else "")))
     return out
