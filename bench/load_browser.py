@@ -291,6 +291,52 @@ class Phase:
                 "peak_mb": self.server.sampler.max_mb(self.wall, time.perf_counter())}
 
 
+def renice_browsers(niceness: int) -> int:
+    """Give every thread of this process's Chromium descendants at least ``niceness``; returns how
+    many threads were changed. Linux keeps a nice value per thread, and Chromium sets its renderers'
+    priorities itself, so :class:`Renicer` repeats this while the browsers run."""
+    changed = 0
+    for pid in _descendants(os.getpid()):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if not f.read().startswith("chrom"):
+                    continue
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                if os.getpriority(os.PRIO_PROCESS, int(tid)) < niceness:
+                    os.setpriority(os.PRIO_PROCESS, int(tid), niceness)
+                    changed += 1
+        except OSError:
+            continue  # ended meanwhile
+    return changed
+
+
+class Renicer(threading.Thread):
+    """Keeps the browsers at a lower CPU priority (see :func:`renice_browsers`) until stopped."""
+
+    def __init__(self, niceness: int, every: float = 0.5):
+        super().__init__(daemon=True, name="renicer")
+        self.niceness, self.every, self.changed = niceness, every, 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self.changed += renice_browsers(self.niceness)
+            self._halt.wait(self.every)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(timeout=5)
+
+
+def _descendants(pid: int) -> list[int]:
+    found, stack = [], _children(pid)
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack += _children(current)
+    return found
+
+
 def healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as response:
@@ -691,7 +737,7 @@ async def hostile_session(browser_app, server: Server, uploads: bool, limit: flo
 
 
 async def _phases(server: Server, sessions: int, trainers: int, steps: list[int], rounds: int, solo: bool,
-                  hostile: str, slot_check: bool, verbose: bool, hostile_limit: float) -> dict:
+                  hostile: str, slot_check: bool, verbose: bool, hostile_limit: float, browser_nice: int) -> dict:
     from playwright.async_api import async_playwright
 
     viewport = {"width": 1280, "height": 1600}
@@ -699,6 +745,9 @@ async def _phases(server: Server, sessions: int, trainers: int, steps: list[int]
     seed_base = int(time.time()) % 5000 + 1000  # seeds no cache or shipped run holds
     async with async_playwright() as playwright:
         browser_app = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        renicer = Renicer(browser_nice)
+        if browser_nice:
+            renicer.start()
         try:
             if solo:
                 for phase in ("solo cold", "solo warm"):
@@ -734,6 +783,9 @@ async def _phases(server: Server, sessions: int, trainers: int, steps: list[int]
                 finally:
                     await context.close()
         finally:
+            if browser_nice:
+                renicer.stop()
+                out["reniced browser threads"] = renicer.changed
             await browser_app.close()
     await asyncio.sleep(QUIET_S)
     after = server_threads(server.pid)
@@ -750,10 +802,12 @@ async def _phases(server: Server, sessions: int, trainers: int, steps: list[int]
 
 def measure(sessions: int = 6, trainers: int = 2, steps: list[int] | None = None, rounds: int = 1,
             solo: bool = True, hostile: str = "all", slot_check: bool = True, verbose: bool = False,
-            hostile_limit: float = HOSTILE_LIMIT_S, extra_env: dict | None = None) -> dict:
+            hostile_limit: float = HOSTILE_LIMIT_S, browser_nice: int = 0, extra_env: dict | None = None) -> dict:
     """Run the phases against one fresh server; return every measurement (see the module's doc).
 
     ``hostile`` is "all" (links, keystroke, uploads), "links" (links and keystroke) or "none".
+    ``browser_nice`` > 0 runs Chromium at that lower CPU priority, as if the browsers ran on the
+    visitors' own machines and the server had the cores first.
     Raises RuntimeError when Chromium or Playwright is missing or the server does not start.
     """
     from aecore import tour
@@ -778,7 +832,7 @@ def measure(sessions: int = 6, trainers: int = 2, steps: list[int] | None = None
             server = Server(proc.pid, url, sampler, threads_file)
             healthy_mb = tree_rss_kb(proc.pid) / 1024
             result = asyncio.run(_phases(server, sessions, trainers, steps, rounds, solo, hostile, slot_check,
-                                         verbose, hostile_limit))
+                                         verbose, hostile_limit, browser_nice))
             result.update(healthy_after=healthy(url) and proc.poll() is None, healthy_mb=healthy_mb,
                           vmhwm_mb=_status_kb(proc.pid, "VmHWM") / 1024)
         finally:
@@ -792,7 +846,7 @@ def measure(sessions: int = 6, trainers: int = 2, steps: list[int] | None = None
             log.seek(0)
             lines = log.read().splitlines()
     result.update(peak_mb=sampler.max_mb(), samples=len(sampler.samples), steps=steps, sessions=sessions,
-                  trainers=trainers, rounds=rounds, seconds=time.perf_counter() - started,
+                  trainers=trainers, rounds=rounds, browser_nice=browser_nice, seconds=time.perf_counter() - started,
                   server_errors=_log_errors(lines))
     honest = result.get("concurrent", {}).get("people", [])
     result["honest_problems"] = [f"{p.name}: {problem}" for p in honest for problem in p.problems]
@@ -914,7 +968,7 @@ def rows(result: dict) -> list[dict]:
     out.append(row(GROUP, "wall time", result["seconds"], unit="s",
                    note=f"server start, solo cold + warm tour, {n} sessions x {result['rounds']} round(s) of "
                         f"{len(result['steps'])} steps, slot check; server healthy at the end: "
-                        f"{result['healthy_after']}; {shares}; {load}"
+                        f"{result['healthy_after']}; Chromium at nice {result['browser_nice']}; {shares}; {load}"
                         + (f"; server log: {' | '.join(result['server_errors'])[:300]}"
                            if result["server_errors"] else "")))
     return out
@@ -939,10 +993,14 @@ def markdown(report: dict, command: str) -> str:
     from bench.run import table
 
     m = report["machine"]
-    lines = [SECTION_START, "## Multi-user browser load test", "",
+    nice = report["browser_nice"]
+    lines = [_marker("begin", nice), "## Multi-user browser load test" + (f" (Chromium at nice {nice})" if nice else ""),
+             "",
              f"`{command}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
              f"{m.get('processor')}, {m.get('cpus')} CPUs, {m.get('memory_gb', '?')} GB, Python {m.get('python')}, "
-             f"Chromium (Debian) for every browser on the same machine as the server.", "",
+             "Chromium (Debian) for every browser on the same machine as the server"
+             + (f", at nice {nice}: the server gets the cores first." if nice else
+                " and at the same priority: the browsers' drawing competes with the server."), "",
              "Time to a ready page (script finished, charts drawn, images loaded), seconds:", "",
              "| step | page | one person, cold | one person, warm (p50 / p95) | concurrent p50 | concurrent p95 |",
              "|---|---|---|---|---|---|"]
@@ -951,21 +1009,22 @@ def markdown(report: dict, command: str) -> str:
         cell = lambda e, k: f"{e[k]:.1f}" if e else "–"  # noqa: E731
         lines.append(f"| {entry['step']} {entry['id']} | /{entry['page']} | {cell(cold, 'p50')} | "
                      f"{cell(warm, 'p50')} / {cell(warm, 'p95')} | {cell(conc, 'p50')} | {cell(conc, 'p95')} |")
-    lines += ["", table(report["rows"]), "", SECTION_END]
+    lines += ["", table(report["rows"]), "", _marker("end", nice)]
     return "\n".join(lines)
 
 
-SECTION_START = "<!-- bench/load_browser.py: begin -->"
-SECTION_END = "<!-- bench/load_browser.py: end -->"
+def _marker(edge: str, nice: int) -> str:
+    return f"<!-- bench/load_browser.py{f' --browser-nice {nice}' if nice else ''}: {edge} -->"
 
 
-def write_section(text: str) -> None:
-    """Put (or replace) the load test's section at the end of BENCHMARKS.md."""
+def write_section(text: str, nice: int) -> None:
+    """Put (or replace) the load test's section (one per --browser-nice) at the end of BENCHMARKS.md."""
     path = ROOT / "BENCHMARKS.md"
     current = path.read_text() if path.exists() else "# Benchmarks\n"
-    if SECTION_START in current and SECTION_END in current:
-        head, rest = current.split(SECTION_START, 1)
-        current = head.rstrip("\n") + "\n\n" + rest.split(SECTION_END, 1)[1].lstrip("\n")
+    start, end = _marker("begin", nice), _marker("end", nice)
+    if start in current and end in current:
+        head, rest = current.split(start, 1)
+        current = head.rstrip("\n") + "\n\n" + rest.split(end, 1)[1].lstrip("\n")
     path.write_text(current.rstrip("\n") + "\n\n" + text + "\n")
 
 
@@ -977,6 +1036,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", help="tour steps to visit, 1-based, e.g. 1,2,7 (default: all)")
     parser.add_argument("--hostile", choices=["all", "links", "none"], default="all")
     parser.add_argument("--no-solo", action="store_true", help="skip the one-person phase")
+    parser.add_argument("--browser-nice", type=int, default=0, metavar="N",
+                        help="run Chromium at nice N (e.g. 19): the server gets the cores first, as if the "
+                             "browsers ran on the visitors' machines")
     parser.add_argument("--verbose", action="store_true", help="print every step as it ends")
     parser.add_argument("--no-write", action="store_true",
                         help="print only; do not write bench/results_load_browser.json or BENCHMARKS.md")
@@ -986,17 +1048,19 @@ def main(argv: list[str] | None = None) -> int:
 
     steps = [int(s) - 1 for s in args.steps.split(",")] if args.steps else None
     result = measure(sessions=args.sessions, trainers=args.trainers, steps=steps, rounds=args.rounds,
-                     solo=not args.no_solo, hostile=args.hostile, verbose=args.verbose)
+                     solo=not args.no_solo, hostile=args.hostile, verbose=args.verbose,
+                     browser_nice=args.browser_nice)
     report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
               "machine": machine(), "seconds": round(result["seconds"], 1), "pages": page_table(result),
               "rows": rows(result), "hostile": result.get("concurrent", {}).get("hostile", []),
               "slot_check": result.get("slot check"), "threads": result["threads"],
-              "honest_problems": result["honest_problems"]}
+              "honest_problems": result["honest_problems"], "browser_nice": args.browser_nice}
     print(table(report["rows"]), flush=True)
     command = "python -m bench.load_browser " + " ".join(argv if argv is not None else sys.argv[1:])
     if not args.no_write:
-        (ROOT / "bench" / "results_load_browser.json").write_text(json.dumps(report, indent=2, default=str))
-        write_section(markdown(report, command.strip()))
+        suffix = f"_nice{args.browser_nice}" if args.browser_nice else ""
+        (ROOT / "bench" / f"results_load_browser{suffix}.json").write_text(json.dumps(report, indent=2, default=str))
+        write_section(markdown(report, command.strip()), args.browser_nice)
     return 0
 
 
