@@ -22,9 +22,13 @@ every image has loaded, and it stays so for 0.4 s. Honest sessions must see no e
 error box and no step that fails or times out. The hostile session's outcomes are reported as they
 are (a message, a hang, a training that started, an injected link): fixing them is the app's job.
 
-Usage: ``python -m bench.load_browser --sessions 6 [--verbose]`` (writes
-bench/results_load_browser.json and the section of BENCHMARKS.md), or from the full bench run
-(``python -m aecore bench --only load_browser``; 6 sessions, several minutes).
+Every browser runs on the server's machine, so their drawing (software WebGL) competes with the
+server for the cores; ``--browser-nice 19`` keeps Chromium at the lowest CPU priority, as if the
+browsers ran on the visitors' own machines, to show the server's share of the slowdown.
+
+Usage: ``python -m bench.load_browser --sessions 6 [--browser-nice 19] [--verbose]`` (writes
+bench/results_load_browser[_nice19].json and its section of BENCHMARKS.md), or from the full bench
+run (``python -m aecore bench --only load_browser``; 6 sessions, about 4 minutes).
 tests/test_browser_load.py runs a 3-session version with :func:`measure`.
 """
 
@@ -102,25 +106,10 @@ SNAPSHOT_JS = r"""(expect) => {
     skeletons: main.querySelectorAll('[data-testid="stSkeleton"]').length,
     pendingImages: Array.from(main.querySelectorAll('img')).filter((i) => !i.complete).length,
     evil: document.querySelectorAll('a[href*="evil.example"], img[src*="evil.example"]').length,
-    runs: window.__scriptRuns || 0,
     busy: new RegExp(""" + repr(BUSY_PATTERN) + r""", 'i').test(text),
     expected: !expect || text.includes(expect),
   };
 }"""
-
-
-#: Counts the app's script runs as the page sees them (each change of stApp's state to "running"),
-#: so that a rerun that ends between two looks is still seen.
-COUNT_RUNS_JS = """
-window.__scriptRuns = 0;
-document.addEventListener('DOMContentLoaded', () => {
-  new MutationObserver((records) => {
-    for (const r of records) {
-      if (r.target.getAttribute('data-test-script-state') === 'running') window.__scriptRuns++;
-    }
-  }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
-});
-"""
 
 
 # --------------------------------------------------------------------------- the server process
@@ -435,18 +424,32 @@ class Browser:
 
     def __init__(self, page, url: str, person: Person, verbose: bool = False):
         self.page, self.url, self.person, self.verbose = page, url, person, verbose
+        self.finished_runs = 0
         page.on("pageerror", lambda exc: person.page_errors.append(str(exc)[:200]))
+        page.on("websocket", lambda socket: socket.on("framereceived", self._frame))
 
     @classmethod
     async def open(cls, context, url: str, person: Person, verbose: bool = False) -> "Browser":
-        """A new tab in ``context`` that counts the app's script runs from its first page on."""
-        page = await context.new_page()
-        await page.add_init_script(COUNT_RUNS_JS)
-        return cls(page, url, person, verbose)
+        """A new tab in ``context``."""
+        return cls(await context.new_page(), url, person, verbose)
+
+    def _frame(self, payload) -> None:
+        """Count the server's "script finished" messages (small ForwardMsgs; deltas are not read).
+
+        The page's own run state cannot tell: a short rerun can start and finish within one of
+        React's renders, and the state attribute never shows it running."""
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if isinstance(payload, bytes) and len(payload) < 2048:
+            try:
+                kind = ForwardMsg.FromString(payload).WhichOneof("type")
+            except Exception:  # noqa: BLE001  (google.protobuf DecodeError: not a ForwardMsg)
+                return
+            self.finished_runs += kind == "script_finished"
 
     async def runs(self) -> int:
-        """How many script runs this tab has seen start so far."""
-        return (await self.snapshot()).get("runs", 0)
+        """How many script runs this tab has seen finish so far."""
+        return self.finished_runs
 
     def say(self, text: str) -> None:
         if self.verbose:
@@ -471,10 +474,10 @@ class Browser:
         """Wait until the page is ready and stays so; returns (script s, ready s, last snapshot),
         the times counted from ``started`` and None where the limit ran out first.
 
-        After an action (``since_runs``: :meth:`runs` before it) a new script run must first have
-        started, so that the state the previous run left does not count (an upload, for one, can
-        take seconds to reach the server before its rerun starts). ``watch(snapshot)`` sees every
-        snapshot.
+        After an action (``since_runs``: :meth:`runs` before it) a script run must first have
+        finished after it, so that the state the previous run left does not count (an upload, for
+        one, can take seconds to reach the server before its rerun starts). ``watch(snapshot)``
+        sees every snapshot.
         """
         started = time.perf_counter() if started is None else started
         seen_running, script_s, ready_since, snap = since_runs is None, None, None, {}
@@ -483,7 +486,7 @@ class Browser:
             now = time.perf_counter() - started
             if watch is not None:
                 watch(snap)
-            if snap.get("script") == "running" or snap.get("runs", 0) > (since_runs or 0):
+            if self.finished_runs > (since_runs or 0):
                 seen_running = True
             if seen_running and snap.get("script") == "notRunning" and snap.get("expected"):
                 script_s = script_s if script_s is not None else now
@@ -678,11 +681,12 @@ async def hostile_upload_all(context, url: str, limit: float, server: "Server", 
                   "finished": ready_s is not None, "outcome": _outcome(snap, ready_s is not None, limit),
                   "exception": bool(snap.get("exceptions")),
                   "server_peak_mb": server.sampler.max_mb(started, time.perf_counter())}
-        browser.say(f"upload {name} ({len(content):,} bytes): {result['outcome']}, {result['seconds']:.1f} s")
         results.append(result)
-        if not result["finished"]:
-            await browser.page.close()
-            browser = None
+        if browser is not None:
+            browser.say(f"upload {name} ({len(content):,} bytes): {result['outcome']}, {result['seconds']:.1f} s")
+            if not result["finished"]:
+                await browser.page.close()
+                browser = None
     if browser is not None:
         await browser.page.close()
     return results
