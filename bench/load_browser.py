@@ -56,7 +56,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 from bench.common import machine, row
 from bench.tour import CHROMIUM, CHROMIUM_FLAGS, _free_port, _status_kb, _wait_healthy
@@ -114,27 +114,39 @@ SNAPSHOT_JS = r"""(expect) => {
 
 # --------------------------------------------------------------------------- the server process
 
-#: Runs ``streamlit`` with two instruments and nothing else changed: every Python thread gives its
+#: Runs ``streamlit`` with three instruments and nothing else changed: every Python thread gives its
 #: name (15 characters) to the kernel, for /proc/<pid>/task/*/comm (Python 3.11 does not; native
-#: threads inherit the name of the thread that started them), and SIGUSR1 writes every Python
-#: thread's name, id and innermost frames as JSON to the file $LOAD_BROWSER_THREADS.
+#: threads inherit the name of the thread that started them); every script run is timed on the
+#: server (session, query string, start, seconds: one request with its st.rerun continuations);
+#: SIGUSR1 writes the Python threads (name, id, innermost frames) and the runs as JSON to the file
+#: $LOAD_BROWSER_STATE.
 INSTRUMENTED_STREAMLIT = """
-import ctypes, json, os, signal, sys, threading, traceback
+import ctypes, json, os, signal, sys, threading, time, traceback
+from streamlit.runtime.scriptrunner import script_runner
 libc = ctypes.CDLL(None)
 set_native_id = threading.Thread._set_native_id
 def naming(thread):
     set_native_id(thread)
     libc.prctl(15, ctypes.c_char_p(thread.name.encode()[:15]), 0, 0, 0)  # PR_SET_NAME
 threading.Thread._set_native_id = naming
+runs = []
+run_script = script_runner.ScriptRunner._run_script
+def timed(runner, rerun_data):
+    started, clock = time.time(), time.perf_counter()
+    try:
+        return run_script(runner, rerun_data)
+    finally:
+        runs.append([runner._session_id, rerun_data.query_string, started, time.perf_counter() - clock])
+script_runner.ScriptRunner._run_script = timed
 def dump(signum, frame):
     frames = sys._current_frames()
     threads = [{"name": t.name, "tid": t.native_id, "daemon": t.daemon,
                 "where": [f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno} {f.name}"
                           for f in traceback.extract_stack(frames[t.ident])[-3:]] if t.ident in frames else []}
                for t in threading.enumerate()]
-    path = os.environ["LOAD_BROWSER_THREADS"]
+    path = os.environ["LOAD_BROWSER_STATE"]
     with open(path + ".part", "w") as f:
-        json.dump(threads, f)
+        json.dump({"threads": threads, "runs": list(runs)}, f)
     os.replace(path + ".part", path)
 signal.signal(signal.SIGUSR1, dump)
 from streamlit.web.cli import main
@@ -142,10 +154,10 @@ sys.exit(main(prog_name="streamlit"))
 """
 
 
-def start_server(port: int, log, threads_file: Path, extra_env: dict | None = None) -> subprocess.Popen:
+def start_server(port: int, log, state_file: Path, extra_env: dict | None = None) -> subprocess.Popen:
     """``streamlit run app.py`` on ``port``, instrumented (see INSTRUMENTED_STREAMLIT), its output
     into the file ``log``."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", LOAD_BROWSER_THREADS=str(threads_file), **(extra_env or {}))
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", LOAD_BROWSER_STATE=str(state_file), **(extra_env or {}))
     return subprocess.Popen(
         [sys.executable, "-c", INSTRUMENTED_STREAMLIT, "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -225,16 +237,17 @@ def server_threads(pid: int) -> list[ServerThread]:
     return threads
 
 
-def python_threads(pid: int, threads_file: Path, timeout: float = 10.0) -> list[dict]:
-    """The server's Python threads (name, tid, innermost frames), written on SIGUSR1; [] if none came."""
-    threads_file.unlink(missing_ok=True)
+def server_state(pid: int, state_file: Path, timeout: float = 10.0) -> dict:
+    """The instrumented server's Python threads (name, tid, innermost frames) and timed script runs
+    (session, query string, start, seconds), written on SIGUSR1; empty lists if nothing came."""
+    state_file.unlink(missing_ok=True)
     os.kill(pid, signal.SIGUSR1)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if threads_file.exists():
-            return json.loads(threads_file.read_text())
+        if state_file.exists():
+            return json.loads(state_file.read_text())
         time.sleep(0.1)  # the server's main thread writes the file between two events
-    return []
+    return {"threads": [], "runs": []}
 
 
 def busy_threads(pid: int, window: float = 3.0) -> list[str]:
@@ -270,12 +283,13 @@ class Phase:
 
     def __init__(self, server: "Server"):
         self.server = server
-        self.wall = time.perf_counter()
+        self.wall, self.since = time.perf_counter(), time.time()
         self.cpu, self.busy = cpu_seconds(server.pid), machine_busy_seconds()
 
     def end(self) -> dict:
         wall = time.perf_counter() - self.wall
-        return {"seconds": wall, "server_cpu_s": cpu_seconds(self.server.pid) - self.cpu,
+        return {"seconds": wall, "window": (self.since, time.time()),
+                "server_cpu_s": cpu_seconds(self.server.pid) - self.cpu,
                 "machine_busy_s": machine_busy_seconds() - self.busy,
                 "peak_mb": self.server.sampler.max_mb(self.wall, time.perf_counter())}
 
@@ -700,7 +714,7 @@ class Server:
     pid: int
     url: str
     sampler: TreeSampler
-    threads_file: Path
+    state_file: Path
 
 
 async def honest_session(browser_app, server: Server, person: Person, steps: list[int], rounds: int,
@@ -762,7 +776,7 @@ async def _phases(server: Server, sessions: int, trainers: int, steps: list[int]
                 await asyncio.sleep(QUIET_S)  # let the solo sessions' disconnects finish
             baseline = server_threads(server.pid)
             out["threads"]["before the sessions"] = len(baseline)
-            out["threads"]["python before"] = python_threads(server.pid, server.threads_file)
+            out["threads"]["python before"] = server_state(server.pid, server.state_file)["threads"]
             measured = Phase(server)
             people = [Person(f"{'trainer' if i < trainers else 'honest'} {i + 1}",
                              "trainer" if i < trainers else "honest") for i in range(sessions)]
@@ -796,7 +810,9 @@ async def _phases(server: Server, sessions: int, trainers: int, steps: list[int]
     out["threads"]["after every session closed"] = len(after)
     extra = Counter(t.name for t in after) - Counter(t.name for t in baseline)
     out["threads"]["extra names"] = dict(extra)
-    out["threads"]["python after"] = python_after = python_threads(server.pid, server.threads_file)
+    state = server_state(server.pid, server.state_file)
+    out["server runs"] = state["runs"]
+    out["threads"]["python after"] = python_after = state["threads"]
     out["threads"]["script threads after"] = [t for t in python_after if t["name"].startswith("ScriptRunner")]
     out["threads"]["python extra"] = dict(Counter(t["name"] for t in python_after)
                                           - Counter(t["name"] for t in out["threads"]["python before"]))
@@ -827,13 +843,13 @@ def measure(sessions: int = 6, trainers: int = 2, steps: list[int] | None = None
     url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as log, tempfile.TemporaryDirectory() as scratch:
-        threads_file = Path(scratch) / "threads.json"
-        proc = start_server(port, log, threads_file, extra_env)
+        state_file = Path(scratch) / "state.json"
+        proc = start_server(port, log, state_file, extra_env)
         sampler = TreeSampler(proc.pid)
         sampler.start()
         try:
             _wait_healthy(proc, url)
-            server = Server(proc.pid, url, sampler, threads_file)
+            server = Server(proc.pid, url, sampler, state_file)
             healthy_mb = tree_rss_kb(proc.pid) / 1024
             result = asyncio.run(_phases(server, sessions, trainers, steps, rounds, solo, hostile, slot_check,
                                          verbose, hostile_limit, browser_nice))
@@ -874,13 +890,30 @@ def _quantiles(values: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
+def server_seconds(result: dict, phase: str) -> dict[int, list[float]]:
+    """The server's own script time per tour step (0-based) in a phase: for every visit (a session
+    opened with ``?tour=N``), its timed script runs added up."""
+    since, until = result[phase]["window"]
+    visits: dict = {}
+    for session, query, started, seconds in result.get("server runs", []):
+        number = parse_qs(query).get("tour", [""])[0]
+        if since <= started <= until and number.isascii() and number.isdigit():
+            visits[session, int(number) - 1] = visits.get((session, int(number) - 1), 0.0) + seconds
+    by_step: dict[int, list[float]] = {}
+    for (_, step), seconds in visits.items():
+        by_step.setdefault(step, []).append(seconds)
+    return by_step
+
+
 def page_table(result: dict) -> list[dict]:
-    """Per tour step: p50/p95 time to a ready page, solo (cold, warm) and concurrent."""
+    """Per tour step: p50/p95 time to a ready page and the server's script time, solo (cold, warm)
+    and concurrent."""
     from aecore import tour
 
     phases = {"solo cold": [result["solo cold"]["person"]] if "solo cold" in result else [],
               "solo warm": [result["solo warm"]["person"]] if "solo warm" in result else [],
               "concurrent": result.get("concurrent", {}).get("people", [])}
+    server = {phase: server_seconds(result, phase) for phase in phases if phase in result}
     table = []
     for index in result["steps"]:
         step = tour.STEPS[index]
@@ -891,6 +924,9 @@ def page_table(result: dict) -> list[dict]:
             if ready:
                 entry[phase] = {"n": len(ready), "p50": _quantiles(ready)[0], "p95": _quantiles(ready)[1],
                                 "script_p50": _quantiles(script)[0]}
+                on_server = server.get(phase, {}).get(index)
+                if on_server:
+                    entry[phase].update(server_p50=_quantiles(on_server)[0], server_p95=_quantiles(on_server)[1])
         table.append(entry)
     return table
 
@@ -921,11 +957,14 @@ def rows(result: dict) -> list[dict]:
         if not conc:
             continue
         base = f"solo p95 {warm['p95']:.1f} s, cold {cold['p50']:.1f} s; " if warm and cold else ""
+        nan = float("nan")
         out.append(row(GROUP, f"step {entry['step']} ({entry['id']}, /{entry['page']}): ready page, p50 of "
                               f"{conc['n']}", conc["p50"], unit="s",
                        baseline=warm["p50"] if warm else None, baseline_name="one person, warm",
-                       note=f"{base}concurrent p95 {conc['p95']:.1f} s; script finished p50 "
-                            f"{conc['script_p50']:.1f} s (solo {warm['script_p50'] if warm else float('nan'):.1f} s)"))
+                       note=f"{base}concurrent p95 {conc['p95']:.1f} s; script finished in the browser p50 "
+                            f"{conc['script_p50']:.1f} s (solo {warm['script_p50'] if warm else nan:.1f} s); "
+                            f"the server's own script time p50 {conc.get('server_p50', nan):.2f} s, p95 "
+                            f"{conc.get('server_p95', nan):.2f} s (solo {(warm or {}).get('server_p50', nan):.2f} s)"))
     for person in concurrent.get("people", []):
         training = person.notes.get("training")
         if training:
@@ -1005,14 +1044,19 @@ def markdown(report: dict, command: str) -> str:
              "Chromium (Debian) for every browser on the same machine as the server"
              + (f", at nice {nice}: the server gets the cores first." if nice else
                 " and at the same priority: the browsers' drawing competes with the server."), "",
-             "Time to a ready page (script finished, charts drawn, images loaded), seconds:", "",
-             "| step | page | one person, cold | one person, warm (p50 / p95) | concurrent p50 | concurrent p95 |",
-             "|---|---|---|---|---|---|"]
+             "Time to a ready page in the browser (from the link to the script finished, charts drawn, "
+             "images loaded) and the server's own script time for the same visits (timed inside the "
+             "server), seconds:", "",
+             "| step | page | one person, cold | one person, warm | concurrent p50 | concurrent p95 | "
+             "server's script time: one person, warm / concurrent p50 / p95 |",
+             "|---|---|---|---|---|---|---|"]
     for entry in report["pages"]:
         cold, warm, conc = entry.get("solo cold"), entry.get("solo warm"), entry.get("concurrent")
-        cell = lambda e, k: f"{e[k]:.1f}" if e else "–"  # noqa: E731
+        cell = lambda e, k, digits=1: f"{e[k]:.{digits}f}" if e and k in e else "–"  # noqa: E731
         lines.append(f"| {entry['step']} {entry['id']} | /{entry['page']} | {cell(cold, 'p50')} | "
-                     f"{cell(warm, 'p50')} / {cell(warm, 'p95')} | {cell(conc, 'p50')} | {cell(conc, 'p95')} |")
+                     f"{cell(warm, 'p50')} | {cell(conc, 'p50')} | {cell(conc, 'p95')} | "
+                     f"{cell(warm, 'server_p50', 2)} / {cell(conc, 'server_p50', 2)} / "
+                     f"{cell(conc, 'server_p95', 2)} |")
     lines += ["", table(report["rows"]), "", _marker("end", nice)]
     return "\n".join(lines)
 
