@@ -662,7 +662,8 @@ async def hostile_keystroke(context, url: str, limit: float, server: "Server", v
     result = {"probe": name, "seconds": time.perf_counter() - started, "finished": ready_s is not None,
               "outcome": _outcome(snap, ready_s is not None, limit), "exception": bool(snap.get("exceptions")),
               "messages": [m for k in ("errors", "warnings", "infos") for m in snap.get(k, [])][:3],
-              "server_rss_before_mb": rss_before, "server_peak_mb": server.sampler.max_mb(started, time.perf_counter())}
+              "server_rss_before_mb": rss_before,
+              "server_peak_mb": server.sampler.max_mb(started, time.perf_counter())}
     browser.say(f"{name}: {result['outcome']}, {result['seconds']:.1f} s")
     await browser.page.close()
     return result
@@ -866,7 +867,8 @@ def measure(sessions: int = 6, trainers: int = 2, steps: list[int] | None = None
             log.seek(0)
             lines = log.read().splitlines()
     result.update(peak_mb=sampler.max_mb(), samples=len(sampler.samples), steps=steps, sessions=sessions,
-                  trainers=trainers, rounds=rounds, browser_nice=browser_nice, seconds=time.perf_counter() - started,
+                  trainers=trainers, rounds=rounds, browser_nice=browser_nice,
+                  seconds=time.perf_counter() - started,
                   server_errors=_log_errors(lines))
     honest = result.get("concurrent", {}).get("people", [])
     result["honest_problems"] = [f"{p.name}: {problem}" for p in honest for problem in p.problems]
@@ -1001,7 +1003,8 @@ def rows(result: dict) -> list[dict]:
                    baseline_name="before the concurrent phase",
                    note=f"{threads['at health']} at health; extra by kernel name: {extra_names} (native threads "
                         f"carry their creator's name); Python threads {len(threads['python before'])} before, "
-                        f"{len(threads['python after'])} after (new: {python_extra}); script threads left: {scripts}; using CPU over 3 s "
+                        f"{len(threads['python after'])} after (new: {python_extra}); script threads left: "
+                        f"{scripts}; using CPU over 3 s "
                         f"of quiet: {', '.join(threads['busy after']) or 'none'}"))
     cpus = os.cpu_count() or 1
     shares = "; ".join(
@@ -1037,8 +1040,8 @@ def markdown(report: dict, command: str) -> str:
 
     m = report["machine"]
     nice = report["browser_nice"]
-    lines = [_marker("begin", nice), "## Multi-user browser load test" + (f" (Chromium at nice {nice})" if nice else ""),
-             "",
+    title = "## Multi-user browser load test" + (f" (Chromium at nice {nice})" if nice else "")
+    lines = [_marker("begin", nice), title, "",
              f"`{command}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
              f"{m.get('processor')}, {m.get('cpus')} CPUs, {m.get('memory_gb', '?')} GB, Python {m.get('python')}, "
              "Chromium (Debian) for every browser on the same machine as the server"
@@ -1107,7 +1110,8 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m bench.load_browser " + " ".join(argv if argv is not None else sys.argv[1:])
     if not args.no_write:
         suffix = f"_nice{args.browser_nice}" if args.browser_nice else ""
-        (ROOT / "bench" / f"results_load_browser{suffix}.json").write_text(json.dumps(report, indent=2, default=str))
+        results = ROOT / "bench" / f"results_load_browser{suffix}.json"
+        results.write_text(json.dumps(report, indent=2, default=str))
         write_section(markdown(report, command.strip()), args.browser_nice)
     return 0
 
