@@ -266,7 +266,7 @@ def _train_in_memory(source: str, name: str, config: TrainConfig, strategy, args
     else:
         with open(name, "rb") as f:
             dataset = data.read_upload(f.read(), os.path.basename(name),
-                                       label_column=args.label_column)
+                                       label_column=args.label_column, budget=_budget(args))
     train_index, test_index = data.train_test_split(dataset, args.test_fraction, seed=config.random_state or 0)
     X_train, X_test = dataset.X[train_index], dataset.X[test_index]
     if strategy is None:

@@ -514,6 +514,16 @@ def codes_of(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
         return _cached_codes(model_key_id, reducer, X)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def pca_baseline_of(dataset_key: str, n_components: int, _X_train: np.ndarray, _X_test: np.ndarray):
+    """PCA's held-out baseline for a dataset's split, fitted once per (dataset, k) and shared
+    read-only: refitting it on every visit cost ~1.5 s of server time per page view, ~15 s with
+    six people on the server (bench/load_browser.py)."""
+    from .metrics import pca_baseline
+
+    return pca_baseline(_X_train, n_components, _X_test)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def _cached_reconstruction_errors(model_key_id: str, _reducer, _X: np.ndarray) -> np.ndarray:
     return _reducer.score_samples(_X)

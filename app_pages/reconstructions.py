@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from aecore import figures
-from aecore.metrics import pca_baseline, per_sample_mse
+from aecore.metrics import per_sample_mse
 from aecore.share import Param
-from aecore.ui import current_model_ui, metric_row, split_indices, stop, t, url_state
+from aecore.ui import current_model_ui, metric_row, pca_baseline_of, split_indices, stop, t, url_state
 
 st.title(t("recon.title"))
 with st.expander(t("common.what")):
@@ -20,7 +20,7 @@ ds = active.dataset
 train_idx, test_idx = split_indices(active.key, ds.n_samples, ds)
 X_test = ds.X[test_idx]
 ae_recon = reducer.reconstruct(X_test)
-pca = pca_baseline(ds.X[train_idx], config.n_components, X_test)
+pca = pca_baseline_of(active.key, config.n_components, ds.X[train_idx], X_test)
 ae_err, pca_err = per_sample_mse(X_test, ae_recon), per_sample_mse(X_test, pca.reconstruction)
 
 st.caption(t("recon.caption", kind=config.kind, k=config.n_components, data=active.key, n=len(test_idx)))

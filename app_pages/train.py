@@ -5,12 +5,12 @@ import pandas as pd
 import streamlit as st
 
 from aecore import export, figures
-from aecore.metrics import pca_baseline, reconstruction_mse
 from aecore.budget import NetworkShape
+from aecore.metrics import reconstruction_mse
 from aecore.presets import PRESETS, TrainConfig
-from aecore.ui import (dataset_picker_ui, dataset_summary_ui, escape_markdown, lookup_model, metric_row, reason_text,
-                       recover_interrupted, report_downloads_ui, set_url_model, split_indices, stop, t, t_or,
-                       train_form_from_link, train_reducer, train_requested_by_link)
+from aecore.ui import (dataset_picker_ui, dataset_summary_ui, escape_markdown, lookup_model, metric_row,
+                       pca_baseline_of, reason_text, recover_interrupted, report_downloads_ui, set_url_model,
+                       split_indices, stop, t, t_or, train_form_from_link, train_reducer, train_requested_by_link)
 
 st.title(t("train.title"))
 with st.expander(t("common.what")):
@@ -128,7 +128,7 @@ if reducer is None or current.get("data_key") != active.key:
 
 cfg = current["config"]
 test_mse = reconstruction_mse(X_test, reducer.reconstruct(X_test))
-pca = pca_baseline(X_train, cfg.n_components, X_test)
+pca = pca_baseline_of(active.key, cfg.n_components, X_train, X_test)
 metric_row([
     (t("train.test_mse"), f"{test_mse:.5f}", t("train.test_mse_help")),
     (t("train.pca_test_mse", k=cfg.n_components), f"{pca.mse:.5f}", t("train.pca_test_mse_help")),
