@@ -207,8 +207,11 @@ def _upload_ui(page: str) -> ActiveData | None:
                     bar = st.empty()
                 bar.progress(done / total, text=t("ui.decoding_images", done=done, total=total))
 
+            # Decoding a ZIP of images is long work: it takes one of the server's job slots.
+            slot = exclusive(t("ui.job_decoding")) if upload.name.lower().endswith(".zip") else nullcontext()
             try:
-                dataset = aedata.read_upload(raw, upload.name, label_column=label_column, progress=decoding)
+                with slot:
+                    dataset = aedata.read_upload(raw, upload.name, label_column=label_column, progress=decoding)
             except ValueError as exc:
                 st.error(t("ui.upload_failed", name=escape_markdown(upload.name, 80), error=escape_markdown(exc)))
                 if stored is not None:

@@ -263,3 +263,25 @@ def test_loss_turning_nan_later_keeps_the_best_weights(train_page):
     assert any("NaN" in m and "last good weights" in m for m in told), told
     epochs = _metrics(train_page)["Epochs"]
     assert re.fullmatch(r"\d+ \(best \d+\)", epochs) and int(epochs.split()[0]) < 30, epochs
+
+
+def test_decoding_a_zip_of_images_takes_a_job_slot(train_page, monkeypatch):
+    """Issue 14: image decoding is long work, bounded like training (one of the server's slots)."""
+    from contextlib import contextmanager
+
+    from aecore import ui
+
+    taken = []
+    original = ui.exclusive
+
+    @contextmanager
+    def recording(what):
+        taken.append(what)
+        with original(what):
+            yield
+
+    monkeypatch.setattr(ui, "exclusive", recording)
+    _upload(train_page, "digits.zip", _zip({f"{i}.png": _png(value=20 * i) for i in range(12)}))
+    _assert_clean(train_page)
+    assert taken == ["image decoding"]
+    assert ui.job_slots().in_use == 0
