@@ -281,12 +281,15 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         Raises ``ValueError`` when a setting is invalid or the training is over the budget (the
         message names the estimate, the limit and what to change).
         """
+        return self._check_budget(self._validate_params(int(n_samples), int(n_features)),
+                                  int(n_samples), int(n_features))
+
+    def _check_budget(self, params: dict, n_samples: int, n_features: int):
+        """The budget's estimate for validated ``params``; ``ValueError`` when over it."""
         from .budget import NetworkShape, resolve
 
-        params = self._validate_params(int(n_samples), int(n_features))
-        shape = NetworkShape.of(self, n_features)
-        shape = replace(shape, hidden_units=params["hidden_units"])
-        return resolve(self.budget).check_training(shape, int(n_samples), params["total_epochs"],
+        shape = replace(NetworkShape.of(self, n_features), hidden_units=params["hidden_units"])
+        return resolve(self.budget).check_training(shape, n_samples, params["total_epochs"],
                                                    params["batch_size"])
 
     def _steps_per_execution_limit(self, estimate, batch_size: int, seconds: float = 0.25) -> int:
@@ -363,8 +366,8 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
         X = self._validate_input(X, reset=True)
         # The budget is checked before any model exists: a refused fit allocates nothing.
-        self.training_estimate_ = self.training_estimate(*X.shape)
         params = self._validate_params(*X.shape)
+        self.training_estimate_ = self._check_budget(params, *X.shape)
         params["steps_per_execution"] = self._steps_per_execution_limit(
             self.training_estimate_, params["batch_size"])
         params["on_batch"] = getattr(progress, "on_batch", None)
