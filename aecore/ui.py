@@ -21,7 +21,7 @@ from .presets import TrainConfig
 from .slots import SlotPool
 
 APP_NAME = "Autoencoder Lab"
-MAX_CONCURRENT_TRAININGS = 2
+MAX_CONCURRENT_JOBS = 2
 SHARED_MODELS = 8
 #: Built-in datasets of handwritten digits, whose images the clustering recipe deskews.
 HANDWRITING_DATASETS = ("mnist_sample", "mnist")
@@ -124,9 +124,9 @@ def model_registry() -> ModelRegistry:
 
 @st.cache_resource
 def job_slots() -> SlotPool:
-    """At most MAX_CONCURRENT_TRAININGS long jobs (trainings, clusterings, large maps, image
+    """At most MAX_CONCURRENT_JOBS long jobs (trainings, clusterings, large maps, image
     decoding) run at once across all sessions; the others queue, first come first served."""
-    return SlotPool(MAX_CONCURRENT_TRAININGS)
+    return SlotPool(MAX_CONCURRENT_JOBS)
 
 
 @contextmanager
@@ -137,7 +137,7 @@ def exclusive(what: str):
     note = st.empty()
 
     def waiting(position: int) -> None:
-        note.info(t("ui.queued", what=what, position=position, n=MAX_CONCURRENT_TRAININGS),
+        note.info(t("ui.queued", what=what, position=position, n=MAX_CONCURRENT_JOBS),
                   icon=":material/hourglass_top:")
 
     with job_slots().slot(on_wait=waiting):
