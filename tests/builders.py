@@ -12,3 +12,53 @@ def png_declaring(width: int, height: int) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
             + chunk(b"IDAT", zlib.compress(bytes(4096))) + chunk(b"IEND", b""))
+
+
+def readable(markdown: str) -> str:
+    """The text a person reads in escaped Markdown: backslash escapes and the invisible word
+    joiners ``aecore.ui.escape_markdown`` puts before ``:`` and ``@`` removed."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+def open_page(page: str, params: dict | None = None, timeout: float = 300):
+    """Run the app in AppTest on ``page`` with query ``params``; assert it raised no exception."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("../app.py", default_timeout=timeout)
+    for name, value in (params or {}).items():
+        at.query_params[name] = value
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def record_slots(monkeypatch) -> list:
+    """Record what asks for one of the server's job slots (``aecore.ui.exclusive``), granting it."""
+    from contextlib import contextmanager
+
+    import aecore.ui as ui
+
+    entered, real = [], ui.exclusive
+
+    @contextmanager
+    def recording(what):
+        entered.append(what)
+        with real(what):
+            yield
+
+    monkeypatch.setattr(ui, "exclusive", recording)
+    return entered
+
+
+def zip_bytes(files: dict) -> bytes:
+    """A ZIP archive holding ``files`` (name -> bytes), built in memory."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()

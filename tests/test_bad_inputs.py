@@ -13,7 +13,7 @@ import zipfile
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-from builders import png_declaring
+from builders import png_declaring, readable, record_slots
 
 APP = "../app.py"
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
@@ -143,7 +143,7 @@ def _upload(at, name: str, content: bytes) -> None:
 
 
 def _captions(at) -> list[str]:
-    return [_readable(c.value) for c in at.caption]
+    return [readable(c.value) for c in at.caption]
 
 
 def _active_summary(at) -> str:
@@ -162,16 +162,10 @@ def _assert_clean(at) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-def _readable(markdown: str) -> str:
-    """The text a person reads: backslash escapes and invisible word joiners (which keep
-    ``:`` from starting a Streamlit directive, see ``aecore.ui.escape_markdown``) removed."""
-    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
-
-
 def _assert_error(at, pattern: str) -> None:
     _no_exception(at)
     # The page escapes Markdown in messages built from uploads; compare the text a person reads.
-    messages = [_readable(e.value) for e in at.error]
+    messages = [readable(e.value) for e in at.error]
     assert any(re.search(pattern, m, re.S) for m in messages), (pattern, messages)
 
 
@@ -267,20 +261,9 @@ def test_loss_turning_nan_later_keeps_the_best_weights(train_page):
 
 def test_decoding_a_zip_of_images_takes_a_job_slot(train_page, monkeypatch):
     """Issue 14: image decoding is long work, bounded like training (one of the server's slots)."""
-    from contextlib import contextmanager
-
     from aecore import ui
 
-    taken = []
-    original = ui.exclusive
-
-    @contextmanager
-    def recording(what):
-        taken.append(what)
-        with original(what):
-            yield
-
-    monkeypatch.setattr(ui, "exclusive", recording)
+    taken = record_slots(monkeypatch)
     _upload(train_page, "digits.zip", _zip({f"{i}.png": _png(value=20 * i) for i in range(12)}))
     _assert_clean(train_page)
     assert taken == ["image decoding"]

@@ -1,12 +1,10 @@
 """The budget in the app (issue 14, cases 1 and 2): a keystroke never builds a model, and a link
 never starts training by itself."""
 
-import re
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
-APP = "../app.py"
+from builders import open_page, readable
+
 TIMEOUT = 300
 HOSTILE_LINK = {"data": "digits", "preset": "recommended", "hidden": "4096,4096,4096,4096,4096,4096,4096,4096",
                 "k": "32", "batch": "1", "epochs": "1000", "es": "0"}
@@ -42,25 +40,15 @@ def no_model_built(monkeypatch, no_training):
     monkeypatch.setattr(models, "build", _refuse)
 
 
-def _readable(markdown: str) -> str:
-    """The text a person reads: escapes and invisible word joiners removed."""
-    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
-
-
 def _open(page, params=None):
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for name, value in (params or {}).items():
-        at.query_params[name] = value
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(page, params, timeout=TIMEOUT)
 
 
 def test_typing_300000_hidden_units_is_refused_without_building_a_model(no_model_built):
     at = _open("app_pages/train.py")
     at.text_input(key="train.hidden.recommended").set_value("300000").run()
     assert not at.exception, [e.value for e in at.exception]
-    errors = [_readable(e.value) for e in at.error]
+    errors = [readable(e.value) for e in at.error]
     assert any("477,000,794 parameters" in e and "10,000,000" in e for e in errors), errors
     assert "train.go" not in [b.key for b in at.button]  # nothing to press while over budget
 

@@ -4,18 +4,16 @@ t-SNE / UMAP above their row limit embed a stated random subsample (library and 
 
 import base64
 import json
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from aecore import budget as aebudget
+from builders import open_page, record_slots
 from aecore.budget import Budget
 from aecore.cluster import cluster, n2d
 from aecore.projection import project, project_sample
 
-APP = "../app.py"
 TIMEOUT = 180
 HOSTILE = {"data": "mnist_sample", "preset": "recommended", "space": "raw", "method": "gmm",
            "clusters": "50", "n_init": "50"}
@@ -103,28 +101,11 @@ def test_the_default_budget_applies_when_none_is_given(monkeypatch, rng):
 @pytest.fixture()
 def slots_entered(monkeypatch):
     """Record what asks for one of the server's job slots (``aecore.ui.exclusive``), granting it."""
-    import aecore.ui as ui
-
-    entered = []
-    real = ui.exclusive
-
-    @contextmanager
-    def recording(what):
-        entered.append(what)
-        with real(what):
-            yield
-
-    monkeypatch.setattr(ui, "exclusive", recording)
-    return entered
+    return record_slots(monkeypatch)
 
 
 def _open(page, params):
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(page, params, timeout=TIMEOUT)
 
 
 @pytest.mark.timeout(120)  # the whole test, TensorFlow's import and the demo models' loading included

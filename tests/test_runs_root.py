@@ -10,7 +10,8 @@ import zipfile
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
+
+from builders import open_page, readable
 
 from aecore import export, share, tour
 from aecore.presets import TrainConfig
@@ -18,7 +19,6 @@ from aecore.runs import (CONFIG_FILE, WEIGHTS_FILE, is_within, list_runs, load_r
                          runs_root, save_run)
 from aecore.ui import escape_markdown
 
-APP = "../app.py"
 TIMEOUT = 300
 SEED = 0
 PHISHING = "[Verify your account](https://evil.example/login) ![](https://evil.example/px.png)"
@@ -44,12 +44,7 @@ def root(tmp_path, fitted, monkeypatch):
 
 
 def _open(page, params=None):
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for name, value in (params or {}).items():
-        at.query_params[name] = value
-    at.switch_page(page).run()
-    _no_exception(at)
-    return at
+    return open_page(page, params, timeout=TIMEOUT)
 
 
 def _no_exception(at):
@@ -222,7 +217,7 @@ def test_a_bad_run_zip_is_refused_with_an_error(run_zip, case):
     }[case]
     at = _upload("evil.zip", data)
     # Messages are Markdown-escaped; compare the text a person reads.
-    errors = [re.sub(r"\\(.)", r"\1", e.value).replace("\u2060", "") for e in at.error]
+    errors = [readable(e.value) for e in at.error]
     assert any(re.search(pattern, e) for e in errors), (pattern, errors)
     assert "current_model" not in at.session_state or at.session_state["current_model"]["key"][0] != "zip"
 

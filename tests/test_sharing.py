@@ -2,11 +2,10 @@
 ones fall back to defaults with a notice; the guided tour opens every step; reports download."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from aecore import tour
+from builders import open_page
 
-APP = "../app.py"
 TIMEOUT = 300
 
 
@@ -19,12 +18,7 @@ def _fresh_caches():
 
 
 def _open(page, params):
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(page, params, timeout=TIMEOUT)
 
 
 def _notices(at):
