@@ -1,6 +1,6 @@
 """Downloads: a trained reducer as a ZIP of its run directory, and codes as CSV or NPY.
 
-The ZIP holds exactly the files of :mod:`aecore.runs` (``config.json``, ``model.weights.h5``,
+The ZIP holds exactly the files of :mod:`aecore.run_format` (``config.json``, ``model.weights.h5``,
 ``history.json``, ``metrics.json`` and optionally ``codes.npy``), so there is one format for
 runs on disk and downloads. Model files are never unpickled or deserialised as architectures:
 the architecture comes from our own builders and only the weight arrays are read, so a foreign
@@ -17,7 +17,7 @@ import zipfile
 import numpy as np
 
 from .presets import TrainConfig
-from .runs import CODES_FILE, FORMAT, REQUIRED_FILES  # noqa: F401  (FORMAT re-exported)
+from .run_format import CODES_FILE, FORMAT, REQUIRED_FILES  # noqa: F401  (FORMAT re-exported)
 
 #: Largest ZIP :func:`read_zip_bytes` accepts, compressed and uncompressed.
 MAX_ZIP_BYTES = 500 * 1024 * 1024
@@ -29,7 +29,7 @@ MAX_UPLOAD_ZIP_BYTES = 50 * 1024 * 1024
 
 def to_zip_bytes(reducer, config: TrainConfig, dataset_name: str, metrics: dict | None = None,
                  codes: np.ndarray | None = None) -> bytes:
-    """A ZIP of the run directory :func:`aecore.runs.save_run` writes for a fitted reducer.
+    """A ZIP of the run directory :func:`aecore.run_saving.save_run` writes for a fitted reducer.
 
     Parameters
     ----------
@@ -48,7 +48,7 @@ def to_zip_bytes(reducer, config: TrainConfig, dataset_name: str, metrics: dict 
         Open it again with :func:`read_zip_bytes`, or unzip it and use
         :func:`aecore.runs.load_run`.
     """
-    from .runs import save_run
+    from .run_saving import save_run
 
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = os.path.join(tmp, "run")
@@ -76,7 +76,8 @@ def read_zip_bytes(data: bytes, *, max_bytes: int = MAX_ZIP_BYTES, budget=None):
     budget : aecore.budget.Budget, optional
         Passed to :func:`aecore.runs.load_run`.
     """
-    from .runs import MAX_JSON_BYTES, load_run
+    from .run_format import MAX_JSON_BYTES
+    from .runs import load_run
 
     if not data:
         raise ValueError("The ZIP is empty (0 bytes); choose a model ZIP downloaded from the app.")

@@ -1,99 +1,32 @@
-"""Run directories: a trained reducer saved as weights plus plain JSON, and rebuilt from code.
-
-A run directory holds::
-
-    config.json         format, aecore version, creation time, dataset name, TrainConfig,
-                        the Architecture, the resolved output activation, how training ended
-    model.weights.h5    the autoencoder's weights (Keras ``save_weights``), nothing else
-    history.json        per-epoch losses, e.g. {"loss": [...], "val_loss": [...]}
-    metrics.json        a flat dict of numbers (held-out MSE, PCA's MSE, timings, ...)
-    codes.npy           optional latent codes of the dataset (plain float array, no pickle)
+"""Runs: a fitted reducer rebuilt from a run directory, and the runs found in the runs folder.
 
 Loading never unpickles anything and never deserialises an architecture from a file: the
-model is rebuilt by :func:`aecore.models.build` from the JSON fields and only weight arrays are
-read, after their shapes were checked against the rebuilt model. Every file is validated and
-any problem raises ``ValueError`` naming the file, what was found and what to do.
+model is rebuilt by :func:`aecore.models.build` from the JSON fields (validated by
+:func:`aecore.run_format.read_run_info`) and only weight arrays are read, after their shapes were
+checked against the rebuilt model. Every file is validated and any problem raises ``ValueError``
+naming the file, what was found and what to do. The runs folder is the server owner's choice
+(:func:`runs_root`); :func:`resolve_run` and :func:`list_runs` never reach outside it. Saving is
+:mod:`aecore.run_saving`.
 
-Importing this module does not import TensorFlow; saving and loading do.
+Importing this module does not import TensorFlow; loading does.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import json
-import math
 import os
-import shutil
-import tempfile
 import warnings
-from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
 
-from .presets import TrainConfig
+from .run_format import (CODES_FILE, CONFIG_FILE, HISTORY_FILE, REQUIRED_FILES, WEIGHTS_FILE, RunInfo,
+                         _read_json, read_run_info)
 
-FORMAT = "aecore-run-v1"
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.weights.h5"
-HISTORY_FILE = "history.json"
-METRICS_FILE = "metrics.json"
-CODES_FILE = "codes.npy"
-#: Files every run directory must hold (``codes.npy`` is optional).
-REQUIRED_FILES = (CONFIG_FILE, WEIGHTS_FILE, HISTORY_FILE, METRICS_FILE)
-#: JSON files larger than this are refused: ours are a few kilobytes.
-MAX_JSON_BYTES = 5 * 1024 * 1024
-STOPPED_REASONS = ("completed", "early_stopping", "stopped", "nan", "interrupted")
 #: Environment variable with which the server's owner chooses the app's runs folder.
 RUNS_ROOT_ENV = "AECORE_RUNS_ROOT"
 #: The app's runs folder when ``AECORE_RUNS_ROOT`` is not set, relative to the working directory.
 DEFAULT_RUNS_ROOT = "runs"
-
-
-@dataclass
-class RunInfo:
-    """What a run directory says about itself (read from its JSON files, no TensorFlow needed).
-
-    Attributes
-    ----------
-    path : str
-        The run directory.
-    name : str
-        Its folder name.
-    dataset : str
-        Name of the dataset it was trained on.
-    kind : str
-        Autoencoder kind ("dense", "conv", ...).
-    n_components : int
-        Latent size.
-    created : str
-        ISO 8601 creation time (UTC).
-    metrics : dict
-        Contents of ``metrics.json``.
-    n_features : int
-    image_shape : tuple of int or None
-    config : TrainConfig or None
-    architecture : dict
-        The saved :class:`~aecore.models.Architecture` fields.
-    aecore_version : str
-    has_codes : bool
-        Whether ``codes.npy`` is present.
-    """
-
-    path: str
-    name: str
-    dataset: str
-    kind: str
-    n_components: int
-    created: str
-    metrics: dict = field(default_factory=dict)
-    n_features: int = 0
-    image_shape: Optional[tuple[int, int]] = None
-    config: Optional[TrainConfig] = None
-    architecture: dict = field(default_factory=dict)
-    aecore_version: str = ""
-    has_codes: bool = False
 
 
 # --------------------------------------------------------------------------- fitted state
@@ -166,257 +99,7 @@ def _tuples(value):
     return value
 
 
-# --------------------------------------------------------------------------- saving
-
-
-def save_run(run_dir, reducer, config: Optional[TrainConfig] = None, dataset_name: str = "unknown",
-             metrics: Optional[dict] = None, codes=None, *, overwrite: bool = False) -> str:
-    """Write a fitted reducer as a run directory (see the module docstring for the layout).
-
-    Parameters
-    ----------
-    run_dir : str or path
-        Folder to create. An existing folder is refused unless it is empty, or ``overwrite``
-        is true and it holds a run (never an arbitrary folder).
-    reducer : AutoencoderReducer
-        A fitted reducer.
-    config : TrainConfig, optional
-        The settings it was trained with; ``None`` reads them from the reducer's parameters.
-    dataset_name : str
-    metrics : dict, optional
-        Plain numbers (and strings); saved as ``metrics.json``.
-    codes : array-like of shape (n_samples, n_components), optional
-        Saved as ``codes.npy``.
-    overwrite : bool, default=False
-        Replace an existing run in ``run_dir``.
-
-    Returns
-    -------
-    str
-        The run directory.
-
-    Examples
-    --------
-    >>> save_run("runs/digits-dense", reducer, TrainConfig(), "digits")  # doctest: +SKIP
-    """
-    from sklearn.utils.validation import check_is_fitted
-
-    check_is_fitted(reducer, "autoencoder_")
-    if config is None:
-        config = TrainConfig.from_dict(reducer.get_params())
-    if not isinstance(config, TrainConfig):
-        raise ValueError(f"config must be a TrainConfig; got {type(config).__name__}.")
-    arch = reducer.architecture_
-    if config.kind != arch.kind or int(config.n_components) != int(arch.n_components):
-        raise ValueError(
-            f"config (kind={config.kind!r}, n_components={config.n_components}) does not match the "
-            f"fitted model (kind={arch.kind!r}, n_components={arch.n_components}); pass the config "
-            "the reducer was trained with.")
-    if not isinstance(dataset_name, str) or not dataset_name:
-        raise ValueError(f"dataset_name={dataset_name!r} must be a non-empty string.")
-    metrics = _plain_metrics(metrics or {})
-    codes_array = None
-    if codes is not None:
-        codes_array = np.asarray(codes, dtype=np.float32)
-        if codes_array.ndim != 2 or codes_array.shape[1] != arch.n_components:
-            raise ValueError(f"codes have shape {codes_array.shape}; expected (n_samples, "
-                             f"{arch.n_components}). Pass reducer.transform(X).")
-    feature_names = getattr(reducer, "feature_names_in_", None)
-    manifest = {
-        "format": FORMAT,
-        "aecore_version": _version(),
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "dataset": dataset_name,
-        "n_features": int(reducer.n_features_in_),
-        "image_shape": list(arch.image_shape) if arch.image_shape else None,
-        "config": config.to_dict(),
-        "architecture": dataclasses.asdict(arch),
-        "output_activation": reducer.output_activation_,
-        "training": {"n_epochs": int(reducer.n_epochs_), "best_epoch": int(reducer.best_epoch_),
-                     "stopped_reason": str(reducer.stopped_reason_)},
-        "feature_names_in": None if feature_names is None else [str(n) for n in feature_names],
-    }
-    history = {str(k): [float(v) for v in values] for k, values in reducer.history_.items()}
-
-    run_dir = os.fspath(run_dir)
-    check_run_dir(run_dir, overwrite)
-    parent = os.path.dirname(os.path.abspath(run_dir))
-    os.makedirs(parent, exist_ok=True)
-    # Write into a sibling temporary folder and rename it into place, so that a crash never
-    # leaves a half-written run that looks complete.
-    staging = tempfile.mkdtemp(prefix=".aecore-run-", dir=parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a run is an ordinary folder.
-    try:
-        with open(os.path.join(staging, CONFIG_FILE), "w", encoding="utf-8") as f:
-            json.dump(manifest, f, indent=2)
-        with open(os.path.join(staging, HISTORY_FILE), "w", encoding="utf-8") as f:
-            json.dump(history, f)
-        with open(os.path.join(staging, METRICS_FILE), "w", encoding="utf-8") as f:
-            json.dump(metrics, f, indent=2)
-        _save_model_weights(reducer, os.path.join(staging, WEIGHTS_FILE))
-        if codes_array is not None:
-            np.save(os.path.join(staging, CODES_FILE), codes_array, allow_pickle=False)
-        if os.path.isdir(run_dir):
-            shutil.rmtree(run_dir)
-        os.replace(staging, run_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return run_dir
-
-
-def _save_model_weights(reducer, path: str) -> None:
-    """Save only the model's weights: a compiled model would also write its optimizer state."""
-    from . import models
-
-    autoencoder = reducer.autoencoder_
-    if getattr(autoencoder, "optimizer", None) is not None:
-        autoencoder, _, _ = models.build(reducer.architecture_)
-        autoencoder.set_weights(reducer.autoencoder_.get_weights())
-    autoencoder.save_weights(path)
-
-
-def check_run_dir(run_dir, overwrite: bool = False) -> None:
-    """Raise ``ValueError`` unless :func:`save_run` may write ``run_dir``.
-
-    Allowed: a new path, an empty folder, or (with ``overwrite``) a folder holding a run. Call it
-    before a long training so that a bad ``--out`` fails at once.
-    """
-    run_dir = os.fspath(run_dir)
-    if os.path.exists(run_dir) and not os.path.isdir(run_dir):
-        raise ValueError(f"run_dir={run_dir!r} is a file; choose a folder path for the run.")
-    if not os.path.isdir(run_dir) or not os.listdir(run_dir):
-        return
-    if not overwrite:
-        raise ValueError(f"run_dir={run_dir!r} already exists and is not empty; choose a new folder "
-                         "or pass overwrite=True (--overwrite on the command line).")
-    if not os.path.isfile(os.path.join(run_dir, CONFIG_FILE)):
-        raise ValueError(f"run_dir={run_dir!r} is a non-empty folder that holds no run "
-                         f"({CONFIG_FILE} missing); refusing to delete it. Choose another folder.")
-
-
-def _plain_metrics(metrics: dict) -> dict:
-    """Check that metrics are a flat dict of numbers, strings, booleans or None."""
-    if not isinstance(metrics, dict):
-        raise ValueError(f"metrics must be a dict of numbers; got {type(metrics).__name__}.")
-    plain = {}
-    for key, value in metrics.items():
-        if isinstance(value, (np.integer, np.floating, np.bool_)):
-            value = value.item()
-        if value is not None and not isinstance(value, (int, float, str, bool)):
-            raise ValueError(f"metrics[{key!r}] is a {type(value).__name__}; metrics hold plain "
-                             "numbers or strings only.")
-        if isinstance(value, float) and not math.isfinite(value):
-            value = None  # JSON has no NaN; None says "not measured".
-        plain[str(key)] = value
-    return plain
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
-
-
 # --------------------------------------------------------------------------- loading
-
-
-def read_run_info(run_dir) -> RunInfo:
-    """Validate a run directory's JSON files and required files, without TensorFlow.
-
-    Raises
-    ------
-    ValueError
-        Missing files, an unknown format, or fields of the wrong type or shape.
-    """
-    run_dir = os.fspath(run_dir)
-    if not os.path.isdir(run_dir):
-        raise ValueError(f"run_dir={run_dir!r} is not a folder; pass a run directory written by "
-                         "save_run (python -m aecore train --out ...).")
-    missing = [name for name in REQUIRED_FILES if not os.path.isfile(os.path.join(run_dir, name))]
-    if missing:
-        raise ValueError(f"The run {run_dir!r} is missing {', '.join(missing)}; it is incomplete or "
-                         "not a run. Train it again.")
-    manifest = _read_json(run_dir, CONFIG_FILE, dict)
-    fmt = manifest.get("format")
-    if fmt != FORMAT:
-        raise ValueError(f"{CONFIG_FILE} in {run_dir!r} has format={fmt!r}; this aecore reads "
-                         f"{FORMAT!r}. Save the run again with this version.")
-    for key, kind in (("dataset", str), ("created", str), ("aecore_version", str),
-                      ("output_activation", str), ("n_features", int), ("config", dict),
-                      ("architecture", dict), ("training", dict)):
-        value = manifest.get(key)
-        if not isinstance(value, kind) or isinstance(value, bool):
-            raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: {key!r} is {value!r}; expected a "
-                             f"{kind.__name__}. The file is damaged; train the run again.")
-    n_features = manifest["n_features"]
-    if n_features < 2:
-        raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: n_features={n_features} must be >= 2.")
-    image_shape = manifest.get("image_shape")
-    if image_shape is not None:
-        if (not isinstance(image_shape, list) or len(image_shape) != 2
-                or not all(isinstance(v, int) and v > 0 for v in image_shape)
-                or image_shape[0] * image_shape[1] != n_features):
-            raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: image_shape={image_shape!r} must be "
-                             f"[height, width] with height * width = n_features ({n_features}).")
-        image_shape = tuple(image_shape)
-    try:
-        config = TrainConfig.from_dict(manifest["config"])
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: config is not a TrainConfig ({exc}).") from exc
-    arch = manifest["architecture"]
-    if arch.get("n_features") != n_features or arch.get("kind") != config.kind or \
-            arch.get("n_components") != config.n_components:
-        raise ValueError(
-            f"{CONFIG_FILE} in {run_dir!r}: the architecture (kind={arch.get('kind')!r}, "
-            f"n_features={arch.get('n_features')}, n_components={arch.get('n_components')}) "
-            f"disagrees with the config (kind={config.kind!r}, n_features={n_features}, "
-            f"n_components={config.n_components}). The file is damaged; train the run again.")
-    if arch.get("output_activation") != manifest["output_activation"]:
-        raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: output_activation="
-                         f"{manifest['output_activation']!r} disagrees with the architecture's "
-                         f"{arch.get('output_activation')!r}.")
-    training = manifest["training"]
-    for key in ("n_epochs", "best_epoch"):
-        if not isinstance(training.get(key), int) or training[key] < 0:
-            raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: training.{key}={training.get(key)!r} "
-                             "must be a non-negative integer.")
-    if training.get("stopped_reason") not in STOPPED_REASONS:
-        raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: training.stopped_reason="
-                         f"{training.get('stopped_reason')!r} must be one of {list(STOPPED_REASONS)}.")
-    names = manifest.get("feature_names_in")
-    if names is not None and (not isinstance(names, list) or len(names) != n_features
-                              or not all(isinstance(n, str) for n in names)):
-        raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: feature_names_in must be {n_features} "
-                         "strings or null.")
-    metrics = _read_json(run_dir, METRICS_FILE, dict)
-    return RunInfo(path=run_dir, name=os.path.basename(os.path.normpath(run_dir)),
-                   dataset=manifest["dataset"], kind=config.kind,
-                   n_components=int(config.n_components), created=manifest["created"],
-                   metrics=metrics, n_features=n_features, image_shape=image_shape, config=config,
-                   architecture=arch, aecore_version=manifest["aecore_version"],
-                   has_codes=os.path.isfile(os.path.join(run_dir, CODES_FILE)))
-
-
-def _read_json(run_dir: str, name: str, kind: type):
-    """Read one of a run's JSON files, refusing huge or malformed ones."""
-    path = os.path.join(run_dir, name)
-    size = os.path.getsize(path)
-    if size > MAX_JSON_BYTES:
-        raise ValueError(f"{name} in {run_dir!r} is {size / 1e6:.1f} MB; run files are small. "
-                         "It is not a file written by aecore.")
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{name} in {run_dir!r} is not valid JSON ({exc}); the run is damaged. "
-                         "Train it again.") from exc
-    if not isinstance(data, kind):
-        raise ValueError(f"{name} in {run_dir!r} holds a {type(data).__name__}; expected a JSON "
-                         "object. The run is damaged; train it again.")
-    return data
 
 
 def _read_history(run_dir: str, n_epochs: int) -> dict:

@@ -1,4 +1,5 @@
-"""Run directories: save, rebuild from code, validate every file, list; the export ZIP."""
+"""Run directories: save, rebuild from code, validate every file, list; the export ZIP.
+What saving refuses is in test_run_saving.py."""
 
 import io
 import json
@@ -12,8 +13,10 @@ import pytest
 from aecore import AutoencoderReducer
 from aecore.export import read_zip_bytes, to_zip_bytes
 from aecore.presets import TrainConfig
-from aecore.runs import (CODES_FILE, CONFIG_FILE, HISTORY_FILE, REQUIRED_FILES,
-                         WEIGHTS_FILE, list_runs, load_codes, load_run, read_run_info, save_run)
+from aecore.run_format import (CODES_FILE, CONFIG_FILE, HISTORY_FILE, REQUIRED_FILES, WEIGHTS_FILE,
+                               read_run_info)
+from aecore.run_saving import save_run
+from aecore.runs import list_runs, load_codes, load_run
 
 SEED = 0
 
@@ -187,40 +190,6 @@ def test_pickled_codes_are_refused(run_dir):
     np.save(os.path.join(run_dir, CODES_FILE), np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(ValueError, match="not a plain numeric"):
         load_codes(run_dir)
-
-
-def test_metrics_must_be_plain_numbers(tmp_path, fitted):
-    config, reducer = fitted
-    with pytest.raises(ValueError, match=r"metrics\['curve'\]"):
-        save_run(tmp_path / "run", reducer, config, "digits", metrics={"curve": [1, 2]})
-    assert not os.path.exists(tmp_path / "run")
-
-
-def test_config_of_another_model_is_refused(tmp_path, fitted):
-    _, reducer = fitted
-    with pytest.raises(ValueError, match="does not match the fitted model"):
-        save_run(tmp_path / "run", reducer, TrainConfig(n_components=9), "digits")
-
-
-def test_existing_folders_are_protected(tmp_path, run_dir, fitted):
-    config, reducer = fitted
-    with pytest.raises(ValueError, match="already exists"):
-        save_run(run_dir, reducer, config, "digits")
-    save_run(run_dir, reducer, config, "digits-again", overwrite=True)
-    assert read_run_info(run_dir).dataset == "digits-again"
-    precious = tmp_path / "precious"
-    precious.mkdir()
-    (precious / "thesis.txt").write_text("do not delete")
-    with pytest.raises(ValueError, match="refusing to delete"):
-        save_run(precious, reducer, config, "digits", overwrite=True)
-    assert (precious / "thesis.txt").exists()
-
-
-def test_unfitted_reducer_is_refused(tmp_path):
-    from sklearn.exceptions import NotFittedError
-
-    with pytest.raises(NotFittedError):
-        save_run(tmp_path / "run", AutoencoderReducer(), TrainConfig(), "digits")
 
 
 # --------------------------------------------------------------------------- listing

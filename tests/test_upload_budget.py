@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from numpy.lib import format as npy_format
 
-from aecore import data
+from aecore import uploads
 from aecore.budget import Budget
 from builders import readable, zip_bytes
 
@@ -98,7 +98,7 @@ def test_small_npz_of_a_huge_array_is_refused_before_loading(monkeypatch, dtype)
     try:
         with pytest.raises(ValueError, match=r"98,000,000 values \(20,000 x 4,900\); the limit is "
                                              r"50,000,000 values\. Upload a smaller sample"):
-            data.read_upload(content, "zeros.npz")
+            uploads.read_upload(content, "zeros.npz")
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -108,10 +108,10 @@ def test_small_npz_of_a_huge_array_is_refused_before_loading(monkeypatch, dtype)
 def test_an_explicit_budget_is_honoured():
     small = Budget(max_array_bytes=1_000, max_decode_pixels=100)
     with pytest.raises(ValueError, match="the limit is 0 MB"):
-        data.read_upload(_npy(np.ones((40, 10), dtype=np.float32)), "x.npy", budget=small)
+        uploads.read_upload(_npy(np.ones((40, 10), dtype=np.float32)), "x.npy", budget=small)
     with pytest.raises(ValueError, match="the limit is 100 pixels"):
-        data.read_upload(_zip({f"{i}.png": _png((10, 12)) for i in range(12)}), "x.zip", budget=small)
-    assert data.read_upload(_npy(np.eye(40)), "x.npy", budget=Budget.unlimited()).X.shape == (40, 40)
+        uploads.read_upload(_zip({f"{i}.png": _png((10, 12)) for i in range(12)}), "x.zip", budget=small)
+    assert uploads.read_upload(_npy(np.eye(40)), "x.npy", budget=Budget.unlimited()).X.shape == (40, 40)
 
 
 # ----------------------------------------------------------------- images: decode budget, stoppable
@@ -123,7 +123,7 @@ def test_zip_over_the_decode_budget_is_refused_before_any_decode(decodes):
     assert len(content) < 100_000
     decodes["images"] = 0
     with pytest.raises(ValueError, match=r"hold 50,331,648 pixels in all; the limit is 40,000,000"):
-        data.read_upload(content, "black.zip")
+        uploads.read_upload(content, "black.zip")
     assert decodes["images"] == 0
 
 
@@ -135,7 +135,7 @@ def test_zip_decoding_reports_progress_and_stops_when_the_callback_raises(decode
     content = _zip({f"{i}.png": _png((10, 12), value=20 * i) for i in range(12)})
     decodes["images"] = 0
     calls = []
-    ds = data.read_upload(content, "small.zip", progress=lambda done, total: calls.append((done, total)))
+    ds = uploads.read_upload(content, "small.zip", progress=lambda done, total: calls.append((done, total)))
     assert ds.n_samples == 12 and calls == [(i, 12) for i in range(12)]
     assert decodes["images"] == 12
 
@@ -148,7 +148,7 @@ def test_zip_decoding_reports_progress_and_stops_when_the_callback_raises(decode
             raise StopDecoding
 
     with pytest.raises(StopDecoding):
-        data.read_upload(content, "small.zip", progress=stop_on_third_call)
+        uploads.read_upload(content, "small.zip", progress=stop_on_third_call)
     assert len(calls) == 3 and decodes["images"] <= 3
 
 
@@ -185,13 +185,13 @@ EXTREME = {
 def test_extreme_values_are_refused_with_their_count(case):
     name, make, pattern = EXTREME[case]
     with pytest.raises(ValueError, match=pattern):
-        data.read_upload(make(), name)
+        uploads.read_upload(make(), name)
 
 
 def test_values_at_the_limit_are_accepted():
-    ds = data.read_upload(_rows("a,b", lambda i: f"{i},{'-1e15' if i == 2 else i % 4}"), "edge.csv")
+    ds = uploads.read_upload(_rows("a,b", lambda i: f"{i},{'-1e15' if i == 2 else i % 4}"), "edge.csv")
     assert ds.X.shape == (20, 2) and np.isfinite(ds.X).all()
-    images = data.read_upload(_npy(_images_with(1e15)), "edge.npy")
+    images = uploads.read_upload(_npy(_images_with(1e15)), "edge.npy")
     assert np.isfinite(images.X).all() and images.X.min() == 0.0 and images.X.max() == 1.0
 
 
@@ -200,11 +200,11 @@ def test_a_table_with_an_extreme_value_is_refused():
 
     frame = pd.DataFrame({"a": np.arange(20.0), "b": np.r_[np.arange(19.0), -3e17]})
     with pytest.raises(ValueError, match=r"The table has 1 value\(s\) larger than 1e15.*-3e\+17"):
-        data.dataset_from_frame(frame)
+        uploads.dataset_from_frame(frame)
 
 
 def test_missing_cells_are_still_dropped_with_a_note():
-    ds = data.read_upload(_rows("a,b", lambda i: f"{i},{'' if i == 5 else i % 4}"), "gaps.csv")
+    ds = uploads.read_upload(_rows("a,b", lambda i: f"{i},{'' if i == 5 else i % 4}"), "gaps.csv")
     assert ds.n_samples == 19 and any("missing values (data row 6)" in n for n in ds.notes)
 
 

@@ -1,0 +1,182 @@
+"""The run directory format: the files a run holds, and what a run says about itself.
+
+A run directory holds::
+
+    config.json         format, aecore version, creation time, dataset name, TrainConfig,
+                        the Architecture, the resolved output activation, how training ended
+    model.weights.h5    the autoencoder's weights (Keras ``save_weights``), nothing else
+    history.json        per-epoch losses, e.g. {"loss": [...], "val_loss": [...]}
+    metrics.json        a flat dict of numbers (held-out MSE, PCA's MSE, timings, ...)
+    codes.npy           optional latent codes of the dataset (plain float array, no pickle)
+
+This module owns that layout (the file names, the format tag and the size limit on a run's JSON
+files), :class:`RunInfo`, and :func:`read_run_info`, which validates a run's required files and
+JSON fields without TensorFlow and raises ``ValueError`` naming the file, what was found and what
+to do. Writing a run is :mod:`aecore.run_saving`; rebuilding its model and finding runs in the
+runs folder is :mod:`aecore.runs`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .presets import TrainConfig
+
+FORMAT = "aecore-run-v1"
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.weights.h5"
+HISTORY_FILE = "history.json"
+METRICS_FILE = "metrics.json"
+CODES_FILE = "codes.npy"
+#: Files every run directory must hold (``codes.npy`` is optional).
+REQUIRED_FILES = (CONFIG_FILE, WEIGHTS_FILE, HISTORY_FILE, METRICS_FILE)
+#: JSON files larger than this are refused: ours are a few kilobytes.
+MAX_JSON_BYTES = 5 * 1024 * 1024
+STOPPED_REASONS = ("completed", "early_stopping", "stopped", "nan", "interrupted")
+
+
+@dataclass
+class RunInfo:
+    """What a run directory says about itself (read from its JSON files, no TensorFlow needed).
+
+    Attributes
+    ----------
+    path : str
+        The run directory.
+    name : str
+        Its folder name.
+    dataset : str
+        Name of the dataset it was trained on.
+    kind : str
+        Autoencoder kind ("dense", "conv", ...).
+    n_components : int
+        Latent size.
+    created : str
+        ISO 8601 creation time (UTC).
+    metrics : dict
+        Contents of ``metrics.json``.
+    n_features : int
+    image_shape : tuple of int or None
+    config : TrainConfig or None
+    architecture : dict
+        The saved :class:`~aecore.models.Architecture` fields.
+    aecore_version : str
+    has_codes : bool
+        Whether ``codes.npy`` is present.
+    """
+
+    path: str
+    name: str
+    dataset: str
+    kind: str
+    n_components: int
+    created: str
+    metrics: dict = field(default_factory=dict)
+    n_features: int = 0
+    image_shape: Optional[tuple[int, int]] = None
+    config: Optional[TrainConfig] = None
+    architecture: dict = field(default_factory=dict)
+    aecore_version: str = ""
+    has_codes: bool = False
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_run_info(run_dir) -> RunInfo:
+    """Validate a run directory's JSON files and required files, without TensorFlow.
+
+    Raises
+    ------
+    ValueError
+        Missing files, an unknown format, or fields of the wrong type or shape.
+    """
+    run_dir = os.fspath(run_dir)
+    if not os.path.isdir(run_dir):
+        raise ValueError(f"run_dir={run_dir!r} is not a folder; pass a run directory written by "
+                         "save_run (python -m aecore train --out ...).")
+    missing = [name for name in REQUIRED_FILES if not os.path.isfile(os.path.join(run_dir, name))]
+    if missing:
+        raise ValueError(f"The run {run_dir!r} is missing {', '.join(missing)}; it is incomplete or "
+                         "not a run. Train it again.")
+    manifest = _read_json(run_dir, CONFIG_FILE, dict)
+    fmt = manifest.get("format")
+    if fmt != FORMAT:
+        raise ValueError(f"{CONFIG_FILE} in {run_dir!r} has format={fmt!r}; this aecore reads "
+                         f"{FORMAT!r}. Save the run again with this version.")
+    for key, kind in (("dataset", str), ("created", str), ("aecore_version", str),
+                      ("output_activation", str), ("n_features", int), ("config", dict),
+                      ("architecture", dict), ("training", dict)):
+        value = manifest.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: {key!r} is {value!r}; expected a "
+                             f"{kind.__name__}. The file is damaged; train the run again.")
+    n_features = manifest["n_features"]
+    if n_features < 2:
+        raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: n_features={n_features} must be >= 2.")
+    image_shape = manifest.get("image_shape")
+    if image_shape is not None:
+        if (not isinstance(image_shape, list) or len(image_shape) != 2
+                or not all(isinstance(v, int) and v > 0 for v in image_shape)
+                or image_shape[0] * image_shape[1] != n_features):
+            raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: image_shape={image_shape!r} must be "
+                             f"[height, width] with height * width = n_features ({n_features}).")
+        image_shape = tuple(image_shape)
+    try:
+        config = TrainConfig.from_dict(manifest["config"])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: config is not a TrainConfig ({exc}).") from exc
+    arch = manifest["architecture"]
+    if arch.get("n_features") != n_features or arch.get("kind") != config.kind or \
+            arch.get("n_components") != config.n_components:
+        raise ValueError(
+            f"{CONFIG_FILE} in {run_dir!r}: the architecture (kind={arch.get('kind')!r}, "
+            f"n_features={arch.get('n_features')}, n_components={arch.get('n_components')}) "
+            f"disagrees with the config (kind={config.kind!r}, n_features={n_features}, "
+            f"n_components={config.n_components}). The file is damaged; train the run again.")
+    if arch.get("output_activation") != manifest["output_activation"]:
+        raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: output_activation="
+                         f"{manifest['output_activation']!r} disagrees with the architecture's "
+                         f"{arch.get('output_activation')!r}.")
+    training = manifest["training"]
+    for key in ("n_epochs", "best_epoch"):
+        if not isinstance(training.get(key), int) or training[key] < 0:
+            raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: training.{key}={training.get(key)!r} "
+                             "must be a non-negative integer.")
+    if training.get("stopped_reason") not in STOPPED_REASONS:
+        raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: training.stopped_reason="
+                         f"{training.get('stopped_reason')!r} must be one of {list(STOPPED_REASONS)}.")
+    names = manifest.get("feature_names_in")
+    if names is not None and (not isinstance(names, list) or len(names) != n_features
+                              or not all(isinstance(n, str) for n in names)):
+        raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: feature_names_in must be {n_features} "
+                         "strings or null.")
+    metrics = _read_json(run_dir, METRICS_FILE, dict)
+    return RunInfo(path=run_dir, name=os.path.basename(os.path.normpath(run_dir)),
+                   dataset=manifest["dataset"], kind=config.kind,
+                   n_components=int(config.n_components), created=manifest["created"],
+                   metrics=metrics, n_features=n_features, image_shape=image_shape, config=config,
+                   architecture=arch, aecore_version=manifest["aecore_version"],
+                   has_codes=os.path.isfile(os.path.join(run_dir, CODES_FILE)))
+
+
+def _read_json(run_dir: str, name: str, kind: type):
+    """Read one of a run's JSON files, refusing huge or malformed ones."""
+    path = os.path.join(run_dir, name)
+    size = os.path.getsize(path)
+    if size > MAX_JSON_BYTES:
+        raise ValueError(f"{name} in {run_dir!r} is {size / 1e6:.1f} MB; run files are small. "
+                         "It is not a file written by aecore.")
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{name} in {run_dir!r} is not valid JSON ({exc}); the run is damaged. "
+                         "Train it again.") from exc
+    if not isinstance(data, kind):
+        raise ValueError(f"{name} in {run_dir!r} holds a {type(data).__name__}; expected a JSON "
+                         "object. The run is damaged; train it again.")
+    return data
