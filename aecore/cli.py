@@ -17,30 +17,16 @@ import sys
 import time
 from typing import Optional
 
-from .data import BUILTIN_DATASETS, MAX_UPLOAD_BYTES
+from . import params
+from .data import BUILTIN_DATASETS
 from .presets import PRESETS, TrainConfig, preset
-from .reducer import KIND_DEFAULTS
+from .upload_limits import MAX_UPLOAD_BYTES
 
 #: Rows of a streamed file used to measure held-out errors and fit the PCA baseline, at most.
 MAX_EVAL_ROWS = 20_000
 
 
 # --------------------------------------------------------------------------- parsing
-
-
-def _hidden_units(text: str) -> tuple[int, ...]:
-    """Parse ``"512,256"`` into ``(512, 256)``; ``""`` or ``"none"`` gives ``()``."""
-    text = text.strip().lower()
-    if text in ("", "none"):
-        return ()
-    try:
-        units = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--hidden-units {text!r} must be comma-separated positive integers, e.g. 512,256") from None
-    if any(u < 1 for u in units):
-        raise argparse.ArgumentTypeError(f"--hidden-units {text!r} must hold positive integers only")
-    return units
 
 
 def _fraction(text: str) -> float:
@@ -69,7 +55,6 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
-    kinds = ", ".join(sorted(KIND_DEFAULTS))
     train = commands.add_parser(
         "train", help="train an autoencoder and save it as a run directory",
         description="Train an autoencoder and save it as a run directory (config.json, "
@@ -78,22 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dataset", required=True, metavar="NAME_OR_PATH",
                        help="a built-in dataset (" + ", ".join(BUILTIN_DATASETS) + ") or a path to a "
                             ".csv table, a .npy/.npz array or a .zip of PNG/JPEG images")
-    train.add_argument("--kind", default=None, help=f"autoencoder kind: {kinds}")
     train.add_argument("--preset", default=None, choices=sorted(PRESETS), metavar="NAME",
                        help="start from a named preset: " + ", ".join(sorted(PRESETS)))
-    train.add_argument("--n-components", type=int, default=None, metavar="K",
-                       help="latent size (default: the preset's, else 10)")
-    train.add_argument("--hidden-units", type=_hidden_units, default=None, metavar="UNITS",
-                       help="encoder hidden layer widths, comma-separated, e.g. 512,256 ('none' for "
-                            "no hidden layer); the decoder mirrors them")
-    train.add_argument("--epochs", type=int, default=None, help="maximum number of epochs")
-    train.add_argument("--batch-size", type=int, default=None, help="batch size (global batch "
-                       "with a distribution strategy)")
-    train.add_argument("--learning-rate", type=float, default=None, help="optimizer learning rate")
-    train.add_argument("--early-stopping", action=argparse.BooleanOptionalAction, default=None,
-                       help="stop when the validation loss stops improving and keep the best weights")
-    train.add_argument("--seed", type=int, default=None, help="random seed (default: the preset's, "
-                       "else 0)")
+    # One option per setting declared for the command line in aecore.params.
+    params.add_arguments(train)
     train.add_argument("--label-column", default=None, help="CSV column holding labels (kept out "
                        "of the features)")
     train.add_argument("--test-fraction", type=_fraction, default=0.2,
@@ -153,10 +126,7 @@ def main(argv: Optional[list[str]] = None) -> int:
 def config_from_args(args) -> TrainConfig:
     """The TrainConfig for parsed ``train`` options: the preset, then explicit options."""
     config = preset(args.preset) if args.preset else TrainConfig()
-    changes = {"kind": args.kind, "n_components": args.n_components,
-               "hidden_units": args.hidden_units, "epochs": args.epochs,
-               "batch_size": args.batch_size, "learning_rate": args.learning_rate,
-               "early_stopping": args.early_stopping, "random_state": args.seed}
+    changes = {s.name: getattr(args, s.name) for s in params.SETTINGS if s.cli}
     return config.replace(**{k: v for k, v in changes.items() if v is not None})
 
 
@@ -199,7 +169,7 @@ class EpochBar:
 
 def train_command(args) -> int:
     """``python -m aecore train``: train, measure against PCA, save the run."""
-    from .runs import check_run_dir
+    from .run_saving import check_run_dir
 
     if args.cpu_devices is not None:
         from .distributed import split_cpu
@@ -236,7 +206,7 @@ def train_command(args) -> int:
     if args.strategy == "multi-worker" and not is_chief():
         print(f"worker finished after {reducer.n_epochs_} epoch(s); the chief writes the run.")
         return 0
-    from .runs import save_run
+    from .run_saving import save_run
 
     save_run(out, reducer, config, dataset_name, metrics=metrics, codes=codes,
              overwrite=args.overwrite)
@@ -258,15 +228,15 @@ def _train_in_memory(source: str, name: str, config: TrainConfig, strategy, args
     """Load a dataset into memory, hold out a test split, train, and measure it against PCA."""
     import numpy as np
 
-    from . import data
+    from . import data, uploads
     from .metrics import pca_baseline, reconstruction_mse
 
     if source == "builtin":
         dataset = data.load_dataset(name)
     else:
         with open(name, "rb") as f:
-            dataset = data.read_upload(f.read(), os.path.basename(name),
-                                       label_column=args.label_column, budget=_budget(args))
+            dataset = uploads.read_upload(f.read(), os.path.basename(name),
+                                          label_column=args.label_column, budget=_budget(args))
     train_index, test_index = data.train_test_split(dataset, args.test_fraction, seed=config.random_state or 0)
     X_train, X_test = dataset.X[train_index], dataset.X[test_index]
     if strategy is None:
@@ -334,7 +304,7 @@ def _fmt(value, spec: str = ".4g") -> str:
 
 
 def runs_table(runs) -> str:
-    """A plain-text table of :class:`~aecore.runs.RunInfo` rows."""
+    """A plain-text table of :class:`~aecore.run_format.RunInfo` rows."""
     header = ["name", "dataset", "kind", "k", "test MSE", "PCA MSE", "AE/PCA", "epochs", "created"]
     rows = [[r.name, r.dataset, r.kind, str(r.n_components), _fmt(r.metrics.get("test_mse")),
              _fmt(r.metrics.get("pca_test_mse")), _fmt(r.metrics.get("mse_ratio"), ".3f"),
@@ -365,14 +335,20 @@ def runs_command(args) -> int:
 
 
 def bench_command(argv: list[str]) -> int:
-    """``python -m aecore bench``: hand the options to ``bench.run.main``."""
+    """``python -m aecore bench``: run ``python -m bench.run`` with the options, in its own process.
+
+    The benchmarks are not part of the library: they live in the repository's bench/ folder.
+    """
+    import importlib.util
+    import subprocess
+
     try:
-        from bench import run as bench_run
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("bench", "bench.run", "bench.common"):
-            raise
+        found = importlib.util.find_spec("bench.run") is not None
+    except ModuleNotFoundError:
+        found = False
+    if not found:
         raise ValueError(
             "The benchmarks live in the bench/ folder of the Autoencoder Lab repository, which is "
             f"not importable from here ({os.getcwd()}); cd to the repository root and run "
-            "python -m aecore bench again.") from exc
-    return int(bench_run.main(argv) or 0)
+            "python -m aecore bench again.")
+    return subprocess.call([sys.executable, "-m", "bench.run", *argv])

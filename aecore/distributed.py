@@ -205,35 +205,6 @@ def _batch_stream(rows, start: int, stop: int, skip: np.ndarray, batch_size: int
             pending = block[n_full:]
 
 
-def _architecture(reducer, params: dict, n_features: int, output_activation: str, *,
-                  in_unit_range: bool):
-    """The Architecture a reducer's parameters describe, as AutoencoderReducer.fit builds it.
-
-    Fields are matched to the reducer's parameters by name (resolved defaults first), so kinds
-    with extra settings get them without this module knowing each one.
-    """
-    import dataclasses
-
-    from . import models
-
-    values = {**reducer.get_params(), **params}
-    fields = {f.name for f in dataclasses.fields(models.Architecture)}
-    # None means "the kind's default" for the reducer; the Architecture's own defaults stand in.
-    arch_values = {name: values[name] for name in fields
-                   if name in values and values[name] is not None}
-    arch_values.update(n_features=n_features, output_activation=output_activation,
-                       hidden_units=tuple(int(u) for u in (values.get("hidden_units") or ())),
-                       image_shape=tuple(reducer.image_shape) if reducer.image_shape is not None
-                       else None, filters=tuple(values.get("filters") or ()))
-    if "clip_noise" in fields:
-        arch_values["clip_noise"] = in_unit_range
-    arch = models.Architecture(**arch_values)
-    if hasattr(models, "code_activation"):
-        # Some kinds impose their code activation (sparse: sigmoid, ...); record the real one.
-        arch = dataclasses.replace(arch, code_activation=models.code_activation(arch))
-    return arch
-
-
 def _train_steps_function(autoencoder, optimizer, strategy, loss: str, global_batch: int,
                           jit_compile: bool):
     """A tf.function running ``n`` synchronous training steps; returns the summed mean losses."""
@@ -339,22 +310,13 @@ def fit_streaming(npy_path, config: TrainConfig, strategy=None, batch_size: Opti
         raise ValueError(f"chunk_rows={chunk_rows!r} must be a positive integer, e.g. 8192.")
 
     reducer = config.to_reducer(image_shape=image_shape or file_image_shape)
-    params = reducer.resolved_params()
+    reducer.set_params(budget=budget)
     if batch_size is not None:
-        params["batch_size"] = batch_size
-    n_components = config.n_components
-    if not isinstance(n_components, numbers.Integral) or not 1 <= n_components < n_features:
-        raise ValueError(f"n_components={n_components!r} must be a positive integer smaller than the "
-                         f"number of features ({n_features}).")
+        reducer.set_params(batch_size=batch_size)
+    # The reducer's own checks and resource budget, before anything is built.
+    params = reducer._resolve_params(stop - start, n_features)
+    reducer.training_estimate_ = reducer._check_budget(params, stop - start, n_features)
     global_batch, epochs = params["batch_size"], params["epochs"]
-    if not isinstance(global_batch, numbers.Integral) or global_batch < 1:
-        raise ValueError(f"batch_size={global_batch!r} must be a positive integer, e.g. 128.")
-    if not isinstance(epochs, numbers.Integral) or epochs < 1:
-        raise ValueError(f"epochs={epochs!r} must be a positive integer.")
-    # The same resource budget as AutoencoderReducer.fit, checked before anything is built
-    # (``budget``: an aecore.budget.Budget; None uses the default one).
-    reducer.set_params(budget=budget, batch_size=global_batch)
-    reducer.training_estimate(stop - start, n_features)
     replicas = strategy.num_replicas_in_sync
     if global_batch % replicas:
         raise ValueError(f"batch_size={global_batch} is not divisible by the {replicas} replicas; "
@@ -380,8 +342,8 @@ def fit_streaming(npy_path, config: TrainConfig, strategy=None, batch_size: Opti
     global_batch = int(min(global_batch, max(replicas, n_train // replicas * replicas)))
     steps = max(1, math.ceil(n_train / global_batch))
 
-    arch = _architecture(reducer, params, int(n_features), output_activation,
-                         in_unit_range=bool(lo >= 0.0 and hi <= 1.0))
+    arch = reducer._architecture(int(n_features), output_activation, params,
+                                 in_unit_range=bool(lo >= 0.0 and hi <= 1.0))
 
     def dataset_fn(context):
         per_replica = context.get_per_replica_batch_size(global_batch)

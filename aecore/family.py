@@ -136,6 +136,83 @@ def usable_label_counts(wanted, n_train: int, n_classes: int) -> tuple[list[int]
     return usable, too_many, too_few
 
 
+def parse_hidden_units(text: str, max_layers: int = 4, max_units: int = 2048) -> tuple[int, ...]:
+    """The hidden layer sizes written as comma-separated whole numbers, e.g. ``"512, 256"``.
+
+    Parameters
+    ----------
+    text : str
+        Sizes separated by commas; spaces are ignored.
+    max_layers, max_units : int
+        The most layers, and the most units in one layer, accepted.
+
+    Returns
+    -------
+    tuple of int
+
+    Raises
+    ------
+    ValueError
+        When ``text`` is not 1 to ``max_layers`` whole numbers between 1 and ``max_units``.
+
+    Examples
+    --------
+    >>> parse_hidden_units(" 512, 256 ")
+    (512, 256)
+    """
+    try:
+        hidden = tuple(int(v) for v in str(text).replace(" ", "").split(",") if v)
+    except ValueError:
+        hidden = ()
+    if not hidden or len(hidden) > max_layers or min(hidden) < 1 or max(hidden) > max_units:
+        raise ValueError(f"hidden units {str(text)[:40]!r} must be 1 to {max_layers} whole numbers between 1 "
+                         f"and {max_units}, separated by commas, e.g. 512,256.")
+    return hidden
+
+
+def greedy_budget(n_hidden_layers: int, epochs_per_stage: int, finetune_epochs: int = 0) -> tuple[int, int]:
+    """Stages and epochs of a greedy layer-wise run (:func:`compare_greedy`), by arithmetic.
+
+    One shallow autoencoder is trained per hidden layer plus one for the code layer, each for
+    ``epochs_per_stage`` epochs, then the stack is fine-tuned for ``finetune_epochs``.
+
+    Returns
+    -------
+    n_stages : int
+    budget : int
+        Epochs in all: the end-to-end model it is compared with gets as many.
+
+    Examples
+    --------
+    >>> greedy_budget(2, 5, 2)
+    (3, 17)
+    """
+    n_stages = int(n_hidden_layers) + 1
+    return n_stages, int(epochs_per_stage) * n_stages + int(finetune_epochs)
+
+
+def sparsity_profiles(result: dict, threshold: float = 0.1) -> dict:
+    """The :func:`activation_profile` of every model a :func:`compare_sparsity` result holds,
+    and of the winner-take-all codes as its training rule leaves them (``"wta_rule"``).
+
+    Parameters
+    ----------
+    result : dict
+        What :func:`compare_sparsity` returned.
+    threshold : float, default=0.1
+        A code value above it counts as an active unit.
+
+    Returns
+    -------
+    dict
+        ``{"plain" | "sparse" | "wta" | "wta_rule": profile}``, in that order.
+    """
+    found = result["models"]
+    codes = {"plain": found["plain"]["codes"], "sparse": found["sparse"]["codes"], "wta": found["wta"]["codes"],
+             "wta_rule": winner_take_all(found["wta"]["codes"], result["wta_rate"], result["batch_size"])}
+    return {name: activation_profile(values, threshold) for name, values in codes.items()}
+
+
 def _report(progress: Optional[ProgressFn], phase: str, done: int, total: int) -> None:
     if progress is not None:
         progress(phase, int(done), int(total))
@@ -175,8 +252,7 @@ def compare_greedy(X_train, X_test, n_components: int = 10, hidden_units=(512, 2
     for name, value, low in (("epochs_per_stage", epochs_per_stage, 1), ("finetune_epochs", finetune_epochs, 0)):
         if not isinstance(value, numbers.Integral) or value < low:
             raise ValueError(f"{name}={value!r} must be an integer >= {low}.")
-    n_stages = len(hidden_units) + 1
-    budget = int(epochs_per_stage) * n_stages + int(finetune_epochs)
+    n_stages, budget = greedy_budget(len(hidden_units), epochs_per_stage, finetune_epochs)
     common = dict(n_components=int(n_components), kind="dense", hidden_units=hidden_units,
                   early_stopping=False, random_state=int(random_state), jit_compile=jit_compile)
     runs = {

@@ -16,12 +16,10 @@ from dataclasses import dataclass, replace
 import keras
 from keras import layers, ops
 
-#: Kinds of autoencoder this module can build.
-KINDS = ("linear", "dense", "conv", "tied", "denoising", "sparse", "vae", "wta")
-#: Kinds whose encoder is a stack of Dense layers that greedy layer-wise training can build.
-GREEDY_KINDS = ("dense", "tied")
-NOISE_TYPES = ("gaussian", "dropout")
-SPARSITY_TYPES = ("kl", "l1")
+# The kinds built here, those greedy training can stack, the noise types and sparsity penalties
+# are declared with the settings.
+from .params import GREEDY_KINDS, KINDS, NOISE_TYPES, SPARSITY_TYPES
+
 #: Code activations some kinds impose: a KL sparsity target needs codes in (0, 1), winner-take-all
 #: keeps the largest non-negative activations, and a VAE's code is the mean of a Gaussian.
 FIXED_CODE_ACTIVATION = {"sparse": "sigmoid", "wta": "relu", "vae": "linear"}

@@ -2,48 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, field, make_dataclass, replace
 from typing import Optional
 
+from .params import CONFIG_SETTINGS
 
-@dataclass(frozen=True)
-class TrainConfig:
-    """Every setting of an :class:`~aecore.AutoencoderReducer`, as a hashable value.
 
-    It doubles as a cache key (with the dataset name) and as the JSON config saved next to
-    weights, from which a model is rebuilt in code.
-    """
-
-    kind: str = "dense"
-    n_components: int = 10
-    hidden_units: tuple[int, ...] = (512, 256)
-    activation: str = "relu"
-    encoder_activation: Optional[str] = None
-    code_activation: str = "linear"
-    output_activation: str = "auto"
-    loss: str = "mse"
-    optimizer: str = "adam"
-    learning_rate: Optional[float] = None
-    epochs: Optional[int] = None
-    batch_size: Optional[int] = None
-    early_stopping: bool = True
-    patience: Optional[int] = None
-    validation_fraction: Optional[float] = None
-    batch_norm: bool = False
-    dropout: float = 0.0
-    filters: tuple[int, ...] = (32, 64)
-    kernel_size: int = 3
-    greedy: bool = False
-    greedy_finetune_epochs: int = 0
-    noise: str = "gaussian"
-    noise_level: float = 0.3
-    sparsity: str = "kl"
-    sparsity_weight: Optional[float] = None
-    sparsity_target: float = 0.1
-    kl_weight: float = 1.0
-    wta_rate: float = 0.05
-    jit_compile: bool = True
-    random_state: int = 0
+class _TrainConfigMethods:
+    """The behaviour of :class:`TrainConfig` (its fields come from :mod:`aecore.params`)."""
 
     def to_reducer(self, image_shape=None):
         """A fresh, unfitted reducer with these settings."""
@@ -66,14 +32,28 @@ class TrainConfig:
         return replace(self, **changes)
 
 
+#: Every setting of an :class:`~aecore.AutoencoderReducer` (but the machine's: image shape and
+#: budget), as a hashable value: one field per :data:`aecore.params.CONFIG_SETTINGS` entry, with
+#: its default. It doubles as a cache key (with the dataset name) and as the JSON config saved
+#: next to weights, from which a model is rebuilt in code.
+TrainConfig = make_dataclass(
+    "TrainConfig",
+    [(s.name, Optional[s.type] if s.optional else s.type, field(default=s.default))
+     for s in CONFIG_SETTINGS],
+    bases=(_TrainConfigMethods,), frozen=True)
+TrainConfig.__module__ = __name__
+TrainConfig.__doc__ = ("Every setting of an AutoencoderReducer as a hashable value (fields: "
+                       "aecore.params.CONFIG_SETTINGS).")
+
+
 #: Named presets. "recommended" is what ``AutoencoderReducer(kind="dense")`` does by default.
 PRESETS: dict[str, tuple[str, TrainConfig]] = {
     "recommended": (
         "Recommended dense AE 512-256-k, Adam, early stopping: our best known settings.",
-        TrainConfig()),
+        TrainConfig(n_components=10)),
     "recommended_conv": (
         "Recommended CNN: two strided 3x3 convolutions, Dense bottleneck, early stopping.",
-        TrainConfig(kind="conv", hidden_units=())),
+        TrainConfig(kind="conv", n_components=10, hidden_units=())),
     "seed002_dense": (
         "Seed 002 dense 784-784-64-784 (ReLU code, sigmoid output, Adam, MSE, 20 epochs, batch 256).",
         TrainConfig(n_components=64, hidden_units=(784,), code_activation="relu",
@@ -97,13 +77,13 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
                     learning_rate=1e-3, early_stopping=False, validation_fraction=0.0)),
     "tied": (
         "Tied weights: the decoder reuses the encoder's transposed kernels (about half the parameters).",
-        TrainConfig(kind="tied")),
+        TrainConfig(kind="tied", n_components=10)),
     "greedy": (
         "Greedy layer-wise: one shallow AE per layer trained in turn and stacked, then 20 epochs end to end.",
-        TrainConfig(greedy=True, greedy_finetune_epochs=20, epochs=30)),
+        TrainConfig(n_components=10, greedy=True, greedy_finetune_epochs=20, epochs=30)),
     "denoising": (
         "Denoising AE: Gaussian noise (0.3) on the inputs while training; it learns to output clean rows.",
-        TrainConfig(kind="denoising", noise="gaussian", noise_level=0.3)),
+        TrainConfig(kind="denoising", n_components=10, noise="gaussian", noise_level=0.3)),
     "sparse": (
         "Sparse AE: 64 sigmoid codes pushed to be active 10% of the time (KL penalty).",
         TrainConfig(kind="sparse", n_components=64, sparsity="kl", sparsity_target=0.1)),

@@ -11,24 +11,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-#: Settings that depend on the kind when left as ``None``. Linear models see only a handful
-#: of features, so they need a larger step and more passes to reach PCA's optimum.
-KIND_DEFAULTS = {
-    "linear": {"learning_rate": 0.02, "epochs": 2000, "batch_size": 1024, "patience": 100,
-               "validation_fraction": 0.0},
-    "dense": {"learning_rate": 1e-3, "epochs": 100, "batch_size": 128, "patience": 10,
-              "validation_fraction": 0.1},
-    "conv": {"learning_rate": 1e-3, "epochs": 50, "batch_size": 128, "patience": 8,
-             "validation_fraction": 0.1},
-}
-# The other stacked kinds train like "dense".
-for _kind in ("tied", "denoising", "sparse", "vae", "wta"):
-    KIND_DEFAULTS[_kind] = dict(KIND_DEFAULTS["dense"])
-del _kind
-
-#: Default sparsity weight per penalty when ``sparsity_weight=None``.
-SPARSITY_WEIGHTS = {"kl": 0.01, "l1": 1e-3}
-
+from .params import KIND_DEFAULTS, SPARSITY_WEIGHTS, numpydoc, storing_init
 
 class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Reduce dimensionality with a Keras autoencoder, the scikit-learn way.
@@ -38,76 +21,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     Parameters
     ----------
-    n_components : int, default=2
-        Size of the latent code.
-    kind : {"linear", "dense", "conv", "tied", "denoising", "sparse", "vae", "wta"}, default="dense"
-        ``"linear"``: one linear layer each way (learns PCA's subspace). ``"dense"``: a stacked
-        autoencoder. ``"conv"``: strided convolutions for square grayscale images (rows are
-        flattened images). ``"tied"``: a stacked autoencoder whose decoder reuses the encoder's
-        transposed kernels (about half the parameters). ``"denoising"``: a stacked autoencoder
-        that sees corrupted inputs while training and must output the clean ones (see
-        ``noise``). ``"sparse"``: sigmoid codes with a sparsity penalty (see ``sparsity``).
-        ``"vae"``: a variational autoencoder; ``transform`` returns the mean code and
-        :meth:`sample` draws new rows. ``"wta"``: winner-take-all ReLU codes, each code unit
-        keeping only its top ``wta_rate`` activations of a training batch.
-    hidden_units : tuple of int, default=(512, 256)
-        Widths of the encoder's hidden layers (the decoder mirrors them). Ignored by "linear".
-    activation : str, default="relu"
-        Hidden-layer activation ("relu", "elu", "selu", "tanh", ...).
-    encoder_activation : str or None, default=None
-        Activation of the encoder's hidden layers when it differs from ``activation``.
-    code_activation : str, default="linear"
-        Activation of the code layer.
-    output_activation : {"auto", "sigmoid", "linear"}, default="auto"
-        "auto" uses a sigmoid when the training data lie in [0, 1] and a linear output otherwise.
-    loss : {"mse", "binary_crossentropy"}, default="mse"
-    optimizer : {"adam", "sgd", "rmsprop", "nadam"}, default="adam"
-    learning_rate : float or None, default=None
-        ``None`` picks the kind's default (see ``KIND_DEFAULTS``).
-    epochs : int or None, default=None
-        Maximum number of passes over the data; ``None`` picks the kind's default.
-    batch_size : int or None, default=None
-    early_stopping : bool, default=True
-        Stop when the validation loss (training loss without a validation split) stops
-        improving, and keep the best weights.
-    patience : int or None, default=None
-    validation_fraction : float or None, default=None
-        Share of the rows held out to monitor training (0 monitors the training loss);
-        ``None`` picks the kind's default (0 for "linear", whose yardstick is the training fit).
-    batch_norm : bool, default=False
-    dropout : float, default=0.0
-    image_shape : tuple of int or None, default=None
-        ``(height, width)`` for kind="conv"; ``None`` assumes square images.
-    filters : tuple of int, default=(32, 64)
-        Conv2D filters for kind="conv".
-    kernel_size : int, default=3
-    greedy : bool, default=False
-        For kind "dense" or "tied": train one shallow autoencoder per layer on the codes of the
-        previous one (each for up to ``epochs`` epochs) and stack them, instead of training the
-        whole network at once. Progress epochs count on across the stages and ``history_``
-        gets a ``stage`` column; ``val_loss`` is always the whole stack's reconstruction error.
-    greedy_finetune_epochs : int, default=0
-        After greedy stacking, train the whole autoencoder end to end for up to this many epochs.
-    noise : {"gaussian", "dropout"}, default="gaussian"
-        Kind "denoising": add ``noise_level`` x N(0, 1) to every input value, or set a share
-        ``noise_level`` of the input values to zero. Only while training; clipped to [0, 1]
-        when the data lie there. :func:`aecore.noise.corrupt` makes the same noise for display.
-    noise_level : float, default=0.3
-    sparsity : {"kl", "l1"}, default="kl"
-        Kind "sparse": a KL divergence between ``sparsity_target`` and each code unit's mean
-        activation over a batch, or an L1 penalty on the codes.
-    sparsity_weight : float or None, default=None
-        Weight of the sparsity penalty; ``None`` picks 0.01 for "kl" and 0.001 for "l1" (Geron's
-        0.05 for "kl" was set against a cross-entropy loss, about ten times the MSE here).
-    sparsity_target : float, default=0.1
-        Target mean activation of each code unit for ``sparsity="kl"``, in (0, 1).
-    kl_weight : float, default=1.0
-        Kind "vae": weight of the KL term (1 gives the evidence lower bound; more, a beta-VAE).
-    wta_rate : float, default=0.05
-        Kind "wta": share of a batch's activations each code unit keeps while training.
-    jit_compile : bool, default=True
-        Compile with XLA (about twice as fast on a CPU for these models).
-    random_state : int or None, default=None
+{parameters}
     budget : aecore.budget.Budget or None, default=None
         The resource limits :meth:`fit` checks before building anything (parameters, memory,
         compute, steps); ``None`` uses :meth:`aecore.budget.Budget.default`. Pass
@@ -136,46 +50,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     (200, 2)
     """
 
-    def __init__(self, n_components=2, *, kind="dense", hidden_units=(512, 256), activation="relu",
-                 encoder_activation=None, code_activation="linear", output_activation="auto",
-                 loss="mse", optimizer="adam", learning_rate=None, epochs=None, batch_size=None,
-                 early_stopping=True, patience=None, validation_fraction=None, batch_norm=False,
-                 dropout=0.0, image_shape=None, filters=(32, 64), kernel_size=3, greedy=False,
-                 greedy_finetune_epochs=0, noise="gaussian", noise_level=0.3, sparsity="kl",
-                 sparsity_weight=None, sparsity_target=0.1, kl_weight=1.0, wta_rate=0.05,
-                 jit_compile=True, random_state=None, budget=None):
-        self.n_components = n_components
-        self.kind = kind
-        self.hidden_units = hidden_units
-        self.activation = activation
-        self.encoder_activation = encoder_activation
-        self.code_activation = code_activation
-        self.output_activation = output_activation
-        self.loss = loss
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.early_stopping = early_stopping
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.batch_norm = batch_norm
-        self.dropout = dropout
-        self.image_shape = image_shape
-        self.filters = filters
-        self.kernel_size = kernel_size
-        self.greedy = greedy
-        self.greedy_finetune_epochs = greedy_finetune_epochs
-        self.noise = noise
-        self.noise_level = noise_level
-        self.sparsity = sparsity
-        self.sparsity_weight = sparsity_weight
-        self.sparsity_target = sparsity_target
-        self.kl_weight = kl_weight
-        self.wta_rate = wta_rate
-        self.jit_compile = jit_compile
-        self.random_state = random_state
-        self.budget = budget
+    # __init__ only stores its arguments; its signature is made from aecore.params below the class.
 
     # ------------------------------------------------------------------ parameters
 
@@ -197,44 +72,21 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         params["total_epochs"] = total
         return params
 
-    def _validate_params(self, n_samples: int, n_features: int) -> dict:
-        from .models import GREEDY_KINDS, KINDS, NOISE_TYPES, SPARSITY_TYPES
+    def _resolve_params(self, n_samples: int, n_features: int) -> dict:
+        """Check every setting (its declaration in :mod:`aecore.params`, then the rules that
+        join several), and return the training settings actually used."""
+        from .params import GREEDY_KINDS, check
 
-        if self.kind not in KINDS:
-            raise ValueError(f"kind={self.kind!r} is not available; choose one of {list(KINDS)}.")
+        check(self.get_params())
         n = self.n_components
-        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"n_components={n!r} must be a positive integer, e.g. 2.")
         if n >= n_features:
             raise ValueError(
                 f"n_components={n} must be smaller than the number of features ({n_features}); "
                 "choose a smaller latent size or a dataset with more columns.")
         params = self.resolved_params()
-        epochs, batch_size, lr = params["epochs"], params["batch_size"], params["learning_rate"]
-        if not isinstance(epochs, numbers.Integral) or epochs < 1:
-            raise ValueError(f"epochs={epochs!r} must be a positive integer; train for at least 1 epoch.")
-        if not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(f"batch_size={batch_size!r} must be a positive integer, e.g. 128.")
-        if not isinstance(lr, numbers.Real) or not np.isfinite(lr) or lr <= 0:
-            raise ValueError(f"learning_rate={lr!r} must be a positive number, e.g. 0.001.")
-        if not isinstance(params["validation_fraction"], numbers.Real) or not (
-                0.0 <= params["validation_fraction"] < 0.5):
-            raise ValueError(f"validation_fraction={self.validation_fraction!r} must be in [0, 0.5).")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout={self.dropout!r} must be in [0, 1).")
-        if self.loss not in ("mse", "binary_crossentropy"):
-            raise ValueError(f"loss={self.loss!r} must be 'mse' or 'binary_crossentropy'.")
-        if self.optimizer not in ("adam", "sgd", "rmsprop", "nadam"):
-            raise ValueError(f"optimizer={self.optimizer!r} must be one of 'adam', 'sgd', "
-                             "'rmsprop', 'nadam'.")
-        if self.output_activation not in ("auto", "sigmoid", "linear"):
-            raise ValueError(f"output_activation={self.output_activation!r} must be 'auto', "
-                             "'sigmoid' or 'linear'.")
-        hidden = tuple(self.hidden_units or ())
-        if any(not isinstance(u, numbers.Integral) or u < 1 for u in hidden):
-            raise ValueError(f"hidden_units={self.hidden_units!r} must be positive integers, "
-                             "e.g. (512, 256).")
-        params["hidden_units"] = tuple(int(u) for u in hidden)
+        params.update(check({name: params[name] for name in
+                             ("learning_rate", "epochs", "batch_size", "patience", "validation_fraction")}))
+        params["hidden_units"] = tuple(int(u) for u in (self.hidden_units or ()))
         if self.greedy:
             if self.kind not in GREEDY_KINDS:
                 raise ValueError(f"greedy=True trains stacked Dense layers one by one, so it needs "
@@ -242,36 +94,14 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                                  "greedy=False or pick one of those kinds.")
             if self.batch_norm:
                 raise ValueError("greedy=True does not support batch_norm=True; turn one of them off.")
-        finetune = self.greedy_finetune_epochs
-        if not isinstance(finetune, numbers.Integral) or isinstance(finetune, bool) or finetune < 0:
-            raise ValueError(f"greedy_finetune_epochs={finetune!r} must be a non-negative integer, "
-                             "e.g. 0 (no fine-tuning) or 10.")
-        if self.noise not in NOISE_TYPES:
-            raise ValueError(f"noise={self.noise!r} must be one of {list(NOISE_TYPES)}.")
-        top = 1.0 if self.noise == "dropout" else 10.0
-        level = self.noise_level
-        if not isinstance(level, numbers.Real) or not 0.0 <= level <= top or level == 1.0:
+        if self.noise == "dropout" and self.noise_level >= 1.0:
             raise ValueError(f"noise_level={self.noise_level!r} must be in [0, 1) for dropout noise "
                              "(the share of values set to zero) or in [0, 10] for Gaussian noise "
                              "(its standard deviation), e.g. 0.3.")
-        if self.sparsity not in SPARSITY_TYPES:
-            raise ValueError(f"sparsity={self.sparsity!r} must be one of {list(SPARSITY_TYPES)}.")
         weight = SPARSITY_WEIGHTS[self.sparsity] if self.sparsity_weight is None else self.sparsity_weight
-        if not isinstance(weight, numbers.Real) or not np.isfinite(weight) or weight < 0:
-            raise ValueError(f"sparsity_weight={self.sparsity_weight!r} must be a non-negative "
-                             "number, e.g. 0.05 (or None for the penalty's default).")
         params["sparsity_weight"] = float(weight)
-        if not isinstance(self.sparsity_target, numbers.Real) or not 0.0 < self.sparsity_target < 1.0:
-            raise ValueError(f"sparsity_target={self.sparsity_target!r} must be in (0, 1), e.g. 0.1 "
-                             "(each code unit active 10% of the time).")
-        if not isinstance(self.kl_weight, numbers.Real) or not np.isfinite(self.kl_weight) \
-                or self.kl_weight < 0:
-            raise ValueError(f"kl_weight={self.kl_weight!r} must be a non-negative number, e.g. 1.0.")
-        if not isinstance(self.wta_rate, numbers.Real) or not 0.0 < self.wta_rate <= 1.0:
-            raise ValueError(f"wta_rate={self.wta_rate!r} must be in (0, 1], e.g. 0.05 (each code "
-                             "unit keeps its top 5% activations of a batch).")
         # Batches larger than the data are simply the whole data: say so by clipping.
-        params["batch_size"] = int(min(batch_size, n_samples))
+        params["batch_size"] = int(min(params["batch_size"], n_samples))
         return params
 
     def training_estimate(self, n_samples: int, n_features: int):
@@ -281,7 +111,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         Raises ``ValueError`` when a setting is invalid or the training is over the budget (the
         message names the estimate, the limit and what to change).
         """
-        return self._check_budget(self._validate_params(int(n_samples), int(n_features)),
+        return self._check_budget(self._resolve_params(int(n_samples), int(n_features)),
                                   int(n_samples), int(n_features))
 
     def _check_budget(self, params: dict, n_samples: int, n_features: int):
@@ -366,7 +196,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
         X = self._validate_input(X, reset=True)
         # The budget is checked before any model exists: a refused fit allocates nothing.
-        params = self._validate_params(*X.shape)
+        params = self._resolve_params(*X.shape)
         self.training_estimate_ = self._check_budget(params, *X.shape)
         params["steps_per_execution"] = self._steps_per_execution_limit(
             self.training_estimate_, params["batch_size"])
@@ -445,75 +275,10 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         return monitor
 
     def _fit_greedy(self, X_train, X_val, params, seed, progress, stop_event):
-        """Greedy layer-wise training: one shallow autoencoder per layer, stacked, then an
-        optional end-to-end fine-tuning. Returns the monitor of the last phase."""
-        from . import models
+        """Greedy layer-wise training (:func:`aecore.greedy.fit_greedy`)."""
+        from .greedy import fit_greedy
 
-        arch = self.architecture_
-        autoencoder, encoder, decoder = models.build(arch)
-        self.autoencoder_, self.encoder_, self.decoder_ = autoencoder, encoder, decoder
-        stage_archs = models.greedy_stages(arch)
-        n_phases = len(stage_archs) + (1 if self.greedy_finetune_epochs > 0 else 0)
-        trained: list = []
-        history: dict[str, list[float]] = {}
-        state = {"offset": 0, "best": 0}
-        monitor = None
-
-        def record(phase: int, phase_monitor) -> None:
-            """Append a phase's epochs to the history and the counters."""
-            n_before = state["offset"]
-            for key, values in phase_monitor.history.items():
-                history.setdefault(key, [float("nan")] * n_before).extend(values)
-            state["offset"] += phase_monitor.epochs_run
-            history.setdefault("stage", []).extend([float(phase)] * phase_monitor.epochs_run)
-            for values in history.values():  # Keys a phase did not log stay aligned.
-                values.extend([float("nan")] * (state["offset"] - len(values)))
-            if phase_monitor.best_epoch:
-                state["best"] = n_before + phase_monitor.best_epoch
-
-        def listener(phase: int):
-            offset = state["offset"]
-            if progress is None:
-                return None
-            return lambda epoch, logs: progress(offset + epoch, {**logs, "stage": phase,
-                                                                  "n_stages": n_phases})
-
-        def finish(phase_monitor) -> None:
-            self.history_ = history
-            self.n_epochs_ = state["offset"]
-            self.best_epoch_ = state["best"]
-            self.stopped_reason_ = phase_monitor.stopped_reason if phase_monitor else "completed"
-
-        codes = X_train
-        try:
-            for phase, stage_arch in enumerate(stage_archs, start=1):
-                stage_ae, stage_encoder, stage_decoder = models.build(stage_arch)
-                # Validate the whole stack so far on the rows, so val_loss keeps one scale.
-                validation_model = _StackSoFar(list(trained), stage_ae) if X_val is not None else None
-                monitor = self._monitor(params, X_val, progress=listener(phase), stop_event=stop_event,
-                                        validation_model=validation_model)
-                try:
-                    # Deeper stages reproduce real-valued codes, for which only MSE makes sense.
-                    self._train(stage_ae, codes, monitor, params, seed + phase, params["epochs"],
-                                loss=self.loss if phase == 1 else "mse")
-                finally:
-                    trained.append((stage_encoder, stage_decoder))
-                    record(phase, monitor)
-                if monitor.stopped_reason in ("stopped", "nan"):
-                    break
-                codes = self._predict(stage_encoder, codes)
-        finally:
-            models.stack_stages(arch, encoder, decoder, trained)
-            finish(monitor)
-        if self.greedy_finetune_epochs > 0 and monitor.stopped_reason not in ("stopped", "nan"):
-            phase = len(stage_archs) + 1
-            monitor = self._monitor(params, X_val, progress=listener(phase), stop_event=stop_event)
-            try:
-                self._train(autoencoder, X_train, monitor, params, seed, self.greedy_finetune_epochs)
-            finally:
-                record(phase, monitor)
-                finish(monitor)
-        return monitor
+        return fit_greedy(self, X_train, X_val, params, seed, progress, stop_event)
 
     # ------------------------------------------------------------------ using
 
@@ -547,6 +312,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     def score_samples(self, X) -> np.ndarray:
         """Per-sample reconstruction error (mean squared error over features)."""
+        check_is_fitted(self)
         X = self._validate_input(X, reset=False)
         return np.mean((self._predict(self.autoencoder_, X) - X) ** 2, axis=1)
 
@@ -663,16 +429,5 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             self.autoencoder_.set_weights(weights)
 
 
-class _StackSoFar:
-    """Rows -> trained stage encoders -> the stage in training -> trained decoders -> rows."""
-
-    def __init__(self, trained: list, stage_autoencoder):
-        self.trained, self.stage_autoencoder = trained, stage_autoencoder
-
-    def __call__(self, x, training: bool = False):
-        for encoder, _ in self.trained:
-            x = encoder(x, training=training)
-        x = self.stage_autoencoder(x, training=training)
-        for _, decoder in reversed(self.trained):
-            x = decoder(x, training=training)
-        return x
+AutoencoderReducer.__init__ = storing_init(budget=None)
+AutoencoderReducer.__doc__ = AutoencoderReducer.__doc__.replace("{parameters}", numpydoc())

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from aecore.budget import Budget, NetworkShape
-from aecore.slots import SlotPool
+from app_ui.slots import SlotPool
 
 # The hostile link of issue 14: eight 4096-wide layers, batch 1, 1,000 epochs.
 HOSTILE = dict(n_components=32, hidden_units=(4096,) * 8, batch_size=1, epochs=1000, early_stopping=False)
@@ -73,8 +73,12 @@ def test_fit_refuses_the_hostile_link_before_building_anything(digits, no_keras_
 def test_a_keystroke_of_300000_hidden_units_is_refused_by_arithmetic(no_keras_build):
     from aecore.presets import TrainConfig
 
-    reducer = TrainConfig(hidden_units=(300000,)).to_reducer()
-    with pytest.raises(ValueError, match="477,000,794 parameters"):  # 784 x 300,000 x 2 weights and more
+    with pytest.raises(ValueError, match=r"hidden_units=\(300000,\) must be whole numbers in \[1, 4096\]"):
+        TrainConfig(hidden_units=(300000,)).to_reducer().training_estimate(4000, 784)
+    # Within every setting's bounds, the parameters are counted by arithmetic: 784 x 4,096 x 2
+    # + 4,096 x 4,096 x 2 weights and more.
+    reducer = TrainConfig(n_components=10, hidden_units=(4096, 4096)).to_reducer()
+    with pytest.raises(ValueError, match="40,076,058 parameters"):
         reducer.training_estimate(4000, 784)
 
 

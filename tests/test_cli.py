@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from aecore import cli
-from aecore.runs import load_codes, load_run, read_run_info
+from aecore.run_format import read_run_info
+from aecore.runs import load_codes, load_run
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--n-components", "3", "--hidden-units", "16", "--epochs", "2", "--batch-size", "64",
@@ -123,13 +124,21 @@ def test_multi_worker_without_tf_config_is_a_clear_error(monkeypatch, capsys):
     assert "TF_CONFIG" in capsys.readouterr().err
 
 
-def test_bench_delegates_to_bench_run(monkeypatch):
-    seen = []
-    import bench.run
+def test_bench_delegates_to_bench_run_in_its_own_process(monkeypatch):
+    import subprocess
 
-    monkeypatch.setattr(bench.run, "main", lambda argv: seen.append(argv) or 0)
+    seen = []
+    monkeypatch.setattr(subprocess, "call", lambda command: seen.append(command) or 0)
     assert cli.main(["bench", "--quick", "--only", "speed"]) == 0
-    assert seen == [["--quick", "--only", "speed"]]
+    assert seen == [[sys.executable, "-m", "bench.run", "--quick", "--only", "speed"]]
+
+
+def test_the_library_never_imports_the_benchmarks():
+    import subprocess
+
+    code = ("import sys, aecore, aecore.cli; aecore.cli.build_parser(); "
+            "sys.exit(any(n == 'bench' or n.startswith('bench.') for n in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
 def test_bench_outside_the_repository_is_a_clear_error(monkeypatch, capsys):

@@ -281,11 +281,10 @@ def test_train_config_mirrors_the_reducer_parameters():
 
     reducer_params = inspect.signature(AutoencoderReducer.__init__).parameters
     fields = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
-    # The budget is a resource limit of the machine, not a setting of the model.
+    # The budget and the image shape belong to the machine and the data, not to the model.
     assert set(fields) == set(reducer_params) - {"self", "image_shape", "budget"}
-    for name in ("greedy", "greedy_finetune_epochs", "noise", "noise_level", "sparsity",
-                 "sparsity_weight", "sparsity_target", "kl_weight", "wta_rate"):
-        assert fields[name] == reducer_params[name].default, name
+    for name, default in fields.items():
+        assert default == reducer_params[name].default, name
 
 
 @pytest.mark.parametrize("name", ["tied", "greedy", "denoising", "sparse", "vae_2d", "wta"])
@@ -486,3 +485,33 @@ def test_gan_batch_norm_and_dropout_options(small_digits):
     assert result.samples[0].shape == (3, 64) and np.isfinite(result.history["g_loss"]).all()
     with pytest.raises(ValueError, match="dropout=1.0"):
         train_gan(small_digits, dropout=1.0)
+
+
+# --------------------------------------------------------------------------- the Family page's helpers
+
+
+def test_parse_hidden_units_reads_commas_and_refuses_bad_text():
+    from aecore.family import parse_hidden_units
+
+    assert parse_hidden_units(" 512, 256 ") == (512, 256)
+    for text in ("lots", "", "0", "1,2,3,4,5", "4096"):
+        with pytest.raises(ValueError, match="must be 1 to 4 whole numbers between 1 and 2048"):
+            parse_hidden_units(text)
+
+
+def test_greedy_budget_counts_one_stage_per_layer_plus_the_code():
+    from aecore.family import greedy_budget
+
+    assert greedy_budget(2, 5, 2) == (3, 17)
+    assert greedy_budget(1, 3) == (2, 6)
+
+
+def test_sparsity_profiles_cover_every_model_and_the_wta_rule():
+    from aecore.family import sparsity_profiles
+
+    rng = np.random.default_rng(0)
+    codes = {name: {"codes": rng.uniform(size=(20, 4))} for name in ("plain", "sparse", "wta")}
+    profiles = sparsity_profiles({"models": codes, "wta_rate": 0.1, "batch_size": 10}, threshold=0.5)
+    assert list(profiles) == ["plain", "sparse", "wta", "wta_rule"]
+    # The winner-take-all rule keeps one value per unit in each batch of 10: at most 10% active.
+    assert profiles["wta_rule"]["fraction_active"] <= 0.1 < profiles["wta"]["fraction_active"]

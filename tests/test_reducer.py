@@ -123,10 +123,10 @@ def test_batch_larger_than_data_is_clipped(rng):
 
 def test_nan_loss_stops_with_a_message_or_keeps_last_good_weights(small_digits):
     """A learning rate that explodes the loss never leaves NaN weights behind."""
-    reducer = AutoencoderReducer(2, optimizer="sgd", learning_rate=1e6, epochs=20, random_state=0,
+    reducer = AutoencoderReducer(2, optimizer="sgd", learning_rate=10.0, epochs=20, random_state=0,
                                  hidden_units=(16,), output_activation="linear")
     try:
-        reducer.fit(small_digits * 100)
+        reducer.fit(small_digits * 1000)
     except ValueError as exc:
         assert "lower the learning rate" in str(exc)
     else:

@@ -1,0 +1,116 @@
+"""One declaration per setting (aecore.params): the reducer, TrainConfig and the command line are
+made from it, and each setting's checks are its own."""
+
+import dataclasses
+import inspect
+import subprocess
+import sys
+
+import pytest
+
+from aecore import params
+from aecore.params import BY_NAME, SETTINGS
+
+
+def test_the_reducer_signature_and_train_config_are_the_settings():
+    from aecore import AutoencoderReducer
+    from aecore.presets import TrainConfig
+
+    signature = inspect.signature(AutoencoderReducer).parameters
+    assert list(signature) == [s.name for s in SETTINGS] + ["budget"]
+    for s in SETTINGS:
+        assert signature[s.name].default == s.default, s.name
+    assert {f.name: f.default for f in dataclasses.fields(TrainConfig)} == {
+        s.name: s.default for s in SETTINGS if s.config}
+    # sklearn reads the same signature: get_params lists every setting with its default.
+    assert AutoencoderReducer().get_params() == {**{s.name: s.default for s in SETTINGS}, "budget": None}
+    assert AutoencoderReducer(5).n_components == 5
+    with pytest.raises(TypeError):
+        AutoencoderReducer(5, "dense")  # every setting but n_components is passed by keyword
+
+
+def test_the_docstring_documents_every_setting_with_its_default():
+    from aecore import AutoencoderReducer
+
+    doc = AutoencoderReducer.__doc__
+    for s in SETTINGS:
+        assert f"    {s.name} : " in doc and f"default={s.default!r}" in doc, s.name
+
+
+@pytest.mark.parametrize("setting", [s for s in SETTINGS if s.type in (int, float)], ids=lambda s: s.name)
+def test_each_number_is_refused_just_outside_its_bounds(setting):
+    from aecore import AutoencoderReducer
+
+    for bound, open_, step in ((setting.low, setting.low_open, -1), (setting.high, setting.high_open, 1)):
+        if bound is None:
+            continue
+        outside = bound if open_ else bound + step * (1 if setting.type is int else bound * 1e-6 or 1e-9)
+        outside = setting.type(outside)
+        with pytest.raises(ValueError, match=rf"{setting.name}={outside!r} must be .*e\.g\."):
+            setting.check(outside)
+        with pytest.raises(ValueError, match=rf"{setting.name}="):
+            AutoencoderReducer(**{setting.name: outside}).training_estimate(100, 1000)
+        inside = bound if not open_ else None
+        if inside is not None:
+            assert setting.check(setting.type(inside)) == inside
+
+
+@pytest.mark.parametrize("name, value", [("kind", "magic"), ("activation", "swish"), ("batch_norm", 1),
+                                         ("hidden_units", (16, 0)), ("hidden_units", "512"),
+                                         ("epochs", 2.5), ("dropout", float("nan")), ("n_components", True)])
+def test_wrong_types_and_choices_name_the_value_and_an_example(name, value):
+    with pytest.raises(ValueError, match=rf"{name}=.* must be .*, e\.g\. {name}="):
+        BY_NAME[name].check(value)
+
+
+def test_text_is_parsed_as_the_form_the_link_and_the_command_line_read_it():
+    assert params.parse_text(BY_NAME["hidden_units"], " 512, 256 ") == (512, 256)
+    assert params.parse_text(BY_NAME["hidden_units"], "none") == ()
+    assert params.parse_text(BY_NAME["early_stopping"], "0") is False
+    assert params.parse_text(BY_NAME["learning_rate"], "0.01") == 0.01
+    for name, text in (("epochs", "٣"), ("hidden_units", "512,x"), ("n_components", "1e3")):
+        with pytest.raises(ValueError, match=name):
+            params.parse_text(BY_NAME[name], text)
+
+
+def test_the_command_line_options_are_the_cli_settings_with_their_defaults_and_bounds():
+    out = subprocess.run([sys.executable, "-m", "aecore", "train", "--help"], capture_output=True,
+                         text=True, check=True, env={"COLUMNS": "400", "PATH": ""}).stdout
+    text = " ".join(out.split())
+    for s in SETTINGS:
+        if not s.cli:
+            assert s.flag not in text, s.flag
+            continue
+        default = ",".join(map(str, s.default)) if s.type is tuple else s.default
+        assert s.flag in text and f"(default: {default}" in text, s.flag
+        if s.type not in (bool, str):
+            assert s.describe() in text, s.flag
+        for choice in s.choices:
+            assert choice in text
+
+
+def test_a_form_setting_has_the_same_default_and_bounds_in_the_link_and_the_train_form():
+    from app_ui import url
+    from app_ui.widgets import setting_key
+    from aecore.demo import form_config
+    from builders import open_page
+
+    at = open_page("app_pages/train.py", timeout=120)
+    widgets = {w.key: w for kind in ("number_input", "slider", "selectbox", "checkbox", "text_input")
+               for w in getattr(at, kind) if w.key}
+    base = form_config("recommended")
+    for s in params.FORM_SETTINGS:
+        param = url.MODEL_FIELDS[s.name]
+        assert (param.name, param.low, param.high, param.choices) == (s.url, s.low, s.high, s.choices), s.name
+        widget = widgets[setting_key(s, "recommended")]
+        if s.type in (int, float):
+            assert (widget.min, widget.max) == (s.low, s.high), s.name
+        if s.type is str:
+            assert tuple(widget.options) == s.choices, s.name
+        # The form starts at the preset's value (for kind-dependent settings, the kind's number).
+        expected = ",".join(map(str, base.hidden_units)) if s.type is tuple else getattr(base, s.name)
+        assert widget.value == expected, s.name
+        # The recommended preset changes only the latent size: every other form setting with a
+        # declared default starts at it.
+        if s.default is not None and s.name != "n_components":
+            assert getattr(base, s.name) == s.default, s.name
