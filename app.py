@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from aecore.ui import APP_NAME, page_setup, t, tour_banner, write_url
+from app_ui.i18n import t
+from app_ui.page import APP_NAME, page_setup
+from app_ui.tour import tour_banner
+from app_ui.url import write_url
 
 page_setup()
 navigation = st.navigation({

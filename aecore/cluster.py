@@ -23,6 +23,7 @@ import numpy as np
 
 from . import projection
 from .budget import Budget, resolve
+from .deskew import blur, check_image_shape, deskew
 from .projection import limit_threads, project
 
 #: Clustering methods :func:`cluster` knows.
@@ -229,86 +230,6 @@ def _joint_neighbors(views: list[np.ndarray], n_neighbors: int, candidates: int 
             np.take_along_axis(score, best, axis=1).astype(np.float32))
 
 
-def _check_image_shape(image_shape, n_features: int, name: str = "image_shape") -> tuple[int, int]:
-    """Return ``image_shape`` as ``(height, width)`` that holds ``n_features`` pixels, or raise."""
-    try:
-        height, width = (int(v) for v in image_shape)
-        valid = (height, width) == tuple(image_shape) and height >= 2 and width >= 2
-    except (TypeError, ValueError):
-        valid = False
-    if not valid:
-        raise ValueError(f"{name}={image_shape!r} must be (height, width), two integers >= 2, "
-                         "e.g. (28, 28).")
-    if height * width != n_features:
-        raise ValueError(f"{name}={image_shape!r} holds {height * width} pixels but X has "
-                         f"{n_features} columns; pass the shape of one image (rows are flattened "
-                         "grayscale images).")
-    return height, width
-
-
-def deskew(X, image_shape) -> np.ndarray:
-    """Straighten slanted images: shear each one so its ink leans neither way, and centre it.
-
-    The moment-based deskewing of LeCun et al.'s MNIST benchmarks, which uses no labels: each
-    image's ink (pixel values as weights) has a centre of mass and a covariance; a horizontal
-    shear by ``alpha = cov(row, col) / var(row)`` (clipped to [-1, 1], i.e. 45 degrees) makes
-    the covariance zero, and a shift moves the centre of mass to the middle of the image.
-    Bilinear interpolation; pixels that come from outside the image are 0.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, height * width)
-        Flattened grayscale images, dark background (0) and bright ink, like MNIST.
-    image_shape : tuple of int
-        ``(height, width)`` of one image.
-
-    Returns
-    -------
-    ndarray of shape (n_samples, height * width), float32
-        Blank images come back unchanged.
-
-    Examples
-    --------
-    >>> image = np.zeros((5, 5)); image[[0, 1, 2, 3, 4], [0, 1, 2, 3, 4]] = 1  # a slanted stroke
-    >>> upright = deskew(image.reshape(1, -1), (5, 5)).reshape(5, 5)
-    >>> bool(np.abs(upright.sum(axis=0)[2] - image.sum()) < 1e-6)  # all the ink in one column
-    True
-    """
-    from scipy import ndimage
-
-    X = _check_X(X)
-    height, width = _check_image_shape(image_shape, X.shape[1])
-    images = X.reshape(-1, height, width)
-    rows, cols = np.arange(height, dtype=np.float64), np.arange(width, dtype=np.float64)
-    ink = images.sum(axis=(1, 2))
-    inked = ink > 0
-    weight = np.where(inked, ink, 1.0)
-    by_row, by_col = images.sum(axis=2), images.sum(axis=1)
-    mean_row, mean_col = by_row @ rows / weight, by_col @ cols / weight
-    var_row = by_row @ rows ** 2 / weight - mean_row ** 2
-    cov = np.einsum("nij,i,j->n", images, rows, cols) / weight - mean_row * mean_col
-    alpha = np.clip(np.where(var_row > 1e-12, cov / np.maximum(var_row, 1e-12), 0.0), -1.0, 1.0)
-    centre = np.array([(height - 1) / 2.0, (width - 1) / 2.0])
-    out = images.copy()
-    for i in np.flatnonzero(inked):
-        shear = np.array([[1.0, 0.0], [alpha[i], 1.0]])
-        offset = np.array([mean_row[i], mean_col[i]]) - shear @ centre
-        out[i] = ndimage.affine_transform(images[i], shear, offset=offset, order=1, mode="constant",
-                                          cval=0.0)
-    return out.reshape(len(X), -1).astype(np.float32)
-
-
-def _blurred(X: np.ndarray, image_shape, blur: float) -> np.ndarray:
-    """Images blurred by a Gaussian of ``blur`` x their width (no blur at 0)."""
-    from scipy import ndimage
-
-    height, width = _check_image_shape(image_shape, X.shape[1])
-    if blur <= 0:
-        return np.asarray(X, dtype=np.float32)
-    images = np.asarray(X, dtype=np.float32).reshape(-1, height, width)
-    return ndimage.gaussian_filter(images, (0, blur * width, blur * width)).reshape(len(X), -1)
-
-
 def _neighbor_view(raw: np.ndarray, deskew_shape, deskewed: bool = False) -> np.ndarray:
     """The raw view joint neighbours use: for handwriting, deskewed and blurred by
     ``RECOMMENDED["image_blur"]``; otherwise ``raw`` itself."""
@@ -316,7 +237,7 @@ def _neighbor_view(raw: np.ndarray, deskew_shape, deskewed: bool = False) -> np.
         return raw
     if not deskewed:
         raw = deskew(raw, deskew_shape)
-    return _blurred(raw, deskew_shape, float(RECOMMENDED.get("image_blur", 0.0)))
+    return blur(raw, deskew_shape, float(RECOMMENDED.get("image_blur", 0.0)))
 
 
 def _n2d_embedding(codes, raw_features, umap_components: int, n_neighbors: int, min_dist: float,
@@ -409,7 +330,7 @@ def n2d(codes, n_clusters: int = 10, umap_components: int = RECOMMENDED["umap_co
             raise ValueError("deskew_shape describes raw_features; pass raw_features (the images the "
                              "codes came from) too, or leave deskew_shape out.")
         raw = _check_X(raw_features)
-        _check_image_shape(deskew_shape, raw.shape[1], "deskew_shape")
+        check_image_shape(deskew_shape, raw.shape[1], "deskew_shape")
         raw_features = _neighbor_view(raw, deskew_shape)
     embedding = _n2d_embedding(codes, raw_features, umap_components, n_neighbors, min_dist, random_state,
                                budget)
@@ -474,7 +395,7 @@ def recommended_pipeline(X, n_clusters: int = 10, random_state: int | None = 0,
     recipe = RECOMMENDED
     report = progress or (lambda stage, fraction: None)
     if deskew_shape is not None:
-        _check_image_shape(deskew_shape, X.shape[1], "deskew_shape")
+        check_image_shape(deskew_shape, X.shape[1], "deskew_shape")
         X = deskew(X, deskew_shape).astype(np.float64)
     reducer = AutoencoderReducer(**recipe["autoencoder"], random_state=random_state)
     epochs = reducer.resolved_params()["epochs"]

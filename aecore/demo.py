@@ -1,6 +1,6 @@
 """Demo runs shipped with the app, so a demo never waits on training for the default views.
 
-Each demo is a run directory (see :mod:`aecore.runs`) whose weights are stored as float16 in a
+Each demo is a run directory (see :mod:`aecore.run_format`) whose weights are stored as float16 in a
 compressed ``weights.f16.npz`` instead of ``model.weights.h5``: about 2 MB per model instead of
 4.3 MB. They are trained on exactly the split and settings the Train page uses for its presets, so
 they are the cache entries a person would otherwise wait for. Rebuild them with::
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import runs
-from .presets import TrainConfig
+from . import run_format, run_saving, runs
+from .presets import PRESETS, TrainConfig
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo_runs"
 WEIGHTS_FILE = "weights.f16.npz"
@@ -34,10 +34,33 @@ DEMOS = {
 }
 
 
+def form_config(preset_name: str) -> TrainConfig:
+    """A preset as the app's Train form produces it: learning rate, epochs and batch size resolved
+    to numbers, so that the same settings give the same cache key however they were chosen.
+
+    Parameters
+    ----------
+    preset_name : str
+        A key of :data:`aecore.presets.PRESETS`.
+
+    Returns
+    -------
+    TrainConfig
+
+    Examples
+    --------
+    >>> form_config("recommended").epochs is not None
+    True
+    """
+    base = PRESETS[preset_name][1]
+    defaults = base.to_reducer().resolved_params()
+    return base.replace(learning_rate=float(defaults["learning_rate"]), epochs=int(defaults["epochs"]),
+                        batch_size=int(defaults["batch_size"]))
+
+
 def build(out: Path = DEMO_DIR, names=None) -> list[str]:
     """Train the demo models and write them under ``out``; returns the run directories."""
     from . import data as aedata
-    from . import share
     from .metrics import pca_baseline, reconstruction_mse
 
     written = []
@@ -45,21 +68,21 @@ def build(out: Path = DEMO_DIR, names=None) -> list[str]:
         data_key, preset_name = DEMOS[name]
         ds = aedata.load_dataset(data_key)
         train, test = aedata.train_test_split(ds, test_fraction=0.2, seed=0)
-        config = share.form_config(preset_name)
+        config = form_config(preset_name)
         started = time.perf_counter()
         reducer = config.to_reducer(image_shape=ds.image_shape).fit(ds.X[train])
         seconds = time.perf_counter() - started
         run_dir = out / name
-        runs.save_run(run_dir, reducer, config, data_key, {}, overwrite=True)
+        run_saving.save_run(run_dir, reducer, config, data_key, {}, overwrite=True)
         weights = reducer.autoencoder_.get_weights()
         np.savez_compressed(run_dir / WEIGHTS_FILE, **{f"w{i:03d}": w.astype(np.float16)
                                                        for i, w in enumerate(weights)})
-        os.remove(run_dir / runs.WEIGHTS_FILE)
+        os.remove(run_dir / run_format.WEIGHTS_FILE)
         reloaded, _ = load(run_dir)
         metrics = {"preset": preset_name, "fit_seconds": round(seconds, 2),
                    "test_mse": reconstruction_mse(ds.X[test], reloaded.reconstruct(ds.X[test])),
                    "pca_test_mse": pca_baseline(ds.X[train], config.n_components, ds.X[test]).mse}
-        (run_dir / runs.METRICS_FILE).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+        (run_dir / run_format.METRICS_FILE).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
         written.append(str(run_dir))
     return written
 
@@ -69,13 +92,13 @@ def load(run_dir) -> tuple[object, dict]:
     from . import models
 
     run_dir = os.fspath(run_dir)
-    manifest = runs._read_json(run_dir, runs.CONFIG_FILE, dict)
+    manifest = run_format._read_json(run_dir, run_format.CONFIG_FILE, dict)
     try:
         config = TrainConfig.from_dict(manifest["config"])
         arch = runs.architecture_from_dict(manifest["architecture"])
         training = manifest["training"]
     except (KeyError, TypeError) as exc:
-        raise ValueError(f"{runs.CONFIG_FILE} in {run_dir!r} is not a demo run ({exc}); rebuild the "
+        raise ValueError(f"{run_format.CONFIG_FILE} in {run_dir!r} is not a demo run ({exc}); rebuild the "
                          "demos with `python -m aecore.demo`.") from exc
     autoencoder, encoder, decoder = models.build(arch)
     path = os.path.join(run_dir, WEIGHTS_FILE)

@@ -6,9 +6,30 @@ import streamlit as st
 
 from aecore import figures
 from aecore.anomaly import per_feature_errors, threshold_at_percentile
-from aecore.share import Param
-from aecore.ui import (anomaly_evaluation, current_model_ui, escape_markdown, reconstruction_errors, stop, t,
-                       url_state)
+from app_ui.analyses import anomaly_evaluation
+from app_ui.caches import reconstruction_errors
+from app_ui.i18n import t
+from app_ui.layout import escape_markdown
+from app_ui.model_ui import current_model_ui
+from app_ui.page import stop
+from app_ui.url import Param, sync_url, url_state
+
+
+@st.fragment
+def threshold_ui(ds, scores: np.ndarray) -> None:
+    """The threshold slider and what it flags: moving it reruns this fragment only."""
+    percentile = st.slider(t("anomalies.percentile"), 80.0, 99.9, 99.0, 0.1, key="anomalies.percentile",
+                           help=t("anomalies.percentile_help"))
+    threshold = threshold_at_percentile(scores, percentile)
+    flagged = np.flatnonzero(scores > threshold)
+    st.caption(t("anomalies.threshold", threshold=threshold, flagged=len(flagged), n=len(scores)))
+    st.plotly_chart(figures.score_histogram(scores, threshold, title=t("anomalies.histogram_title")),
+                    key="anomalies.hist")
+    flagged_csv = pd.DataFrame({"row": flagged, "score": scores[flagged]}).to_csv(index=False).encode()
+    st.download_button(t("anomalies.flagged_csv"), flagged_csv, f"{ds.name}_anomalies.csv", "text/csv",
+                       key="anomalies.dl")
+    sync_url()
+
 
 st.title(t("anomalies.title"))
 with st.expander(t("common.what")):
@@ -26,13 +47,7 @@ tab_score, tab_eval = st.tabs([t("anomalies.tab_score"), t("anomalies.tab_evalua
 
 with tab_score:
     scores = reconstruction_errors(loaded.id, reducer, ds.X)
-    percentile = st.slider(t("anomalies.percentile"), 80.0, 99.9, 99.0, 0.1, key="anomalies.percentile",
-                           help=t("anomalies.percentile_help"))
-    threshold = threshold_at_percentile(scores, percentile)
-    flagged = np.flatnonzero(scores > threshold)
-    st.caption(t("anomalies.threshold", threshold=threshold, flagged=len(flagged), n=len(scores)))
-    st.plotly_chart(figures.score_histogram(scores, threshold, title=t("anomalies.histogram_title")),
-                    key="anomalies.hist")
+    threshold_ui(ds, scores)
     top = np.argsort(scores)[::-1][:12]
     st.subheader(t("anomalies.top"))
     recon = reducer.reconstruct(ds.X[top])
@@ -46,9 +61,6 @@ with tab_score:
         st.dataframe(pd.DataFrame(errors, index=[f"#{i}" for i in top], columns=ds.feature_names)
                      .round(3).style.background_gradient(axis=None, cmap="Reds"), width="stretch")
         st.caption(t("anomalies.feature_errors_caption"))
-    flagged_csv = pd.DataFrame({"row": flagged, "score": scores[flagged]}).to_csv(index=False).encode()
-    st.download_button(t("anomalies.flagged_csv"), flagged_csv, f"{ds.name}_anomalies.csv", "text/csv",
-                       key="anomalies.dl")
 
 with tab_eval:
     if ds.y is None:

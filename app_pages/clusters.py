@@ -5,8 +5,15 @@ import pandas as pd
 import streamlit as st
 
 from aecore import figures
-from aecore.share import Param
-from aecore.ui import cluster_run, codes_of, current_model_ui, escape_markdown, projection_of, stop, t, url_state
+from aecore.cluster_spaces import cluster_means
+from aecore.metrics import matched_confusion
+from app_ui.analyses import cluster_run, projection_of
+from app_ui.caches import codes_of
+from app_ui.i18n import t
+from app_ui.layout import escape_markdown
+from app_ui.model_ui import current_model_ui
+from app_ui.page import stop
+from app_ui.url import Param, url_state
 
 st.title(t("clusters.title"))
 loaded = current_model_ui()
@@ -79,14 +86,12 @@ if stored and stored["model"] == loaded.id:
         st.caption(t("clusters.skipped", space=SPACES[candidate], reason=escape_markdown(reason)))
 
 left, right = st.columns(2)
+means = cluster_means(codes, result.labels)  # every cluster but noise, with its size
 with left:
     view = projection_of(loaded.id, "umap" if len(codes) <= 20000 else "pca", 2, codes)
-    members = [result.labels == c for c in sorted(set(result.labels) - {-1})]
     # The map may show a random subsample of the rows (above the budget): its labels are those rows',
     # and a cluster with no row on the map has no centre there (NaN is not drawn).
-    on_map = [view.take(m) for m in members]
-    centers_2d = (np.array([view.points[m].mean(axis=0) if m.any() else [np.nan, np.nan] for m in on_map])
-                  if members else None)
+    centers_2d = cluster_means(view.points, view.take(result.labels), means.ids).means if len(means.ids) else None
     st.plotly_chart(figures.cluster_map(view.points, view.take(result.labels), centers_2d,
                                         t("clusters.map_title")), key="clusters.map")
     if view.sampled:
@@ -94,8 +99,6 @@ with left:
                      total=view.n_total))
 with right:
     if ds.y is not None:
-        from aecore.metrics import matched_confusion
-
         matrix, rows, cols = matched_confusion(ds.y, result.labels)
         row_names = [ds.label_names[r] for r in rows] if ds.label_names else [str(r) for r in rows]
         st.plotly_chart(figures.confusion_heatmap(matrix, row_names, [f"c{c}" for c in cols],
@@ -104,16 +107,14 @@ with right:
     else:
         st.caption(t("clusters.no_labels"))
 
-if members:
+if len(means.ids):
     # A cluster "means" what the decoder draws from the average code of its members.
-    centre_codes = np.stack([codes[m].mean(axis=0) for m in members]).astype(np.float32)
-    decoded = reducer.inverse_transform(centre_codes)
+    decoded = reducer.inverse_transform(means.means.astype(np.float32))
     st.subheader(t("clusters.meaning"))
     if ds.is_image:
         st.plotly_chart(figures.reconstruction_grid([decoded], [t("clusters.decoded_centre")], ds.image_shape,
-                                                    captions=[f"c{i} ({int(m.sum())})"
-                                                              for i, m in enumerate(members)]),
+                                                    captions=[f"c{i} ({n})" for i, n in enumerate(means.counts)]),
                         key="clusters.centres")
     else:
         st.dataframe(pd.DataFrame(decoded, columns=ds.feature_names,
-                                  index=[f"c{i}" for i in range(len(members))]).round(3), width="stretch")
+                                  index=[f"c{i}" for i in range(len(means.ids))]).round(3), width="stretch")

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from aecore.ui import APP_NAME, t, tour_ui
+from app_ui.i18n import t
+from app_ui.page import APP_NAME
+from app_ui.tour import tour_ui
 
 st.title(APP_NAME)
 st.markdown(t("home.intro"))

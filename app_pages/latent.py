@@ -7,11 +7,13 @@ import pandas as pd
 import streamlit as st
 
 from aecore import export, figures
-from aecore.metrics import knn_accuracy, trustworthiness
-from aecore.selection import selected_ids
-from aecore.share import Param
-from aecore.ui import (codes_of, current_model_ui, projection_of, reconstruction_errors, start_umap_warmup, stop,
-                       t, thumbnail_map_of, url_state)
+from app_ui.analyses import projection_of
+from app_ui.caches import codes_of, reconstruction_errors, start_umap_warmup, thumbnail_map_of
+from app_ui.i18n import t
+from app_ui.latent_ui import colour_options, colour_values, selection_from, view_quality_rows, view_quality_table_ui
+from app_ui.model_ui import current_model_ui
+from app_ui.page import stop
+from app_ui.url import Param, url_state
 
 st.title(t("latent.title"))
 start_umap_warmup()
@@ -26,14 +28,11 @@ with st.expander(t("common.what")):
 
 methods = (["raw"] if k <= 3 else []) + ["pca", "tsne", "umap"]
 names = {"raw": t("latent.raw_codes", k=k), "pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
-# Option values are stable codes ("column:NAME" for a feature); only the displayed text is translated.
-color_options = (["label"] if ds.y is not None else []) + ["error", "none"]
-if not ds.is_image:
-    color_options += [f"column:{name}" for name in ds.feature_names]
+color_names = colour_options(ds)  # stable codes ("column:NAME" for a feature) -> translated text
 url_state("latent", {
     "latent.method": Param("view", "choice", choices=tuple(methods)),
     "latent.dims": Param("dims", "choice", choices=(2, 3)),
-    "latent.color": Param("color", "choice", choices=tuple(color_options)),
+    "latent.color": Param("color", "choice", choices=tuple(color_names)),
     "latent.sel": Param("sel", "ints", 0, ds.n_samples - 1, max_items=100)})
 c1, c2, c3 = st.columns([2, 1, 2])
 method = c1.radio(t("latent.view"), methods, format_func=names.get, horizontal=True, key="latent.method")
@@ -41,11 +40,7 @@ dims = c2.radio(t("latent.dimensions"), [2, 3], horizontal=True, key="latent.dim
                 disabled=method == "raw" and k < 3)
 if method == "raw":
     dims = min(dims, k)
-color_names = {"label": t("latent.colour_label"), "error": t("latent.colour_error"),
-               "none": t("latent.colour_none"),
-               **{code: t("latent.colour_column", name=code.removeprefix("column:"))
-                  for code in color_options if code.startswith("column:")}}
-color_by = c3.selectbox(t("latent.colour_by"), color_options, format_func=color_names.get, key="latent.color")
+color_by = c3.selectbox(t("latent.colour_by"), list(color_names), format_func=color_names.get, key="latent.color")
 
 # Above the budget's rows for t-SNE / UMAP, the map shows a stated random subsample: every per-row
 # array below is taken for the map's rows (view.take), and selections carry the original row ids.
@@ -53,16 +48,7 @@ with st.spinner(t("latent.computing", view=names[method], n=len(codes))) if meth
     view = projection_of(loaded.id, method, dims, codes)
 points, seconds = view.points, view.seconds
 
-errors = reconstruction_errors(loaded.id, reducer, ds.X)
-color, categorical, color_title = None, False, ""
-if color_by == "label":
-    labels = ds.y if ds.label_names is None else np.array(ds.label_names)[ds.y]
-    color, categorical, color_title = labels, True, t("latent.colour_title_label")
-elif color_by == "error":
-    color, color_title = errors, t("latent.colour_title_error")
-elif color_by.startswith("column:"):
-    column = ds.feature_names.index(color_by.removeprefix("column:"))
-    color, color_title = ds.X[:, column], color_by.removeprefix("column:")
+color, categorical, color_title = colour_values(ds, color_by, reconstruction_errors(loaded.id, reducer, ds.X))
 color = view.take(color)
 
 axis = {"raw": "z", "pca": "PC", "tsne": "t-SNE ", "umap": "UMAP "}[method]
@@ -79,14 +65,7 @@ else:
     fig.update_layout(dragmode="select")  # box by default; lasso is one click away in the toolbar
     event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"),
                             key="latent.map")
-    chosen = selected_ids(event)
-    if len(chosen):  # a live selection: it goes into the URL (the first 100 rows)
-        st.session_state["latent.sel"] = tuple(int(i) for i in chosen[:100])
-        st.session_state["latent.sel_live"] = True
-    elif st.session_state.pop("latent.sel_live", False):  # the person cleared their selection
-        st.session_state.pop("latent.sel", None)
-    else:  # rows named by a shared link
-        chosen = np.array(st.session_state.get("latent.sel", ()), dtype=int)
+    chosen = selection_from(event)
 if view.sampled:
     st.caption(t("ui.map_sample_note", view=names[method], n=len(points), total=view.n_total))
 
@@ -123,25 +102,11 @@ with tabs[1]:
 with tabs[2]:
     st.caption(t("latent.quality_caption"))
     if st.button(t("latent.compare_views"), key="latent.quality"):
-        rows = []
-        for candidate in [m for m in methods if m != "raw"]:
-            # Each view is scored on the rows it shows (a random subsample above the budget).
-            scored = projection_of(loaded.id, candidate, 2, codes)
-            rows.append({"view": candidate, "rows": len(scored.points), "seconds": round(scored.seconds, 2),
-                         "trustworthiness": trustworthiness(scored.take(ds.X), scored.points),
-                         "kNN accuracy": (knn_accuracy(scored.points, scored.take(ds.y)) if ds.y is not None
-                                          else None)})
+        rows = view_quality_rows(loaded.id, [m for m in methods if m != "raw"], codes, ds)
         st.session_state["latent.quality_rows"] = (loaded.id, rows)
     stored = st.session_state.get("latent.quality_rows")
     if stored and stored[0] == loaded.id:
-        # Rows keep stable codes; the view names and column headers are shown in the session's language.
-        table = pd.DataFrame(stored[1]).round(3)
-        table["view"] = [names.get(code, code) for code in table["view"]]
-        st.dataframe(table.rename(columns={"view": t("latent.column_view"), "rows": t("latent.column_rows"),
-                                           "seconds": t("common.seconds"),
-                                           "trustworthiness": t("latent.column_trustworthiness"),
-                                           "kNN accuracy": t("latent.column_knn")}),
-                     hide_index=True, width="stretch")
+        view_quality_table_ui(stored[1], names)
 with tabs[3]:
     d1, d2 = st.columns(2)
     d1.download_button(t("common.codes_csv"), export.codes_csv(codes, ds.y), f"{ds.name}_codes.csv", "text/csv",

@@ -6,8 +6,11 @@ from aecore import figures
 from aecore.data import Dataset, generate_3d_data
 from aecore.metrics import compare_linear_to_pca, pca_baseline
 from aecore.presets import TrainConfig, preset
-from aecore.share import Param
-from aecore.ui import ActiveData, metric_row, reason_text, stop, t, train_reducer, url_state
+from app_ui.i18n import t
+from app_ui.layout import metric_row, reason_text
+from app_ui.page import stop
+from app_ui.session import ActiveData, train_reducer
+from app_ui.url import Param, url_state
 
 st.title(t("linear3d.title"))
 st.markdown(t("linear3d.intro"))

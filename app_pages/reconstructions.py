@@ -5,9 +5,14 @@ import pandas as pd
 import streamlit as st
 
 from aecore import figures
+from aecore.anomaly import per_feature_errors
 from aecore.metrics import per_sample_mse
-from aecore.share import Param
-from aecore.ui import current_model_ui, metric_row, pca_baseline_of, split_indices, stop, t, url_state
+from app_ui.caches import pca_baseline_of, split_indices
+from app_ui.i18n import t
+from app_ui.layout import metric_row
+from app_ui.model_ui import current_model_ui
+from app_ui.page import stop
+from app_ui.url import Param, url_state
 
 st.title(t("recon.title"))
 with st.expander(t("common.what")):
@@ -48,8 +53,8 @@ if ds.is_image:
         [t("common.original"), t("common.autoencoder"), "PCA"], ds.image_shape, t("recon.grid_title"), captions),
         key="recon.grid")
 else:
-    feature_ae = ((X_test - ae_recon) ** 2).mean(axis=0)
-    feature_pca = ((X_test - pca.reconstruction) ** 2).mean(axis=0)
+    feature_ae = per_feature_errors(X_test, ae_recon).mean(axis=0)
+    feature_pca = per_feature_errors(X_test, pca.reconstruction).mean(axis=0)
     st.plotly_chart(figures.feature_errors(ds.feature_names,
                                            {t("common.autoencoder"): feature_ae, "PCA": feature_pca},
                                            title=t("recon.feature_errors_title")),

@@ -5,8 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from aecore.export import MAX_UPLOAD_ZIP_BYTES
-from aecore.ui import (demo_run_names, escape_markdown, open_demo_run_ui, open_run_ui, open_run_zip_ui,
-                       run_list, t)
+from app_ui.i18n import t
+from app_ui.layout import escape_markdown
+from app_ui.runs_ui import demo_run_names, open_demo_run_ui, open_run_ui, open_run_zip_ui, run_list
 
 st.title(t("runs.title"))
 with st.expander(t("common.what")):

@@ -1,16 +1,21 @@
 """Train: pick data and an architecture (or a seed's preset), train with live progress, download."""
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from aecore import export, figures
+from aecore import figures
 from aecore.budget import NetworkShape
 from aecore.metrics import reconstruction_mse
-from aecore.presets import PRESETS, TrainConfig
-from aecore.ui import (dataset_picker_ui, dataset_summary_ui, escape_markdown, lookup_model, metric_row,
-                       pca_baseline_of, reason_text, recover_interrupted, report_downloads_ui, set_url_model,
-                       split_indices, stop, t, t_or, train_form_from_link, train_reducer, train_requested_by_link)
+from app_ui.caches import pca_baseline_of, split_indices
+from app_ui.data_ui import dataset_picker_ui, dataset_summary_ui
+from app_ui.i18n import t
+from app_ui.layout import escape_markdown, metric_row, reason_text
+from app_ui.page import stop
+from app_ui.reports import model_downloads_ui, report_downloads_ui
+from app_ui.session import (CurrentModel, ModelKey, current_model, lookup_model, recover_interrupted,
+                            set_current_model, train_reducer)
+from app_ui.url import set_url_model, train_form_from_link, train_requested_by_link
+from app_ui.widgets import settings_form_ui
 
 st.title(t("train.title"))
 with st.expander(t("common.what")):
@@ -27,54 +32,7 @@ if active is None:
 dataset_summary_ui(active)
 ds = active.dataset
 
-
-def config_ui() -> TrainConfig:
-    """Preset picker plus every setting, returning a TrainConfig."""
-    names = list(PRESETS)
-    labels = {n: f"{n} — {t_or(f'train.preset_{n}', PRESETS[n][0])}" for n in names}
-    name = st.selectbox(t("train.preset"), names, format_func=labels.get, key="train.preset")
-    base = PRESETS[name][1]
-    with st.expander(t("train.settings"), expanded=False):
-        c1, c2, c3 = st.columns(3)
-        kinds = ["dense", "conv", "linear", "tied", "denoising", "sparse", "vae", "wta"]
-        kind = c1.selectbox(t("train.kind"), kinds, index=kinds.index(base.kind), key=f"train.kind.{name}")
-        n_components = c1.number_input(t("train.latent_size"), 1, 512, base.n_components,
-                                       key=f"train.k.{name}")
-        hidden_text = c1.text_input(t("train.hidden_units"), ",".join(map(str, base.hidden_units)),
-                                    key=f"train.hidden.{name}")
-        activation = c2.selectbox(t("train.activation"), ["relu", "elu", "selu", "tanh"],
-                                  index=["relu", "elu", "selu", "tanh"].index(base.activation),
-                                  key=f"train.act.{name}")
-        loss = c2.selectbox(t("train.loss"), ["mse", "binary_crossentropy"],
-                            index=["mse", "binary_crossentropy"].index(base.loss), key=f"train.loss.{name}")
-        optimizer = c2.selectbox(t("common.optimizer"), ["adam", "sgd", "rmsprop", "nadam"],
-                                 index=["adam", "sgd", "rmsprop", "nadam"].index(base.optimizer),
-                                 key=f"train.opt.{name}")
-        batch_norm = c2.checkbox(t("train.batch_norm"), base.batch_norm, key=f"train.bn.{name}")
-        dropout = c2.slider(t("train.dropout"), 0.0, 0.5, base.dropout, 0.05, key=f"train.dropout.{name}")
-        defaults = base.to_reducer().resolved_params()
-        learning_rate = c3.number_input(t("common.learning_rate"), 1e-5, 10.0, float(defaults["learning_rate"]),
-                                        format="%.5f", key=f"train.lr.{name}")
-        epochs = c3.number_input(t("train.max_epochs"), 1, 1000, int(defaults["epochs"]),
-                                 key=f"train.epochs.{name}")
-        batch_size = c3.number_input(t("train.batch_size"), 1, 4096, int(defaults["batch_size"]),
-                                     key=f"train.batch.{name}")
-        early_stopping = c3.checkbox(t("train.early_stopping"), base.early_stopping,
-                                     key=f"train.es.{name}")
-        seed = c3.number_input(t("common.seed"), 0, 10_000, base.random_state, key=f"train.seed.{name}")
-    try:
-        hidden = tuple(int(v) for v in hidden_text.replace(" ", "").split(",") if v)
-    except ValueError:
-        st.error(t("train.bad_hidden_units", got=escape_markdown(repr(hidden_text[:40])),
-                   preset=base.hidden_units))
-        hidden = base.hidden_units
-    return base.replace(kind=kind, n_components=int(n_components), hidden_units=hidden,
-                        activation=activation, loss=loss, optimizer=optimizer, batch_norm=batch_norm,
-                        dropout=float(dropout), learning_rate=float(learning_rate), epochs=int(epochs),
-                        batch_size=int(batch_size), early_stopping=early_stopping, random_state=int(seed))
-
-
-config = config_ui()
+config = settings_form_ui()
 set_url_model(active.key, st.session_state["train.preset"], config)
 train_idx, test_idx = split_indices(active.key, ds.n_samples, ds)
 X_train, X_test = ds.X[train_idx], ds.X[test_idx]
@@ -105,10 +63,9 @@ right.button(t("train.stop"), key="train.stop", help=t("train.stop_help"))
 if train_requested_by_link() and not go:
     # A link never starts training by itself: it opens a model someone already trained (or a
     # shipped demo), else it fills in the form and waits for the Train button.
-    linked_key = (active.key, "train", config)
+    linked_key = ModelKey.trained(active.key, config)
     if lookup_model(linked_key) is not None:
-        st.session_state["current_model"] = {"key": linked_key, "data_key": active.key, "config": config,
-                                             "preset": st.session_state["train.preset"]}
+        set_current_model(CurrentModel(linked_key, active.key, config, st.session_state["train.preset"]))
     else:
         st.info(t("train.link_press_train", seconds=estimate.seconds), icon=":material/link:")
 if go:
@@ -117,16 +74,16 @@ if go:
     except ValueError as exc:
         st.error(t("common.training_failed", error=escape_markdown(exc)))
         stop()
-    st.session_state["current_model"] = {"key": (active.key, "train", config), "data_key": active.key,
-                                         "config": config, "preset": st.session_state["train.preset"]}
+    set_current_model(CurrentModel(ModelKey.trained(active.key, config), active.key, config,
+                                   st.session_state["train.preset"]))
 
-current = st.session_state.get("current_model")
-reducer = lookup_model(current["key"]) if current else None
-if reducer is None or current.get("data_key") != active.key:
+current = current_model()
+reducer = lookup_model(current.key) if current else None
+if reducer is None or current.data_key != active.key:
     st.info(t("train.choose_and_train"))
     stop()
 
-cfg = current["config"]
+cfg = current.config
 test_mse = reconstruction_mse(X_test, reducer.reconstruct(X_test))
 pca = pca_baseline_of(active.key, cfg.n_components, X_train, X_test)
 metric_row([
@@ -138,15 +95,8 @@ metric_row([
 ])
 st.plotly_chart(figures.loss_curves(reducer.history_, t("train.loss_title")), key="train.loss")
 
-codes = reducer.transform(ds.X)
 st.subheader(t("common.downloads"))
-d1, d2, d3 = st.columns(3)
-d1.download_button(t("common.codes_csv"), export.codes_csv(codes, ds.y), f"{ds.name}_codes.csv", "text/csv",
-                   key="train.dl.csv")
-d2.download_button(t("train.codes_npy"), export.npy_bytes(codes), f"{ds.name}_codes.npy",
-                   "application/octet-stream", key="train.dl.npy")
-d3.download_button(t("train.weights_zip"),
-                   export.to_zip_bytes(reducer, cfg, active.key, {"test_mse": test_mse, "pca_test_mse": pca.mse}),
-                   f"{ds.name}_{cfg.kind}_k{cfg.n_components}.zip", "application/zip", key="train.dl.zip")
+model_downloads_ui(reducer, cfg, active, reducer.transform(ds.X), {"test_mse": test_mse, "pca_test_mse": pca.mse},
+                   page="train")
 report_downloads_ui(reducer, cfg, active, train_idx, test_idx, page="train")
 st.page_link("app_pages/reconstructions.py", label=t("train.see_reconstructions"), icon=":material/compare:")

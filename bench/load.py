@@ -108,7 +108,7 @@ def _warm_up() -> None:
     import keras  # noqa: F401  (TensorFlow: seconds and hundreds of MB, paid once per process)
     import streamlit as st
 
-    import aecore.ui  # noqa: F401
+    import app_ui.page  # noqa: F401
     from aecore.data import load_digits_8x8
     from aecore.reducer import AutoencoderReducer  # noqa: F401
 

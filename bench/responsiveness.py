@@ -27,6 +27,8 @@ and AppTest's own parsing.
 
 Usage: ``python -m aecore bench --only responsiveness`` or ``python -m bench.responsiveness
 [--quick]``; the workers are ``python -m bench.responsiveness --worker apptest|umap-app|umap-cold``.
+The AppTest worker lives in bench/responsiveness_apptest.py, the UMAP workers in
+bench/responsiveness_umap.py; this module spawns them, turns their results into rows and runs them.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -43,13 +44,11 @@ import time
 from pathlib import Path
 
 from bench.common import row
+from bench.responsiveness_apptest import MODEL_PAGES, worker_apptest
+from bench.responsiveness_umap import worker_umap_app, worker_umap_cold
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "app.py"
 GROUP = "Responsiveness (MNIST sample)"
-MODEL_PAGES = ["app_pages/reconstructions.py", "app_pages/latent.py", "app_pages/clusters.py",
-               "app_pages/anomalies.py", "app_pages/generate.py"]
-RUN_TIMEOUT = 300  # seconds for one AppTest run (the first imports TensorFlow; training ~10-40 s)
 WORKER_TIMEOUT = 480  # seconds for one worker process
 PAGE_TARGET = ""  # the issue sets no target for page renders; the figures are shown as measured
 RERUN_TARGET = "<= 0.3 s"
@@ -58,296 +57,11 @@ LATER_UMAP_TARGET = "<= 4 s (later UMAP views)"
 QUICK_EPOCHS = 5  # --quick trains the Train page's defaults for at most this many epochs
 
 
-def registered_pages() -> list[str]:
-    """The page files app.py registers with st.Page, in its order (read from the source)."""
-    return re.findall(r"st\.Page\(\s*[\"']([^\"']+)[\"']", APP.read_text())
-
-
 def _load() -> str:
     try:
         return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     except OSError:
         return "load average unknown"
-
-
-# --------------------------------------------------------------------------- workers
-
-
-def _problems(at) -> list[str]:
-    out = [f"exception {e.proto.type}: {str(e.value)[:200]}" for e in at.exception]
-    out += [f"error: {str(e.value)[:200]}" for e in at.error]
-    return out
-
-
-class ScriptClock:
-    """Server-side seconds of each script run, from Streamlit's own ScriptRunner events.
-
-    ``AppTest.run``'s wall time also counts what follows the script in every Streamlit run
-    (a full ``gc.collect`` for ``runner.postScriptGC`` and ``keras.backend.clear_session()``,
-    which Streamlit calls whenever Keras is imported) and AppTest's own parsing of the page.
-    The script's time is from SCRIPT_STARTED to SCRIPT_STOPPED_*: when a browser is told the
-    run is over.
-    """
-
-    def __init__(self) -> None:
-        from streamlit.runtime.scriptrunner import ScriptRunnerEvent
-        from streamlit.testing.v1 import local_script_runner
-
-        self.spans: list[float] = []
-        ends = {ScriptRunnerEvent.SCRIPT_STOPPED_WITH_SUCCESS, ScriptRunnerEvent.SCRIPT_STOPPED_FOR_RERUN,
-                ScriptRunnerEvent.SCRIPT_STOPPED_WITH_COMPILE_ERROR}
-        started = ScriptRunnerEvent.SCRIPT_STARTED
-        original = local_script_runner.LocalScriptRunner.__init__
-        clock = self
-
-        def init(runner, *args, **kwargs):
-            original(runner, *args, **kwargs)
-            state: dict = {}
-
-            def record(sender, event, **_):
-                now = time.perf_counter()
-                if event == started:
-                    state["start"] = now
-                elif event in ends and "start" in state:
-                    clock.spans.append(now - state.pop("start"))
-
-            runner.on_event.connect(record, weak=False)
-
-        local_script_runner.LocalScriptRunner.__init__ = init
-
-    def take(self) -> float:
-        """Seconds of the script runs since the last call (a page switch can run twice)."""
-        total, self.spans = sum(self.spans), []
-        return total
-
-
-def _charts(at) -> int:
-    return len(at.get("plotly_chart"))
-
-
-def _raw_options(widget, candidates) -> list:
-    """The raw values of a selectbox/radio among ``candidates`` (AppTest only knows the labels)."""
-    labels, out = list(widget.options), []
-    for value in list(candidates) + labels:
-        try:
-            label = widget.format_func(value)
-        except Exception:  # noqa: BLE001  (a format_func that only takes raw codes)
-            continue
-        if label in labels and value not in out and label not in [widget.format_func(v) for v in out]:
-            out.append(value)
-    return out
-
-
-def worker_apptest(out: dict, codes_path: str, reruns: int, max_epochs: int | None) -> None:
-    """One AppTest session through every page; fills ``out`` as it goes (so a failure keeps the rest).
-
-    Every timing is a pair {"script": server-side script seconds, "wall": AppTest.run seconds}.
-    """
-    os.chdir(ROOT)
-    from streamlit.testing.v1 import AppTest
-
-    clock = ScriptClock()
-    problems = out.setdefault("problems", [])
-
-    def timed(step: str, action) -> dict:
-        clock.take()
-        started = time.perf_counter()
-        at = action()
-        wall = time.perf_counter() - started
-        problems.extend(f"{step}: {p}" for p in _problems(at))
-        return {"script": clock.take(), "wall": wall}
-
-    pages = registered_pages()
-    out["pages"] = pages
-    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
-    out["before"] = {pages[0]: timed(pages[0], at.run)}
-    out["demo_shown"] = []
-    for page in pages[1:]:
-        out["before"][page] = timed(page, lambda: at.switch_page(page).run())
-        if page in MODEL_PAGES and _charts(at):
-            out["demo_shown"].append(page)  # the app shows a shipped demo model before any training
-
-    at.switch_page("app_pages/train.py").run()
-    # The Train page's defaults may be a shipped demo model (served at once); a different seed of
-    # the same defaults is what a person waits for when they train.
-    out["train_defaults"] = timed("train defaults", lambda: at.button(key="train.go").click().run())
-    out["train_defaults_message"] = next((str(s.value) for s in at.success), "")
-    seeds = [w for w in at.number_input if str(w.key).startswith("train.seed.")]
-    if seeds:
-        seeds[0].set_value(int(seeds[0].value) + 1).run()
-        out["train_seed"] = int(seeds[0].value)
-        epochs = [w for w in at.number_input if str(w.key).startswith("train.epochs.")]
-        if max_epochs and epochs and int(epochs[0].value) > max_epochs:
-            epochs[0].set_value(max_epochs).run()
-            out["train_epochs_cap"] = max_epochs
-        out["train"] = timed("train", lambda: at.button(key="train.go").click().run())
-        out["train_message"] = next((str(s.value) for s in at.success), "")
-    if "current_model" not in at.session_state:
-        problems.append("train: the default model did not train")
-        return
-
-    import aecore.ui as ui  # the same process, so the same caches as the pages
-
-    current = at.session_state["current_model"]
-    out["config"] = repr(current["config"])
-    reducer = ui.model_registry().get(current["key"])
-    if reducer is None and hasattr(ui, "demo_models"):
-        reducer = ui.demo_models().get(current["key"])
-    if reducer is not None:
-        import numpy as np
-
-        from aecore.data import load_mnist_sample
-
-        out["epochs"] = int(getattr(reducer, "n_epochs_", 0))
-        np.save(codes_path, reducer.transform(load_mnist_sample().X))
-        out["codes"] = codes_path
-
-    out["after"] = {}
-    for page in MODEL_PAGES:
-        out["after"][page] = timed(page, lambda: at.switch_page(page).run())
-        if not _charts(at):
-            problems.append(f"{page}: no chart after training")
-        if page == "app_pages/latent.py":
-            _latent_views(at, out, timed, reruns)
-
-
-def _latent_views(at, out: dict, timed, reruns: int) -> None:
-    """On Latent space (default view drawn): first UMAP view, view-only reruns, a later UMAP view."""
-    import gc
-
-    out["first_umap_view"] = timed("latent umap",
-                                   lambda: at.radio(key="latent.method").set_value("umap").run())
-    colour = at.selectbox(key="latent.color")
-    options = _raw_options(colour, ["label", "error", "reconstruction error", "none"])
-    current = colour.value
-    cycle = [o for o in options if o != current] + [current]
-    out["colour_options"] = [str(o) for o in cycle]
-
-    def reruns_of(step: str) -> list[dict]:
-        return [timed(f"{step} {cycle[i % len(cycle)]}", lambda: at.selectbox(key="latent.color").set_value(
-            cycle[i % len(cycle)]).run()) for i in range(reruns)]
-
-    out["colour_reruns"] = reruns_of("latent colour")
-    # What-ifs, in this worker only (the app is not changed). gc.freeze() moves every object alive
-    # now (TensorFlow, Keras, plotly, the model) out of the collector's reach, so the full
-    # collections Streamlit runs after every script run become cheap.
-    gc.freeze()
-    out["colour_reruns_frozen"] = reruns_of("latent colour (gc frozen)")
-    # ... and the thumbnail map, which does not depend on the colour, drawn once per map.
-    from aecore import figures
-
-    original = figures.thumbnail_map
-    memo: dict = {}
-
-    def thumbnail_map(points_2d, images, *args, **kwargs):
-        import hashlib
-
-        import numpy as np
-
-        key = hashlib.sha1(np.ascontiguousarray(points_2d).tobytes()).hexdigest() + repr((args, kwargs.get(
-            "n_thumbnails"), None if kwargs.get("labels") is None else len(kwargs["labels"])))
-        if key not in memo:
-            memo[key] = original(points_2d, images, *args, **kwargs)
-        return memo[key]
-
-    figures.thumbnail_map = thumbnail_map
-    try:
-        out["colour_reruns_memo"] = reruns_of("latent colour (gc frozen, thumbnails memoised)")
-    finally:
-        figures.thumbnail_map = original
-        gc.unfreeze()
-    out["later_umap_view"] = timed("latent umap 3d", lambda: at.radio(key="latent.dims").set_value(3).run())
-    at.radio(key="latent.dims").set_value(2).run()
-
-
-def _start_warmup():
-    """The app's background UMAP warm-up, as a server would start it; returns (thread, what)."""
-    try:
-        from aecore.ui import start_umap_warmup
-
-        return start_umap_warmup(), "aecore.ui.start_umap_warmup"  # a cached resource: once per process
-    except ImportError:  # moved: fall back to what aecore.projection offers
-        import threading
-
-        from aecore.projection import warm_up_umap
-
-        thread = threading.Thread(target=warm_up_umap, daemon=True)
-        thread.start()
-        return thread, "aecore.projection.warm_up_umap in a thread"
-
-
-def worker_umap_cold(out: dict, codes_path: str, process_start: float) -> None:
-    """First and second UMAP of the codes in a fresh process with no warm-up.
-
-    Keras is imported first, as it is in a server by the time any model (and so any map)
-    exists; its import is reported apart.
-    """
-    os.chdir(ROOT)
-    out["entry_after_process_start"] = time.time() - process_start
-    import numpy as np
-
-    codes = np.load(codes_path)
-    out["shape"] = list(codes.shape)
-    started = time.perf_counter()
-    import keras  # noqa: F401
-
-    out["import_keras"] = time.perf_counter() - started
-    from aecore.projection import project
-
-    started = time.perf_counter()
-    import umap  # noqa: F401
-
-    out["import_umap"] = time.perf_counter() - started
-    out["torch_imported"] = "torch" in sys.modules
-    started = time.perf_counter()
-    project(codes, "umap")
-    out["first_project"] = time.perf_counter() - started
-    out["first_umap"] = out["import_umap"] + out["first_project"]
-    started = time.perf_counter()
-    project(codes, "umap")
-    out["later_umap"] = time.perf_counter() - started
-    out["process_start_to_end"] = time.time() - process_start
-
-
-def worker_umap_app(out: dict, warm_at_start: bool, process_start: float) -> None:
-    """A person in a fresh server: Home, then Latent space (its default view), then UMAP at once.
-
-    Needs a model without training: the shipped demo model the model pages show (aecore.demo).
-    With ``warm_at_start`` the app's warm-up is started before the first page, as if the server
-    started it; otherwise the app does what it does (today: Latent space starts it).
-    """
-    os.chdir(ROOT)
-    out["entry_after_process_start"] = time.time() - process_start
-    server_start = time.perf_counter()
-    thread = None
-    if warm_at_start:
-        thread, out["warmup"] = _start_warmup()
-    from streamlit.testing.v1 import AppTest
-
-    clock = ScriptClock()
-    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
-    at.run()
-    out["home"] = clock.take()
-    at.switch_page("app_pages/latent.py").run()
-    out["latent"] = clock.take()
-    out["problems"] = _problems(at)
-    if not _charts(at):
-        out["problems"].append("Latent space drew no map: no demo model in this checkout")
-        return
-    import threading
-
-    warmups = [t for t in threading.enumerate() if t.name == "umap-warmup"] or ([thread] if thread else [])
-    out["warmup_alive_at_request"] = any(t.is_alive() for t in warmups)
-    out["request_after_server_start"] = time.perf_counter() - server_start
-    started = time.perf_counter()
-    at.radio(key="latent.method").set_value("umap").run()
-    out["first_umap_wall"] = time.perf_counter() - started
-    out["first_umap"] = clock.take()
-    out["problems"] += _problems(at)
-    started = time.perf_counter()
-    at.radio(key="latent.dims").set_value(3).run()
-    out["later_umap"] = clock.take()
-    out["process_start_to_end"] = time.time() - process_start
 
 
 def _spawn(args: list[str], timeout: float = WORKER_TIMEOUT) -> tuple[dict, str]:

@@ -16,7 +16,7 @@ def png_declaring(width: int, height: int) -> bytes:
 
 def readable(markdown: str) -> str:
     """The text a person reads in escaped Markdown: backslash escapes and the invisible word
-    joiners ``aecore.ui.escape_markdown`` puts before ``:`` and ``@`` removed."""
+    joiners ``app_ui.layout.escape_markdown`` puts before ``:`` and ``@`` removed."""
     import re
 
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
@@ -35,12 +35,13 @@ def open_page(page: str, params: dict | None = None, timeout: float = 300):
 
 
 def record_slots(monkeypatch) -> list:
-    """Record what asks for one of the server's job slots (``aecore.ui.exclusive``), granting it."""
+    """Record what asks for one of the server's job slots (``app_ui.session.exclusive``, which
+    ``run_exclusive`` and every other long job call), granting it."""
     from contextlib import contextmanager
 
-    import aecore.ui as ui
+    from app_ui import session
 
-    entered, real = [], ui.exclusive
+    entered, real = [], session.exclusive
 
     @contextmanager
     def recording(what):
@@ -48,7 +49,7 @@ def record_slots(monkeypatch) -> list:
         with real(what):
             yield
 
-    monkeypatch.setattr(ui, "exclusive", recording)
+    monkeypatch.setattr(session, "exclusive", recording)
     return entered
 
 

@@ -32,7 +32,7 @@ def test_every_page_renders(app, page):
     assert app.title, f"{page} has no title"
 
 
-#: Each page's title key in aecore/locales (Home's title is the product name, the same in every language).
+#: Each page's title key in app_ui/locales (Home's title is the product name, the same in every language).
 TITLE_KEYS = {"app_pages/home.py": None, "app_pages/linear_3d.py": "linear3d.title",
               "app_pages/train.py": "train.title", "app_pages/reconstructions.py": "recon.title",
               "app_pages/latent.py": "latent.title", "app_pages/clusters.py": "clusters.title",
@@ -45,7 +45,7 @@ def test_every_page_renders_in_korean(app, page):
     """The sidebar's language switch set to Korean: every page renders, under its Korean title."""
     import re
 
-    from aecore import i18n
+    from app_ui import i18n
 
     app.radio(key="lang").set_value("ko").run()
     app.switch_page(page).run()
@@ -62,7 +62,7 @@ def test_every_page_renders_in_korean(app, page):
 def test_choices_survive_a_switch_to_korean(app):
     """Option values are stable codes: what was picked in English stays picked in Korean; only the
     labels change. (The rerun also hands AppTest's stored format_funcs the Korean-labelled state.)"""
-    from aecore import i18n
+    from app_ui import i18n
 
     app.switch_page("app_pages/train.py").run()
     app.selectbox(key="train.dataset").set_value("digits").run()
@@ -149,7 +149,7 @@ def test_train_rejects_bad_hidden_units(app):
 
 def test_trained_model_is_shared_across_sessions(app):
     """A second session with the same dataset and settings gets the cached model instantly."""
-    from aecore.ui import model_registry
+    from app_ui.caches import model_registry
 
     _train_tiny(app)
     assert len(model_registry()) == 1

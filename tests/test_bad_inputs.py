@@ -3,7 +3,7 @@
 Each test checks three things: an ``st.error`` that names the problem in plain words, no
 exception element, and that the app keeps working afterwards: the upload accepted before the
 bad one is still the active dataset (nothing a person made is lost) and a new good upload is
-accepted. The readers themselves are tested directly, case by case, in ``tests/test_data.py``.
+accepted. The readers themselves are tested directly, case by case, in ``tests/test_uploads.py``.
 """
 
 import io
@@ -261,10 +261,10 @@ def test_loss_turning_nan_later_keeps_the_best_weights(train_page):
 
 def test_decoding_a_zip_of_images_takes_a_job_slot(train_page, monkeypatch):
     """Issue 14: image decoding is long work, bounded like training (one of the server's slots)."""
-    from aecore import ui
+    from app_ui import caches
 
     taken = record_slots(monkeypatch)
     _upload(train_page, "digits.zip", _zip({f"{i}.png": _png(value=20 * i) for i in range(12)}))
     _assert_clean(train_page)
     assert taken == ["image decoding"]
-    assert ui.job_slots().in_use == 0
+    assert caches.job_slots().in_use == 0

@@ -100,7 +100,7 @@ def test_the_default_budget_applies_when_none_is_given(monkeypatch, rng):
 
 @pytest.fixture()
 def slots_entered(monkeypatch):
-    """Record what asks for one of the server's job slots (``aecore.ui.exclusive``), granting it."""
+    """Record what asks for one of the server's job slots (``app_ui.session.exclusive``), granting it."""
     return record_slots(monkeypatch)
 
 
@@ -120,12 +120,12 @@ def test_the_hostile_clustering_link_shows_an_error_quickly_and_queues_nothing(m
 
 
 def test_clustering_runs_in_a_job_slot_and_comparing_skips_spaces_over_the_budget(slots_entered):
-    import aecore.ui as ui
+    from app_ui import caches, i18n
 
-    ui.cluster_results.clear()  # nothing cached: the clustering must really run
+    caches.cluster_results.clear()  # nothing cached: the clustering must really run
     at = _open("app_pages/clusters.py", {"space": "codes", "method": "gmm", "clusters": "10", "n_init": "1"})
     assert not at.error, [e.value for e in at.error]
-    assert slots_entered == [ui.i18n.translate("ui.job_clustering", "en")]
+    assert slots_entered == [i18n.translate("ui.job_clustering", "en")]
 
     at.button(key="clusters.compare").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -153,14 +153,14 @@ def _plotly_array(value) -> np.ndarray:
 
 @pytest.mark.timeout(300)
 def test_latent_tsne_over_the_budget_is_drawn_on_a_stated_subsample(monkeypatch, slots_entered):
-    import aecore.ui as ui
+    from app_ui import analyses, caches, i18n
 
     monkeypatch.setattr(aebudget, "DEFAULT", Budget(max_tsne_rows=500))
-    monkeypatch.setattr(ui, "MAP_SLOT_ROWS", 400)  # so that this small map is a "large" one
-    ui.map_views.clear()
+    monkeypatch.setattr(analyses, "MAP_SLOT_ROWS", 400)  # so that this small map is a "large" one
+    caches.map_views.clear()
     at = _open("app_pages/latent.py", {"view": "tsne"})
     assert at.session_state["latent.method"] == "tsne"
-    assert slots_entered == [ui.i18n.translate("ui.job_map", "en")]  # drawn in a job slot
+    assert slots_entered == [i18n.translate("ui.job_map", "en")]  # drawn in a job slot
     ids, title = _map_ids(at)
     # 500 of the 5,000 demo rows, carrying their original row ids (so selections map back).
     assert len(ids) == 500 and len(set(ids)) == 500 and ids.max() < 5000 and ids.max() >= 500

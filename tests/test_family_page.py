@@ -5,7 +5,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aecore import i18n
+from app_ui import i18n
 
 APP = "../app.py"
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.

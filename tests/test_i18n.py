@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from aecore import i18n
+from app_ui import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [ROOT / "app.py", ROOT / "aecore" / "ui.py", *sorted((ROOT / "app_pages").glob("*.py"))]
+SOURCES = [ROOT / "app.py", *sorted((ROOT / "app_ui").glob("*.py")), *sorted((ROOT / "app_pages").rglob("*.py"))]
 
 
 def test_no_key_missing_in_either_language():

@@ -1,7 +1,7 @@
 """Issue #14: hostile values for every query parameter of every page (AppTest).
 
 Each page reads its own parameters (its ``url_state`` spec, found here in the page's source), the
-model parameters of :mod:`aecore.share`, ``tour`` and ``lang``. For each page and each hostile
+model parameters of :mod:`app_ui.url`, ``tour`` and ``lang``. For each page and each hostile
 value, one run sets every one of them to that value at once; then each parameter gets the Markdown
 phishing link on its own. No run may raise, and no text element may show hostile Markdown
 unescaped (a link, an image, HTML, a Streamlit directive or icon, a clickable address).
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aecore import i18n, share, tour
+from app_ui import i18n, tour, url
 
 APP = "../app.py"
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +51,7 @@ def _page_params(page: str) -> dict[str, str]:
             and len(node.args) >= 2 and all(isinstance(a, ast.Constant) for a in node.args[:2])}
 
 
-MODEL_PARAMS = {param.name: param for param in [share.DATA, share.PRESET, *share.MODEL_FIELDS.values()]}
+MODEL_PARAMS = {param.name: param for param in [url.DATA, url.PRESET, *url.MODEL_FIELDS.values()]}
 GLOBAL_PARAMS = [*MODEL_PARAMS, "tour", "lang"]
 
 
@@ -61,7 +61,7 @@ def _is_valid(name: str, kind: str | None, value: str) -> bool:
         return tour.step_from_params({"tour": value}) is not None
     if name == "lang":
         return value in i18n.LANGUAGES
-    param = MODEL_PARAMS.get(name) or share.Param(name, kind, -1e18, 1e18)  # page bounds are narrower
+    param = MODEL_PARAMS.get(name) or url.Param(name, kind, -1e18, 1e18)  # page bounds are narrower
     try:
         param.parse(value)
     except ValueError:
@@ -123,7 +123,7 @@ def test_hostile_values_in_every_parameter_at_once(page, value):
 
 
 # One run per parameter with the phishing link: a page's own parameters on that page; the shared
-# ones (model, tour, language), which app.py and aecore.ui read the same way for every page, on a
+# ones (model, tour, language), which app.py and app_ui read the same way for every page, on a
 # page that opens the linked model and on one that reads no model. (The Train page, which fills its
 # form from a model link, gets them all at once above: one of its runs costs several others.)
 ONE_BY_ONE = ([(page, name) for page in PAGES for name in _page_params(page)]

@@ -13,11 +13,14 @@ import pytest
 
 from builders import open_page, readable
 
-from aecore import export, share, tour
+from aecore import export
 from aecore.presets import TrainConfig
-from aecore.runs import (CONFIG_FILE, WEIGHTS_FILE, is_within, list_runs, load_run, resolve_run,
-                         runs_root, save_run)
-from aecore.ui import escape_markdown
+from aecore.run_format import CONFIG_FILE, WEIGHTS_FILE
+from aecore.run_saving import save_run
+from aecore.runs import is_within, list_runs, load_run, resolve_run, runs_root
+from app_ui import tour, url
+from app_ui.layout import escape_markdown
+from app_ui.session import ModelKey
 
 TIMEOUT = 300
 SEED = 0
@@ -150,11 +153,11 @@ def test_runs_page_opens_a_run_of_the_root_and_a_demo(root):
     at.button(key="runs.open").click().run()
     _no_exception(at)
     assert any(s.value.startswith("Opened good") for s in at.success), [s.value for s in at.success]
-    assert at.session_state["current_model"]["key"][0] == "run"
+    assert at.session_state["current_model"].key.source == "run"
     at.selectbox(key="runs.choice").set_value("demo:mnist-recommended").run()
     at.button(key="runs.open").click().run()
     _no_exception(at)
-    assert at.session_state["current_model"]["key"] == ("mnist_sample", "train", share.form_config("recommended"))
+    assert at.session_state["current_model"].key == ModelKey.trained("mnist_sample", url.form_config("recommended"))
 
 
 # --------------------------------------------------------------------------- run ZIP uploads
@@ -189,7 +192,7 @@ def test_an_uploaded_run_zip_becomes_the_current_model(run_zip):
     assert not at.error, [e.value for e in at.error]
     assert any(s.value.startswith("Opened digits\\-run") for s in at.success), [s.value for s in at.success]
     current = at.session_state["current_model"]
-    assert current["key"][0] == "zip" and current["data_key"] == "digits"
+    assert current.key.source == "zip" and current.data_key == "digits"
     at.switch_page("app_pages/reconstructions.py").run()
     _no_exception(at)
     assert any(m.label == "Autoencoder test MSE" for m in at.metric)
@@ -219,7 +222,7 @@ def test_a_bad_run_zip_is_refused_with_an_error(run_zip, case):
     # Messages are Markdown-escaped; compare the text a person reads.
     errors = [readable(e.value) for e in at.error]
     assert any(re.search(pattern, e) for e in errors), (pattern, errors)
-    assert "current_model" not in at.session_state or at.session_state["current_model"]["key"][0] != "zip"
+    assert "current_model" not in at.session_state or at.session_state["current_model"].key.source != "zip"
 
 
 def test_read_zip_bytes_caps_the_zip_itself(run_zip):
@@ -276,7 +279,7 @@ def test_a_tour_link_with_unicode_digits_opens_the_page(page, value):
 
 @pytest.mark.parametrize("kind", ["int", "float", "ints"])
 def test_link_numbers_must_use_ascii_digits(kind):
-    param = share.Param("n", kind, 0, 10)
+    param = url.Param("n", kind, 0, 10)
     with pytest.raises(ValueError, match="digits 0-9"):
         param.parse("٣")
     assert param.parse("3") in (3, 3.0, (3,))

@@ -1,25 +1,25 @@
-"""Page state in URLs (aecore.share): typed parameters round-trip; tampered ones are refused."""
+"""Page state in URLs (app_ui.url): typed parameters round-trip; tampered ones are refused."""
 
 import pytest
 
-from aecore import share
+from app_ui import url
 from aecore.presets import PRESETS
 
 SPEC = {
-    "w.view": share.Param("view", "choice", choices=("pca", "tsne", "umap")),
-    "w.dims": share.Param("dims", "choice", choices=(2, 3)),
-    "w.k": share.Param("k", "int", 2, 50),
-    "w.level": share.Param("level", "float", 0.0, 0.9),
-    "w.on": share.Param("on", "bool"),
-    "w.ids": share.Param("ids", "ints", 0, 4999, max_items=5),
+    "w.view": url.Param("view", "choice", choices=("pca", "tsne", "umap")),
+    "w.dims": url.Param("dims", "choice", choices=(2, 3)),
+    "w.k": url.Param("k", "int", 2, 50),
+    "w.level": url.Param("level", "float", 0.0, 0.9),
+    "w.on": url.Param("on", "bool"),
+    "w.ids": url.Param("ids", "ints", 0, 4999, max_items=5),
 }
 
 
 def test_round_trip_of_every_kind():
     values = {"w.view": "umap", "w.dims": 3, "w.k": 12, "w.level": 0.35, "w.on": True, "w.ids": (4, 17, 9)}
-    text = share.write(values, SPEC)
+    text = url.write(values, SPEC)
     assert text == {"view": "umap", "dims": "3", "k": "12", "level": "0.35", "on": "1", "ids": "4,17,9"}
-    parsed, problems = share.read(text, SPEC)
+    parsed, problems = url.read(text, SPEC)
     assert problems == [] and parsed == values
     assert type(parsed["w.dims"]) is int  # the option itself, not its text
 
@@ -32,46 +32,46 @@ def test_round_trip_of_every_kind():
 ])
 def test_tampered_values_are_dropped_with_a_reason(name, text, words):
     control = "on" if name != "on" else "k"
-    parsed, problems = share.read({name: text, control: "1" if control == "on" else "7"}, SPEC)
+    parsed, problems = url.read({name: text, control: "1" if control == "on" else "7"}, SPEC)
     assert len(parsed) == 1 and len(problems) == 1 and words in problems[0], (parsed, problems)
 
 
 def test_absent_and_unknown_parameters_are_ignored():
-    assert share.read({"other": "1"}, SPEC) == ({}, [])
+    assert url.read({"other": "1"}, SPEC) == ({}, [])
 
 
 def test_model_params_name_only_what_differs_from_the_preset():
-    base = share.form_config("recommended")
-    assert share.model_params("mnist_sample", "recommended", base) == {"data": "mnist_sample",
+    base = url.form_config("recommended")
+    assert url.model_params("mnist_sample", "recommended", base) == {"data": "mnist_sample",
                                                                        "preset": "recommended"}
     changed = base.replace(n_components=2, hidden_units=(64, 32), random_state=3, early_stopping=False)
-    params = share.model_params("digits", "recommended", changed)
+    params = url.model_params("digits", "recommended", changed)
     assert params == {"data": "digits", "preset": "recommended", "k": "2", "hidden": "64,32", "seed": "3",
                       "es": "0"}
-    data_key, preset_name, config, problems = share.model_from_params(params)
+    data_key, preset_name, config, problems = url.model_from_params(params)
     assert (data_key, preset_name, config, problems) == ("digits", "recommended", changed, [])
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_every_preset_round_trips(name):
-    config = share.form_config(name)
-    _, preset_name, parsed, problems = share.model_from_params(share.model_params("mnist_sample", name, config))
+    config = url.form_config(name)
+    _, preset_name, parsed, problems = url.model_from_params(url.model_params("mnist_sample", name, config))
     assert preset_name == name and parsed == config and problems == []
 
 
 def test_a_tampered_model_link_falls_back_to_defaults():
-    data_key, preset_name, config, problems = share.model_from_params(
+    data_key, preset_name, config, problems = url.model_from_params(
         {"data": "../../etc/passwd", "preset": "nope", "k": "100000", "lr": "-1", "hidden": "1e9"})
     assert (data_key, preset_name) == ("mnist_sample", "recommended")
-    assert config == share.form_config("recommended")
+    assert config == url.form_config("recommended")
     assert len(problems) == 5
 
 
 def test_latent_size_must_stay_below_the_features():
-    _, _, config, problems = share.model_from_params({"data": "digits", "k": "64"})
-    assert config.n_components == share.form_config("recommended").n_components
+    _, _, config, problems = url.model_from_params({"data": "digits", "k": "64"})
+    assert config.n_components == url.form_config("recommended").n_components
     assert "64 features" in problems[0]
 
 
 def test_no_model_in_a_url_without_model_parameters():
-    assert share.model_from_params({"view": "umap", "lang": "ko"}) is None
+    assert url.model_from_params({"view": "umap", "lang": "ko"}) is None

@@ -3,7 +3,7 @@ ones fall back to defaults with a notice; the guided tour opens every step; repo
 
 import pytest
 
-from aecore import tour
+from app_ui import tour
 from builders import open_page
 
 TIMEOUT = 300

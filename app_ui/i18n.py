@@ -1,7 +1,9 @@
-"""English and Korean UI strings: one TOML file per language in ``aecore/locales``.
+"""English and Korean UI strings: one TOML file per language in ``app_ui/locales``, and this
+session's language.
 
-Pure Python (no Streamlit), so the tables can be checked in tests and reused by a notebook.
-Keys are dotted (``latent.title``); values are ``str.format`` templates (``{n}``).
+The tables (``strings``, ``translate``, ``problems``) need no Streamlit, so tests check them
+directly; :func:`t` looks a key up in the language the person chose (sidebar, ``?lang=``, or the
+browser's). Keys are dotted (``latent.title``); values are ``str.format`` templates (``{n}``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import string
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+
+import streamlit as st
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 #: Language code -> its name in that language, in the order the sidebar lists them.
@@ -70,3 +74,34 @@ def language_from_locale(locale: str | None) -> str:
     """The UI language for a browser locale such as ``ko-KR`` (English when unknown)."""
     code = (locale or "").split("-")[0].split("_")[0].lower()
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+# --------------------------------------------------------------------------- this session's language
+
+
+def language() -> str:
+    """This session's UI language: chosen in the sidebar, else ``?lang=``, else the browser's."""
+    if "lang" not in st.session_state:
+        asked = st.query_params.get("lang")
+        if asked not in LANGUAGES:
+            asked = language_from_locale(st.context.locale)
+        st.session_state["lang"] = asked
+    return st.session_state["lang"]
+
+
+def t(key: str, **values) -> str:
+    """A UI string in this session's language (see ``app_ui/locales``)."""
+    return translate(key, language(), **values)
+
+
+def t_or(key: str, fallback: str, **values) -> str:
+    """``t(key)``, or ``fallback`` (a library's own English text) where the tables have no ``key``."""
+    return t(key, **values) if key in strings(DEFAULT_LANGUAGE) else fallback
+
+
+def language_ui() -> None:
+    """The sidebar's language switch; :func:`app_ui.url.write_url` puts the choice into the URL
+    (``?lang=ko``)."""
+    language()
+    st.sidebar.radio(t("common.language"), list(LANGUAGES), key="lang",
+                     format_func=LANGUAGES.get, horizontal=True)

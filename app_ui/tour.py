@@ -1,13 +1,18 @@
 """The guided tour: the seeds' story in order, each step a page with the settings to show.
 
-Pure data (no Streamlit): the home page lists the steps, and each page shows the step it was
-opened for (``?tour=N``) with what to look at and links to the previous and next steps. Titles and
-explanations are the ``tour.<id>.title`` / ``tour.<id>.look`` strings in ``aecore/locales``.
+The steps are plain data (:data:`STEPS`, :func:`link_params`, :func:`step_from_params`): the home
+page lists them (:func:`tour_ui`), and each page shows the step it was opened for (``?tour=N``)
+with what to look at and links to the previous and next steps (:func:`tour_banner`). Titles and
+explanations are the ``tour.<id>.title`` / ``tour.<id>.look`` strings in ``app_ui/locales``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import streamlit as st
+
+from .i18n import t
 
 DEMO = {"data": "mnist_sample", "preset": "recommended"}
 #: Longest ``tour`` value read from a URL: a step number has one or two digits.
@@ -50,3 +55,34 @@ def step_from_params(params) -> int | None:
         return None
     index = int(text) - 1
     return index if 0 <= index < len(STEPS) else None
+
+
+def tour_ui() -> None:
+    """The home page's guided tour: each step, what it shows, and a link that opens it."""
+    st.subheader(t("tour.heading"), anchor="tour")
+    st.caption(t("tour.intro"))
+    for i, step in enumerate(STEPS):
+        with st.container(border=True):
+            text, link = st.columns([4, 1], vertical_alignment="center")
+            text.markdown(f"**{i + 1}. {t(f'tour.{step.id}.title')}**  \n{t(f'tour.{step.id}.look')}")
+            link.page_link(step.page, label=t("tour.open"), icon=":material/play_arrow:",
+                           query_params=link_params(i))
+
+
+def tour_banner() -> None:
+    """On a page opened from the tour (``?tour=N``): the step, what to look at, previous/next."""
+    index = step_from_params({name: st.query_params[name] for name in st.query_params})
+    if index is None:
+        return
+    step = STEPS[index]
+    with st.container(border=True):
+        st.markdown(f":material/tour: **{t('tour.step', n=index + 1, total=len(STEPS))} · "
+                    f"{t(f'tour.{step.id}.title')}**  \n{t(f'tour.{step.id}.look')}")
+        back, forward, done = st.columns(3)
+        if index > 0:
+            back.page_link(STEPS[index - 1].page, label=t("tour.previous"), icon=":material/arrow_back:",
+                           query_params=link_params(index - 1))
+        if index + 1 < len(STEPS):
+            forward.page_link(STEPS[index + 1].page, label=t("tour.next"),
+                              icon=":material/arrow_forward:", query_params=link_params(index + 1))
+        done.page_link("app_pages/home.py", label=t("tour.end"), icon=":material/close:")

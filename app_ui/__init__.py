@@ -1,0 +1,26 @@
+"""app_ui: the Streamlit side of Autoencoder Lab, the only code that imports both Streamlit and
+:mod:`aecore`. Each module owns one concern; pages import what they draw from here.
+
+==============  ==============================================================================
+``page``        the app's name, page setup (language, Share box, UMAP warm-up), ``stop``
+``layout``      small layout helpers: ``escape_markdown``, ``metric_row``, ``coded_tabs``, ...
+``i18n``        English / Korean string tables (``locales/``) and ``t()`` in this session's language
+``caches``      every ``st.cache_*`` of the app (bounded, keyed by names and ids), shared stores
+``session``     ``ModelKey``, ``CurrentModel``, ``ActiveData``; ``exclusive`` / ``run_exclusive``
+                (the job slots every long job runs in); live training
+``slots``       the fair, stoppable queue behind the job slots (plain ``threading``)
+``model_ui``    the current model as every model page gets it, a linked model opened or offered
+``data_ui``     the dataset picker and a person's uploads
+``analyses``    shared, queued analyses: map views, clusterings, the anomaly evaluation
+``url``         page state in links: typed parameters, ``url_state``, ``write_url``
+``tour``        the guided tour: its steps, the home page's list, a step's banner
+``widgets``     shared settings widgets: the Train page's settings form
+``reports``     downloads of a trained model: codes, weights ZIP, HTML report, figures
+``runs_ui``     opening runs, shipped demos and run ZIPs as the current model
+``family_ui``   the Family page's data, actions and small widgets (tabs: ``app_pages/family_tabs``)
+``latent_ui``   the Latent space page's colour-by, selection and views' scores
+==============  ==============================================================================
+
+Imports go one way, no cycles: ``i18n`` <- ``layout`` <- ``caches`` <- ``session`` <- ``url`` <- ``page``
+<- ``model_ui`` and the other page helpers.
+"""

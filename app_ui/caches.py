@@ -1,0 +1,212 @@
+"""Every Streamlit cache of the app, each bounded and keyed by plain names and ids (a dataset's
+name, a model's id, a method), never by a live model or a big array: those are passed as
+``_unhashed`` arguments. Also the process-wide stores built on them: the shared models, the job
+slots, the map views, the clusterings and the Family page's results.
+
+Nothing from a cache is mutated or refitted: every session shares it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+import streamlit as st
+
+from aecore import data as aedata
+from aecore import figures
+
+from .i18n import t
+from .slots import SlotPool
+
+#: Long jobs (trainings, clusterings, large maps, image decoding) that run at once on the server.
+MAX_CONCURRENT_JOBS = 2
+#: Trained models on built-in data kept for every session.
+SHARED_MODELS = 8
+
+
+class ModelRegistry:
+    """A bounded, thread-safe LRU of trained reducers (or results) shared by every session.
+
+    Entries are read-only once stored: sessions encode and decode with them, never refit.
+    """
+
+    def __init__(self, max_entries: int = SHARED_MODELS):
+        self.max_entries = max_entries
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+# --------------------------------------------------------------------------- data
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _load_builtin_dataset(name: str) -> aedata.Dataset:
+    return aedata.load_dataset(name)
+
+
+def builtin_dataset(name: str) -> aedata.Dataset:
+    """A built-in dataset, loaded once per process and shared read-only."""
+    with st.spinner(t("ui.loading_dataset")):  # the cache's own spinner text cannot be translated
+        return _load_builtin_dataset(name)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def split_indices(dataset_key: str, n_samples: int, _dataset: aedata.Dataset,
+                  test_fraction: float = 0.2, seed: int = 0):
+    """Train/test row indices for a dataset (keyed by name, never by the array)."""
+    return aedata.train_test_split(_dataset, test_fraction=test_fraction, seed=seed)
+
+
+# --------------------------------------------------------------------------- shared stores
+
+
+@st.cache_resource(max_entries=1)
+def model_registry() -> ModelRegistry:
+    """The process-wide store of trained models, keyed by :class:`app_ui.session.ModelKey`."""
+    return ModelRegistry()
+
+
+@st.cache_resource(max_entries=1)
+def job_slots() -> SlotPool:
+    """At most MAX_CONCURRENT_JOBS long jobs (trainings, clusterings, large maps, image
+    decoding) run at once across all sessions; the others queue, first come first served."""
+    return SlotPool(MAX_CONCURRENT_JOBS)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def demo_models() -> dict:
+    """The demo runs shipped in ``demo_runs/`` (see :mod:`aecore.demo`), by ``(dataset, config)``;
+    loaded once per process and never evicted, so the default views never wait on training."""
+    from aecore import demo
+
+    models = {(data_key, config): reducer for data_key, _, config, reducer in demo.load_all()}
+    freeze_long_lived_objects()
+    return models
+
+
+@st.cache_resource(max_entries=1)
+def map_views() -> ModelRegistry:
+    """Views of models' codes shared by every session, keyed by plain values (model id, method,
+    dimensions, seed, row limit). A bounded cache rather than ``st.cache_data``, which would replay
+    the queue's messages: a cached view must be read without waiting for a slot."""
+    return ModelRegistry(max_entries=32)
+
+
+@st.cache_resource(max_entries=1)
+def cluster_results() -> ModelRegistry:
+    """Clusterings of the Clusters page (labels, centres, scores; no models) shared by every
+    session, keyed by plain values (model id, space, method, clusters, restarts). A bounded cache
+    rather than ``st.cache_data``, which would replay the queue's messages."""
+    return ModelRegistry(max_entries=32)
+
+
+@st.cache_resource(max_entries=1)
+def family_results() -> ModelRegistry:
+    """Results of the Family page's comparisons (plain numbers and arrays, no models), shared by
+    every session: the same action with the same settings on the same built-in data runs once."""
+    return ModelRegistry(max_entries=16)
+
+
+# --------------------------------------------------------------------------- derived arrays
+# The caches' own spinner texts are fixed when the module loads, so each cached function below has
+# a wrapper that shows a spinner in the session's language instead.
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _cached_codes(model_key_id: str, _reducer, _X: np.ndarray) -> np.ndarray:
+    return _reducer.transform(_X)
+
+
+def codes_of(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
+    """The latent codes of every row, computed once per model."""
+    with st.spinner(t("ui.encoding")):
+        return _cached_codes(model_key_id, reducer, X)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _cached_reconstruction_errors(model_key_id: str, _reducer, _X: np.ndarray) -> np.ndarray:
+    return _reducer.score_samples(_X)
+
+
+def reconstruction_errors(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
+    """Per-row reconstruction error, computed once per model."""
+    with st.spinner(t("ui.reconstructing")):
+        return _cached_reconstruction_errors(model_key_id, reducer, X)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def pca_baseline_of(dataset_key: str, n_components: int, _X_train: np.ndarray, _X_test: np.ndarray):
+    """PCA's held-out baseline for a dataset's split, fitted once per (dataset, k) and shared
+    read-only: refitting it on every visit cost ~1.5 s of server time per page view, ~15 s with
+    six people on the server (bench/load_browser.py)."""
+    from aecore.metrics import pca_baseline
+
+    return pca_baseline(_X_train, n_components, _X_test)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def thumbnail_map_of(model_key_id: str, method: str, _points: np.ndarray, _images: np.ndarray,
+                     image_shape: tuple[int, int], _labels, n_thumbnails: int = 300):
+    """The thumbnail map of one 2D view of a model's codes, drawn once (it does not change with
+    the colour-by choice, and encoding 300 thumbnails costs ~170 ms a rerun)."""
+    return figures.thumbnail_map(_points, _images, image_shape, labels=_labels, n_thumbnails=n_thumbnails)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def family_parameter_counts(n_features: int, n_components: int, hidden_units: tuple[int, ...]) -> dict:
+    """Encoder / decoder / total parameters of the dense and the tied autoencoder of one shape."""
+    from aecore import family
+
+    return {kind: family.parameter_split(kind, n_features, n_components, hidden_units)
+            for kind in ("dense", "tied")}
+
+
+# --------------------------------------------------------------------------- once per process
+
+_WARMUP: dict = {}
+_WARMUP_LOCK = threading.Lock()
+
+
+def freeze_long_lived_objects() -> None:
+    """Move everything alive now (TensorFlow, the demo models, UMAP's compiled code) out of the
+    garbage collector's reach. Streamlit collects after every script run, and with TensorFlow
+    loaded one full collection took ~270 ms: most of a rerun that only changes a colour."""
+    import gc
+
+    gc.freeze()
+
+
+def start_umap_warmup() -> threading.Thread:
+    """Compile UMAP's numba code in the background once per server process, so the first UMAP
+    view a person asks for does not pay ~30 s of compilation. (A module-level flag, not a cache:
+    clearing Streamlit's caches must not start it again.)"""
+    from aecore import projection
+
+    with _WARMUP_LOCK:
+        if "thread" not in _WARMUP:
+            def warm_up() -> None:
+                projection.warm_up_umap()
+                freeze_long_lived_objects()
+
+            _WARMUP["thread"] = threading.Thread(target=warm_up, name="umap-warmup", daemon=True)
+            _WARMUP["thread"].start()
+    return _WARMUP["thread"]

@@ -1,0 +1,113 @@
+"""Choosing the data a page works on: the dataset picker, a person's uploads (kept in their
+session only, decoded in a job slot when they are a ZIP of images) and the one-line summary."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from contextlib import nullcontext
+
+import numpy as np
+import streamlit as st
+
+from aecore import data as aedata
+from aecore import upload_limits, uploads
+
+from . import caches, session
+from .i18n import t, t_or
+from .layout import escape_markdown
+from .session import ActiveData
+
+
+def upload_key(data: bytes) -> str:
+    """A short content hash: the identity of an upload."""
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def dataset_picker_ui(page: str, default: str = "mnist_sample", allow_upload: bool = True) -> ActiveData | None:
+    """Pick a built-in dataset or an upload (kept in this session only). Returns None on error."""
+    options = list(aedata.BUILTIN_DATASETS) + (["upload"] if allow_upload else [])
+    current = st.session_state.get("active_dataset", default)
+    # Labels are looked up now, not in format_func: AppTest calls format_func outside the session.
+    labels = {name: t_or(f"ui.dataset_{name}", aedata.BUILTIN_DATASETS.get(name, name)) for name in options}
+    choice = st.selectbox(t("ui.dataset"), options, index=options.index(current) if current in options else 0,
+                          format_func=labels.get, key=f"{page}.dataset")
+    st.session_state["active_dataset"] = choice
+    if choice != "upload":
+        try:
+            return ActiveData(choice, caches.builtin_dataset(choice), shared=True)
+        except ValueError as exc:
+            st.error(str(exc))
+            return None
+    return _upload_ui(page)
+
+
+def _upload_ui(page: str) -> ActiveData | None:
+    """File uploader whose parsed dataset stays in this session even when the widget is cleared."""
+    upload = st.file_uploader(t("ui.upload"), type=["csv", "tsv", "npy", "npz", "zip"],
+                              key=f"{page}.upload", max_upload_size=upload_limits.MAX_UPLOAD_BYTES // 2**20,
+                              help=t("ui.upload_help"))
+    stored = st.session_state.get("upload")
+    if upload is not None:
+        raw = upload.getvalue()
+        key = f"upload-{upload_key(raw)}"
+        label_column = None
+        if upload.name.lower().endswith((".csv", ".tsv", ".txt")):
+            label_column = _label_column_ui(page, raw)
+            key += f"-{label_column}"
+        if stored is None or stored.key != key:
+            bar, shown = None, 0.0
+
+            def decoding(done: int, total: int) -> None:
+                # Streamlit raises inside this update when the person presses Stop or leaves; the
+                # exception stops the decoding and must reach Streamlit, so nothing catches it.
+                nonlocal bar, shown
+                if bar is not None and time.monotonic() - shown < 0.2:
+                    return
+                shown = time.monotonic()
+                if bar is None:
+                    bar = st.empty()
+                bar.progress(done / total, text=t("ui.decoding_images", done=done, total=total))
+
+            # Decoding a ZIP of images is long work: it takes one of the server's job slots.
+            slot = (session.exclusive(t("ui.job_decoding")) if upload.name.lower().endswith(".zip")
+                    else nullcontext())
+            try:
+                with slot:
+                    dataset = uploads.read_upload(raw, upload.name, label_column=label_column, progress=decoding)
+            except ValueError as exc:
+                st.error(t("ui.upload_failed", name=escape_markdown(upload.name, 80), error=escape_markdown(exc)))
+                if stored is not None:
+                    st.caption(t("ui.upload_kept", n=stored.dataset.n_samples))
+                return stored
+            finally:
+                if bar is not None:
+                    bar.empty()
+            stored = ActiveData(key, dataset, shared=False)
+            st.session_state["upload"] = stored
+    if stored is None:
+        st.info(t("ui.upload_prompt"))
+    return stored
+
+
+def _label_column_ui(page: str, raw: bytes) -> str | None:
+    """Let a person name the label column of a CSV (none by default)."""
+    try:
+        columns = uploads.read_csv_header(raw)
+    except ValueError:
+        columns = []
+    none = t("ui.label_column_none")
+    choice = st.selectbox(t("ui.label_column"), ["(none)"] + columns[:500], key=f"{page}.label_column",
+                          format_func=lambda c: none if c == "(none)" else c)
+    return None if choice == "(none)" else choice
+
+
+def dataset_summary_ui(active: ActiveData) -> None:
+    """One line of facts about the dataset, and its notes."""
+    ds = active.dataset
+    shape = (t("ui.summary_images", height=ds.image_shape[0], width=ds.image_shape[1]) if ds.is_image
+             else t("ui.summary_features", n=ds.n_features))
+    labels = t("ui.summary_classes", n=len(np.unique(ds.y))) if ds.y is not None else t("ui.summary_no_labels")
+    st.caption(t("ui.summary", n=ds.n_samples, shape=shape, labels=labels, scaling=ds.scaling))
+    for note in ds.notes:
+        st.caption(f":material/info: {escape_markdown(note)}")  # notes quote column names

@@ -1,0 +1,74 @@
+"""The Latent space page's map helpers: what the points can be coloured by, the rows a person
+selected (kept in the link), and the table that scores each view."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from aecore import data as aedata
+from aecore.metrics import knn_accuracy, trustworthiness
+from aecore.selection import selected_ids
+
+from .analyses import projection_of
+from .i18n import t
+
+
+def colour_options(ds: aedata.Dataset) -> dict[str, str]:
+    """Colour-by choices as stable codes ("column:NAME" for a feature) -> the text shown."""
+    codes = (["label"] if ds.y is not None else []) + ["error", "none"]
+    if not ds.is_image:
+        codes += [f"column:{name}" for name in ds.feature_names]
+    names = {"label": t("latent.colour_label"), "error": t("latent.colour_error"), "none": t("latent.colour_none")}
+    return {code: names.get(code) or t("latent.colour_column", name=code.removeprefix("column:")) for code in codes}
+
+
+def colour_values(ds: aedata.Dataset, choice: str, errors: np.ndarray):
+    """``(values per row or None, categorical, legend title)`` for a colour-by choice."""
+    if choice == "label":
+        labels = ds.y if ds.label_names is None else np.array(ds.label_names)[ds.y]
+        return labels, True, t("latent.colour_title_label")
+    if choice == "error":
+        return errors, False, t("latent.colour_title_error")
+    if choice.startswith("column:"):
+        name = choice.removeprefix("column:")
+        return ds.X[:, ds.feature_names.index(name)], False, name
+    return None, False, ""
+
+
+def selection_from(event) -> np.ndarray:
+    """The rows selected on the map: a live selection goes into the session (and the link, its
+    first 100 rows); without one, the rows a shared link named."""
+    chosen = selected_ids(event)
+    if len(chosen):
+        st.session_state["latent.sel"] = tuple(int(i) for i in chosen[:100])
+        st.session_state["latent.sel_live"] = True
+    elif st.session_state.pop("latent.sel_live", False):  # the person cleared their selection
+        st.session_state.pop("latent.sel", None)
+    else:
+        chosen = np.array(st.session_state.get("latent.sel", ()), dtype=int)
+    return chosen
+
+
+def view_quality_rows(model_id: str, methods: list[str], codes: np.ndarray, ds: aedata.Dataset) -> list[dict]:
+    """Trustworthiness and kNN accuracy of each 2D view, each scored on the rows it shows (a
+    random subsample above the budget)."""
+    rows = []
+    for method in methods:
+        view = projection_of(model_id, method, 2, codes)
+        rows.append({"view": method, "rows": len(view.points), "seconds": round(view.seconds, 2),
+                     "trustworthiness": trustworthiness(view.take(ds.X), view.points),
+                     "kNN accuracy": knn_accuracy(view.points, view.take(ds.y)) if ds.y is not None else None})
+    return rows
+
+
+def view_quality_table_ui(rows: list[dict], names: dict[str, str]) -> None:
+    """The views' scores; rows keep stable codes, names and headers are shown in the session's language."""
+    table = pd.DataFrame(rows).round(3)
+    table["view"] = [names.get(code, code) for code in table["view"]]
+    st.dataframe(table.rename(columns={"view": t("latent.column_view"), "rows": t("latent.column_rows"),
+                                       "seconds": t("common.seconds"),
+                                       "trustworthiness": t("latent.column_trustworthiness"),
+                                       "kNN accuracy": t("latent.column_knn")}),
+                 hide_index=True, width="stretch")

@@ -1,0 +1,27 @@
+"""The frame of every page: the app's name, the shared page setup (title, language switch, the
+Share box's place, UMAP's warm-up) and :func:`stop`, which ends a page early without losing its
+link."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from . import caches, url
+from .i18n import language_ui
+
+APP_NAME = "Autoencoder Lab"
+
+
+def page_setup() -> None:
+    """Shared page configuration: title, icon, wide layout, and the language picker."""
+    st.set_page_config(page_title=APP_NAME, page_icon=":material/hub:", layout="wide")
+    language_ui()
+    url.start_run(share_slot=st.sidebar.empty())  # what this run's page binds to the URL
+    caches.start_umap_warmup()  # once per server process: the first UMAP view (Latent space, Clusters) is ready
+
+
+def stop() -> None:
+    """End this page's run early, after writing its state into the URL: ``st.stop`` discards every
+    Streamlit call after it, so ``write_url`` in app.py could not run."""
+    url.write_url()
+    st.stop()

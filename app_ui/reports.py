@@ -1,0 +1,59 @@
+"""Downloads of a trained model: its codes (CSV, NumPy), its weights as a run ZIP, a
+self-contained HTML report and its figures as PNG."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from aecore import export, report
+from aecore.presets import TrainConfig
+
+from .i18n import t
+from .layout import reason_text
+from .session import ActiveData
+
+
+def model_downloads_ui(reducer, config: TrainConfig, active: ActiveData, codes, metrics: dict, page: str) -> None:
+    """The codes as CSV and NumPy, and the model as a run ZIP (``metrics`` go into the ZIP)."""
+    ds = active.dataset
+    d1, d2, d3 = st.columns(3)
+    d1.download_button(t("common.codes_csv"), export.codes_csv(codes, ds.y), f"{ds.name}_codes.csv", "text/csv",
+                       key=f"{page}.dl.csv")
+    d2.download_button(t("train.codes_npy"), export.npy_bytes(codes), f"{ds.name}_codes.npy",
+                       "application/octet-stream", key=f"{page}.dl.npy")
+    d3.download_button(t("train.weights_zip"), export.to_zip_bytes(reducer, config, active.key, metrics),
+                       f"{ds.name}_{config.kind}_k{config.n_components}.zip", "application/zip",
+                       key=f"{page}.dl.zip")
+
+
+def report_downloads_ui(reducer, config: TrainConfig, active: ActiveData, train_idx, test_idx, page: str) -> None:
+    """Download a self-contained HTML report of a trained model, and its figures as PNG.
+
+    Both files are made only when clicked (Streamlit runs the callable on its own thread)."""
+    ds = active.dataset
+    title = t("report.title", kind=config.kind, k=config.n_components, data=ds.name)
+    stem = f"{ds.name}_{config.kind}_k{config.n_components}"
+
+    stopped = reason_text(reducer.stopped_reason_)  # t() needs the session: not inside the callables
+
+    def made():
+        figs, metrics = report.model_figures(reducer, ds.X, ds.y, image_shape=ds.image_shape,
+                                             train_idx=train_idx, test_idx=test_idx)
+        metrics.update(epochs=int(reducer.n_epochs_), best_epoch=int(reducer.best_epoch_),
+                       stopped=stopped, samples=int(ds.n_samples))
+        return figs, metrics
+
+    def html() -> str:
+        figs, metrics = made()
+        return report.html_report(title, report.config_table(config), metrics, figs)
+
+    def pngs() -> bytes:
+        return report.png_zip(made()[0])
+
+    left, right = st.columns(2)
+    left.download_button(t("report.html"), html, f"{stem}_report.html", "text/html", key=f"{page}.dl.report",
+                         icon=":material/description:", help=t("report.html_help"))
+    problem = report.png_available()
+    right.download_button(t("report.png"), pngs, f"{stem}_figures.zip", "application/zip",
+                          key=f"{page}.dl.png", icon=":material/image:", disabled=problem is not None,
+                          help=problem or t("report.png_help"))

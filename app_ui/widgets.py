@@ -1,0 +1,73 @@
+"""Shared widgets that turn into settings: the Train page's settings form (a preset and every
+setting of the model it trains), drawn from the settings' declarations in :mod:`aecore.params`."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from aecore import params
+from aecore.demo import form_config
+from aecore.presets import PRESETS, TrainConfig
+
+from .i18n import t, t_or
+from .layout import escape_markdown
+
+#: Columns of the settings form; settings fill them in their declared order.
+FORM_COLUMNS = 3
+
+
+def setting_key(setting: params.Setting, preset_name: str) -> str:
+    """A setting's widget key on the Train page: one per preset, named like its link parameter."""
+    return f"train.{setting.url}.{preset_name}"
+
+
+def setting_ui(setting: params.Setting, value, key: str, container=st):
+    """One widget for a setting, with its declared bounds or choices; returns the widget's value
+    (text for a list of numbers, parsed by the caller)."""
+    label = t(setting.label_key)
+    help_text = t_or(f"param.{setting.name}", setting.help[0].upper() + setting.help[1:] + ".")
+    if setting.type is str:
+        return container.selectbox(label, setting.choices, index=setting.choices.index(value), key=key,
+                                   help=help_text)
+    if setting.type is bool:
+        return container.checkbox(label, bool(value), key=key, help=help_text)
+    if setting.type is tuple:
+        return container.text_input(label, ",".join(map(str, value)), key=key, help=help_text)
+    if setting.type is int:
+        return int(container.number_input(label, int(setting.low), int(setting.high), int(value), key=key,
+                                          help=help_text))
+    if setting.step is not None:
+        return float(container.slider(label, float(setting.low), float(setting.high), float(value),
+                                      setting.step, key=key, help=help_text))
+    return float(container.number_input(label, float(setting.low), float(setting.high), float(value),
+                                        format="%.5f", key=key, help=help_text))
+
+
+def settings_form_ui() -> TrainConfig:
+    """Preset picker plus every setting of :data:`aecore.params.FORM_SETTINGS`, as a TrainConfig.
+
+    The widgets start at the preset's values (learning rate, epochs and batch size resolved to
+    the kind's numbers). Hidden units that are not whole numbers fall back to the preset's with
+    an error; values outside a setting's bounds are the caller's to report (the reducer names them).
+    """
+    names = list(PRESETS)
+    labels = {n: f"{n} — {t_or(f'train.preset_{n}', PRESETS[n][0])}" for n in names}
+    name = st.selectbox(t("train.preset"), names, format_func=labels.get, key="train.preset")
+    base = form_config(name)
+    values = {}
+    with st.expander(t("train.settings"), expanded=False):
+        columns = st.columns(FORM_COLUMNS)
+        per_column = -(-len(params.FORM_SETTINGS) // FORM_COLUMNS)
+        for i, setting in enumerate(params.FORM_SETTINGS):
+            values[setting.name] = setting_ui(setting, getattr(base, setting.name), setting_key(setting, name),
+                                              columns[i // per_column])
+    for setting in params.FORM_SETTINGS:
+        if setting.type is tuple:
+            text = values[setting.name]
+            try:
+                values[setting.name] = tuple(int(v) for v in text.replace(" ", "").split(",") if v)
+            except ValueError:
+                st.error(t("train.bad_hidden_units", got=escape_markdown(repr(text[:40])),
+                           preset=getattr(base, setting.name)))
+                values[setting.name] = getattr(base, setting.name)
+    return base.replace(**values)
