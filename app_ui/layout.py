@@ -50,16 +50,25 @@ def reason_text(code: str) -> str:
 
 def coded_tabs(key: str, labels: dict[str, str]):
     """``st.tabs`` whose open tab is kept as a stable code in ``st.session_state[key]``, so that a
-    link (``url_state``) or a language switch opens the right tab. The tabs widget is keyed by the
-    language and the code: a new code or language starts it on that tab."""
+    link (``url_state``) or a language switch opens the right tab.
+
+    The tabs track their state (``on_change``), so each tab's ``.open`` says whether it is shown:
+    pages draw only the open tab. The widget keeps one key per language; a code set from outside
+    (a link) is copied into it before it is drawn, a click copies the tab back into the code.
+    """
     code = st.session_state.get(key)
     if code not in labels:
         code = next(iter(labels))
-    widget = f"{key}.{language()}.{code}"
-    tabs = st.tabs(list(labels.values()), default=labels[code], key=widget, on_change="rerun")
-    opened = st.session_state.get(widget)
-    st.session_state[key] = next((c for c, label in labels.items() if label == opened), code)
-    return tabs
+    widget = f"{key}.{language()}"
+    if st.session_state.get(widget) != labels[code]:
+        st.session_state[widget] = labels[code]
+    codes = {label: c for c, label in labels.items()}
+
+    def remember() -> None:
+        st.session_state[key] = codes.get(st.session_state.get(widget), code)
+
+    st.session_state[key] = code
+    return st.tabs(list(labels.values()), key=widget, on_change=remember)
 
 
 def show_messages(messages: list[tuple[str, str]]) -> None:

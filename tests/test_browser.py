@@ -140,7 +140,7 @@ def _train_digits(page):
     """Train a 3-epoch model on scikit-learn's digits from the Train page."""
     _choose(page, "Dataset", "scikit-learn digits")
     page.get_by_text("Architecture and training settings").click()
-    epochs = page.get_by_label("Max epochs")
+    epochs = page.get_by_role("spinbutton", name="Max epochs")
     epochs.fill("3")
     epochs.press("Enter")
     _settle(page)
