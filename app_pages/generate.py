@@ -111,20 +111,29 @@ url_state("generate", {
     "generate.seed": Param("sample_seed", "int", 0, 10_000),
     "generate.noise": Param("noise", "choice", choices=("gaussian", "dropout")),
     "generate.level": Param("level", "float", 0.0, 0.9)})
-tab_walk, tab_traverse, tab_vae, tab_denoise = coded_tabs("generate.tab", TABS)
-with tab_walk:
-    walk_ui(ds, reducer, codes)
-with tab_traverse:
-    traverse_ui(ds, reducer, codes)
-with tab_vae:
-    if loaded.config.kind != "vae":
-        st.info(t("generate.train_a_vae"))
-    else:
-        vae_samples_ui(ds, reducer)
-        if loaded.config.n_components >= 2:
-            grid = reducer.manifold_grid(n=12)
-            st.plotly_chart(figures.reconstruction_grid([grid[i * 12:(i + 1) * 12] for i in range(12)],
-                                                        [""] * 12, ds.image_shape, t("generate.manifold_title")),
-                            key="generate.manifold")
-with tab_denoise:
-    denoise_ui(ds, reducer, loaded.config.kind)
+
+
+@st.fragment
+def tabs_ui(loaded, ds, reducer, codes) -> None:
+    """The tabs, as one fragment: switching tabs reruns them, not the page."""
+    tab_walk, tab_traverse, tab_vae, tab_denoise = coded_tabs("generate.tab", TABS)
+    with tab_walk:
+        walk_ui(ds, reducer, codes)
+    with tab_traverse:
+        traverse_ui(ds, reducer, codes)
+    with tab_vae:
+        if loaded.config.kind != "vae":
+            st.info(t("generate.train_a_vae"))
+        else:
+            vae_samples_ui(ds, reducer)
+            if loaded.config.n_components >= 2:
+                grid = reducer.manifold_grid(n=12)
+                st.plotly_chart(figures.reconstruction_grid([grid[i * 12:(i + 1) * 12] for i in range(12)],
+                                                            [""] * 12, ds.image_shape, t("generate.manifold_title")),
+                                key="generate.manifold")
+    with tab_denoise:
+        denoise_ui(ds, reducer, loaded.config.kind)
+    sync_url()
+
+
+tabs_ui(loaded, ds, reducer, codes)
