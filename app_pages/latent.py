@@ -3,17 +3,17 @@
 from contextlib import nullcontext
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from aecore import export, figures
 from app_ui.analyses import projection_of
 from app_ui.caches import codes_of, reconstruction_errors, start_umap_warmup, thumbnail_map_of
 from app_ui.i18n import t
-from app_ui.latent_ui import colour_options, colour_values, selection_from, view_quality_rows, view_quality_table_ui
+from app_ui.latent_ui import (colour_options, colour_values, selected_samples_ui, selection_from, view_quality_rows,
+                              view_quality_table_ui)
 from app_ui.model_ui import current_model_ui
 from app_ui.page import stop
-from app_ui.url import Param, url_state
+from app_ui.url import Param, sync_url, url_state
 
 st.title(t("latent.title"))
 start_umap_warmup()
@@ -34,57 +34,53 @@ url_state("latent", {
     "latent.dims": Param("dims", "choice", choices=(2, 3)),
     "latent.color": Param("color", "choice", choices=tuple(color_names)),
     "latent.sel": Param("sel", "ints", 0, ds.n_samples - 1, max_items=100)})
-c1, c2, c3 = st.columns([2, 1, 2])
+c1, c2 = st.columns([2, 1])
 method = c1.radio(t("latent.view"), methods, format_func=names.get, horizontal=True, key="latent.method")
 dims = c2.radio(t("latent.dimensions"), [2, 3], horizontal=True, key="latent.dims",
                 disabled=method == "raw" and k < 3)
 if method == "raw":
     dims = min(dims, k)
-color_by = c3.selectbox(t("latent.colour_by"), list(color_names), format_func=color_names.get, key="latent.color")
 
 # Above the budget's rows for t-SNE / UMAP, the map shows a stated random subsample: every per-row
 # array below is taken for the map's rows (view.take), and selections carry the original row ids.
 with st.spinner(t("latent.computing", view=names[method], n=len(codes))) if method != "raw" else nullcontext():
     view = projection_of(loaded.id, method, dims, codes)
-points, seconds = view.points, view.seconds
 
-color, categorical, color_title = colour_values(ds, color_by, reconstruction_errors(loaded.id, reducer, ds.X))
-color = view.take(color)
 
-axis = {"raw": "z", "pca": "PC", "tsne": "t-SNE ", "umap": "UMAP "}[method]
-title = (t("latent.map_title_sample", view=names[method], n=len(points), total=view.n_total, seconds=seconds)
-         if view.sampled else t("latent.map_title", view=names[method], seconds=seconds))
-if dims == 3:
-    st.plotly_chart(figures.codings_scatter_3d(points, color, categorical=categorical, title=title),
-                    key="latent.map3d")
-    st.caption(t("latent.rotate_hint"))
-    chosen = np.array([], dtype=int)
-else:
-    fig = figures.codings_scatter(points, color, title, (f"{axis}1", f"{axis}2"), color_title,
-                                  categorical=categorical, customdata=view.ids)
-    fig.update_layout(dragmode="select")  # box by default; lasso is one click away in the toolbar
-    event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"),
-                            key="latent.map")
-    chosen = selection_from(event)
-if view.sampled:
-    st.caption(t("ui.map_sample_note", view=names[method], n=len(points), total=view.n_total))
-
-if len(chosen):
-    st.subheader(t("latent.selected", n=len(chosen)))
-    shown = chosen[:24]
-    recon = reducer.reconstruct(ds.X[shown])
-    if ds.is_image:
-        st.plotly_chart(figures.reconstruction_grid([ds.X[shown], recon],
-                                                    [t("common.original"), t("common.reconstruction")],
-                                                    ds.image_shape, captions=[f"#{i}" for i in shown]),
-                        key="latent.selected")
+@st.fragment
+def map_ui(loaded, view, method: str, dims: int) -> None:
+    """Colour-by, the map and the selected samples: a new colour or selection reruns only this."""
+    ds, reducer = loaded.dataset, loaded.reducer
+    color_by = st.selectbox(t("latent.colour_by"), list(color_names), format_func=color_names.get,
+                            key="latent.color")
+    color, categorical, color_title = colour_values(ds, color_by, reconstruction_errors(loaded.id, reducer, ds.X))
+    color, points = view.take(color), view.points
+    axis = {"raw": "z", "pca": "PC", "tsne": "t-SNE ", "umap": "UMAP "}[method]
+    title = (t("latent.map_title_sample", view=names[method], n=len(points), total=view.n_total, seconds=view.seconds)
+             if view.sampled else t("latent.map_title", view=names[method], seconds=view.seconds))
+    if dims == 3:
+        st.plotly_chart(figures.codings_scatter_3d(points, color, categorical=categorical, title=title),
+                        key="latent.map3d")
+        st.caption(t("latent.rotate_hint"))
+        chosen = np.array([], dtype=int)
     else:
-        st.dataframe(pd.DataFrame(ds.X[shown], index=shown, columns=ds.feature_names), width="stretch")
-    if ds.y is not None:
-        st.caption(t("latent.selection_labels", counts=", ".join(
-            f"{v}: {c}" for v, c in zip(*np.unique(ds.y[chosen], return_counts=True)))))
-elif dims == 2:
-    st.caption(t("latent.select_hint"))
+        fig = figures.codings_scatter(points, color, title, (f"{axis}1", f"{axis}2"), color_title,
+                                      categorical=categorical, customdata=view.ids)
+        fig.update_layout(dragmode="select")  # box by default; lasso is one click away in the toolbar
+        event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"),
+                                key="latent.map")
+        chosen = selection_from(event)
+    if view.sampled:
+        st.caption(t("ui.map_sample_note", view=names[method], n=len(points), total=view.n_total))
+    if len(chosen):
+        selected_samples_ui(ds, reducer, chosen)
+    elif dims == 2:
+        st.caption(t("latent.select_hint"))
+    sync_url()
+
+
+map_ui(loaded, view, method, dims)
+points = view.points
 
 tabs = st.tabs([t("latent.tab_thumbnails"), t("latent.tab_distributions"), t("latent.tab_quality"),
                 t("common.downloads")])

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from aecore import data as aedata
+from aecore import figures
 from aecore.metrics import knn_accuracy, trustworthiness
 from aecore.selection import selected_ids
 
@@ -72,3 +73,21 @@ def view_quality_table_ui(rows: list[dict], names: dict[str, str]) -> None:
                                        "trustworthiness": t("latent.column_trustworthiness"),
                                        "kNN accuracy": t("latent.column_knn")}),
                  hide_index=True, width="stretch")
+
+
+def selected_samples_ui(ds: aedata.Dataset, reducer, chosen: np.ndarray) -> None:
+    """The samples selected on the map: up to 24 with their reconstructions (a table for a
+    table's rows), and the labels of the whole selection."""
+    st.subheader(t("latent.selected", n=len(chosen)))
+    shown = chosen[:24]
+    recon = reducer.reconstruct(ds.X[shown])
+    if ds.is_image:
+        st.plotly_chart(figures.reconstruction_grid([ds.X[shown], recon],
+                                                    [t("common.original"), t("common.reconstruction")],
+                                                    ds.image_shape, captions=[f"#{i}" for i in shown]),
+                        key="latent.selected")
+    else:
+        st.dataframe(pd.DataFrame(ds.X[shown], index=shown, columns=ds.feature_names), width="stretch")
+    if ds.y is not None:
+        st.caption(t("latent.selection_labels", counts=", ".join(
+            f"{v}: {c}" for v, c in zip(*np.unique(ds.y[chosen], return_counts=True)))))
