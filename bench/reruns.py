@@ -59,25 +59,20 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from bench.common import machine, row
 from bench.reruns_session import INIT_SCRIPT, Measurement, Session
+# The browser and the server are started as the tour benchmark starts them.
+from bench.tour import CHROMIUM, CHROMIUM_FLAGS, IDLE, _free_port, _wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUP = "View-only reruns (browser)"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 FIRST_RUN_TIMEOUT_MS = 240_000  # the first run imports TensorFlow and loads the demo model
 CPU_QUIET = 0.15  # server CPU (cores) under which the server counts as idle
 CPU_QUIET_CAP = 180.0  # seconds to wait at most for it
@@ -95,12 +90,6 @@ MEASUREMENTS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start_server(app_root: Path, port: int, log) -> subprocess.Popen:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     env.pop("PYTHONPATH", None)  # aecore must come from the app root (the cwd), nowhere else
@@ -109,20 +98,6 @@ def _start_server(app_root: Path, port: int, log) -> subprocess.Popen:
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
         cwd=app_root, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def _wait_healthy(proc: subprocess.Popen, url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited with status {proc.returncode}") from None
-            time.sleep(0.5)
-    raise RuntimeError(f"streamlit did not become healthy within {timeout:.0f} s")
 
 
 def _cpu_seconds(pid: int) -> float:
