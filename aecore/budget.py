@@ -86,6 +86,7 @@ class NetworkShape:
     n_components: int
     hidden_units: tuple = (512, 256)
     batch_norm: bool = False
+    decoder_units: Optional[tuple] = None  # None: hidden_units reversed
     image_shape: Optional[tuple] = None
     filters: tuple = (32, 64)
     kernel_size: int = 3
@@ -99,11 +100,16 @@ class NetworkShape:
                    n_components=int(settings.n_components),
                    hidden_units=tuple(int(u) for u in (settings.hidden_units or ())),
                    batch_norm=bool(settings.batch_norm),
+                   decoder_units=(None if getattr(settings, "decoder_units", None) is None
+                                  else tuple(int(u) for u in settings.decoder_units)),
                    image_shape=tuple(image) if image is not None else None,
                    filters=tuple(int(f) for f in (settings.filters or ())),
                    kernel_size=int(settings.kernel_size))
 
     # ------------------------------------------------------------------ layers
+
+    def _decoder_units(self) -> tuple:
+        return tuple(reversed(self.hidden_units)) if self.decoder_units is None else self.decoder_units
 
     def _dense(self, name: str, n_in: int, units: int, tied: bool = False, block: bool = True) -> list[Layer]:
         bias = not (self.batch_norm and block)
@@ -136,7 +142,7 @@ class NetworkShape:
         else:
             rows.append(Layer("codings", "Dense", (k,), (width + 1) * k, width * k))
         width = k
-        for i, units in enumerate(reversed(self.hidden_units)):
+        for i, units in enumerate(self._decoder_units()):
             rows += self._dense(f"dec_{i}", width, units, tied=tied)
             width = units
         rows += self._dense("reconstruction", width, self.n_features, tied=tied, block=False)
@@ -164,7 +170,7 @@ class NetworkShape:
         k = self.n_components
         rows.append(Layer("codings", "Dense", (k,), (prev + 1) * k, prev * k))
         prev = k
-        for i, units in enumerate(reversed(self.hidden_units)):
+        for i, units in enumerate(self._decoder_units()):
             rows.append(Layer(f"dec_dense_{i}", "Dense", (units,), (prev + 1) * units, prev * units))
             prev = units
         rows.append(Layer("dec_expand", "Dense", small, (prev + 1) * flat, prev * flat))

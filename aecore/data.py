@@ -207,6 +207,73 @@ def load_keras_dataset(name: str = "mnist", split: str = "train", limit: int | N
                            [f"Keras {name} ({split} split)."])
 
 
+def load_breast_cancer_table() -> Dataset:
+    """scikit-learn's Wisconsin breast-cancer table: 569 tumours x 30 measurements (offline).
+
+    Labels: 0 malignant (212), 1 benign (357); each column min-max scaled to 0-1, so a sigmoid
+    output fits. Malignant tumours are the minority: a natural case for anomaly scores.
+    """
+    from sklearn.datasets import load_breast_cancer
+
+    bunch = load_breast_cancer()
+    raw = bunch.data.astype(np.float64)
+    low, span = raw.min(axis=0), np.ptp(raw, axis=0)
+    X = ((raw - low) / np.where(span > 0, span, 1.0)).astype(np.float32)
+    return Dataset(name="breast_cancer", X=X, y=bunch.target.astype(np.int64),
+                   feature_names=[str(n) for n in bunch.feature_names],
+                   scaling="each column min-max scaled to 0-1", label_names=[str(n) for n in bunch.target_names],
+                   notes=["scikit-learn's Wisconsin breast-cancer table: 569 tumours, 30 measurements, "
+                          "212 malignant and 357 benign (offline)."])
+
+
+def make_seed003_table(n_rows: int = 1000, n_features: int = 100, seed: int = 0) -> Dataset:
+    """Seed 003's own table: ``torch.rand(1000, 100)``, uniform values in [0, 1), no labels.
+
+    It has no structure for an autoencoder to find; the seed uses it to show the mechanics
+    (train, take the 10 codes, KMeans(5), PCA to 2-D), and so do we.
+    """
+    X = np.random.default_rng(seed).random((int(n_rows), int(n_features)), dtype=np.float32)
+    return Dataset(name="seed003_random", X=X, feature_names=[f"f{i}" for i in range(X.shape[1])],
+                   scaling="none (uniform values in 0-1)",
+                   notes=[f"Seed 003's table: {X.shape[0]:,} rows x {X.shape[1]} uniform random values "
+                          "(torch.rand in the seed), generated with NumPy seed 0."])
+
+
+#: The ball toy's image side and ball radius, in pixels.
+BALL_SIDE, BALL_RADIUS = 28, 4.0
+
+
+def ball_image(cx: float, cy: float, side: int = BALL_SIDE, radius: float = BALL_RADIUS) -> np.ndarray:
+    """One ``side`` x ``side`` image of a bright disk centred at ``(cx, cy)``, edges anti-aliased."""
+    rows, cols = np.mgrid[0:side, 0:side] + 0.5
+    distance = np.hypot(cols - cx, rows - cy)
+    return np.clip(radius + 0.5 - distance, 0.0, 1.0).astype(np.float32)
+
+
+def make_balls(n_images: int = 2000, seed: int = 0) -> Dataset:
+    """Seed 004's toy: images of one ball at random positions (28x28, values 0-1).
+
+    Rows 0 and 1 are the seed's picture: the ball on the left and on the right of the middle row.
+    The pixel average of the two is two faint half-balls; a code that learned the ball's position
+    decodes their midpoint as one ball in between. Labels are the ball's column, in 7 bands
+    (0: leftmost) so a latent map can be coloured by position.
+    """
+    n_images = int(n_images)
+    if not 2 <= n_images <= 20000:
+        raise ValueError(f"n_images={n_images} must be between 2 and 20,000, e.g. 2000.")
+    rng = np.random.default_rng(seed)
+    margin = BALL_RADIUS + 1
+    centres = rng.uniform(margin, BALL_SIDE - margin, size=(n_images, 2))
+    centres[0], centres[1] = (margin + 1, BALL_SIDE / 2), (BALL_SIDE - margin - 1, BALL_SIDE / 2)
+    images = np.stack([ball_image(cx, cy) for cx, cy in centres])
+    bands = np.minimum((centres[:, 0] - margin) / (BALL_SIDE - 2 * margin) * 7, 6).astype(np.int64)
+    return Dataset(name="balls", X=images.reshape(n_images, -1), y=bands, image_shape=(BALL_SIDE, BALL_SIDE),
+                   feature_names=_pixel_names(BALL_SIDE, BALL_SIDE), scaling="none (pixel values 0-1)",
+                   label_names=[f"column band {i + 1}/7" for i in range(7)],
+                   notes=[f"Seed 004's toy: {n_images:,} images of a ball at random positions, generated "
+                          "with NumPy seed 0; rows 0 and 1 hold the ball on the left and on the right."])
+
+
 FASHION_LABELS = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                   "Sneaker", "Bag", "Ankle boot"]
 
@@ -216,6 +283,9 @@ BUILTIN_DATASETS = {
     "digits": "scikit-learn digits: 1,797 digits, 8x8 (offline)",
     "mnist": "MNIST: 60,000 digits via Keras (needs internet once)",
     "fashion_mnist": "Fashion-MNIST: 60,000 clothes via Keras (needs internet once)",
+    "breast_cancer": "Breast cancer: 569 tumours x 30 measurements, benign vs malignant (offline)",
+    "seed003_random": "Seed 003's table: 1,000 x 100 uniform random values (offline)",
+    "balls": "Seed 004's balls: 2,000 images of a ball at random positions, 28x28 (offline)",
 }
 
 
@@ -225,6 +295,10 @@ def load_dataset(name: str) -> Dataset:
         return load_mnist_sample()
     if name == "digits":
         return load_digits_8x8()
+    offline = {"breast_cancer": load_breast_cancer_table, "seed003_random": make_seed003_table,
+               "balls": make_balls}
+    if name in offline:
+        return offline[name]()
     if name in ("mnist", "fashion_mnist"):
         ds = load_keras_dataset(name)
         if name == "fashion_mnist":

@@ -31,6 +31,8 @@ DEMOS = {
     "mnist-recommended": ("mnist_sample", "recommended"),
     "mnist-denoising": ("mnist_sample", "denoising"),
     "mnist-vae-2d": ("mnist_sample", "vae_2d"),
+    "mnist-seed002-cnn-elu": ("mnist_sample", "seed002_cnn_elu"),
+    "balls-seed004": ("balls", "seed004_balls"),
 }
 
 

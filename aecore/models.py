@@ -38,6 +38,7 @@ class Architecture:
     n_features: int
     n_components: int
     hidden_units: tuple[int, ...] = (512, 256)
+    decoder_units: tuple[int, ...] | None = None
     activation: str = "relu"
     encoder_activation: str | None = None
     code_activation: str = "linear"
@@ -55,6 +56,13 @@ class Architecture:
     sparsity_target: float = 0.1
     kl_weight: float = 1.0
     wta_rate: float = 0.05
+
+
+def decoder_units(arch: Architecture) -> tuple[int, ...]:
+    """The decoder's hidden widths: ``decoder_units`` when given, else ``hidden_units`` reversed."""
+    if arch.decoder_units is not None:
+        return tuple(arch.decoder_units)
+    return tuple(reversed(arch.hidden_units))
 
 
 def code_activation(arch: Architecture) -> str:
@@ -406,7 +414,7 @@ def _dense_encoder_body(x, arch: Architecture):
 
 
 def _dense(arch: Architecture):
-    """Stacked symmetric autoencoder: hidden_units down, the code, hidden_units reversed up.
+    """Stacked autoencoder: hidden_units down, the code, hidden_units reversed up (or decoder_units).
 
     The same builder serves "dense", "tied" (decoder reusing the encoder's transposed kernels),
     "denoising" (corrupted inputs while training), "sparse" (a sparsity penalty on the codes)
@@ -427,10 +435,10 @@ def _dense(arch: Architecture):
 
 
 def _dense_decoder(arch: Architecture) -> keras.Model:
-    """Codes -> hidden_units reversed -> rows."""
+    """Codes -> the decoder's hidden widths (hidden_units reversed unless given) -> rows."""
     z = keras.Input(shape=(arch.n_components,))
     h = z
-    for i, units in enumerate(reversed(arch.hidden_units)):
+    for i, units in enumerate(decoder_units(arch)):
         h = _dense_block(h, units, arch, arch.activation, f"dec_{i}")
     out = layers.Dense(arch.n_features, activation=arch.output_activation, name="reconstruction")(h)
     return keras.Model(z, out, name="decoder")
@@ -490,7 +498,7 @@ def _conv(arch: Architecture):
     small_h, small_w, top = height // factor, width // factor, arch.filters[-1]
     z = keras.Input(shape=(arch.n_components,))
     h = z
-    for i, units in enumerate(reversed(arch.hidden_units)):
+    for i, units in enumerate(decoder_units(arch)):
         h = layers.Dense(units, activation=arch.activation, name=f"dec_dense_{i}")(h)
     h = layers.Dense(small_h * small_w * top, activation=arch.activation, name="dec_expand")(h)
     h = layers.Reshape((small_h, small_w, top))(h)

@@ -50,7 +50,8 @@ class Setting:
     suffix of its widget key (``None``: not in links); ``form`` puts it on the Train page;
     ``cli`` makes it a ``python -m aecore train`` option (``--name-with-dashes``, plus
     ``cli_alias``); ``config`` makes it a :class:`~aecore.presets.TrainConfig` field (settings of
-    the machine rather than of the model are not).
+    the machine rather than of the model are not). ``kinds`` names the kinds a setting applies to
+    (``None``: all); the Train page shows it only for those.
     """
 
     name: str
@@ -72,6 +73,7 @@ class Setting:
     cli_alias: Optional[str] = None
     config: bool = True
     example: Any = None
+    kinds: Optional[tuple[str, ...]] = None
 
     @property
     def label_key(self) -> str:
@@ -166,7 +168,12 @@ SETTINGS: tuple[Setting, ...] = (
           'keeping only its top ``wta_rate`` activations of a training batch.')),
     S("hidden_units", tuple, (512, 256), "widths of the encoder's hidden layers, e.g. 512,256",
       low=1, high=4096, label="train.hidden_units", url="hidden", form=True, cli=True,
-      doc='The decoder mirrors them. Ignored by "linear".'),
+      doc='The decoder mirrors them unless ``decoder_units`` says otherwise. Ignored by "linear".'),
+    S("decoder_units", tuple, None, "widths of the decoder's hidden layers when they differ from "
+      "hidden_units reversed", low=1, high=4096, optional=True, example=(),
+      doc=('``None`` mirrors ``hidden_units``; ``()`` maps the code straight to the output, as seed '
+           '002\'s dense network (784-64-784 after one 784-unit encoder layer). Kind "tied" must '
+           'mirror (its decoder reuses the encoder\'s kernels), and so must greedy training.')),
     S("activation", str, "relu", "hidden-layer activation", choices=ACTIVATIONS, label="train.activation",
       url="act", form=True, cli=True),
     S("encoder_activation", str, None, "activation of the encoder's hidden layers when it differs "
@@ -187,7 +194,8 @@ SETTINGS: tuple[Setting, ...] = (
     S("batch_size", int, None, "rows per training step", low=1, high=65536, optional=True,
       label="train.batch_size", url="batch", form=True, cli=True, example=128),
     S("early_stopping", bool, True, "stop when the validation loss stops improving and keep the best "
-      "weights", label="train.early_stopping", url="es", form=True, cli=True,
+      "weights; off: train all epochs and keep the last", label="train.early_stopping", url="es",
+      form=True, cli=True,
       doc="Without a validation split the training loss is watched."),
     S("patience", int, None, "epochs without improvement before early stopping", low=1, high=1000,
       optional=True, example=10),
@@ -212,20 +220,25 @@ SETTINGS: tuple[Setting, ...] = (
     S("greedy_finetune_epochs", int, 0, "end-to-end epochs after greedy stacking", low=0, high=5000,
       example=10),
     S("noise", str, "gaussian", "kind denoising: the noise added while training", choices=NOISE_TYPES,
+      label="train.noise", url="ntype", form=True, cli=True, kinds=("denoising",),
       doc=("Add ``noise_level`` x N(0, 1) to every input value, or set a share ``noise_level`` of "
            "the input values to zero. Only while training; clipped to [0, 1] when the data lie there. "
            ":func:`aecore.noise.corrupt` makes the same noise for display.")),
     S("noise_level", float, 0.3, "noise standard deviation (gaussian) or share of zeroed values "
-      "(dropout, below 1)", low=0.0, high=10.0),
-    S("sparsity", str, "kl", "kind sparse: the sparsity penalty", choices=SPARSITY_TYPES, doc=(
+      "(dropout, below 1)", low=0.0, high=10.0, label="train.noise_level", url="nlevel", form=True,
+      cli=True, kinds=("denoising",)),
+    S("sparsity", str, "kl", "kind sparse: the sparsity penalty", choices=SPARSITY_TYPES,
+      label="train.sparsity", url="sparsity", form=True, cli=True, kinds=("sparse",), doc=(
         "A KL divergence between ``sparsity_target`` and each code unit's mean activation over a "
         "batch, or an L1 penalty on the codes.")),
     S("sparsity_weight", float, None, "weight of the sparsity penalty", low=0.0, high=1000.0,
-      optional=True, example=0.05, doc=(
+      optional=True, example=0.05, label="train.sparsity_weight", url="sw", form=True, cli=True,
+      kinds=("sparse",), doc=(
           "``None`` picks 0.01 for \"kl\" and 0.001 for \"l1\" (Geron's 0.05 for \"kl\" was set "
           "against a cross-entropy loss, about ten times the MSE here).")),
     S("sparsity_target", float, 0.1, "target mean activation of each code unit (sparsity='kl')",
-      low=0.0, high=1.0, low_open=True, high_open=True),
+      low=0.0, high=1.0, low_open=True, high_open=True, label="train.sparsity_target", url="starget",
+      form=True, cli=True, kinds=("sparse",)),
     S("kl_weight", float, 1.0, "kind vae: weight of the KL term", low=0.0, high=1000.0,
       doc="1 gives the evidence lower bound; more, a beta-VAE."),
     S("wta_rate", float, 0.05, "kind wta: share of a batch's activations each code unit keeps",

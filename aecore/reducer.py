@@ -87,6 +87,14 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         params.update(check({name: params[name] for name in
                              ("learning_rate", "epochs", "batch_size", "patience", "validation_fraction")}))
         params["hidden_units"] = tuple(int(u) for u in (self.hidden_units or ()))
+        params["decoder_units"] = (None if self.decoder_units is None
+                                   else tuple(int(u) for u in self.decoder_units))
+        mirrored = params["decoder_units"] in (None, params["hidden_units"][::-1])
+        if not mirrored and (self.kind == "tied" or self.greedy):
+            raise ValueError(
+                f"decoder_units={self.decoder_units!r} differs from hidden_units reversed, but "
+                f"{'kind=tied' if self.kind == 'tied' else 'greedy=True'} builds the decoder as the "
+                "encoder's mirror; set decoder_units=None or pick kind='dense'.")
         if self.greedy:
             if self.kind not in GREEDY_KINDS:
                 raise ValueError(f"greedy=True trains stacked Dense layers one by one, so it needs "
@@ -118,7 +126,8 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         """The budget's estimate for validated ``params``; ``ValueError`` when over it."""
         from .budget import NetworkShape, resolve
 
-        shape = replace(NetworkShape.of(self, n_features), hidden_units=params["hidden_units"])
+        shape = replace(NetworkShape.of(self, n_features), hidden_units=params["hidden_units"],
+                        decoder_units=params["decoder_units"])
         return resolve(self.budget).check_training(shape, n_samples, params["total_epochs"],
                                                    params["batch_size"])
 
@@ -151,7 +160,8 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         image_shape = tuple(self.image_shape) if self.image_shape is not None else None
         arch = models.Architecture(
             kind=self.kind, n_features=int(n_features), n_components=int(self.n_components),
-            hidden_units=params["hidden_units"], activation=self.activation,
+            hidden_units=params["hidden_units"], decoder_units=params["decoder_units"],
+            activation=self.activation,
             encoder_activation=self.encoder_activation, code_activation=self.code_activation,
             output_activation=output_activation, batch_norm=bool(self.batch_norm),
             dropout=float(self.dropout), image_shape=image_shape,
@@ -243,7 +253,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                                patience=params["patience"] if self.early_stopping else None,
                                progress=progress, stop_event=stop_event, X_val=X_val,
                                loss=self.loss, validation_model=validation_model,
-                               on_batch=params.get("on_batch"))
+                               on_batch=params.get("on_batch"), keep_best=bool(self.early_stopping))
 
     def _train(self, autoencoder, X_train, monitor, params: dict, seed: int, epochs: int,
                loss: Optional[str] = None) -> None:

@@ -1,5 +1,6 @@
 """Fit-loop glue: one Keras callback that reports progress, stops on request, keeps the best
-weights, stops early on a plateau and refuses to continue once the loss turns NaN.
+weights (or, without early stopping, the last epoch's), stops early on a plateau and refuses to
+continue once the loss turns NaN.
 
 Progress goes to a plain callable ``progress(epoch, logs)`` (epoch counts from 1), so the app,
 the command line and the tests can each listen without knowing about each other.
@@ -18,7 +19,7 @@ ProgressFn = Callable[[int, dict], None]
 
 
 class TrainingMonitor(keras.callbacks.Callback):
-    """Watch a fit: progress hook, stop event, best weights, early stopping, NaN guard.
+    """Watch a fit: progress hook, stop event, best or last weights, early stopping, NaN guard.
 
     Parameters
     ----------
@@ -44,6 +45,10 @@ class TrainingMonitor(keras.callbacks.Callback):
         is not the model being fitted: greedy layer-wise training fits one shallow stage but
         validates the whole stack so far.
         A model with a ``validation_logs(X)`` method (the VAE) reports its own loss terms.
+    keep_best : bool, optional
+        Whether a fit that runs all its epochs ends with the best weights seen (by ``monitor``)
+        rather than the last epoch's. ``None`` (default): when it stops early (``patience`` set).
+        A fit that is stopped, interrupted or turns NaN always ends with the best weights.
     """
 
     def __init__(self, monitor: str = "val_loss", patience: Optional[int] = 10,
@@ -51,7 +56,8 @@ class TrainingMonitor(keras.callbacks.Callback):
                  stop_event: Optional[threading.Event] = None, min_delta: float = 1e-4,
                  X_val: Optional[np.ndarray] = None, loss: str = "mse",
                  validation_model: Optional[Callable] = None,
-                 on_batch: Optional[Callable[[int, int], None]] = None):
+                 on_batch: Optional[Callable[[int, int], None]] = None,
+                 keep_best: Optional[bool] = None):
         super().__init__()
         self.on_batch = on_batch
         self.steps = None
@@ -60,6 +66,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         self.validation_model = validation_model
         self.monitor = monitor
         self.patience = patience
+        self.keep_best = patience is not None if keep_best is None else bool(keep_best)
         self.progress = progress
         self.stop_event = stop_event
         self.min_delta = min_delta
@@ -125,7 +132,10 @@ class TrainingMonitor(keras.callbacks.Callback):
         return float(np.mean((pred - x) ** 2))
 
     def on_train_end(self, logs=None):
-        self.restore_best()
+        # Without early stopping a completed fit keeps its last epoch's weights (they are in the
+        # model already); a stop, NaN or early stop falls back to the best.
+        if self.keep_best or self.stopped_reason != "completed":
+            self.restore_best()
 
     def restore_best(self) -> None:
         """Put the best weights seen so far back into the model."""
@@ -145,7 +155,8 @@ def fit_autoencoder(autoencoder: keras.Model, X: np.ndarray, *, monitor: Trainin
     """Compile and fit ``autoencoder`` to reproduce ``X``, watched by ``monitor``.
 
     The weights left in the model are the best seen (by the monitor's validation loss when it
-    has held-out rows), also when the fit is interrupted by an exception from a progress listener.
+    has held-out rows), also when the fit is interrupted by an exception from a progress listener;
+    a monitor with ``keep_best=False`` leaves the last epoch's after a fit that ran all its epochs.
     """
     optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
                   "rmsprop": keras.optimizers.RMSprop, "nadam": keras.optimizers.Nadam}

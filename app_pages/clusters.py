@@ -25,12 +25,14 @@ codes = codes_of(loaded.id, reducer, ds.X)
 with st.expander(t("common.what")):
     st.markdown(t("clusters.explain"))
 
+MAPS = ("umap", "pca", "tsne")  # the 2-D map of the codes the clusters are drawn on
 SPACES = {"raw": t("clusters.space_raw"), "pca": t("clusters.space_pca"), "codes": t("clusters.space_codes"),
           "umap": t("clusters.space_umap")}
 url_state("clusters", {"clusters.space": Param("space", "choice", choices=tuple(SPACES)),
                        "clusters.method": Param("method", "choice", choices=("kmeans", "gmm", "hdbscan")),
                        "clusters.k": Param("clusters", "int", 2, 50),
-                       "clusters.n_init": Param("n_init", "int", 1, 50)})
+                       "clusters.n_init": Param("n_init", "int", 1, 50),
+                       "clusters.map": Param("map", "choice", choices=MAPS)})
 c1, c2, c3, c4 = st.columns(4)
 space = c1.selectbox(t("clusters.input_space"), list(SPACES), index=3, format_func=SPACES.get,
                      key="clusters.space")
@@ -88,14 +90,18 @@ if stored and stored["model"] == loaded.id:
 left, right = st.columns(2)
 means = cluster_means(codes, result.labels)  # every cluster but noise, with its size
 with left:
-    view = projection_of(loaded.id, "umap" if len(codes) <= 20000 else "pca", 2, codes)
+    map_names = {"umap": "UMAP", "pca": t("clusters.map_pca"), "tsne": "t-SNE"}
+    chosen_map = st.radio(t("clusters.map"), MAPS, format_func=map_names.get, horizontal=True, key="clusters.map")
+    map_method = chosen_map if chosen_map == "pca" or len(codes) <= 20000 else "pca"
+    view = projection_of(loaded.id, map_method, 2, codes)
     # The map may show a random subsample of the rows (above the budget): its labels are those rows',
     # and a cluster with no row on the map has no centre there (NaN is not drawn).
     centers_2d = cluster_means(view.points, view.take(result.labels), means.ids).means if len(means.ids) else None
     st.plotly_chart(figures.cluster_map(view.points, view.take(result.labels), centers_2d,
-                                        t("clusters.map_title")), key="clusters.map")
+                                        t("clusters.map_title", view=map_names[map_method])),
+                    key="clusters.map_chart")
     if view.sampled:
-        st.caption(t("ui.map_sample", view="UMAP" if len(codes) <= 20000 else "PCA", n=len(view.points),
+        st.caption(t("ui.map_sample", view=map_names[map_method], n=len(view.points),
                      total=view.n_total))
 with right:
     if ds.y is not None:

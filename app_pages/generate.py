@@ -1,18 +1,19 @@
-"""Generate: walk the latent space (interpolation, traversal), sample a VAE, and denoise images."""
+"""Generate: walk the latent space (interpolation, traversal), sample a VAE, and denoise images or tables."""
 
 import numpy as np
 import streamlit as st
 
 from aecore import figures
 from aecore.latent_walk import interpolate, traverse
-from aecore.metrics import reconstruction_mse
-from aecore.noise import corrupt
+from app_ui.augment_ui import augment_ui
 from app_ui.caches import codes_of
+from app_ui.denoise_ui import denoise_ui
 from app_ui.i18n import t
 from app_ui.layout import coded_tabs
 from app_ui.model_ui import current_model_ui
 from app_ui.page import stop
 from app_ui.url import Param, sync_url, url_state
+from app_ui.vae_ui import vae_draws_ui
 
 # A tab's widgets change only that tab's chart: each tab is an st.fragment, so moving a slider reruns it alone.
 
@@ -66,29 +67,6 @@ def vae_samples_ui(ds, reducer) -> None:
     sync_url()
 
 
-@st.fragment
-def denoise_ui(ds, reducer, kind: str) -> None:
-    c1, c2 = st.columns(2)
-    noise_names = {"gaussian": t("generate.noise_gaussian"), "dropout": t("generate.noise_dropout")}
-    noise = c1.radio(t("common.noise"), list(noise_names), format_func=noise_names.get, horizontal=True,
-                     key="generate.noise")
-    level = c2.slider(t("generate.noise_level"), 0.0, 0.9, 0.3, 0.05, key="generate.level")
-    clean = ds.X[np.random.default_rng(0).choice(ds.n_samples, 12, replace=False)]
-    noisy = corrupt(clean, noise, level, random_state=0).astype(np.float32)
-    output = reducer.reconstruct(noisy)
-    noisy_error, output_error = reconstruction_mse(clean, noisy), reconstruction_mse(clean, output)
-    m1, m2 = st.columns(2)
-    m1.metric(t("generate.noisy_mse"), f"{noisy_error:.4f}")
-    m2.metric(t("generate.output_mse"), f"{output_error:.4f}",
-              t("generate.output_delta", ratio=output_error / max(noisy_error, 1e-12)), delta_color="inverse")
-    st.plotly_chart(figures.reconstruction_grid([clean, noisy, output],
-                                                [t("generate.clean"), t("generate.noisy"), t("generate.output")],
-                                                ds.image_shape), key="generate.denoise")
-    if kind != "denoising":
-        st.caption(t("generate.not_denoising"))
-    sync_url()
-
-
 st.title(t("generate.title"))
 with st.expander(t("common.what")):
     st.markdown(t("generate.explain"))
@@ -97,9 +75,6 @@ loaded = current_model_ui()
 if loaded is None:
     stop()
 ds, reducer = loaded.dataset, loaded.reducer
-if not ds.is_image:
-    st.info(t("generate.images_only"))
-    stop()
 codes = codes_of(loaded.id, reducer, ds.X)
 TABS = {"walk": t("generate.tab_interpolation"), "traverse": t("generate.tab_traversal"),
         "vae": t("generate.tab_vae"), "denoise": t("generate.tab_denoising")}
@@ -108,14 +83,19 @@ url_state("generate", {
     "generate.tab": Param("tab", "choice", choices=tuple(TABS)),
     "generate.from": Param("from", "int", 0, last), "generate.to": Param("to", "int", 0, last),
     "generate.steps": Param("steps", "int", 3, 15), "generate.around": Param("around", "int", 0, last),
-    "generate.seed": Param("sample_seed", "int", 0, 10_000),
+    "generate.seed": Param("sample_seed", "int", 0, 10_000), "generate.draw_row": Param("draw_row", "int", 0, last),
+    "generate.draw_seed": Param("draw_seed", "int", 0, 10_000),
     "generate.noise": Param("noise", "choice", choices=("gaussian", "dropout")),
     "generate.level": Param("level", "float", 0.0, 0.9)})
 
 
 @st.fragment
 def tabs_ui(loaded, ds, reducer, codes) -> None:
-    """The tabs, as one fragment: switching tabs reruns them, not the page."""
+    """The tabs, as one fragment: switching tabs reruns them, not the page. A table has one: denoising."""
+    if not ds.is_image:
+        st.info(t("generate.images_only"))
+        denoise_ui(ds, reducer, loaded.config.kind)
+        return
     tab_walk, tab_traverse, tab_vae, tab_denoise = coded_tabs("generate.tab", TABS)
     with tab_walk:
         walk_ui(ds, reducer, codes)
@@ -126,6 +106,7 @@ def tabs_ui(loaded, ds, reducer, codes) -> None:
             st.info(t("generate.train_a_vae"))
         else:
             vae_samples_ui(ds, reducer)
+            vae_draws_ui(ds, reducer)
             if loaded.config.n_components >= 2:
                 grid = reducer.manifold_grid(n=12)
                 st.plotly_chart(figures.reconstruction_grid([grid[i * 12:(i + 1) * 12] for i in range(12)],
@@ -137,3 +118,4 @@ def tabs_ui(loaded, ds, reducer, codes) -> None:
 
 
 tabs_ui(loaded, ds, reducer, codes)
+augment_ui(ds, reducer, loaded.config.kind)

@@ -45,6 +45,8 @@ if method == "raw":
 # array below is taken for the map's rows (view.take), and selections carry the original row ids.
 with st.spinner(t("latent.computing", view=names[method], n=len(codes))) if method != "raw" else nullcontext():
     view = projection_of(loaded.id, method, dims, codes)
+if method == "tsne":
+    st.caption(t("latent.tsne_settings", n=len(view.points)))
 
 
 @st.fragment

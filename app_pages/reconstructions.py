@@ -12,6 +12,7 @@ from app_ui.i18n import t
 from app_ui.layout import metric_row
 from app_ui.model_ui import current_model_ui
 from app_ui.page import stop
+from app_ui.session import current_model
 from app_ui.url import Param, url_state
 
 st.title(t("recon.title"))
@@ -29,6 +30,8 @@ pca = pca_baseline_of(active.key, config.n_components, ds.X[train_idx], X_test)
 ae_err, pca_err = per_sample_mse(X_test, ae_recon), per_sample_mse(X_test, pca.reconstruction)
 
 st.caption(t("recon.caption", kind=config.kind, k=config.n_components, data=active.key, n=len(test_idx)))
+if getattr(current_model(), "preset", None) in ("seed002_dense", "seed002_cnn", "seed002_cnn_elu"):
+    st.caption(t("recon.seed002_note"))  # measured by bench/seed002.py: the three seed-002 networks compared
 metric_row([
     (t("recon.ae_mse"), f"{ae_err.mean():.5f}", None),
     (t("recon.pca_mse", k=config.n_components), f"{pca_err.mean():.5f}", None),

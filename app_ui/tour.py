@@ -27,16 +27,30 @@ class Step:
 
 
 #: The MNIST sample holds 500 digits of each class in order: #500 is its first 1, #3500 its first 7.
+#: The balls' rows 0 and 1 hold the ball on the left and on the right (``aecore.data.make_balls``).
+#: The steps follow the source posts (seed 000 to 004); each title names its seed.
+SEED002 = {"data": "mnist_sample", "preset": "seed002_cnn_elu"}
+SEED003 = {"data": "seed003_random", "preset": "seed003_tabular"}
 STEPS = (
     Step("linear", "app_pages/linear_3d.py", {"converge": "0"}),
     Step("mnist", "app_pages/reconstructions.py", {**DEMO, "show": "worst"}),
+    Step("seed002_tsne", "app_pages/latent.py", {**SEED002, "view": "tsne", "dims": "2", "color": "label"}),
+    Step("seed002_kmeans", "app_pages/clusters.py", {**SEED002, "space": "codes", "method": "kmeans",
+                                                     "clusters": "10", "n_init": "10", "map": "tsne"}),
     Step("latent", "app_pages/latent.py", {**DEMO, "view": "umap", "dims": "2", "color": "label"}),
-    Step("clusters", "app_pages/clusters.py", {**DEMO, "space": "umap", "method": "gmm", "clusters": "10"}),
+    Step("clusters", "app_pages/clusters.py", {**DEMO, "space": "umap", "method": "gmm", "clusters": "10",
+                                               "map": "umap"}),
+    Step("family", "app_pages/family.py", {"dataset": "digits", "tab": "tied"}),
     Step("denoising", "app_pages/generate.py", {"data": "mnist_sample", "preset": "denoising", "tab": "denoise",
                                                 "level": "0.5"}),
     Step("vae", "app_pages/generate.py", {"data": "mnist_sample", "preset": "vae_2d", "tab": "walk",
                                           "from": "500", "to": "3500"}),
+    Step("seed003", "app_pages/clusters.py", {**SEED003, "space": "codes", "method": "kmeans", "clusters": "5",
+                                              "n_init": "10", "map": "pca"}),
     Step("anomalies", "app_pages/anomalies.py", {**DEMO}),
+    Step("tabular_anomalies", "app_pages/anomalies.py", {"data": "breast_cancer", "preset": "seed003_tabular"}),
+    Step("balls", "app_pages/generate.py", {"data": "balls", "preset": "seed004_balls", "tab": "walk",
+                                            "from": "0", "to": "1", "steps": "7"}),
 )
 
 

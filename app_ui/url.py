@@ -169,6 +169,7 @@ def model_from_params(params: Mapping[str, str]) -> tuple[str, str, TrainConfig,
     values, bad = read(params, MODEL_FIELDS)
     problems += bad
     config = form_config(preset_name).replace(**values)
+    config = config.replace(sparsity_weight=default_sparsity_weight(config.sparsity, config.sparsity_weight))
     if config.n_components >= aedata_n_features(data_key):
         problems.append(f"k={config.n_components} is not smaller than the data's "
                         f"{aedata_n_features(data_key)} features")
@@ -189,7 +190,17 @@ def widget_values(preset_name: str, config: TrainConfig) -> dict[str, Any]:
     """The Train page's widget values (by field) that reproduce ``config`` for a preset."""
     values = {field: getattr(config, field) for field in MODEL_FIELDS}
     values["hidden_units"] = ",".join(str(v) for v in config.hidden_units)
+    if config.sparsity_weight is None:
+        values["sparsity_weight"] = params.SPARSITY_WEIGHTS[config.sparsity]
     return values
+
+
+def default_sparsity_weight(penalty: str, weight: float | None) -> float | None:
+    """``None`` for a sparsity weight equal to its penalty's default (the reducer's ``None``), so
+    the same model has one cache key and one link however its weight was typed."""
+    if weight is not None and math.isclose(weight, params.SPARSITY_WEIGHTS[penalty], rel_tol=1e-9):
+        return None
+    return weight
 
 
 # --------------------------------------------------------------------------- this run's link
@@ -292,6 +303,11 @@ def write_url(share_box: bool = True) -> None:
         written = write(values, spec)
         params.update(written)
         st.session_state[f"_url.seen.{run['page']}"] = written
+    elif st.session_state.get("_url.pending_model") is not None:
+        # The page stopped on a link's untrained model before binding its widgets: keep the link's
+        # view settings in the URL, so they apply once the person trains the model.
+        params.update({name: value for name, value in _incoming().items()
+                       if name not in MODEL_PARAM_NAMES and name not in ("lang", "tour")})
     if _incoming() != params:
         st.query_params.from_dict(params)
     slot = run.get("share_slot")

@@ -11,6 +11,7 @@ from aecore.presets import PRESETS, TrainConfig
 
 from .i18n import t, t_or
 from .layout import escape_markdown
+from .url import default_sparsity_weight
 
 #: Columns of the settings form; settings fill them in their declared order.
 FORM_COLUMNS = 3
@@ -47,21 +48,33 @@ def settings_form_ui() -> TrainConfig:
     """Preset picker plus every setting of :data:`aecore.params.FORM_SETTINGS`, as a TrainConfig.
 
     The widgets start at the preset's values (learning rate, epochs and batch size resolved to
-    the kind's numbers). Hidden units that are not whole numbers fall back to the preset's with
-    an error; values outside a setting's bounds are the caller's to report (the reducer names them).
+    the kind's numbers). Settings of some kinds only (``Setting.kinds``) get a row of their own
+    under the others, shown for the kind chosen above; otherwise they keep the preset's values.
+    Hidden units that are not whole numbers fall back to the preset's with an error; values
+    outside a setting's bounds are the caller's to report (the reducer names them).
     """
     names = list(PRESETS)
     labels = {n: f"{n} — {t_or(f'train.preset_{n}', PRESETS[n][0])}" for n in names}
     name = st.selectbox(t("train.preset"), names, format_func=labels.get, key="train.preset")
     base = form_config(name)
     values = {}
+    common = [s for s in params.FORM_SETTINGS if s.kinds is None]
     with st.expander(t("train.settings"), expanded=False):
         columns = st.columns(FORM_COLUMNS)
-        per_column = -(-len(params.FORM_SETTINGS) // FORM_COLUMNS)
-        for i, setting in enumerate(params.FORM_SETTINGS):
+        per_column = -(-len(common) // FORM_COLUMNS)
+        for i, setting in enumerate(common):
             values[setting.name] = setting_ui(setting, getattr(base, setting.name), setting_key(setting, name),
                                               columns[i // per_column])
+        kind = values.get("kind", base.kind)
+        own = [s for s in params.FORM_SETTINGS if s.kinds is not None and kind in s.kinds]
+        if own:
+            st.caption(t("train.kind_settings", kind=kind))
+            columns = st.columns(FORM_COLUMNS)
+            for i, setting in enumerate(own):
+                values[setting.name] = _kind_setting_ui(setting, base, values, name, columns[i % FORM_COLUMNS])
     for setting in params.FORM_SETTINGS:
+        if setting.name not in values:
+            continue
         if setting.type is tuple:
             text = values[setting.name]
             try:
@@ -71,3 +84,22 @@ def settings_form_ui() -> TrainConfig:
                            preset=getattr(base, setting.name)))
                 values[setting.name] = getattr(base, setting.name)
     return base.replace(**values)
+
+
+def _kind_setting_ui(setting: params.Setting, base: TrainConfig, values: dict, preset_name: str, container):
+    """A setting of the kind chosen in the form. ``sparsity_weight``'s widget shows the number
+    ``None`` stands for (the chosen penalty's default) and follows the penalty while it is left
+    there; that number reads back as ``None``, so the default keeps one cache key and link."""
+    key = setting_key(setting, preset_name)
+    if setting.name != "sparsity_weight":
+        return setting_ui(setting, getattr(base, setting.name), key, container)
+    penalty = values.get("sparsity", base.sparsity)
+    default = params.SPARSITY_WEIGHTS[penalty]
+    seen_key = f"_train.sw_penalty.{preset_name}"
+    seen = st.session_state.get(seen_key)
+    if seen not in (None, penalty) and st.session_state.get(key) == params.SPARSITY_WEIGHTS[seen]:
+        st.session_state[key] = default  # a new penalty, the weight left at the old one's default
+    st.session_state[seen_key] = penalty
+    value = base.sparsity_weight if base.sparsity_weight is not None else default
+    chosen = setting_ui(setting, value, key, container)
+    return default_sparsity_weight(penalty, chosen)

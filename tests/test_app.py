@@ -271,3 +271,20 @@ def test_shared_models_predict_safely_from_many_threads(digits):
         results = list(pool.map(lambda _: reducer.transform(digits.X), range(16)))
     for result in results:
         np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_vae_tab_draws_reconstructions_of_one_sample():
+    """The shipped VAE demo's tab shows one input, its mean-code reconstruction and random draws,
+    with the plain-words caption; another row or seed redraws them."""
+    from builders import open_page
+
+    at = open_page("app_pages/generate.py", {"data": "mnist_sample", "preset": "vae_2d", "tab": "vae"})
+    assert at.number_input(key="generate.draw_row").value == 0
+    assert any("stays partly random" in c.value for c in at.caption)
+    at.number_input(key="generate.draw_row").set_value(7).run()
+    at.number_input(key="generate.draw_seed").set_value(3).run()
+    _no_exception(at)
+    assert at.query_params["draw_row"] == "7" and at.query_params["draw_seed"] == "3"
+    at.radio(key="lang").set_value("ko").run()
+    _no_exception(at)
+    assert any("우연" in c.value for c in at.caption)

@@ -15,10 +15,15 @@ SETTINGS = dict(n_components=1, epochs=1, hidden_units=(8,), batch_size=32, rand
 
 ESTIMATORS = [AutoencoderReducer(**SETTINGS), AutoencoderReducer(kind="vae", **SETTINGS)]
 
-#: Checks each estimator may fail, with the reason. None today: the reducer validates with
-#: ``validate_data``, declares float32 output (``preserves_dtype``), pickles by rebuilding its
-#: Keras models from code, and is deterministic for a fixed ``random_state``.
-EXPECTED_FAILED_CHECKS: dict[str, str] = {}
+#: Checks each estimator may fail, with the reason. The reducer validates with ``validate_data``,
+#: declares float32 output (``preserves_dtype``), pickles by rebuilding its Keras models from code,
+#: and is deterministic for a fixed ``random_state``. One check depends on the CPU: on some (an AMD
+#: EPYC here) TensorFlow's float32 matrix kernels give a row a result 1 ULP apart (1.2e-07)
+#: depending on its position in the batch, and the check allows rtol=1e-07; it passes elsewhere.
+EXPECTED_FAILED_CHECKS: dict[str, str] = {
+    "check_methods_sample_order_invariance": (
+        "float32 matmul kernels may differ by 1 ULP with a row's position in the batch on some CPUs"),
+}
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS)

@@ -29,3 +29,4 @@ def tab_ui(data: FamilyData) -> None:
         title=t("family.tied_chart", shape=" → ".join(map(str, (n_features, *hidden, int(k))))),
         yaxis_title=t("family.parameters")), key="family.tied.chart")
     st.caption(t("family.tied_caption"))
+    st.caption(t("family.tied_measured"))

@@ -1,0 +1,50 @@
+"""The Generate page's denoising view: corrupt rows, feed them to the model, and compare the noisy
+input and the output with the clean rows — images side by side, tables feature by feature."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from aecore import figures
+from aecore.anomaly import per_feature_errors
+from aecore.metrics import reconstruction_mse
+from aecore.noise import corrupt
+
+from .i18n import t
+from .url import sync_url
+
+#: Rows corrupted: a grid of images, or enough table rows for stable per-feature errors.
+IMAGE_ROWS, TABLE_ROWS = 12, 500
+
+
+@st.fragment
+def denoise_ui(ds, reducer, kind: str) -> None:
+    """Noise type and level; the error of the noisy input and of the output against the clean rows."""
+    c1, c2 = st.columns(2)
+    noise_names = {"gaussian": t("generate.noise_gaussian"), "dropout": t("generate.noise_dropout")}
+    noise = c1.radio(t("common.noise"), list(noise_names), format_func=noise_names.get, horizontal=True,
+                     key="generate.noise")
+    level = c2.slider(t("generate.noise_level"), 0.0, 0.9, 0.3, 0.05, key="generate.level")
+    n_rows = min(ds.n_samples, IMAGE_ROWS if ds.is_image else TABLE_ROWS)
+    clean = ds.X[np.random.default_rng(0).choice(ds.n_samples, n_rows, replace=False)]
+    noisy = corrupt(clean, noise, level, random_state=0).astype(np.float32)
+    output = reducer.reconstruct(noisy)
+    noisy_error, output_error = reconstruction_mse(clean, noisy), reconstruction_mse(clean, output)
+    m1, m2 = st.columns(2)
+    m1.metric(t("generate.noisy_mse"), f"{noisy_error:.4f}")
+    m2.metric(t("generate.output_mse"), f"{output_error:.4f}",
+              t("generate.output_delta", ratio=output_error / max(noisy_error, 1e-12)), delta_color="inverse")
+    if ds.is_image:
+        st.plotly_chart(figures.reconstruction_grid([clean, noisy, output],
+                                                    [t("generate.clean"), t("generate.noisy"), t("generate.output")],
+                                                    ds.image_shape), key="generate.denoise")
+    else:
+        st.plotly_chart(figures.feature_errors(
+            ds.feature_names, {t("generate.noisy"): per_feature_errors(clean, noisy).mean(axis=0),
+                               t("generate.output"): per_feature_errors(clean, output).mean(axis=0)},
+            title=t("generate.table_denoise_title", n=n_rows)), key="generate.denoise_table")
+        st.caption(t("generate.table_denoise_caption"))
+    if kind != "denoising":
+        st.caption(t("generate.not_denoising"))
+    sync_url()

@@ -1,0 +1,254 @@
+"""Seed 004 calls the decoder a generative model, "related to data augmentation" (데이터 증강과도
+관련 있음). Does it help? A few-label task on the MNIST sample, measured.
+
+The app's split of the 5,000-digit sample (4,000 training rows, 1,000 held-out). From the training
+split, L labelled rows per class are drawn (L = 5, 10, 20; 5 draws each). Two classifiers as their
+own users would run them, on raw pixels: scikit-learn ``LogisticRegression(max_iter=1000)`` and
+``KNeighborsClassifier(1)``. Each is trained on
+
+* (a) the L × 10 labelled rows only;
+* (b) those rows plus :func:`aecore.augment.generate_like` rows (``N_PER_ROW`` per labelled row, the
+  label copied), from an autoencoder trained without labels on the whole training split: the shipped
+  demo VAE ``mnist-vae-2d`` (codes drawn from its posterior) and the shipped recommended dense AE
+  ``mnist-recommended`` (10-d code plus Gaussian noise of 0.25 × the training codes' s.d.);
+* (c) a control: the labelled rows plus as many rows of plain pixel noise (Gaussian, s.d.
+  ``PIXEL_NOISE``, clipped to [0, 1]), so a gain can be told apart from "more rows of any kind".
+
+Test accuracy on the 1,000 held-out digits, mean ± s.d. over the 5 draws; differences to (a) are
+paired by draw. Results: bench/results_augment.json and the section between the ``bench/augment.py``
+markers in BENCHMARKS.md. Usage: ``python -m bench.augment`` (432 s on 2 cores shared with other
+work, load average ~7; most of it logistic regression fitting the VAE rows) or
+``python -m bench.augment --quick`` (about 1 minute: L = 5, 2 draws; writes
+bench/results_augment_quick.json, not BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+
+from aecore.augment import generate_like
+from aecore.data import load_dataset, train_test_split
+from bench.common import machine, row
+
+ROOT = Path(__file__).resolve().parent.parent
+GROUP = "Seed 004: decoder samples as data augmentation (MNIST sample, few labels)"
+LABELS, QUICK_LABELS = (5, 10, 20), (5,)
+DRAWS, QUICK_DRAWS = 5, 2
+N_PER_ROW = 5
+PIXEL_NOISE = 0.2
+DENSE_SPREAD = 0.25
+CLASSIFIERS = {"logistic regression": lambda: LogisticRegression(max_iter=1000),
+               "1-NN": lambda: KNeighborsClassifier(1)}
+#: Condition -> what it adds to the labelled rows.
+CONDITIONS = {"labelled only": "nothing", "+ VAE posterior draws": "mnist-vae-2d",
+              "+ dense AE code noise": "mnist-recommended", "+ pixel noise (control)": "pixel noise"}
+BEGIN, END = "<!-- bench/augment.py: begin -->", "<!-- bench/augment.py: end -->"
+
+
+def demo_models() -> dict:
+    """The shipped VAE and recommended dense AE (trained without labels on the same training split)."""
+    from aecore.demo import load_all
+
+    found = {preset: reducer for data, preset, _, reducer in load_all() if data == "mnist_sample"}
+    return {"mnist-vae-2d": found["vae_2d"], "mnist-recommended": found["recommended"]}
+
+
+def pick_labelled(y: np.ndarray, per_class: int, seed: int) -> np.ndarray:
+    """Indices of ``per_class`` rows of every class, drawn without replacement."""
+    rng = np.random.default_rng(seed)
+    return np.sort(np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False)
+                                   for c in np.unique(y)]))
+
+
+def extra_rows(condition: str, X: np.ndarray, y: np.ndarray, models: dict, code_scale: dict, seed: int):
+    source = CONDITIONS[condition]
+    if source == "nothing":
+        return X[:0], y[:0]
+    if source == "pixel noise":
+        rng = np.random.default_rng(seed)
+        rows = np.repeat(X, N_PER_ROW, axis=0)
+        return np.clip(rows + rng.normal(0, PIXEL_NOISE, rows.shape), 0, 1).astype(np.float32), np.repeat(y, N_PER_ROW)
+    reducer = models[source]
+    spread = None if reducer.kind == "vae" else DENSE_SPREAD
+    return generate_like(reducer, X, y, N_PER_ROW, spread=spread, random_state=seed,
+                         code_scale=code_scale.get(source))
+
+
+def run(quick: bool = False, log=None) -> dict:
+    ds = load_dataset("mnist_sample")
+    train, test = train_test_split(ds, 0.2, seed=0)
+    X_train, y_train, X_test, y_test = ds.X[train], ds.y[train], ds.X[test], ds.y[test]
+    models = demo_models()
+    # The dense AE's noise scale: its codes' s.d. over the (unlabelled) training split.
+    code_scale = {"mnist-recommended": models["mnist-recommended"].transform(X_train).std(axis=0)}
+    # How often a generated row's copied label is what 1-NN on all labelled training rows says.
+    oracle = KNeighborsClassifier(1).fit(X_train, y_train)
+    runs = []
+    for per_class in (QUICK_LABELS if quick else LABELS):
+        for draw in range(QUICK_DRAWS if quick else DRAWS):
+            idx = pick_labelled(y_train, per_class, seed=1000 * per_class + draw)
+            X_l, y_l = X_train[idx], y_train[idx]
+            for condition in CONDITIONS:
+                started = time.perf_counter()
+                X_x, y_x = extra_rows(condition, X_l, y_l, models, code_scale, seed=draw)
+                X_fit, y_fit = np.concatenate([X_l, X_x]), np.concatenate([y_l, y_x])
+                agree = float((oracle.predict(X_x) == y_x).mean()) if len(X_x) else None
+                for name, make in CLASSIFIERS.items():
+                    accuracy = float((make().fit(X_fit, y_fit).predict(X_test) == y_test).mean())
+                    runs.append({"labels_per_class": per_class, "draw": draw, "condition": condition,
+                                 "classifier": name, "train_rows": len(X_fit), "accuracy": accuracy,
+                                 "label_agreement": agree})
+                if log:
+                    got = ", ".join(f"{r['classifier']} {r['accuracy']:.3f}" for r in runs[-len(CLASSIFIERS):])
+                    log(f"L={per_class} draw {draw} {condition}: {got} ({time.perf_counter() - started:.1f} s)")
+    return {"train_rows": len(X_train), "test_rows": len(X_test), "n_per_row": N_PER_ROW,
+            "pixel_noise": PIXEL_NOISE, "dense_spread": DENSE_SPREAD, "summary": summarise(runs), "runs": runs}
+
+
+def summarise(runs: list[dict]) -> list[dict]:
+    """Per (L, classifier, condition): mean and s.d. of accuracy, and of its paired gain over (a)."""
+    out = []
+    for per_class in sorted({r["labels_per_class"] for r in runs}):
+        for name in CLASSIFIERS:
+            mine = [r for r in runs if r["labels_per_class"] == per_class and r["classifier"] == name]
+            base = {r["draw"]: r["accuracy"] for r in mine if r["condition"] == "labelled only"}
+            for condition in CONDITIONS:
+                acc = {r["draw"]: r["accuracy"] for r in mine if r["condition"] == condition}
+                gains = [acc[d] - base[d] for d in sorted(acc)]
+                sd = (lambda v: float(np.std(v, ddof=1)) if len(v) > 1 else 0.0)
+                out.append({"labels_per_class": per_class, "classifier": name, "condition": condition,
+                            "accuracy": float(np.mean(list(acc.values()))), "accuracy_sd": sd(list(acc.values())),
+                            "gain": float(np.mean(gains)), "gain_sd": sd(gains),
+                            "gain_wins": int(sum(g > 0 for g in gains)), "draws": len(gains),
+                            "label_agreement": None if condition == "labelled only" else
+                            float(np.mean([r["label_agreement"] for r in mine if r["condition"] == condition]))})
+    return out
+
+
+def rows(result: dict) -> list[dict]:
+    """bench/run.py's row format: each augmented condition's accuracy against labelled-only."""
+    out = []
+    for e in result["summary"]:
+        if e["condition"] == "labelled only":
+            continue
+        base = next(b for b in result["summary"] if b["condition"] == "labelled only"
+                    and b["labels_per_class"] == e["labels_per_class"] and b["classifier"] == e["classifier"])
+        out.append(row(GROUP, f"L={e['labels_per_class']}/class, {e['classifier']}, {e['condition']}: test accuracy",
+                       e["accuracy"], baseline=base["accuracy"], baseline_name="labelled only", target="shown honestly",
+                       note=f"gain {e['gain']:+.3f} ± {e['gain_sd']:.3f}, higher in {e['gain_wins']} of {e['draws']} draws"))
+    return out
+
+
+def verdict(result: dict) -> str:
+    """One plain sentence: do decoder samples help here, and more than pixel noise does?"""
+    s = result["summary"]
+
+    def of(condition, key):
+        return [e[key] for e in s if e["condition"] == condition]
+
+    def gains(condition):
+        return [r for r in result["runs"] if r["condition"] == condition]
+
+    base = {(r["labels_per_class"], r["draw"], r["classifier"]): r["accuracy"] for r in gains("labelled only")}
+    control = float(np.mean(of("+ pixel noise (control)", "gain")))
+    decoder = [c for c in CONDITIONS if c.startswith("+ ") and "control" not in c]
+    parts, best = [], -1.0
+    for c in decoder:
+        paired = [r["accuracy"] - base[(r["labels_per_class"], r["draw"], r["classifier"])] for r in gains(c)]
+        mean = float(np.mean(paired))
+        best = max(best, mean)
+        parts.append(f"{c[2:]} {mean:+.3f} on average ({min(of(c, 'gain')):+.3f} to {max(of(c, 'gain')):+.3f} "
+                     f"per setting, higher in {sum(g > 0 for g in paired)} of {len(paired)} paired draws; "
+                     f"{np.mean(of(c, 'label_agreement')):.0%} of its rows carry the label 1-NN on all training "
+                     "rows gives them)")
+    if best > max(control, 0.0) + 0.01:
+        head = "Decoder samples help here, more than pixel noise does:"
+    elif best > 0.005:
+        head = "Decoder samples help at most marginally here:"
+    else:
+        head = "Decoder samples do not help here:"
+    return (f"{head} test accuracy changed by " + "; ".join(parts)
+            + f"; pixel noise (the control) {control:+.3f} on average.")
+
+
+def markdown(report: dict) -> str:
+    m, r = report["machine"], report["result"]
+    lines = [BEGIN, "## Seed 004: do decoder samples help as data augmentation?", "",
+             f"`{report['command']}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
+             f"{m.get('processor')}, {m.get('cpus')} CPUs, Python {m.get('python')}, TensorFlow "
+             f"{m.get('tensorflow', '?')}, Keras {m.get('keras', '?')}.", "",
+             f"The MNIST sample's app split ({r['train_rows']:,} training rows, {r['test_rows']:,} held-out). L labelled "
+             "rows per class drawn from the training split (5 draws per L); classifiers on raw pixels: "
+             "`LogisticRegression(max_iter=1000)` and 1-NN. (a) labelled rows only; (b) plus "
+             f"`aecore.augment.generate_like` rows, {r['n_per_row']} per labelled row with its label, from the shipped "
+             "demo autoencoders, trained without labels on the whole training split: the 2-D VAE `mnist-vae-2d` "
+             "(codes drawn from its posterior) and the recommended 10-d dense AE `mnist-recommended` (code + "
+             f"Gaussian noise of {r['dense_spread']} × the training codes' s.d.); (c) control: plus as many rows of "
+             f"pixel noise (Gaussian, s.d. {r['pixel_noise']}, clipped to [0, 1]). Test accuracy on the held-out "
+             "digits, mean ± s.d. over draws; gain = condition − (a), paired by draw, with the draws it was "
+             "positive in.", "",
+             "| L / class | classifier | (a) labelled only | (b) + VAE draws | gain | (b) + dense AE | gain | "
+             "(c) + pixel noise | gain |", "|---|---|---|---|---|---|---|---|---|"]
+    agreement = {c: np.mean([e["label_agreement"] for e in r["summary"] if e["condition"] == c])
+                 for c in list(CONDITIONS)[1:]}
+    s = r["summary"]
+    for per_class in sorted({e["labels_per_class"] for e in s}):
+        for name in CLASSIFIERS:
+            e = {x["condition"]: x for x in s if x["labels_per_class"] == per_class and x["classifier"] == name}
+            cells = [f"{e['labelled only']['accuracy']:.3f} ± {e['labelled only']['accuracy_sd']:.3f}"]
+            for c in list(CONDITIONS)[1:]:
+                cells += [f"{e[c]['accuracy']:.3f} ± {e[c]['accuracy_sd']:.3f}",
+                          f"{e[c]['gain']:+.3f} ± {e[c]['gain_sd']:.3f} ({e[c]['gain_wins']}/{e[c]['draws']})"]
+            lines.append(f"| {per_class} | {name} | " + " | ".join(cells) + " |")
+    lines += ["", "Label check: the share of added rows whose copied label is the one 1-NN on all "
+              f"{r['train_rows']:,} labelled training rows gives them — VAE draws {agreement['+ VAE posterior draws']:.0%}, "
+              f"dense AE {agreement['+ dense AE code noise']:.0%}, pixel noise {agreement['+ pixel noise (control)']:.0%}.",
+              "", verdict(r), "", "Per-draw accuracies are in bench/results_augment.json.", "", END]
+    return "\n".join(lines)
+
+
+def write_section(text: str) -> None:
+    """Replace the section between the markers in BENCHMARKS.md, or add it at the end."""
+    path = ROOT / "BENCHMARKS.md"
+    current = path.read_text() if path.exists() else "# Benchmarks\n"
+    if BEGIN in current and END in current:
+        head, rest = current.split(BEGIN, 1)
+        path.write_text(head + text + rest.split(END, 1)[1])
+    else:
+        path.write_text(current.rstrip("\n") + "\n\n" + text + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench.run import _commit
+
+    parser = argparse.ArgumentParser(prog="python -m bench.augment", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=f"L = 5, {QUICK_DRAWS} draws (about 1 minute)")
+    parser.add_argument("--no-write", action="store_true", help="print only; write no files")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    result = run(args.quick, log=lambda line: print(line, file=sys.stderr, flush=True))
+    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
+              "command": "python -m bench.augment" + (" --quick" if args.quick else ""), "quick": args.quick,
+              "machine": machine(), "seconds": round(time.perf_counter() - started, 1), "result": result}
+    report["rows"] = rows(result)
+    text = markdown(report)
+    print(text)
+    if not args.no_write:
+        suffix = "_quick" if args.quick else ""
+        (ROOT / "bench" / f"results_augment{suffix}.json").write_text(json.dumps(report, indent=2))
+        if not args.quick:
+            write_section(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""Seed 001's claim that tying the decoder's weights to the encoder's "trains faster and overfits
+less", measured on the MNIST sample: kind "tied" against kind "dense" with the same shape.
+
+Both kinds get the same hidden units, latent size, batch size, learning rate and a fixed number of
+epochs (no early stopping, no validation split: every training row is trained on and nothing picks
+an earlier epoch). For each seed the two kinds are fitted one after the other, in alternating order,
+so this machine's noise (2 shared cores) hits both alike; every ratio is tied / dense from the same
+run. Two budgets:
+
+- "standard": the 4,000-row training split, 15 epochs (the app's defaults apart from early stopping);
+- "long, small data": 1,000 training rows, 80 epochs, where an over-parameterised autoencoder can
+  fit its training rows much better than new ones (the curves are also read at epoch 40).
+
+After every epoch a progress hook computes the training and held-out MSE (timed out of the epoch's
+seconds), so each run keeps its curves. Seconds per epoch are the median over epochs 2 onward (epoch
+1 includes XLA compilation, reported separately); one small unmeasured fit first warms TensorFlow up. Results: bench/results_tied.json and the section
+between the ``bench/tied.py`` markers in BENCHMARKS.md.
+
+Usage: ``python -m bench.tied`` (minutes on 2 idle cores; 851 s at load average ~8) or ``python -m bench.tied --quick``
+(about 1 minute, one seed, short budgets; writes bench/results_tied_quick.json, not BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from aecore import AutoencoderReducer
+from aecore.data import load_dataset, train_test_split
+from bench.common import machine, row
+
+ROOT = Path(__file__).resolve().parent.parent
+GROUP = "Tied vs untied weights (MNIST sample)"
+KINDS = ("dense", "tied")
+SHAPE = {"n_components": 10, "hidden_units": (512, 256)}
+TRAINING = {"batch_size": 128, "learning_rate": 1e-3, "early_stopping": False, "validation_fraction": 0.0}
+#: name -> (training rows, epochs, epoch at which the test MSE is also read, or None)
+BUDGETS = {"standard": (None, 15, None), "long, small data": (1000, 80, 40)}
+QUICK_BUDGETS = {"standard": (None, 3, None), "long, small data": (1000, 10, 5)}
+SEEDS, QUICK_SEEDS = (0, 1, 2), (0,)
+BEGIN, END = "<!-- bench/tied.py: begin -->", "<!-- bench/tied.py: end -->"
+
+
+def _mse(model, X: np.ndarray) -> float:
+    pred = np.concatenate([np.asarray(model(X[i:i + 4096], training=False)) for i in range(0, len(X), 4096)])
+    return float(np.mean((pred.astype(np.float64) - X) ** 2))
+
+
+def fit_one(kind: str, seed: int, epochs: int, X_train: np.ndarray, X_test: np.ndarray) -> dict:
+    """Fit one model; per epoch: seconds of training (evaluation excluded), train and test MSE."""
+    reducer = AutoencoderReducer(kind=kind, epochs=epochs, random_state=seed, **SHAPE, **TRAINING)
+    seconds, train_curve, test_curve = [], [], []
+    last = [0.0]
+
+    def progress(epoch, logs):
+        now = time.perf_counter()
+        seconds.append(now - last[0])
+        train_curve.append(_mse(reducer.autoencoder_, X_train))
+        test_curve.append(_mse(reducer.autoencoder_, X_test))
+        last[0] = time.perf_counter()
+
+    last[0] = time.perf_counter()
+    started = last[0]
+    reducer.fit(X_train, progress=progress)
+    fit_seconds = time.perf_counter() - started
+    train_mse, test_mse = _mse(reducer.autoencoder_, X_train), _mse(reducer.autoencoder_, X_test)
+    return {"kind": kind, "seed": seed, "epochs": reducer.n_epochs_, "params": reducer.count_params(),
+            "fit_seconds": fit_seconds, "first_epoch_seconds": seconds[0],
+            "seconds_per_epoch": float(np.median(seconds[1:])) if len(seconds) > 1 else seconds[0],
+            "epoch_seconds": seconds, "train_mse": train_mse, "test_mse": test_mse,
+            "gap": test_mse - train_mse, "train_curve": train_curve, "test_curve": test_curve}
+
+
+def summarise(runs: list[dict], checkpoint: int | None) -> dict:
+    """Per kind: parameters, median seconds per epoch (pooled over seeds), mean MSEs and gap."""
+    out = {}
+    for kind in KINDS:
+        mine = [r for r in runs if r["kind"] == kind]
+        pooled = [s for r in mine for s in r["epoch_seconds"][1:]]
+        entry = {"params": mine[0]["params"], "seconds_per_epoch": float(np.median(pooled)),
+                 "first_epoch_seconds": float(np.median([r["first_epoch_seconds"] for r in mine])),
+                 "fit_seconds": float(np.median([r["fit_seconds"] for r in mine]))}
+        for key in ("train_mse", "test_mse", "gap"):
+            entry[key] = float(np.mean([r[key] for r in mine]))
+            entry[key + "_per_seed"] = [r[key] for r in mine]
+        entry["best_test_mse"] = float(np.mean([min(r["test_curve"]) for r in mine]))
+        entry["best_test_epoch"] = [int(np.argmin(r["test_curve"])) + 1 for r in mine]
+        if checkpoint:
+            entry["checkpoint_epoch"] = checkpoint
+            for key in ("train", "test"):
+                entry[f"{key}_mse_at_checkpoint"] = float(np.mean([r[f"{key}_curve"][checkpoint - 1] for r in mine]))
+            entry["gap_at_checkpoint"] = entry["test_mse_at_checkpoint"] - entry["train_mse_at_checkpoint"]
+        out[kind] = entry
+    dense, tied = out["dense"], out["tied"]
+    out["ratio"] = {key: tied[key] / dense[key] for key in dense
+                    if isinstance(dense[key], float | int) and key != "checkpoint_epoch" and dense[key]}
+    # Same-run ratios seed by seed: each pair was fitted back to back.
+    pairs = {r["seed"]: {} for r in runs}
+    for r in runs:
+        pairs[r["seed"]][r["kind"]] = r
+    out["per_seed_ratio"] = {key: [p["tied"][key] / p["dense"][key] for p in pairs.values()]
+                             for key in ("seconds_per_epoch", "train_mse", "test_mse")}
+    return out
+
+
+def measure(quick: bool = False, seeds=None, budgets=None, log=None) -> dict:
+    """Every fit of every budget: ``{budget: {train_rows, test_rows, epochs, seeds, summary, runs}}``."""
+    ds = load_dataset("mnist_sample")
+    train, test = train_test_split(ds, 0.2, seed=0)
+    X_train_all, X_test = ds.X[train].astype(np.float32), ds.X[test].astype(np.float32)
+    seeds = seeds or (QUICK_SEEDS if quick else SEEDS)
+    budgets = budgets or (QUICK_BUDGETS if quick else BUDGETS)
+    # Warm-up: TensorFlow's first fit in a process pays one-time costs that would land on one kind.
+    AutoencoderReducer(kind="dense", epochs=1, random_state=0, **SHAPE, **TRAINING).fit(X_train_all[:256])
+    result = {}
+    for name, (n_rows, epochs, checkpoint) in budgets.items():
+        X_train = X_train_all if n_rows is None else X_train_all[:n_rows]
+        runs = []
+        for i, seed in enumerate(seeds):
+            for kind in (KINDS if i % 2 == 0 else KINDS[::-1]):
+                runs.append(fit_one(kind, seed, epochs, X_train, X_test))
+                if log:
+                    r = runs[-1]
+                    log(f"[{name}] {kind} seed {seed}: {r['fit_seconds']:.1f} s, "
+                        f"{r['seconds_per_epoch'] * 1000:.0f} ms/epoch, train {r['train_mse']:.5f}, "
+                        f"test {r['test_mse']:.5f}")
+        result[name] = {"train_rows": len(X_train), "test_rows": len(X_test), "epochs": epochs,
+                        "seeds": list(seeds), "summary": summarise(runs, checkpoint), "runs": runs}
+    return result
+
+
+def run(quick: bool = False) -> list[dict]:
+    """bench/run.py's interface: the rows only (``python -m bench.tied`` also writes its section)."""
+    return rows(measure(quick))
+
+
+def rows(result: dict) -> list[dict]:
+    """The bench's rows (bench/run.py's format), tied with dense as baseline."""
+    out = []
+    for name, budget in result.items():
+        s = budget["summary"]
+        where = f"{name}: {budget['train_rows']} rows, {budget['epochs']} epochs"
+        for key, label, unit in (("params", "parameters", ""), ("seconds_per_epoch", "seconds per epoch", "s"),
+                                 ("train_mse", "train MSE", ""), ("test_mse", "test MSE", ""),
+                                 ("gap", "test - train MSE", "")):
+            note = ""
+            if key in s["per_seed_ratio"]:
+                note = "ratio per seed " + " / ".join(f"{v:.3f}" for v in s["per_seed_ratio"][key])
+            out.append(row(GROUP, f"{where}: tied {label}", s["tied"][key], unit=unit, baseline=s["dense"][key],
+                           baseline_name="untied dense", target="shown honestly", note=note))
+    return out
+
+
+def _verdict(s: dict) -> str:
+    r = s["ratio"]
+    speed = ("faster" if r["seconds_per_epoch"] < 0.95 else "slower" if r["seconds_per_epoch"] > 1.05
+             else "about as fast")
+    gap = ("smaller" if s["tied"]["gap"] < s["dense"]["gap"] else "larger")
+    return (f"tied is {speed} per epoch ({r['seconds_per_epoch']:.2f}×), reaches {r['train_mse']:.2f}× the "
+            f"training MSE and {r['test_mse']:.2f}× the test MSE, and its generalisation gap is {gap} "
+            f"({s['tied']['gap']:.5f} vs {s['dense']['gap']:.5f}).")
+
+
+def markdown(report: dict) -> str:
+    m = report["machine"]
+    lines = [BEGIN, "## Tied vs untied weights: speed and overfitting (seed 001's claim)", "",
+             f"`{report['command']}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
+             f"{m.get('processor')}, {m.get('cpus')} CPUs, Python {m.get('python')}, TensorFlow "
+             f"{m.get('tensorflow', '?')}, Keras {m.get('keras', '?')}"
+             + (" · load average {} → {}".format(*report["load_average"]) if "load_average" in report else "")
+             + ".", "",
+             f"784-{'-'.join(map(str, SHAPE['hidden_units']))}-{SHAPE['n_components']} autoencoders, kind "
+             "`dense` against kind `tied`, same settings (batch 128, Adam 1e-3, fixed epochs, no early "
+             "stopping, no validation split), seeds "
+             f"{', '.join(map(str, report['seeds']))}, the two kinds fitted back to back in alternating order. "
+             "MSEs are means over seeds on the MNIST sample's 4,000-row training split (or its first 1,000 rows) "
+             "and its 1,000 held-out rows; seconds per epoch are the median of epochs 2 onward (epoch 1 compiles).",
+             "", "| budget | kind | parameters | s / epoch | epoch 1 (compile) | train MSE | test MSE | "
+             "gap (test − train) | best test MSE (epoch) |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, budget in report["budgets"].items():
+        s = budget["summary"]
+        for kind in ("dense", "tied", "ratio"):
+            e = s[kind]
+            if kind == "ratio":
+                lines.append(f"| | **tied / dense** | {e['params']:.3f} | {e['seconds_per_epoch']:.2f} | "
+                             f"{e['first_epoch_seconds']:.2f} | {e['train_mse']:.3f} | {e['test_mse']:.3f} | "
+                             f"{e['gap']:.2f} | {e['best_test_mse']:.3f} |")
+                continue
+            lines.append(f"| {name}: {budget['train_rows']} rows × {budget['epochs']} epochs | {kind} | "
+                         f"{e['params']:,} | {e['seconds_per_epoch']:.3f} | {e['first_epoch_seconds']:.1f} | "
+                         f"{e['train_mse']:.5f} | {e['test_mse']:.5f} | {e['gap']:.5f} | "
+                         f"{e['best_test_mse']:.5f} ({', '.join(map(str, e['best_test_epoch']))}) |")
+    lines.append("")
+    for name, budget in report["budgets"].items():
+        s = budget["summary"]
+        text = f"- **{name}**: {_verdict(s)}"
+        if "checkpoint_epoch" in s["dense"]:
+            c = s["dense"]["checkpoint_epoch"]
+            text += (f" At epoch {c}: gap dense {s['dense']['gap_at_checkpoint']:.5f}, tied "
+                     f"{s['tied']['gap_at_checkpoint']:.5f}; test MSE dense "
+                     f"{s['dense']['test_mse_at_checkpoint']:.5f}, tied {s['tied']['test_mse_at_checkpoint']:.5f}.")
+        per_seed = s["per_seed_ratio"]
+        text += (" Per-seed ratios (s/epoch; test MSE): "
+                 + " / ".join(f"{a:.2f}" for a in per_seed["seconds_per_epoch"]) + "; "
+                 + " / ".join(f"{a:.3f}" for a in per_seed["test_mse"]) + ".")
+        lines.append(text)
+    lines += ["", "Per-epoch curves of every run are in bench/results_tied.json.", "", END]
+    return "\n".join(lines)
+
+
+def write_section(text: str) -> None:
+    """Replace the section between the markers in BENCHMARKS.md, or add it at the end."""
+    path = ROOT / "BENCHMARKS.md"
+    current = path.read_text() if path.exists() else "# Benchmarks\n"
+    if BEGIN in current and END in current:
+        head, rest = current.split(BEGIN, 1)
+        path.write_text(head + text + rest.split(END, 1)[1])
+    else:
+        path.write_text(current.rstrip("\n") + "\n\n" + text + "\n")
+
+
+def _commit() -> str:
+    from bench.run import _commit as commit
+
+    return commit()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.tied", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one seed, short budgets (about 1 minute)")
+    parser.add_argument("--no-write", action="store_true", help="print only; write no files")
+    args = parser.parse_args(argv)
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
+    budgets = measure(args.quick, log=lambda line: print(line, file=sys.stderr, flush=True))
+    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
+              "command": "python -m bench.tied" + (" --quick" if args.quick else ""), "quick": args.quick,
+              "machine": machine(), "seconds": round(time.perf_counter() - started, 1),
+              "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+              "seeds": next(iter(budgets.values()))["seeds"],
+              "settings": {**SHAPE, **TRAINING}, "budgets": budgets}
+    report["rows"] = rows(budgets)
+    text = markdown(report)
+    print(text)
+    if not args.no_write:
+        suffix = "_quick" if args.quick else ""
+        (ROOT / "bench" / f"results_tied{suffix}.json").write_text(json.dumps(report, indent=2))
+        if not args.quick:
+            write_section(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
