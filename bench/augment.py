@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 import time
 from pathlib import Path
@@ -37,7 +36,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from aecore.augment import generate_like
 from aecore.data import load_dataset, train_test_split
-from bench.common import machine, row
+from bench.common import machine, row, save_report
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUP = "Seed 004: decoder samples as data augmentation (MNIST sample, few labels)"
@@ -216,17 +215,6 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    """Replace the section between the markers in BENCHMARKS.md, or add it at the end."""
-    path = ROOT / "BENCHMARKS.md"
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        path.write_text(head + text + rest.split(END, 1)[1])
-    else:
-        path.write_text(current.rstrip("\n") + "\n\n" + text + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     from bench.run import _commit
 
@@ -241,12 +229,7 @@ def main(argv: list[str] | None = None) -> int:
               "machine": machine(), "seconds": round(time.perf_counter() - started, 1), "result": result}
     report["rows"] = rows(result)
     text = markdown(report)
-    print(text)
-    if not args.no_write:
-        suffix = "_quick" if args.quick else ""
-        (ROOT / "bench" / f"results_augment{suffix}.json").write_text(json.dumps(report, indent=2))
-        if not args.quick:
-            write_section(text)
+    save_report(ROOT, "augment", report, text, quick=args.quick, write=not args.no_write)
     return 0
 
 

@@ -46,3 +46,33 @@ def machine() -> dict:
     except OSError:
         pass
     return info
+
+
+def write_section(path, begin: str, end: str, text: str) -> None:
+    """Put ``text`` (which starts with ``begin`` and ends with ``end``) in place of the section
+    between those markers in the Markdown file ``path``, or add it at the end."""
+    from pathlib import Path
+
+    path = Path(path)
+    current = path.read_text() if path.exists() else "# Benchmarks\n"
+    if begin in current and end in current:
+        head, rest = current.split(begin, 1)
+        path.write_text(head + text + rest.split(end, 1)[1])
+    else:
+        path.write_text(current.rstrip("\n") + "\n\n" + text + "\n")
+
+
+def save_report(root, name: str, report: dict, text: str, *, quick: bool, write: bool) -> None:
+    """Print a bench's Markdown; unless ``write`` is off, save ``bench/results_<name>[_quick].json``
+    and (full runs only) its section of BENCHMARKS.md between ``<!-- bench/<name>.py: begin/end -->``."""
+    import json
+    from pathlib import Path
+
+    print(text)
+    if not write:
+        return
+    root = Path(root)
+    (root / "bench" / f"results_{name}{'_quick' if quick else ''}.json").write_text(json.dumps(report, indent=2))
+    if not quick:
+        write_section(root / "BENCHMARKS.md", f"<!-- bench/{name}.py: begin -->", f"<!-- bench/{name}.py: end -->",
+                      text)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import sys
 import time
@@ -34,7 +33,7 @@ import numpy as np
 
 from aecore import AutoencoderReducer
 from aecore.data import load_dataset, train_test_split
-from bench.common import machine, row
+from bench.common import machine, row, save_report
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUP = "Tied vs untied weights (MNIST sample)"
@@ -215,17 +214,6 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    """Replace the section between the markers in BENCHMARKS.md, or add it at the end."""
-    path = ROOT / "BENCHMARKS.md"
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        path.write_text(head + text + rest.split(END, 1)[1])
-    else:
-        path.write_text(current.rstrip("\n") + "\n\n" + text + "\n")
-
-
 def _commit() -> str:
     from bench.run import _commit as commit
 
@@ -247,12 +235,7 @@ def main(argv: list[str] | None = None) -> int:
               "settings": {**SHAPE, **TRAINING}, "budgets": budgets}
     report["rows"] = rows(budgets)
     text = markdown(report)
-    print(text)
-    if not args.no_write:
-        suffix = "_quick" if args.quick else ""
-        (ROOT / "bench" / f"results_tied{suffix}.json").write_text(json.dumps(report, indent=2))
-        if not args.quick:
-            write_section(text)
+    save_report(ROOT, "tied", report, text, quick=args.quick, write=not args.no_write)
     return 0
 
 

@@ -106,7 +106,8 @@ def test_seed003_tour_link_trains_its_model_and_draws_kmeans_5_on_a_pca_map():
 def test_a_table_denoises_feature_by_feature_on_the_generate_page():
     """Seed 003's tabular denoising: noise on breast-cancer rows, the denoising AE's output closer
     to the clean rows than the noisy input, feature by feature."""
-    at = open_page("app_pages/generate.py", {"data": "breast_cancer", "preset": "denoising", "level": "0.3"})
+    at = open_page("app_pages/generate.py", {"data": "breast_cancer", "preset": "denoising", "epochs": "30",
+                                                   "level": "0.3"})
     at.button(key="link.train").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("table" in i.value for i in at.info)
