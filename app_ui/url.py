@@ -306,8 +306,11 @@ def write_url(share_box: bool = True) -> None:
     elif st.session_state.get("_url.pending_model") is not None:
         # The page stopped on a link's untrained model before binding its widgets: keep the link's
         # view settings in the URL, so they apply once the person trains the model.
-        params.update({name: value for name, value in _incoming().items()
-                       if name not in MODEL_PARAM_NAMES and name not in ("lang", "tour")})
+        # Kept as they came (the page reads them later, checked); bounded, as any link's text is.
+        kept = [(name, value) for name, value in _incoming().items()
+                if name not in MODEL_PARAM_NAMES and name not in ("lang", "tour")
+                and len(name) <= 32 and len(value) <= 512]
+        params.update(dict(kept[:32]))
     if _incoming() != params:
         st.query_params.from_dict(params)
     slot = run.get("share_slot")

@@ -134,3 +134,14 @@ def test_generate_offers_the_generated_samples_as_an_npz_made_on_click():
     with np.load(io.BytesIO(samples_npz(X_new, y_new, ds.image_shape)), allow_pickle=False) as stored:
         assert stored["X"].shape == (20, 784) and stored["y"].tolist() == np.repeat(ds.y[:10], 2).tolist()
         assert tuple(stored["image_shape"]) == (28, 28)
+
+
+def test_an_untrained_links_view_parameters_wait_in_the_url_bounded():
+    """While a link's model waits for Train, the URL keeps the link's view parameters (so they
+    apply after training), but no more than 32 of them and none longer than 512 characters."""
+    junk = {f"junk{i}": "x" for i in range(40)}
+    at = open_page("app_pages/clusters.py", {"data": "seed003_random", "preset": "seed003_tabular",
+                                             "space": "codes", "huge": "y" * 600, **junk})
+    kept = {name: at.query_params[name] for name in at.query_params}
+    assert kept.get("space") == "codes" and "huge" not in kept
+    assert len([name for name in kept if name.startswith("junk")]) <= 31
