@@ -1,12 +1,46 @@
 """aecore: the engine of Autoencoder Lab.
 
 Keras autoencoders behind a scikit-learn interface, datasets, honest metrics against PCA, and
-Plotly figures. Importing it never imports Streamlit (nor TensorFlow until a model is built).
+Plotly figures. Importing it never imports Streamlit (nor TensorFlow until a model is built), and
+``import aecore`` alone imports nothing heavy: :class:`AutoencoderReducer` (and scikit-learn with
+it) is loaded on first use, so the command line answers ``--help`` and bad options at once.
 
 >>> from aecore import AutoencoderReducer
 """
 
-from .reducer import AutoencoderReducer
+from __future__ import annotations
 
 __all__ = ["AutoencoderReducer", "__version__"]
-__version__ = "0.1.0"
+
+#: The distribution's name on an index and in ``pip install``.
+DISTRIBUTION = "autoencoder-lab"
+
+
+def _version() -> str:
+    """The version written in pyproject.toml: from the installed distribution's metadata, or, in a
+    checkout that was not installed, from pyproject.toml itself."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        pass
+    import tomllib
+    from pathlib import Path
+
+    try:
+        with open(Path(__file__).resolve().parent.parent / "pyproject.toml", "rb") as f:
+            return str(tomllib.load(f)["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "0+unknown"
+
+
+__version__ = _version()
+
+
+def __getattr__(name: str):
+    if name == "AutoencoderReducer":
+        from .reducer import AutoencoderReducer
+
+        return AutoencoderReducer
+    raise AttributeError(f"module 'aecore' has no attribute {name!r}")

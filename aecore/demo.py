@@ -24,8 +24,8 @@ import numpy as np
 from . import run_format, run_saving, runs
 from .presets import PRESETS, TrainConfig
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "demo_runs"
-WEIGHTS_FILE = "weights.f16.npz"
+DEMO_DIR = Path(__file__).resolve().parent / "demo_runs"
+WEIGHTS_FILE = run_format.F16_WEIGHTS_FILE
 #: Demo name -> (built-in dataset, preset). The Train page's defaults come first.
 DEMOS = {
     "mnist-recommended": ("mnist_sample", "recommended"),
@@ -75,7 +75,7 @@ def build(out: Path = DEMO_DIR, names=None) -> list[str]:
         reducer = config.to_reducer(image_shape=ds.image_shape).fit(ds.X[train])
         seconds = time.perf_counter() - started
         run_dir = out / name
-        run_saving.save_run(run_dir, reducer, config, data_key, {}, overwrite=True)
+        run_saving.save_run(run_dir, reducer, config, data_key, {}, overwrite=True, scaling=ds.scaling)
         weights = reducer.autoencoder_.get_weights()
         np.savez_compressed(run_dir / WEIGHTS_FILE, **{f"w{i:03d}": w.astype(np.float16)
                                                        for i, w in enumerate(weights)})
@@ -90,37 +90,14 @@ def build(out: Path = DEMO_DIR, names=None) -> list[str]:
 
 
 def load(run_dir) -> tuple[object, dict]:
-    """Rebuild one demo: ``(fitted reducer, manifest)``. ``ValueError`` when the files are damaged."""
-    from . import models
+    """Rebuild one demo: ``(fitted reducer, manifest)``. ``ValueError`` when the files are damaged.
 
-    run_dir = os.fspath(run_dir)
-    manifest = run_format._read_json(run_dir, run_format.CONFIG_FILE, dict)
+    A demo is a run like any other (:func:`aecore.runs.load_run` reads its float16 weights)."""
     try:
-        config = TrainConfig.from_dict(manifest["config"])
-        arch = runs.architecture_from_dict(manifest["architecture"])
-        training = manifest["training"]
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"{run_format.CONFIG_FILE} in {run_dir!r} is not a demo run ({exc}); rebuild the "
-                         "demos with `python -m aecore.demo`.") from exc
-    autoencoder, encoder, decoder = models.build(arch)
-    path = os.path.join(run_dir, WEIGHTS_FILE)
-    try:
-        with np.load(path, allow_pickle=False) as stored:
-            arrays = [stored[key] for key in sorted(stored.files)]
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"Could not read {WEIGHTS_FILE} in {run_dir!r} ({exc}); rebuild the demos "
-                         "with `python -m aecore.demo`.") from exc
-    expected = [tuple(w.shape) for w in autoencoder.get_weights()]
-    if [tuple(a.shape) for a in arrays] != expected:
-        raise ValueError(f"{WEIGHTS_FILE} in {run_dir!r} does not match its architecture; rebuild the "
-                         "demos with `python -m aecore.demo`.")
-    autoencoder.set_weights([a.astype(np.float32) for a in arrays])
-    reducer = config.to_reducer(image_shape=arch.image_shape)
-    runs.attach_fitted(reducer, arch, autoencoder, encoder, decoder,
-                       history=runs._read_history(run_dir, training["n_epochs"]),
-                       n_epochs=training["n_epochs"], best_epoch=training["best_epoch"],
-                       stopped_reason=training["stopped_reason"])
-    return reducer, manifest
+        reducer, _ = runs.load_run(run_dir)
+    except ValueError as exc:
+        raise ValueError(f"{exc} Rebuild the demos with `python -m aecore.demo`.") from exc
+    return reducer, run_format._read_json(os.fspath(run_dir), run_format.CONFIG_FILE, dict)
 
 
 def load_all(root: Path = DEMO_DIR) -> list[tuple[str, str, TrainConfig, object]]:

@@ -28,7 +28,7 @@ MAX_UPLOAD_ZIP_BYTES = 50 * 1024 * 1024
 
 
 def to_zip_bytes(reducer, config: TrainConfig, dataset_name: str, metrics: dict | None = None,
-                 codes: np.ndarray | None = None) -> bytes:
+                 codes: np.ndarray | None = None, scaling: str | None = None) -> bytes:
     """A ZIP of the run directory :func:`aecore.run_saving.save_run` writes for a fitted reducer.
 
     Parameters
@@ -41,6 +41,8 @@ def to_zip_bytes(reducer, config: TrainConfig, dataset_name: str, metrics: dict 
     metrics : dict, optional
     codes : ndarray, optional
         Latent codes to include as ``codes.npy``.
+    scaling : str, optional
+        How the training data were scaled (``Dataset.scaling``), recorded in ``config.json``.
 
     Returns
     -------
@@ -52,7 +54,7 @@ def to_zip_bytes(reducer, config: TrainConfig, dataset_name: str, metrics: dict 
 
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = os.path.join(tmp, "run")
-        save_run(run_dir, reducer, config, dataset_name, metrics=metrics, codes=codes)
+        save_run(run_dir, reducer, config, dataset_name, metrics=metrics, codes=codes, scaling=scaling)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for name in sorted(os.listdir(run_dir)):

@@ -4,7 +4,8 @@ A run directory holds::
 
     config.json         format, aecore version, creation time, dataset name, TrainConfig,
                         the Architecture, the resolved output activation, how training ended
-    model.weights.h5    the autoencoder's weights (Keras ``save_weights``), nothing else
+    model.weights.h5    the autoencoder's weights (Keras ``save_weights``), nothing else; or
+    weights.f16.npz     the same arrays as float16 in a compressed .npz (the shipped demo runs)
     history.json        per-epoch losses, e.g. {"loss": [...], "val_loss": [...]}
     metrics.json        a flat dict of numbers (held-out MSE, PCA's MSE, timings, ...)
     codes.npy           optional latent codes of the dataset (plain float array, no pickle)
@@ -31,8 +32,11 @@ WEIGHTS_FILE = "model.weights.h5"
 HISTORY_FILE = "history.json"
 METRICS_FILE = "metrics.json"
 CODES_FILE = "codes.npy"
-#: Files every run directory must hold (``codes.npy`` is optional).
+F16_WEIGHTS_FILE = "weights.f16.npz"
+#: Files every run directory written by save_run holds (``codes.npy`` is optional).
 REQUIRED_FILES = (CONFIG_FILE, WEIGHTS_FILE, HISTORY_FILE, METRICS_FILE)
+#: A run's weights: either file (float16 arrays where there is no HDF5 file).
+WEIGHTS_FILES = (WEIGHTS_FILE, F16_WEIGHTS_FILE)
 #: JSON files larger than this are refused: ours are a few kilobytes.
 MAX_JSON_BYTES = 5 * 1024 * 1024
 STOPPED_REASONS = ("completed", "early_stopping", "stopped", "nan", "interrupted")
@@ -66,6 +70,10 @@ class RunInfo:
     aecore_version : str
     has_codes : bool
         Whether ``codes.npy`` is present.
+    scaling : str or None
+        How the training data were scaled (``None``: not recorded, runs of aecore < 0.2).
+    weights_file : str
+        The file holding its weights (one of :data:`WEIGHTS_FILES`).
     """
 
     path: str
@@ -81,6 +89,8 @@ class RunInfo:
     architecture: dict = field(default_factory=dict)
     aecore_version: str = ""
     has_codes: bool = False
+    scaling: Optional[str] = None
+    weights_file: str = WEIGHTS_FILE
 
 
 # --------------------------------------------------------------------------- reading
@@ -98,7 +108,10 @@ def read_run_info(run_dir) -> RunInfo:
     if not os.path.isdir(run_dir):
         raise ValueError(f"run_dir={run_dir!r} is not a folder; pass a run directory written by "
                          "save_run (python -m aecore train --out ...).")
-    missing = [name for name in REQUIRED_FILES if not os.path.isfile(os.path.join(run_dir, name))]
+    weights_file = next((name for name in WEIGHTS_FILES if os.path.isfile(os.path.join(run_dir, name))),
+                        WEIGHTS_FILE)
+    missing = [name for name in (CONFIG_FILE, weights_file, HISTORY_FILE, METRICS_FILE)
+               if not os.path.isfile(os.path.join(run_dir, name))]
     if missing:
         raise ValueError(f"The run {run_dir!r} is missing {', '.join(missing)}; it is incomplete or "
                          "not a run. Train it again.")
@@ -154,13 +167,18 @@ def read_run_info(run_dir) -> RunInfo:
                               or not all(isinstance(n, str) for n in names)):
         raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: feature_names_in must be {n_features} "
                          "strings or null.")
+    scaling = manifest.get("scaling")
+    if scaling is not None and (not isinstance(scaling, str) or len(scaling) > 200):
+        raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: scaling must be a short text or null; got "
+                         f"{type(scaling).__name__}. The file is damaged; train the run again.")
     metrics = _read_json(run_dir, METRICS_FILE, dict)
     return RunInfo(path=run_dir, name=os.path.basename(os.path.normpath(run_dir)),
                    dataset=manifest["dataset"], kind=config.kind,
                    n_components=int(config.n_components), created=manifest["created"],
                    metrics=metrics, n_features=n_features, image_shape=image_shape, config=config,
                    architecture=arch, aecore_version=manifest["aecore_version"],
-                   has_codes=os.path.isfile(os.path.join(run_dir, CODES_FILE)))
+                   has_codes=os.path.isfile(os.path.join(run_dir, CODES_FILE)), scaling=scaling,
+                   weights_file=weights_file)
 
 
 def _read_json(run_dir: str, name: str, kind: type):

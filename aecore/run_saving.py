@@ -26,7 +26,8 @@ from .run_format import CODES_FILE, CONFIG_FILE, FORMAT, HISTORY_FILE, METRICS_F
 
 
 def save_run(run_dir, reducer, config: Optional[TrainConfig] = None, dataset_name: str = "unknown",
-             metrics: Optional[dict] = None, codes=None, *, overwrite: bool = False) -> str:
+             metrics: Optional[dict] = None, codes=None, *, overwrite: bool = False,
+             scaling: Optional[str] = None) -> str:
     """Write a fitted reducer as a run directory (its layout: :mod:`aecore.run_format`).
 
     Parameters
@@ -45,6 +46,9 @@ def save_run(run_dir, reducer, config: Optional[TrainConfig] = None, dataset_nam
         Saved as ``codes.npy``.
     overwrite : bool, default=False
         Replace an existing run in ``run_dir``.
+    scaling : str, optional
+        How the training data were scaled (:attr:`aecore.data.Dataset.scaling`); recorded so that
+        new data can be checked before they are encoded (:func:`aecore.encoding.check_fits`).
 
     Returns
     -------
@@ -91,6 +95,7 @@ def save_run(run_dir, reducer, config: Optional[TrainConfig] = None, dataset_nam
         "training": {"n_epochs": int(reducer.n_epochs_), "best_epoch": int(reducer.best_epoch_),
                      "stopped_reason": str(reducer.stopped_reason_)},
         "feature_names_in": None if feature_names is None else [str(n) for n in feature_names],
+        "scaling": None if scaling is None else str(scaling),
     }
     history = {str(k): [float(v) for v in values] for k, values in reducer.history_.items()}
 

@@ -20,8 +20,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .run_format import (CODES_FILE, CONFIG_FILE, HISTORY_FILE, REQUIRED_FILES, WEIGHTS_FILE, RunInfo,
-                         _read_json, read_run_info)
+from .run_format import (CODES_FILE, CONFIG_FILE, F16_WEIGHTS_FILE, HISTORY_FILE, REQUIRED_FILES,
+                         WEIGHTS_FILE, WEIGHTS_FILES, RunInfo, _read_json, read_run_info)
 
 #: Environment variable with which the server's owner chooses the app's runs folder.
 RUNS_ROOT_ENV = "AECORE_RUNS_ROOT"
@@ -182,6 +182,22 @@ def load_run(run_dir, *, root=None, budget=None):
     arch = architecture_from_dict(manifest["architecture"])
     check_size(arch, budget, name=info.name)
     autoencoder, encoder, decoder = models.build(arch)
+    if info.weights_file == F16_WEIGHTS_FILE:
+        _load_f16_weights(os.path.join(run_dir, F16_WEIGHTS_FILE), autoencoder)
+    else:
+        _load_h5_weights(run_dir, autoencoder)
+    reducer = info.config.to_reducer(image_shape=arch.image_shape)
+    attach_fitted(reducer, arch, autoencoder, encoder, decoder, history=history,
+                  n_epochs=training["n_epochs"], best_epoch=training["best_epoch"],
+                  stopped_reason=training["stopped_reason"],
+                  feature_names_in=manifest.get("feature_names_in"))
+    if info.has_codes:
+        load_codes(run_dir, info)  # Validates the file now, not when someone first reads it.
+    return reducer, info
+
+
+def _load_h5_weights(run_dir: str, autoencoder) -> None:
+    """Read ``model.weights.h5`` into the rebuilt model, after checking its arrays' shapes."""
     weights_path = os.path.join(run_dir, WEIGHTS_FILE)
     _check_weight_shapes(weights_path, autoencoder)
     try:
@@ -192,14 +208,22 @@ def load_run(run_dir, *, root=None, budget=None):
     except (ValueError, OSError, KeyError) as exc:
         raise ValueError(f"Could not load {WEIGHTS_FILE} from {run_dir!r} into the rebuilt model "
                          f"({str(exc).splitlines()[0]}); the run is damaged. Train it again.") from exc
-    reducer = info.config.to_reducer(image_shape=arch.image_shape)
-    attach_fitted(reducer, arch, autoencoder, encoder, decoder, history=history,
-                  n_epochs=training["n_epochs"], best_epoch=training["best_epoch"],
-                  stopped_reason=training["stopped_reason"],
-                  feature_names_in=manifest.get("feature_names_in"))
-    if info.has_codes:
-        load_codes(run_dir, info)  # Validates the file now, not when someone first reads it.
-    return reducer, info
+
+
+def _load_f16_weights(path: str, autoencoder) -> None:
+    """Read float16 weight arrays (``weights.f16.npz``, plain arrays only, no pickles) into the
+    rebuilt model, after checking their shapes."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = [stored[key] for key in sorted(stored.files)]
+    except (OSError, ValueError, EOFError) as exc:
+        raise ValueError(f"Could not read {F16_WEIGHTS_FILE} at {path!r} ({exc}); the run is damaged.") from exc
+    expected = [tuple(w.shape) for w in autoencoder.get_weights()]
+    if [tuple(a.shape) for a in arrays] != expected or any(a.dtype.kind != "f" for a in arrays):
+        raise ValueError(f"{F16_WEIGHTS_FILE} at {path!r} does not match the architecture in "
+                         f"{CONFIG_FILE} ({len(arrays)} array(s), {len(expected)} expected); the files "
+                         "come from different models.")
+    autoencoder.set_weights([a.astype(np.float32) for a in arrays])
 
 
 def load_codes(run_dir, info: Optional[RunInfo] = None) -> Optional[np.ndarray]:
@@ -303,7 +327,7 @@ def _check_contained(run_dir, root) -> None:
     name = os.path.basename(os.path.normpath(os.fspath(run_dir)))
     if not is_within(run_dir, root):
         raise ValueError(f"The run {name!r} is outside the runs folder; open runs from that folder only.")
-    for file_name in REQUIRED_FILES + (CODES_FILE,):
+    for file_name in REQUIRED_FILES + WEIGHTS_FILES + (CODES_FILE,):
         path = os.path.join(run_dir, file_name)
         if os.path.lexists(path) and not is_within(path, root):
             raise ValueError(f"{file_name} of the run {name!r} leads outside the runs folder (a "

@@ -21,7 +21,8 @@ def model_downloads_ui(reducer, config: TrainConfig, active: ActiveData, codes, 
                        key=f"{page}.dl.csv")
     d2.download_button(t("train.codes_npy"), export.npy_bytes(codes), f"{ds.name}_codes.npy",
                        "application/octet-stream", key=f"{page}.dl.npy")
-    d3.download_button(t("train.weights_zip"), export.to_zip_bytes(reducer, config, active.key, metrics),
+    d3.download_button(t("train.weights_zip"), export.to_zip_bytes(reducer, config, active.key, metrics,
+                                                                          scaling=ds.scaling),
                        f"{ds.name}_{config.kind}_k{config.n_components}.zip", "application/zip",
                        key=f"{page}.dl.zip")
 

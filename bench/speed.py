@@ -226,7 +226,8 @@ def run(quick: bool = False) -> list[dict]:
     else:
         rows.append(row(GROUP, "Keras (AutoencoderReducer, XLA) fit time", keras_run.total, unit="s",
                         note=f"{what}. PyTorch comparison skipped: torch is not installed "
-                             "(pip install torch==2.13.0, see requirements-dev.txt)"))
+                             "(pip install \".[bench]\" --extra-index-url "
+                             "https://download.pytorch.org/whl/cpu)"))
 
     # 2. Keras settings. steps_per_execution is 1 or a whole pass, so that epochs do not round up.
     batches = (128, 512)

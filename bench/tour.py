@@ -11,8 +11,8 @@ against the issue's target of 1.5 GB.
 
 The browser also times the colour-by reruns as a person sees them (selection to the page's
 "not running" state), next to bench/responsiveness.py's server-side figure; and PyTorch's share of
-the memory is measured apart (umap-learn imports it where it is installed, as it is here for
-bench/speed.py; requirements.txt does not install it).
+the memory is measured apart (umap-learn imports it where it is installed: the `bench` extra installs
+it for bench/speed.py; neither requirements.txt nor the test requirements do).
 
 Usage: ``python -m aecore bench --only tour`` (full runs only: it takes 2-3 minutes) or
 ``python -m bench.tour --verbose [--env MALLOC_ARENA_MAX=2]`` to print every step, with an
@@ -279,7 +279,7 @@ def tour(verbose: bool = False, extra_env: dict | None = None) -> dict:
 
 def torch_share_mb() -> float | None:
     """RSS that PyTorch adds to a process that has imported Keras and umap-learn (whose parametric
-    UMAP imports it where it is installed; requirements.txt does not install it), in MB."""
+    UMAP imports it where it is installed; only the `bench` extra installs it), in MB."""
     script = (
         "import sys\n"
         "class Block:\n"
@@ -338,8 +338,8 @@ def run(quick: bool = False) -> list[dict]:
     if torch_mb is not None and torch_mb > 1:
         rows.append(row(GROUP, "of the peak: PyTorch, imported by umap-learn in this environment only",
                         torch_mb, unit="MB",
-                        note=f"RSS of `import keras, umap` with and without torch importable; torch is in "
-                             "requirements-dev.txt (bench/speed.py), not in requirements.txt, so a "
+                        note=f"RSS of `import keras, umap` with and without torch importable; torch comes only "
+                             "with the bench extra (bench/speed.py), not with requirements.txt, so a "
                              f"deployment would peak about {result['peak_mb'] - torch_mb:.0f} MB on "
                              "this tour"))
     return rows

@@ -1,0 +1,212 @@
+"""The command line follows the conventions: ``--version``, typed and bounded options that fail
+before TensorFlow is imported, quiet TensorFlow unless ``--verbose``, exit statuses 0 / 2 / 1 / 130,
+``runs`` listing the shipped demo runs, and ``encode`` for new data."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import aecore
+from aecore import cli
+from aecore.runs import load_run
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ["--n-components", "3", "--hidden-units", "16", "--epochs", "2", "--batch-size", "64", "--seed", "0"]
+
+#: Bad command lines and a word each error must name. Every one must fail with status 2 before
+#: TensorFlow (or scikit-learn, which the parser does not need) is imported.
+BAD = [
+    (["train", "--dataset", "digits", "--kind", "bogus"], "--kind"),
+    (["train", "--dataset", "digits", "--n-components", "-3"], "n_components"),
+    (["train", "--dataset", "digits", "--n-components", "abc"], "n_components"),
+    (["train", "--dataset", "digits", "--test-fraction", "abc"], "--test-fraction 'abc' is not a number"),
+    (["train", "--dataset", "digits", "--test-fraction", "0.95"], "--test-fraction"),
+    (["train", "--dataset", "digits", "--epochs", "0"], "epochs"),
+    (["train", "--dataset", "digits", "--learning-rate", "-1"], "learning_rate"),
+    (["train", "--dataset", "digits", "--batch-size", "1e9"], "batch_size"),
+    (["train", "--dataset", "digits", "--hidden-units", "512,x"], "hidden_units"),
+    (["train", "--dataset", "digits", "--budget-scale", "0"], "--budget-scale"),
+    (["train", "--dataset", "digits", "--cpu-devices", "0"], "--cpu-devices"),
+    (["train", "--dataset", "digits", "--strategy", "teleport"], "--strategy"),
+    (["train", "--dataset", "digits", "--preset", "nope"], "--preset"),
+    (["train", "--dataset", "nope"], "'nope' is neither a built-in dataset"),
+    (["train"], "--dataset"),
+    (["teleport"], "invalid choice"),
+    (["encode", "mnist-recommended", "digits"], "--out"),
+    (["encode", "no-such-run", "digits", "--out", "c.npy"], "RUN 'no-such-run'"),
+    (["encode", "mnist-recommended", "no-such-file.npy", "--out", "c.npy"], "DATA 'no-such-file.npy'"),
+    (["encode", "mnist-recommended", "digits", "--out", "codes.txt"], "must end in .npy, .csv, .parquet"),
+    (["runs", "--colour", "red"], "unrecognized arguments"),
+]
+
+
+def _env(**extra):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **extra}
+    return env
+
+
+def test_version_comes_from_pyproject(capsys):
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        version = tomllib.load(f)["project"]["version"]
+    assert aecore.__version__ == version
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"aecore {version} (Autoencoder Lab)"
+
+
+def test_bad_values_fail_with_status_2_before_tensorflow_is_imported(tmp_path):
+    """Each case runs in one fresh process; after all of them TensorFlow, Keras and scikit-learn
+    are still not imported, and each answered at once (the seconds are printed, not asserted)."""
+    code = (
+        "import json, sys, time\n"
+        "from aecore.cli import main\n"
+        f"cases = {json.dumps([argv for argv, _ in BAD])}\n"
+        "results = []\n"
+        "for argv in cases:\n"
+        "    started = time.perf_counter()\n"
+        "    status = main(argv)\n"
+        "    results.append([status, round(time.perf_counter() - started, 3)])\n"
+        "heavy = sorted(m for m in ('tensorflow', 'keras', 'sklearn') if m in sys.modules)\n"
+        "print('RESULT ' + json.dumps({'results': results, 'heavy': heavy}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(),
+                         cwd=tmp_path, timeout=300)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.split("RESULT ", 1)[1])
+    assert result["heavy"] == [], result["heavy"]
+    print("seconds per bad command line:", [seconds for _, seconds in result["results"]])
+    for (argv, word), (status, _) in zip(BAD, result["results"]):
+        assert status == 2, (argv, status)
+        assert word in out.stderr, (argv, word)
+    assert "Traceback" not in out.stderr
+
+
+def test_tensorflow_logs_are_quiet_unless_verbose(tmp_path):
+    env = _env()
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    quiet = subprocess.run([sys.executable, "-m", "aecore", "train", "--dataset", "digits", *TINY,
+                            "--quiet", "--out", str(tmp_path / "quiet")],
+                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "cpu_feature_guard" not in quiet.stderr and "I0000" not in quiet.stderr, quiet.stderr
+    verbose = subprocess.run([sys.executable, "-m", "aecore", "train", "--dataset", "digits", *TINY,
+                              "--quiet", "--verbose", "--out", str(tmp_path / "verbose")],
+                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert verbose.returncode == 0, verbose.stderr
+    assert "cpu_feature_guard" in verbose.stderr or "oneDNN" in verbose.stderr, verbose.stderr
+
+
+def test_ctrl_c_during_training_exits_130_and_writes_no_run(tmp_path):
+    out_dir = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aecore", "train", "--dataset", "digits", "--n-components", "3",
+         "--hidden-units", "16", "--epochs", "2000", "--batch-size", "64", "--no-early-stopping",
+         "--out", str(out_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(TF_CPP_MIN_LOG_LEVEL="3"), cwd=ROOT)
+    seen = []
+
+    def read():  # The progress bar redraws with \r: read what comes, not lines.
+        while chunk := process.stderr.read1(256):
+            seen.append(chunk.decode(errors="replace"))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 240
+    try:
+        while "val_loss" not in "".join(seen):  # An epoch is done: training is under way.
+            assert process.poll() is None, "".join(seen)[-2000:]
+            assert time.monotonic() < deadline, "training never started: " + "".join(seen)[-2000:]
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 130
+    finally:
+        process.kill()
+    reader.join(timeout=10)
+    err = "".join(seen)
+    assert "interrupted" in err and "Traceback" not in err, err[-2000:]
+    assert not out_dir.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".aecore-run-")]
+
+
+def test_runs_lists_the_shipped_demo_runs(tmp_path, capsys):
+    assert cli.main(["runs", "--root", str(tmp_path / "none")]) == 0
+    captured = capsys.readouterr()
+    assert "No runs" in captured.out and "skipped" not in captured.err
+    for name in ("mnist-recommended", "mnist-vae-2d", "balls-seed004"):
+        assert name in captured.out
+    assert cli.main(["runs", "--root", str(tmp_path / "none"), "--no-demos"]) == 0
+    assert "mnist-recommended" not in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def digits_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "digits-k3"
+    assert cli.main(["train", "--dataset", "digits", *TINY, "--quiet", "--out", str(out)]) == 0
+    return out
+
+
+def test_a_run_records_how_its_data_were_scaled(digits_run):
+    _, info = load_run(digits_run)
+    assert info.scaling == "values divided by 16 (range 0-1)"
+
+
+def test_encode_writes_codes_and_errors(digits_run, digits, tmp_path, capsys):
+    rows = tmp_path / "new.npy"
+    images = np.rint(digits.X[:50] * 16).astype(np.uint8).reshape(-1, 8, 8)
+    assert images.min() == 0 and images.max() == 16  # Read back as values / 16, like the training data.
+    np.save(rows, images)
+    reducer, _ = load_run(digits_run)
+    assert cli.main(["encode", str(digits_run), str(rows), "--out", str(tmp_path / "c.npy")]) == 0
+    assert "encoded 50 row(s)" in capsys.readouterr().out
+    codes = np.load(tmp_path / "c.npy")
+    np.testing.assert_allclose(codes, reducer.transform(digits.X[:50]), rtol=1e-4, atol=1e-5)
+
+    assert cli.main(["encode", str(digits_run), "digits", "--out", str(tmp_path / "c.csv")]) == 0
+    table = pd.read_csv(tmp_path / "c.csv")
+    assert list(table.columns) == ["code_0", "code_1", "code_2", "reconstruction_error", "label"]
+    np.testing.assert_allclose(table["reconstruction_error"], reducer.score_samples(digits.X), rtol=1e-3,
+                               atol=1e-6)
+    np.testing.assert_array_equal(table["label"], digits.y)
+
+    assert cli.main(["encode", str(digits_run), "digits", "--out", str(tmp_path / "c.parquet")]) == 0
+    assert pd.read_parquet(tmp_path / "c.parquet").shape == (len(digits.X), 5)
+    # An existing output is kept unless --overwrite.
+    assert cli.main(["encode", str(digits_run), "digits", "--out", str(tmp_path / "c.csv")]) == 2
+    assert cli.main(["encode", str(digits_run), "digits", "--out", str(tmp_path / "c.csv"),
+                     "--overwrite"]) == 0
+
+
+def test_encode_refuses_data_the_model_cannot_take_with_status_1(digits_run, tmp_path, capsys, rng):
+    assert cli.main(["encode", str(digits_run), "mnist_sample", "--out", str(tmp_path / "a.npy")]) == 1
+    err = capsys.readouterr().err
+    assert "784 features" in err and "trained on 64" in err
+    table = tmp_path / "table.csv"
+    pd.DataFrame(rng.normal(size=(30, 64))).to_csv(table, index=False)  # Standardised on reading.
+    assert cli.main(["encode", str(digits_run), str(table), "--out", str(tmp_path / "b.npy")]) == 1
+    assert "scaled as 'values divided by 16 (range 0-1)'" in capsys.readouterr().err
+    assert not (tmp_path / "a.npy").exists() and not (tmp_path / "b.npy").exists()
+
+
+def test_encode_with_a_damaged_run_fails_with_status_1(digits_run, tmp_path, capsys):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(digits_run, broken)
+    manifest = json.loads((broken / "config.json").read_text())
+    manifest["n_features"] = "many"
+    (broken / "config.json").write_text(json.dumps(manifest))
+    assert cli.main(["encode", str(broken), "digits", "--out", str(tmp_path / "c.npy")]) == 1
+    assert "'n_features' is 'many'" in capsys.readouterr().err
+
+
+def test_encode_with_a_shipped_demo_by_name(tmp_path, capsys):
+    assert cli.main(["encode", "mnist-recommended", "mnist_sample", "--out", str(tmp_path / "c.npy")]) == 0
+    assert np.load(tmp_path / "c.npy").shape == (5000, 10)
