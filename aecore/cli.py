@@ -24,7 +24,7 @@ from typing import Optional
 
 from . import __version__, params
 from .cli_commands import (UsageError, bench_command, config_from_args, encode_command,  # noqa: F401
-                           runs_command, train_command)
+                           export_command, runs_command, train_command)
 from .data import BUILTIN_DATASETS
 from .presets import PRESETS
 from .upload_limits import MAX_UPLOAD_BYTES
@@ -86,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aecore",
         description="Autoencoder Lab from the command line: train autoencoders into run "
-                    "directories, encode new data with them, list them, and run the benchmarks.",
+                    "directories, encode new data with them, export them for the Embedding Projector, "
+                    "list them, and run the benchmarks.",
         epilog="Exit status: 0 done, 2 usage error, 1 failure, 130 interrupted.")
     parser.add_argument("--version", action="version",
                         version=f"aecore {__version__} (Autoencoder Lab)")
@@ -144,6 +145,26 @@ def build_parser() -> argparse.ArgumentParser:
                         help="CSV column holding labels (kept out of the features, written out)")
     encode.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
 
+    export = commands.add_parser(
+        "export", parents=[common], help="export a run's codes for TensorBoard's Embedding Projector",
+        description="Write a run's codes in the Embedding Projector's format (tensors.tsv, "
+                    "metadata.tsv, sprite.png for images, projector_config.pbtxt) and as "
+                    "codes.parquet. Open the folder's files at https://projector.tensorflow.org "
+                    "(Load) or in TensorBoard.")
+    export.add_argument("run", metavar="RUN", help="a run directory or a shipped demo run's name")
+    export.add_argument("--projector", required=True, metavar="OUT_DIR",
+                        help="folder to write the files into")
+    export.add_argument("--data", default=None, metavar="NAME_OR_PATH",
+                        help="the data to encode (default: the run's built-in dataset)")
+    export.add_argument("--label-column", default=None, type=_short_text("--label-column"),
+                        help="CSV column holding labels")
+    export.add_argument("--max-rows", type=_number(int, "--max-rows", 1, 100_000, "10000"),
+                        default=10_000, help="export a seeded random sample of at most this many rows, "
+                                             "1-100000 (default: 10000)")
+    export.add_argument("--seed", type=_number(int, "--seed", 0, 2**31 - 1, "0"), default=0,
+                        help="seed of that sample (default: 0)")
+    export.add_argument("--overwrite", action="store_true", help="replace files already in OUT_DIR")
+
     runs = commands.add_parser("runs", parents=[_common(verbose_only=True)],
                                help="list saved runs and the shipped demo runs as a table",
                                description="List the run directories under --root, newest first, "
@@ -186,6 +207,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             return train_command(args)
         if args.command == "encode":
             return encode_command(args)
+        if args.command == "export":
+            return export_command(args)
         return runs_command(args)
     except UsageError as exc:
         print(f"aecore: usage error: {exc}", file=sys.stderr)

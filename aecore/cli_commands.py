@@ -1,4 +1,4 @@
-"""The command line's commands: ``train``, ``encode``, ``runs`` and ``bench`` (the parser and the
+"""The command line's commands: ``train``, ``encode``, ``export``, ``runs`` and ``bench`` (the parser and the
 exit statuses are :mod:`aecore.cli`). Heavy modules are imported inside the commands, so the parser
 answers without them.
 """
@@ -310,6 +310,45 @@ def encode_command(args) -> int:
     print(f"encoded {len(encoded.codes)} row(s) of {args.data} with {info.name} -> {args.out}: codes "
           f"{encoded.codes.shape[0]} x {encoded.codes.shape[1]}, mean reconstruction error "
           f"{float(encoded.errors.mean()) if len(encoded.errors) else float('nan'):.4g}{compare}")
+    return 0
+
+
+def export_command(args) -> int:
+    """``aecore export RUN --projector OUT_DIR``: the run's codes in the Embedding Projector's
+    format (with a sprite of the images) and as Parquet."""
+    from . import encoding, projector
+    from .run_format import read_run_info
+
+    run_dir = _run_dir(args.run)
+    if os.path.isfile(args.projector):
+        raise UsageError(f"--projector {args.projector!r} is a file; give a folder path.")
+    clashes = [n for n in (projector.TENSORS_FILE, projector.METADATA_FILE, projector.SPRITE_FILE,
+                           projector.CONFIG_FILE, projector.PARQUET_FILE)
+               if os.path.exists(os.path.join(args.projector, n))]
+    if clashes and not args.overwrite:
+        raise UsageError(f"--projector {args.projector!r} already holds {', '.join(clashes)}; choose an "
+                         "empty folder or pass --overwrite.")
+    info = read_run_info(run_dir)
+    data_name = args.data or info.dataset
+    if args.data is None and info.dataset not in BUILTIN_DATASETS:
+        raise UsageError(f"The run {info.name!r} was trained on {info.dataset!r}, not a built-in dataset; "
+                         "say which data to encode with --data PATH.")
+    source, name = _dataset_source(data_name, option="--data")
+    dataset = _read_dataset(source, name, args)
+    encoding.check_fits(dataset, n_features=info.n_features, image_shape=info.image_shape,
+                        scaling=info.scaling, model_name=f"the run {info.name!r}")
+    rows = projector.choose_rows(len(dataset.X), args.max_rows, seed=args.seed)
+    from .runs import load_run
+
+    reducer, _ = load_run(run_dir, budget=_budget(args))
+    encoded = encoding.encode(reducer, dataset.X[rows], budget=_budget(args))
+    images = dataset.X[rows] if dataset.image_shape else None
+    files = projector.projector_files(encoded.codes, None if dataset.y is None else dataset.y[rows], rows,
+                                      images, dataset.image_shape, dataset.label_names)
+    projector.write_projector(args.projector, files, overwrite=args.overwrite)
+    print(f"wrote {', '.join(sorted(files))} to {args.projector}: {len(rows)} of {len(dataset.X)} row(s) of "
+          f"{data_name} through {info.name}. Open them at https://projector.tensorflow.org (Load) or "
+          "in TensorBoard's Projector tab.")
     return 0
 
 

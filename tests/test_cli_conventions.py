@@ -1,6 +1,6 @@
 """The command line follows the conventions: ``--version``, typed and bounded options that fail
 before TensorFlow is imported, quiet TensorFlow unless ``--verbose``, exit statuses 0 / 2 / 1 / 130,
-``runs`` listing the shipped demo runs, and ``encode`` for new data."""
+``runs`` listing the shipped demo runs, ``encode`` for new data and ``export`` for the Projector."""
 
 import json
 import os
@@ -47,6 +47,9 @@ BAD = [
     (["encode", "mnist-recommended", "no-such-file.npy", "--out", "c.npy"], "DATA 'no-such-file.npy'"),
     (["encode", "mnist-recommended", "digits", "--out", "codes.txt"], "must end in .npy, .csv, .parquet"),
     (["runs", "--colour", "red"], "unrecognized arguments"),
+    (["export", "mnist-recommended"], "--projector"),
+    (["export", "mnist-recommended", "--projector", "p", "--max-rows", "0"], "--max-rows"),
+    (["export", "mnist-recommended", "--projector", "p", "--data", "nope"], "--data 'nope'"),
 ]
 
 
@@ -210,3 +213,39 @@ def test_encode_with_a_damaged_run_fails_with_status_1(digits_run, tmp_path, cap
 def test_encode_with_a_shipped_demo_by_name(tmp_path, capsys):
     assert cli.main(["encode", "mnist-recommended", "mnist_sample", "--out", str(tmp_path / "c.npy")]) == 0
     assert np.load(tmp_path / "c.npy").shape == (5000, 10)
+
+
+def test_export_writes_the_projector_files(digits_run, digits, tmp_path, capsys):
+    from PIL import Image
+
+    out = tmp_path / "projector"
+    assert cli.main(["export", str(digits_run), "--projector", str(out), "--max-rows", "300"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["codes.parquet", "metadata.tsv", "projector_config.pbtxt",
+                                                     "sprite.png", "tensors.tsv"]
+    tensors = np.loadtxt(out / "tensors.tsv", delimiter="\t")
+    assert tensors.shape == (300, 3)
+    metadata = pd.read_csv(out / "metadata.tsv", sep="\t")
+    assert list(metadata.columns) == ["label", "row"] and len(metadata) == 300
+    rows = metadata["row"].to_numpy()
+    np.testing.assert_array_equal(metadata["label"], digits.y[rows])
+    reducer, _ = load_run(digits_run)
+    np.testing.assert_allclose(tensors, reducer.transform(digits.X[rows]), rtol=1e-4, atol=1e-4)
+    assert Image.open(out / "sprite.png").size == (18 * 8, 18 * 8)  # ceil(sqrt(300)) = 18 thumbnails a side
+    config = (out / "projector_config.pbtxt").read_text()
+    assert 'tensor_path: "tensors.tsv"' in config and "single_image_dim: 8" in config
+    assert pd.read_parquet(out / "codes.parquet").shape == (300, 5)
+    # Existing files are kept unless --overwrite.
+    assert cli.main(["export", str(digits_run), "--projector", str(out)]) == 2
+    assert "already holds" in capsys.readouterr().err
+
+
+def test_export_of_a_run_on_uploaded_data_needs_data(digits_run, tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(digits_run, run)
+    manifest = json.loads((run / "config.json").read_text())
+    manifest["dataset"] = "my_upload"
+    (run / "config.json").write_text(json.dumps(manifest))
+    assert cli.main(["export", str(run), "--projector", str(tmp_path / "p")]) == 2
+    assert "--data PATH" in capsys.readouterr().err
