@@ -97,8 +97,8 @@ def check_fits(dataset, *, n_features: int, image_shape=None, scaling: Optional[
             f"trained on {image_shape[0]}x{image_shape[1]} images; resize them to "
             f"{image_shape[0]}x{image_shape[1]}.")
     if scaling is None:
-        return [f"{model_name} does not record how its training data were scaled, so the scaling "
-                f"of these data ({dataset.scaling}) could not be checked."]
+        return [f"{model_name[:1].upper()}{model_name[1:]} does not record how its training data were "
+                f"scaled, so the scaling of these data ({dataset.scaling}) could not be checked."]
     if scaling_kind(dataset.scaling) != scaling_kind(scaling):
         raise ValueError(
             f"These data were read as '{dataset.scaling}' but {model_name} was trained on data "
@@ -134,7 +134,7 @@ def encode(reducer, X: np.ndarray, *, budget=None) -> Encoded:
     X = np.asarray(X, dtype=np.float32)
     if X.ndim != 2:
         raise ValueError(f"X has shape {X.shape}; expected a 2-D array (rows, features).")
-    resolve(budget).check_rows(X.shape[0], X.shape[1], what="the data to encode")
+    resolve(budget).check_rows(X.shape[0], X.shape[1], what="data to encode")
     codes, errors = [], []
     for start in range(0, len(X), BATCH_ROWS):
         chunk = X[start:start + BATCH_ROWS]

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from aecore.export import MAX_UPLOAD_ZIP_BYTES
+from app_ui.encode_ui import encode_new_data_ui
 from app_ui.i18n import t
 from app_ui.layout import escape_markdown
 from app_ui.runs_ui import demo_run_names, open_demo_run_ui, open_run_ui, open_run_zip_ui, run_list
@@ -47,3 +48,5 @@ upload = st.file_uploader(t("runs.upload"), type=["zip"], key="runs.upload",
                           help=t("runs.upload_help", mb=MAX_UPLOAD_ZIP_BYTES // 2**20))
 if upload is not None:
     open_run_zip_ui(upload.name, upload.getvalue())
+
+encode_new_data_ui()

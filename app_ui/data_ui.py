@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 import streamlit as st
@@ -17,6 +17,11 @@ from . import caches, session
 from .i18n import t, t_or
 from .layout import escape_markdown
 from .session import ActiveData
+
+#: The files a person may upload as data (the readers of :func:`aecore.uploads.read_upload`).
+UPLOAD_TYPES = ["csv", "tsv", "npy", "npz", "zip"]
+#: Uploads read as tables, whose label column a person may name.
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
 
 
 def upload_key(data: bytes) -> str:
@@ -44,45 +49,28 @@ def dataset_picker_ui(page: str, default: str = "mnist_sample", allow_upload: bo
 
 def _upload_ui(page: str) -> ActiveData | None:
     """File uploader whose parsed dataset stays in this session even when the widget is cleared."""
-    upload = st.file_uploader(t("ui.upload"), type=["csv", "tsv", "npy", "npz", "zip"],
-                              key=f"{page}.upload", max_upload_size=upload_limits.MAX_UPLOAD_BYTES // 2**20,
-                              help=t("ui.upload_help"))
+    upload = st.file_uploader(t("ui.upload"), type=UPLOAD_TYPES, key=f"{page}.upload",
+                              max_upload_size=upload_limits.MAX_UPLOAD_BYTES // 2**20, help=t("ui.upload_help"))
     stored = st.session_state.get("upload")
     if upload is not None:
         raw = upload.getvalue()
         key = f"upload-{upload_key(raw)}"
         label_column = None
-        if upload.name.lower().endswith((".csv", ".tsv", ".txt")):
-            label_column = _label_column_ui(page, raw)
+        if upload.name.lower().endswith(TABLE_SUFFIXES):
+            label_column = label_column_ui(page, raw)
             key += f"-{label_column}"
         if stored is None or stored.key != key:
-            bar, shown = None, 0.0
-
-            def decoding(done: int, total: int) -> None:
-                # Streamlit raises inside this update when the person presses Stop or leaves; the
-                # exception stops the decoding and must reach Streamlit, so nothing catches it.
-                nonlocal bar, shown
-                if bar is not None and time.monotonic() - shown < 0.2:
-                    return
-                shown = time.monotonic()
-                if bar is None:
-                    bar = st.empty()
-                bar.progress(done / total, text=t("ui.decoding_images", done=done, total=total))
-
             # Decoding a ZIP of images is long work: it takes one of the server's job slots.
             slot = (session.exclusive(t("ui.job_decoding")) if upload.name.lower().endswith(".zip")
                     else nullcontext())
             try:
-                with slot:
+                with slot, decoding_progress() as decoding:
                     dataset = uploads.read_upload(raw, upload.name, label_column=label_column, progress=decoding)
             except ValueError as exc:
                 st.error(t("ui.upload_failed", name=escape_markdown(upload.name, 80), error=escape_markdown(exc)))
                 if stored is not None:
                     st.caption(t("ui.upload_kept", n=stored.dataset.n_samples))
                 return stored
-            finally:
-                if bar is not None:
-                    bar.empty()
             stored = ActiveData(key, dataset, shared=False)
             st.session_state["upload"] = stored
     if stored is None:
@@ -90,7 +78,31 @@ def _upload_ui(page: str) -> ActiveData | None:
     return stored
 
 
-def _label_column_ui(page: str, raw: bytes) -> str | None:
+@contextmanager
+def decoding_progress():
+    """A ``progress(done, total)`` callback for :func:`aecore.uploads.read_upload`: a progress bar
+    for the images of a ZIP, redrawn at most five times a second and removed at the end."""
+    bar, shown = None, 0.0
+
+    def decoding(done: int, total: int) -> None:
+        # Streamlit raises inside this update when the person presses Stop or leaves; the
+        # exception stops the decoding and must reach Streamlit, so nothing catches it.
+        nonlocal bar, shown
+        if bar is not None and time.monotonic() - shown < 0.2:
+            return
+        shown = time.monotonic()
+        if bar is None:
+            bar = st.empty()
+        bar.progress(done / total, text=t("ui.decoding_images", done=done, total=total))
+
+    try:
+        yield decoding
+    finally:
+        if bar is not None:
+            bar.empty()
+
+
+def label_column_ui(page: str, raw: bytes) -> str | None:
     """Let a person name the label column of a CSV (none by default)."""
     try:
         columns = uploads.read_csv_header(raw)

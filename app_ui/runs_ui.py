@@ -114,6 +114,7 @@ def _use_run(key: ModelKey, reducer, info, label: str) -> list[tuple[str, str]]:
         messages.append(("warning", t("ui.run_foreign_data", dataset=dataset)))
     session.session_models().put(key, reducer)
     session.set_current_model(CurrentModel(key, info.dataset,
-                                           info.config or TrainConfig(n_components=info.n_components)))
+                                           info.config or TrainConfig(n_components=info.n_components),
+                                           scaling=info.scaling))
     messages.append(("success", t("ui.run_opened", name=name, kind=info.kind, k=info.n_components)))
     return messages

@@ -76,6 +76,7 @@ class CurrentModel:
     config: TrainConfig
     preset: str | None = None  # the Train page's preset it came from: links name it
     demo: bool = False  # a demo run shipped with the app
+    scaling: str | None = None  # how a run's training data were scaled (None: its dataset's, or unknown)
 
 
 @dataclass
