@@ -254,7 +254,8 @@ class Budget:
     max_decode_pixels : int
         Pixels decoded from the images of one upload, checked from the headers before decoding.
     max_tsne_rows, max_umap_rows : int
-        Rows embedded by t-SNE / UMAP; above them the app embeds a stated random subsample.
+        Rows embedded by t-SNE / UMAP; above them the app embeds a stated random subsample (for a
+        2-D t-SNE map, and places every other row into it).
     max_cluster_compute : float
         Estimated operations of one clustering (see :meth:`cluster_compute`).
     """
@@ -268,7 +269,7 @@ class Budget:
     max_array_values: int = 50_000_000
     max_array_bytes: int = 400_000_000
     max_decode_pixels: int = 40_000_000
-    max_tsne_rows: int = 10_000
+    max_tsne_rows: int = 20_000
     max_umap_rows: int = 70_000
     max_cluster_compute: float = 5e11
 

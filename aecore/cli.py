@@ -1,7 +1,9 @@
-"""Command line: train a run, encode new data with it, list runs, run the benchmarks.
+"""Command line: train a run, encode new data with it, export it for the Embedding Projector,
+list runs, run the benchmarks.
 
     aecore train --dataset digits --n-components 8 --epochs 20 --out runs/digits-k8
     aecore encode runs/digits-k8 new_digits.npy --out codes.csv
+    aecore export runs/digits-k8 --projector projector/
     aecore runs
     aecore bench --quick
 
@@ -31,6 +33,8 @@ from .upload_limits import MAX_UPLOAD_BYTES
 
 #: Exit statuses.
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
 # --------------------------------------------------------------------------- parsing
 
 

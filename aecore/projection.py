@@ -2,7 +2,9 @@
 
 :func:`project` turns codes (or any feature matrix) into a low-dimensional embedding, refusing
 more rows than the resource budget allows (:mod:`aecore.budget`); :func:`project_sample` embeds a
-seeded random subsample of that many rows instead, and says which; :func:`warm_up_umap` pays
+seeded random subsample of that many rows instead, and says which; :func:`project_placed` embeds
+such a subsample with t-SNE and places every other row into that map (openTSNE's ``transform``),
+so that every row has a point; :func:`warm_up_umap` pays
 UMAP's one-off numba compilation ahead of time, so the first map a person asks for does not wait
 half a minute.
 """
@@ -20,7 +22,9 @@ from .budget import Budget, resolve
 #: Projection methods :func:`project` knows, in the order the app lists them.
 METHODS = ("pca", "tsne", "umap")
 
-#: The settings each method uses unless told otherwise. The t-SNE ones are seed 002's.
+#: The settings each method uses unless told otherwise. The t-SNE ones are seed 002's; pass
+#: ``learning_rate="auto"`` for openTSNE's n / 12 (measured no better on the app's maps, and slower
+#: at 5,000 rows: the FFT grid grows with the map's extent; bench/tsne.py).
 DEFAULTS = {
     "pca": {},
     "tsne": {"perplexity": 15.0, "learning_rate": 100.0},
@@ -88,8 +92,9 @@ def project(X, method: str, n_components: int = 2, random_state: int | None = 0,
     X : array-like of shape (n_samples, n_features)
         Latent codes or any numeric features.
     method : {"pca", "tsne", "umap"}
-        ``"pca"``: linear and fast. ``"tsne"``: scikit-learn's Barnes-Hut t-SNE (seed 002's
-        ``perplexity=15, learning_rate=100`` unless given). ``"umap"``: umap-learn
+        ``"pca"``: linear and fast. ``"tsne"``: openTSNE's FFT-accelerated t-SNE in 1-2
+        dimensions, scikit-learn's Barnes-Hut in 3 (seed 002's ``perplexity=15,
+        learning_rate=100`` unless given). ``"umap"``: umap-learn
         (``n_neighbors=15, min_dist=0.1, n_epochs=200`` unless given; umap-learn itself runs
         500 epochs below 10,000 rows: on the 5,000 MNIST codes 4.8 s instead of 2.1 s, for a
         trustworthiness of 0.978 instead of 0.976). Within :data:`EXACT_NEIGHBORS_BUDGET`, UMAP gets exact
@@ -103,8 +108,8 @@ def project(X, method: str, n_components: int = 2, random_state: int | None = 0,
         :meth:`Budget.projection_rows` rows (10,000 and 70,000 by default). ``None`` uses
         :meth:`Budget.default`. Above the limit, use :func:`project_sample`.
     **params
-        Passed to the estimator (``sklearn.decomposition.PCA``, ``sklearn.manifold.TSNE`` or
-        ``umap.UMAP``). On tiny inputs t-SNE's ``perplexity`` is clipped to
+        Passed to the estimator (``sklearn.decomposition.PCA``, ``openTSNE.TSNE`` — or
+        ``sklearn.manifold.TSNE`` in 3 dimensions — or ``umap.UMAP``). On tiny inputs t-SNE's ``perplexity`` is clipped to
         ``(n_samples - 1) / 3`` and UMAP's ``n_neighbors`` to ``n_samples - 1``.
 
     Returns
@@ -141,15 +146,8 @@ def project(X, method: str, n_components: int = 2, random_state: int | None = 0,
             embedding = PCA(n_components=n_components, random_state=random_state,
                             **settings).fit_transform(X)
     elif method == "tsne":
-        from sklearn.manifold import TSNE
-
-        if n_components > 3:
-            raise ValueError(f"n_components={n_components} is too many for Barnes-Hut t-SNE (at most "
-                             "3); use method='umap' or 'pca' for more dimensions.")
-        settings["perplexity"] = float(min(settings["perplexity"], max(1.0, (n_samples - 1) / 3)))
         with limit_threads():
-            embedding = TSNE(n_components=n_components, random_state=random_state,
-                             **settings).fit_transform(X)
+            embedding = np.asarray(_tsne(X, n_components, random_state, settings))
     else:
         settings["n_neighbors"] = int(min(settings["n_neighbors"], n_samples - 1))
         if settings["n_neighbors"] < 2:
@@ -171,7 +169,7 @@ def project_sample(X, method: str, n_components: int = 2, random_state: int | No
     """Embed the rows of ``X`` like :func:`project`, or a random subsample of them when there are
     more rows than the budget allows for ``method``.
 
-    t-SNE's and UMAP's cost grows faster than the number of rows (scikit-learn's t-SNE took
+    t-SNE's and UMAP's cost grows with the number of rows (scikit-learn's Barnes-Hut t-SNE took
     119 s for 20,000 rows on two cores), so above :meth:`Budget.projection_rows` rows a seeded
     random subsample of exactly that many rows is embedded instead, and the rows are returned so
     that a map can say so and colour, select and export the right rows.
@@ -185,7 +183,7 @@ def project_sample(X, method: str, n_components: int = 2, random_state: int | No
     random_state : int or None, default=0
         Seeds both the subsample and the embedding.
     budget : Budget, optional
-        ``None`` uses :meth:`Budget.default` (10,000 rows for t-SNE, 70,000 for UMAP).
+        ``None`` uses :meth:`Budget.default` (20,000 rows for t-SNE, 70,000 for UMAP).
     **params
         Passed to :func:`project`.
 
@@ -217,6 +215,94 @@ def project_sample(X, method: str, n_components: int = 2, random_state: int | No
     rng = np.random.default_rng(random_state)
     rows = np.sort(rng.choice(X.shape[0], size=int(limit), replace=False)).astype(np.int64)
     return project(X[rows], method, n_components, random_state, budget=budget, **params), rows
+
+
+def _tsne(X: np.ndarray, n_components: int, random_state, settings: dict):
+    """t-SNE of ``X``: openTSNE's FFT-interpolated gradients for 1 or 2 dimensions (cost about
+    linear in the rows: 60,000 codes in about a minute), scikit-learn's Barnes-Hut for 3 (openTSNE
+    interpolates in at most 2). Returns openTSNE's ``TSNEEmbedding`` (which can place new points,
+    see :func:`project_placed`) or scikit-learn's array."""
+    if n_components > 3:
+        raise ValueError(f"n_components={n_components} is too many for t-SNE (at most 3); use "
+                         "method='umap' or 'pca' for more dimensions.")
+    n_samples = X.shape[0]
+    settings = dict(settings)
+    settings["perplexity"] = float(min(settings["perplexity"], max(1.0, (n_samples - 1) / 3)))
+    if settings.get("learning_rate") == "auto":
+        settings["learning_rate"] = max(100.0, n_samples / 12.0)
+    if n_components == 3:
+        from sklearn.manifold import TSNE as BarnesHutTSNE
+
+        return BarnesHutTSNE(n_components=3, random_state=random_state, **settings).fit_transform(X)
+    from openTSNE import TSNE
+
+    # FIt-SNE's grid (at least 10 intervals, 2 units each) instead of openTSNE's finer default:
+    # on 300-1,500 digits 2-4 s instead of 20-30 s, with the same trustworthiness. Exact
+    # neighbours (scikit-learn's trees) while they are cheap, as for UMAP.
+    exact = n_samples ** 2 * X.shape[1] <= EXACT_NEIGHBORS_BUDGET
+    settings = {"min_num_intervals": 10, "ints_in_interval": 2, "neighbors": "exact" if exact else "auto",
+                **settings}
+    model = TSNE(n_components=n_components, random_state=random_state, n_jobs=N_THREADS or -1,
+                 negative_gradient_method="fft", verbose=False, **settings)
+    return model.fit(np.asarray(X, dtype=np.float64))
+
+
+def project_placed(X, n_components: int = 2, random_state: int | None = 0, budget: Budget | None = None,
+                   **params) -> tuple[np.ndarray, np.ndarray | None]:
+    """A t-SNE map of every row of ``X``: within the budget's t-SNE rows all of them are embedded
+    (:func:`project`); above it a seeded random subsample of that many rows is embedded and every
+    other row is placed into that map by openTSNE's ``transform`` (each new point optimised
+    against the fixed map of its nearest embedded neighbours; about 0.4 ms a row).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    n_components : {1, 2}, default=2
+        Placement needs openTSNE's embedding: at most 2 dimensions.
+    random_state : int or None, default=0
+        Seeds the subsample and the embedding.
+    budget : Budget, optional
+        ``max_tsne_rows`` rows are embedded at most; every row must fit ``max_rows``.
+    **params
+        t-SNE settings (see :data:`DEFAULTS`).
+
+    Returns
+    -------
+    embedding : ndarray of shape (n_samples, n_components), float32
+        One point per row of ``X``.
+    embedded : ndarray of int64 or None
+        ``None`` when every row was embedded; else the sorted rows the map was fitted on (the
+        others were placed).
+
+    Examples
+    --------
+    >>> from aecore.budget import Budget
+    >>> X = np.random.default_rng(0).normal(size=(300, 4))
+    >>> embedding, embedded = project_placed(X, budget=Budget(max_tsne_rows=200))
+    >>> embedding.shape, embedded.shape
+    ((300, 2), (200,))
+    """
+    n_components = _check_method("tsne", n_components)
+    if n_components > 2:
+        raise ValueError(f"n_components={n_components}: placing rows into a t-SNE map works in at most "
+                         "2 dimensions; use project_sample for 3.")
+    X = _check_X(X, "tsne", n_components)
+    budget = resolve(budget)
+    budget.check_rows(X.shape[0], X.shape[1], what="data to map")
+    limit = int(budget.projection_rows("tsne"))
+    if X.shape[0] <= limit:
+        return project(X, "tsne", n_components, random_state, budget=budget, **params), None
+    rng = np.random.default_rng(random_state)
+    embedded = np.sort(rng.choice(X.shape[0], size=limit, replace=False)).astype(np.int64)
+    others = np.setdiff1d(np.arange(X.shape[0]), embedded)
+    settings = {**DEFAULTS["tsne"], **params}
+    with limit_threads():
+        fitted = _tsne(X[embedded], n_components, random_state, settings)
+        placed = fitted.transform(np.asarray(X[others], dtype=np.float64))
+    embedding = np.empty((X.shape[0], n_components), dtype=np.float32)
+    embedding[embedded] = np.asarray(fitted)
+    embedding[others] = np.asarray(placed)
+    return embedding, embedded
 
 
 def _exact_neighbors(X: np.ndarray, n_neighbors: int) -> tuple[np.ndarray, np.ndarray]:

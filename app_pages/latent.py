@@ -47,6 +47,8 @@ with st.spinner(t("latent.computing", view=names[method], n=len(codes))) if meth
     view = projection_of(loaded.id, method, dims, codes)
 if method == "tsne":
     st.caption(t("latent.tsne_settings", n=len(view.points)))
+    if view.placed:
+        st.caption(t("latent.tsne_placed", embedded=view.n_total - view.placed, placed=view.placed))
 
 
 @st.fragment

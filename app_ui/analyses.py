@@ -26,13 +26,16 @@ MAP_SLOT_ROWS = 5000
 class MapView:
     """One 2D/3D view of a model's codes: its points (read-only), the seconds it took, and which
     rows it shows: ``rows`` holds the sorted row ids of a random subsample, ``None`` when every
-    one of the ``n_total`` rows is drawn. ``key`` names the view in other caches."""
+    one of the ``n_total`` rows is drawn. ``placed`` counts the rows a 2-D t-SNE map placed into
+    the map of the others instead of embedding them (0: none). ``key`` names the view in other
+    caches."""
 
     points: np.ndarray
     seconds: float
     rows: np.ndarray | None
     n_total: int
     key: str
+    placed: int = 0
 
     @property
     def sampled(self) -> bool:
@@ -54,8 +57,10 @@ def projection_of(model_key_id: str, method: str, n_components: int, codes: np.n
 
     ``method="raw"`` shows the first codes themselves. t-SNE and UMAP embed at most the budget's
     rows for them (:meth:`aecore.budget.Budget.projection_rows`), a stated, seeded random
-    subsample above it (:func:`aecore.projection.project_sample`); above ``MAP_SLOT_ROWS`` rows
-    they wait for one of the server's job slots, saying where they are in the queue."""
+    subsample above it (:func:`aecore.projection.project_sample`); a 2-D t-SNE map then places
+    every other row into that map (:func:`aecore.projection.project_placed`), so it draws them
+    all. Above ``MAP_SLOT_ROWS`` rows they wait for one of the server's job slots, saying where
+    they are in the queue."""
     from aecore import projection
     from aecore.budget import Budget
 
@@ -65,16 +70,23 @@ def projection_of(model_key_id: str, method: str, n_components: int, codes: np.n
     limit = budget.projection_rows(method)
     key = (model_key_id, method, int(n_components), random_state, limit)
 
+    placing = method == "tsne" and n_components <= 2
+
     def work() -> MapView:
         started = time.perf_counter()
-        points, rows = projection.project_sample(codes, method, n_components, random_state, budget=budget)
+        placed = 0
+        if placing:
+            points, embedded = projection.project_placed(codes, n_components, random_state, budget=budget)
+            rows, placed = None, 0 if embedded is None else len(codes) - len(embedded)
+        else:
+            points, rows = projection.project_sample(codes, method, n_components, random_state, budget=budget)
         for array in (points, rows):
             if array is not None:
                 array.flags.writeable = False  # shared by every session
         return MapView(points, time.perf_counter() - started, rows, len(codes),
-                       hashlib.sha256(repr(key).encode()).hexdigest()[:16])
+                       hashlib.sha256(repr(key).encode()).hexdigest()[:16], placed)
 
-    heavy = method != "pca" and min(len(codes), limit) > MAP_SLOT_ROWS
+    heavy = method != "pca" and (len(codes) if placing else min(len(codes), limit)) > MAP_SLOT_ROWS
     return session.run_exclusive(caches.map_views(), key, t("ui.job_map"), work, queue=heavy)
 
 

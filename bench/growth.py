@@ -47,14 +47,17 @@ METHODS = {"train": "training, 3 epochs (whole fit)", "epoch": "training, one ep
            "tsne": "t-SNE of the codes"}
 
 
-def synthetic_mnist(n: int, seed: int = 0) -> np.ndarray:
+def synthetic_mnist(n: int, seed: int = 0, labels: bool = False):
     """``n`` MNIST-shaped rows in [0, 1]: real sample digits, each shifted by up to one pixel in
-    each direction and lightly noised, so that larger sets are not plain copies."""
+    each direction and lightly noised, so that larger sets are not plain copies. With ``labels``,
+    ``(X, y)``: each row's digit."""
     from aecore.data import load_mnist_sample
 
-    base = load_mnist_sample().X.reshape(-1, 28, 28)
+    sample = load_mnist_sample()
+    base = sample.X.reshape(-1, 28, 28)
     rng = np.random.default_rng(seed)
-    images = base[rng.integers(0, len(base), n)]
+    chosen_rows = rng.integers(0, len(base), n)
+    images = base[chosen_rows]
     shifts = rng.integers(-1, 2, size=(n, 2))
     out = np.empty_like(images)
     for dy in (-1, 0, 1):
@@ -62,7 +65,8 @@ def synthetic_mnist(n: int, seed: int = 0) -> np.ndarray:
             chosen = (shifts[:, 0] == dy) & (shifts[:, 1] == dx)
             out[chosen] = np.roll(images[chosen], (dy, dx), axis=(1, 2))
     noisy = out.reshape(n, 784) + rng.normal(0, 0.05, (n, 784)).astype(np.float32)
-    return np.clip(noisy, 0, 1).astype(np.float32)
+    X = np.clip(noisy, 0, 1).astype(np.float32)
+    return (X, sample.y[chosen_rows]) if labels else X
 
 
 def exponent(sizes: list[int], seconds: list[float]) -> float:
@@ -203,7 +207,8 @@ def run(quick: bool = False) -> list[dict]:
                              f"{info['encode']:.2f} s",
                     "epoch": "fastest epoch after the first",
                     "umap": f"{info['umap_path']}; numba compiled before",
-                    "tsne": "Barnes-Hut, one thread (aecore.projection.N_THREADS)",
+                    "tsne": "openTSNE's FFT t-SNE through aecore.projection, one thread "
+                            "(scikit-learn's Barnes-Hut before bench/tsne.py's change)",
                     "pca_pixels": "784 pixels to 10 components, as the Train page's baseline; one thread; "
                                   "best of 3",
                     "pca": "2 components; best of 3"}[method]

@@ -64,8 +64,8 @@ def test_n2d_checks_umap_rows_and_the_clustering_before_any_embedding(monkeypatc
 
 def test_tsne_over_its_row_limit_is_refused_before_embedding(monkeypatch, rng):
     _forbid(monkeypatch, "sklearn.manifold.TSNE.fit_transform")
-    with pytest.raises(ValueError, match="12,000 rows is over the budget of 10,000 rows.*project_sample"):
-        project(rng.normal(size=(12_000, 4)), "tsne")
+    with pytest.raises(ValueError, match="22,000 rows is over the budget of 20,000 rows.*project_sample"):
+        project(rng.normal(size=(22_000, 4)), "tsne")
 
 
 def test_project_sample_embeds_a_seeded_subsample_and_returns_its_rows(rng):
@@ -152,7 +152,7 @@ def _plotly_array(value) -> np.ndarray:
 
 
 @pytest.mark.timeout(300)
-def test_latent_tsne_over_the_budget_is_drawn_on_a_stated_subsample(monkeypatch, slots_entered):
+def test_latent_tsne_over_the_budget_places_the_other_rows(monkeypatch, slots_entered):
     from app_ui import analyses, caches, i18n
 
     monkeypatch.setattr(aebudget, "DEFAULT", Budget(max_tsne_rows=500))
@@ -162,15 +162,28 @@ def test_latent_tsne_over_the_budget_is_drawn_on_a_stated_subsample(monkeypatch,
     assert at.session_state["latent.method"] == "tsne"
     assert slots_entered == [i18n.translate("ui.job_map", "en")]  # drawn in a job slot
     ids, title = _map_ids(at)
-    # 500 of the 5,000 demo rows, carrying their original row ids (so selections map back).
-    assert len(ids) == 500 and len(set(ids)) == 500 and ids.max() < 5000 and ids.max() >= 500
-    assert "random 500 of 5,000" in title, title
-    assert any("random 500 of 5,000 rows" in c.value for c in at.caption), [c.value for c in at.caption]
+    # 500 of the 5,000 demo rows embedded, the other 4,500 placed: every row is drawn, and said so.
+    assert sorted(ids) == list(range(5000)) and "random" not in title, title
+    assert any("a seeded random 500 were embedded and the other 4,500 placed" in c.value for c in at.caption), \
+        [c.value for c in at.caption]
 
     at.button(key="latent.quality").click().run()
     assert not at.exception, [e.value for e in at.exception]
     table = at.dataframe[-1].value.set_index("view")
-    assert table.loc["t-SNE", "rows"] == 500 and table.loc["PCA", "rows"] == 5000
+    assert table.loc["t-SNE", "rows"] == 5000 and table.loc["t-SNE", "trustworthiness"] > 0.9
+
+
+@pytest.mark.timeout(300)
+def test_latent_3d_tsne_over_the_budget_is_drawn_on_a_stated_subsample(monkeypatch, slots_entered):
+    from app_ui import caches
+
+    monkeypatch.setattr(aebudget, "DEFAULT", Budget(max_tsne_rows=300))
+    caches.map_views.clear()
+    at = _open("app_pages/latent.py", {"view": "tsne", "dims": "3"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["latent.dims"] == 3
+    # openTSNE places rows in 2-D only: a 3-D t-SNE map is scikit-learn's, on a stated subsample.
+    assert any("random 300 of 5,000 rows" in c.value for c in at.caption), [c.value for c in at.caption]
 
 
 def test_the_csv_of_a_subsampled_view_leads_with_the_original_row_ids():

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import pytest
 
 from aecore import figures, metrics
-from aecore.projection import METHODS, project, warm_up_umap
+from aecore.projection import METHODS, project, project_placed, warm_up_umap
 from aecore.selection import selected_ids
 
 SEED = 0
@@ -51,6 +51,33 @@ def test_tsne_map_keeps_neighbours_and_classes(small_digits):
     # PCA scores 0.84 and 0.58 here.
     assert metrics.trustworthiness(X, embedding) >= 0.97
     assert metrics.knn_accuracy(embedding, y) >= 0.92
+
+
+def test_tsne_in_three_dimensions_uses_barnes_hut(small_digits):
+    X, _ = small_digits
+    embedding = project(X[:200], "tsne", n_components=3, random_state=SEED)
+    assert embedding.shape == (200, 3) and np.isfinite(embedding).all()
+
+
+def test_placing_rows_into_a_tsne_map_keeps_its_trustworthiness(digits):
+    """The large-n path: a third of the rows embedded, the rest placed by openTSNE's transform,
+    against the full embedding of every row (issue 18: within 0.02)."""
+    from aecore.budget import Budget
+
+    X, y = digits.X[:1500], digits.y[:1500]
+    full, none = project_placed(X, random_state=SEED)
+    assert none is None
+    placed, embedded = project_placed(X, random_state=SEED, budget=Budget(max_tsne_rows=500))
+    assert placed.shape == (1500, 2) and placed.dtype == np.float32 and np.isfinite(placed).all()
+    assert embedded.shape == (500,) and np.all(np.diff(embedded) > 0)
+    full_score, placed_score = metrics.trustworthiness(X, full), metrics.trustworthiness(X, placed)
+    assert full_score >= 0.97
+    assert placed_score >= full_score - 0.02, (full_score, placed_score)
+    assert metrics.knn_accuracy(placed, y) >= metrics.knn_accuracy(full, y) - 0.03
+    with pytest.raises(ValueError, match="at most 2 dimensions"):
+        project_placed(X, n_components=3)
+    with pytest.raises(ValueError, match="has 300,000 rows"):
+        project_placed(np.zeros((300_000, 2), dtype=np.float32))
 
 
 def test_umap_map_keeps_neighbours_and_classes(small_digits, umap_map):

@@ -1,0 +1,232 @@
+"""Issue #18: t-SNE of the codes, ours (openTSNE, FFT-interpolated gradients) against scikit-learn's
+Barnes-Hut t-SNE, in the same process, from 1,000 to 60,000 rows.
+
+The codes are the shipped recommended demo model's (10-d) of the MNIST sample (1,000 of its rows,
+then all 5,000) and of MNIST-shaped synthetic sets (bench.growth.synthetic_mnist: sample digits
+shifted by up to a pixel and lightly noised, with their labels) of 20,000 and 60,000 rows. Both
+t-SNEs run with seed 002's settings (perplexity 15, learning rate 100), seed 0, one thread
+(aecore.projection.N_THREADS, as the app runs them), each library's own iteration schedule
+(openTSNE 250 + 500, scikit-learn 1,000). scikit-learn runs up to 20,000 rows (at 60,000 it
+would take many minutes); ours also runs the app's large-n path at 60,000 rows: 20,000 embedded
+and 40,000 placed into that map (``aecore.projection.project_placed``).
+
+Quality: trustworthiness (k = 10, on a seeded 2,000-row subsample, against the codes;
+``aecore.metrics.trustworthiness``) and 5-fold kNN accuracy of the map (k = 5). Time: whole
+seconds of each call. Growth exponents are least-squares slopes of log seconds against log rows.
+Writes bench/results_tsne.json, its BENCHMARKS.md section and the log-log plot bench/tsne.html
+(docs/tsne.png where kaleido works).
+
+Usage: ``python -m bench.tsne [--quick] [--no-write]`` (full: about 8 minutes on 2 cores; quick:
+1,000 and 5,000 rows, about a minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.common import machine, row, save_report
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "bench" / "tsne.html"
+PNG = ROOT / "docs" / "tsne.png"
+GROUP = "t-SNE of the codes: openTSNE (ours) vs scikit-learn"
+SIZES, QUICK_SIZES = (1_000, 5_000, 20_000, 60_000), (1_000, 5_000)
+SKLEARN_MAX_ROWS = 20_000
+PLACED = (60_000, 20_000)  # rows in all, rows embedded (the rest placed)
+SETTINGS = {"perplexity": 15.0, "learning_rate": 100.0}
+
+
+def labelled_codes(n: int):
+    """The demo model's codes of ``n`` MNIST-shaped rows and their labels."""
+    from aecore import demo
+    from aecore.data import load_mnist_sample
+
+    from bench.growth import synthetic_mnist
+
+    reducer, _ = demo.load(demo.DEMO_DIR / "mnist-recommended")
+    if n <= 5_000:
+        ds = load_mnist_sample()
+        rows = np.sort(np.random.default_rng(0).choice(len(ds.X), n, replace=False)) if n < len(ds.X) \
+            else np.arange(len(ds.X))
+        return reducer.transform(ds.X[rows]), ds.y[rows]
+    X, y = synthetic_mnist(n, labels=True)
+    return reducer.transform(X), y
+
+
+def _sklearn_tsne(codes: np.ndarray) -> np.ndarray:
+    from sklearn.manifold import TSNE
+
+    from aecore.projection import limit_threads
+
+    with limit_threads():
+        return TSNE(random_state=0, **SETTINGS).fit_transform(codes)
+
+
+def _scores(codes, embedding, y) -> dict:
+    from aecore import metrics
+
+    return {"trustworthiness": round(metrics.trustworthiness(codes, embedding), 4),
+            "knn_accuracy": round(metrics.knn_accuracy(embedding, y), 4)}
+
+
+def measure(quick: bool, log=print) -> dict:
+    """{"ours": {n: {...}}, "sklearn": {n: {...}}, "placed": {...} or None}."""
+    from aecore.budget import Budget
+    from aecore.projection import project, project_placed
+
+    results = {"ours": {}, "sklearn": {}, "placed": None}
+    for n in QUICK_SIZES if quick else SIZES:
+        codes, y = labelled_codes(n)
+        started = time.perf_counter()
+        embedding = project(codes, "tsne", budget=Budget.unlimited(), **SETTINGS)
+        results["ours"][n] = {"seconds": round(time.perf_counter() - started, 2), **_scores(codes, embedding, y)}
+        log(f"ours {n}: {results['ours'][n]}")
+        if n <= SKLEARN_MAX_ROWS:
+            started = time.perf_counter()
+            embedding = _sklearn_tsne(codes)
+            results["sklearn"][n] = {"seconds": round(time.perf_counter() - started, 2),
+                                     **_scores(codes, embedding, y)}
+            log(f"sklearn {n}: {results['sklearn'][n]}")
+        if not quick and n == PLACED[0]:
+            started = time.perf_counter()
+            embedding, embedded = project_placed(codes, budget=Budget(max_tsne_rows=PLACED[1]), **SETTINGS)
+            results["placed"] = {"rows": n, "embedded": int(len(embedded)),
+                                 "seconds": round(time.perf_counter() - started, 2), **_scores(codes, embedding, y)}
+            log(f"placed {n}: {results['placed']}")
+    return results
+
+
+def exponent(points: dict) -> float:
+    from bench.growth import exponent as slope
+
+    sizes = sorted(points)
+    return slope(sizes, [points[n]["seconds"] for n in sizes])
+
+
+def rows(results: dict) -> list[dict]:
+    out = []
+    for n, ours in results["ours"].items():
+        theirs = results["sklearn"].get(n)
+        out.append(row(GROUP, f"{n:,} codes: seconds, ours", ours["seconds"], unit="s",
+                       baseline=None if theirs is None else theirs["seconds"],
+                       target="≤ 8 s at 5,000, ≤ 90 s at 60,000" if n in (5_000, 60_000) else "",
+                       note="" if theirs else "scikit-learn not run at this size"))
+        for metric in ("trustworthiness", "knn_accuracy"):
+            out.append(row(GROUP, f"{n:,} codes: {metric.replace('_', ' ')}, ours", ours[metric],
+                           baseline=None if theirs is None else theirs[metric],
+                           target="≥ 0.90" if metric == "trustworthiness" and n == 60_000 else ""))
+    placed = results.get("placed")
+    if placed:
+        out.append(row(GROUP, f"{placed['rows']:,} codes, {placed['embedded']:,} embedded and the rest placed: "
+                              "seconds", placed["seconds"], unit="s"))
+        out.append(row(GROUP, f"{placed['rows']:,} codes, placed: trustworthiness", placed["trustworthiness"],
+                       baseline=results["ours"][placed["rows"]]["trustworthiness"],
+                       note="baseline: all rows embedded"))
+    for name in ("ours", "sklearn"):
+        if len(results[name]) > 1:
+            out.append(row(GROUP, f"growth exponent, {'ours' if name == 'ours' else 'scikit-learn'}",
+                           exponent(results[name]), target="≤ 1.1" if name == "ours" else "",
+                           note="over " + ", ".join(f"{n:,}" for n in sorted(results[name]))))
+    return out
+
+
+def figure(results: dict):
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for name, label in (("ours", "openTSNE, FFT (ours)"), ("sklearn", "scikit-learn, Barnes-Hut")):
+        points = results[name]
+        sizes = sorted(points)
+        fig.add_trace(go.Scatter(x=sizes, y=[points[n]["seconds"] for n in sizes], mode="lines+markers",
+                                 name=f"{label} (slope {exponent(points):.2f})" if len(sizes) > 1 else label,
+                                 hovertemplate="%{x:,} rows: %{y:.3g} s<extra>" + label + "</extra>"))
+    placed = results.get("placed")
+    if placed:
+        fig.add_trace(go.Scatter(x=[placed["rows"]], y=[placed["seconds"]], mode="markers", marker_symbol="diamond",
+                                 marker_size=11, name=f"ours, {placed['embedded']:,} embedded + rest placed"))
+    sizes = sorted({n for name in ("ours", "sklearn") for n in results[name]})
+    fig.update_xaxes(type="log", title="codes (rows)", tickvals=sizes, ticktext=[f"{n:,}" for n in sizes])
+    fig.update_yaxes(type="log", title="seconds")
+    fig.update_layout(title="t-SNE of the codes: seconds against rows (log-log), one thread, 2-core CPU",
+                      template="plotly_white", height=480, width=900)
+    return fig
+
+
+def write_figures(results: dict) -> list[str]:
+    fig = figure(results)
+    fig.write_html(HTML, include_plotlyjs=True, full_html=True)
+    done = [f"wrote {HTML.relative_to(ROOT)}"]
+    try:
+        PNG.parent.mkdir(exist_ok=True)
+        fig.write_image(PNG, scale=2)
+        done.append(f"wrote {PNG.relative_to(ROOT)}")
+    except Exception as exc:  # noqa: BLE001  (no kaleido or no browser for it: the HTML is enough)
+        done.append(f"no PNG ({type(exc).__name__})")
+    return done
+
+
+def markdown(report: dict) -> str:
+    m, res = report["machine"], report["results"]
+    lines = ["<!-- bench/tsne.py: begin -->", "## t-SNE of the codes: openTSNE (ours) against scikit-learn", "",
+             f"`{report['command']}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
+             f"{m.get('processor')}, {m.get('cpus')} CPUs, Python {m.get('python')} · load average "
+             "{} → {}.".format(*report["load_average"]), "",
+             "The shipped recommended model's 10-d codes of the MNIST sample (1,000 and 5,000 rows) and of "
+             "MNIST-shaped synthetic sets (20,000 and 60,000); perplexity 15, learning rate 100 (seed 002's), "
+             "seed 0, one thread, each library's own schedule, in one process. Trustworthiness: k = 10 on a "
+             "2,000-row subsample against the codes; kNN: 5-fold accuracy of the map. Plot: "
+             "[bench/tsne.html](bench/tsne.html).", "",
+             "| rows | ours: s | scikit-learn: s | ours / scikit-learn | ours: trust. | scikit-learn: trust. | "
+             "ours: kNN | scikit-learn: kNN |", "|---|---|---|---|---|---|---|---|"]
+    for n, ours in res["ours"].items():
+        theirs = res["sklearn"].get(n)
+        fmt = (lambda key, spec: format(theirs[key], spec) if theirs else "not run")
+        ratio = f"{ours['seconds'] / theirs['seconds']:.2f}" if theirs else "-"
+        lines.append(f"| {int(n):,} | {ours['seconds']:.1f} | {fmt('seconds', '.1f')} | {ratio} | "
+                     f"{ours['trustworthiness']:.3f} | {fmt('trustworthiness', '.3f')} | {ours['knn_accuracy']:.3f} | "
+                     f"{fmt('knn_accuracy', '.3f')} |")
+    placed = res.get("placed")
+    if placed:
+        lines += ["", f"Large-n path: {placed['rows']:,} codes, {placed['embedded']:,} embedded and the other "
+                      f"{placed['rows'] - placed['embedded']:,} placed into that map: {placed['seconds']:.1f} s, "
+                      f"trustworthiness {placed['trustworthiness']:.3f}, kNN {placed['knn_accuracy']:.3f}."]
+    growth = [f"{'ours' if k == 'ours' else 'scikit-learn'} {exponent(res[k]):.2f}" for k in ("ours", "sklearn")
+              if len(res[k]) > 1]
+    if growth:
+        lines += ["", "Growth exponents (seconds against rows): " + ", ".join(growth) + "."]
+    lines.append("<!-- bench/tsne.py: end -->")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.tsne", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 and 5,000 rows (about a minute)")
+    parser.add_argument("--no-write", action="store_true", help="print only; write no files")
+    args = parser.parse_args(argv)
+    from bench.run import _commit
+
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
+    results = measure(args.quick, log=lambda line: print(line, file=sys.stderr, flush=True))
+    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
+              "command": "python -m bench.tsne" + (" --quick" if args.quick else ""), "quick": args.quick,
+              "machine": machine(), "seconds": round(time.perf_counter() - started, 1),
+              "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)], "settings": SETTINGS,
+              "results": results}
+    report["rows"] = rows(results)
+    text = markdown(report)
+    if not args.no_write and not args.quick:
+        text += "\n" if text.endswith("\n") else ""
+        report["figures"] = write_figures(results)
+    save_report(ROOT, "tsne", report, text, quick=args.quick, write=not args.no_write)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
