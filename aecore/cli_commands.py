@@ -83,7 +83,7 @@ def train_command(args) -> int:
     source, name = _dataset_source(args.dataset, args.stream)
     try:
         config = config_from_args(args)
-        config.to_reducer().resolved_params()  # Settings that do not go together.
+        resolved = config.to_reducer().resolved_params()  # Settings that do not go together fail here.
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     dataset_name = name if source == "builtin" else os.path.splitext(os.path.basename(name))[0]
@@ -110,7 +110,6 @@ def train_command(args) -> int:
 
         # MultiWorkerMirroredStrategy must exist before other TensorFlow work in the process.
         strategy = make_strategy(args.strategy)
-    resolved = config.to_reducer().resolved_params()
     bar = EpochBar(int(resolved.get("total_epochs", resolved["epochs"])), disable=args.quiet)
     started = time.perf_counter()
     try:
@@ -320,14 +319,10 @@ def export_command(args) -> int:
     from .run_format import read_run_info
 
     run_dir = _run_dir(args.run)
-    if os.path.isfile(args.projector):
-        raise UsageError(f"--projector {args.projector!r} is a file; give a folder path.")
-    clashes = [n for n in (projector.TENSORS_FILE, projector.METADATA_FILE, projector.SPRITE_FILE,
-                           projector.CONFIG_FILE, projector.PARQUET_FILE)
-               if os.path.exists(os.path.join(args.projector, n))]
-    if clashes and not args.overwrite:
-        raise UsageError(f"--projector {args.projector!r} already holds {', '.join(clashes)}; choose an "
-                         "empty folder or pass --overwrite.")
+    try:
+        projector.check_folder(args.projector, args.overwrite)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     info = read_run_info(run_dir)
     data_name = args.data or info.dataset
     if args.data is None and info.dataset not in BUILTIN_DATASETS:
@@ -338,6 +333,8 @@ def export_command(args) -> int:
     encoding.check_fits(dataset, n_features=info.n_features, image_shape=info.image_shape,
                         scaling=info.scaling, model_name=f"the run {info.name!r}")
     rows = projector.choose_rows(len(dataset.X), args.max_rows, seed=args.seed)
+    if dataset.image_shape:
+        projector.check_sprite(len(rows), dataset.image_shape)  # Before the model is built.
     from .runs import load_run
 
     reducer, _ = load_run(run_dir, budget=_budget(args))

@@ -34,6 +34,32 @@ def choose_rows(n_rows: int, max_rows: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n_rows, max_rows, replace=False))
 
 
+def check_sprite(n: int, image_shape: tuple[int, int]) -> int:
+    """The sprite's thumbnails per side for ``n`` images; ``ValueError`` when the grid would exceed
+    :data:`MAX_SPRITE_SIDE` pixels a side. Cheap: call it before encoding anything."""
+    height, width = (int(v) for v in image_shape)
+    side = max(1, math.ceil(math.sqrt(n)))
+    if side * max(height, width) > MAX_SPRITE_SIDE:
+        most = (MAX_SPRITE_SIDE // max(height, width)) ** 2
+        raise ValueError(f"A sprite of {n} images of {height}x{width} would be "
+                         f"{side * width}x{side * height} pixels; the Projector loads at most "
+                         f"{MAX_SPRITE_SIDE} a side. Export at most {most} rows (--max-rows {most}).")
+    return side
+
+
+def check_folder(folder, overwrite: bool = False) -> None:
+    """``ValueError`` unless the export's files may be written into ``folder``: not a file, and
+    none of them already there unless ``overwrite``."""
+    folder = os.fspath(folder)
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise ValueError(f"--projector {folder!r} is a file; give a folder path.")
+    clashes = [name for name in (TENSORS_FILE, METADATA_FILE, SPRITE_FILE, CONFIG_FILE, PARQUET_FILE)
+               if os.path.exists(os.path.join(folder, name))]
+    if clashes and not overwrite:
+        raise ValueError(f"--projector {folder!r} already holds {', '.join(clashes)}; choose an empty "
+                         "folder or pass --overwrite.")
+
+
 def sprite_png(images: np.ndarray, image_shape: tuple[int, int]) -> bytes:
     """One PNG of thumbnails in a square grid, row-major in row order (the Projector's layout).
 
@@ -44,12 +70,7 @@ def sprite_png(images: np.ndarray, image_shape: tuple[int, int]) -> bytes:
 
     height, width = (int(v) for v in image_shape)
     n = len(images)
-    side = max(1, math.ceil(math.sqrt(n)))
-    if side * max(height, width) > MAX_SPRITE_SIDE:
-        most = (MAX_SPRITE_SIDE // max(height, width)) ** 2
-        raise ValueError(f"A sprite of {n} images of {height}x{width} would be "
-                         f"{side * width}x{side * height} pixels; the Projector loads at most "
-                         f"{MAX_SPRITE_SIDE} a side. Export at most {most} rows (--max-rows {most}).")
+    side = check_sprite(n, image_shape)
     grid = np.ones((side * height, side * width), dtype=np.float32)
     pixels = np.clip(np.asarray(images, dtype=np.float32).reshape(n, height, width), 0.0, 1.0)
     for i in range(n):
@@ -116,13 +137,8 @@ def projector_files(codes: np.ndarray, labels: Optional[np.ndarray] = None, rows
 def write_projector(folder, files: dict[str, bytes], overwrite: bool = False) -> list[str]:
     """Write :func:`projector_files`' output into ``folder``; refuses to replace files unless
     ``overwrite``. Returns the paths written."""
+    check_folder(folder, overwrite)
     folder = os.fspath(folder)
-    if os.path.exists(folder) and not os.path.isdir(folder):
-        raise ValueError(f"--projector {folder!r} is a file; give a folder path.")
-    clashes = [name for name in files if os.path.exists(os.path.join(folder, name))]
-    if clashes and not overwrite:
-        raise ValueError(f"{folder!r} already holds {', '.join(clashes)}; choose an empty folder or "
-                         "pass --overwrite.")
     os.makedirs(folder, exist_ok=True)
     written = []
     for name, payload in files.items():

@@ -249,3 +249,11 @@ def test_export_of_a_run_on_uploaded_data_needs_data(digits_run, tmp_path, capsy
     (run / "config.json").write_text(json.dumps(manifest))
     assert cli.main(["export", str(run), "--projector", str(tmp_path / "p")]) == 2
     assert "--data PATH" in capsys.readouterr().err
+
+
+def test_a_sprite_too_large_for_the_projector_is_refused_before_encoding():
+    from aecore import projector
+
+    assert projector.check_sprite(85_264, (28, 28)) == 292  # 292 thumbnails of 28 px: 8,176 px a side
+    with pytest.raises(ValueError, match="at most 8192 a side. Export at most 85264 rows"):
+        projector.check_sprite(85_265, (28, 28))
