@@ -147,3 +147,23 @@ def write_projector(folder, files: dict[str, bytes], overwrite: bool = False) ->
             f.write(payload)
         written.append(path)
     return written
+
+
+def projector_zip(codes: np.ndarray, labels: Optional[np.ndarray] = None, images: Optional[np.ndarray] = None,
+                  image_shape: Optional[tuple[int, int]] = None, label_names: Optional[list[str]] = None,
+                  max_rows: int = DEFAULT_MAX_ROWS, seed: int = 0) -> bytes:
+    """:func:`projector_files` of at most ``max_rows`` seeded rows (all rows when fewer), as one
+    ZIP: what the Latent page's download holds. Unzip it and load ``projector_config.pbtxt`` (or
+    the TSV files) in the Projector."""
+    import zipfile
+
+    rows = choose_rows(len(codes), max_rows, seed)
+    if images is not None and image_shape is not None:
+        check_sprite(len(rows), image_shape)
+    files = projector_files(codes[rows], None if labels is None else np.asarray(labels)[rows], rows,
+                            None if images is None else images[rows], image_shape, label_names)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, payload in files.items():
+            archive.writestr(name, payload)
+    return buffer.getvalue()

@@ -1,17 +1,19 @@
 """Latent space: map a trained model's codes in 2D/3D, colour them, select points to see samples."""
 
 from contextlib import nullcontext
+from functools import partial
 
 import numpy as np
 import streamlit as st
 
-from aecore import export, figures
+from aecore import export, figures, projector
 from app_ui.analyses import projection_of
 from app_ui.caches import codes_of, reconstruction_errors, start_umap_warmup, thumbnail_map_of
 from app_ui.i18n import t
 from app_ui.latent_ui import (colour_options, colour_values, selected_samples_ui, selection_from, view_quality_rows,
                               view_quality_table_ui)
 from app_ui.model_ui import current_model_ui
+from app_ui.neighbours_ui import neighbours_ui
 from app_ui.page import stop
 from app_ui.url import Param, sync_url, url_state
 
@@ -52,7 +54,7 @@ if method == "tsne":
 
 
 @st.fragment
-def map_ui(loaded, view, method: str, dims: int) -> None:
+def map_ui(loaded, view, method: str, dims: int, codes: np.ndarray) -> None:
     """Colour-by, the map and the selected samples: a new colour or selection reruns only this."""
     ds, reducer = loaded.dataset, loaded.reducer
     color_by = st.selectbox(t("latent.colour_by"), list(color_names), format_func=color_names.get,
@@ -78,12 +80,13 @@ def map_ui(loaded, view, method: str, dims: int) -> None:
         st.caption(t("ui.map_sample_note", view=names[method], n=len(points), total=view.n_total))
     if len(chosen):
         selected_samples_ui(ds, reducer, chosen)
+        neighbours_ui(ds, codes, chosen, loaded.id)
     elif dims == 2:
         st.caption(t("latent.select_hint"))
     sync_url()
 
 
-map_ui(loaded, view, method, dims)
+map_ui(loaded, view, method, dims, codes)
 points = view.points
 
 tabs = st.tabs([t("latent.tab_thumbnails"), t("latent.tab_distributions"), t("latent.tab_quality"),
@@ -115,3 +118,9 @@ with tabs[3]:
     d2.download_button(t("latent.view_csv", view=names[method]),
                        export.codes_csv(points, view.take(ds.y), view.rows),
                        f"{ds.name}_{method}_{dims}d.csv", "text/csv", key="latent.dl.view")
+    n_exported = min(len(codes), projector.DEFAULT_MAX_ROWS)
+    st.download_button(t("latent.export.projector_zip", n=n_exported),
+                       partial(projector.projector_zip, codes, ds.y, ds.X if ds.is_image else None, ds.image_shape,
+                               ds.label_names),
+                       f"{ds.name}_projector.zip", "application/zip", key="latent.dl.projector",
+                       help=t("latent.export.projector_help", n=n_exported))
