@@ -17,7 +17,7 @@ import zipfile
 import numpy as np
 
 from .presets import TrainConfig
-from .run_format import CODES_FILE, FORMAT, REQUIRED_FILES  # noqa: F401  (FORMAT re-exported)
+from .run_format import FORMAT, OPTIONAL_FILES, REQUIRED_FILES  # noqa: F401  (FORMAT re-exported)
 
 #: Largest ZIP :func:`read_zip_bytes` accepts, compressed and uncompressed.
 MAX_ZIP_BYTES = 500 * 1024 * 1024
@@ -91,7 +91,7 @@ def read_zip_bytes(data: bytes, *, max_bytes: int = MAX_ZIP_BYTES, budget=None):
     except zipfile.BadZipFile as exc:
         raise ValueError("This is not a valid ZIP archive; choose a model ZIP downloaded from the "
                          "app.") from exc
-    allowed = set(REQUIRED_FILES) | {CODES_FILE}
+    allowed = set(REQUIRED_FILES) | set(OPTIONAL_FILES)
     with archive, tempfile.TemporaryDirectory() as tmp:
         members = [member for member in archive.infolist() if not member.is_dir()]
         names = [member.filename for member in members]

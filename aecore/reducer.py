@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .params import KIND_DEFAULTS, SPARSITY_WEIGHTS, numpydoc, storing_init
+from .snapshots import LatentSnapshots
 
 class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Reduce dimensionality with a Keras autoencoder, the scikit-learn way.
@@ -33,6 +34,8 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     history_ : dict of list of float
         Per-epoch ``loss`` (and ``val_loss``); a VAE adds ``reconstruction_loss`` and
         ``kl_loss`` (and their ``val_`` versions), greedy training adds ``stage``.
+    latent_history_ : aecore.snapshots.LatentHistory or None
+        A fixed subset's 2-D view after each epoch (:mod:`aecore.snapshots`); None after greedy training.
     n_features_in_ : int
     n_epochs_ : int
     best_epoch_ : int
@@ -236,9 +239,11 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             X_train, X_val = X, None
 
         if self.greedy:
+            self.latent_history_ = None  # greedy training fits other models stage by stage
             monitor = self._fit_greedy(X_train, X_val, params, seed, progress, stop_event)
         else:
-            monitor = self._fit_end_to_end(X_train, X_val, params, seed, progress, stop_event)
+            snapshots = LatentSnapshots(X, self.n_components, params["epochs"], seed)
+            monitor = self._fit_end_to_end(X_train, X_val, params, seed, progress, stop_event, snapshots)
         if monitor.stopped_reason == "nan" and monitor.best_epoch == 0:
             raise ValueError(
                 f"The loss became NaN in the first epoch with learning_rate={params['learning_rate']}; "
@@ -266,13 +271,14 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                         jit_compile=bool(self.jit_compile), shuffle_seed=seed,
                         max_steps_per_execution=params.get("steps_per_execution", 32))
 
-    def _fit_end_to_end(self, X_train, X_val, params, seed, progress, stop_event):
-        """Train the whole autoencoder at once."""
+    def _fit_end_to_end(self, X_train, X_val, params, seed, progress, stop_event, snapshots):
+        """Train the whole autoencoder at once while ``snapshots`` watch the codes form."""
         from . import models
 
         autoencoder, encoder, decoder = models.build(self.architecture_)
         self.autoencoder_, self.encoder_, self.decoder_ = autoencoder, encoder, decoder
-        monitor = self._monitor(params, X_val, progress=progress, stop_event=stop_event)
+        snapshots.watch(encoder, decoder if self.architecture_.kind == "linear" else None)
+        monitor = self._monitor(params, X_val, progress=snapshots.listening(progress), stop_event=stop_event)
         try:
             self._train(autoencoder, X_train, monitor, params, seed, params["epochs"])
         finally:
@@ -282,6 +288,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             self.n_epochs_ = monitor.epochs_run
             self.best_epoch_ = monitor.best_epoch
             self.stopped_reason_ = monitor.stopped_reason
+            self.latent_history_ = snapshots.finish_fit(monitor)
         return monitor
 
     def _fit_greedy(self, X_train, X_val, params, seed, progress, stop_event):

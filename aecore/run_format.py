@@ -9,6 +9,8 @@ A run directory holds::
     history.json        per-epoch losses, e.g. {"loss": [...], "val_loss": [...]}
     metrics.json        a flat dict of numbers (held-out MSE, PCA's MSE, timings, ...)
     codes.npy           optional latent codes of the dataset (plain float array, no pickle)
+    latent_history.npz  optional: a fixed subset's 2-D view after each epoch, plain arrays
+                        (:class:`aecore.snapshots.LatentHistory`; runs written before it lack it)
 
 This module owns that layout (the file names, the format tag and the size limit on a run's JSON
 files), :class:`RunInfo`, and :func:`read_run_info`, which validates a run's required files and
@@ -33,8 +35,11 @@ HISTORY_FILE = "history.json"
 METRICS_FILE = "metrics.json"
 CODES_FILE = "codes.npy"
 F16_WEIGHTS_FILE = "weights.f16.npz"
+LATENT_HISTORY_FILE = "latent_history.npz"
 #: Files every run directory written by save_run holds (``codes.npy`` is optional).
 REQUIRED_FILES = (CONFIG_FILE, WEIGHTS_FILE, HISTORY_FILE, METRICS_FILE)
+#: Files a run may hold besides the required ones.
+OPTIONAL_FILES = (CODES_FILE, LATENT_HISTORY_FILE)
 #: A run's weights: either file (float16 arrays where there is no HDF5 file).
 WEIGHTS_FILES = (WEIGHTS_FILE, F16_WEIGHTS_FILE)
 #: JSON files larger than this are refused: ours are a few kilobytes.

@@ -22,7 +22,8 @@ from typing import Optional
 import numpy as np
 
 from .presets import TrainConfig
-from .run_format import CODES_FILE, CONFIG_FILE, FORMAT, HISTORY_FILE, METRICS_FILE, WEIGHTS_FILE
+from .run_format import (CODES_FILE, CONFIG_FILE, FORMAT, HISTORY_FILE, LATENT_HISTORY_FILE, METRICS_FILE,
+                         WEIGHTS_FILE)
 
 
 def save_run(run_dir, reducer, config: Optional[TrainConfig] = None, dataset_name: str = "unknown",
@@ -119,6 +120,9 @@ def save_run(run_dir, reducer, config: Optional[TrainConfig] = None, dataset_nam
         _save_model_weights(reducer, os.path.join(staging, WEIGHTS_FILE))
         if codes_array is not None:
             np.save(os.path.join(staging, CODES_FILE), codes_array, allow_pickle=False)
+        latent_history = getattr(reducer, "latent_history_", None)
+        if latent_history is not None:
+            latent_history.save(os.path.join(staging, LATENT_HISTORY_FILE))
         if os.path.isdir(run_dir):
             shutil.rmtree(run_dir)
         os.replace(staging, run_dir)

@@ -20,8 +20,9 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .run_format import (CODES_FILE, CONFIG_FILE, F16_WEIGHTS_FILE, HISTORY_FILE, REQUIRED_FILES,
-                         WEIGHTS_FILE, WEIGHTS_FILES, RunInfo, _read_json, read_run_info)
+from .run_format import (CODES_FILE, CONFIG_FILE, F16_WEIGHTS_FILE, HISTORY_FILE, LATENT_HISTORY_FILE,
+                         OPTIONAL_FILES, REQUIRED_FILES, WEIGHTS_FILE, WEIGHTS_FILES, RunInfo, _read_json,
+                         read_run_info)
 
 #: Environment variable with which the server's owner chooses the app's runs folder.
 RUNS_ROOT_ENV = "AECORE_RUNS_ROOT"
@@ -69,6 +70,7 @@ def attach_fitted(reducer, architecture, autoencoder, encoder, decoder, *, histo
     reducer.n_epochs_ = int(n_epochs)
     reducer.best_epoch_ = int(best_epoch)
     reducer.stopped_reason_ = str(stopped_reason)
+    reducer.latent_history_ = None  # load_run reads a run's history when it saved one
     if feature_names_in is not None:
         reducer.feature_names_in_ = np.asarray(list(feature_names_in), dtype=object)
     return reducer
@@ -193,7 +195,23 @@ def load_run(run_dir, *, root=None, budget=None):
                   feature_names_in=manifest.get("feature_names_in"))
     if info.has_codes:
         load_codes(run_dir, info)  # Validates the file now, not when someone first reads it.
+    reducer.latent_history_ = load_latent_history(run_dir, info)
     return reducer, info
+
+
+def load_latent_history(run_dir, info: Optional[RunInfo] = None):
+    """The run's :class:`~aecore.snapshots.LatentHistory` (``latent_history.npz``), or ``None``
+    for a run saved without one (runs written before it existed, the shipped demos)."""
+    from .snapshots import LatentHistory
+
+    info = info or read_run_info(run_dir)
+    path = os.path.join(info.path, LATENT_HISTORY_FILE)
+    if not os.path.isfile(path):
+        return None
+    try:
+        return LatentHistory.load(path, n_components=info.n_components)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (in {info.path!r})") from exc
 
 
 def _load_h5_weights(run_dir: str, autoencoder) -> None:
@@ -327,7 +345,7 @@ def _check_contained(run_dir, root) -> None:
     name = os.path.basename(os.path.normpath(os.fspath(run_dir)))
     if not is_within(run_dir, root):
         raise ValueError(f"The run {name!r} is outside the runs folder; open runs from that folder only.")
-    for file_name in REQUIRED_FILES + WEIGHTS_FILES + (CODES_FILE,):
+    for file_name in REQUIRED_FILES + WEIGHTS_FILES + OPTIONAL_FILES:
         path = os.path.join(run_dir, file_name)
         if os.path.lexists(path) and not is_within(path, root):
             raise ValueError(f"{file_name} of the run {name!r} leads outside the runs folder (a "

@@ -6,6 +6,7 @@ from aecore import figures
 from aecore.data import Dataset, generate_3d_data
 from aecore.metrics import compare_linear_to_pca, pca_baseline
 from aecore.presets import TrainConfig, preset
+from app_ui.animation_ui import plane_animation_ui
 from app_ui.i18n import t
 from app_ui.layout import metric_row, reason_text
 from app_ui.page import stop
@@ -94,3 +95,5 @@ right.plotly_chart(figures.codings_scatter(pca.codes, X[:, 2], t("linear3d.pca_p
 st.plotly_chart(figures.loss_curves(reducer.history_, t("linear3d.loss_title"))
                 .add_hline(y=scores["pca_mse"], line_dash="dash", annotation_text="PCA"),
                 key="linear3d.loss")
+st.subheader(t("animation.plane_heading"))
+plane_animation_ui(reducer, X, pca)

@@ -6,15 +6,17 @@ import streamlit as st
 from aecore import figures
 from aecore.budget import NetworkShape
 from aecore.metrics import reconstruction_mse
+from app_ui.animation_ui import latent_animation_ui
 from app_ui.caches import pca_baseline_of, split_indices
 from app_ui.data_ui import dataset_picker_ui, dataset_summary_ui
 from app_ui.i18n import t
 from app_ui.layout import escape_markdown, metric_row, reason_text
+from app_ui.model_ui import LoadedModel
 from app_ui.page import stop
 from app_ui.reports import model_downloads_ui, report_downloads_ui
 from app_ui.session import (CurrentModel, ModelKey, current_model, lookup_model, recover_interrupted,
                             set_current_model, train_reducer)
-from app_ui.url import set_url_model, train_form_from_link, train_requested_by_link
+from app_ui.url import Param, set_url_model, train_form_from_link, train_requested_by_link, url_state
 from app_ui.widgets import settings_form_ui
 
 st.title(t("train.title"))
@@ -22,6 +24,7 @@ with st.expander(t("common.what")):
     st.markdown(t("train.explain"))
 
 train_form_from_link()
+url_state("train", {"train.anim": Param("anim", "bool")})  # a link can open "Watch it form"
 stopped = recover_interrupted()
 if stopped is not None:
     st.warning(t("train.stopped", n=stopped.n_epochs_, best=stopped.best_epoch_))
@@ -93,7 +96,10 @@ metric_row([
     (t("common.epochs"), t("train.epochs_value", n=reducer.n_epochs_, best=reducer.best_epoch_),
      reason_text(reducer.stopped_reason_)),
 ])
-st.plotly_chart(figures.loss_curves(reducer.history_, t("train.loss_title")), key="train.loss")
+if st.toggle(t("animation.watch"), key="train.anim", help=t("animation.watch_help")):
+    latent_animation_ui(LoadedModel(active, cfg, reducer, current.key.id), train_idx, key="train")
+else:
+    st.plotly_chart(figures.loss_curves(reducer.history_, t("train.loss_title")), key="train.loss")
 
 st.subheader(t("common.downloads"))
 model_downloads_ui(reducer, cfg, active, reducer.transform(ds.X), {"test_mse": test_mse, "pca_test_mse": pca.mse},

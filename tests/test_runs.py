@@ -13,7 +13,7 @@ import pytest
 from aecore import AutoencoderReducer
 from aecore.export import read_zip_bytes, to_zip_bytes
 from aecore.presets import TrainConfig
-from aecore.run_format import (CODES_FILE, CONFIG_FILE, HISTORY_FILE, REQUIRED_FILES, WEIGHTS_FILE,
+from aecore.run_format import (CODES_FILE, CONFIG_FILE, HISTORY_FILE, LATENT_HISTORY_FILE, REQUIRED_FILES, WEIGHTS_FILE,
                                read_run_info)
 from aecore.run_saving import save_run
 from aecore.runs import list_runs, load_codes, load_run
@@ -67,7 +67,7 @@ def test_load_run_rebuilds_the_same_model(tmp_path, X, kind):
 
 def test_codes_and_files_are_saved(run_dir, fitted, X):
     _, reducer = fitted
-    assert sorted(os.listdir(run_dir)) == sorted(REQUIRED_FILES + (CODES_FILE,))
+    assert sorted(os.listdir(run_dir)) == sorted(REQUIRED_FILES + (CODES_FILE, LATENT_HISTORY_FILE))
     np.testing.assert_array_equal(load_codes(run_dir), reducer.transform(X))
     manifest = json.loads(open(os.path.join(run_dir, CONFIG_FILE)).read())
     assert manifest["config"] == fitted[0].to_dict() | {"hidden_units": [16], "filters": [32, 64]}
@@ -90,7 +90,7 @@ def test_zip_download_holds_the_run_format(fitted, X):
     config, reducer = fitted
     data = to_zip_bytes(reducer, config, "digits", {"test_mse": 0.1}, codes=reducer.transform(X))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        assert sorted(archive.namelist()) == sorted(REQUIRED_FILES + (CODES_FILE,))
+        assert sorted(archive.namelist()) == sorted(REQUIRED_FILES + (CODES_FILE, LATENT_HISTORY_FILE))
     loaded, info = read_zip_bytes(data)
     np.testing.assert_array_equal(loaded.transform(X), reducer.transform(X))
     assert info.metrics == {"test_mse": 0.1}
