@@ -54,6 +54,11 @@ class ModelRegistry:
     def __len__(self) -> int:
         return len(self._items)
 
+    def keys(self) -> list:
+        """The keys held now, least recently used first (a copy: safe to iterate)."""
+        with self._lock:
+            return list(self._items)
+
 
 # --------------------------------------------------------------------------- data
 
@@ -109,6 +114,15 @@ def map_views() -> ModelRegistry:
     dimensions, seed, row limit). A bounded cache rather than ``st.cache_data``, which would replay
     the queue's messages: a cached view must be read without waiting for a slot."""
     return ModelRegistry(max_entries=32)
+
+
+@st.cache_resource(max_entries=1)
+def compared_runs() -> ModelRegistry:
+    """Runs of the server's runs folder that the Compare page loaded, keyed by their
+    :class:`app_ui.session.ModelKey` (source "run"), and each model's comparison yardsticks.
+    Shared read-only by every session (the folder is the server's); kept apart from
+    :func:`model_registry` so that comparing never evicts someone's trained model."""
+    return ModelRegistry(max_entries=8)
 
 
 @st.cache_resource(max_entries=1)
