@@ -25,6 +25,8 @@ navigation = st.navigation({
         st.Page("app_pages/clusters.py", title=t("nav.clusters"), icon=":material/bubble_chart:"),
         st.Page("app_pages/anomalies.py", title=t("nav.anomalies"), icon=":material/crisis_alert:"),
         st.Page("app_pages/generate.py", title=t("nav.generate"), icon=":material/auto_awesome:"),
+        st.Page("app_pages/digit.py", title=t("digit.nav"), icon=":material/draw:"),
+        st.Page("app_pages/compare.py", title=t("compare.nav"), icon=":material/compare_arrows:"),
     ],
     t("nav.runs"): [
         st.Page("app_pages/runs.py", title=t("nav.runs"), icon=":material/folder_open:"),

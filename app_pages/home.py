@@ -20,6 +20,15 @@ with right:
     st.page_link("app_pages/reconstructions.py", label=t("home.compare_link"), icon=":material/compare:")
     st.caption(t("home.data_caption"))
 
+st.subheader(t("home.more.heading"))
+for column, (page, label, icon, caption) in zip(st.columns(4), [
+        ("app_pages/digit.py", "digit.title", ":material/draw:", "home.more.digit"),
+        ("app_pages/train.py", "home.more.animation_link", ":material/animation:", "home.more.animation"),
+        ("app_pages/latent.py", "home.more.neighbours_link", ":material/hub:", "home.more.neighbours"),
+        ("app_pages/compare.py", "compare.title", ":material/compare_arrows:", "home.more.compare")]):
+    column.page_link(page, label=t(label), icon=icon)
+    column.caption(t(caption))
+
 st.divider()
 tour_ui()
 st.divider()

@@ -51,6 +51,12 @@ STEPS = (
     Step("tabular_anomalies", "app_pages/anomalies.py", {"data": "breast_cancer", "preset": "seed003_tabular"}),
     Step("balls", "app_pages/generate.py", {"data": "balls", "preset": "seed004_balls", "tab": "walk",
                                             "from": "0", "to": "1", "steps": "7"}),
+    # Beyond the posts: what a person can do with the same models.
+    Step("animation", "app_pages/train.py", {**DEMO, "anim": "1"}),
+    Step("neighbours", "app_pages/latent.py", {**DEMO, "view": "pca", "dims": "2", "color": "label",
+                                               "sel": ",".join(str(i) for i in range(3500, 3512))}),
+    Step("digit", "app_pages/digit.py", {**DEMO}),
+    Step("compare", "app_pages/compare.py", {"a": "demo:mnist-recommended", "b": "demo:mnist-denoising"}),
 )
 
 

@@ -112,6 +112,7 @@ def _shot(page, name):
                                         ("reconstructions", "Reconstructions"),
                                         ("latent", "Latent space"), ("clusters", "Clusters"),
                                         ("anomalies", "Anomalies"), ("generate", "Generate"),
+                                        ("digit", "Your own digit"), ("compare", "Compare two models"),
                                         ("runs", "Runs")])
 def test_every_page_opens(server, page, path, title):
     _open(page, f"{server}/{path}")
