@@ -1,0 +1,201 @@
+"""Training speed, measured fairly: our Keras fit against a plain PyTorch loop, each in its own
+fresh process with its own default threading (issue 18).
+
+The same autoencoder (784-512-256-32-256-512-784, ReLU, sigmoid output, Glorot-uniform kernels,
+Adam 1e-3, MSE), the same 5,000 MNIST-sample digits, batch 128, 10 epochs, no validation split.
+Each framework runs in a new ``python -m bench.fair_speed --worker NAME`` process: it imports its
+framework and loads the data (untimed: a warm process), then fits twice with fresh weights — the
+first fit pays for any tracing and compilation, the second shows what a process that has already
+trained the same architecture pays (the app trains many models). Nothing is tuned for either side:
+no thread settings, no ``OMP_WAIT_POLICY``; PyTorch's loop is the one its tutorials write (a new
+random permutation each epoch, ``zero_grad`` / ``backward`` / ``step``); ours is
+``AutoencoderReducer.fit`` as the app calls it. The frameworks alternate, ``--repeats`` times.
+
+Reported per fit: whole-fit seconds, first-epoch and steady-epoch seconds (the fastest epoch after
+the first), optimizer steps, and the training MSE reached. Writes bench/results_fair_speed.json
+and its BENCHMARKS.md section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+EPOCHS, BATCH_SIZE, LEARNING_RATE = 10, 128, 1e-3
+HIDDEN_UNITS, N_COMPONENTS = (512, 256), 32
+FITS_PER_PROCESS = 2
+
+
+def _data() -> np.ndarray:
+    from aecore.data import load_mnist_sample
+
+    return np.ascontiguousarray(load_mnist_sample().X, dtype=np.float32)
+
+
+def _fit_result(start: float, stamps: list[float], steps: int, mse: float) -> dict:
+    epochs = list(np.diff([start] + stamps))
+    return {"seconds": stamps[-1] - start, "first_epoch": epochs[0], "steady_epoch": float(min(epochs[1:])),
+            "epochs": [round(e, 4) for e in epochs], "steps": int(steps), "mse": float(mse)}
+
+
+def keras_fits(X: np.ndarray) -> list[dict]:
+    """``AutoencoderReducer.fit`` as the app calls it, twice in this process."""
+    from aecore import AutoencoderReducer
+
+    results = []
+    for seed in range(FITS_PER_PROCESS):
+        reducer = AutoencoderReducer(
+            n_components=N_COMPONENTS, kind="dense", hidden_units=HIDDEN_UNITS, activation="relu",
+            output_activation="sigmoid", optimizer="adam", learning_rate=LEARNING_RATE, loss="mse",
+            batch_size=BATCH_SIZE, epochs=EPOCHS, early_stopping=False, validation_fraction=0.0,
+            random_state=seed)
+        stamps: list[float] = []
+        start = time.perf_counter()
+        reducer.fit(X, progress=lambda epoch, logs: stamps.append(time.perf_counter()))
+        results.append(_fit_result(start, stamps, int(reducer.autoencoder_.optimizer.iterations.numpy()),
+                                   -reducer.score(X)))
+    return results
+
+
+def torch_fits(X: np.ndarray) -> list[dict]:
+    """A plain PyTorch training loop with PyTorch's defaults, twice in this process."""
+    import torch
+    from torch import nn
+
+    data = torch.from_numpy(X)
+    results = []
+    for seed in range(FITS_PER_PROCESS):
+        torch.manual_seed(seed)
+        d = X.shape[1]
+        model = nn.Sequential(
+            nn.Linear(d, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, N_COMPONENTS),
+            nn.Linear(N_COMPONENTS, 256), nn.ReLU(), nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, d), nn.Sigmoid())
+        for layer in model:  # Keras' initialisation, so both train the same model
+            if isinstance(layer, nn.Linear):
+                nn.init.xavier_uniform_(layer.weight)
+                nn.init.zeros_(layer.bias)
+        optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+        stamps: list[float] = []
+        steps = 0
+        start = time.perf_counter()
+        for _ in range(EPOCHS):
+            for batch_rows in torch.randperm(len(data)).split(BATCH_SIZE):
+                batch = data[batch_rows]
+                loss = nn.functional.mse_loss(model(batch), batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                steps += 1
+            stamps.append(time.perf_counter())
+        with torch.no_grad():
+            mse = float(nn.functional.mse_loss(model(data), data))
+        results.append(_fit_result(start, stamps, steps, mse))
+    return results
+
+
+def worker(name: str) -> None:
+    """One fresh process: import the framework and load the data (untimed), fit, print JSON."""
+    import importlib
+
+    X = _data()
+    importlib.import_module(name)  # imported before timing, as in a warm app process
+    results = keras_fits(X) if name == "keras" else torch_fits(X)
+    print(json.dumps({"framework": name, "fits": results}))
+
+
+def _run_worker(name: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")}
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    out = subprocess.run([sys.executable, "-m", "bench.fair_speed", "--worker", name], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(repeats: int, log=print) -> dict:
+    runs = {"keras": [], "torch": []}
+    for r in range(repeats):
+        for name in ("torch", "keras") if r % 2 == 0 else ("keras", "torch"):
+            result = _run_worker(name)
+            runs[name].append(result["fits"])
+            log(f"{name} run {r + 1}: " + ", ".join(f"fit {i + 1} {f['seconds']:.2f} s (first epoch "
+                                                    f"{f['first_epoch']:.2f}, steady {f['steady_epoch']:.3f})"
+                                                    for i, f in enumerate(result["fits"])))
+    return runs
+
+
+def summary(runs: dict) -> dict:
+    """Per framework and fit number: the median over the processes of each figure."""
+    out = {}
+    for name, processes in runs.items():
+        out[name] = []
+        for i in range(FITS_PER_PROCESS):
+            fits = [p[i] for p in processes]
+            out[name].append({key: float(np.median([f[key] for f in fits]))
+                              for key in ("seconds", "first_epoch", "steady_epoch", "steps", "mse")})
+    return out
+
+
+def markdown(report: dict) -> str:
+    s, m = report["summary"], report["machine"]
+    lines = ["<!-- bench/fair_speed.py: begin -->", "## Training speed, fairly measured: Keras (ours) against PyTorch",
+             "", f"`{report['command']}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
+             f"{m.get('processor')}, {m.get('cpus')} CPUs, Python {m.get('python')}, torch {report['torch']} · load "
+             "average {} → {}.".format(*report["load_average"]), "",
+             f"784-512-256-32 dense autoencoder, 5,000 MNIST-sample digits, batch {BATCH_SIZE}, {EPOCHS} epochs, "
+             "Adam 1e-3, MSE, no validation. Each framework in its own fresh process with its default threading "
+             "(imports and data untimed), two fits per process; medians over "
+             f"{report['repeats']} processes each, run alternately. Steady epoch: the fastest after the first.", "",
+             "| fit | framework | whole fit: s | first epoch: s | steady epoch: s | first / steady | optimizer steps "
+             "| training MSE | whole fit / PyTorch's |", "|---|---|---|---|---|---|---|---|---|"]
+    for i in range(FITS_PER_PROCESS):
+        for name, label in (("keras", "Keras (AutoencoderReducer)"), ("torch", "PyTorch loop")):
+            f, base = s[name][i], s["torch"][i]
+            lines.append(f"| {'first' if i == 0 else 'second'} in its process | {label} | {f['seconds']:.2f} | "
+                         f"{f['first_epoch']:.2f} | {f['steady_epoch']:.3f} | {f['first_epoch'] / f['steady_epoch']:.1f} "
+                         f"| {f['steps']:.0f} | {f['mse']:.4f} | {f['seconds'] / base['seconds']:.2f} |")
+    lines.append("<!-- bench/fair_speed.py: end -->")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.fair_speed", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="fresh processes per framework (default 3)")
+    parser.add_argument("--no-write", action="store_true", help="print only; write no files")
+    parser.add_argument("--worker", choices=("keras", "torch"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker(args.worker)
+        return 0
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch is not installed: pip install '.[bench]' --extra-index-url "
+              "https://download.pytorch.org/whl/cpu", file=sys.stderr)
+        return 2
+    from bench.common import machine, save_report
+    from bench.run import _commit
+
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
+    runs = measure(max(1, args.repeats), log=lambda line: print(line, file=sys.stderr, flush=True))
+    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
+              "command": "python -m bench.fair_speed" + (f" --repeats {args.repeats}" if args.repeats != 3 else ""),
+              "machine": machine(), "torch": torch.__version__, "repeats": args.repeats,
+              "seconds": round(time.perf_counter() - started, 1),
+              "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)], "runs": runs,
+              "summary": summary(runs), "steps_per_epoch": math.ceil(5000 / BATCH_SIZE)}
+    save_report(ROOT, "fair_speed", report, markdown(report), quick=False, write=not args.no_write)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
