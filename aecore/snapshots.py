@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import zipfile
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -31,6 +32,9 @@ MAX_FRAMES = 100
 MAX_CODE_BYTES = 32 * 1024 * 1024
 #: Largest linear decoder (values in its kernel) whose weights are kept per snapshot.
 MAX_PLANE_VALUES = 4096
+#: Most bytes the arrays of a stored history may declare (frames x rows x 2 floats, the losses and
+#: the decoder planes stay well below it).
+MAX_STORED_BYTES = 16 * 1024 * 1024
 METHODS = ("codes", "pca")
 
 
@@ -100,9 +104,10 @@ class LatentHistory:
         """
         name = os.path.basename(os.fspath(path))
         try:
+            _check_stored_size(path)
             with np.load(os.fspath(path), allow_pickle=False) as stored:
                 arrays = {key: stored[key] for key in stored.files}
-        except (OSError, ValueError, EOFError) as exc:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise ValueError(f"{name} is not a plain .npz file ({exc}); the run is damaged. "
                              "Train it again.") from exc
         problem = _problem(arrays, n_components)
@@ -114,6 +119,24 @@ class LatentHistory:
                    indices=arrays["indices"].astype(np.int64), n_samples=int(arrays["n_samples"]),
                    method=str(arrays["method"]), n_components=int(arrays["n_components"]),
                    loss=arrays["loss"].astype(np.float64), **optional)
+
+
+def _check_stored_size(path) -> None:
+    """``ValueError`` when the arrays an .npz file declares would take more than
+    :data:`MAX_STORED_BYTES` once read: its members may be compressed, so a small file from an
+    uploaded run could otherwise unpack into gigabytes. Only the arrays' headers are read."""
+    total = 0
+    with zipfile.ZipFile(os.fspath(path)) as archive:
+        for member in archive.infolist():
+            with archive.open(member) as stream:
+                version = np.lib.format.read_magic(stream)
+                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = read_header(stream)
+            total += math.prod(shape) * dtype.itemsize
+            if total > MAX_STORED_BYTES:
+                raise ValueError(f"its arrays declare more than {MAX_STORED_BYTES // 2**20} MB; a latent history "
+                                 "holds a few MB at most")
 
 
 def _problem(arrays: dict, n_components: Optional[int]) -> Optional[str]:

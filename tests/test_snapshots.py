@@ -191,3 +191,14 @@ def test_history_save_and_load_round_trip_without_pickles(tmp_path):
     assert again.val_loss is None and again.epochs.tolist() == [1, 5] and again.method == "codes"
     with pytest.raises(ValueError, match="n_components=2 but the model has 3"):
         LatentHistory.load(tmp_path / "h.npz", n_components=3)
+
+
+def test_a_history_that_would_unpack_into_too_many_bytes_is_refused_before_it_is_read(tmp_path):
+    from aecore.snapshots import MAX_STORED_BYTES, LatentHistory
+
+    path = tmp_path / "latent_history.npz"
+    # 40 MB of zeros compress to about 40 kB: the file is small, its arrays are not.
+    np.savez_compressed(path, points=np.zeros((5000, 1000, 2), dtype=np.float32))
+    assert path.stat().st_size < MAX_STORED_BYTES // 100
+    with pytest.raises(ValueError, match="MB"):
+        LatentHistory.load(path)
