@@ -336,7 +336,6 @@ def decoder_planes(history: LatentHistory, X: np.ndarray) -> tuple[np.ndarray, n
 def plane_angles(bases: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """The largest principal angle, in degrees, between each basis (n_frames, d, k) and the
     column space of ``reference`` (d, k), e.g. PCA's components transposed."""
-    from scipy.linalg import subspace_angles
+    from .metrics import principal_angles_degrees
 
-    reference = np.asarray(reference, dtype=np.float64)
-    return np.array([float(np.degrees(subspace_angles(basis, reference)).max()) for basis in bases])
+    return np.array([float(principal_angles_degrees(basis, reference).max()) for basis in bases])
