@@ -134,15 +134,6 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         return resolve(self.budget).check_training(shape, n_samples, params["total_epochs"],
                                                    params["batch_size"])
 
-    def _steps_per_execution_limit(self, estimate, batch_size: int, seconds: float = 0.25) -> int:
-        """Most optimiser steps one compiled execution may run so that it takes about ``seconds``:
-        callbacks (progress, Stop) only run between executions."""
-        from .budget import MACS_PER_SECOND
-
-        per_row = estimate.compute / max(1.0, float(estimate.steps) * batch_size)
-        per_step = 3 * batch_size * per_row / MACS_PER_SECOND
-        return int(max(1, min(32, seconds / max(per_step, 1e-9))))
-
     def _validate_input(self, X, reset: bool) -> np.ndarray:
         # Fitting needs two rows and two features; encoding a single row of the right width is fine.
         minimum = 2 if reset else 1
@@ -163,8 +154,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         image_shape = tuple(self.image_shape) if self.image_shape is not None else None
         arch = models.Architecture(
             kind=self.kind, n_features=int(n_features), n_components=int(self.n_components),
-            hidden_units=params["hidden_units"], decoder_units=params["decoder_units"],
-            activation=self.activation,
+            hidden_units=params["hidden_units"], decoder_units=params["decoder_units"], activation=self.activation,
             encoder_activation=self.encoder_activation, code_activation=self.code_activation,
             output_activation=output_activation, batch_norm=bool(self.batch_norm),
             dropout=float(self.dropout), image_shape=image_shape,
@@ -205,18 +195,17 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         -------
         self
         """
-        import keras
+        from .training import seed_fit, steps_per_execution_limit
 
         X = self._validate_input(X, reset=True)
         # The budget is checked before any model exists: a refused fit allocates nothing.
         params = self._resolve_params(*X.shape)
         self.training_estimate_ = self._check_budget(params, *X.shape)
-        params["steps_per_execution"] = self._steps_per_execution_limit(
-            self.training_estimate_, params["batch_size"])
+        params["steps_per_execution"] = steps_per_execution_limit(self.training_estimate_, params["batch_size"])
         params["on_batch"] = getattr(progress, "on_batch", None)
         seed = (self.random_state if self.random_state is not None
                 else int(np.random.randint(0, 2**31 - 1)))
-        keras.utils.set_random_seed(int(seed))
+        seed_fit(int(seed))
 
         in_unit_range = bool(X.min() >= 0.0 and X.max() <= 1.0)
         output_activation = self.output_activation
@@ -273,22 +262,26 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     def _fit_end_to_end(self, X_train, X_val, params, seed, progress, stop_event, snapshots):
         """Train the whole autoencoder at once while ``snapshots`` watch the codes form."""
-        from . import models
+        from . import models, trainer_pool
 
-        autoencoder, encoder, decoder = models.build(self.architecture_)
-        self.autoencoder_, self.encoder_, self.decoder_ = autoencoder, encoder, decoder
-        snapshots.watch(encoder, decoder if self.architecture_.kind == "linear" else None)
+        own = models.build(self.architecture_)
         monitor = self._monitor(params, X_val, progress=snapshots.listening(progress), stop_event=stop_event)
-        try:
-            self._train(autoencoder, X_train, monitor, params, seed, params["epochs"])
-        finally:
-            # Also after an interruption from outside (a Streamlit rerun, Ctrl-C) the reducer is
-            # left usable, holding the best weights seen so far.
-            self.history_ = monitor.history
-            self.n_epochs_ = monitor.epochs_run
-            self.best_epoch_ = monitor.best_epoch
-            self.stopped_reason_ = monitor.stopped_reason
-            self.latent_history_ = snapshots.finish_fit(monitor)
+        key = trainer_pool.fit_key(self.architecture_, optimizer=self.optimizer, loss=self.loss,
+                                   jit_compile=self.jit_compile, n_rows=len(X_train), batch_size=params["batch_size"],
+                                   max_steps_per_execution=params.get("steps_per_execution", 32))
+        # A compiled trainer skips tracing the train step again (~4 s); its weights land in `own` at the end.
+        with trainer_pool.lease(self.architecture_, own, key) as trio:
+            # While it trains the reducer holds the trainer, so that listeners see the weights move.
+            self.autoencoder_, self.encoder_, self.decoder_ = trio
+            snapshots.watch(trio[1], trio[2] if self.architecture_.kind == "linear" else None)
+            try:
+                self._train(trio[0], X_train, monitor, params, seed, params["epochs"])
+            finally:
+                # Also after an interruption (a Streamlit rerun, Ctrl-C) the reducer keeps the best weights so far.
+                self.autoencoder_, self.encoder_, self.decoder_ = own
+                self.history_, self.n_epochs_ = monitor.history, monitor.epochs_run
+                self.best_epoch_, self.stopped_reason_ = monitor.best_epoch, monitor.stopped_reason
+                self.latent_history_ = snapshots.finish_fit(monitor)
         return monitor
 
     def _fit_greedy(self, X_train, X_val, params, seed, progress, stop_event):

@@ -149,6 +149,17 @@ def steps_per_execution(steps: int, largest: int = 32) -> int:
     return max(d for d in range(1, min(steps, largest) + 1) if steps % d == 0)
 
 
+def steps_per_execution_limit(estimate, batch_size: int, seconds: float = 0.25) -> int:
+    """Most optimiser steps one compiled execution may run so that it takes about ``seconds``
+    (by an :class:`aecore.budget.TrainingEstimate`): callbacks (progress, Stop) only run between
+    executions."""
+    from .budget import MACS_PER_SECOND
+
+    per_row = estimate.compute / max(1.0, float(estimate.steps) * batch_size)
+    per_step = 3 * batch_size * per_row / MACS_PER_SECOND
+    return int(max(1, min(32, seconds / max(per_step, 1e-9))))
+
+
 def fit_autoencoder(autoencoder: keras.Model, X: np.ndarray, *, monitor: TrainingMonitor, optimizer: str, learning_rate: float, loss: str,
                     epochs: int, batch_size: int, jit_compile: bool, shuffle_seed: int,
                     max_steps_per_execution: int = 32) -> None:
@@ -158,15 +169,12 @@ def fit_autoencoder(autoencoder: keras.Model, X: np.ndarray, *, monitor: Trainin
     has held-out rows), also when the fit is interrupted by an exception from a progress listener;
     a monitor with ``keep_best=False`` leaves the last epoch's after a fit that ran all its epochs.
     """
-    optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
-                  "rmsprop": keras.optimizers.RMSprop, "nadam": keras.optimizers.Nadam}
-    opt = optimizers[optimizer](learning_rate=learning_rate)
     # steps_per_execution and XLA roughly halve the per-epoch time of small models on a CPU;
     # callbacks still see every epoch because epochs end on execution boundaries. The caller caps
     # it so that one execution lasts a fraction of a second and a Stop is honoured quickly.
     steps = max(1, math.ceil(len(X) / batch_size))
-    autoencoder.compile(optimizer=opt, loss=loss, jit_compile=jit_compile,
-                        steps_per_execution=steps_per_execution(steps, max_steps_per_execution))
+    _compile(autoencoder, optimizer, learning_rate, loss, jit_compile,
+             steps_per_execution(steps, max_steps_per_execution))
     # A repeated tf.data pipeline costs ~1 ms per epoch where numpy inputs cost ~25 ms (a new
     # iterator each epoch), which dominates small models such as the 3D linear autoencoder.
     train = _dataset(X, batch_size, shuffle_seed=shuffle_seed)
@@ -179,11 +187,55 @@ def fit_autoencoder(autoencoder: keras.Model, X: np.ndarray, *, monitor: Trainin
         raise
 
 
+def _compile(autoencoder: keras.Model, optimizer: str, learning_rate: float, loss: str,
+             jit_compile: bool, steps: int) -> None:
+    """Compile ``autoencoder`` — unless it was compiled the same way before (a trainer from
+    :mod:`aecore.trainer_pool`): then its traced train step is kept and only its optimizer starts
+    afresh (zeroed moments and step count, this fit's learning rate), as a new compile would."""
+    settings = (optimizer, loss, bool(jit_compile), int(steps))
+    if getattr(autoencoder, "_aecore_compiled", None) == settings:
+        for variable in autoencoder.optimizer.variables:
+            variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+        autoencoder.optimizer.learning_rate = learning_rate
+        return
+    optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
+                  "rmsprop": keras.optimizers.RMSprop, "nadam": keras.optimizers.Nadam}
+    autoencoder.compile(optimizer=optimizers[optimizer](learning_rate=learning_rate), loss=loss,
+                        jit_compile=jit_compile, steps_per_execution=steps)
+    autoencoder._aecore_compiled = settings
+
+
+def seed_fit(seed: int) -> None:
+    """Seed what a fit draws from: Python's ``random`` (Keras' initialisers and seed generators
+    take their seeds from it) and NumPy's global generator.
+
+    Not ``keras.utils.set_random_seed``: its ``tf.random.set_seed`` also clears TensorFlow's kernel
+    caches, which costs ~0.35 s on the next compiled execution of a reused train step, and nothing in
+    a fit needs TensorFlow's global seed (the shuffle in :func:`_dataset` is stateless and seeded).
+    """
+    import random
+
+    random.seed(int(seed))
+    np.random.seed(int(seed) % 2**32)
+
+
 def _dataset(X: np.ndarray, batch_size: int, shuffle_seed: Optional[int] = None):
-    """An endless (x, x) batch stream; reshuffled every pass when a seed is given."""
+    """An endless (x, x) batch stream; every pass over the rows in a new order when a seed is given.
+
+    The order of pass ``p`` is a stateless shuffle seeded by ``(shuffle_seed, p)``: the same for
+    the same seed whatever else the process has done, without TensorFlow's global seed. Rows are
+    gathered a batch at a time (one op per batch rather than per row).
+    """
     import tensorflow as tf
 
-    data = tf.data.Dataset.from_tensor_slices(X)
-    if shuffle_seed is not None:
-        data = data.shuffle(len(X), seed=shuffle_seed, reshuffle_each_iteration=True)
-    return data.repeat().batch(batch_size).map(lambda x: (x, x)).prefetch(tf.data.AUTOTUNE)
+    rows = tf.convert_to_tensor(X)
+    n = len(X)
+    passes = tf.data.Dataset.range(2**62)
+    if shuffle_seed is None:
+        order = passes.map(lambda p: tf.range(n, dtype=tf.int64))
+    else:
+        seed = int(shuffle_seed) % 2**31
+        order = passes.map(lambda p: tf.random.experimental.stateless_shuffle(
+            tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), p])))
+    batches = order.unbatch().batch(batch_size).map(lambda i: tf.gather(rows, i))
+    return batches.map(lambda x: (x, x)).prefetch(tf.data.AUTOTUNE)

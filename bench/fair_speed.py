@@ -62,7 +62,7 @@ def keras_fits(X: np.ndarray) -> list[dict]:
         stamps: list[float] = []
         start = time.perf_counter()
         reducer.fit(X, progress=lambda epoch, logs: stamps.append(time.perf_counter()))
-        results.append(_fit_result(start, stamps, int(reducer.autoencoder_.optimizer.iterations.numpy()),
+        results.append(_fit_result(start, stamps, reducer.n_epochs_ * math.ceil(len(X) / BATCH_SIZE),
                                    -reducer.score(X)))
     return results
 

@@ -100,7 +100,7 @@ def keras_reducer_fit(X: np.ndarray, epochs: int, batch_size: int = BATCH_SIZE,
     reducer.fit(X, progress=lambda epoch, logs: stamps.append(time.perf_counter()))
     total = time.perf_counter() - start
     return Timing(total, list(np.diff([start] + stamps)),
-                  int(reducer.autoencoder_.optimizer.iterations.numpy()), -reducer.score(X))
+                  reducer.n_epochs_ * math.ceil(len(X) / batch_size), -reducer.score(X))
 
 
 def keras_settings_fit(X: np.ndarray, epochs: int, batch_size: int, jit_compile: bool,

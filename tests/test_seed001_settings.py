@@ -93,8 +93,8 @@ def test_without_early_stopping_the_last_epochs_weights_are_kept(X):
             seen[epoch] = reducer.autoencoder_.get_weights()
 
     # A step this large makes the loss jump about: here the last epoch is not the best one.
-    settings = dict(hidden_units=(32,), epochs=8, batch_size=32, random_state=0, optimizer="adam",
-                    learning_rate=0.1, validation_fraction=0.2)
+    settings = dict(hidden_units=(32,), epochs=8, batch_size=32, random_state=1, optimizer="adam",
+                    learning_rate=0.15, validation_fraction=0.2)
     reducer = AutoencoderReducer(4, early_stopping=False, **settings)
     reducer.fit(X, progress=Capture())
     assert reducer.stopped_reason_ == "completed" and reducer.n_epochs_ == 8
