@@ -332,6 +332,14 @@ def _import_umap_without_parametric() -> None:
     sys.modules["umap.parametric_umap"] = stub
 
 
+def import_umap():
+    """umap-learn, imported without ParametricUMAP (see :func:`_import_umap_without_parametric`)."""
+    _import_umap_without_parametric()
+    import umap
+
+    return umap
+
+
 def _umap(X: np.ndarray, n_components: int, random_state, settings: dict) -> np.ndarray:
     """Fit UMAP quietly, on exact neighbours when they are cheap.
 
@@ -344,7 +352,7 @@ def _umap(X: np.ndarray, n_components: int, random_state, settings: dict) -> np.
     import umap
 
     if (settings.get("metric", "euclidean") == "euclidean" and "precomputed_knn" not in settings
-            and X.shape[0] ** 2 * X.shape[1] <= EXACT_NEIGHBORS_BUDGET):
+            and not settings.get("force_approximation_algorithm") and not approximate_neighbors(*X.shape)):
         indices, distances = _exact_neighbors(X, settings["n_neighbors"])
         settings = {**settings, "precomputed_knn": (indices, distances, None)}
     with warnings.catch_warnings():
@@ -357,7 +365,34 @@ def _umap(X: np.ndarray, n_components: int, random_state, settings: dict) -> np.
         return model.fit_transform(X)
 
 
-def warm_up_umap(n_samples: int = 5000, n_features: int = 10) -> float:
+#: Seconds per row on the app's 2 shared cores, one thread (BENCHMARKS.md: bench/tsne.py, bench/growth.py):
+#: openTSNE embeds 5,000 codes in 5.9 s and 20,000 in 27 s, places 40,000 more into a map in 6.4 s;
+#: UMAP maps 5,000 in 2.0 s, 20,000 in 9.3 s and 60,000 in 31 s.
+SECONDS_PER_ROW = {"pca": 2e-6, "tsne": 1.3e-3, "tsne_placed": 1.6e-4, "umap": 5.2e-4}
+FIXED_SECONDS = {"pca": 0.1, "tsne": 2.0, "umap": 0.5}
+
+
+def estimate_seconds(method: str, n_samples: int, n_components: int = 2, budget: Budget | None = None) -> float:
+    """About how long a map of ``n_samples`` codes takes the way the app draws it (above the budget's
+    rows a subsample, whose other rows a 2-D t-SNE places): said before the work starts."""
+    _check_method(method, n_components)
+    rows = int(n_samples)
+    limit = (budget or Budget.default()).projection_rows(method) if method != "pca" else rows
+    embedded = int(min(rows, limit))
+    seconds = FIXED_SECONDS[method] + SECONDS_PER_ROW[method] * embedded
+    if method == "tsne" and n_components <= 2:
+        seconds += SECONDS_PER_ROW["tsne_placed"] * (rows - embedded)
+    return float(seconds)
+
+
+def approximate_neighbors(n_samples: int, n_features: int) -> bool:
+    """Whether UMAP of ``n_samples`` rows of ``n_features`` values finds its neighbours by
+    nearest-neighbour descent (whose numba code :func:`warm_up_umap` with ``approximate=True``
+    compiles) rather than exactly with scikit-learn (:data:`EXACT_NEIGHBORS_BUDGET`)."""
+    return int(n_samples) ** 2 * int(n_features) > EXACT_NEIGHBORS_BUDGET
+
+
+def warm_up_umap(n_samples: int = 5000, n_features: int = 10, approximate: bool = False) -> float:
     """Run UMAP once on random data so numba compiles its code before a person waits for it.
 
     UMAP compiles its numba kernels on first use in every process. Which kernels depends on
@@ -373,6 +408,10 @@ def warm_up_umap(n_samples: int = 5000, n_features: int = 10) -> float:
         Rows of the random warm-up data.
     n_features : int, default=10
         Columns of the warm-up data (the latent size the app uses most).
+    approximate : bool, default=False
+        Compile nearest-neighbour descent instead, the path of maps above the exact budget
+        (:func:`approximate_neighbors`; e.g. 60,000 codes of size 10): about 25 s of compilation
+        on 2 cores, run here on ``n_samples`` rows forced onto that path.
 
     Returns
     -------
@@ -397,5 +436,8 @@ def warm_up_umap(n_samples: int = 5000, n_features: int = 10) -> float:
     X = (centers[rng.integers(0, 10, int(n_samples))]
          + rng.normal(size=(int(n_samples), int(n_features)))).astype(np.float32)
     # Compilation, not convergence, is the point: a few epochs run every kernel.
-    project(X, "umap", n_components=2, n_epochs=10)
+    if approximate:
+        _umap(X, 2, 0, {**DEFAULTS["umap"], "n_epochs": 10, "force_approximation_algorithm": True})
+    else:
+        project(X, "umap", n_components=2, n_epochs=10)
     return time.perf_counter() - start

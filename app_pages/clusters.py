@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from aecore import figures
+from aecore import cluster, figures, projection
 from aecore.cluster_spaces import cluster_means
 from aecore.metrics import matched_confusion
 from app_ui.analyses import cluster_run, projection_of
@@ -25,6 +25,7 @@ codes = codes_of(loaded.id, reducer, ds.X)
 with st.expander(t("common.what")):
     st.markdown(t("clusters.explain"))
 
+LONG_SECONDS = 10.0  # a first render may take this long (issue 18)
 MAPS = ("umap", "pca", "tsne")  # the 2-D map of the codes the clusters are drawn on
 SPACES = {"raw": t("clusters.space_raw"), "pca": t("clusters.space_pca"), "codes": t("clusters.space_codes"),
           "umap": t("clusters.space_umap")}
@@ -34,7 +35,11 @@ url_state("clusters", {"clusters.space": Param("space", "choice", choices=tuple(
                        "clusters.n_init": Param("n_init", "int", 1, 50),
                        "clusters.map": Param("map", "choice", choices=MAPS)})
 c1, c2, c3, c4 = st.columns(4)
-space = c1.selectbox(t("clusters.input_space"), list(SPACES), index=3, format_func=SPACES.get,
+# N2D's UMAP of many codes takes long (about 30 s at 60,000 rows): above ~10 s the page starts on
+# the codes themselves and says what UMAP would cost; it runs when a person chooses it.
+umap_seconds = projection.estimate_seconds("umap", len(codes), cluster.RECOMMENDED["umap_components"])
+long_umap = umap_seconds > LONG_SECONDS
+space = c1.selectbox(t("clusters.input_space"), list(SPACES), index=2 if long_umap else 3, format_func=SPACES.get,
                      key="clusters.space")
 method = c2.selectbox(t("clusters.method"), ["kmeans", "gmm", "hdbscan"], key="clusters.method",
                       format_func={"kmeans": "KMeans", "gmm": t("clusters.method_gmm"), "hdbscan": "HDBSCAN"}.get)
@@ -44,6 +49,9 @@ n_clusters = c3.number_input(t("clusters.k"), 2, 50, int(default_k), key="cluste
 n_init = c4.number_input(t("clusters.n_init"), 1, 50, 10, key="clusters.n_init",
                          disabled=method != "kmeans")
 
+if long_umap or (space == "umap" and umap_seconds > 2):
+    st.caption(t("clusters.umap_running" if space == "umap" else "clusters.umap_estimate", n=len(codes),
+                 seconds=umap_seconds))
 try:
     result, scores, seconds = cluster_run(loaded.id, space, method, int(n_clusters), int(n_init),
                                           loaded, codes)

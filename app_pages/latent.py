@@ -6,9 +6,9 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from aecore import export, figures, projector
+from aecore import export, figures, projection, projector
 from app_ui.analyses import projection_of
-from app_ui.caches import codes_of, reconstruction_errors, start_umap_warmup, thumbnail_map_of
+from app_ui.caches import codes_of, reconstruction_errors, start_umap_warmup, start_umap_warmup_for, thumbnail_map_of
 from app_ui.i18n import t
 from app_ui.latent_ui import (colour_options, colour_values, selected_samples_ui, selection_from, view_quality_rows,
                               view_quality_table_ui)
@@ -24,6 +24,7 @@ if loaded is None:
     stop()
 ds, reducer, k = loaded.dataset, loaded.reducer, loaded.config.n_components
 codes = codes_of(loaded.id, reducer, ds.X)
+start_umap_warmup_for(*codes.shape)  # large maps: nearest-neighbour descent compiles in the background
 
 with st.expander(t("common.what")):
     st.markdown(t("latent.explain"))
@@ -45,7 +46,11 @@ if method == "raw":
 
 # Above the budget's rows for t-SNE / UMAP, the map shows a stated random subsample: every per-row
 # array below is taken for the map's rows (view.take), and selections carry the original row ids.
-with st.spinner(t("latent.computing", view=names[method], n=len(codes))) if method != "raw" else nullcontext():
+# The spinner says how long the map should take before it starts.
+busy = (st.spinner(t("latent.computing", view=names[method], n=len(codes),
+                     seconds=projection.estimate_seconds(method, len(codes), dims)))
+        if method != "raw" else nullcontext())
+with busy:
     view = projection_of(loaded.id, method, dims, codes)
 if method == "tsne":
     st.caption(t("latent.tsne_settings", n=len(view.points)))

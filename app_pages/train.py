@@ -1,13 +1,13 @@
 """Train: pick data and an architecture (or a seed's preset), train with live progress, download."""
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from aecore import figures
 from aecore.budget import NetworkShape
-from aecore.metrics import reconstruction_mse
 from app_ui.animation_ui import latent_animation_ui
-from app_ui.caches import pca_baseline_of, split_indices
+from app_ui.caches import codes_of, held_out_errors, pca_baseline_of, split_indices
 from app_ui.data_ui import dataset_picker_ui, dataset_summary_ui
 from app_ui.i18n import t
 from app_ui.layout import escape_markdown, metric_row, reason_text
@@ -87,7 +87,7 @@ if reducer is None or current.data_key != active.key:
     stop()
 
 cfg = current.config
-test_mse = reconstruction_mse(X_test, reducer.reconstruct(X_test))
+test_mse = float(held_out_errors(current.key.id, reducer, X_test).astype(np.float64).mean())
 pca = pca_baseline_of(active.key, cfg.n_components, X_train, X_test)
 metric_row([
     (t("train.test_mse"), f"{test_mse:.5f}", t("train.test_mse_help")),
@@ -102,7 +102,7 @@ else:
     st.plotly_chart(figures.loss_curves(reducer.history_, t("train.loss_title")), key="train.loss")
 
 st.subheader(t("common.downloads"))
-model_downloads_ui(reducer, cfg, active, reducer.transform(ds.X), {"test_mse": test_mse, "pca_test_mse": pca.mse},
+model_downloads_ui(reducer, cfg, active, codes_of(current.key.id, reducer, ds.X), {"test_mse": test_mse, "pca_test_mse": pca.mse},
                    page="train")
 report_downloads_ui(reducer, cfg, active, train_idx, test_idx, page="train")
 st.page_link("app_pages/reconstructions.py", label=t("train.see_reconstructions"), icon=":material/compare:")

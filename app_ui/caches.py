@@ -167,6 +167,12 @@ def reconstruction_errors(model_key_id: str, reducer, X: np.ndarray) -> np.ndarr
         return _cached_reconstruction_errors(model_key_id, reducer, X)
 
 
+def held_out_errors(model_key_id: str, reducer, X_test: np.ndarray) -> np.ndarray:
+    """Per-row reconstruction error of a model's held-out rows, computed once per model."""
+    with st.spinner(t("ui.reconstructing")):
+        return _cached_reconstruction_errors(f"{model_key_id}:held-out", reducer, X_test)
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def pca_baseline_of(dataset_key: str, n_components: int, _X_train: np.ndarray, _X_test: np.ndarray):
     """PCA's held-out baseline for a dataset's split, fitted once per (dataset, k) and shared
@@ -209,18 +215,34 @@ def freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
-def start_umap_warmup() -> threading.Thread:
+def start_umap_warmup(approximate: bool = False) -> threading.Thread:
     """Compile UMAP's numba code in the background once per server process, so the first UMAP
     view a person asks for does not pay ~30 s of compilation. (A module-level flag, not a cache:
-    clearing Streamlit's caches must not start it again.)"""
+    clearing Streamlit's caches must not start it again.) ``approximate``: nearest-neighbour
+    descent's code, which only maps above the exact budget need (started when such a model is
+    trained or shown, so that the compilation overlaps the training)."""
     from aecore import projection
 
+    name = "approximate" if approximate else "thread"
     with _WARMUP_LOCK:
-        if "thread" not in _WARMUP:
+        if name not in _WARMUP:
+            # Imported here first, in the page's thread: two threads importing scikit-learn at once
+            # can leave it half-initialised ("cannot import name 'clone' from partially initialized
+            # module 'sklearn.base'"), which broke the first page of a fresh server once.
+            projection.import_umap()
             def warm_up() -> None:
-                projection.warm_up_umap()
+                projection.warm_up_umap(approximate=approximate)
                 freeze_long_lived_objects()
 
-            _WARMUP["thread"] = threading.Thread(target=warm_up, name="umap-warmup", daemon=True)
-            _WARMUP["thread"].start()
-    return _WARMUP["thread"]
+            _WARMUP[name] = threading.Thread(target=warm_up, name=f"umap-warmup-{name}", daemon=True)
+            _WARMUP[name].start()
+    return _WARMUP[name]
+
+
+def start_umap_warmup_for(n_rows: int, n_features: int) -> None:
+    """Start the warm-up that UMAP maps of ``n_rows`` codes of size ``n_features`` need:
+    nearest-neighbour descent above the exact budget (e.g. 60,000 codes of size 10)."""
+    from aecore import projection
+
+    if projection.approximate_neighbors(n_rows, n_features):
+        start_umap_warmup(approximate=True)

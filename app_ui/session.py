@@ -255,6 +255,7 @@ def train_reducer(active: ActiveData, config: TrainConfig, X: np.ndarray):
         return cached
     reducer = config.to_reducer(image_shape=active.dataset.image_shape)
     estimate = reducer.training_estimate(*X.shape)
+    caches.start_umap_warmup_for(len(X), reducer.n_components)  # compiles while the model trains
     live = None
 
     def work():

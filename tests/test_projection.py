@@ -308,3 +308,35 @@ def test_map_selection_round_trip(rng):
         {"curve_number": 2, "point_index": i, "customdata": trace.customdata[i]} for i in (0, 3)]}}
     assert selected_ids(event).tolist() == [int(trace.customdata[0]), int(trace.customdata[3])]
     assert all(int(v) % 3 == 2 for v in selected_ids(event))
+
+
+def test_time_estimates_grow_with_the_rows_and_follow_the_budget():
+    from aecore.budget import Budget
+    from aecore.projection import estimate_seconds
+
+    for method in METHODS:
+        assert 0 < estimate_seconds(method, 1_000) < estimate_seconds(method, 5_000) < estimate_seconds(method, 60_000)
+    # Above t-SNE's rows a 2-D map embeds a subsample and places the rest (much cheaper per row);
+    # UMAP embeds its budget's rows at most.
+    assert estimate_seconds("tsne", 60_000) < 60_000 / 20_000 * estimate_seconds("tsne", 20_000) / 2
+    assert estimate_seconds("umap", 200_000) == estimate_seconds("umap", Budget.default().max_umap_rows)
+    assert 20 <= estimate_seconds("umap", 60_000) <= 45  # measured: 31 s on 2 cores
+    with pytest.raises(ValueError, match="not a projection method"):
+        estimate_seconds("lle", 100)
+
+
+def test_large_maps_start_the_nearest_neighbour_descent_warm_up(monkeypatch):
+    from aecore import projection
+    from app_ui import caches
+
+    calls = []
+    monkeypatch.setattr(projection, "warm_up_umap", lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(caches, "freeze_long_lived_objects", lambda: None)
+    monkeypatch.setattr(caches, "_WARMUP", {})
+    caches.start_umap_warmup_for(5_000, 10)  # exact neighbours: nothing to compile
+    assert caches._WARMUP == {}
+    assert projection.approximate_neighbors(60_000, 10) and not projection.approximate_neighbors(5_000, 10)
+    caches.start_umap_warmup_for(60_000, 10)
+    caches.start_umap_warmup_for(60_000, 32)  # once per process
+    caches._WARMUP["approximate"].join(5)
+    assert calls == [{"approximate": True}]

@@ -1,0 +1,379 @@
+"""Every page at 60,000 rows (issue 18): each page's first render and rerun, and the process's
+peak memory, on 5,000 / 20,000 / 60,000 MNIST-shaped rows.
+
+For each size a fresh ``python -m bench.scale_pages --worker N`` process runs one AppTest session
+of app.py, so that its memory figures are that size's alone:
+
+1. the data: ``bench.growth.synthetic_mnist(N, labels=True)``, made by the parent (so the worker
+   never holds the generator's float arrays) and saved as an ``.npz`` of ``(N, 28, 28)`` uint8
+   images with ``y``, as MNIST ships; the worker uploads it through the Train page's own file
+   uploader ("upload" in the dataset picker), so the app parses it as a person's upload
+   (``st.session_state["upload"]``);
+2. the models, outside the timings: the Train page's recommended preset with 2 epochs
+   (``AutoencoderReducer``, dense 512-256-10, ``random_state`` 0) fitted on the app's own
+   training split of the upload, put in the session's model store
+   (``st.session_state["session_models"]``, as the Train page stores a model trained on an upload)
+   and made the current model (``st.session_state["current_model"]``, the value the Train page
+   sets); a second model (``random_state`` 1) is stored too, so that Compare has two models of
+   the same data;
+3. every page registered in app.py, in its order: the first render (``at.switch_page(page).run()``
+   wall seconds; Streamlit's own script seconds are kept too) and a rerun with nothing changed
+   (``at.run()``), each with its exceptions, ``st.error`` and ``st.warning`` texts; the "Your own
+   digit" page also with a digit uploaded (it does nothing with the data until it has one).
+   Pages run in one session, as a person would visit them, so a page may reuse what an earlier
+   one cached (the codes, a map);
+4. memory: the whole process's peak (``ru_maxrss``: upload, training and pages; read before and
+   after the reset below, which lowers it too), current RSS (``VmRSS``), and the peak while the
+   pages ran (``VmHWM`` after resetting it through ``/proc/self/clear_refs`` once the models are
+   stored).
+
+Targets (issue 18): first render at 60,000 rows <= 10 s, rerun <= 1 s, peak memory <= 2.5 GB.
+Writes bench/results_scale_pages.json and its BENCHMARKS.md section (quick: results only).
+
+Usage: ``python -m bench.scale_pages [--quick | --sizes 5000,20000] [--profile PAGE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+SIZES = (5_000, 20_000, 60_000)
+QUICK_SIZES = (5_000,)
+#: Issue 18's targets.
+TARGET_ROWS, TARGET_FIRST_S, TARGET_RERUN_S, TARGET_PEAK_MB = 60_000, 10.0, 1.0, 2_500.0
+PRESET, EPOCHS, SEEDS = "recommended", 2, (0, 1)
+UPLOAD_NAME = "synthetic_mnist.npz"
+DIGIT_PAGE = "app_pages/digit.py"
+RUN_TIMEOUT = 900  # seconds for one AppTest run: UMAP of 60,000 codes on two busy cores is slow
+TEXT_CHARS = 300
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def _status_mb(field: str) -> float | None:
+    """A ``/proc/self/status`` figure (VmRSS, VmHWM) in MB (10^6 bytes)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024 / 1e6
+    except OSError:
+        pass
+    return None
+
+
+def _memory() -> dict:
+    """Peak RSS of the whole process, current RSS and the peak since the last reset, in MB."""
+    return {"ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6,
+            "rss_mb": _status_mb("VmRSS"), "hwm_mb": _status_mb("VmHWM")}
+
+
+def _reset_peak() -> bool:
+    """Reset the kernel's peak-RSS mark (VmHWM) to the current RSS; False where not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+# --------------------------------------------------------------------------- data
+
+
+def upload_bytes(n_rows: int) -> bytes:
+    """``n_rows`` synthetic MNIST-shaped rows with labels as an ``.npz`` of uint8 28x28 images."""
+    from bench.growth import synthetic_mnist
+
+    X, y = synthetic_mnist(n_rows, labels=True)
+    images = np.round(X * 255).astype(np.uint8).reshape(n_rows, 28, 28)
+    del X
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, X=images, y=y.astype(np.int64))
+    return buffer.getvalue()
+
+
+def _digit_png(image: np.ndarray) -> bytes:
+    """A 28x28 digit in [0, 1] as dark ink on white paper, enlarged, as a PNG."""
+    from PIL import Image
+
+    ink = Image.fromarray((image.reshape(28, 28) * 255).round().astype(np.uint8)).resize((100, 100))
+    paper = np.full((160, 160), 255, np.uint8)
+    paper[30:130, 30:130] = 255 - np.asarray(ink)
+    buffer = io.BytesIO()
+    Image.fromarray(paper).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- one AppTest run
+
+
+def _texts(elements) -> list[str]:
+    return [str(e.value)[:TEXT_CHARS] for e in elements]
+
+
+def _timed(clock, action) -> dict:
+    """Run ``action`` (an AppTest run); wall and script seconds, what the page said went wrong."""
+    clock.take()
+    started = time.perf_counter()
+    try:
+        at = action()
+    except Exception as exc:  # noqa: BLE001  (a timeout or a missing widget is a result, not a crash)
+        return {"wall": time.perf_counter() - started, "script": clock.take(), "exceptions": [],
+                "errors": [], "warnings": [], "failed": f"{type(exc).__name__}: {str(exc)[:TEXT_CHARS]}"}
+    wall = time.perf_counter() - started
+    return {"wall": wall, "script": clock.take(),
+            "exceptions": [f"{e.proto.type}: {str(e.value)[:TEXT_CHARS]}" for e in at.exception],
+            "errors": _texts(at.error), "warnings": _texts(at.warning), "infos": _texts(at.info)[:3],
+            "charts": len(at.get("plotly_chart")), **_memory()}
+
+
+class _Profiler:
+    """cProfile of the AppTest script thread (where the page runs) while ``active``."""
+
+    def __init__(self) -> None:
+        import cProfile
+
+        from streamlit.testing.v1.local_script_runner import LocalScriptRunner
+
+        self.active, self.profile = False, cProfile.Profile()
+        original, profiler = LocalScriptRunner._run_script_thread, self
+
+        def run_script_thread(runner):
+            if not profiler.active:
+                return original(runner)
+            profiler.profile.enable()
+            try:
+                return original(runner)
+            finally:
+                profiler.profile.disable()
+
+        LocalScriptRunner._run_script_thread = run_script_thread
+
+    def report(self, lines: int = 30) -> str:
+        import pstats
+
+        out = io.StringIO()
+        pstats.Stats(self.profile, stream=out).sort_stats("cumulative").print_stats(lines)
+        return out.getvalue()
+
+
+def _train_models(dataset, log) -> tuple[list, dict]:
+    """The recommended preset with EPOCHS epochs, one model per seed, fitted on the app's own
+    training split of ``dataset``; the (config, reducer) pairs and the seconds it took."""
+    from aecore import data as aedata
+    from aecore.demo import form_config
+
+    train_idx, _ = aedata.train_test_split(dataset)  # what app_ui.caches.split_indices returns
+    X_train = dataset.X[train_idx]
+    models, seconds = [], {}
+    for seed in SEEDS:
+        config = form_config(PRESET).replace(epochs=EPOCHS, random_state=seed)
+        started = time.perf_counter()
+        reducer = config.to_reducer(image_shape=dataset.image_shape).fit(X_train)
+        seconds[f"seed {seed}"] = time.perf_counter() - started
+        log(f"  trained seed {seed} on {len(X_train):,} rows in {seconds[f'seed {seed}']:.1f} s")
+        models.append((config, reducer))
+    return models, seconds
+
+
+def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, profile_page: str | None,
+           log) -> dict:
+    """One fresh process, one AppTest session at ``n_rows`` rows; the result, also kept in
+    ``out_path`` after every step (so that a crash keeps what was measured)."""
+    os.chdir(ROOT)
+    from streamlit.testing.v1 import AppTest
+
+    from bench.responsiveness_apptest import ScriptClock, registered_pages
+    from bench.scale_pages_report import problems_of
+
+    result: dict = {"rows": n_rows, "pages": {}, "setup": {}, "notes": []}
+
+    def save() -> None:
+        if out_path:
+            Path(out_path).write_text(json.dumps(result))
+
+    clock = ScriptClock()
+    profiler = _Profiler() if profile_page else None
+    raw = Path(data_path).read_bytes()
+    result["upload_mb"] = len(raw) / 1e6
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    setup = result["setup"]
+    setup["startup"] = _timed(clock, at.run)  # imports TensorFlow, Streamlit, the app
+    setup["train_page"] = _timed(clock, lambda: at.switch_page("app_pages/train.py").run())
+    if not setup["train_page"].get("failed"):
+        setup["pick_upload"] = _timed(clock, lambda: at.selectbox(key="train.dataset").set_value("upload").run())
+    if "pick_upload" in setup and not setup["pick_upload"].get("failed"):
+        setup["upload"] = _timed(clock, lambda: at.file_uploader(key="train.upload").set_value(
+            (UPLOAD_NAME, raw, "application/octet-stream")).run())
+    raw = None  # the upload's bytes are the session's now
+    active = at.session_state["upload"] if "upload" in at.session_state else None
+    if active is None or active.dataset.n_samples != n_rows:
+        said = [f"{step}: {p}" for step, found in setup.items() for p in problems_of(found)]
+        result["failed"] = "the upload did not become the dataset; " + ("; ".join(said) or "no message")
+        log(f"  FAILED: {result['failed']}")
+        save()
+        return result
+    log(f"  uploaded {result['upload_mb']:.1f} MB in {result['setup']['upload']['wall']:.1f} s: "
+        f"{active.dataset.n_samples:,} rows, key {active.key}")
+
+    from app_ui.caches import ModelRegistry
+    from app_ui.session import CurrentModel, ModelKey
+
+    models, result["setup"]["training"] = _train_models(active.dataset, log)
+    # The store the Train page puts a model trained on an upload in (app_ui.session.session_models,
+    # created with the same size when the session has none yet), and the current model it sets.
+    if "session_models" not in at.session_state:
+        at.session_state["session_models"] = ModelRegistry(max_entries=4)
+    store = at.session_state["session_models"]
+    for config, reducer in reversed(models):
+        store.put(ModelKey.trained(active.key, config), reducer)
+    config = models[0][0]
+    at.session_state["current_model"] = CurrentModel(ModelKey.trained(active.key, config), active.key,
+                                                     config, PRESET)
+    digit = _digit_png(active.dataset.X[0])
+    del models, active, store, reducer
+    gc.collect()
+    result["setup"]["memory_before_pages"] = _memory()
+    result["peak_reset"] = _reset_peak()
+    save()
+
+    for page in registered_pages():
+        name = Path(page).stem
+        if profiler is not None:
+            profiler.active = name == profile_page
+        first = _timed(clock, lambda: at.switch_page(page).run())
+        if profiler is not None and profiler.active:
+            profiler.active = False
+            result["profile"] = {"page": name, "report": profiler.report()}
+        rerun = _timed(clock, at.run)
+        result["pages"][name] = {"first": first, "rerun": rerun}
+        log(f"  {name}: first {first['wall']:.2f} s, rerun {rerun['wall']:.2f} s"
+            + "".join(f"; {k}: {first[k]}" for k in ("failed", "exceptions", "errors") if first.get(k)))
+        if page == DIGIT_PAGE:
+            action = _timed(clock, lambda: at.file_uploader(key="digit.upload").set_value(
+                ("digit.png", digit, "image/png")).run())
+            again = _timed(clock, at.run)
+            result["pages"]["digit, a digit uploaded"] = {"first": action, "rerun": again}
+            log(f"  digit, a digit uploaded: {action['wall']:.2f} s, rerun {again['wall']:.2f} s")
+        save()
+        if name == profile_page:  # a profiling run stops after the profiled page
+            result["notes"].append(f"profiling run: stopped after {name}, whose first render ran under cProfile")
+            break
+    result["memory"] = _memory()
+    # Resetting VmHWM resets ru_maxrss too on Linux: the whole process's peak is the larger of the two.
+    result["memory"]["peak_mb"] = max(result["memory"]["ru_maxrss_mb"],
+                                      result["setup"]["memory_before_pages"]["ru_maxrss_mb"])
+    save()
+    return result
+
+
+# --------------------------------------------------------------------------- the parent
+
+
+def _run_worker(n_rows: int, timeout: float, profile: str | None, tmp: Path, log) -> dict:
+    """Make the data here, run one worker process on it, return its result (partial on a crash)."""
+    started = time.perf_counter()
+    data_path, out_path = tmp / f"rows_{n_rows}.npz", tmp / f"result_{n_rows}.json"
+    data_path.write_bytes(upload_bytes(n_rows))
+    log(f"{n_rows:,} rows: data made in {time.perf_counter() - started:.1f} s")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    command = [sys.executable, "-m", "bench.scale_pages", "--worker", str(n_rows), "--data", str(data_path),
+               "--out", str(out_path), "--timeout", str(timeout)] + (["--profile", profile] if profile else [])
+    done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    data_path.unlink()
+    try:
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        result = json.loads(out_path.read_text()) if out_path.exists() else {"rows": n_rows, "pages": {}}
+        result["failed"] = result.get("failed") or f"the worker exited with status {done.returncode}"
+    result["seconds"] = time.perf_counter() - started
+    return result
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--sizes {text!r} must be whole numbers separated by commas, "
+                                         "e.g. 5000,20000") from None
+    if not sizes or min(sizes) < 100:
+        raise argparse.ArgumentTypeError(f"--sizes {text!r} needs at least one size of 100 rows or more.")
+    return sorted(set(sizes))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale_pages", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=_sizes, help="rows, comma-separated (default 5000,20000,60000)")
+    parser.add_argument("--quick", action="store_true", help="5,000 rows only; results JSON only")
+    parser.add_argument("--timeout", type=float, default=RUN_TIMEOUT, help="seconds for one AppTest run")
+    parser.add_argument("--profile", metavar="PAGE", help="cProfile PAGE's first render (e.g. clusters) and "
+                        "stop after that page (pair it with --no-write)")
+    parser.add_argument("--no-write", action="store_true", help="print only; write no files")
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    if args.worker:
+        result = worker(args.worker, args.data, args.out, args.timeout, args.profile, log)
+        print(json.dumps(result))
+        return 0
+    from bench.common import machine, save_report
+    from bench.run import _commit
+    from bench.scale_pages_report import exponents, markdown, table
+
+    sizes = list(QUICK_SIZES) if args.quick else (args.sizes or list(SIZES))
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="scale_pages_") as tmp:
+        for n in sizes:
+            result = _run_worker(n, args.timeout, args.profile, Path(tmp), log)
+            if result.get("failed") and not result.get("pages"):
+                # A session that could not even be set up is tried once more in a fresh process;
+                # the first attempt's reason stays in the notes.
+                log(f"{n:,} rows: setup failed ({result['failed'][:200]}); trying once more")
+                retry = _run_worker(n, args.timeout, args.profile, Path(tmp), log)
+                retry.setdefault("notes", []).append(f"first attempt failed: {result['failed']}")
+                result = retry
+            results.append(result)
+    command = "python -m bench.scale_pages" + (" --quick" if args.quick else
+                                               f" --sizes {','.join(map(str, sizes))}" if args.sizes else "")
+    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
+              "command": command, "machine": machine(), "sizes": sizes,
+              "seconds": round(time.perf_counter() - started, 1),
+              "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+              "targets": {"rows": TARGET_ROWS, "first_s": TARGET_FIRST_S, "rerun_s": TARGET_RERUN_S,
+                          "peak_mb": TARGET_PEAK_MB},
+              "results": results, "exponents": exponents(results)}
+    print(table(report))
+    for r in results:
+        if r.get("profile"):
+            print(f"\ncProfile of {r['profile']['page']}'s first render at {r['rows']:,} rows:\n"
+                  + r["profile"]["report"])
+    save_report(ROOT, "scale_pages", report, markdown(report), quick=args.quick, write=not args.no_write)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
