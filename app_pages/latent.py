@@ -117,11 +117,12 @@ with tabs[2]:
         view_quality_table_ui(stored[1], names)
 with tabs[3]:
     d1, d2 = st.columns(2)
-    d1.download_button(t("common.codes_csv"), export.codes_csv(codes, ds.y), f"{ds.name}_codes.csv", "text/csv",
-                       key="latent.dl.codes")
+    # Made when clicked (at 60,000 rows writing both CSVs cost ~1 s a rerun).
+    d1.download_button(t("common.codes_csv"), partial(export.codes_csv, codes, ds.y), f"{ds.name}_codes.csv",
+                       "text/csv", key="latent.dl.codes")
     # A subsample's CSV leads with the original row ids.
     d2.download_button(t("latent.view_csv", view=names[method]),
-                       export.codes_csv(points, view.take(ds.y), view.rows),
+                       partial(export.codes_csv, points, view.take(ds.y), view.rows),
                        f"{ds.name}_{method}_{dims}d.csv", "text/csv", key="latent.dl.view")
     n_exported = min(len(codes), projector.DEFAULT_MAX_ROWS)
     st.download_button(t("latent.export.projector_zip", n=n_exported),
