@@ -100,7 +100,11 @@ means = cluster_means(codes, result.labels)  # every cluster but noise, with its
 with left:
     map_names = {"umap": "UMAP", "pca": t("clusters.map_pca"), "tsne": "t-SNE"}
     chosen_map = st.radio(t("clusters.map"), MAPS, format_func=map_names.get, horizontal=True, key="clusters.map")
-    map_method = chosen_map if chosen_map == "pca" or len(codes) <= 20000 else "pca"
+    # A map that would take long (about 10 s for UMAP of 20,000 codes) is left to the Latent space page.
+    map_seconds = projection.estimate_seconds(chosen_map, len(codes))
+    map_method = chosen_map if map_seconds <= LONG_SECONDS else "pca"
+    if map_method != chosen_map:
+        st.caption(t("clusters.map_fallback", view=map_names[chosen_map], n=len(codes), seconds=map_seconds))
     view = projection_of(loaded.id, map_method, 2, codes)
     # The map may show a random subsample of the rows (above the budget): its labels are those rows',
     # and a cluster with no row on the map has no centre there (NaN is not drawn).
