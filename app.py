@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_ui.i18n import t
-from app_ui.page import APP_NAME, page_setup
+from app_ui.page import APP_NAME, page_done, page_setup
 from app_ui.tour import tour_banner
 from app_ui.url import write_url
 
@@ -37,3 +37,4 @@ try:
     navigation.run()
 finally:
     write_url()  # the page's state into the URL (also after st.stop), and the Share box
+    page_done()

@@ -2,7 +2,7 @@
 :mod:`aecore`. Each module owns one concern; pages import what they draw from here.
 
 ==============  ==============================================================================
-``page``        the app's name, page setup (language, Share box, UMAP warm-up), ``stop``
+``page``        the app's name, page setup (language, Share box), UMAP warm-up after the page, ``stop``
 ``layout``      small layout helpers: ``escape_markdown``, ``metric_row``, ``coded_tabs``, ...
 ``i18n``        English / Korean string tables (``locales/``) and ``t()`` in this session's language
 ``caches``      every ``st.cache_*`` of the app (bounded, keyed by names and ids), shared stores

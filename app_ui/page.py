@@ -1,6 +1,6 @@
 """The frame of every page: the app's name, the shared page setup (title, language switch, the
-Share box's place, UMAP's warm-up) and :func:`stop`, which ends a page early without losing its
-link."""
+Share box's place), :func:`page_done` (UMAP's warm-up, once the page has drawn) and :func:`stop`,
+which ends a page early without losing its link."""
 
 from __future__ import annotations
 
@@ -17,7 +17,13 @@ def page_setup() -> None:
     st.set_page_config(page_title=APP_NAME, page_icon=":material/hub:", layout="wide")
     language_ui()
     url.start_run(share_slot=st.sidebar.empty())  # what this run's page binds to the URL
-    caches.start_umap_warmup()  # once per server process: the first UMAP view (Latent space, Clusters) is ready
+
+
+def page_done() -> None:
+    """After the page has drawn: start UMAP's warm-up once per server process, so that the first UMAP
+    view (Latent space, Clusters) is ready. Here rather than before the page, because the warm-up first
+    imports umap-learn in this thread (~2 s, see :func:`app_ui.caches.start_umap_warmup`)."""
+    caches.start_umap_warmup()
 
 
 def stop() -> None:
