@@ -48,6 +48,14 @@ def machine() -> dict:
     return info
 
 
+def marked_sections(markdown: str) -> list[str]:
+    """The sections other benchmarks wrote into BENCHMARKS.md, each from its
+    ``<!-- bench/NAME: begin -->`` to its ``<!-- bench/NAME: end -->`` marker, in their order."""
+    import re
+
+    return [m.group(0) for m in re.finditer(r"<!-- (bench/[^:\n]+): begin -->.*?<!-- \1: end -->", markdown, re.S)]
+
+
 def write_section(path, begin: str, end: str, text: str) -> None:
     """Put ``text`` (which starts with ``begin`` and ends with ``end``) in place of the section
     between those markers in the Markdown file ``path``, or add it at the end."""

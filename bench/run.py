@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import machine
+from bench.common import machine, marked_sections
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Benchmark modules in the order they run; each exposes run(quick) -> list of rows.
@@ -109,7 +109,10 @@ def write_markdown(report: dict) -> None:
     if images:
         text += images + [""]
     text += [table(report["rows"]), ""]
-    (ROOT / "BENCHMARKS.md").write_text("\n".join(text))
+    # The sections the separate benchmarks wrote (t-SNE, fair speed, every page at scale, ...) stay.
+    path = ROOT / "BENCHMARKS.md"
+    kept = marked_sections(path.read_text()) if path.exists() else []
+    path.write_text("\n".join(text + [section + "\n" for section in kept]))
 
 
 if __name__ == "__main__":
