@@ -17,6 +17,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from . import knn
 from .budget import Budget, resolve
 
 #: Projection methods :func:`project` knows, in the order the app lists them.
@@ -305,14 +306,6 @@ def project_placed(X, n_components: int = 2, random_state: int | None = 0, budge
     return embedding, embedded
 
 
-def _exact_neighbors(X: np.ndarray, n_neighbors: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact Euclidean k-nearest neighbours (each row's first neighbour is itself), UMAP's dtypes."""
-    from sklearn.neighbors import NearestNeighbors
-
-    distances, indices = NearestNeighbors(n_neighbors=n_neighbors).fit(X).kneighbors(X)
-    return indices.astype(np.int32), distances.astype(np.float32)
-
-
 def _import_umap_without_parametric() -> None:
     """Import umap-learn without its ``parametric_umap`` module, which we never use: it imports
     PyTorch when installed (182 MB of memory and 1-3 s in the server process, measured by
@@ -341,19 +334,20 @@ def import_umap():
 
 
 def _umap(X: np.ndarray, n_components: int, random_state, settings: dict) -> np.ndarray:
-    """Fit UMAP quietly, on exact neighbours when they are cheap.
+    """Fit UMAP quietly, on neighbours found once per array (:mod:`aecore.knn`), exact when cheap.
 
     umap-learn finds neighbours with pynndescent, whose kernels take the distance function as
     an argument and so can never come from numba's disk cache: about 25 s of compilation in
-    every fresh process. For the inputs the app sees (a few thousand codes), scikit-learn
+    every fresh process. For the inputs the app sees most (a few thousand codes), scikit-learn
     finds the exact neighbours in well under a second, with no compilation at all.
     """
-    _import_umap_without_parametric()
-    import umap
+    umap = import_umap()
 
     if (settings.get("metric", "euclidean") == "euclidean" and "precomputed_knn" not in settings
-            and not settings.get("force_approximation_algorithm") and not approximate_neighbors(*X.shape)):
-        indices, distances = _exact_neighbors(X, settings["n_neighbors"])
+            and not settings.get("force_approximation_algorithm")):
+        # Found once per array and shared with the other views of it (aecore.knn).
+        indices, distances = knn.neighbours(X, settings["n_neighbors"], approximate=approximate_neighbors(*X.shape),
+                                            random_state=random_state)
         settings = {**settings, "precomputed_knn": (indices, distances, None)}
     with warnings.catch_warnings():
         # A seed forces one thread and exact neighbours come without a search index (needed

@@ -92,13 +92,14 @@ def test_umap_is_reproducible_with_a_seed(small_digits, umap_map):
     np.testing.assert_allclose(project(X, "umap", random_state=SEED), umap_map, atol=1e-5)
 
 
-@pytest.mark.parametrize("budget, exact", [(3e10, True), (0, False)])
-def test_umap_gets_exact_neighbours_only_within_the_budget(budget, exact, monkeypatch, rng):
+@pytest.mark.parametrize("budget, approximate", [(3e10, False), (0, True)])
+def test_umap_gets_exact_neighbours_within_the_budget_and_descent_above(budget, approximate, monkeypatch, rng):
     import umap
 
     import aecore.projection as projection
+    from aecore import knn
 
-    received = {}
+    received, searched = {}, []
 
     class FakeUMAP:
         def __init__(self, **kwargs):
@@ -107,16 +108,24 @@ def test_umap_gets_exact_neighbours_only_within_the_budget(budget, exact, monkey
         def fit_transform(self, X):
             return np.zeros((len(X), received["n_components"]))
 
+    exact_search = knn._search
+
+    def search(X, k, approximate, random_state):
+        searched.append(approximate)
+        return exact_search(X, k, False, random_state)  # no descent (and its compilation) in a test
+
+    knn.clear()
     monkeypatch.setattr(umap, "UMAP", FakeUMAP)
+    monkeypatch.setattr(knn, "_search", search)
     monkeypatch.setattr(projection, "EXACT_NEIGHBORS_BUDGET", budget)
     X = rng.normal(size=(40, 3))
     project(X, "umap", n_neighbors=5)
-    assert ("precomputed_knn" in received) is exact
-    if exact:
-        indices, distances, _ = received["precomputed_knn"]
-        assert indices.shape == (40, 5) and np.all(indices[:, 0] == np.arange(40))
-        assert indices.dtype == np.int32 and distances.dtype == np.float32
-        assert np.all(np.diff(distances, axis=1) >= 0)
+    knn.clear()
+    assert searched == [approximate]
+    indices, distances, _ = received["precomputed_knn"]
+    assert indices.shape == (40, 5) and np.all(indices[:, 0] == np.arange(40))
+    assert indices.dtype == np.int32 and distances.dtype == np.float32
+    assert np.all(np.diff(distances, axis=1) >= 0)
 
 
 def test_umap_reports_disconnected_points(monkeypatch, rng):
