@@ -102,7 +102,7 @@ else:
     st.plotly_chart(figures.loss_curves(reducer.history_, t("train.loss_title")), key="train.loss")
 
 st.subheader(t("common.downloads"))
-model_downloads_ui(reducer, cfg, active, codes_of(current.key.id, reducer, ds.X), {"test_mse": test_mse, "pca_test_mse": pca.mse},
-                   page="train")
+model_downloads_ui(reducer, cfg, active, codes_of(current.key.id, reducer, ds.X),
+                   {"test_mse": test_mse, "pca_test_mse": pca.mse}, page="train")
 report_downloads_ui(reducer, cfg, active, train_idx, test_idx, page="train")
 st.page_link("app_pages/reconstructions.py", label=t("train.see_reconstructions"), icon=":material/compare:")

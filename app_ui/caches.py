@@ -230,6 +230,7 @@ def start_umap_warmup(approximate: bool = False) -> threading.Thread:
             # can leave it half-initialised ("cannot import name 'clone' from partially initialized
             # module 'sklearn.base'"), which broke the first page of a fresh server once.
             projection.import_umap()
+
             def warm_up() -> None:
                 projection.warm_up_umap(approximate=approximate)
                 freeze_long_lived_objects()

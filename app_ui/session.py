@@ -255,7 +255,8 @@ def train_reducer(active: ActiveData, config: TrainConfig, X: np.ndarray):
         return cached
     reducer = config.to_reducer(image_shape=active.dataset.image_shape)
     estimate = reducer.training_estimate(*X.shape)
-    caches.start_umap_warmup_for(len(X), reducer.n_components)  # compiles while the model trains
+    # The maps will show every row's code, not only the training rows': compiles while the model trains.
+    caches.start_umap_warmup_for(active.dataset.n_samples, reducer.n_components)
     live = None
 
     def work():
