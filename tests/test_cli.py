@@ -140,6 +140,10 @@ def test_the_library_never_imports_the_benchmarks():
 
 
 def test_bench_outside_the_repository_is_a_clear_error(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "bench", None)  # As if bench/ were not importable.
+    import subprocess
+
+    monkeypatch.setitem(sys.modules, "bench", None)  # As if bench/ were not importable,
+    monkeypatch.delitem(sys.modules, "bench.run", raising=False)  # also after another test imported it.
+    monkeypatch.setattr(subprocess, "call", lambda command: pytest.fail(f"ran {command}"))
     assert cli.main(["bench", "--quick"]) == 2
     assert "repository root" in capsys.readouterr().err
