@@ -18,7 +18,6 @@ weights stay idle (about 16 bytes a weight with Adam's state), the least recentl
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -39,11 +38,11 @@ def fit_key(arch: models.Architecture, *, optimizer: str, loss: str, jit_compile
             n_rows: int, batch_size: int, max_steps_per_execution: int) -> tuple:
     """Everything a traced train step depends on: the architecture, the compile settings and the
     batch shape (the learning rate is a variable, so it is not part of it)."""
-    from .training import steps_per_execution
+    from .training import execution_steps
 
     batch = int(min(batch_size, n_rows))
-    steps = steps_per_execution(max(1, math.ceil(n_rows / batch)), max_steps_per_execution)
-    return (arch, str(optimizer), str(loss), bool(jit_compile), batch, steps)
+    return (arch, str(optimizer), str(loss), bool(jit_compile), batch,
+            execution_steps(n_rows, batch, max_steps_per_execution))
 
 
 def _parameters(trio: Trio) -> int:

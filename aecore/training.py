@@ -149,6 +149,12 @@ def steps_per_execution(steps: int, largest: int = 32) -> int:
     return max(d for d in range(1, min(steps, largest) + 1) if steps % d == 0)
 
 
+def execution_steps(n_rows: int, batch_size: int, max_steps_per_execution: int = 32) -> int:
+    """The optimiser steps one compiled execution runs when fitting ``n_rows`` rows in batches of
+    ``batch_size`` (a divisor of the epoch's steps, at most ``max_steps_per_execution``)."""
+    return steps_per_execution(max(1, math.ceil(n_rows / batch_size)), max_steps_per_execution)
+
+
 def steps_per_execution_limit(estimate, batch_size: int, seconds: float = 0.25) -> int:
     """Most optimiser steps one compiled execution may run so that it takes about ``seconds``
     (by an :class:`aecore.budget.TrainingEstimate`): callbacks (progress, Stop) only run between
@@ -174,7 +180,7 @@ def fit_autoencoder(autoencoder: keras.Model, X: np.ndarray, *, monitor: Trainin
     # it so that one execution lasts a fraction of a second and a Stop is honoured quickly.
     steps = max(1, math.ceil(len(X) / batch_size))
     _compile(autoencoder, optimizer, learning_rate, loss, jit_compile,
-             steps_per_execution(steps, max_steps_per_execution))
+             execution_steps(len(X), batch_size, max_steps_per_execution))
     # A repeated tf.data pipeline costs ~1 ms per epoch where numpy inputs cost ~25 ms (a new
     # iterator each epoch), which dominates small models such as the 3D linear autoencoder.
     train = _dataset(X, batch_size, shuffle_seed=shuffle_seed)
