@@ -34,6 +34,9 @@ from typing import Optional
 #: 784-512-256-32 AE's steady epochs on 3,600 rows take 0.24 s on this project's 2-core machines,
 #: i.e. ~4.9e10 multiply-adds per second counting a step as 3 forward passes (forward + backward).
 MACS_PER_SECOND = 2.5e10
+#: Multiply-adds one pair of rows costs HDBSCAN, at MACS_PER_SECOND (1.2e-8 s per pair, measured:
+#: bench/growth.py; see Budget.cluster_compute).
+HDBSCAN_PAIR_COST = 300.0
 #: Fixed cost of one optimiser step (data pipeline, Python callbacks), seconds.
 SECONDS_PER_STEP = 3e-4
 #: Bytes per float32 value.
@@ -257,7 +260,8 @@ class Budget:
         Rows embedded by t-SNE / UMAP; above them the app embeds a stated random subsample (for a
         2-D t-SNE map, and places every other row into it).
     max_cluster_compute : float
-        Estimated operations of one clustering (see :meth:`cluster_compute`).
+        Estimated operations of one clustering (see :meth:`cluster_compute`): multiply-adds at
+        :data:`MACS_PER_SECOND`, so 5e11 is about 20 s.
     """
 
     max_parameters: int = 10_000_000
@@ -386,12 +390,20 @@ class Budget:
     def cluster_compute(method: str, n_rows: int, n_features: int, n_clusters: int, n_init: int) -> float:
         """Rough operations of one clustering: KMeans ~ rows x features x clusters x restarts x
         100 iterations; a full-covariance mixture ~ rows x features² x clusters x restarts x 100
-        iterations; HDBSCAN ~ rows² x features (pairwise distances)."""
+        iterations; HDBSCAN ~ HDBSCAN_PAIR_COST x rows² x (1 + features / 100): scikit-learn's
+        spanning tree visits every pair of rows whatever the dimension (about 1.2e-8 s per pair on
+        these 2 cores, at 2 and at 10 features: 43 s at 60,000 rows, ~8 minutes at 200,000), which
+        is HDBSCAN_PAIR_COST multiply-adds at :data:`MACS_PER_SECOND`, the rate the page's estimate
+        divides by."""
         if method == "kmeans":
             return 100.0 * n_rows * n_features * n_clusters * n_init
         if method == "gmm":
             return 100.0 * n_init * n_clusters * (n_rows * n_features ** 2 + n_features ** 3)
-        return float(n_rows) ** 2 * n_features
+        return HDBSCAN_PAIR_COST * float(n_rows) ** 2 * (1 + n_features / 100)
+
+    def max_hdbscan_rows(self, n_features: int) -> int:
+        """The most rows of ``n_features`` values HDBSCAN may cluster within this budget."""
+        return int((self.max_cluster_compute / (HDBSCAN_PAIR_COST * (1 + n_features / 100))) ** 0.5)
 
     def check_clustering(self, method: str, n_rows: int, n_features: int, n_clusters: int, n_init: int) -> float:
         """The estimate of :meth:`cluster_compute`; ``ValueError`` when it is over the budget."""
@@ -400,11 +412,13 @@ class Budget:
             hint = {"gmm": "a Gaussian mixture costs features² per row: cluster the codes or their UMAP "
                            "instead of raw inputs, or use KMeans",
                     "kmeans": "use fewer clusters or restarts (n_init), or cluster the codes",
-                    "hdbscan": "HDBSCAN costs rows²: cluster a smaller space (the codes' UMAP) or fewer rows"}
+                    "hdbscan": f"HDBSCAN's cost grows with rows²: cluster at most about "
+                               f"{self.max_hdbscan_rows(n_features):,} rows, or use KMeans or a Gaussian mixture"}
+            hint = hint.get(method, "")
             raise ValueError(
                 f"method={method!r} on {n_rows:,} rows x {n_features:,} features with {n_clusters} "
                 f"clusters and n_init={n_init} would cost about {cost:.2g} operations; the limit is "
-                f"{self.max_cluster_compute:.2g}. {hint.get(method, '').capitalize()}.")
+                f"{self.max_cluster_compute:.2g}. {hint[:1].upper() + hint[1:]}.")
         return cost
 
 

@@ -59,6 +59,38 @@ def test_n2d_checks_umap_rows_and_the_clustering_before_any_embedding(monkeypatc
         n2d(codes, n_clusters=3, umap_components=10, budget=Budget(max_cluster_compute=1e6))
 
 
+def test_hdbscan_over_its_row_limit_is_refused_with_the_rows_it_may_cluster(monkeypatch, rng):
+    # 200,000 rows would take HDBSCAN's pairwise spanning tree ~8 minutes; the message says how
+    # many rows fit (and those do).
+    _forbid(monkeypatch, "sklearn.cluster.HDBSCAN.fit")
+    budget = Budget()
+    most = budget.max_hdbscan_rows(10)
+    assert 20_000 < most < 60_000
+    budget.check_clustering("hdbscan", most, 10, 10, 10)
+    with pytest.raises(ValueError, match=f"at most about {most:,} rows") as refused:
+        cluster(np.zeros((most + 1, 10), np.float32), "hdbscan")
+    assert "HDBSCAN's cost" in str(refused.value)  # names kept as written, not lower-cased
+
+
+def test_hdbscan_neighbour_tables_stay_linear_in_the_rows(monkeypatch, rng):
+    from sklearn.cluster import HDBSCAN
+
+    seen = {}
+    fit = HDBSCAN.fit
+
+    def spy(self, X, y=None):
+        seen.update(min_cluster_size=self.min_cluster_size, min_samples=self.min_samples)
+        return fit(self, X, y)
+
+    monkeypatch.setattr(HDBSCAN, "fit", spy)
+    cluster(rng.normal(size=(6_000, 2)), "hdbscan", n_clusters=10)
+    assert seen == {"min_cluster_size": 120, "min_samples": 100}
+    cluster(rng.normal(size=(600, 2)), "hdbscan", n_clusters=10)
+    assert seen == {"min_cluster_size": 12, "min_samples": 12}  # small data: scikit-learn's default
+    cluster(rng.normal(size=(600, 2)), "hdbscan", n_clusters=10, min_samples=3)
+    assert seen["min_samples"] == 3
+
+
 # --------------------------------------------------------------------------- library: maps
 
 
