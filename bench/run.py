@@ -84,10 +84,38 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{len(rows)} figures in {total:.0f} s", flush=True)
     if not args.no_write:
         suffix = "_quick" if args.quick else ""
+        previous = ROOT / "bench" / "results.json"
+        if args.only and not args.quick and previous.exists():
+            # Some modules rerun: their groups replace their old rows, every other row stays.
+            report = merge_reports(json.loads(previous.read_text()), report, args.only)
         (ROOT / "bench" / f"results{suffix}.json").write_text(json.dumps(report, indent=2))
         if not args.quick or not (ROOT / "bench" / "results.json").exists():
             write_markdown(report)  # a full run always wins; a quick one only fills an empty page
     return 0
+
+
+def merge_rows(old: list[dict], new: list[dict]) -> list[dict]:
+    """``old`` rows with each group that ``new`` has replaced, in place, by ``new``'s rows of it;
+    new groups go at the end."""
+    groups = {r["group"] for r in new}
+    merged, placed = [], set()
+    for r in old:
+        if r["group"] not in groups:
+            merged.append(r)
+        elif r["group"] not in placed:
+            placed.add(r["group"])
+            merged.extend(n for n in new if n["group"] == r["group"])
+    return merged + [n for n in new if n["group"] not in placed]
+
+
+def merge_reports(old: dict, new: dict, modules: list[str]) -> dict:
+    """The full run ``old`` with ``modules`` rerun in ``new``: its rows merged (:func:`merge_rows`),
+    and what was rerun when kept in ``reruns``."""
+    reruns = [r for r in old.get("reruns", []) if r["module"] not in modules]
+    reruns += [{"module": m, "date": new["date"], "commit": new["commit"], "seconds": new["module_seconds"].get(m)}
+               for m in modules]
+    return {**old, "rows": merge_rows(old["rows"], new["rows"]), "reruns": reruns,
+            "module_seconds": {**old.get("module_seconds", {}), **new["module_seconds"]}}
 
 
 def write_markdown(report: dict) -> None:
@@ -96,7 +124,9 @@ def write_markdown(report: dict) -> None:
     text = [
         "# Benchmarks", "",
         f"Last {'quick (--quick)' if report['quick'] else 'full'} run: {report['date']}, commit "
-        f"`{report['commit']}`, {report['seconds']:.0f} s in all.",
+        f"`{report['commit']}`, {report['seconds']:.0f} s in all."
+        + "".join(f" Rerun since with `--only {r['module']}`: {r['date']}, commit `{r['commit']}`."
+                  for r in report.get("reruns", [])),
         f"Machine: {m.get('processor')} · {m.get('cpus')} CPUs · {m.get('memory_gb', '?')} GB · "
         f"Python {m.get('python')} · TensorFlow {m.get('tensorflow', '?')} · Keras {m.get('keras', '?')}.", "",
         "Reproduce with `python -m aecore bench` (full) or `python -m aecore bench --quick` (< 5 min). "

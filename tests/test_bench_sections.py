@@ -40,3 +40,30 @@ def test_a_full_run_rewrites_the_table_and_keeps_the_sections(tmp_path, monkeypa
     assert "fresh figure" in text and "stale figure" not in text
     assert all(section in text for section in marked_sections(OLD))
     assert "broken.py" not in text
+
+
+def test_rerunning_one_module_replaces_its_groups_rows_and_keeps_every_other_row(tmp_path, monkeypatch):
+    import json
+    import sys
+    import types
+
+    monkeypatch.setattr(run, "ROOT", tmp_path)
+    (tmp_path / "bench").mkdir()
+    old = {"quick": False, "date": "2026-11-01", "commit": "old0001", "seconds": 900.0, "machine": {},
+           "module_seconds": {"linear": 1.0, "growth": 50.0},
+           "rows": [row("linear", "angle", 0.1), row("growth", "1,000 rows", 1.0), row("growth", "5,000 rows", 5.0),
+                    row("speed", "epoch", 0.2)]}
+    (tmp_path / "bench" / "results.json").write_text(json.dumps(old))
+    fake = types.ModuleType("bench.growth")
+    fake.run = lambda quick=False: [row("growth", "1,000 rows", 0.9), row("growth", "200,000 rows", 99.0),
+                                    row("growth, memory", "200,000 rows", 700.0, unit="MB")]
+    monkeypatch.setitem(sys.modules, "bench.growth", fake)
+    assert run.main(["--only", "growth"]) == 0
+    merged = json.loads((tmp_path / "bench" / "results.json").read_text())
+    assert [(r["group"], r["name"], r["value"]) for r in merged["rows"]] == [
+        ("linear", "angle", 0.1), ("growth", "1,000 rows", 0.9), ("growth", "200,000 rows", 99.0),
+        ("speed", "epoch", 0.2), ("growth, memory", "200,000 rows", 700.0)]
+    assert merged["date"] == "2026-11-01" and merged["reruns"][0]["module"] == "growth"
+    text = (tmp_path / "BENCHMARKS.md").read_text()
+    assert "commit `old0001`" in text and "Rerun since with `--only growth`" in text
+    assert "| linear | angle |" in text and "200,000 rows" in text and "| 5,000 rows |" not in text
