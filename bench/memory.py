@@ -1,0 +1,87 @@
+"""The added peak memory of one call, for the benchmarks (bench/growth.py).
+
+``with PeakMemory() as peak: call()``; then ``peak.mb`` is what the call added to the process's
+resident memory at its peak, in MB (10^6 bytes): the largest VmRSS during the block minus VmRSS
+just before. A daemon thread reads VmRSS from ``/proc/self/status`` every 10 ms; where the
+kernel's peak (VmHWM) can be reset before the block (``/proc/self/clear_refs``), it counts too
+and catches what the thread misses while C code holds the GIL. Resetting VmHWM also lowers the
+process's ``ru_maxrss``. Without /proc (not Linux), ``peak.mb`` is ``None``.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+
+def status_kb(field: str) -> int | None:
+    """A figure of /proc/self/status in kB (VmRSS, VmHWM); None where there is no /proc."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def settle() -> None:
+    """Collect garbage and hand malloc's free memory back, so the next call starts from a low RSS."""
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def reset_hwm() -> bool:
+    """Reset the kernel's peak-RSS mark (VmHWM, and ``ru_maxrss`` with it) to the current RSS;
+    False where that is not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")  # "5" resets the peak only; other values would clear page flags
+    except OSError:
+        return False
+    return True
+
+
+class PeakMemory:
+    """``with PeakMemory() as peak: call()``; then ``peak.mb`` is the call's added peak resident
+    memory in MB (10^6 bytes): the largest VmRSS during the block (read every ``interval`` s by a
+    daemon thread, and the kernel's VmHWM where it could be reset first) minus VmRSS just before.
+    ``None`` where /proc is missing. ``collect``: collect garbage and trim malloc's free memory
+    first; ``use_hwm=False``: the sampling thread only."""
+
+    def __init__(self, interval: float = 0.01, collect: bool = True, use_hwm: bool = True):
+        self.interval, self.collect, self.use_hwm = interval, collect, use_hwm
+        self.mb: float | None = None
+        self.hwm = False  # whether VmHWM was reset, and so counts
+        self._thread = None
+
+    def __enter__(self) -> "PeakMemory":
+        if self.collect:
+            settle()
+        self._before = self._peak = status_kb("VmRSS")
+        if self._before is None:
+            return self
+        self.hwm = self.use_hwm and reset_hwm()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="peak-memory", daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._peak = max(self._peak, status_kb("VmRSS") or 0)
+
+    def __exit__(self, *exc) -> bool:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            peak = max(self._peak, status_kb("VmRSS") or 0, (status_kb("VmHWM") or 0) if self.hwm else 0)
+            self.mb = (peak - self._before) * 1024 / 1e6
+        return False
+
