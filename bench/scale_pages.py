@@ -1,14 +1,16 @@
 """Every page at 60,000 rows (issue 18): each page's first render and rerun, and the process's
-peak memory, on 5,000 / 20,000 / 60,000 MNIST-shaped rows.
+peak memory, on 5,000 / 20,000 / 60,000 MNIST-shaped rows (or any ``--sizes``, e.g. 200000).
 
 For each size a fresh ``python -m bench.scale_pages --worker N`` process runs one AppTest session
 of app.py, so that its memory figures are that size's alone:
 
 1. the data: ``bench.growth.synthetic_mnist(N, labels=True)``, made by the parent (so the worker
    never holds the generator's float arrays) and saved as an ``.npz`` of ``(N, 28, 28)`` uint8
-   images with ``y``, as MNIST ships; the worker uploads it through the Train page's own file
-   uploader ("upload" in the dataset picker), so the app parses it as a person's upload
-   (``st.session_state["upload"]``);
+   images with ``y``, as MNIST ships (at a size whose 28x28 rows exceed the app's upload budget,
+   ``Budget.default().max_array_values``, e.g. 200,000 rows: 14x14 images, each 2x2 mean-pooled,
+   made CHUNK_ROWS rows at a time; ``image_side`` in the result); the worker uploads it through
+   the Train page's own file uploader ("upload" in the dataset picker), so the app parses it as a
+   person's upload (``st.session_state["upload"]``);
 2. the models, outside the timings: the Train page's recommended preset with 2 epochs
    (``AutoencoderReducer``, dense 512-256-10, ``random_state`` 0) fitted on the app's own
    training split of the upload, put in the session's model store
@@ -19,7 +21,11 @@ of app.py, so that its memory figures are that size's alone:
 3. every page registered in app.py, in its order: the first render (``at.switch_page(page).run()``
    wall seconds; Streamlit's own script seconds are kept too) and a rerun with nothing changed
    (``at.run()``), each with its exceptions, ``st.error`` and ``st.warning`` texts; the "Your own
-   digit" page also with a digit uploaded (it does nothing with the data until it has one).
+   digit" page also with a digit uploaded (it does nothing with the data until it has one; it
+   offers no uploader for a model of other than 28x28 images). Each step also keeps the texts of
+   the captions, infos and spinners that mention a duration (``estimates``: placeholders emptied
+   once the work is done included; ``seconds``: what a stated estimate promises) and the seconds
+   it held one of the server's job slots (``slot_s``), to set them against the measured seconds.
    Pages run in one session, as a person would visit them, so a page may reuse what an earlier
    one cached (the codes, a map);
 4. memory: the whole process's peak (``ru_maxrss``: upload, training and pages; read before and
@@ -61,6 +67,7 @@ UPLOAD_NAME = "synthetic_mnist.npz"
 DIGIT_PAGE = "app_pages/digit.py"
 RUN_TIMEOUT = 900  # seconds for one AppTest run: UMAP of 60,000 codes on two busy cores is slow
 TEXT_CHARS = 300
+CHUNK_ROWS = 20_000  # rows generated at once for pooled (14x14) data
 
 
 # --------------------------------------------------------------------------- memory
@@ -97,23 +104,49 @@ def _reset_peak() -> bool:
 # --------------------------------------------------------------------------- data
 
 
-def upload_bytes(n_rows: int) -> bytes:
-    """``n_rows`` synthetic MNIST-shaped rows with labels as an ``.npz`` of uint8 28x28 images."""
+def image_side(n_rows: int) -> int:
+    """28 (MNIST's side) when ``n_rows`` 28x28 images fit the app's upload budget
+    (``Budget.default().max_array_values``), else 14: the same digits 2x2 mean-pooled."""
+    from aecore.budget import Budget
+
+    return 28 if n_rows * 28 * 28 <= Budget.default().max_array_values else 14
+
+
+def upload_bytes(n_rows: int) -> tuple[bytes, int]:
+    """``n_rows`` synthetic MNIST-shaped rows with labels as an ``.npz`` of uint8 images of
+    :func:`image_side` pixels a side, and that side. Pooled images are made CHUNK_ROWS rows at a
+    time (seed = the chunk's index), so that no float copy of every row is ever held."""
     from bench.growth import synthetic_mnist
 
-    X, y = synthetic_mnist(n_rows, labels=True)
-    images = np.round(X * 255).astype(np.uint8).reshape(n_rows, 28, 28)
-    del X
+    side = image_side(n_rows)
+    if side == 28:
+        X, y = synthetic_mnist(n_rows, labels=True)
+        images = np.round(X * 255).astype(np.uint8).reshape(n_rows, 28, 28)
+        del X
+    else:
+        images, y = np.empty((n_rows, side, side), np.uint8), np.empty(n_rows, np.int64)
+        for index, start in enumerate(range(0, n_rows, CHUNK_ROWS)):
+            n = min(CHUNK_ROWS, n_rows - start)
+            X, y[start:start + n] = synthetic_mnist(n, seed=index, labels=True)
+            images[start:start + n] = np.round(pool(X, side) * 255)
+            del X
     buffer = io.BytesIO()
     np.savez_compressed(buffer, X=images, y=y.astype(np.int64))
-    return buffer.getvalue()
+    return buffer.getvalue(), side
+
+
+def pool(X: np.ndarray, side: int) -> np.ndarray:
+    """Rows of 28x28 images mean-pooled to ``side`` x ``side`` (28 a multiple of ``side``)."""
+    f = 28 // side
+    return X.reshape(len(X), side, f, side, f).mean(axis=(2, 4))
 
 
 def _digit_png(image: np.ndarray) -> bytes:
-    """A 28x28 digit in [0, 1] as dark ink on white paper, enlarged, as a PNG."""
+    """A square digit in [0, 1] (a flat row of any side) as dark ink on white paper, enlarged, as a PNG."""
     from PIL import Image
 
-    ink = Image.fromarray((image.reshape(28, 28) * 255).round().astype(np.uint8)).resize((100, 100))
+    side = int(round(np.sqrt(image.size)))
+    ink = Image.fromarray((image.reshape(side, side) * 255).round().astype(np.uint8)).resize((100, 100))
     paper = np.full((160, 160), 255, np.uint8)
     paper[30:130, 30:130] = 255 - np.asarray(ink)
     buffer = io.BytesIO()
@@ -128,20 +161,27 @@ def _texts(elements) -> list[str]:
     return [str(e.value)[:TEXT_CHARS] for e in elements]
 
 
+_SAID = None  # a bench.scale_pages_report.Said in the worker
+
+
 def _timed(clock, action) -> dict:
-    """Run ``action`` (an AppTest run); wall and script seconds, what the page said went wrong."""
+    """Run ``action`` (an AppTest run); wall and script seconds, what the page said went wrong,
+    the durations it stated and the seconds it held a job slot."""
     clock.take()
+    if _SAID is not None:
+        _SAID.take()
     started = time.perf_counter()
     try:
         at = action()
     except Exception as exc:  # noqa: BLE001  (a timeout or a missing widget is a result, not a crash)
         return {"wall": time.perf_counter() - started, "script": clock.take(), "exceptions": [],
-                "errors": [], "warnings": [], "failed": f"{type(exc).__name__}: {str(exc)[:TEXT_CHARS]}"}
+                "errors": [], "warnings": [], "failed": f"{type(exc).__name__}: {str(exc)[:TEXT_CHARS]}",
+                **(_SAID.take() if _SAID is not None else {})}
     wall = time.perf_counter() - started
     return {"wall": wall, "script": clock.take(),
             "exceptions": [f"{e.proto.type}: {str(e.value)[:TEXT_CHARS]}" for e in at.exception],
             "errors": _texts(at.error), "warnings": _texts(at.warning), "infos": _texts(at.info)[:3],
-            "charts": len(at.get("plotly_chart")), **_memory()}
+            "charts": len(at.get("plotly_chart")), **_memory(), **(_SAID.take(at) if _SAID is not None else {})}
 
 
 class _Profiler:
@@ -167,10 +207,17 @@ class _Profiler:
         LocalScriptRunner._run_script_thread = run_script_thread
 
     def report(self, lines: int = 30) -> str:
+        """The heaviest calls by cumulative time, then the app's own (aecore, app_ui, app_pages),
+        then by own time; the profile starts afresh after."""
+        import cProfile
         import pstats
 
         out = io.StringIO()
-        pstats.Stats(self.profile, stream=out).sort_stats("cumulative").print_stats(lines)
+        stats = pstats.Stats(self.profile, stream=out).sort_stats("cumulative")
+        stats.print_stats(lines)
+        stats.print_stats(r"aecore|app_ui|app_pages", lines)
+        stats.sort_stats("tottime").print_stats(lines // 2)
+        self.profile = cProfile.Profile()
         return out.getvalue()
 
 
@@ -201,7 +248,7 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, pr
     from streamlit.testing.v1 import AppTest
 
     from bench.responsiveness_apptest import ScriptClock, registered_pages
-    from bench.scale_pages_report import problems_of
+    from bench.scale_pages_report import Said, problems_of
 
     result: dict = {"rows": n_rows, "pages": {}, "setup": {}, "notes": []}
 
@@ -209,7 +256,8 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, pr
         if out_path:
             Path(out_path).write_text(json.dumps(result))
 
-    clock = ScriptClock()
+    global _SAID
+    clock, _SAID = ScriptClock(), Said()
     profiler = _Profiler() if profile_page else None
     raw = Path(data_path).read_bytes()
     result["upload_mb"] = len(raw) / 1e6
@@ -230,8 +278,9 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, pr
         log(f"  FAILED: {result['failed']}")
         save()
         return result
+    result["image_side"] = int(active.dataset.image_shape[0]) if active.dataset.image_shape else None
     log(f"  uploaded {result['upload_mb']:.1f} MB in {result['setup']['upload']['wall']:.1f} s: "
-        f"{active.dataset.n_samples:,} rows, key {active.key}")
+        f"{active.dataset.n_samples:,} rows of {active.dataset.image_shape} pixels, key {active.key}")
 
     from app_ui.caches import ModelRegistry
     from app_ui.session import CurrentModel, ModelKey
@@ -260,13 +309,17 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, pr
             profiler.active = name == profile_page
         first = _timed(clock, lambda: at.switch_page(page).run())
         if profiler is not None and profiler.active:
-            profiler.active = False
             result["profile"] = {"page": name, "report": profiler.report()}
         rerun = _timed(clock, at.run)
+        if profiler is not None and profiler.active:
+            profiler.active = False
+            result["profile"]["rerun_report"] = profiler.report()
         result["pages"][name] = {"first": first, "rerun": rerun}
         log(f"  {name}: first {first['wall']:.2f} s, rerun {rerun['wall']:.2f} s"
             + "".join(f"; {k}: {first[k]}" for k in ("failed", "exceptions", "errors") if first.get(k)))
-        if page == DIGIT_PAGE:
+        if page == DIGIT_PAGE and not any(w.key == "digit.upload" for w in at.file_uploader):
+            result["notes"].append(f"digit: no digit uploaded, the page offers no uploader ({first.get('infos')})")
+        elif page == DIGIT_PAGE:
             action = _timed(clock, lambda: at.file_uploader(key="digit.upload").set_value(
                 ("digit.png", digit, "image/png")).run())
             again = _timed(clock, at.run)
@@ -274,7 +327,8 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, pr
             log(f"  digit, a digit uploaded: {action['wall']:.2f} s, rerun {again['wall']:.2f} s")
         save()
         if name == profile_page:  # a profiling run stops after the profiled page
-            result["notes"].append(f"profiling run: stopped after {name}, whose first render ran under cProfile")
+            result["notes"].append(f"profiling run: stopped after {name}, whose first render and rerun "
+                                   "ran under cProfile")
             break
     result["memory"] = _memory()
     # Resetting VmHWM resets ru_maxrss too on Linux: the whole process's peak is the larger of the two.
@@ -291,8 +345,10 @@ def _run_worker(n_rows: int, timeout: float, profile: str | None, tmp: Path, log
     """Make the data here, run one worker process on it, return its result (partial on a crash)."""
     started = time.perf_counter()
     data_path, out_path = tmp / f"rows_{n_rows}.npz", tmp / f"result_{n_rows}.json"
-    data_path.write_bytes(upload_bytes(n_rows))
-    log(f"{n_rows:,} rows: data made in {time.perf_counter() - started:.1f} s")
+    data, side = upload_bytes(n_rows)
+    data_path.write_bytes(data)
+    del data
+    log(f"{n_rows:,} rows: {side}x{side} images made in {time.perf_counter() - started:.1f} s")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     command = [sys.executable, "-m", "bench.scale_pages", "--worker", str(n_rows), "--data", str(data_path),
@@ -305,6 +361,7 @@ def _run_worker(n_rows: int, timeout: float, profile: str | None, tmp: Path, log
         result = json.loads(out_path.read_text()) if out_path.exists() else {"rows": n_rows, "pages": {}}
         result["failed"] = result.get("failed") or f"the worker exited with status {done.returncode}"
     result["seconds"] = time.perf_counter() - started
+    result.setdefault("image_side", side)
     return result
 
 
@@ -324,8 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=_sizes, help="rows, comma-separated (default 5000,20000,60000)")
     parser.add_argument("--quick", action="store_true", help="5,000 rows only; results JSON only")
     parser.add_argument("--timeout", type=float, default=RUN_TIMEOUT, help="seconds for one AppTest run")
-    parser.add_argument("--profile", metavar="PAGE", help="cProfile PAGE's first render (e.g. clusters) and "
-                        "stop after that page (pair it with --no-write)")
+    parser.add_argument("--profile", metavar="PAGE", help="cProfile PAGE's first render and rerun (e.g. "
+                        "clusters) and stop after that page (pair it with --no-write)")
     parser.add_argument("--no-write", action="store_true", help="print only; write no files")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
@@ -370,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         if r.get("profile"):
             print(f"\ncProfile of {r['profile']['page']}'s first render at {r['rows']:,} rows:\n"
-                  + r["profile"]["report"])
+                  + r["profile"]["report"] + "\ncProfile of its rerun:\n" + r["profile"].get("rerun_report", ""))
     save_report(ROOT, "scale_pages", report, markdown(report), quick=args.quick, write=not args.no_write)
     return 0
 

@@ -1,8 +1,114 @@
-"""The report of bench/scale_pages.py: growth exponents, its BENCHMARKS.md section and a terminal table."""
+"""The report of bench/scale_pages.py: growth exponents, its BENCHMARKS.md section and a terminal
+table; and what the pages said while they ran (:class:`Said`: the durations they stated, the seconds
+they held a job slot), to set each stated estimate against the measured seconds."""
 
 from __future__ import annotations
 
-from bench.scale_pages import EPOCHS, TARGET_FIRST_S, TARGET_PEAK_MB, TARGET_RERUN_S, TARGET_ROWS
+import re
+import time
+
+from bench.scale_pages import EPOCHS, TARGET_FIRST_S, TARGET_PEAK_MB, TARGET_RERUN_S, TARGET_ROWS, TEXT_CHARS
+
+#: A duration as the English locale writes one: "12 s", "1.5 min", "10 seconds".
+_DURATION = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(s|secs?|seconds?|min|minutes?|h|hours?)\b")
+_UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "min": 60, "minute": 60, "minutes": 60,
+          "h": 3600, "hour": 3600, "hours": 3600}
+#: Words that make a duration a promise about work to come, not a measurement ("Ran in 3 s").
+_ESTIMATE_WORDS = ("about", "roughly", "at most", "estimat", "would take", "should take")
+
+
+def mentions_time(text: str) -> bool:
+    """Whether ``text`` mentions a duration ("about 12 s", "half a minute", "a few seconds")."""
+    return bool(_DURATION.search(text) or re.search(r"\b(second|minute|hour)s?\b", text, re.IGNORECASE))
+
+
+def stated_seconds(text: str) -> float | None:
+    """The seconds an estimate in ``text`` states (the largest duration it names), else None."""
+    lower = text.lower()
+    if not any(word in lower for word in _ESTIMATE_WORDS):
+        return None
+    found = [float(n.replace(",", "")) * _UNITS[unit.lower()] for n, unit in _DURATION.findall(text)]
+    if "half a minute" in lower:
+        found.append(30.0)
+    return max(found) if found else None
+
+
+def texts(elements) -> list[str]:
+    return [str(e.value)[:TEXT_CHARS] for e in elements]
+
+
+class Said:
+    """What the pages said while a step ran, read by ``bench.scale_pages._timed``: every ``caption``, ``info``
+    and ``spinner`` text (placeholders an estimate is shown in and emptied once the work is done
+    included), and the seconds the step held one of the server's job slots."""
+
+    def __init__(self) -> None:
+        from contextlib import contextmanager
+
+        import streamlit
+        from streamlit.delta_generator import DeltaGenerator
+
+        from app_ui.slots import SlotPool
+
+        self.calls, self.slot_s, self.started = [], 0.0, time.perf_counter()
+        said = self
+        for kind in ("caption", "info", "spinner"):
+            def wrap(call, first, kind=kind):
+                def recorded(*args, **kwargs):
+                    text = kwargs.get("body", kwargs.get("text", args[first] if len(args) > first else ""))
+                    said.calls.append((kind, str(text)[:TEXT_CHARS], time.perf_counter() - said.started))
+                    return call(*args, **kwargs)
+                return recorded
+            # st.caption is a method bound at import; note.caption (a placeholder's) is the class's.
+            setattr(streamlit, kind, wrap(getattr(streamlit, kind), 0))
+            setattr(DeltaGenerator, kind, wrap(getattr(DeltaGenerator, kind), 1))
+        slot = SlotPool.slot
+
+        @contextmanager
+        def held(pool, *args, **kwargs):
+            with slot(pool, *args, **kwargs):
+                started = time.perf_counter()
+                try:
+                    yield
+                finally:
+                    said.slot_s += time.perf_counter() - started
+
+        SlotPool.slot = held
+
+    def take(self, at=None) -> dict:
+        """The slot seconds and the texts that mention a duration since the last call (the
+        page's final captions and infos too, for any the wrappers missed)."""
+        out = [{"kind": kind, "text": text, "at_s": round(at_s, 2)} for kind, text, at_s in self.calls]
+        final = ([("caption", e) for e in texts(at.caption)] + [("info", e) for e in texts(at.info)]
+                 if at is not None else [])
+        out += [{"kind": kind + " (final)", "text": text} for kind, text in final
+                if text not in {o["text"] for o in out}]
+        out = [dict(o, seconds=stated_seconds(o["text"])) for o in out if mentions_time(o["text"])]
+        slot_s, self.calls, self.slot_s, self.started = self.slot_s, [], 0.0, time.perf_counter()
+        return {"estimates": out, "slot_s": round(slot_s, 3)}
+
+
+
+#: Estimates are shown rounded to whole seconds ("about 0 s"): a step is over its estimate when it
+#: ran longer than the estimate plus this.
+ROUNDING_S = 0.5
+
+
+def over_estimate(step: dict) -> bool:
+    """Whether a step ran (wall seconds) longer than the estimates it stated add up to."""
+    stated = stated_total(step)
+    return stated is not None and step["wall"] > stated + ROUNDING_S
+
+
+def stated_total(step: dict) -> float | None:
+    """The seconds a step's stated estimates add up to (None: it stated none)."""
+    found = [e["seconds"] for e in step.get("estimates", []) if e.get("seconds") is not None]
+    return sum(found) if found else None
+
+
+def _side(result: dict) -> str:
+    side = result.get("image_side") or 28
+    return f"{side}×{side}"
 
 
 def exponents(results: list[dict]) -> dict:
@@ -53,12 +159,15 @@ def markdown(report: dict) -> str:
     sizes = [r["rows"] for r in results]
     pages = list(dict.fromkeys(name for r in results for name in r.get("pages", {})))
     lines = [
-        "<!-- bench/scale_pages.py: begin -->", "## Every page at up to 60,000 rows (issue 18)", "",
+        "<!-- bench/scale_pages.py: begin -->",
+        f"## Every page at up to {max(sizes, default=TARGET_ROWS):,} rows (issue 18)", "",
         f"`{report['command']}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
         f"{m.get('processor')}, {m.get('cpus')} CPUs, Python {m.get('python')}, TensorFlow "
         f"{m.get('tensorflow')} · load average {{}} → {{}}.".format(*report["load_average"]), "",
         "Synthetic MNIST-shaped rows (`bench.growth.synthetic_mnist`) uploaded as an `.npz` of 28×28 uint8 images "
-        "with labels through the Train page's file uploader, in AppTest; two models (the recommended preset, "
+        "(14×14, each 2×2 mean-pooled, at sizes whose 28×28 rows would exceed the upload budget's "
+        "`max_array_values`) with labels through the Train page's file uploader, in AppTest; two models (the "
+        "recommended preset, "
         f"dense 512-256-10, {EPOCHS} epochs, seeds 0 and 1, on the app's training split) trained outside the timings, "
         "stored in the session's model store and the first made the current model, as the Train page does. "
         "One fresh process and one session per size; the pages in app.py's order, so a page may reuse what an "
@@ -66,7 +175,7 @@ def markdown(report: dict) -> str:
         "`at.switch_page(page).run()` wall seconds; rerun: `at.run()` again with nothing changed. "
         f"Targets (issue 18) at {TARGET_ROWS:,} rows: first render ≤ {TARGET_FIRST_S:g} s, rerun ≤ "
         f"{TARGET_RERUN_S:g} s, peak memory ≤ {TARGET_PEAK_MB / 1000:g} GB (✓ / ✗).", "",
-        "| page | " + " | ".join(f"{n:,} rows: first s | rerun s" for n in sizes)
+        "| page | " + " | ".join(f"{r['rows']:,} rows ({_side(r)}): first s | rerun s" for r in results)
         + (" | growth exponent: first / rerun" if len(sizes) >= 2 else "") + " |",
         "|---" * (1 + 2 * len(sizes) + (len(sizes) >= 2)) + "|"]
     growth = report.get("exponents", {})
@@ -86,6 +195,18 @@ def markdown(report: dict) -> str:
         lines += [f"- {n:,} rows, {name}{f' ({step})' if step else ''}: {_clean(p)}" for n, name, step, p in problems]
     else:
         lines += ["", "No page raised an exception or showed `st.error` at any size."]
+    stated = [(r, name, step, found) for r in results for name, steps in r.get("pages", {}).items()
+              for step, found in steps.items() if stated_total(found) is not None]
+    if stated:
+        lines += ["", "Stated estimates (texts of `st.caption`, `st.info` and `st.spinner` that state a duration, "
+                  "placeholders emptied once the work is done included) against the measured seconds:", "",
+                  "| rows | page | step | stated: s | wall: s (✗: over the estimate) | in a job slot: s "
+                  "| what the page said |",
+                  "|---|---|---|---|---|---|---|"]
+        lines += [f"| {r['rows']:,} | {name} | {step} | {stated_total(found):,.0f} | {found['wall']:.1f}"
+                  f"{' ✗' if over_estimate(found) else ''} | {found.get('slot_s', 0):.1f} | "
+                  + " · ".join(_clean(e["text"]) for e in found["estimates"] if e.get("seconds") is not None) + " |"
+                  for r, name, step, found in stated]
     lines += ["", "| rows | upload parsed: s | training 2 models: s | peak RSS, whole process: MB | peak RSS while "
               "the pages ran: MB | RSS at the end: MB |", "|---|---|---|---|---|---|"]
     for r in results:
@@ -106,17 +227,32 @@ def markdown(report: dict) -> str:
 
 def table(report: dict) -> str:
     """A plain-text table of every figure, for the terminal."""
-    out = [f"{'page':<26} {'rows':>7} {'first s':>8} {'script s':>8} {'rerun s':>8} {'peak MB':>8}  problems"]
+    out = [f"{'page':<26} {'rows':>7} {'first s':>8} {'script s':>8} {'slot s':>7} {'rerun s':>8} {'peak MB':>8}"
+           "  problems"]
     for r in report["results"]:
         for name, steps in r.get("pages", {}).items():
             first, rerun = steps["first"], steps["rerun"]
             problems = "; ".join(_clean(p)[:120] for p in problems_of(first) + problems_of(rerun))
             out.append(f"{name:<26} {r['rows']:>7,} {first['wall']:>8.2f} {first['script']:>8.2f} "
-                       f"{rerun['wall']:>8.2f} {first.get('hwm_mb') or 0:>8,.0f}  {problems}")
+                       f"{first.get('slot_s', 0):>7.2f} {rerun['wall']:>8.2f} {first.get('hwm_mb') or 0:>8,.0f}  "
+                       f"{problems}")
+            for step, found in steps.items():
+                for e in found.get("estimates", []):
+                    over = e.get("seconds") is not None and over_estimate(found)
+                    out.append(f"    said ({step}, {e['kind']}): {_clean(e['text'])[:150]!r} -> "
+                               + ("no estimate" if e.get("seconds") is None else
+                                  f"stated {e['seconds']:g} s, wall {found['wall']:.1f} s"
+                                  + (" OVER" if over else "")))
         memory = r.get("memory", {})
+        training = r.get("setup", {}).get("training", {})
+        out.append(f"{'(setup)':<26} {r['rows']:>7,} {_side(r)} images, upload {r.get('upload_mb', 0):.1f} MB "
+                   f"parsed in {r.get('setup', {}).get('upload', {}).get('wall', float('nan')):.1f} s, training "
+                   + ", ".join(f"{k} {v:.1f} s" for k, v in training.items())
+                   + "".join(f"; note: {_clean(n)[:200]}" for n in r.get("notes", [])))
         out.append(f"{'(memory)':<26} {r['rows']:>7,} peak {memory.get('peak_mb', 0):,.0f} MB, "
                    f"while the pages ran {memory.get('hwm_mb') or 0:,.0f} MB, "
                    f"VmRSS {memory.get('rss_mb') or 0:,.0f} MB" + (f"; FAILED: {r['failed']}" if r.get("failed") else ""))
     for name, e in report.get("exponents", {}).items():
-        out.append(f"growth exponent {name}: " + ", ".join(f"{k} {v:.2f}" for k, v in e.items()))
+        if e:
+            out.append(f"growth exponent {name}: " + ", ".join(f"{k} {v:.2f}" for k, v in e.items()))
     return "\n".join(out)

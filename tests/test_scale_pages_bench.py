@@ -1,0 +1,84 @@
+"""bench/scale_pages.py's data and report helpers: the image side chosen from the upload budget,
+the 2x2 pooling, the digit PNG of any side, and the stated estimates read from the pages' texts."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from aecore.budget import Budget
+from bench import scale_pages
+from bench.scale_pages_report import mentions_time, stated_seconds, stated_total, table
+
+
+def test_the_side_is_28_while_28x28_rows_fit_the_upload_budget_and_14_beyond():
+    limit = Budget.default().max_array_values
+    assert scale_pages.image_side(limit // 784) == 28
+    assert scale_pages.image_side(limit // 784 + 1) == 14
+    assert scale_pages.image_side(200_000) == 14 and 200_000 * 14 * 14 <= limit
+
+
+def test_pooling_averages_each_2x2_block():
+    X = np.arange(2 * 784, dtype=np.float32).reshape(2, 784) / 2000
+    pooled = scale_pages.pool(X, 14)
+    assert pooled.shape == (2, 14, 14)
+    image = X[1].reshape(28, 28)
+    assert pooled[1, 3, 5] == pytest.approx(image[6:8, 10:12].mean())
+
+
+def test_small_pooled_uploads_are_14x14_uint8_images_with_labels(monkeypatch):
+    monkeypatch.setattr(scale_pages, "image_side", lambda n_rows: 14)
+    monkeypatch.setattr(scale_pages, "CHUNK_ROWS", 40)
+    data, side = scale_pages.upload_bytes(100)
+    arrays = np.load(io.BytesIO(data))
+    assert side == 14
+    assert arrays["X"].shape == (100, 14, 14) and arrays["X"].dtype == np.uint8
+    assert arrays["y"].shape == (100,) and arrays["X"].max() > 100
+
+
+def test_the_app_reads_a_14x14_upload_as_images():
+    from aecore.uploads import read_upload
+
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, X=np.random.default_rng(0).integers(0, 256, (50, 14, 14), dtype=np.uint8),
+                        y=np.arange(50) % 10)
+    dataset = read_upload(buffer.getvalue(), "digits.npz")
+    assert dataset.image_shape == (14, 14) and dataset.X.shape == (50, 196)
+
+
+@pytest.mark.parametrize("side", [14, 28])
+def test_the_digit_png_takes_a_flat_row_of_any_side(side):
+    from PIL import Image
+
+    png = scale_pages._digit_png(np.linspace(0, 1, side * side, dtype=np.float32))
+    assert Image.open(io.BytesIO(png)).size == (160, 160)
+
+
+@pytest.mark.parametrize("text, seconds", [
+    ("Computing the UMAP view of 70,000 codes: about 1,234 s on a 2-core CPU ...", 1234),
+    ("Estimated cost of this clustering: about 2.1e+11 operations, roughly 8.4 s on a 2-core CPU", 8.4),
+    ("The UMAP map of 180,000 codes would take about 3 min on a 2-core CPU", 180),
+    ("Defaults train in about half a minute on a laptop CPU.", 30),
+    ("Ran in 3.1 s on this server.", None),  # a measurement, not an estimate
+    ("Loading the run x (a few seconds) ...", None),
+])
+def test_stated_seconds(text, seconds):
+    assert mentions_time(text)
+    assert stated_seconds(text) == (None if seconds is None else pytest.approx(seconds))
+
+
+def test_texts_without_a_duration_are_not_kept():
+    assert not mentions_time("28x28 images on a 2-core CPU, 10 codes")
+
+
+def test_the_table_names_the_side_and_sets_estimates_against_the_wall_seconds():
+    estimate = {"kind": "spinner", "text": "Computing the UMAP view of 9 codes: about 2 s", "seconds": 2.0}
+    step = {"wall": 5.0, "script": 4.9, "slot_s": 4.5, "estimates": [estimate]}
+    rerun = {"wall": 0.1, "script": 0.1, "estimates": []}
+    result = {"rows": 200_000, "image_side": 14, "pages": {"latent": {"first": step, "rerun": rerun}},
+              "setup": {"training": {"seed 0": 1.0}}, "memory": {"peak_mb": 1.0}}
+    assert stated_total(step) == 2.0 and stated_total(rerun) is None
+    text = table({"results": [result]})
+    assert "14×14 images" in text and "stated 2 s, wall 5.0 s OVER" in text
