@@ -34,6 +34,11 @@ from typing import Optional
 #: 784-512-256-32 AE's steady epochs on 3,600 rows take 0.24 s on this project's 2-core machines,
 #: i.e. ~4.9e10 multiply-adds per second counting a step as 3 forward passes (forward + backward).
 MACS_PER_SECOND = 2.5e10
+#: Operations (:meth:`Budget.cluster_compute`'s units) each clustering method gets through per
+#: second on these 2 cores, measured: KMeans of 200,000 x 10 codes (k = 10, 10 restarts: 2e10)
+#: took 13 s (bench/scale_pages.py's profile), a mixture of 5,000 codes (5e10) 4.6 s
+#: (bench/growth.py). The pages' estimates divide by these (see :func:`cluster_seconds`).
+CLUSTER_OPERATIONS_PER_SECOND = {"kmeans": 1.5e9, "gmm": 1.1e10}
 #: Multiply-adds one pair of rows costs HDBSCAN, at MACS_PER_SECOND (1.2e-8 s per pair, measured:
 #: bench/growth.py; see Budget.cluster_compute).
 HDBSCAN_PAIR_COST = 300.0
@@ -424,6 +429,11 @@ class Budget:
 
 #: The limits of :class:`Budget` as written; see :meth:`Budget.default` for the one in force.
 DEFAULT = Budget()
+
+
+def cluster_seconds(method: str, operations: float) -> float:
+    """About how long a clustering of ``operations`` (:meth:`Budget.cluster_compute`) takes here."""
+    return float(operations) / CLUSTER_OPERATIONS_PER_SECOND.get(method, MACS_PER_SECOND)
 
 
 def resolve(budget: Optional[Budget]) -> Budget:

@@ -64,7 +64,7 @@ def map_ui(loaded, view, method: str, dims: int, codes: np.ndarray) -> None:
     ds, reducer = loaded.dataset, loaded.reducer
     color_by = st.selectbox(t("latent.colour_by"), list(color_names), format_func=color_names.get,
                             key="latent.color")
-    color, categorical, color_title = colour_values(ds, color_by, reconstruction_errors(loaded.id, reducer, ds.X))
+    color, categorical, color_title = colour_values(ds, color_by, lambda: reconstruction_errors(loaded.id, reducer, ds.X))
     color, points = view.take(color), view.points
     axis = {"raw": "z", "pca": "PC", "tsne": "t-SNE ", "umap": "UMAP "}[method]
     title = (t("latent.map_title_sample", view=names[method], n=len(points), total=view.n_total, seconds=view.seconds)

@@ -7,7 +7,7 @@ import streamlit as st
 from aecore import figures
 from aecore.anomaly import per_feature_errors
 from aecore.metrics import per_sample_mse
-from app_ui.caches import pca_baseline_of, split_indices
+from app_ui.caches import held_out_reconstruction, pca_baseline_of, split_indices
 from app_ui.i18n import t
 from app_ui.layout import metric_row
 from app_ui.model_ui import current_model_ui
@@ -25,7 +25,7 @@ active, config, reducer = loaded.active, loaded.config, loaded.reducer
 ds = active.dataset
 train_idx, test_idx = split_indices(active.key, ds.n_samples, ds)
 X_test = ds.X[test_idx]
-ae_recon = reducer.reconstruct(X_test)
+ae_recon = held_out_reconstruction(loaded.id, reducer, X_test)
 pca = pca_baseline_of(active.key, config.n_components, ds.X[train_idx], X_test)
 ae_err, pca_err = per_sample_mse(X_test, ae_recon), per_sample_mse(X_test, pca.reconstruction)
 

@@ -98,7 +98,7 @@ def cluster_run(model_key_id: str, space: str, method: str, n_clusters: int, n_i
     estimate, the limit and the fix) before anything is computed or queued. A result someone
     already computed is reused; otherwise the clustering shows its estimated cost and runs in
     one of the server's job slots."""
-    from aecore.budget import MACS_PER_SECOND, Budget
+    from aecore.budget import Budget, cluster_seconds
 
     budget = Budget.default()
     ds = loaded.dataset
@@ -110,7 +110,7 @@ def cluster_run(model_key_id: str, space: str, method: str, n_clusters: int, n_i
     if found is not None:
         return found
     estimate = st.empty()
-    estimate.caption(t("ui.cluster_estimate", operations=operations, seconds=operations / MACS_PER_SECOND))
+    estimate.caption(t("ui.cluster_estimate", operations=operations, seconds=cluster_seconds(method, operations)))
     # The recommended recipe deskews handwriting first (a fixed, label-free step; bench/clustering.py).
     handwriting = loaded.active.key in cluster_spaces.HANDWRITING_DATASETS
 
