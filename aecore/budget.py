@@ -35,9 +35,10 @@ from typing import Optional
 #: i.e. ~4.9e10 multiply-adds per second counting a step as 3 forward passes (forward + backward).
 MACS_PER_SECOND = 2.5e10
 #: Operations (:meth:`Budget.cluster_compute`'s units) each clustering method gets through per
-#: second on these 2 cores, measured: KMeans of 200,000 x 10 codes (k = 10, 10 restarts: 2e10)
-#: took 13 s (bench/scale_pages.py's profile), a mixture of 5,000 codes (5e10) 4.6 s
-#: (bench/growth.py). The pages' estimates divide by these (see :func:`cluster_seconds`).
+#: second on these 2 cores, on the slow side of what was measured: KMeans of 200,000 x 10 codes
+#: (k = 10, 10 restarts: 2e10) took 5.4 s alone (bench/growth.py) and 13 s on busy cores
+#: (bench/scale_pages.py's profile); a mixture of 5,000 codes (5e10) 4.3-4.6 s, of 200,000 (2e12)
+#: 80 s. The pages' estimates divide by these (see :func:`cluster_seconds`).
 CLUSTER_OPERATIONS_PER_SECOND = {"kmeans": 1.5e9, "gmm": 1.1e10}
 #: Multiply-adds one pair of rows costs HDBSCAN, at MACS_PER_SECOND (1.2e-8 s per pair, measured:
 #: bench/growth.py; see Budget.cluster_compute).
@@ -265,8 +266,8 @@ class Budget:
         Rows embedded by t-SNE / UMAP; above them the app embeds a stated random subsample (for a
         2-D t-SNE map, and places every other row into it).
     max_cluster_compute : float
-        Estimated operations of one clustering (see :meth:`cluster_compute`): multiply-adds at
-        :data:`MACS_PER_SECOND`, so 5e11 is about 20 s.
+        Estimated operations of one clustering (see :meth:`cluster_compute`; how many a second each
+        method gets through: :data:`CLUSTER_OPERATIONS_PER_SECOND`, HDBSCAN's 5e11 about 20 s).
     """
 
     max_parameters: int = 10_000_000

@@ -175,6 +175,25 @@ def test_latent_views_and_colours(app):
     assert any("trustworthiness" in str(df.value.columns.tolist()) for df in app.dataframe)
 
 
+def test_the_latent_map_reconstructs_every_row_only_when_coloured_by_the_error(app, monkeypatch):
+    # A pass of the model over every row (15 s at 200,000 rows) is not paid for a map coloured by label.
+    from aecore.reducer import AutoencoderReducer
+
+    scored, real = [], AutoencoderReducer.score_samples
+    monkeypatch.setattr(AutoencoderReducer, "score_samples", lambda self, X: scored.append(len(X)) or real(self, X))
+    _train_tiny(app)
+    scored.clear()
+    app.switch_page("app_pages/latent.py").run()
+    _no_exception(app)
+    assert app.selectbox(key="latent.color").value == "label" and scored == []
+    app.selectbox(key="latent.color").set_value("error").run()
+    _no_exception(app)
+    assert len(scored) == 1 and scored[0] > 1000, scored  # every row of the digits, once
+    app.selectbox(key="latent.color").set_value("label").run()
+    app.selectbox(key="latent.color").set_value("error").run()
+    assert len(scored) == 1  # kept per model
+
+
 def test_clusters_compare_spaces(app):
     _train_tiny(app)
     app.switch_page("app_pages/clusters.py").run()
