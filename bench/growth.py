@@ -391,13 +391,13 @@ def report(data: dict, started: float, load_before: float, quick: bool) -> dict:
 
 
 def run(quick: bool = False, limits: dict | None = None, write: bool | None = None, figures: bool = True,
-        log=None) -> list[dict]:
+        log=None, sizes: list[int] | None = None) -> list[dict]:
     """Measure, print progress to stderr, return the rows; a full run (or ``write``) saves the JSON,
     and writes the figures (a quick one only where none exist yet)."""
     from bench.growth_figures import HTML, write_figures
 
     log = log or (lambda text: print(text, file=sys.stderr, flush=True))
-    sizes = QUICK_SIZES if quick else SIZES
+    sizes = sizes or (QUICK_SIZES if quick else SIZES)
     limits = {**LIMITS, **(limits or {})}
     guess = estimate(sizes, limits)
     log(f"[growth] {', '.join(f'{n:,}' for n in sizes)} rows; estimated {sum(guess.values()) / 60:.0f} min "
@@ -423,6 +423,8 @@ def run(quick: bool = False, limits: dict | None = None, write: bool | None = No
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.growth", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 and 5,000 rows only")
+    parser.add_argument("--sizes", type=lambda text: [int(part) for part in text.split(",")],
+                        help="rows, comma-separated (e.g. 60000), instead of the full run's")
     for name, value in LIMITS.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=value, metavar="N",
                             help=f"largest size that method runs at (default {value:,})")
@@ -433,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
 
     write = False if args.no_write else (True if args.write else None)
     rows = run(quick=args.quick, limits={name: getattr(args, name) for name in LIMITS}, write=write,
-               figures=not args.no_write)
+               figures=not args.no_write, sizes=args.sizes)
     print(table(rows))
     return 0
 
