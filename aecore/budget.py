@@ -397,8 +397,9 @@ class Budget:
         """Rough operations of one clustering: KMeans ~ rows x features x clusters x restarts x
         100 iterations; a full-covariance mixture ~ rows x features² x clusters x restarts x 100
         iterations; HDBSCAN ~ HDBSCAN_PAIR_COST x rows² x (1 + features / 100): scikit-learn's
-        spanning tree visits every pair of rows whatever the dimension (about 1.2e-8 s per pair on
-        these 2 cores, at 2 and at 10 features: 43 s at 60,000 rows, ~8 minutes at 200,000), which
+        spanning tree visits every pair of rows whatever the dimension (7e-9 s per pair on these 2
+        quiet cores, 1.2e-8 on busy ones, at 2 and at 10 features: 26 s for 60,000 rows of a 2-D
+        map in bench/growth.py, ~8 minutes at 200,000), which
         is HDBSCAN_PAIR_COST multiply-adds at :data:`MACS_PER_SECOND`, the rate the page's estimate
         divides by."""
         if method == "kmeans":
