@@ -48,7 +48,7 @@ if method == "raw":
 # array below is taken for the map's rows (view.take), and selections carry the original row ids.
 # The spinner says how long the map should take before it starts.
 busy = (st.spinner(t("latent.computing", view=names[method], n=len(codes),
-                     seconds=projection.estimate_seconds(method, len(codes), dims)))
+                     seconds=max(1.0, projection.estimate_seconds(method, len(codes), dims))))
         if method != "raw" else nullcontext())
 with busy:
     view = projection_of(loaded.id, method, dims, codes)
