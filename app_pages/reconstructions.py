@@ -26,7 +26,7 @@ ds = active.dataset
 train_idx, test_idx = split_indices(active.key, ds.n_samples, ds)
 X_test = ds.X[test_idx]
 ae_recon = held_out_reconstruction(loaded.id, reducer, X_test)
-pca = pca_baseline_of(active.key, config.n_components, ds.X[train_idx], X_test)
+pca = pca_baseline_of(active.key, config.n_components, ds.X, train_idx, test_idx)
 ae_err, pca_err = per_sample_mse(X_test, ae_recon), per_sample_mse(X_test, pca.reconstruction)
 
 st.caption(t("recon.caption", kind=config.kind, k=config.n_components, data=active.key, n=len(test_idx)))

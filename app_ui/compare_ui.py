@@ -267,7 +267,7 @@ def _measure(model: ComparedModel, active: ActiveData, train_idx, test_idx, samp
     X_test, k = ds.X[test_idx], int(reducer.n_components)
     pca_mse = float("nan")
     if k < min(len(train_idx), ds.n_features):
-        pca_mse = caches.pca_baseline_of(active.key, k, ds.X[train_idx], X_test).mse
+        pca_mse = caches.pca_baseline_of(active.key, k, ds.X, train_idx, test_idx).mse
     X_map = ds.X[map_rows]
     points, method = compare.map_points(reducer.transform(X_map), random_state=SEED)
     reconstruction = reducer.reconstruct(X_test)
