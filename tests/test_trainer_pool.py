@@ -162,3 +162,16 @@ def test_fits_in_parallel_threads_each_finish_with_their_own_model(rows):
     assert all(np.isfinite(codes).all() for codes in results.values())
     assert not np.array_equal(results[0], results[1])
     assert 1 <= trainer_pool.idle_count() <= 2  # one trainer each while they overlapped
+
+
+def test_the_fit_that_compiles_a_trainer_collects_its_garbage_and_a_reusing_fit_does_not(rows, monkeypatch):
+    # Compiling leaves many new long-lived objects; collected then, Python's next full collection
+    # (0.2-0.3 s) does not fall into the first epoch of the next fit.
+    import gc
+
+    collected = []
+    monkeypatch.setattr(gc, "collect", lambda *args: collected.append(args) or 0)
+    AutoencoderReducer(**settings()).fit(rows)
+    assert len(collected) == 1
+    AutoencoderReducer(**settings(random_state=1)).fit(rows)
+    assert len(collected) == 1
