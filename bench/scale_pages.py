@@ -56,6 +56,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.memory import reset_hwm, status_kb
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
 SIZES = (5_000, 20_000, 60_000)
@@ -73,32 +75,16 @@ CHUNK_ROWS = 20_000  # rows generated at once for pooled (14x14) data
 # --------------------------------------------------------------------------- memory
 
 
-def _status_mb(field: str) -> float | None:
-    """A ``/proc/self/status`` figure (VmRSS, VmHWM) in MB (10^6 bytes)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) * 1024 / 1e6
-    except OSError:
-        pass
-    return None
-
-
 def _memory() -> dict:
     """Peak RSS of the whole process, current RSS and the peak since the last reset, in MB."""
     return {"ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6,
             "rss_mb": _status_mb("VmRSS"), "hwm_mb": _status_mb("VmHWM")}
 
 
-def _reset_peak() -> bool:
-    """Reset the kernel's peak-RSS mark (VmHWM) to the current RSS; False where not allowed."""
-    try:
-        with open("/proc/self/clear_refs", "w") as refs:
-            refs.write("5")
-        return True
-    except OSError:
-        return False
+def _status_mb(field: str) -> float | None:
+    """A ``/proc/self/status`` figure (VmRSS, VmHWM) in MB (10^6 bytes)."""
+    kb = status_kb(field)
+    return None if kb is None else kb * 1024 / 1e6
 
 
 # --------------------------------------------------------------------------- data
@@ -300,7 +286,7 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, pr
     del models, active, store, reducer
     gc.collect()
     result["setup"]["memory_before_pages"] = _memory()
-    result["peak_reset"] = _reset_peak()
+    result["peak_reset"] = reset_hwm()
     save()
 
     for page in registered_pages():
