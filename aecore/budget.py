@@ -40,8 +40,8 @@ MACS_PER_SECOND = 2.5e10
 #: (bench/scale_pages.py's profile); a mixture of 5,000 codes (5e10) 4.3-4.6 s, of 200,000 (2e12)
 #: 80 s. The pages' estimates divide by these (see :func:`cluster_seconds`).
 CLUSTER_OPERATIONS_PER_SECOND = {"kmeans": 1.5e9, "gmm": 1.1e10}
-#: Multiply-adds one pair of rows costs HDBSCAN, at MACS_PER_SECOND (1.2e-8 s per pair, measured:
-#: bench/growth.py; see Budget.cluster_compute).
+#: Multiply-adds one pair of rows costs HDBSCAN, at MACS_PER_SECOND (7e-9 s per pair alone in
+#: bench/growth.py, 1.2e-8 on busy cores; see Budget.cluster_compute).
 HDBSCAN_PAIR_COST = 300.0
 #: Fixed cost of one optimiser step (data pipeline, Python callbacks), seconds.
 SECONDS_PER_STEP = 3e-4
