@@ -30,6 +30,8 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
+from .shapes import Layer, NetworkShape  # noqa: F401  (re-exported: the budget's callers name them here)
+
 #: Multiply-adds per second one training reaches on a shared 2-core CPU, on the slow side: the
 #: 784-512-256-32 AE's steady epochs on 3,600 rows take 0.24 s on this project's 2-core machines,
 #: i.e. ~4.9e10 multiply-adds per second counting a step as 3 forward passes (forward + backward).
@@ -40,6 +42,11 @@ MACS_PER_SECOND = 2.5e10
 #: (bench/scale_pages.py's profile); a mixture of 5,000 codes (5e10) 4.3-4.6 s, of 200,000 (2e12)
 #: 80 s. The pages' estimates divide by these (see :func:`cluster_seconds`).
 CLUSTER_OPERATIONS_PER_SECOND = {"kmeans": 1.5e9, "gmm": 1.1e10}
+#: Multiply-adds per second of a model pass (encoding or reconstructing rows, 4,096 at a time), on
+#: the slow side: reconstructing 200,000 rows of 196 values through 196-512-256-10-256-512-196
+#: (9.4e10 multiply-adds) took 3.2 s alone (2.9e10 per second) and 9.4 s in the app while UMAP's
+#: nearest-neighbour code compiled in the background (1.0e10; bench/scale_pages.py's profile).
+PREDICT_MACS_PER_SECOND = 8e9
 #: Multiply-adds one pair of rows costs HDBSCAN, at MACS_PER_SECOND (7e-9 s per pair alone in
 #: bench/growth.py, 1.2e-8 on busy cores; see Budget.cluster_compute).
 HDBSCAN_PAIR_COST = 300.0
@@ -63,146 +70,6 @@ def _duration(seconds: float) -> str:
     if seconds < 5400:
         return f"{seconds / 60:,.0f} min"
     return f"{seconds / 3600:,.1f} h"
-
-
-@dataclass(frozen=True)
-class Layer:
-    """One row of a model summary computed from shapes: name, type, output width, parameters,
-    multiply-adds per row and activations kept per row for the backward pass."""
-
-    name: str
-    type: str
-    output_shape: tuple
-    parameters: int
-    macs: int = 0
-
-    @property
-    def width(self) -> int:
-        return int(math.prod(self.output_shape))
-
-
-@dataclass(frozen=True)
-class NetworkShape:
-    """What decides an autoencoder's size: built from a :class:`~aecore.presets.TrainConfig` (or a
-    reducer's parameters) and the data's shape, never by building the Keras model.
-
-    :meth:`layers` mirrors :func:`aecore.models.build` layer by layer (a test compares the two for
-    every kind).
-    """
-
-    kind: str
-    n_features: int
-    n_components: int
-    hidden_units: tuple = (512, 256)
-    batch_norm: bool = False
-    decoder_units: Optional[tuple] = None  # None: hidden_units reversed
-    image_shape: Optional[tuple] = None
-    filters: tuple = (32, 64)
-    kernel_size: int = 3
-
-    @classmethod
-    def of(cls, settings, n_features: int, image_shape=None) -> "NetworkShape":
-        """The shape of a model with ``settings`` (a TrainConfig, an AutoencoderReducer or any
-        object with those attributes) on rows of ``n_features`` values."""
-        image = getattr(settings, "image_shape", None) or image_shape
-        return cls(kind=str(settings.kind), n_features=int(n_features),
-                   n_components=int(settings.n_components),
-                   hidden_units=tuple(int(u) for u in (settings.hidden_units or ())),
-                   batch_norm=bool(settings.batch_norm),
-                   decoder_units=(None if getattr(settings, "decoder_units", None) is None
-                                  else tuple(int(u) for u in settings.decoder_units)),
-                   image_shape=tuple(image) if image is not None else None,
-                   filters=tuple(int(f) for f in (settings.filters or ())),
-                   kernel_size=int(settings.kernel_size))
-
-    # ------------------------------------------------------------------ layers
-
-    def _decoder_units(self) -> tuple:
-        return tuple(reversed(self.hidden_units)) if self.decoder_units is None else self.decoder_units
-
-    def _dense(self, name: str, n_in: int, units: int, tied: bool = False, block: bool = True) -> list[Layer]:
-        bias = not (self.batch_norm and block)
-        weights = 0 if tied else n_in * units
-        rows = [Layer(name, "DenseTranspose" if tied else "Dense", (units,),
-                      weights + (units if (bias or tied) else 0), n_in * units)]
-        if self.batch_norm and block:
-            rows.append(Layer(f"{name}_bn", "BatchNormalization", (units,), 4 * units))
-        return rows
-
-    def layers(self) -> list[Layer]:
-        """The model's layers in order (encoder, then decoder), with their parameters."""
-        if self.kind == "linear":
-            return [Layer("codings", "Dense", (self.n_components,),
-                          (self.n_features + 1) * self.n_components, self.n_features * self.n_components),
-                    Layer("reconstruction", "Dense", (self.n_features,),
-                          (self.n_components + 1) * self.n_features, self.n_features * self.n_components)]
-        if self.kind == "conv":
-            return self._conv_layers()
-        tied = self.kind == "tied"
-        rows: list[Layer] = []
-        width = self.n_features
-        for i, units in enumerate(self.hidden_units):
-            rows += self._dense(f"enc_{i}", width, units)
-            width = units
-        k = self.n_components
-        if self.kind == "vae":
-            rows += [Layer("z_mean", "Dense", (k,), (width + 1) * k, width * k),
-                     Layer("z_log_var", "Dense", (k,), (width + 1) * k, width * k)]
-        else:
-            rows.append(Layer("codings", "Dense", (k,), (width + 1) * k, width * k))
-        width = k
-        for i, units in enumerate(self._decoder_units()):
-            rows += self._dense(f"dec_{i}", width, units, tied=tied)
-            width = units
-        rows += self._dense("reconstruction", width, self.n_features, tied=tied, block=False)
-        return rows
-
-    def _conv_layers(self) -> list[Layer]:
-        if self.image_shape is not None:
-            height, width = (int(v) for v in self.image_shape)
-        else:
-            height = width = int(round(math.sqrt(self.n_features)))
-        k2 = self.kernel_size ** 2
-        rows: list[Layer] = []
-        channels, h, w = 1, height, width
-        for i, n_filters in enumerate(self.filters):
-            h, w = math.ceil(h / 2), math.ceil(w / 2)
-            rows.append(Layer(f"conv_{i}", "Conv2D", (h, w, n_filters), (k2 * channels + 1) * n_filters,
-                              h * w * k2 * channels * n_filters))
-            channels = n_filters
-        flat = h * w * channels
-        small = (h, w, channels)
-        prev = flat
-        for i, units in enumerate(self.hidden_units):
-            rows.append(Layer(f"enc_dense_{i}", "Dense", (units,), (prev + 1) * units, prev * units))
-            prev = units
-        k = self.n_components
-        rows.append(Layer("codings", "Dense", (k,), (prev + 1) * k, prev * k))
-        prev = k
-        for i, units in enumerate(self._decoder_units()):
-            rows.append(Layer(f"dec_dense_{i}", "Dense", (units,), (prev + 1) * units, prev * units))
-            prev = units
-        rows.append(Layer("dec_expand", "Dense", small, (prev + 1) * flat, prev * flat))
-        channels_in = channels
-        for i, n_filters in enumerate(list(reversed(self.filters[:-1])) + [1]):
-            h, w = h * 2, w * 2
-            name = "reconstruction" if i == len(self.filters) - 1 else f"deconv_{i}"
-            rows.append(Layer(name, "Conv2DTranspose", (h, w, n_filters), (k2 * channels_in + 1) * n_filters,
-                              h * w * k2 * channels_in * n_filters))
-            channels_in = n_filters
-        return rows
-
-    def parameters(self) -> int:
-        """Every weight the Keras model would hold (trainable and not), as ``count_params``."""
-        return int(sum(layer.parameters for layer in self.layers()))
-
-    def macs_per_row(self) -> int:
-        """Multiply-adds of one forward pass of one row (equal to the weights for Dense layers)."""
-        return int(sum(layer.macs for layer in self.layers())) or 1
-
-    def activations_per_row(self) -> int:
-        """Values each row keeps alive between the forward and the backward pass."""
-        return int(self.n_features + sum(layer.width for layer in self.layers()))
 
 
 @dataclass(frozen=True)
@@ -431,6 +298,15 @@ class Budget:
 
 #: The limits of :class:`Budget` as written; see :meth:`Budget.default` for the one in force.
 DEFAULT = Budget()
+
+
+def prediction_seconds(shape: NetworkShape, n_rows: int, what: str = "reconstruct") -> float:
+    """About how long encoding (``what="encode"``) or reconstructing (``"reconstruct"``) ``n_rows``
+    rows with a model of ``shape`` takes here, on the slow side (:data:`PREDICT_MACS_PER_SECOND`)."""
+    if what not in ("encode", "reconstruct"):
+        raise ValueError(f"what={what!r} must be 'encode' or 'reconstruct'.")
+    macs = shape.encoder_macs_per_row() if what == "encode" else shape.macs_per_row()
+    return float(n_rows) * macs / PREDICT_MACS_PER_SECOND + 0.01 * math.ceil(n_rows / 4096)
 
 
 def cluster_seconds(method: str, operations: float) -> float:

@@ -109,3 +109,63 @@ def selected_ids(event) -> np.ndarray:
         if row is not None:
             ids.setdefault(row)
     return np.fromiter(ids, dtype=np.int64, count=len(ids))
+
+
+def _regions(selection, kind: str) -> list:
+    """The selection's ``kind`` ("box" or "lasso") regions; none when absent."""
+    regions = _field(selection, kind)
+    return [] if regions is _MISSING or regions is None else list(regions)
+
+
+def rows_in_regions(event, points: np.ndarray, ids: np.ndarray | None = None) -> np.ndarray:
+    """Row ids of every point of ``points`` inside the event's box and lasso selections.
+
+    A map that draws only some of its points (a thinned map of 200,000 rows) still lets a box or
+    lasso select among all of them: Streamlit's event carries each region's coordinates
+    (``selection.box``: ``{"x": [x0, x1], "y": [y0, y1]}``; ``selection.lasso``: the polygon's
+    ``x`` and ``y``), and this finds the points inside them.
+
+    Parameters
+    ----------
+    event : mapping, object or None
+        As for :func:`selected_ids`.
+    points : ndarray of shape (n_points, 2)
+        Every point of the map, drawn or not.
+    ids : ndarray of shape (n_points,), optional
+        The row id of each point (default: its position).
+
+    Returns
+    -------
+    ndarray of int64
+        The ids inside any region, in the order of ``points``; empty without regions.
+
+    Examples
+    --------
+    >>> points = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
+    >>> event = {"selection": {"points": [], "box": [{"x": [0.5, 2.5], "y": [0.5, 2.5]}], "lasso": []}}
+    >>> rows_in_regions(event, points, ids=np.array([10, 11, 12])).tolist()
+    [11, 12]
+    """
+    from matplotlib.path import Path
+
+    points = np.asarray(points, dtype=np.float64)
+    if points.ndim != 2 or points.shape[1] < 2:
+        raise ValueError(f"points must have shape (n_points, 2) or more columns; got {points.shape}.")
+    points = points[:, :2]
+    ids = np.arange(len(points)) if ids is None else np.asarray(ids)
+    if len(ids) != len(points):
+        raise ValueError(f"ids has {len(ids)} entries but points has {len(points)} rows; pass one id per point.")
+    selection = _field(event, "selection")
+    if selection is _MISSING or selection is None:
+        return np.empty(0, dtype=np.int64)
+    inside = np.zeros(len(points), dtype=bool)
+    for box in _regions(selection, "box"):
+        xs, ys = np.asarray(_field(box, "x"), dtype=float), np.asarray(_field(box, "y"), dtype=float)
+        if xs.size == 2 and ys.size == 2:
+            inside |= ((points[:, 0] >= xs.min()) & (points[:, 0] <= xs.max())
+                       & (points[:, 1] >= ys.min()) & (points[:, 1] <= ys.max()))
+    for lasso in _regions(selection, "lasso"):
+        xs, ys = np.asarray(_field(lasso, "x"), dtype=float), np.asarray(_field(lasso, "y"), dtype=float)
+        if xs.size >= 3 and xs.size == ys.size:
+            inside |= Path(np.column_stack([xs, ys])).contains_points(points)
+    return ids[inside].astype(np.int64)

@@ -8,7 +8,7 @@ from aecore import cluster, figures, projection
 from aecore.cluster_spaces import cluster_means
 from aecore.metrics import matched_confusion
 from app_ui.analyses import cluster_run, projection_of
-from app_ui.caches import codes_of
+from app_ui.passes import codes_of
 from app_ui.i18n import t
 from app_ui.layout import escape_markdown
 from app_ui.model_ui import current_model_ui

@@ -6,7 +6,7 @@ import streamlit as st
 from aecore import figures
 from aecore.latent_walk import interpolate, traverse
 from app_ui.augment_ui import augment_ui
-from app_ui.caches import codes_of
+from app_ui.passes import codes_of
 from app_ui.denoise_ui import denoise_ui
 from app_ui.i18n import t
 from app_ui.layout import coded_tabs

@@ -7,14 +7,15 @@ import numpy as np
 import streamlit as st
 
 from aecore import export, figures, projection, projector
-from app_ui.analyses import projection_of
-from app_ui.caches import codes_of, reconstruction_errors, start_umap_warmup, start_umap_warmup_for, thumbnail_map_of
+from app_ui.analyses import drawn_rows, projection_of
+from app_ui.caches import start_umap_warmup, start_umap_warmup_for, thumbnail_map_of
 from app_ui.i18n import t
-from app_ui.latent_ui import (colour_options, colour_values, selected_samples_ui, selection_from, view_quality_rows,
-                              view_quality_table_ui)
+from app_ui.latent_ui import (DISTRIBUTION_ROWS, colour_options, colour_values, selected_samples_ui, selection_from,
+                              view_quality_rows, view_quality_table_ui)
 from app_ui.model_ui import current_model_ui
 from app_ui.neighbours_ui import neighbours_ui
 from app_ui.page import stop
+from app_ui.passes import codes_of, reconstruction_errors
 from app_ui.url import Param, sync_url, url_state
 
 st.title(t("latent.title"))
@@ -65,9 +66,12 @@ def map_ui(loaded, view, method: str, dims: int, codes: np.ndarray) -> None:
     color_by = st.selectbox(t("latent.colour_by"), list(color_names), format_func=color_names.get,
                             key="latent.color")
     color, categorical, color_title = colour_values(ds, color_by, lambda: reconstruction_errors(loaded.id, reducer, ds.X))
-    color, points = view.take(color), view.points
+    color, points, ids = view.take(color), view.points, view.ids
+    drawn = view.drawn()  # above MAP_DRAW_ROWS points a seeded random subset is drawn
+    if drawn is not None:
+        points, ids, color = points[drawn], ids[drawn], None if color is None else np.asarray(color)[drawn]
     axis = {"raw": "z", "pca": "PC", "tsne": "t-SNE ", "umap": "UMAP "}[method]
-    title = (t("latent.map_title_sample", view=names[method], n=len(points), total=view.n_total, seconds=view.seconds)
+    title = (t("latent.map_title_sample", view=names[method], n=len(view.points), total=view.n_total, seconds=view.seconds)
              if view.sampled else t("latent.map_title", view=names[method], seconds=view.seconds))
     if dims == 3:
         st.plotly_chart(figures.codings_scatter_3d(points, color, categorical=categorical, title=title),
@@ -76,13 +80,15 @@ def map_ui(loaded, view, method: str, dims: int, codes: np.ndarray) -> None:
         chosen = np.array([], dtype=int)
     else:
         fig = figures.codings_scatter(points, color, title, (f"{axis}1", f"{axis}2"), color_title,
-                                      categorical=categorical, customdata=view.ids)
+                                      categorical=categorical, customdata=ids)
         fig.update_layout(dragmode="select")  # box by default; lasso is one click away in the toolbar
         event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"),
                                 key="latent.map")
-        chosen = selection_from(event)
+        chosen = selection_from(event, view.points, view.ids)
     if view.sampled:
-        st.caption(t("ui.map_sample_note", view=names[method], n=len(points), total=view.n_total))
+        st.caption(t("ui.map_sample_note", view=names[method], n=len(view.points), total=view.n_total))
+    if drawn is not None:
+        st.caption(t("latent.drawn_note", drawn=len(drawn), n=len(view.points)))
     if len(chosen):
         selected_samples_ui(ds, reducer, chosen)
         neighbours_ui(ds, codes, chosen, loaded.id)
@@ -98,12 +104,15 @@ tabs = st.tabs([t("latent.tab_thumbnails"), t("latent.tab_distributions"), t("la
                 t("common.downloads")])
 with tabs[0]:
     if ds.is_image and dims == 2:
-        st.plotly_chart(thumbnail_map_of(view.key, method, points, view.take(ds.X), ds.image_shape,
-                                         view.take(ds.y)), key="latent.thumbs")
+        st.plotly_chart(thumbnail_map_of(view.key, method, view, ds.X, ds.image_shape, ds.y), key="latent.thumbs")
     else:
         st.caption(t("latent.thumbnails_note"))
 with tabs[1]:
-    st.plotly_chart(figures.latent_distributions(codes, title=t("latent.distributions_title")),
+    shown = drawn_rows(len(codes), DISTRIBUTION_ROWS)  # every value is sent to the browser
+    st.plotly_chart(figures.latent_distributions(
+        codes if shown is None else codes[shown],
+        title=(t("latent.distributions_title") if shown is None
+               else t("latent.distributions_title_sample", n=len(shown), total=len(codes)))),
                     key="latent.violins")
     if k > 1:
         st.plotly_chart(figures.correlation_heatmap(codes, title=t("latent.correlation_title")), key="latent.corr")

@@ -7,11 +7,12 @@ import streamlit as st
 from aecore import figures
 from aecore.anomaly import per_feature_errors
 from aecore.metrics import per_sample_mse
-from app_ui.caches import held_out_reconstruction, pca_baseline_of, split_indices
+from app_ui.caches import pca_baseline_of, split_indices
 from app_ui.i18n import t
 from app_ui.layout import metric_row
 from app_ui.model_ui import current_model_ui
 from app_ui.page import stop
+from app_ui.passes import held_out_reconstruction
 from app_ui.session import current_model
 from app_ui.url import Param, url_state
 

@@ -7,12 +7,13 @@ import streamlit as st
 from aecore import figures
 from aecore.budget import NetworkShape
 from app_ui.animation_ui import latent_animation_ui
-from app_ui.caches import codes_of, held_out_errors, pca_baseline_of, split_indices
+from app_ui.caches import pca_baseline_of, split_indices
 from app_ui.data_ui import dataset_picker_ui, dataset_summary_ui
 from app_ui.i18n import t
 from app_ui.layout import escape_markdown, metric_row, reason_text
 from app_ui.model_ui import LoadedModel
 from app_ui.page import stop
+from app_ui.passes import codes_of, held_out_errors
 from app_ui.reports import model_downloads_ui, report_downloads_ui
 from app_ui.session import (CurrentModel, ModelKey, current_model, lookup_model, recover_interrupted,
                             set_current_model, train_reducer)

@@ -5,13 +5,14 @@
 ``page``        the app's name, page setup (language, Share box), UMAP warm-up after the page, ``stop``
 ``layout``      small layout helpers: ``escape_markdown``, ``metric_row``, ``coded_tabs``, ...
 ``i18n``        English / Korean string tables (``locales/``) and ``t()`` in this session's language
-``caches``      every ``st.cache_*`` of the app (bounded, keyed by names and ids), shared stores
+``caches``      the app's ``st.cache_*`` (bounded, keyed by names and ids), shared stores
 ``session``     ``ModelKey``, ``CurrentModel``, ``ActiveData``; ``exclusive`` / ``run_exclusive``
                 (the job slots every long job runs in); live training
 ``slots``       the fair, stoppable queue behind the job slots (plain ``threading``)
 ``model_ui``    the current model as every model page gets it, a linked model opened or offered
 ``data_ui``     the dataset picker and a person's uploads
 ``analyses``    shared, queued analyses: map views, clusterings, the anomaly evaluation
+``passes``      whole-data passes of a model (codes, errors), estimated, in a slot when long
 ``url``         page state in links: typed parameters, ``url_state``, ``write_url``
 ``tour``        the guided tour: its steps, the home page's list, a step's banner
 ``widgets``     shared settings widgets: the Train page's settings form

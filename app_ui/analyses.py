@@ -20,6 +20,19 @@ from .session import ActiveData
 
 #: t-SNE and UMAP maps of more rows than this wait for one of the server's job slots.
 MAP_SLOT_ROWS = 5000
+#: A map draws at most this many of its points (a seeded random subset; a box or lasso still
+#: selects among all of them): at 200,000 points building and sending the figure cost ~1.5 s of
+#: every rerun (bench/scale_pages.py's profile).
+MAP_DRAW_ROWS = 40_000
+
+
+def drawn_rows(n_rows: int, limit: int | None = None) -> np.ndarray | None:
+    """Which of ``n_rows`` rows a chart draws: a seeded random ``limit`` (default
+    :data:`MAP_DRAW_ROWS`) of them, as sorted positions, when there are more; else ``None`` (all)."""
+    limit = MAP_DRAW_ROWS if limit is None else int(limit)
+    if n_rows <= limit:
+        return None
+    return np.sort(np.random.default_rng(0).choice(n_rows, size=limit, replace=False))
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +58,11 @@ class MapView:
     def ids(self) -> np.ndarray:
         """The row id of each point (a selection's ``customdata``)."""
         return np.arange(self.n_total) if self.rows is None else self.rows
+
+    def drawn(self, limit: int | None = None) -> np.ndarray | None:
+        """Positions in ``points`` of the points a chart draws: a seeded random ``limit`` of them
+        (sorted) when there are more, else ``None`` (every point)."""
+        return drawn_rows(len(self.points), limit)
 
     def take(self, values):
         """``values`` (one entry per row of the data, or None) for the rows on this map."""

@@ -1,6 +1,6 @@
-"""Every Streamlit cache of the app, each bounded and keyed by plain names and ids (a dataset's
-name, a model's id, a method), never by a live model or a big array: those are passed as
-``_unhashed`` arguments. Also the process-wide stores built on them: the shared models, the job
+"""The app's Streamlit caches (the whole-data passes keep theirs in :mod:`app_ui.passes`), each
+bounded and keyed by plain names and ids (a dataset's name, a model's id, a method), never by a
+live model or a big array: those are passed as ``_unhashed`` arguments. Also the process-wide stores built on them: the shared models, the job
 slots, the map views, the clusterings and the Family page's results.
 
 Nothing from a cache is mutated or refitted: every session shares it.
@@ -141,50 +141,7 @@ def family_results() -> ModelRegistry:
 
 
 # --------------------------------------------------------------------------- derived arrays
-# The caches' own spinner texts are fixed when the module loads, so each cached function below has
-# a wrapper that shows a spinner in the session's language instead.
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _cached_codes(model_key_id: str, _reducer, _X: np.ndarray) -> np.ndarray:
-    return _reducer.transform(_X)
-
-
-def codes_of(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
-    """The latent codes of every row, computed once per model."""
-    with st.spinner(t("ui.encoding")):
-        return _cached_codes(model_key_id, reducer, X)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _cached_reconstruction_errors(model_key_id: str, _reducer, _X: np.ndarray) -> np.ndarray:
-    return _reducer.score_samples(_X)
-
-
-def reconstruction_errors(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
-    """Per-row reconstruction error, computed once per model."""
-    with st.spinner(t("ui.reconstructing")):
-        return _cached_reconstruction_errors(model_key_id, reducer, X)
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _cached_held_out_reconstruction(model_key_id: str, _reducer, _X_test: np.ndarray) -> np.ndarray:
-    reconstruction = _reducer.reconstruct(_X_test)
-    reconstruction.setflags(write=False)  # shared read-only between reruns and sessions
-    return reconstruction
-
-
-def held_out_reconstruction(model_key_id: str, reducer, X_test: np.ndarray) -> np.ndarray:
-    """A model's reconstructions of its held-out rows (read-only), computed once per model: the
-    Reconstructions page redid them on every rerun (1.2 s for 40,000 held-out rows)."""
-    with st.spinner(t("ui.reconstructing")):
-        return _cached_held_out_reconstruction(f"{model_key_id}:held-out", reducer, X_test)
-
-
-def held_out_errors(model_key_id: str, reducer, X_test: np.ndarray) -> np.ndarray:
-    """Per-row reconstruction error of a model's held-out rows, computed once per model."""
-    with st.spinner(t("ui.reconstructing")):
-        return _cached_reconstruction_errors(f"{model_key_id}:held-out", reducer, X_test)
+# (codes and reconstruction errors of every row: app_ui.passes)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -200,11 +157,19 @@ def pca_baseline_of(dataset_key: str, n_components: int, _X: np.ndarray, _train_
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def thumbnail_map_of(model_key_id: str, method: str, _points: np.ndarray, _images: np.ndarray,
-                     image_shape: tuple[int, int], _labels, n_thumbnails: int = 300):
-    """The thumbnail map of one 2D view of a model's codes, drawn once (it does not change with
-    the colour-by choice, and encoding 300 thumbnails costs ~170 ms a rerun)."""
-    return figures.thumbnail_map(_points, _images, image_shape, labels=_labels, n_thumbnails=n_thumbnails)
+def thumbnail_map_of(view_key: str, method: str, _view, _X: np.ndarray, image_shape: tuple[int, int], _y,
+                     n_thumbnails: int = 300):
+    """The thumbnail map of one 2D view (an :class:`app_ui.analyses.MapView`) of a model's codes
+    with the images of its rows ``_X`` (labels ``_y``), drawn once: it does not change with the
+    colour-by choice, and encoding 300 thumbnails costs ~170 ms a rerun. Its markers are the
+    points the view's map draws (``_view.drawn()``)."""
+    drawn = _view.drawn()
+    if drawn is None and not _view.sampled:  # every row, in order: no copy of the images
+        return figures.thumbnail_map(_view.points, _X, image_shape, labels=_y, n_thumbnails=n_thumbnails)
+    points = _view.points if drawn is None else _view.points[drawn]
+    rows = _view.ids if drawn is None else _view.ids[drawn]
+    return figures.thumbnail_map(points, _X[rows], image_shape, labels=None if _y is None else _y[rows],
+                                 n_thumbnails=n_thumbnails)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

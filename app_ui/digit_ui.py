@@ -11,7 +11,7 @@ import streamlit as st
 
 from aecore import digit_input, figures_digit
 
-from . import caches, session
+from . import caches, passes, session
 from .i18n import t
 from .layout import escape_markdown
 
@@ -99,8 +99,8 @@ def reference_of(loaded) -> digit_input.DigitReference:
         return found
     ds, reducer = loaded.dataset, loaded.reducer
     train_idx, _ = caches.split_indices(loaded.active.key, ds.n_samples, ds)
-    codes = caches.codes_of(loaded.id, reducer, ds.X)[train_idx]
-    errors = caches.reconstruction_errors(loaded.id, reducer, ds.X)[train_idx]
+    codes = passes.codes_of(loaded.id, reducer, ds.X)[train_idx]
+    errors = passes.reconstruction_errors(loaded.id, reducer, ds.X)[train_idx]
     seconds = SECONDS_FIXED + SECONDS_PER_MILLION_PIXELS * len(train_idx) * ds.n_features / 1e6
     note = st.empty()
     note.caption(t("digit.preparing", n=len(train_idx), seconds=max(1, seconds)))

@@ -15,7 +15,7 @@ import streamlit as st
 from aecore import data as aedata
 from aecore import encoding, figures, upload_limits, uploads
 
-from . import caches, session
+from . import caches, passes, session
 from .data_ui import TABLE_SUFFIXES, UPLOAD_TYPES, decoding_progress, label_column_ui, upload_key
 from .i18n import t
 from .layout import escape_markdown, metric_row
@@ -147,7 +147,7 @@ def _training_errors(current: CurrentModel, reducer, training: TrainingData) -> 
     if dataset is None:
         return None
     train_idx, _ = caches.split_indices(current.data_key, dataset.n_samples, dataset)
-    return caches.reconstruction_errors(current.key.id, reducer, dataset.X)[train_idx]
+    return passes.reconstruction_errors(current.key.id, reducer, dataset.X)[train_idx]
 
 
 def _results_ui(outcome: Outcome, train_errors: np.ndarray | None) -> None:

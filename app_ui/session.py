@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -150,11 +151,20 @@ def recover_interrupted():
 # --------------------------------------------------------------------------- long jobs
 
 
+#: Whether this thread holds one of the job slots now.
+_HOLDING = threading.local()
+
+
 @contextmanager
 def exclusive(what: str):
     """Hold one of the server's job slots for the ``with`` block. While queued, say where this
     job is in the queue; Stop, a widget change or a closed tab gives the place up (Streamlit
-    raises inside the message update), and a slot is never kept by a job that was stopped."""
+    raises inside the message update), and a slot is never kept by a job that was stopped.
+    A job that already holds a slot (its thread does) runs nested work in that same slot: waiting
+    for a second one could deadlock when every slot's holder did the same."""
+    if getattr(_HOLDING, "slot", False):
+        yield
+        return
     note = st.empty()
 
     def waiting(position: int) -> None:
@@ -162,8 +172,12 @@ def exclusive(what: str):
                   icon=":material/hourglass_top:")
 
     with caches.job_slots().slot(on_wait=waiting):
-        note.empty()
-        yield
+        _HOLDING.slot = True
+        try:
+            note.empty()
+            yield
+        finally:
+            _HOLDING.slot = False
 
 
 def run_exclusive(registry: caches.ModelRegistry, key, what: str, work: Callable[[], T], *,

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from aecore.selection import selected_ids
+from aecore.selection import rows_in_regions, selected_ids
 
 
 class ReadOnlyAttributeDict(dict):
@@ -96,3 +96,37 @@ def test_customdata_that_is_not_a_row_id_raises(bad):
 def test_an_object_that_is_not_an_event_raises():
     with pytest.raises(ValueError, match="neither 'selection' nor 'points'"):
         selected_ids({"rows": [1, 2]})
+
+
+# --------------------------------------------------------------------------- regions (thinned maps)
+
+
+def _region_event(box=(), lasso=()):
+    return {"selection": {"points": [], "point_indices": [], "box": list(box), "lasso": list(lasso)}}
+
+
+def test_a_box_selects_every_point_inside_it_drawn_or_not():
+    grid = np.array([[x, y] for x in range(10) for y in range(10)], dtype=float)
+    ids = np.arange(1000, 1100)
+    event = _region_event(box=[{"xref": "x", "yref": "y", "x": [6.5, 2.5], "y": [-1, 1.5]}])  # either order
+    chosen = rows_in_regions(event, grid, ids)
+    assert chosen.tolist() == [1000 + 10 * x + y for x in (3, 4, 5, 6) for y in (0, 1)]
+
+
+def test_a_lasso_selects_the_points_inside_its_polygon_and_regions_add_up():
+    points = np.array([[0.0, 0.0], [1.0, 1.0], [3.0, 0.5], [5.0, 5.0], [9.0, 9.0]])
+    triangle = {"x": [-1, 4, -1], "y": [-1, 0.5, 3]}
+    assert rows_in_regions(_region_event(lasso=[triangle]), points).tolist() == [0, 1, 2]
+    both = _region_event(box=[{"x": [8, 10], "y": [8, 10]}], lasso=[triangle])
+    assert rows_in_regions(both, points).tolist() == [0, 1, 2, 4]
+
+
+def test_no_region_selects_nothing_and_bad_points_are_refused():
+    points = np.zeros((3, 2))
+    for event in (None, {"selection": {"points": []}}, _region_event(), {"selection": None},
+                  _region_event(box=[{"x": [], "y": []}], lasso=[{"x": [1, 2], "y": [1, 2]}])):
+        assert rows_in_regions(event, points).tolist() == []
+    with pytest.raises(ValueError, match=r"shape \(n_points, 2\)"):
+        rows_in_regions(_region_event(), np.zeros(3))
+    with pytest.raises(ValueError, match="one id per point"):
+        rows_in_regions(_region_event(), points, ids=[1, 2])

@@ -1,0 +1,80 @@
+"""Whole-data passes of a model: the codes and the reconstruction error of every row (and of its
+held-out rows), computed once per model and shared read-only by every session.
+
+A pass says how long it should take before it starts (:func:`aecore.budget.prediction_seconds`),
+and one estimated at :data:`PASS_SLOT_SECONDS` or more waits for one of the server's job slots: at
+200,000 rows reconstructing every row took 9.4 s (bench/scale_pages.py), work no page may do
+outside a slot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from aecore.budget import NetworkShape, prediction_seconds
+
+from . import caches, session
+from .i18n import t
+
+#: A pass estimated to take at least this many seconds runs in one of the server's job slots.
+PASS_SLOT_SECONDS = 1.0
+
+
+@st.cache_resource(max_entries=1)
+def _passes() -> caches.ModelRegistry:
+    """Codes and per-row errors, keyed by (what, model id): a few MB each (200,000 x 10 codes: 8 MB)."""
+    return caches.ModelRegistry(max_entries=32)
+
+
+@st.cache_resource(max_entries=1)
+def _held_out_reconstructions() -> caches.ModelRegistry:
+    """Whole reconstructions of a model's held-out rows (37 MB for 12,000 MNIST rows): a few only."""
+    return caches.ModelRegistry(max_entries=4)
+
+
+def pass_seconds(reducer, n_rows: int, what: str) -> float:
+    """About how long ``what`` ("encode" or "reconstruct") of ``n_rows`` rows takes with ``reducer``."""
+    return prediction_seconds(NetworkShape.of(reducer, reducer.n_features_in_), n_rows, what)
+
+
+def _run(registry: caches.ModelRegistry, key: tuple, reducer, n_rows: int, what: str, work) -> np.ndarray:
+    """The stored result for ``key``, else ``work()`` under a spinner that states its estimate, in a
+    job slot when that estimate is :data:`PASS_SLOT_SECONDS` or more; stored read-only."""
+    found = registry.get(key)
+    if found is not None:
+        return found
+    seconds = pass_seconds(reducer, n_rows, what)
+
+    def frozen() -> np.ndarray:
+        result = work()
+        result.flags.writeable = False  # shared by every session
+        return result
+
+    text = t(f"ui.{what}_estimate", n=n_rows, seconds=max(1.0, seconds))
+    with st.spinner(text):
+        return session.run_exclusive(registry, key, t("ui.job_pass"), frozen, queue=seconds >= PASS_SLOT_SECONDS)
+
+
+def codes_of(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
+    """The latent codes of every row of the model's data (read-only), computed once per model."""
+    return _run(_passes(), ("codes", model_key_id), reducer, len(X), "encode", lambda: reducer.transform(X))
+
+
+def reconstruction_errors(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
+    """Per-row reconstruction error of the model's data (read-only), computed once per model."""
+    return _run(_passes(), ("errors", model_key_id), reducer, len(X), "reconstruct",
+                lambda: reducer.score_samples(X))
+
+
+def held_out_errors(model_key_id: str, reducer, X_test: np.ndarray) -> np.ndarray:
+    """Per-row reconstruction error of a model's held-out rows (read-only), computed once per model."""
+    return _run(_passes(), ("held-out errors", model_key_id), reducer, len(X_test), "reconstruct",
+                lambda: reducer.score_samples(X_test))
+
+
+def held_out_reconstruction(model_key_id: str, reducer, X_test: np.ndarray) -> np.ndarray:
+    """A model's reconstructions of its held-out rows (read-only), computed once per model: the
+    Reconstructions page redid them on every rerun (1.2 s for 40,000 held-out rows)."""
+    return _run(_held_out_reconstructions(), ("held-out", model_key_id), reducer, len(X_test), "reconstruct",
+                lambda: reducer.reconstruct(X_test))
