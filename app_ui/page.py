@@ -13,7 +13,9 @@ APP_NAME = "Autoencoder Lab"
 
 
 def page_setup() -> None:
-    """Shared page configuration: title, icon, wide layout, and the language picker."""
+    """Shared page configuration: title, icon, wide layout, and the language picker (and, once per
+    server process, fewer malloc arenas: :func:`app_ui.caches.limit_malloc_arenas`)."""
+    caches.limit_malloc_arenas()
     st.set_page_config(page_title=APP_NAME, page_icon=":material/hub:", layout="wide")
     language_ui()
     url.start_run(share_slot=st.sidebar.empty())  # what this run's page binds to the URL

@@ -129,3 +129,19 @@ def test_a_large_map_draws_a_stated_subset(monkeypatch):
     assert all(len(_array(trace["y"])) == 800 for trace in violins["data"])
     assert "a random 800 of 5,000 rows" in violins["layout"]["title"]["text"]
     caches.thumbnail_map_of.clear()
+
+
+def test_the_server_caps_its_malloc_arenas(monkeypatch):
+    import platform
+
+    from app_ui import caches
+
+    monkeypatch.setattr(caches, "_ARENAS", {})
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    capped = caches.limit_malloc_arenas()
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert capped is True
+    assert caches.limit_malloc_arenas() is capped  # once per process
+    monkeypatch.setattr(caches, "_ARENAS", {})
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert caches.limit_malloc_arenas() is True  # the owner's setting is left alone
