@@ -7,11 +7,11 @@ import streamlit as st
 from aecore import figures
 from aecore.anomaly import per_feature_errors, threshold_at_percentile
 from app_ui.analyses import anomaly_evaluation
-from app_ui.passes import reconstruction_errors
 from app_ui.i18n import t
 from app_ui.layout import escape_markdown
 from app_ui.model_ui import current_model_ui
 from app_ui.page import stop
+from app_ui.passes import reconstruction_errors
 from app_ui.url import Param, sync_url, url_state
 
 

@@ -8,11 +8,11 @@ from aecore import cluster, figures, projection
 from aecore.cluster_spaces import cluster_means
 from aecore.metrics import matched_confusion
 from app_ui.analyses import cluster_run, projection_of
-from app_ui.passes import codes_of
 from app_ui.i18n import t
 from app_ui.layout import escape_markdown
 from app_ui.model_ui import current_model_ui
 from app_ui.page import stop
+from app_ui.passes import codes_of
 from app_ui.url import Param, url_state
 
 st.title(t("clusters.title"))

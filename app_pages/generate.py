@@ -6,12 +6,12 @@ import streamlit as st
 from aecore import figures
 from aecore.latent_walk import interpolate, traverse
 from app_ui.augment_ui import augment_ui
-from app_ui.passes import codes_of
 from app_ui.denoise_ui import denoise_ui
 from app_ui.i18n import t
 from app_ui.layout import coded_tabs
 from app_ui.model_ui import current_model_ui
 from app_ui.page import stop
+from app_ui.passes import codes_of
 from app_ui.url import Param, sync_url, url_state
 from app_ui.vae_ui import vae_draws_ui
 
