@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from aecore import export, figures, projection, projector
-from app_ui.analyses import drawn_rows, projection_of
+from app_ui.analyses import draw_seconds, drawn_rows, projection_of
 from app_ui.caches import start_umap_warmup, start_umap_warmup_for, thumbnail_map_of
 from app_ui.i18n import t
 from app_ui.latent_ui import (DISTRIBUTION_ROWS, colour_options, colour_values, selected_samples_ui, selection_from,
@@ -49,7 +49,7 @@ if method == "raw":
 # array below is taken for the map's rows (view.take), and selections carry the original row ids.
 # The spinner says how long the map should take before it starts.
 busy = (st.spinner(t("latent.computing", view=names[method], n=len(codes),
-                     seconds=max(1.0, projection.estimate_seconds(method, len(codes), dims))))
+                     seconds=max(1.0, projection.estimate_seconds(method, len(codes), dims) + draw_seconds(len(codes)))))
         if method != "raw" else nullcontext())
 with busy:
     view = projection_of(loaded.id, method, dims, codes)

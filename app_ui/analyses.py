@@ -26,6 +26,13 @@ MAP_SLOT_ROWS = 5000
 MAP_DRAW_ROWS = 40_000
 
 
+def draw_seconds(n_points: int) -> float:
+    """About how long building and sending a map of ``n_points`` points takes (with its thumbnail
+    map): 3.5e-5 s per drawn point, from the Latent space page's first render of a PCA map of
+    200,000 codes drawing 40,000 of them, 1.5 s (bench/scale_pages.py)."""
+    return 3.5e-5 * min(int(n_points), MAP_DRAW_ROWS)
+
+
 def drawn_rows(n_rows: int, limit: int | None = None) -> np.ndarray | None:
     """Which of ``n_rows`` rows a chart draws: a seeded random ``limit`` (default
     :data:`MAP_DRAW_ROWS`) of them, as sorted positions, when there are more; else ``None`` (all)."""
