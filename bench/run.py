@@ -1,6 +1,7 @@
 """Run every benchmark module, print a table, write bench/results.json and BENCHMARKS.md.
 
-Usage: ``python -m aecore bench [--quick] [--only NAME ...]`` (or ``python -m bench.run``).
+Usage: ``python -m aecore bench [--quick] [--only NAME ...]`` (or ``python -m bench.run``). NAME is
+one of MODULES (rows of the table) or SECTIONS (benchmarks with a section of their own).
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ MODULES = ["linear", "reconstruction", "maps", "clustering", "anomaly", "family"
 #: Left out of --quick to keep it under 5 minutes (the load test alone takes ~80 s, the browser
 #: tour of one server ~3 min, six browsers on one server ~6 min).
 FULL_ONLY = {"load", "tour", "load_browser"}
+#: Benchmarks that run in their own processes and write their own section of BENCHMARKS.md (and
+#: results JSON), with the arguments a full run gives them: run after MODULES in a full run, or
+#: alone with --only NAME (never in --quick: together about 20 minutes).
+SECTIONS = {"tsne": [], "fair_speed": [], "scale_pages": ["--sizes", "5000,20000,60000,200000"]}
 #: Figures modules write next to their rows (path from the repository root, what it shows);
 #: BENCHMARKS.md links those that exist and shows the images.
 FIGURES = [("bench/growth.html", "cost growth curves, log-log (interactive, self-contained)"),
@@ -58,12 +63,18 @@ def table(rows: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m aecore bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a subset that finishes in under 5 minutes")
-    parser.add_argument("--only", nargs="*", choices=MODULES, help="run only these modules")
+    parser.add_argument("--only", nargs="*", choices=MODULES + list(SECTIONS), help="run only these modules")
     parser.add_argument("--no-write", action="store_true", help="print only; do not write results files")
     args = parser.parse_args(argv)
 
     rows, timings, started = [], {}, time.perf_counter()
-    for name in args.only or [m for m in MODULES if not (args.quick and m in FULL_ONLY)]:
+    sections = [name for name in (args.only or ([] if args.quick else list(SECTIONS))) if name in SECTIONS]
+    for name in sections:
+        run_section(name, args.no_write)
+    if args.only is not None and all(name in SECTIONS for name in args.only):
+        return 0  # only sections: BENCHMARKS.md's table and results.json stay as they are
+    for name in [m for m in args.only if m in MODULES] if args.only else \
+            [m for m in MODULES if not (args.quick and m in FULL_ONLY)]:
         try:
             module = importlib.import_module(f"bench.{name}")
         except ModuleNotFoundError as exc:
@@ -92,6 +103,15 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quick or not (ROOT / "bench" / "results.json").exists():
             write_markdown(report)  # a full run always wins; a quick one only fills an empty page
     return 0
+
+
+def run_section(name: str, no_write: bool = False) -> None:
+    """Run ``python -m bench.NAME`` (one of :data:`SECTIONS`) with its full run's arguments; it writes
+    its own section of BENCHMARKS.md unless ``no_write``. ``RuntimeError`` when it fails."""
+    command = [sys.executable, "-m", f"bench.{name}", *SECTIONS[name]] + (["--no-write"] if no_write else [])
+    print(f"[{name}] running {' '.join(command[1:])} ...", file=sys.stderr, flush=True)
+    if subprocess.run(command, cwd=ROOT).returncode != 0:
+        raise RuntimeError(f"{' '.join(command[1:])} failed; run it alone to see why.")
 
 
 def merge_rows(old: list[dict], new: list[dict]) -> list[dict]:

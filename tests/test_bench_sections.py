@@ -67,3 +67,30 @@ def test_rerunning_one_module_replaces_its_groups_rows_and_keeps_every_other_row
     text = (tmp_path / "BENCHMARKS.md").read_text()
     assert "commit `old0001`" in text and "Rerun since with `--only growth`" in text
     assert "| linear | angle |" in text and "200,000 rows" in text and "| 5,000 rows |" not in text
+
+
+def test_a_section_benchmark_runs_in_its_own_process_and_leaves_the_table_alone(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(run, "ROOT", tmp_path)
+    (tmp_path / "BENCHMARKS.md").write_text(OLD)
+    commands = []
+
+    def fake_run(command, cwd=None):
+        commands.append(command)
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(run.subprocess, "run", fake_run)
+    assert run.main(["--only", "scale_pages", "tsne", "--no-write"]) == 0
+    assert commands == [[sys.executable, "-m", "bench.scale_pages", "--sizes", "5000,20000,60000,200000", "--no-write"],
+                        [sys.executable, "-m", "bench.tsne", "--no-write"]]
+    assert (tmp_path / "BENCHMARKS.md").read_text() == OLD and not (tmp_path / "bench").exists()
+
+    monkeypatch.setattr(run.subprocess, "run", lambda command, cwd=None: subprocess.CompletedProcess(command, 1))
+    try:
+        run.main(["--only", "fair_speed"])
+    except RuntimeError as exc:
+        assert "bench.fair_speed failed" in str(exc)
+    else:
+        raise AssertionError("a failing section must not pass silently")
