@@ -1,7 +1,8 @@
 """The app's Streamlit caches (the whole-data passes keep theirs in :mod:`app_ui.passes`), each
 bounded and keyed by plain names and ids (a dataset's name, a model's id, a method), never by a
-live model or a big array: those are passed as ``_unhashed`` arguments. Also the process-wide stores built on them: the shared models, the job
-slots, the map views, the clusterings and the Family page's results.
+live model or a big array: those are passed as ``_unhashed`` arguments. Also the process-wide
+stores built on them: the shared models, the job slots, the map views, the clusterings and the
+Family page's results.
 
 Nothing from a cache is mutated or refitted: every session shares it.
 """
