@@ -371,8 +371,8 @@ def _umap(X: np.ndarray, n_components: int, random_state, settings: dict) -> np.
 
 #: Seconds per row on the app's 2 shared cores, one thread, on the slow side of what was measured
 #: (BENCHMARKS.md: bench/tsne.py, bench/growth.py), so that a stated estimate is not overrun:
-#: openTSNE embeds 5,000 codes in 5.9-9.3 s and 20,000 in 22-27 s; the large-n path (20,000
-#: embedded) maps 60,000 in 33-40 s and 200,000 in 91 s; UMAP maps 5,000 in 2.0-3.4 s and 60,000
+#: openTSNE embeds 5,000 codes in 4.0-9.3 s and 20,000 in 15-27 s; the large-n path (20,000
+#: embedded) maps 60,000 in 25-40 s and 200,000 in 91 s; UMAP maps 5,000 in 2.0-3.4 s and 60,000
 #: in 29 s (100 epochs).
 SECONDS_PER_ROW = {"pca": 2e-6, "tsne": 1.3e-3, "tsne_placed": 4e-4, "umap": 6.5e-4}
 FIXED_SECONDS = {"pca": 0.1, "tsne": 3.0, "umap": 0.5}

@@ -310,7 +310,7 @@ def _note(method: str, info: dict, limits: dict) -> str:
                        f"{placed.get('embedded', 0):,} rows embedded, {placed.get('placed', 0):,} placed",
         "tsne_sklearn": "sklearn.manifold.TSNE (Barnes-Hut), perplexity 15, learning rate 100, seed 0, one "
                         f"thread (bench/tsne.py's); run up to {limits['sklearn_max_rows']:,} rows "
-                        "(--sklearn-max-rows); bench/tsne.py measures it at 20,000 rows: 336 s",
+                        "(--sklearn-max-rows); bench/tsne.py measures it at 20,000 rows: 169-336 s in two runs",
         "kmeans": "the Clusters page's call: cluster_space('codes', method='kmeans', n_clusters=10, n_init=10) "
                   f"with its scores; ACC {info.get('kmeans_acc', float('nan')):.3f} (3-epoch codes); "
                   f"{info.get('kmeans_budget', '')}",
