@@ -146,3 +146,16 @@ def test_the_server_caps_its_malloc_arenas(monkeypatch):
     monkeypatch.setattr(caches, "_ARENAS", {})
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     assert caches.limit_malloc_arenas() is True  # the owner's setting is left alone
+
+
+@pytest.mark.timeout(TIMEOUT)
+def test_the_clusters_page_states_both_of_its_umaps():
+    # UMAP's 10-d space for the clustering, then a 2-D UMAP map to draw it on: both said first.
+    from aecore import cluster, projection
+
+    at = open_page("app_pages/clusters.py", timeout=TIMEOUT)
+    assert at.session_state["clusters.space"] == "umap" and at.session_state["clusters.map"] == "umap"
+    seconds = (projection.estimate_seconds("umap", 5000, cluster.RECOMMENDED["umap_components"])
+               + projection.estimate_seconds("umap", 5000))
+    said = [c.value for c in at.caption if c.value.startswith("UMAP of 5,000 codes first")]
+    assert said and f"about {seconds:,.0f} s" in said[0], said
