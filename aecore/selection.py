@@ -111,10 +111,27 @@ def selected_ids(event) -> np.ndarray:
     return np.fromiter(ids, dtype=np.int64, count=len(ids))
 
 
+#: Most regions (boxes and lassos together) and most vertices of one lasso :func:`rows_in_regions`
+#: takes: the event comes from the browser, and each vertex costs a pass over every point (a
+#: hand-drawn lasso has a few hundred).
+MAX_REGIONS, MAX_LASSO_VERTICES = 50, 5000
+
+
 def _regions(selection, kind: str) -> list:
     """The selection's ``kind`` ("box" or "lasso") regions; none when absent."""
     regions = _field(selection, kind)
     return [] if regions is _MISSING or regions is None else list(regions)
+
+
+def _coords(region, axis: str) -> np.ndarray:
+    """A region's ``x`` or ``y`` coordinates as floats; empty when absent or not numbers."""
+    values = _field(region, axis)
+    if not isinstance(values, (list, tuple, np.ndarray)):
+        return np.empty(0)
+    try:
+        return np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        return np.empty(0)
 
 
 def rows_in_regions(event, points: np.ndarray, ids: np.ndarray | None = None) -> np.ndarray:
@@ -158,14 +175,23 @@ def rows_in_regions(event, points: np.ndarray, ids: np.ndarray | None = None) ->
     selection = _field(event, "selection")
     if selection is _MISSING or selection is None:
         return np.empty(0, dtype=np.int64)
+    boxes, lassos = _regions(selection, "box"), _regions(selection, "lasso")
+    if len(boxes) + len(lassos) > MAX_REGIONS:
+        raise ValueError(f"The selection has {len(boxes) + len(lassos)} regions; the limit is {MAX_REGIONS}. "
+                         "Select with fewer boxes or lassos.")
+    longest = max((len(_field(lasso, "x")) for lasso in lassos
+                   if isinstance(_field(lasso, "x"), (list, tuple, np.ndarray))), default=0)
+    if longest > MAX_LASSO_VERTICES:
+        raise ValueError(f"A lasso has {longest:,} vertices; the limit is {MAX_LASSO_VERTICES:,}. "
+                         "Draw a simpler lasso, or use a box.")
     inside = np.zeros(len(points), dtype=bool)
-    for box in _regions(selection, "box"):
-        xs, ys = np.asarray(_field(box, "x"), dtype=float), np.asarray(_field(box, "y"), dtype=float)
+    for box in boxes:
+        xs, ys = _coords(box, "x"), _coords(box, "y")
         if xs.size == 2 and ys.size == 2:
             inside |= ((points[:, 0] >= xs.min()) & (points[:, 0] <= xs.max())
                        & (points[:, 1] >= ys.min()) & (points[:, 1] <= ys.max()))
-    for lasso in _regions(selection, "lasso"):
-        xs, ys = np.asarray(_field(lasso, "x"), dtype=float), np.asarray(_field(lasso, "y"), dtype=float)
+    for lasso in lassos:
+        xs, ys = _coords(lasso, "x"), _coords(lasso, "y")
         if xs.size >= 3 and xs.size == ys.size:
             inside |= Path(np.column_stack([xs, ys])).contains_points(points)
     return ids[inside].astype(np.int64)

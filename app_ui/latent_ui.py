@@ -14,6 +14,7 @@ from aecore.selection import rows_in_regions, selected_ids
 
 from .analyses import projection_of
 from .i18n import t
+from .layout import escape_markdown
 
 #: The violins of the code dimensions are drawn from at most this many rows (every value is
 #: sent to the browser: 0.3 s a rerun at 200,000 rows).
@@ -50,8 +51,12 @@ def selection_from(event, points: np.ndarray | None = None, ids: np.ndarray | No
     their row ``ids``), a box or lasso selects every point inside it, drawn or not."""
     chosen = selected_ids(event)
     if points is not None:
-        chosen = np.fromiter(dict.fromkeys([*chosen.tolist(), *rows_in_regions(event, points, ids).tolist()]),
-                             dtype=np.int64)
+        try:
+            regions = rows_in_regions(event, points, ids)
+        except ValueError as exc:  # an event no browser of ours sends: its clicked points only
+            st.error(t("latent.selection_refused", error=escape_markdown(exc)))
+            regions = np.empty(0, dtype=np.int64)
+        chosen = np.fromiter(dict.fromkeys([*chosen.tolist(), *regions.tolist()]), dtype=np.int64)
     if len(chosen):
         st.session_state["latent.sel"] = tuple(int(i) for i in chosen[:100])
         st.session_state["latent.sel_live"] = True

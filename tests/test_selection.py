@@ -130,3 +130,18 @@ def test_no_region_selects_nothing_and_bad_points_are_refused():
         rows_in_regions(_region_event(), np.zeros(3))
     with pytest.raises(ValueError, match="one id per point"):
         rows_in_regions(_region_event(), points, ids=[1, 2])
+
+
+def test_a_hostile_selection_is_refused_before_any_pass_over_the_points():
+    # The event comes from the browser: a lasso of a million vertices would cost a million passes.
+    from aecore.selection import MAX_LASSO_VERTICES, MAX_REGIONS
+
+    points = np.zeros((10, 2))
+    huge = {"x": list(range(MAX_LASSO_VERTICES + 1)), "y": list(range(MAX_LASSO_VERTICES + 1))}
+    with pytest.raises(ValueError, match=r"5,001 vertices; the limit is 5,000"):
+        rows_in_regions(_region_event(lasso=[huge]), points)
+    many = [{"x": [0, 1], "y": [0, 1]}] * (MAX_REGIONS + 1)
+    with pytest.raises(ValueError, match="51 regions; the limit is 50"):
+        rows_in_regions(_region_event(box=many), points)
+    junk = _region_event(box=[{"x": "a", "y": None}, {}], lasso=[{"x": [["no"]], "y": 3}])
+    assert rows_in_regions(junk, points).tolist() == []
