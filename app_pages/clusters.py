@@ -51,10 +51,10 @@ n_init = c4.number_input(t("clusters.n_init"), 1, 50, 10, key="clusters.n_init",
 
 if long_umap or (space == "umap" and umap_seconds > 2):
     # Running, it is said with the 2-D UMAP map the clusters are drawn on (the map radio's default).
-    drawn_on_umap = (space == "umap" and st.session_state.get("clusters.map", MAPS[0]) == "umap"
-                     and projection.estimate_seconds("umap", len(codes)) <= LONG_SECONDS)
+    map_seconds = projection.estimate_seconds("umap", len(codes))
+    drawn_on_umap = st.session_state.get("clusters.map", MAPS[0]) == "umap" and map_seconds <= LONG_SECONDS
     st.caption(t("clusters.umap_running" if space == "umap" else "clusters.umap_estimate", n=len(codes),
-                 seconds=umap_seconds + (projection.estimate_seconds("umap", len(codes)) if drawn_on_umap else 0)))
+                 seconds=umap_seconds + (map_seconds if space == "umap" and drawn_on_umap else 0)))
 try:
     result, scores, seconds = cluster_run(loaded.id, space, method, int(n_clusters), int(n_init),
                                           loaded, codes)
