@@ -22,7 +22,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Optional
+from contextlib import contextmanager
+from typing import Iterator, Optional
 
 from . import __version__, params
 from .cli_commands import (UsageError, bench_command, config_from_args, encode_command,  # noqa: F401
@@ -186,13 +187,50 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _quiet_tensorflow(verbose: bool) -> None:
-    """Hide TensorFlow's C++ log lines (oneDNN, CPU features, ...) unless ``--verbose``; an
-    explicit ``TF_CPP_MIN_LOG_LEVEL`` in the environment wins. Must run before TensorFlow is
-    imported."""
+    """Ask TensorFlow's C++ logging for errors only unless ``--verbose``; an explicit
+    ``TF_CPP_MIN_LOG_LEVEL`` in the environment wins. Must run before TensorFlow is imported."""
     if verbose:
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
     else:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@contextmanager
+def _native_stderr_silenced(silence: bool) -> Iterator[None]:
+    """Send what native libraries write to file descriptor 2 to /dev/null for the ``with`` block,
+    while Python's ``sys.stderr`` (our messages, the progress bar, tracebacks) still reaches the
+    terminal through a copy of the descriptor.
+
+    ``TF_CPP_MIN_LOG_LEVEL`` is not enough: on CPUs where oneDNN is on (e.g. with AVX-512),
+    TensorFlow prints "oneDNN custom operations are on" before its logging reads the variable, so
+    a quiet command was quiet on one machine and not on the next.
+    """
+    if not silence:
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        python_uses_fd2 = sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):  # replaced by a capture (pytest, a notebook)
+        python_uses_fd2 = False
+    saved = os.dup(2)
+    try:
+        original = sys.stderr
+        if python_uses_fd2:
+            sys.stderr = open(os.dup(saved), "w", buffering=1, encoding=original.encoding,
+                              errors=original.errors)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        try:
+            yield
+        finally:
+            if sys.stderr is not original:
+                sys.stderr.close()
+                sys.stderr = original
+            os.dup2(saved, 2)
+    finally:
+        os.close(saved)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -206,14 +244,16 @@ def main(argv: Optional[list[str]] = None) -> int:
             args = build_parser().parse_args(argv)
         except SystemExit as exc:  # --help and --version (0), usage errors (2)
             return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-        _quiet_tensorflow(getattr(args, "verbose", False))
-        if args.command == "train":
-            return train_command(args)
-        if args.command == "encode":
-            return encode_command(args)
-        if args.command == "export":
-            return export_command(args)
-        return runs_command(args)
+        verbose = getattr(args, "verbose", False)
+        _quiet_tensorflow(verbose)
+        with _native_stderr_silenced(not verbose):
+            if args.command == "train":
+                return train_command(args)
+            if args.command == "encode":
+                return encode_command(args)
+            if args.command == "export":
+                return export_command(args)
+            return runs_command(args)
     except UsageError as exc:
         print(f"aecore: usage error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 from . import params
 from .data import BUILTIN_DATASETS
@@ -55,6 +59,32 @@ def _dataset_source(name: str, stream: bool = False, option: str = "--dataset") 
         return "file", name
     raise UsageError(f"{option} {name!r} is neither a built-in dataset ({', '.join(BUILTIN_DATASETS)}) "
                      "nor an existing .csv/.npy/.npz/.zip file; check the name or the path.")
+
+
+@contextmanager
+def ctrl_c_stops(stop: threading.Event) -> Iterator[None]:
+    """While the block runs, a first Ctrl+C sets ``stop`` (the fit ends after the current batch)
+    instead of raising; a second one raises ``KeyboardInterrupt`` at once.
+
+    A ``KeyboardInterrupt`` raised while TensorFlow runs a finaliser is printed and dropped by
+    Python ("Exception ignored in ..."), so an interrupted training could run on to its end and
+    exit 0; an event the fit polls cannot be lost that way. Outside the main thread (a notebook's
+    worker, a test runner's) signals cannot be handled and the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_interrupt(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class EpochBar:
@@ -112,14 +142,19 @@ def train_command(args) -> int:
         strategy = make_strategy(args.strategy)
     bar = EpochBar(int(resolved.get("total_epochs", resolved["epochs"])), disable=args.quiet)
     started = time.perf_counter()
+    stop = threading.Event()
     try:
-        if source == "stream":
-            reducer, metrics, codes = _train_streamed(name, config, strategy, args, bar)
-            scaling = STREAMED_SCALING
-        else:
-            reducer, metrics, codes, scaling = _train_in_memory(source, name, config, strategy, args, bar)
+        with ctrl_c_stops(stop):
+            if source == "stream":
+                reducer, metrics, codes = _train_streamed(name, config, strategy, args, bar, stop)
+                scaling = STREAMED_SCALING
+            else:
+                reducer, metrics, codes, scaling = _train_in_memory(source, name, config, strategy, args,
+                                                                    bar, stop)
     finally:
         bar.close()
+    if stop.is_set():  # Ctrl+C during the training or its measurement: no run is written.
+        raise KeyboardInterrupt
     metrics = {**metrics, "train_seconds": round(time.perf_counter() - started, 2),
                "epochs_run": reducer.n_epochs_, "best_epoch": reducer.best_epoch_,
                "stopped_reason": reducer.stopped_reason_, "strategy": args.strategy,
@@ -147,7 +182,8 @@ def _budget(args):
     return Budget.default().scaled(args.budget_scale)
 
 
-def _train_in_memory(source: str, name: str, config: TrainConfig, strategy, args, bar):
+def _train_in_memory(source: str, name: str, config: TrainConfig, strategy, args, bar,
+                     stop: threading.Event):
     """Load a dataset into memory, hold out a test split, train, and measure it against PCA."""
     import numpy as np
 
@@ -164,7 +200,7 @@ def _train_in_memory(source: str, name: str, config: TrainConfig, strategy, args
     X_train, X_test = dataset.X[train_index], dataset.X[test_index]
     if strategy is None:
         reducer = config.to_reducer(image_shape=dataset.image_shape)
-        reducer.set_params(budget=_budget(args)).fit(X_train, progress=bar)
+        reducer.set_params(budget=_budget(args)).fit(X_train, progress=bar, stop_event=stop)
     else:
         import tempfile
 
@@ -176,7 +212,7 @@ def _train_in_memory(source: str, name: str, config: TrainConfig, strategy, args
             path = os.path.join(tmp, "train.npy")
             np.save(path, X_train)
             reducer = fit_streaming(path, config, strategy, image_shape=dataset.image_shape,
-                                    progress=bar, budget=_budget(args))
+                                    progress=bar, stop_event=stop, budget=_budget(args))
     bar.close()  # Before measuring, so the bar's clock shows the training time only.
     test_mse = reconstruction_mse(X_test, reducer.reconstruct(X_test))
     pca = pca_baseline(X_train, config.n_components, X_test, random_state=config.random_state or 0)
@@ -184,7 +220,7 @@ def _train_in_memory(source: str, name: str, config: TrainConfig, strategy, args
             dataset.scaling)
 
 
-def _train_streamed(path: str, config: TrainConfig, strategy, args, bar):
+def _train_streamed(path: str, config: TrainConfig, strategy, args, bar, stop: threading.Event):
     """Train from a memory-mapped .npy; the last rows are the test set."""
     import numpy as np
 
@@ -195,7 +231,7 @@ def _train_streamed(path: str, config: TrainConfig, strategy, args, bar):
     n = rows.shape[0]
     n_test = max(1, int(round(n * args.test_fraction)))
     reducer = fit_streaming(path, config, strategy, rows=(0, n - n_test), progress=bar,
-                            budget=_budget(args))
+                            stop_event=stop, budget=_budget(args))
     bar.close()
     rng = np.random.default_rng(config.random_state or 0)
     # Errors are measured on (at most) MAX_EVAL_ROWS rows so that memory stays bounded.
