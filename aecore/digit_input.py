@@ -5,13 +5,16 @@ model makes of it.
 first, so decompression bombs are refused before a pixel is decoded). :func:`preprocess_digit`
 turns a picture of one digit into a 28x28 MNIST-like image: grayscale on white paper, bright ink
 on black, cropped to the ink, the longer side scaled to 20 pixels and centred by its centre of
-mass. :func:`fit_reference` fits, once per model, what a single digit is compared with (PCA of
-the model's size, a neighbour index in code and pixel space, KMeans on the codes, the training
-errors), and :func:`digit_report` compares one digit with it.
+mass. :func:`read_canvas_png` does for a drawing canvas' PNG (a base64 data URL from the
+browser) what :func:`read_digit_image` does for an upload. :func:`fit_reference` fits, once per
+model, what a single digit is compared with (PCA of the model's size, a neighbour index in code
+and pixel space, KMeans on the codes, the training errors), and :func:`digit_report` compares one
+digit with it.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 from dataclasses import dataclass
 
@@ -76,6 +79,95 @@ def _too_many_pixels(name: str, size) -> ValueError:
     shown = f" ({size[0]}x{size[1]})" if size else ""
     return ValueError(f"The {name}{shown} has more than {MAX_IMAGE_PIXELS:,} pixels, too many to decode "
                       "safely; upload a smaller photo of the digit.")
+
+
+#: How a drawing canvas sends its picture: a PNG as a base64 data URL.
+CANVAS_URL_PREFIX = "data:image/png;base64,"
+#: Base64 characters that hold a PNG's signature and IHDR chunk (24 bytes, the declared size).
+_PNG_HEADER_CHARS = 32
+
+
+def canvas_payload_limit(max_side: int) -> int:
+    """The most base64 characters a canvas of at most ``max_side`` x ``max_side`` pixels can send."""
+    # A browser's PNG of that canvas is never larger than its RGBA pixels stored uncompressed (4
+    # bytes a pixel, 1 filter byte a row), plus 64 KiB for chunk and zlib framing.
+    return 4 * -(-(max_side * (4 * max_side + 1) + 64 * 1024) // 3)
+
+
+def read_canvas_png(data_url, max_side: int) -> np.ndarray:
+    """Decode a drawing canvas' PNG, sent by the browser as a base64 data URL, into RGBA pixels.
+
+    The payload comes from the visitor's browser, which can send any PNG in its place. Its
+    length is checked before it is base64-decoded (:func:`canvas_payload_limit`), and the width
+    and height declared in its header before Pillow sees it, so a decompression bomb costs no
+    memory.
+
+    Parameters
+    ----------
+    data_url : str
+        ``"data:image/png;base64,..."``, as ``streamlit-drawable-canvas`` sends it.
+    max_side : int
+        The most pixels a side of the canvas' image may have.
+
+    Returns
+    -------
+    ndarray of shape (height, width, 4), uint8
+
+    Raises
+    ------
+    ValueError
+        For a payload that is not a base64 PNG data URL, one longer than a canvas of
+        ``max_side`` pixels can send, one declaring a side over ``max_side`` (or of 0 pixels), or
+        damaged image data; the message says to clear the canvas and draw again.
+    """
+    from PIL import Image
+
+    again = "Clear the canvas and draw the digit again."
+    if not isinstance(data_url, str) or not data_url.startswith(CANVAS_URL_PREFIX):
+        shown = repr(data_url[:30]) if isinstance(data_url, str) else f"a {type(data_url).__name__}"
+        raise ValueError(f"The drawing did not arrive as a PNG image (received {shown}, expected a "
+                         f"{CANVAS_URL_PREFIX!r} data URL). {again}")
+    encoded = data_url[len(CANVAS_URL_PREFIX):]
+    limit = canvas_payload_limit(max_side)
+    if len(encoded) > limit:
+        raise ValueError(f"The drawing arrived as {len(encoded):,} characters of image data; a canvas of "
+                         f"{max_side}x{max_side} pixels sends at most {limit:,}. {again}")
+    try:
+        declared = _png_size(base64.b64decode(encoded[:_PNG_HEADER_CHARS], validate=True))
+    except ValueError as exc:  # binascii.Error for a bad character, ValueError for a non-ASCII one
+        raise ValueError(f"The drawing's image data are not valid base64. {again}") from exc
+    if declared is None:
+        raise ValueError(f"The drawing is not a PNG image (its header is missing). {again}")
+    width, height = declared
+    if not (0 < width <= max_side and 0 < height <= max_side):
+        raise ValueError(f"The drawing is {width}x{height} pixels; a canvas makes at most "
+                         f"{max_side}x{max_side}. {again}")
+    try:
+        png = _pixel_chunks(base64.b64decode(encoded, validate=True))
+        with Image.open(io.BytesIO(png), formats=["PNG"]) as img:
+            return np.asarray(img.convert("RGBA"))
+    except Exception as exc:  # Bad base64 or truncated data: binascii, OSError, SyntaxError, zlib errors, ...
+        raise ValueError(f"The drawing's image data are damaged or cut short. {again}") from exc
+
+
+#: The PNG chunks that make a canvas' pixels; every other one is dropped before Pillow reads it.
+_PIXEL_CHUNKS = (b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND")
+
+
+def _pixel_chunks(png: bytes) -> bytes:
+    """The PNG with only the chunks that hold its pixel values."""
+    # Pillow inflates compressed text and colour-profile chunks up to 64 MB in all, whatever the
+    # pixel count: a few hundred KB of zTXt chunks would cost that much memory.
+    kept, at = [png[:8]], 8
+    while at + 12 <= len(png):
+        end = at + 12 + int.from_bytes(png[at:at + 4], "big")
+        kind = png[at + 4:at + 8]
+        if kind in _PIXEL_CHUNKS:
+            kept.append(png[at:end])
+        if kind == b"IEND":
+            break
+        at = end
+    return b"".join(kept)
 
 
 def _gray(image) -> np.ndarray:

@@ -19,6 +19,10 @@ from .layout import escape_markdown
 IMAGE_SHAPE = (digit_input.DIGIT_SIDE, digit_input.DIGIT_SIDE)
 #: The drawing canvas, in CSS pixels: narrow enough for a phone held upright.
 CANVAS_SIDE = 280
+#: The most pixels a side of the canvas' PNG may have. streamlit-drawable-canvas 0.13 sends one
+#: pixel per CSS pixel (280); four per CSS pixel covers a version that follows a phone's device
+#: pixel ratio (at most about 4), and the decoded RGBA stays under 5.1 MB (1120 x 1120 x 4).
+MAX_CANVAS_PIXEL_SIDE = 4 * CANVAS_SIDE
 STROKE_WIDTH = 22
 #: Nearest training digits shown in each space.
 N_NEIGHBORS = 8
@@ -38,8 +42,9 @@ def _chose(source: str) -> None:
     st.session_state["digit.source"] = source
 
 
-def _canvas_picture() -> np.ndarray | None:
-    """The canvas drawing as an RGBA array, or None while it is empty."""
+def _canvas_picture() -> str | None:
+    """The canvas drawing as the browser sent it (a PNG data URL, not yet decoded), or None while
+    it is empty."""
     try:
         from streamlit_drawable_canvas import st_canvas
     except ImportError:  # an install without the app extra's canvas: the other inputs still work
@@ -49,8 +54,12 @@ def _canvas_picture() -> np.ndarray | None:
     result = st_canvas(stroke_width=STROKE_WIDTH, stroke_color="#000000", background_color="#FFFFFF",
                        height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw", return_image_data=True,
                        key="digit.canvas", on_change=partial(_chose, "draw"))
-    drawn = (result.json_data or {}).get("objects")
-    return None if not drawn or result.image_data is None else np.asarray(result.image_data)
+    # CanvasResult.image_data would decode whatever PNG the browser sent before its size is known
+    # (a 9,400 x 9,400 one costs a gigabyte): take the data URL undecoded, for read_canvas_png.
+    # The pinned 0.13.0 has no public name for it; a version without this slot fails the tests.
+    drawing, data_url = result.json_data, result._image_data_url
+    drawn = drawing.get("objects") if isinstance(drawing, dict) else None
+    return None if not drawn or data_url is None else data_url
 
 
 def digit_input_ui() -> np.ndarray | None:
@@ -75,7 +84,9 @@ def digit_input_ui() -> np.ndarray | None:
     source = latest if latest in given else given[-1]
     picture = pictures[source]
     try:
-        if source != "draw":
+        if source == "draw":
+            picture = digit_input.read_canvas_png(picture, MAX_CANVAS_PIXEL_SIDE)
+        else:
             picture = digit_input.read_digit_image(picture.getvalue(), t("digit.picture"))
         return digit_input.preprocess_digit(picture)
     except ValueError as exc:
