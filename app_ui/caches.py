@@ -91,11 +91,43 @@ def model_registry() -> ModelRegistry:
     return ModelRegistry()
 
 
-@st.cache_resource(max_entries=1)
+#: The process's one pool of job slots (see job_slots).
+_JOB_SLOTS: list[SlotPool] = []
+_JOB_SLOTS_LOCK = threading.Lock()
+
+
 def job_slots() -> SlotPool:
     """At most MAX_CONCURRENT_JOBS long jobs (trainings, clusterings, large maps, image
-    decoding) run at once across all sessions; the others queue, first come first served."""
-    return SlotPool(MAX_CONCURRENT_JOBS)
+    decoding) run at once across all sessions; the others queue, first come first served.
+
+    One pool per process, in a module global rather than ``st.cache_resource``: clearing
+    Streamlit's caches (any visitor's browser can ask for it) made a new, empty pool while the old
+    one's jobs kept running, so more jobs ran at once. With ``AECORE_LOG_JOBS=1`` the pool's takes
+    and releases are printed to stderr (bench/ reads them)."""
+    with _JOB_SLOTS_LOCK:
+        if not _JOB_SLOTS:
+            _log_jobs_to_stderr()
+            _JOB_SLOTS.append(SlotPool(MAX_CONCURRENT_JOBS))
+        return _JOB_SLOTS[0]
+
+
+def _log_jobs_to_stderr() -> None:
+    """When AECORE_LOG_JOBS=1, print the job-slot log (INFO) to stderr, with one handler per process."""
+    import logging
+    import os
+    import sys
+
+    from .slots import JOBS_LOGGER
+
+    if os.environ.get("AECORE_LOG_JOBS") != "1":
+        return
+    logger = logging.getLogger(JOBS_LOGGER)
+    if not any(getattr(handler, "_aecore_jobs", False) for handler in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        handler._aecore_jobs = True
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -151,8 +150,20 @@ def recover_interrupted():
 # --------------------------------------------------------------------------- long jobs
 
 
-#: Whether this thread holds one of the job slots now.
-_HOLDING = threading.local()
+def _job_owner():
+    """Whose job this is: this Streamlit session (None outside a script run). Two runs of one
+    session overlap after a rerun (fastReruns starts the new run while the old one unwinds)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return None if ctx is None else ctx.session_id
+
+
+def queue_message(what: str, position: int, own_job_running: bool) -> str:
+    """What a queued job says while it waits: for its own session's earlier job, or its place."""
+    if own_job_running:
+        return t("jobs.own_job_running", what=what)
+    return t("ui.queued", what=what, position=position, n=caches.MAX_CONCURRENT_JOBS)
 
 
 @contextmanager
@@ -160,24 +171,23 @@ def exclusive(what: str):
     """Hold one of the server's job slots for the ``with`` block. While queued, say where this
     job is in the queue; Stop, a widget change or a closed tab gives the place up (Streamlit
     raises inside the message update), and a slot is never kept by a job that was stopped.
-    A job that already holds a slot (its thread does) runs nested work in that same slot: waiting
-    for a second one could deadlock when every slot's holder did the same."""
-    if getattr(_HOLDING, "slot", False):
+
+    A session runs one job at a time: a second one (a rerun that started while the first is still
+    unwinding, another widget) waits until the first has really returned. Nested work in a slot
+    this thread holds reuses it (the pool knows its holders; see :meth:`SlotPool.slot`)."""
+    pool = caches.job_slots()
+    if pool.held_by_this_thread():  # nested work: no queue message, no second slot
         yield
         return
+    owner = _job_owner()
     note = st.empty()
 
     def waiting(position: int) -> None:
-        note.info(t("ui.queued", what=what, position=position, n=caches.MAX_CONCURRENT_JOBS),
-                  icon=":material/hourglass_top:")
+        note.info(queue_message(what, position, pool.holds(owner)), icon=":material/hourglass_top:")
 
-    with caches.job_slots().slot(on_wait=waiting):
-        _HOLDING.slot = True
-        try:
-            note.empty()
-            yield
-        finally:
-            _HOLDING.slot = False
+    with pool.slot(on_wait=waiting, owner=owner):
+        note.empty()
+        yield
 
 
 def run_exclusive(registry: caches.ModelRegistry, key, what: str, work: Callable[[], T], *,
