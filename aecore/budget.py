@@ -129,6 +129,15 @@ class Budget:
         Bytes of one uploaded array as stored (its real item size) plus its float32 copy.
     max_decode_pixels : int
         Pixels decoded from the images of one upload, checked from the headers before decoding.
+    max_table_values : int
+        Cells of one uploaded CSV, counted from its lines and header before pandas parses it:
+        parsing costs about 30 bytes a cell at its peak (text, int64/float64 frames and their
+        copies), so 10 M cells peak near 300 MB.
+    max_upload_held_bytes : int
+        What one session's uploads may hold once read (their float32 data and the file itself),
+        checked from headers and counts before parsing: 150 MB.
+    max_server_upload_bytes : int
+        What every session's uploads may hold together (the app's ledger checks it): 600 MB.
     max_tsne_rows, max_umap_rows : int
         Rows embedded by t-SNE / UMAP; above them the app embeds a stated random subsample (for a
         2-D t-SNE map, and places every other row into it).
@@ -146,6 +155,13 @@ class Budget:
     max_array_values: int = 50_000_000
     max_array_bytes: int = 400_000_000
     max_decode_pixels: int = 40_000_000
+    # The 2.7 GB container runs the server itself at 1.3-1.6 GB with one visitor on every page;
+    # uploads get 600 MB of the rest in all (what is left covers a parse's peak and a training),
+    # 150 MB a session so that four visitors at the limit fit. Built-in datasets (full MNIST
+    # included) are shared by every session and not counted here.
+    max_table_values: int = 10_000_000
+    max_upload_held_bytes: int = 150_000_000
+    max_server_upload_bytes: int = 600_000_000
     max_tsne_rows: int = 20_000
     max_umap_rows: int = 70_000
     max_cluster_compute: float = 5e11
@@ -236,6 +252,25 @@ class Budget:
             raise ValueError(
                 f"The {what} ({dims} values of {int(itemsize)} bytes) needs {_mb(needed)} in memory with "
                 f"its float32 copy; the limit is {_mb(self.max_array_bytes)}. Upload a smaller sample.")
+
+    def check_upload_held(self, n_bytes: int, detail: str, what: str = "upload") -> None:
+        """``ValueError`` when an upload would hold more than ``max_upload_held_bytes`` once read
+        (``detail`` says how that was counted, e.g. "10,000 x 5,000 values as float32")."""
+        if n_bytes > self.max_upload_held_bytes:
+            raise ValueError(
+                f"The {what} would hold {_mb(n_bytes)} in memory once read ({detail}); the limit is "
+                f"{_mb(self.max_upload_held_bytes)} per visitor. Upload a smaller sample (fewer rows, "
+                "columns or images).")
+
+    def check_table_values(self, n_rows: int, n_columns: int, what: str = "CSV") -> None:
+        """``ValueError`` when a table has more cells than ``max_table_values``, checked from its
+        line count and header before it is parsed."""
+        n_values = int(n_rows) * int(n_columns)
+        if n_values > self.max_table_values:
+            raise ValueError(
+                f"The {what} holds {n_values:,} values ({int(n_rows):,} rows x {int(n_columns):,} "
+                f"columns); the limit is {self.max_table_values:,.0f} values. Upload a smaller sample "
+                "(fewer rows or columns).")
 
     def check_decode(self, pixels: int, what: str = "images") -> None:
         """``ValueError`` when decoding ``pixels`` pixels in all is over the budget."""

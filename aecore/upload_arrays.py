@@ -19,7 +19,7 @@ import zipfile
 import numpy as np
 from numpy.lib import format as npy_format
 
-from .budget import Budget, resolve
+from .budget import FLOAT_BYTES, Budget, resolve
 from .data import Dataset, _pixel_names
 from .upload_limits import MAX_ABS_VALUE, MIN_ROWS, _check_size, _names, _refuse_large_values
 
@@ -65,6 +65,15 @@ def _check_array_header(shape: tuple[int, ...], dtype: np.dtype, what: str, budg
                          "(samples, features) with at least 2 features.")
     budget.check_rows(shape[0], math.prod(shape[1:]), what)
     budget.check_array(shape, dtype.itemsize, what)
+    # The dataset keeps one float32 copy (training needs float32 and standardised values are not
+    # integers), whatever the file's item size: that is what this session holds afterwards.
+    budget.check_upload_held(_held_bytes(shape), f"{' x '.join(f'{v:,}' for v in shape)} values as "
+                             "float32", what)
+
+
+def _held_bytes(shape: tuple[int, ...]) -> int:
+    """Bytes of the float32 data a dataset read from an array of ``shape`` keeps."""
+    return math.prod(shape) * FLOAT_BYTES
 
 
 def _read_npy(data: bytes, budget: Budget) -> np.ndarray:
@@ -101,30 +110,62 @@ def _read_npz(data: bytes, budget: Budget) -> tuple[np.ndarray, np.ndarray | Non
     except zipfile.BadZipFile as exc:
         raise ValueError("The .npz file is not a valid archive; save arrays with np.savez.") from exc
     with archive:
-        names = {os.path.splitext(i.filename)[0]: i for i in archive.infolist()
-                 if i.filename.endswith(".npy")}
-        if not names:
-            raise ValueError("The .npz archive holds no arrays; save them with np.savez(path, X=X).")
-        xkey = "X" if "X" in names else ("x" if "x" in names else next(iter(names)))
-        keys = [xkey] + (["y"] if "y" in names and xkey != "y" else [])
-        # Every array that will be loaded is checked from its header first: a compressed member
-        # is tiny in the upload whatever it unpacks to.
-        headers = {key: _read_npz_member(archive, names[key], key, _npy_header) for key in keys}
-        shape, _ = headers[xkey]
-        _check_array_header(*headers[xkey], f"array {xkey!r} in the .npz", budget)
-        if "y" in keys:
-            y_shape, y_dtype = headers["y"]
-            if y_dtype.hasobject or y_dtype.kind not in "biu":
-                raise ValueError(f"'y' in the .npz has dtype {y_dtype}; it must hold one integer "
-                                 "label per sample.")
-            if math.prod(y_shape) != shape[0]:
-                raise ValueError(f"'y' has {math.prod(y_shape):,} label(s) (shape {y_shape}) but "
-                                 f"{xkey} has {shape[0]:,} sample(s); it must hold one integer label "
-                                 "per sample.")
+        names, xkey, keys = _checked_npz_headers(archive, budget)
         arrays = {key: _read_npz_member(archive, names[key], key,
                                         lambda member: npy_format.read_array(member, allow_pickle=False))
                   for key in keys}
     return arrays[xkey], arrays.get("y")
+
+
+def _checked_npz_headers(archive: zipfile.ZipFile, budget: Budget) -> tuple[dict, str, list[str]]:
+    """The members of an .npz by name, the key of X and the keys to load, once every header to
+    load passed the checks (before any value is read)."""
+    names = {os.path.splitext(i.filename)[0]: i for i in archive.infolist()
+             if i.filename.endswith(".npy")}
+    if not names:
+        raise ValueError("The .npz archive holds no arrays; save them with np.savez(path, X=X).")
+    xkey = "X" if "X" in names else ("x" if "x" in names else next(iter(names)))
+    keys = [xkey] + (["y"] if "y" in names and xkey != "y" else [])
+    # Every array that will be loaded is checked from its header first: a compressed member
+    # is tiny in the upload whatever it unpacks to.
+    headers = {key: _read_npz_member(archive, names[key], key, _npy_header) for key in keys}
+    shape, _ = headers[xkey]
+    _check_array_header(*headers[xkey], f"array {xkey!r} in the .npz", budget)
+    if "y" in keys:
+        y_shape, y_dtype = headers["y"]
+        if y_dtype.hasobject or y_dtype.kind not in "biu":
+            raise ValueError(f"'y' in the .npz has dtype {y_dtype}; it must hold one integer "
+                             "label per sample.")
+        if math.prod(y_shape) != shape[0]:
+            raise ValueError(f"'y' has {math.prod(y_shape):,} label(s) (shape {y_shape}) but "
+                             f"{xkey} has {shape[0]:,} sample(s); it must hold one integer label "
+                             "per sample.")
+    return names, xkey, keys
+
+
+def array_nbytes(data: bytes, *, budget: Budget | None = None) -> int:
+    """Bytes the dataset read from an ``.npy``/``.npz`` holds (its float32 X and int64 labels),
+    from the headers alone: every check of :func:`read_array_bytes` that needs no value runs, and
+    raises the same ``ValueError``. A file that is not a NumPy file gives 0 (the reader says why)."""
+    budget = resolve(budget)
+    _check_size(data, "array file")
+    if data.startswith(b"\x93NUMPY"):
+        try:
+            shape, dtype = _npy_header(io.BytesIO(data))
+        except ValueError as exc:
+            raise ValueError(f"The .npy header cannot be read ({exc}); save the array with np.save.") from exc
+        _check_array_header(shape, dtype, "array", budget)
+        return _held_bytes(shape)
+    if not data.startswith(b"PK"):
+        return 0
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise ValueError("The .npz file is not a valid archive; save arrays with np.savez.") from exc
+    with archive:
+        names, xkey, keys = _checked_npz_headers(archive, budget)
+        shape, _ = _read_npz_member(archive, names[xkey], xkey, _npy_header)
+    return _held_bytes(shape) + (8 * shape[0] if "y" in keys else 0)
 
 
 def _array_range(X: np.ndarray) -> tuple[float, float]:

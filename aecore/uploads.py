@@ -21,9 +21,9 @@ from typing import Callable
 
 import numpy as np
 
-from .budget import Budget, resolve
+from .budget import FLOAT_BYTES, Budget, resolve
 from .data import Dataset
-from .upload_arrays import read_array_bytes
+from .upload_arrays import _row_blocks, array_nbytes, read_array_bytes
 from .upload_images import read_image_zip
 from .upload_limits import (MAX_ABS_VALUE, MIN_ROWS, _check_size, _limit_text, _names,
                             _refuse_large_values, _short)
@@ -47,6 +47,12 @@ _MAGIC = {
     b"MZ": "a Windows program",
 }
 _CSV_DELIMITERS = (",", ";", "\t", "|")
+#: The longest cell a CSV may hold: Python's csv module refuses longer fields (its default
+#: ``csv.field_size_limit``), and a cell holds one number or a short label, never megabytes.
+MAX_CSV_FIELD_CHARS = 131_072
+#: A run of more than MAX_CSV_FIELD_CHARS bytes without a delimiter, quote or line end, starting
+#: at a field's start (the look-behind keeps the scan linear on long runs).
+_LONG_FIELD = re.compile(rb'(?<![^,;\t|"\r\n])[^,;\t|"\r\n]{%d,}' % (MAX_CSV_FIELD_CHARS + 1))
 _DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars (|)",
                     r"\s+": "spaces"}
 
@@ -109,11 +115,70 @@ def _csv_layout(text: str) -> tuple[str, list[str]]:
     head = [line for line in text[:262144].splitlines()[:51] if line.strip()]
     if not head:
         raise ValueError("The CSV holds only blank lines; add a header row and rows of numbers.")
-    # The last sampled line may be cut in the middle; leave it out of the vote.
-    delimiter = _sniff_delimiter(head[:-1] if len(head) > 2 else head) or ","
-    if delimiter == r"\s+":
-        return delimiter, head[0].split()
-    return delimiter, next(csv.reader(head[:1], delimiter=delimiter))
+    try:
+        # The last sampled line may be cut in the middle; leave it out of the vote.
+        delimiter = _sniff_delimiter(head[:-1] if len(head) > 2 else head) or ","
+        if delimiter == r"\s+":
+            return delimiter, head[0].split()
+        return delimiter, next(csv.reader(head[:1], delimiter=delimiter))
+    except csv.Error as exc:  # e.g. a field over csv.field_size_limit() that the scan missed
+        raise ValueError(f"The CSV cannot be split into cells ({exc}); each cell must hold at most "
+                         f"{MAX_CSV_FIELD_CHARS:,} characters. Check its delimiters and quotes, and "
+                         "upload again.") from exc
+
+
+def _refuse_long_cells(data: bytes) -> None:
+    """Refuse a CSV with a cell over :data:`MAX_CSV_FIELD_CHARS`, scanning the raw bytes (one
+    regular-expression pass, nothing copied)."""
+    found = _LONG_FIELD.search(data)
+    if found is not None:
+        line = data.count(b"\n", 0, found.start()) + 1
+        raise ValueError(
+            f"The CSV has a cell of {found.end() - found.start():,} characters (line {line:,}); the "
+            f"limit is {MAX_CSV_FIELD_CHARS:,} characters. A cell holds one number or a short "
+            "label: check the delimiters and quotes (an unclosed quote swallows the lines after "
+            "it), and upload again.")
+
+
+def _header_columns(data: bytes) -> list[str] | None:
+    """The header's names from the first 256 KB of a CSV (None when that cannot be read)."""
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if not data or (_binary_kind(data) is not None and not utf16):
+        return None
+    sample = data[:262144]
+    if len(data) > len(sample) and not utf16:
+        # Cut at a line end, so no multi-byte character is split.
+        sample = sample[:sample.rfind(b"\n") + 1] or sample
+    try:
+        text, _ = _decode_text(sample)
+        return _csv_layout(text)[1]
+    except ValueError:
+        return None
+
+
+def csv_nbytes(data: bytes, *, budget: Budget | None = None) -> int:
+    """Bytes the dataset read from a CSV holds (float32 cells, int64 labels), from its line count
+    and header alone, after the checks :func:`read_csv_bytes` makes before parsing: the file's
+    size and kind, its longest cell, and its rows, columns and cells against the ``budget``
+    (default :meth:`Budget.default`). ``ValueError`` when one fails."""
+    _check_size(data, "CSV file")
+    kind = None if data.startswith((b"\xff\xfe", b"\xfe\xff")) else _binary_kind(data)
+    if kind is not None:
+        raise ValueError(f"This file looks like {kind}, not a CSV text file; export your table "
+                         "as CSV (comma-separated values) and upload that.")
+    _refuse_long_cells(data)
+    budget = resolve(budget)
+    # Count lines on the raw bytes (fast, no parsing) to refuse huge tables up front.
+    n_rows = data.count(b"\n") + (not data.endswith(b"\n")) - 1
+    budget.check_rows(n_rows, 0, "CSV")
+    n_columns = len(_header_columns(data) or ())
+    budget.check_rows(0, n_columns, "CSV")
+    # pandas holds every cell as int64/float64 text-parsed values and copies them while cleaning:
+    # the cell count bounds the parse's peak, as the held bytes bound what stays.
+    budget.check_table_values(n_rows, n_columns, "CSV")
+    held = n_rows * (n_columns * FLOAT_BYTES + 8)
+    budget.check_upload_held(held, f"{n_rows:,} rows x {n_columns:,} columns as float32", "CSV")
+    return held
 
 
 def read_csv_header(data: bytes) -> list[str]:
@@ -123,21 +188,7 @@ def read_csv_header(data: bytes) -> list[str]:
     file gives ``[]``, and :func:`read_csv_bytes` then explains what is wrong with it. The app
     offers these names as label-column choices.
     """
-    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
-    if not data or (_binary_kind(data) is not None and not utf16):
-        return []
-    sample = data[:262144]
-    if len(data) > len(sample) and not utf16:
-        # Cut at a line end, so no multi-byte character is split.
-        sample = sample[:sample.rfind(b"\n") + 1] or sample
-    try:
-        text, _ = _decode_text(sample)
-    except ValueError:
-        return []
-    try:
-        _, columns = _csv_layout(text)
-    except ValueError:
-        return []
+    columns = _header_columns(data) or []
     return columns if len(columns) <= Budget.default().max_columns else []
 
 
@@ -161,15 +212,8 @@ def read_csv_bytes(data: bytes, name: str = "upload", label_column: str | None =
     """
     import pandas as pd
 
-    _check_size(data, "CSV file")
-    kind = None if data.startswith((b"\xff\xfe", b"\xfe\xff")) else _binary_kind(data)
-    if kind is not None:
-        raise ValueError(f"This file looks like {kind}, not a CSV text file; export your table "
-                         "as CSV (comma-separated values) and upload that.")
     budget = resolve(budget)
-    # Count lines on the raw bytes (fast, no parsing) to refuse huge tables up front.
-    n_lines = data.count(b"\n") + (not data.endswith(b"\n"))
-    budget.check_rows(n_lines - 1, 0, "CSV")
+    csv_nbytes(data, budget=budget)
     text, notes = _decode_text(data)
     delimiter, columns = _csv_layout(text)
     if delimiter == r"\s+":
@@ -217,7 +261,8 @@ def _refuse_extreme_cells(values: np.ndarray, what: str) -> None:
             f"must be finite and at most {_limit_text()} in absolute value. Replace them, or leave "
             "those cells empty to drop their rows, and upload again.")
     with np.errstate(invalid="ignore"):
-        large = np.abs(values) > MAX_ABS_VALUE
+        # Two comparisons make boolean masks; np.abs would copy every float64 cell.
+        large = (values > MAX_ABS_VALUE) | (values < -MAX_ABS_VALUE)
     if large.any():
         found = values[large]
         _refuse_large_values(int(found.size), float(found[np.argmax(np.abs(found))]), what)
@@ -330,13 +375,56 @@ def dataset_from_frame(frame, name: str = "table", label_column: str | None = No
     # Values are at most MAX_ABS_VALUE, so the mean and the squares stay finite in float64.
     values = numeric.to_numpy(dtype=np.float64)
     mean, std = values.mean(axis=0), values.std(axis=0)
-    X = ((values - mean) / std).astype(np.float32)
+    # Standardised a block of rows at a time into the float32 result: whole-table float64
+    # temporaries would double the parse's peak.
+    X = np.empty(values.shape, dtype=np.float32)
+    for rows in _row_blocks(*values.shape):
+        X[rows] = (values[rows] - mean) / std
     return Dataset(name=name, X=X, y=y, feature_names=[str(c) for c in numeric.columns],
                    scaling="each column standardised (mean 0, standard deviation 1)",
                    notes=notes, label_names=label_names)
 
 
 # --------------------------------------------------------------------------- any upload
+
+
+def _zip_nbytes(data: bytes) -> int:
+    """Bytes a ZIP of images gives once read, from its list of files: one float32 28 x 28 image
+    per file at most (0 for a damaged archive: the reader says why)."""
+    import zipfile
+
+    from .upload_images import MAX_IMAGES
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            n_files = sum(not info.is_dir() for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return 0
+    return min(n_files, MAX_IMAGES) * (28 * 28 * FLOAT_BYTES + 8)
+
+
+def upload_nbytes(data: bytes, filename: str, *, budget: Budget | None = None) -> int:
+    """Bytes the dataset :func:`read_upload` makes of a file will hold, known before it is parsed.
+
+    From an array's headers, a CSV's line count and header, a ZIP's list of files; it runs the
+    checks that need no parsing and raises their ``ValueError`` (a file over the ``budget``,
+    default :meth:`Budget.default`, among them). A file it cannot size gives 0: reading it
+    explains what is wrong. The app reserves this much of the server's memory before reading.
+
+    Examples
+    --------
+    >>> rows = "a,b\\n" + "\\n".join(f"{i},{i % 4}" for i in range(12))
+    >>> upload_nbytes(rows.encode(), "table.csv")
+    192
+    """
+    ext = os.path.splitext(filename.lower())[1]
+    if ext in (".csv", ".tsv", ".txt"):
+        return csv_nbytes(data, budget=budget)
+    if ext in (".npy", ".npz"):
+        return array_nbytes(data, budget=budget)
+    if ext == ".zip":
+        return _zip_nbytes(data)
+    return 0
 
 
 def read_upload(data: bytes, filename: str, label_column: str | None = None, *,

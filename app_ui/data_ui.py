@@ -1,5 +1,6 @@
 """Choosing the data a page works on: the dataset picker, a person's uploads (kept in their
-session only, decoded in a job slot when they are a ZIP of images) and the one-line summary."""
+session only, counted in the server's upload ledger before they are read, read in a job slot when
+they are a ZIP of images or large) and the one-line summary."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import streamlit as st
 
 from aecore import data as aedata
 from aecore import upload_limits, uploads
+from aecore.budget import Budget, resolve
 
-from . import caches, session
+from . import caches, session, upload_ledger
 from .i18n import t, t_or
 from .layout import escape_markdown
 from .session import ActiveData
@@ -22,6 +24,9 @@ from .session import ActiveData
 UPLOAD_TYPES = ["csv", "tsv", "npy", "npz", "zip"]
 #: Uploads read as tables, whose label column a person may name.
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
+#: Uploads bigger than this (as a file, or once read) are read in one of the server's job slots:
+#: a CSV of a few MB already takes pandas seconds and several times its size in memory.
+SLOT_BYTES = 4_000_000
 
 
 def upload_key(data: bytes) -> str:
@@ -30,7 +35,10 @@ def upload_key(data: bytes) -> str:
 
 
 def dataset_picker_ui(page: str, default: str = "mnist_sample", allow_upload: bool = True) -> ActiveData | None:
-    """Pick a built-in dataset or an upload (kept in this session only). Returns None on error."""
+    """Pick a built-in dataset or an upload (kept in this session only). Returns None on error, and
+    while a dataset Keras would download waits for the person's Download button."""
+    from .online_data_ui import online_dataset_ui
+
     options = list(aedata.BUILTIN_DATASETS) + (["upload"] if allow_upload else [])
     current = st.session_state.get("active_dataset", default)
     # Labels are looked up now, not in format_func: AppTest calls format_func outside the session.
@@ -39,6 +47,8 @@ def dataset_picker_ui(page: str, default: str = "mnist_sample", allow_upload: bo
                           format_func=labels.get, key=f"{page}.dataset")
     st.session_state["active_dataset"] = choice
     if choice != "upload":
+        if not online_dataset_ui(choice):
+            return None
         try:
             return ActiveData(choice, caches.builtin_dataset(choice), shared=True)
         except ValueError as exc:
@@ -60,14 +70,11 @@ def _upload_ui(page: str) -> ActiveData | None:
             label_column = label_column_ui(page, raw)
             key += f"-{label_column}"
         if stored is None or stored.key != key:
-            # Decoding a ZIP of images is long work: it takes one of the server's job slots.
-            slot = (session.exclusive(t("ui.job_decoding")) if upload.name.lower().endswith(".zip")
-                    else nullcontext())
             try:
-                with slot, decoding_progress() as decoding:
-                    dataset = uploads.read_upload(raw, upload.name, label_column=label_column, progress=decoding)
+                dataset = read_upload_within_budget(raw, upload.name, label_column, part="data")
             except ValueError as exc:
-                st.error(t("ui.upload_failed", name=escape_markdown(upload.name, 80), error=escape_markdown(exc)))
+                st.error(t("ui.upload_failed", name=escape_markdown(upload.name, 80),
+                           error=escape_markdown(refusal_text(exc))))
                 if stored is not None:
                     st.caption(t("ui.upload_kept", n=stored.dataset.n_samples))
                 return stored
@@ -76,6 +83,41 @@ def _upload_ui(page: str) -> ActiveData | None:
     if stored is None:
         st.info(t("ui.upload_prompt"))
     return stored
+
+
+def read_upload_within_budget(raw: bytes, name: str, label_column: str | None, *, part: str,
+                              budget: Budget | None = None) -> aedata.Dataset:
+    """Read an upload once the server's ledger has room for it, as this session's ``part``.
+
+    What the dataset will hold is known before parsing (:func:`aecore.uploads.upload_nbytes`);
+    with the file itself (Streamlit keeps it while the widget does) it is reserved in the ledger,
+    which refuses it (:class:`~app_ui.upload_ledger.UploadRefused`) when this session or the
+    server would go over the budget. Once read, the part holds the real bytes; if reading fails,
+    the entry it replaced is put back (that earlier upload is still kept). ZIPs and large files
+    are read in one of the server's job slots."""
+    budget = resolve(budget)
+    estimate = uploads.upload_nbytes(raw, name, budget=budget)
+    ledger, session_id = upload_ledger.upload_ledger(), upload_ledger.session_id()
+    held = ledger.reserve(session_id, part, len(raw) + estimate, budget=budget)
+    try:
+        images = name.lower().endswith(".zip")
+        slot = (session.exclusive(t("ui.job_decoding" if images else "ui.job_reading"))
+                if images or max(len(raw), estimate) > SLOT_BYTES else nullcontext())
+        with slot, decoding_progress() as decoding:
+            dataset = uploads.read_upload(raw, name, label_column=label_column, budget=budget,
+                                          progress=decoding)
+        held = len(raw) + dataset.X.nbytes + (0 if dataset.y is None else dataset.y.nbytes)
+    finally:
+        ledger.hold(session_id, part, held)
+    return dataset
+
+
+def refusal_text(exc: ValueError) -> str:
+    """A reader's message, or the ledger's refusal in the visitor's language."""
+    if not isinstance(exc, upload_ledger.UploadRefused):
+        return str(exc)
+    numbers = dict(held=round(exc.held / 1e6), needed=round(exc.needed / 1e6), limit=round(exc.limit / 1e6))
+    return t("ui.upload_server_full" if exc.scope == "server" else "ui.upload_session_full", **numbers)
 
 
 @contextmanager

@@ -13,10 +13,12 @@ import numpy as np
 import streamlit as st
 
 from aecore import data as aedata
-from aecore import encoding, figures, upload_limits, uploads
+from aecore import encoding, figures, upload_limits
 
-from . import caches, passes, session
-from .data_ui import TABLE_SUFFIXES, UPLOAD_TYPES, decoding_progress, label_column_ui, upload_key
+from . import caches, passes, session, upload_ledger
+from .data_ui import (TABLE_SUFFIXES, UPLOAD_TYPES, label_column_ui, read_upload_within_budget,
+                      refusal_text, upload_key)
+from .upload_ledger import UploadRefused
 from .i18n import t
 from .layout import escape_markdown, metric_row
 from .session import CurrentModel
@@ -80,6 +82,8 @@ def encode_new_data_ui() -> None:
     upload = st.file_uploader(t("encode.upload"), type=UPLOAD_TYPES, key="encode.upload",
                               max_upload_size=upload_limits.MAX_UPLOAD_BYTES // 2**20, help=t("ui.upload_help"))
     if upload is None:
+        # The file left the widget: Streamlit drops it, so this session's share goes too.
+        upload_ledger.upload_ledger().hold(upload_ledger.session_id(), "encode", 0)
         return
     raw = upload.getvalue()
     label_column = label_column_ui("encode", raw) if upload.name.lower().endswith(TABLE_SUFFIXES) else None
@@ -125,19 +129,28 @@ def encoded_upload(current: CurrentModel, reducer, training: TrainingData, file_
 
     def work() -> Outcome:
         try:
-            with decoding_progress() as progress, st.spinner(t("ui.encoding")):
-                dataset = uploads.read_upload(raw, file_name, label_column=label_column, budget=budget,
-                                              progress=progress)
+            with st.spinner(t("ui.encoding")):
+                # Counted in the server's upload ledger as this session's "encode" part while it
+                # is read; afterwards the part holds what the reader kept (the data are dropped
+                # with this function, the file stays in the widget).
+                dataset = read_upload_within_budget(raw, file_name, label_column, part="encode", budget=budget)
                 notes = encoding.check_fits(dataset, n_features=int(reducer.n_features_in_),
                                             image_shape=training.image_shape, scaling=training.scaling)
                 encoded = encoding.encode(reducer, dataset.X, budget=budget)
+        except UploadRefused:
+            raise  # the server is full now, maybe not later: not a result to keep
         except ValueError as exc:
             return Outcome(error=str(exc))
         encoded.notes[:0] = notes
         return Outcome(encoded, dataset.y, dataset.name, data_notes=tuple(dataset.notes))
 
     key = (current.key.id, upload_key(raw), label_column)
-    return session.run_exclusive(st.session_state["encode.results"], key, t("encode.job"), work)
+    try:
+        return session.run_exclusive(st.session_state["encode.results"], key, t("encode.job"), work)
+    except UploadRefused as exc:
+        return Outcome(error=refusal_text(exc))
+    finally:
+        upload_ledger.upload_ledger().hold(upload_ledger.session_id(), "encode", len(raw))
 
 
 def _training_errors(current: CurrentModel, reducer, training: TrainingData) -> np.ndarray | None:
