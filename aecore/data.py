@@ -8,7 +8,9 @@ A person's own files are parsed into a :class:`Dataset` by :mod:`aecore.uploads`
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -287,6 +289,71 @@ BUILTIN_DATASETS = {
     "seed003_random": "Seed 003's table: 1,000 x 100 uniform random values (offline)",
     "balls": "Seed 004's balls: 2,000 images of a ball at random positions, 28x28 (offline)",
 }
+
+
+@dataclass(frozen=True)
+class OnlineDataset:
+    """A built-in dataset that Keras downloads the first time, then reads from its cache.
+
+    Attributes
+    ----------
+    rows : int
+        Rows the app loads (the training split).
+    download_mb : float
+        Megabytes the first load fetches (every file Keras downloads for it, test split included).
+    files : tuple of str
+        The files Keras keeps, relative to its ``datasets`` folder.
+    """
+
+    rows: int
+    download_mb: float
+    files: tuple[str, ...]
+
+
+#: The built-in datasets that need a download (sizes of the files Keras 3 fetches).
+ONLINE_DATASETS = {
+    "mnist": OnlineDataset(60_000, 11.5, ("mnist.npz",)),
+    "fashion_mnist": OnlineDataset(60_000, 30.9, tuple(
+        f"fashion-mnist/{part}-ubyte.gz" for part in
+        ("train-labels-idx1", "train-images-idx3", "t10k-labels-idx1", "t10k-images-idx3"))),
+}
+
+
+def keras_datasets_dir() -> Path:
+    """The folder where Keras keeps downloaded datasets, found as Keras finds it (without
+    importing Keras, which costs seconds): ``$KERAS_HOME/datasets``, else ``~/.keras/datasets``,
+    else ``/tmp/.keras/datasets`` when the home folder is not writable."""
+    home = os.environ.get("KERAS_HOME")
+    if home is None:
+        base = os.path.expanduser("~")
+        home = os.path.join(base if os.access(base, os.W_OK) else "/tmp", ".keras")
+    home = os.path.expanduser(home)
+    # Keras creates its folder when imported, and falls back to /tmp/.keras when it is read-only.
+    if os.path.isdir(home) and not os.access(home, os.W_OK):
+        home = "/tmp/.keras"
+    return Path(home) / "datasets"
+
+
+def cache_paths(name: str) -> list[Path]:
+    """The files Keras keeps for online dataset ``name``."""
+    if name not in ONLINE_DATASETS:
+        raise ValueError(f"dataset={name!r} is not downloaded by Keras; the online datasets are "
+                         f"{sorted(ONLINE_DATASETS)}.")
+    folder = keras_datasets_dir()
+    return [folder / file for file in ONLINE_DATASETS[name].files]
+
+
+def is_cached(name: str) -> bool:
+    """Whether every file of online dataset ``name`` is already in Keras' cache (no download).
+
+    Only presence is checked: hashing 30 MB on every page run would cost more than it saves, and
+    a damaged file makes Keras download again (the rare case this cannot see)."""
+    return all(path.is_file() for path in cache_paths(name))
+
+
+def needs_download(name: str) -> bool:
+    """Whether loading built-in dataset ``name`` would download it first."""
+    return name in ONLINE_DATASETS and not is_cached(name)
 
 
 def load_dataset(name: str) -> Dataset:

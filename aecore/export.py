@@ -21,6 +21,13 @@ from .run_format import FORMAT, OPTIONAL_FILES, REQUIRED_FILES  # noqa: F401  (F
 
 #: Largest ZIP :func:`read_zip_bytes` accepts, compressed and uncompressed.
 MAX_ZIP_BYTES = 500 * 1024 * 1024
+#: Most values (rows x columns) in a codes CSV the app builds on a click: 200,000 rows of 10 codes
+#: made 19 MB in about 1 s on a 2-core machine (issue 29's download measurements); a larger CSV is
+#: a seeded random sample of rows (:func:`csv_rows`), and the page says so.
+MAX_CSV_VALUES = 2_000_000
+#: Most values in a codes NPY the app builds: 50 MB of float32 (the server holds every download's
+#: bytes in memory until the person fetches it).
+MAX_NPY_VALUES = 12_500_000
 #: Largest run ZIP the app accepts as an upload, compressed and uncompressed: the weights of the
 #: default budget's largest model (10 M parameters) are 40 MB, and the server refuses uploads above
 #: 50 MB anyway (``server.maxUploadSize``).
@@ -132,6 +139,30 @@ def codes_csv(codes: np.ndarray, labels: np.ndarray | None = None, row_ids: np.n
     out = io.StringIO()
     np.savetxt(out, body, delimiter=",", header=header, comments="", fmt=formats)
     return out.getvalue().encode()
+
+
+def csv_rows(n_rows: int, n_columns: int, max_values: int | None = None, seed: int = 0) -> np.ndarray | None:
+    """The rows a CSV of ``n_rows`` x ``n_columns`` values keeps: None when all fit in
+    ``max_values`` (default :data:`MAX_CSV_VALUES`), else a seeded random sample of them in
+    increasing order. Cheap: call it before building anything."""
+    max_values = MAX_CSV_VALUES if max_values is None else max_values
+    keep = max(1, int(max_values) // max(1, int(n_columns)))
+    if n_rows <= keep:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(int(n_rows), keep, replace=False))
+
+
+def check_npy(shape: tuple[int, ...], max_values: int | None = None) -> None:
+    """``ValueError`` when an NPY of ``shape`` float32 values would hold more than ``max_values``
+    (default :data:`MAX_NPY_VALUES`)."""
+    max_values = MAX_NPY_VALUES if max_values is None else max_values
+    n_values = int(np.prod(shape))
+    if n_values > max_values:
+        raise ValueError(
+            f"The codes NPY would hold {n_values:,} values ({n_values * 4 / 1e6:,.0f} MB); the app "
+            f"builds at most {max_values:,} ({max_values * 4 / 1e6:,.0f} MB). Download the codes CSV "
+            "(a random sample of rows), or encode the data on your own machine with the downloaded model "
+            "ZIP (python -m aecore encode).")
 
 
 def npy_bytes(array: np.ndarray) -> bytes:

@@ -21,6 +21,10 @@ import numpy as np
 MAX_SPRITE_SIDE = 8192
 #: Rows exported by default: the Projector stays responsive in a browser up to about this many.
 DEFAULT_MAX_ROWS = 10_000
+#: Most code values (rows x components) one export writes: its TSV is formatted value by value in
+#: Python, about 1 s per 250,000 values with the ZIP (10,000 rows of 249 codes took 7.7 s in issue
+#: 29's download measurements); wide codes export fewer rows (:func:`export_rows`).
+MAX_VALUES = 250_000
 TENSORS_FILE, METADATA_FILE, SPRITE_FILE, CONFIG_FILE, PARQUET_FILE = (
     "tensors.tsv", "metadata.tsv", "sprite.png", "projector_config.pbtxt", "codes.parquet")
 
@@ -32,6 +36,13 @@ def choose_rows(n_rows: int, max_rows: int, seed: int = 0) -> np.ndarray:
     if n_rows <= max_rows:
         return np.arange(n_rows)
     return np.sort(np.random.default_rng(seed).choice(n_rows, max_rows, replace=False))
+
+
+def export_rows(n_rows: int, n_components: int, max_rows: int = DEFAULT_MAX_ROWS,
+                max_values: int = MAX_VALUES) -> int:
+    """How many rows an export of ``n_rows`` codes of ``n_components`` values keeps: at most
+    ``max_rows``, and at most ``max_values`` values in all."""
+    return max(1, min(int(n_rows), int(max_rows), int(max_values) // max(1, int(n_components))))
 
 
 def check_sprite(n: int, image_shape: tuple[int, int]) -> int:
@@ -151,13 +162,15 @@ def write_projector(folder, files: dict[str, bytes], overwrite: bool = False) ->
 
 def projector_zip(codes: np.ndarray, labels: Optional[np.ndarray] = None, images: Optional[np.ndarray] = None,
                   image_shape: Optional[tuple[int, int]] = None, label_names: Optional[list[str]] = None,
-                  max_rows: int = DEFAULT_MAX_ROWS, seed: int = 0) -> bytes:
-    """:func:`projector_files` of at most ``max_rows`` seeded rows (all rows when fewer), as one
-    ZIP: what the Latent page's download holds. Unzip it and load ``projector_config.pbtxt`` (or
-    the TSV files) in the Projector."""
+                  max_rows: int = DEFAULT_MAX_ROWS, seed: int = 0, max_values: int = MAX_VALUES) -> bytes:
+    """:func:`projector_files` of at most ``max_rows`` seeded rows (all rows when fewer; fewer
+    when the codes are wide, see :func:`export_rows`), as one ZIP: what the Latent page's download
+    holds. Unzip it and load ``projector_config.pbtxt`` (or the TSV files) in the Projector."""
     import zipfile
 
-    rows = choose_rows(len(codes), max_rows, seed)
+    codes = np.asarray(codes)
+    width = codes.shape[1] if codes.ndim == 2 else 1  # projector_files refuses other shapes
+    rows = choose_rows(len(codes), export_rows(len(codes), width, max_rows, max_values), seed)
     if images is not None and image_shape is not None:
         check_sprite(len(rows), image_shape)
     files = projector_files(codes[rows], None if labels is None else np.asarray(labels)[rows], rows,

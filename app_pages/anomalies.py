@@ -25,9 +25,11 @@ def threshold_ui(ds, scores: np.ndarray) -> None:
     st.caption(t("anomalies.threshold", threshold=threshold, flagged=len(flagged), n=len(scores)))
     st.plotly_chart(figures.score_histogram(scores, threshold, title=t("anomalies.histogram_title")),
                     key="anomalies.hist")
-    flagged_csv = pd.DataFrame({"row": flagged, "score": scores[flagged]}).to_csv(index=False).encode()
-    st.download_button(t("anomalies.flagged_csv"), flagged_csv, f"{ds.name}_anomalies.csv", "text/csv",
-                       key="anomalies.dl")
+    # Made when clicked: every move of the slider reruns this fragment (at 200,000 rows the 80th
+    # percentile flags 40,000 rows, a 1 MB CSV).
+    st.download_button(t("anomalies.flagged_csv"),
+                       lambda: pd.DataFrame({"row": flagged, "score": scores[flagged]}).to_csv(index=False).encode(),
+                       f"{ds.name}_anomalies.csv", "text/csv", key="anomalies.dl")
     sync_url()
 
 

@@ -6,7 +6,7 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from aecore import export, figures, projection, projector
+from aecore import figures, projection, projector
 from app_ui.analyses import draw_seconds, drawn_rows, projection_of
 from app_ui.caches import start_umap_warmup, start_umap_warmup_for, thumbnail_map_of
 from app_ui.i18n import t
@@ -16,6 +16,7 @@ from app_ui.model_ui import current_model_ui
 from app_ui.neighbours_ui import neighbours_ui
 from app_ui.page import stop
 from app_ui.passes import codes_of, reconstruction_errors
+from app_ui.reports import codes_csv_button
 from app_ui.url import Param, sync_url, url_state
 
 st.title(t("latent.title"))
@@ -126,14 +127,12 @@ with tabs[2]:
         view_quality_table_ui(stored[1], names)
 with tabs[3]:
     d1, d2 = st.columns(2)
-    # Made when clicked (at 60,000 rows writing both CSVs cost ~1 s a rerun).
-    d1.download_button(t("common.codes_csv"), partial(export.codes_csv, codes, ds.y), f"{ds.name}_codes.csv",
-                       "text/csv", key="latent.dl.codes")
+    # Made when clicked (at 60,000 rows writing both CSVs cost ~1 s a rerun), within the export limits.
+    codes_csv_button(d1, t("common.codes_csv"), codes, ds.y, f"{ds.name}_codes.csv", "latent.dl.codes")
     # A subsample's CSV leads with the original row ids.
-    d2.download_button(t("latent.view_csv", view=names[method]),
-                       partial(export.codes_csv, points, view.take(ds.y), view.rows),
-                       f"{ds.name}_{method}_{dims}d.csv", "text/csv", key="latent.dl.view")
-    n_exported = min(len(codes), projector.DEFAULT_MAX_ROWS)
+    codes_csv_button(d2, t("latent.view_csv", view=names[method]), points, view.take(ds.y),
+                     f"{ds.name}_{method}_{dims}d.csv", "latent.dl.view", row_ids=view.rows)
+    n_exported = projector.export_rows(len(codes), codes.shape[1])
     st.download_button(t("latent.export.projector_zip", n=n_exported),
                        partial(projector.projector_zip, codes, ds.y, ds.X if ds.is_image else None, ds.image_shape,
                                ds.label_names),

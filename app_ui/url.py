@@ -28,6 +28,7 @@ from aecore.presets import PRESETS, TrainConfig
 from . import session, tour
 from .i18n import language, t
 from .layout import escape_markdown
+from .online_data_ui import online_dataset_ui
 
 #: Longest value we read from a URL; anything longer is tampering or a mistake.
 MAX_VALUE_CHARS = 200
@@ -268,15 +269,44 @@ def forget_url_model() -> None:
 
 
 def linked_model() -> tuple[str, str, TrainConfig] | None:
-    """The model a newly arrived link names, once: ``(data_key, preset, config)``, else None."""
+    """The model a newly arrived link names, once: ``(data_key, preset, config)``, else None.
+
+    A link never downloads data by itself: when its dataset is one Keras would download, the page
+    stops with the Download box until the person downloads it (or declines with "Not now")."""
     arrived = {k: v for k, v in _incoming().items() if k in MODEL_PARAM_NAMES}
-    if not arrived or arrived == st.session_state.get("_url.seen_model"):
-        return None
-    st.session_state["_url.seen_model"] = arrived
-    data_key, preset_name, config, problems = model_from_params(arrived)
-    if problems:
-        st.session_state["_url.notice"] = problems + st.session_state.get("_url.notice", [])
-    return data_key, preset_name, config
+    if arrived and arrived != st.session_state.get("_url.seen_model"):
+        st.session_state["_url.seen_model"] = arrived
+        data_key, preset_name, config, problems = model_from_params(arrived)
+        if problems:
+            st.session_state["_url.notice"] = problems + st.session_state.get("_url.notice", [])
+        link = (data_key, preset_name, config)
+    else:
+        # The link seen earlier is kept while its download waits: the button's rerun comes back here.
+        link = st.session_state.get(_AWAITING_DOWNLOAD)
+        if link is None:
+            return None
+    _download_first(link)
+    return link
+
+
+#: Session key: a link whose dataset waits for the person's Download button.
+_AWAITING_DOWNLOAD = "_url.awaiting_download"
+
+
+def _download_first(link: tuple[str, str, TrainConfig]) -> None:
+    """Return when the link's data may load; else show the Download box and stop the page."""
+    if online_dataset_ui(link[0]):
+        st.session_state.pop(_AWAITING_DOWNLOAD, None)
+        return
+    st.session_state[_AWAITING_DOWNLOAD] = link
+    set_url_model(*link)  # the address bar keeps the link while the person decides
+    show_url_notice()
+    if st.button(t("data.online.not_now"), key="data.not_now"):
+        st.session_state.pop(_AWAITING_DOWNLOAD, None)
+        forget_url_model()
+        st.rerun()
+    write_url()
+    st.stop()
 
 
 def write_url(share_box: bool = True) -> None:
