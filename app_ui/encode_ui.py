@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 
 from aecore import data as aedata
-from aecore import encoding, figures, upload_limits
+from aecore import encoding, export, figures, upload_limits
 
 from . import caches, passes, session, upload_ledger
 from .data_ui import (TABLE_SUFFIXES, UPLOAD_TYPES, label_column_ui, read_upload_within_budget,
@@ -192,6 +192,13 @@ def _results_ui(outcome: Outcome, train_errors: np.ndarray | None) -> None:
     # Each file is written when its button is clicked, not on every rerun.
     files = [(t("encode.csv"), ".csv", "text/csv"), (t("encode.npy"), ".npy", "application/octet-stream"),
              (t("encode.parquet"), ".parquet", "application/vnd.apache.parquet")]
+    # Each is bounded like the other pages' downloads: a text CSV costs ~25 bytes and ~5 us a value.
+    n_values = encoded.codes.size + len(encoded.errors)
+    limits = {".csv": export.MAX_CSV_VALUES, ".npy": export.MAX_NPY_VALUES, ".parquet": export.MAX_NPY_VALUES}
     for column, (label, fmt, mime) in zip(st.columns(len(files)), files):
+        too_large = n_values > limits[fmt]
         column.download_button(label, partial(encoding.codes_bytes, encoded, fmt, outcome.labels),
-                               f"{outcome.name}_codes{fmt}", mime, key=f"encode.download{fmt}", on_click="ignore")
+                               f"{outcome.name}_codes{fmt}", mime, key=f"encode.download{fmt}", on_click="ignore",
+                               disabled=too_large)
+        if too_large:
+            column.caption(t("downloads.encode_too_large", n=n_values, limit=limits[fmt]))

@@ -166,3 +166,16 @@ def test_the_section_speaks_korean(lang):
     at = open_page(PAGE, {"lang": lang}, timeout=TIMEOUT)
     assert any(s.value == "현재 모델로 새 데이터 인코딩" for s in at.subheader), [s.value for s in at.subheader]
     assert [u for u in at.get("file_uploader") if u.key == "encode.upload"]
+
+
+def test_a_download_over_the_limits_is_disabled_with_a_reason(monkeypatch):
+    at = _with_demo()
+    monkeypatch.setattr(export, "MAX_CSV_VALUES", 500)  # 200 rows x (k codes + an error) is more
+    images = (load_mnist_sample().X[:200].reshape(-1, 28, 28) * 255).round().astype(np.uint8)
+    buffer = io.BytesIO()
+    np.save(buffer, images)
+    _upload(at, "new digits.npy", buffer.getvalue(), "application/octet-stream")
+    disabled = {d.key: d.proto.disabled for d in at.get("download_button")}
+    assert disabled == {"encode.download.csv": True, "encode.download.npy": False,
+                        "encode.download.parquet": False}, disabled
+    assert any("the app builds this format for at most 500" in c.value for c in at.caption)
