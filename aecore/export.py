@@ -13,6 +13,7 @@ import io
 import os
 import tempfile
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -116,9 +117,12 @@ def read_zip_bytes(data: bytes, *, max_bytes: int = MAX_ZIP_BYTES, budget=None):
                              "files are small. It was not made by this app.")
         run_dir = os.path.join(tmp, "zip")
         os.mkdir(run_dir)
-        for member in members:
-            with archive.open(member) as src, open(os.path.join(run_dir, member.filename), "wb") as dst:
-                dst.write(src.read())
+        try:
+            for member in members:
+                with archive.open(member) as src, open(os.path.join(run_dir, member.filename), "wb") as dst:
+                    dst.write(src.read())
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+            raise ValueError(f"The ZIP is damaged ({str(exc)[:120]}); download the model ZIP again.") from exc
         try:
             reducer, info = load_run(run_dir, budget=budget)
         except ValueError as exc:

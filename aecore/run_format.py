@@ -12,19 +12,23 @@ A run directory holds::
     latent_history.npz  optional: a fixed subset's 2-D view after each epoch, plain arrays
                         (:class:`aecore.snapshots.LatentHistory`; runs written before it lack it)
 
-This module owns that layout (the file names, the format tag and the size limit on a run's JSON
-files), :class:`RunInfo`, and :func:`read_run_info`, which validates a run's required files and
-JSON fields without TensorFlow and raises ``ValueError`` naming the file, what was found and what
-to do. Writing a run is :mod:`aecore.run_saving`; rebuilding its model and finding runs in the
-runs folder is :mod:`aecore.runs`.
+This module owns that layout (the file names, the format tag, and the size, nesting and text-field
+limits on a run's JSON files, checked before a file is parsed), :class:`RunInfo`, and
+:func:`read_run_info`, which validates a run's required files and JSON fields without TensorFlow
+and raises ``ValueError`` naming the file, what was found and what to do. Writing a run is
+:mod:`aecore.run_saving`; rebuilding its model and finding runs in the runs folder is
+:mod:`aecore.runs`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Optional
+
+import numpy as np
 
 from .presets import TrainConfig
 
@@ -44,6 +48,11 @@ OPTIONAL_FILES = (CODES_FILE, LATENT_HISTORY_FILE)
 WEIGHTS_FILES = (WEIGHTS_FILE, F16_WEIGHTS_FILE)
 #: JSON files larger than this are refused: ours are a few kilobytes.
 MAX_JSON_BYTES = 5 * 1024 * 1024
+#: JSON nested deeper than this is refused before it is parsed (ours nest 3 levels deep;
+#: ``json.loads`` raises RecursionError near 1,000).
+MAX_JSON_DEPTH = 32
+#: Longest text field (dataset name, creation time, version) a run's config.json may hold.
+MAX_TEXT_CHARS = 10_000
 STOPPED_REASONS = ("completed", "early_stopping", "stopped", "nan", "interrupted")
 
 
@@ -123,15 +132,18 @@ def read_run_info(run_dir) -> RunInfo:
     manifest = _read_json(run_dir, CONFIG_FILE, dict)
     fmt = manifest.get("format")
     if fmt != FORMAT:
-        raise ValueError(f"{CONFIG_FILE} in {run_dir!r} has format={fmt!r}; this aecore reads "
+        raise ValueError(f"{CONFIG_FILE} in {run_dir!r} has format={_short(fmt)}; this aecore reads "
                          f"{FORMAT!r}. Save the run again with this version.")
     for key, kind in (("dataset", str), ("created", str), ("aecore_version", str),
                       ("output_activation", str), ("n_features", int), ("config", dict),
                       ("architecture", dict), ("training", dict)):
         value = manifest.get(key)
         if not isinstance(value, kind) or isinstance(value, bool):
-            raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: {key!r} is {value!r}; expected a "
+            raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: {key!r} is {_short(value)}; expected a "
                              f"{kind.__name__}. The file is damaged; train the run again.")
+        if kind is str and len(value) > MAX_TEXT_CHARS:
+            raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: {key!r} is {len(value):,} characters long; "
+                             f"the limit is {MAX_TEXT_CHARS:,}. The file is damaged; train the run again.")
     n_features = manifest["n_features"]
     if n_features < 2:
         raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: n_features={n_features} must be >= 2.")
@@ -140,33 +152,34 @@ def read_run_info(run_dir) -> RunInfo:
         if (not isinstance(image_shape, list) or len(image_shape) != 2
                 or not all(isinstance(v, int) and v > 0 for v in image_shape)
                 or image_shape[0] * image_shape[1] != n_features):
-            raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: image_shape={image_shape!r} must be "
+            raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: image_shape={_short(image_shape)} must be "
                              f"[height, width] with height * width = n_features ({n_features}).")
         image_shape = tuple(image_shape)
     try:
         config = TrainConfig.from_dict(manifest["config"])
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: config is not a TrainConfig ({exc}).") from exc
+        raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: config is not a TrainConfig ({_clip(str(exc))}). "
+                         "The file is damaged; train the run again.") from exc
     arch = manifest["architecture"]
     if arch.get("n_features") != n_features or arch.get("kind") != config.kind or \
             arch.get("n_components") != config.n_components:
         raise ValueError(
-            f"{CONFIG_FILE} in {run_dir!r}: the architecture (kind={arch.get('kind')!r}, "
-            f"n_features={arch.get('n_features')}, n_components={arch.get('n_components')}) "
-            f"disagrees with the config (kind={config.kind!r}, n_features={n_features}, "
-            f"n_components={config.n_components}). The file is damaged; train the run again.")
+            f"{CONFIG_FILE} in {run_dir!r}: the architecture (kind={_short(arch.get('kind'))}, "
+            f"n_features={_short(arch.get('n_features'))}, n_components={_short(arch.get('n_components'))}) "
+            f"disagrees with the config (kind={_short(config.kind)}, n_features={n_features}, "
+            f"n_components={_short(config.n_components)}). The file is damaged; train the run again.")
     if arch.get("output_activation") != manifest["output_activation"]:
         raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: output_activation="
                          f"{manifest['output_activation']!r} disagrees with the architecture's "
-                         f"{arch.get('output_activation')!r}.")
+                         f"{_short(arch.get('output_activation'))}.")
     training = manifest["training"]
     for key in ("n_epochs", "best_epoch"):
         if not isinstance(training.get(key), int) or training[key] < 0:
-            raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: training.{key}={training.get(key)!r} "
+            raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: training.{key}={_short(training.get(key))} "
                              "must be a non-negative integer.")
     if training.get("stopped_reason") not in STOPPED_REASONS:
         raise ValueError(f"{CONFIG_FILE} in {run_dir!r}: training.stopped_reason="
-                         f"{training.get('stopped_reason')!r} must be one of {list(STOPPED_REASONS)}.")
+                         f"{_short(training.get('stopped_reason'))} must be one of {list(STOPPED_REASONS)}.")
     names = manifest.get("feature_names_in")
     if names is not None and (not isinstance(names, list) or len(names) != n_features
                               or not all(isinstance(n, str) for n in names)):
@@ -186,17 +199,53 @@ def read_run_info(run_dir) -> RunInfo:
                    weights_file=weights_file)
 
 
+def _clip(text: str, limit: int = 300) -> str:
+    """``text`` cut to ``limit`` characters: a damaged file's field may be megabytes long."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _short(value) -> str:
+    """``repr(value)``, cut to 80 characters."""
+    return _clip(repr(value), 80)
+
+
+# A JSON string: quotes around anything but quotes and backslashes, or escapes (unrolled, linear).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def json_nesting_depth(text: str) -> int:
+    """How deeply a JSON text nests arrays and objects, counted without parsing it (brackets in
+    strings do not count), so that a text too deep for ``json.loads`` is refused before it recurses."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)).encode("ascii")
+    if not brackets:
+        return 0
+    codes = np.frombuffer(brackets, dtype=np.uint8)
+    steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
+    return int(np.cumsum(steps).max(initial=0))
+
+
 def _read_json(run_dir: str, name: str, kind: type):
-    """Read one of a run's JSON files, refusing huge or malformed ones."""
+    """Read one of a run's JSON files, refusing huge, deeply nested or malformed ones."""
     path = os.path.join(run_dir, name)
     size = os.path.getsize(path)
     if size > MAX_JSON_BYTES:
-        raise ValueError(f"{name} in {run_dir!r} is {size / 1e6:.1f} MB; run files are small. "
-                         "It is not a file written by aecore.")
+        raise ValueError(f"{name} in {run_dir!r} is {size / 1e6:.1f} MB; the limit is "
+                         f"{MAX_JSON_BYTES / 1e6:.0f} MB (run files are a few kilobytes). It was not "
+                         "written by aecore; train the run again.")
     try:
         with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            text = f.read()
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{name} in {run_dir!r} is not valid JSON ({exc}); the run is damaged. "
+                         "Train it again.") from exc
+    depth = json_nesting_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"{name} in {run_dir!r} nests {depth:,} levels deep; the limit is "
+                         f"{MAX_JSON_DEPTH}. It was not written by aecore. Train it again.")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:  # JSONDecodeError, and integers too long to convert
         raise ValueError(f"{name} in {run_dir!r} is not valid JSON ({exc}); the run is damaged. "
                          "Train it again.") from exc
     if not isinstance(data, kind):

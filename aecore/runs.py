@@ -16,6 +16,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import warnings
+import zipfile
+import zlib
 from typing import Callable, Optional
 
 import numpy as np
@@ -183,7 +185,11 @@ def load_run(run_dir, *, root=None, budget=None):
     history = _read_history(run_dir, training["n_epochs"])
     arch = architecture_from_dict(manifest["architecture"])
     check_size(arch, budget, name=info.name)
-    autoencoder, encoder, decoder = models.build(arch)
+    try:
+        autoencoder, encoder, decoder = models.build(arch)
+    except (TypeError, ValueError) as exc:  # a field of the wrong type, e.g. "dropout": null
+        raise ValueError(f"{CONFIG_FILE} of the run {info.name!r}: the architecture is damaged "
+                         f"({str(exc)[:200]}); train the run again.") from exc
     if info.weights_file == F16_WEIGHTS_FILE:
         _load_f16_weights(os.path.join(run_dir, F16_WEIGHTS_FILE), autoencoder)
     else:
@@ -212,6 +218,9 @@ def load_latent_history(run_dir, info: Optional[RunInfo] = None):
         return LatentHistory.load(path, n_components=info.n_components)
     except ValueError as exc:
         raise ValueError(f"{exc} (in {info.path!r})") from exc
+    except zlib.error as exc:  # a compressed member whose data are damaged
+        raise ValueError(f"{LATENT_HISTORY_FILE} in {info.path!r} is damaged ({exc}); the run is damaged. "
+                         "Train it again.") from exc
 
 
 def _load_h5_weights(run_dir: str, autoencoder) -> None:
@@ -234,8 +243,9 @@ def _load_f16_weights(path: str, autoencoder) -> None:
     try:
         with np.load(path, allow_pickle=False) as stored:
             arrays = [stored[key] for key in sorted(stored.files)]
-    except (OSError, ValueError, EOFError) as exc:
-        raise ValueError(f"Could not read {F16_WEIGHTS_FILE} at {path!r} ({exc}); the run is damaged.") from exc
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise ValueError(f"Could not read {F16_WEIGHTS_FILE} at {path!r} ({exc}); the run is damaged. "
+                         "Train it again.") from exc
     expected = [tuple(w.shape) for w in autoencoder.get_weights()]
     if [tuple(a.shape) for a in arrays] != expected or any(a.dtype.kind != "f" for a in arrays):
         raise ValueError(f"{F16_WEIGHTS_FILE} at {path!r} does not match the architecture in "
@@ -252,7 +262,7 @@ def load_codes(run_dir, info: Optional[RunInfo] = None) -> Optional[np.ndarray]:
         return None
     try:
         codes = np.load(path, allow_pickle=False)
-    except ValueError as exc:
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as exc:  # EOFError: an empty file
         raise ValueError(f"{CODES_FILE} in {info.path!r} is not a plain numeric .npy file ({exc}); "
                          "the run is damaged.") from exc
     if not isinstance(codes, np.ndarray) or codes.dtype.kind != "f" or codes.ndim != 2 \

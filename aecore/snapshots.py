@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -107,7 +108,7 @@ class LatentHistory:
             _check_stored_size(path)
             with np.load(os.fspath(path), allow_pickle=False) as stored:
                 arrays = {key: stored[key] for key in stored.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
             raise ValueError(f"{name} is not a plain .npz file ({exc}); the run is damaged. "
                              "Train it again.") from exc
         problem = _problem(arrays, n_components)

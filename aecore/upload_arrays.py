@@ -15,6 +15,7 @@ import io
 import math
 import os
 import zipfile
+import zlib
 
 import numpy as np
 from numpy.lib import format as npy_format
@@ -98,7 +99,7 @@ def _read_npz_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, 
     try:
         with archive.open(info) as member:
             return read(member)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
         raise ValueError(f"Array {key!r} in the .npz is damaged ({exc}); save it again "
                          "with np.savez.") from exc
 

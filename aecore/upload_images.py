@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+import zlib
 from typing import Callable
 
 import numpy as np
@@ -72,7 +73,7 @@ def _image_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[tuple[
                     return None, "not PNG or JPEG images"
                 except Exception:  # Pillow raises many types for a damaged header; all mean the same here.
                     return None, "damaged image headers"
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, NotImplementedError):
         return None, "damaged inside the ZIP"
     if declared[0] * declared[1] > MAX_IMAGE_PIXELS:
         return declared, _too_large()
@@ -147,7 +148,7 @@ def read_image_zip(data: bytes, name: str = "images", size: int = 28, *, budget:
                 progress(done, len(to_decode))
             try:
                 image = _decode_image(archive.read(info), size)
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError):
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, NotImplementedError):
                 skipped.append((info.filename, "damaged inside the ZIP", None))
                 continue
             if image is None:

@@ -13,7 +13,8 @@ import pytest
 from aecore import AutoencoderReducer
 from aecore.export import read_zip_bytes, to_zip_bytes
 from aecore.presets import TrainConfig
-from aecore.run_format import (CODES_FILE, CONFIG_FILE, HISTORY_FILE, LATENT_HISTORY_FILE, REQUIRED_FILES, WEIGHTS_FILE,
+from aecore.run_format import (CODES_FILE, CONFIG_FILE, HISTORY_FILE, LATENT_HISTORY_FILE, MAX_JSON_DEPTH,
+                               MAX_TEXT_CHARS, METRICS_FILE, REQUIRED_FILES, WEIGHTS_FILE, json_nesting_depth,
                                read_run_info)
 from aecore.run_saving import save_run
 from aecore.runs import list_runs, load_codes, load_run
@@ -189,6 +190,57 @@ def test_codes_of_the_wrong_shape_are_refused(run_dir):
 def test_pickled_codes_are_refused(run_dir):
     np.save(os.path.join(run_dir, CODES_FILE), np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(ValueError, match="not a plain numeric"):
+        load_codes(run_dir)
+
+
+DEEP_JSON = "[" * 200_000 + "]" * 200_000
+
+
+@pytest.mark.parametrize("text, depth", [("", 0), ("1", 0), ("[]", 1), ('{"a": [[1]], "b": {}}', 3),
+                                         (r'{"a": "[[[\"[[{", "b": [1]}', 2)])
+def test_json_nesting_depth_ignores_brackets_in_strings(text, depth):
+    assert json_nesting_depth(text) == depth
+
+
+@pytest.mark.parametrize("name, text", [(CONFIG_FILE, DEEP_JSON), (METRICS_FILE, DEEP_JSON),
+                                        (HISTORY_FILE, '{"loss": ' + DEEP_JSON + "}")])
+def test_json_nested_deeper_than_the_limit_is_refused(run_dir, name, text):
+    open(os.path.join(run_dir, name), "w").write(text)
+    with pytest.raises(ValueError, match=rf"{name} .* nests 200,00\d levels deep; the limit is "
+                                         rf"{MAX_JSON_DEPTH}\..*Train it again"):
+        load_run(run_dir)
+
+
+def test_a_run_zip_nesting_200000_lists_is_refused(fitted):
+    config, reducer = fitted
+    with zipfile.ZipFile(io.BytesIO(to_zip_bytes(reducer, config, "digits"))) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    for name in (CONFIG_FILE, METRICS_FILE):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for member, content in {**files, name: DEEP_JSON.encode()}.items():
+                archive.writestr(member, content)
+        with pytest.raises(ValueError, match=rf"{name} in 'zip' nests 200,000 levels deep"):
+            read_zip_bytes(buffer.getvalue())
+
+
+def test_a_number_too_long_to_read_is_refused(run_dir):
+    open(os.path.join(run_dir, METRICS_FILE), "w").write('{"test_mse": ' + "9" * 5000 + "}")
+    with pytest.raises(ValueError, match=f"{METRICS_FILE} .* is not valid JSON .*4300 digits"):
+        read_run_info(run_dir)
+
+
+@pytest.mark.parametrize("key", ["dataset", "created", "aecore_version"])
+def test_a_text_field_longer_than_the_limit_is_refused(run_dir, key):
+    _edit_config(run_dir, **{key: "x" * 100_000})
+    with pytest.raises(ValueError, match=rf"'{key}' is 100,000 characters long; the limit is "
+                                         rf"{MAX_TEXT_CHARS:,}\..*train the run again"):
+        read_run_info(run_dir)
+
+
+def test_an_empty_codes_file_is_refused(run_dir):
+    open(os.path.join(run_dir, CODES_FILE), "wb").close()
+    with pytest.raises(ValueError, match="codes.npy .* is not a plain numeric .npy file"):
         load_codes(run_dir)
 
 
