@@ -66,6 +66,10 @@ def test_pip_install_app_extra_then_the_aecore_command_from_elsewhere(tmp_path, 
                  elsewhere, env).stdout.split()
     assert all(path.startswith(site) for path in where), where  # The installed copy, not the checkout.
     assert Path(site, "app_ui", "locales", "ko.toml").is_file()
+    assert Path(site, "aecore", "py.typed").is_file()  # type checkers read the package's hints
+    license = _run([str(python), "-c", "import importlib.metadata as m; "
+                    "print(m.metadata('autoencoder-lab')['License'])"], elsewhere, env).stdout
+    assert license.strip() == "MIT"
 
     _run([aecore, "train", "--dataset", "digits", "--epochs", "1", "--out", str(tmp_path / "r")], elsewhere, env)
     images = tmp_path / "new.npy"
