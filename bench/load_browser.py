@@ -11,7 +11,11 @@ Playwright context per person, all driven from one asyncio loop) then plays thre
    ``--trainers`` of them first train a small uncached model on the Train page (scikit-learn's
    digits, the recommended preset, 3 epochs, a seed of their own) and press Train. One hostile
    person meanwhile opens the issue's links (a huge training, a mixture on raw pixels, Markdown
-   in a link value, ``?tour=²``), types 300000 into the Hidden units box and uploads bad files.
+   in a link value, ``?tour=²``), types 300000 into the Hidden units box and uploads bad files;
+   then it uploads large files from several tabs, forges the drawing canvas's image and starts
+   two long trainings while a third tab reloads around its place in the queue (issue 29). The
+   server logs every job slot taken and released (AECORE_LOG_JOBS=1): the most jobs at once is
+   a row.
 3. **After:** every context is closed; a fresh person trains a tiny uncached model, which must
    start without queueing (the training slots came back); the server's threads are counted
    (``/proc/<pid>/task/*``) and those still using CPU are named.
@@ -116,7 +120,7 @@ async def _phases(server: Server, sessions: int, trainers: int, steps: list[int]
                     for i, person in enumerate(people)]
             if hostile != "none":
                 jobs.append(hostile_session(browser_app, server, hostile == "all", hostile_limit, verbose,
-                                            viewport))
+                                            viewport, race_seed=seed_base + 6000))
             results = await asyncio.gather(*jobs)
             out["concurrent"] = {"people": results[:sessions],
                                  "hostile": results[sessions] if hostile != "none" else [], **measured.end()}
@@ -175,7 +179,8 @@ def measure(sessions: int = 6, trainers: int = 2, steps: list[int] | None = None
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as log, tempfile.TemporaryDirectory() as scratch:
         state_file = Path(scratch) / "state.json"
-        proc = start_server(port, log, state_file, extra_env)
+        # The job pool logs every slot taken and released (app_ui/slots.py): the most jobs that ran at once.
+        proc = start_server(port, log, state_file, {"AECORE_LOG_JOBS": "1", **(extra_env or {})})
         sampler = TreeSampler(proc.pid)
         sampler.start()
         try:
@@ -199,10 +204,19 @@ def measure(sessions: int = 6, trainers: int = 2, steps: list[int] | None = None
     result.update(peak_mb=sampler.max_mb(), samples=len(sampler.samples), steps=steps, sessions=sessions,
                   trainers=trainers, rounds=rounds, browser_nice=browser_nice,
                   seconds=time.perf_counter() - started,
-                  server_errors=_log_errors(lines))
+                  server_errors=_log_errors(lines), jobs=jobs_in_log(lines))
     honest = result.get("concurrent", {}).get("people", [])
     result["honest_problems"] = [f"{p.name}: {problem}" for p in honest for problem in p.problems]
     return result
+
+
+def jobs_in_log(lines: list[str]) -> dict:
+    """The job pool's own count (app_ui/slots.py's "job slot taken (N of M in use, W waiting)"
+    lines): the most jobs in use at once, the pool's size, how many were taken."""
+    taken = [re.search(r"job slot taken \((\d+) of (\d+) in use", line) for line in lines]
+    taken = [m for m in taken if m]
+    return {"peak": max((int(m.group(1)) for m in taken), default=0),
+            "size": max((int(m.group(2)) for m in taken), default=0), "taken": len(taken)}
 
 
 def _log_errors(lines: list[str]) -> list[str]:

@@ -1,7 +1,9 @@
 """The hostile visitor of the multi-user browser load test (bench/load_browser.py): the issue's
 links, 300000 typed into the Hidden units box and the bad files it uploads, each probe in its own
 tab, reported as what the page did (a message, a hang, a training that started, an injected link)
-with the server's peak memory meanwhile."""
+with the server's peak memory meanwhile. With uploads on (``--hostile all``) it also plays issue
+29's cases 1-3: large files that pass every check uploaded from several tabs at once, a forged
+9,400 x 9,400 canvas image, and two long trainings with a third tab reloading around its queue."""
 
 from __future__ import annotations
 
@@ -212,8 +214,189 @@ async def hostile_upload_all(context, url: str, limit: float, server: "Server", 
 
 
 
+def memory_uploads() -> dict[str, tuple[str, bytes]]:
+    """Issue 29, case 1: files that pass every check and are large once parsed. The .npz is 0.4 MB
+    compressed and 200 MB as int32; the CSV is 48 MB of zeros and ones."""
+    import numpy as np
+
+    wide = np.tile((np.arange(5_000) % 2).astype(np.int32), (10_000, 1))
+    line = ",".join("01"[i % 2] for i in range(4_900)).encode() + b"\n"
+    return {"10000x5000 int32 .npz": ("wide_int32.npz", _npy(wide, True)),
+            "4900x4900 CSV of 0/1": ("zeros_ones.csv",
+                                    ",".join(f"c{i}" for i in range(4_900)).encode() + b"\n" + line * 4_900)}
+
+
+async def _upload_tab(context, url: str, name: str, limit: float, verbose: bool) -> Browser:
+    """A tab on the Train page with "Your own file" chosen."""
+    from app_ui.i18n import translate
+
+    browser = await Browser.open(context, url, Person(name, "hostile"), verbose)
+    await browser.page.goto(f"{url}/train", wait_until="commit", timeout=limit * 1000)
+    await browser.settle(limit)
+    runs = await browser.runs()
+    await browser.page.get_by_label(translate("ui.dataset", "en")).first.click()
+    await browser.page.get_by_role("option", name=translate("ui.dataset_upload", "en")).first.click()
+    await browser.settle(limit, since_runs=runs)
+    return browser
+
+
+async def hostile_memory_tabs(context, url: str, limit: float, server: "Server", verbose: bool,
+                              tabs: int = 4) -> list[dict]:
+    """Each large file uploaded from ``tabs`` tabs at once; what each tab was told and the
+    server's memory at the peak and once the tabs are closed."""
+    results = []
+    for name, (file_name, content) in memory_uploads().items():
+        started = time.perf_counter()
+        rss_before = tree_rss_kb(server.pid) / 1024
+        try:
+            browsers = await asyncio.gather(*[_upload_tab(context, url, f"hostile {name} tab {i + 1}", limit, verbose)
+                                              for i in range(tabs)])
+        except Exception as exc:  # noqa: BLE001
+            results.append({"probe": f"{tabs} tabs upload {name}", "finished": False,
+                            "outcome": f"harness: {type(exc).__name__}: {str(exc)[:160]}"})
+            continue
+
+        async def upload(browser: Browser) -> tuple:
+            runs = await browser.runs()
+            await browser.page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+                {"name": file_name, "mimeType": "application/octet-stream", "buffer": content})
+            _, ready_s, snap = await browser.settle(limit, since_runs=runs)
+            return ready_s, snap
+
+        outcomes = await asyncio.gather(*[upload(b) for b in browsers], return_exceptions=True)
+        held_mb = tree_rss_kb(server.pid) / 1024
+        for browser in browsers:
+            await browser.page.close()
+        said = [(_outcome(o[1], o[0] is not None, limit) if isinstance(o, tuple)
+                 else f"harness: {type(o).__name__}") for o in outcomes]
+        results.append({"probe": f"{tabs} tabs upload {name}", "bytes": len(content),
+                        "seconds": time.perf_counter() - started,
+                        "finished": all(isinstance(o, tuple) and o[0] is not None for o in outcomes),
+                        "outcome": "; ".join(dict.fromkeys(said)),
+                        "exception": any(isinstance(o, tuple) and o[1].get("exceptions") for o in outcomes),
+                        "server_rss_before_mb": rss_before, "server_held_mb": held_mb,
+                        "server_peak_mb": server.sampler.max_mb(started, time.perf_counter())})
+    return results
+
+
+async def _wait_for(browser: Browser, key: str, limit: float) -> bool:
+    """Poll the page until its snapshot shows ``key`` (progress, busy) or ``limit`` runs out."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        if (await browser.snapshot()).get(key):
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
+async def hostile_reload_race(context, url: str, limit: float, server: "Server", verbose: bool,
+                              seed: int) -> dict:
+    """Issue 29, case 3: tabs A and B start long trainings; tab C presses Train on a short one,
+    reloads, presses Train, reloads. A third job would show as C's model trained while A and B run
+    (and in the pool's log). A and B are then stopped."""
+    link = "/train?data=mnist_sample&preset=recommended&es=0"
+    started = time.perf_counter()
+    tabs = {}
+    try:
+        for name, epochs, offset in (("A", 4000, 0), ("B", 4000, 1)):
+            tab = tabs[name] = await Browser.open(context, url, Person(f"race {name}", "hostile"), verbose)
+            await tab.page.goto(f"{url}{link}&epochs={epochs}&seed={seed + offset}", wait_until="commit",
+                                timeout=limit * 1000)
+            await tab.settle(limit)
+            await tab.click_train()
+            if not await _wait_for(tab, "progress", limit):
+                raise RuntimeError(f"tab {name}'s training never showed progress")
+        c = tabs["C"] = await Browser.open(context, url, Person("race C", "hostile"), verbose)
+        await c.page.goto(f"{url}{link}&epochs=2&seed={seed + 2}", wait_until="commit", timeout=limit * 1000)
+        await c.settle(limit)
+        await c.click_train()
+        queued = await _wait_for(c, "busy", 30)
+        await c.page.reload(wait_until="commit")
+        await c.settle(limit)
+        await c.click_train()
+        await _wait_for(c, "busy", 30)
+        await c.page.reload(wait_until="commit")
+        await c.settle(limit)
+        # As the issue's tester did: no third press. Does C's page come to show a trained model
+        # (its queued jobs from before the reloads ran) while A and B still train?
+        third, watched = False, time.perf_counter()
+        while time.perf_counter() - watched < 40 and not third:
+            await c.page.reload(wait_until="commit")
+            await c.settle(limit)
+            third = "Trained" in await c.page.locator('[data-testid="stMain"]').inner_text()
+        still = {name: bool((await tabs[name].snapshot()).get("progress")) for name in ("A", "B")}
+        result = {"probe": "reload race (A, B train 4000 epochs; C reloads)", "finished": True,
+                  "queued_first": queued, "third_job_trained": third and all(still.values()),
+                  "outcome": ("C trained while A and B ran: a third job" if third and all(still.values())
+                              else "C waited in the queue while A and B trained")}
+        for name in ("A", "B"):
+            result[f"stop {name}"] = await press_stop(tabs[name], limit=60.0)
+    except Exception as exc:  # noqa: BLE001
+        result = {"probe": "reload race", "finished": False,
+                  "outcome": f"harness: {type(exc).__name__}: {str(exc)[:160]}"}
+    finally:
+        for tab in tabs.values():
+            await tab.page.close()
+    result["seconds"] = time.perf_counter() - started
+    result["server_peak_mb"] = server.sampler.max_mb(started, time.perf_counter())
+    return result
+
+
+#: Installed in the hostile canvas tab before any script: every canvas's toDataURL returns the
+#: forged PNG once ``window.__forged`` is set, as a visitor could do from the browser's console.
+FORGE_JS = """(() => {
+  const real = HTMLCanvasElement.prototype.toDataURL;
+  HTMLCanvasElement.prototype.toDataURL = function (...args) {
+    return window.__forged || real.apply(this, args);
+  };
+})();"""
+
+
+def forged_canvas_png() -> str:
+    """Issue 29, case 2: a valid 9,400 x 9,400 RGBA PNG (about 350 KB) as a data URL."""
+    import base64
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGBA", (9_400, 9_400), (255, 255, 255, 255)).save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+async def hostile_canvas(context, url: str, limit: float, server: "Server", verbose: bool) -> dict:
+    """Draw one stroke on the "Your own digit" canvas while its image is replaced by the forged PNG."""
+    name = "forged 9400x9400 canvas image"
+    browser = await Browser.open(context, url, Person("hostile canvas", "hostile"), verbose)
+    started = time.perf_counter()
+    rss_before = tree_rss_kb(server.pid) / 1024
+    try:
+        await browser.page.add_init_script(FORGE_JS)
+        await browser.page.goto(f"{url}/digit", wait_until="commit", timeout=limit * 1000)
+        await browser.settle(limit)
+        await browser.page.evaluate("(png) => { window.__forged = png; }", forged_canvas_png())
+        canvas = browser.page.locator("canvas.upper-canvas").first
+        box = await canvas.bounding_box(timeout=30_000)
+        runs = await browser.runs()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 4
+        await browser.page.mouse.move(x, y)
+        await browser.page.mouse.down()
+        for step in range(1, 11):
+            await browser.page.mouse.move(x, y + step * box["height"] / 20)
+        await browser.page.mouse.up()
+        _, ready_s, snap = await browser.settle(limit, since_runs=runs)
+    except Exception as exc:  # noqa: BLE001
+        ready_s, snap = None, {"exceptions": [f"harness: {type(exc).__name__}: {str(exc)[:160]}"]}
+    result = {"probe": name, "seconds": time.perf_counter() - started, "finished": ready_s is not None,
+              "outcome": _outcome(snap, ready_s is not None, limit), "exception": bool(snap.get("exceptions")),
+              "server_rss_before_mb": rss_before,
+              "server_peak_mb": server.sampler.max_mb(started, time.perf_counter())}
+    browser.say(f"{name}: {result['outcome']}")
+    await browser.page.close()
+    return result
+
+
 async def hostile_session(browser_app, server: Server, uploads: bool, limit: float, verbose: bool,
-                          viewport: dict) -> list[dict]:
+                          viewport: dict, race_seed: int | None = None) -> list[dict]:
     context = await browser_app.new_context(viewport=viewport)
     try:
         links = [hostile_link(context, server.url, name, path, limit, server, verbose)
@@ -222,6 +405,10 @@ async def hostile_session(browser_app, server: Server, uploads: bool, limit: flo
         results.append(await hostile_keystroke(context, server.url, limit, server, verbose))
         if uploads:
             results += await hostile_upload_all(context, server.url, limit, server, verbose)
+            results += await hostile_memory_tabs(context, server.url, limit, server, verbose)
+            results.append(await hostile_canvas(context, server.url, limit, server, verbose))
+            if race_seed is not None:
+                results.append(await hostile_reload_race(context, server.url, limit, server, verbose, race_seed))
     finally:
         await context.close()
     return results

@@ -116,10 +116,22 @@ def rows(result: dict) -> list[dict]:
         if "training_started" in probe:
             extra = (f"; training started: {probe['training_started']}; injected evil.example elements: "
                      f"{probe['injected_elements']}" + (f"; {probe['stop']}" if probe.get("stop") else ""))
+        if "server_held_mb" in probe:
+            extra += (f"; server {probe['server_rss_before_mb']:.0f} MB before, "
+                      f"{probe['server_held_mb']:.0f} MB with the tabs open")
+        for key in ("stop A", "stop B"):
+            if key in probe:
+                extra += f"; {key}: {probe[key]}"
         out.append(row(GROUP, f"hostile: {probe['probe']}", probe.get("seconds", 0), unit="s",
                        target="a message, no hang",
                        note=f"{probe['outcome']}{extra}; server peak in this window "
                             f"{probe.get('server_peak_mb', 0):.0f} MB"))
+    jobs = result.get("jobs")
+    if jobs is not None:
+        out.append(row(GROUP, "most jobs running at once (the job pool's own log)", jobs["peak"],
+                       target=f"<= {jobs['size'] or 2}",
+                       note=f"{jobs['taken']} slots taken in the whole run, every take and release logged "
+                            "by app_ui/slots.py (AECORE_LOG_JOBS=1 on this server)"))
     slot = result.get("slot check")
     if slot:
         started = slot["start_s"]
