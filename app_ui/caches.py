@@ -37,6 +37,25 @@ class ModelRegistry:
         self.max_entries = max_entries
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+        # Keys being computed now, each with an Event set when its computation ends (stored or not).
+        self._flights: dict = {}
+
+    def claim(self, key) -> threading.Event | None:
+        """Claim the computation of ``key``: None when this caller is now the one computing it
+        (it must call :meth:`release` when done, stored or not), else the Event that another
+        caller's computation sets when it ends (then read the registry again)."""
+        with self._lock:
+            flight = self._flights.get(key)
+            if flight is None:
+                self._flights[key] = threading.Event()
+            return flight
+
+    def release(self, key) -> None:
+        """End this caller's computation of ``key`` (see :meth:`claim`): its waiters wake."""
+        with self._lock:
+            flight = self._flights.pop(key, None)
+        if flight is not None:
+            flight.set()
 
     def get(self, key):
         with self._lock:

@@ -202,6 +202,36 @@ def run_exclusive(registry: caches.ModelRegistry, key, what: str, work: Callable
     found = registry.get(key)
     if found is not None:
         return found
+    # The same work asked for by several sessions at once (a class on one link opening the same
+    # map) runs once: the others wait for its result instead of computing it in the other slot.
+    # Work nested in a slot this thread holds never waits on another computation (no deadlock).
+    nested = caches.job_slots().held_by_this_thread()
+    while not nested and (flight := registry.claim(key)) is not None:
+        _wait_for_other(flight, what)
+        found = registry.get(key)
+        if found is not None:
+            return found
+        # That computation failed or was stopped: claim it again (perhaps to compute it here).
+    try:
+        return _compute_exclusive(registry, key, what, work, queue)
+    finally:
+        if not nested:
+            registry.release(key)
+
+
+def _wait_for_other(flight, what: str) -> None:
+    """Wait until another session's computation of the same result ends; a Stop, a widget change
+    or a closed tab interrupts the wait (Streamlit raises inside the message update)."""
+    note = st.empty()
+    try:
+        while not flight.wait(0.25):
+            note.info(t("jobs.same_work", what=what), icon=":material/hourglass_top:")
+    finally:
+        note.empty()
+
+
+def _compute_exclusive(registry, key, what: str, work: Callable[[], T], queue: bool) -> T:
+    """``work()`` in a job slot (or at once without ``queue``) unless the registry has it by then."""
     with exclusive(what) if queue else nullcontext():
         found = registry.get(key)
         if found is None:

@@ -258,3 +258,89 @@ def test_aecore_log_jobs_prints_the_pool_log_to_stderr_once(fresh_job_slots, mon
             if handler not in before:
                 logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+def test_two_sessions_asking_for_the_same_result_at_once_compute_it_once(fresh_job_slots, monkeypatch):
+    """A class on one link: two sessions ask for the same clustering at the same moment. One
+    computes it in a slot; the other waits for its result (saying so), never computing it in the
+    other slot; both get the same object."""
+    monkeypatch.setattr(session, "_job_owner", lambda: threading.current_thread().name)
+    waited = threading.Event()
+
+    class Note:
+        def info(self, text, **kwargs):
+            if "same" in text:
+                waited.set()
+
+        def empty(self):
+            pass
+
+    monkeypatch.setattr(st, "empty", Note)
+    registry = caches.ModelRegistry()
+    computing, release = threading.Event(), threading.Event()
+    calls, results = [], {}
+
+    def work():
+        calls.append(threading.current_thread().name)
+        computing.set()
+        assert release.wait(WAIT)
+        return object()
+
+    def ask(name):
+        results[name] = session.run_exclusive(registry, ("clustering", "demo"), "clustering", work)
+
+    first = threading.Thread(target=ask, args=("first",), name="first")
+    first.start()
+    assert computing.wait(WAIT)
+    second = threading.Thread(target=ask, args=("second",), name="second")
+    second.start()
+    assert waited.wait(WAIT)  # the second session waits for the first's result ...
+    assert fresh_job_slots().in_use == 1  # ... without taking the free slot
+    release.set()
+    first.join(WAIT)
+    second.join(WAIT)
+    assert calls == ["first"]
+    assert results["first"] is results["second"]
+
+
+def test_when_the_computing_session_fails_a_waiting_one_computes_it(fresh_job_slots, monkeypatch):
+    monkeypatch.setattr(session, "_job_owner", lambda: threading.current_thread().name)
+    waited = threading.Event()
+
+    class Note:
+        def info(self, text, **kwargs):
+            waited.set()
+
+        def empty(self):
+            pass
+
+    monkeypatch.setattr(st, "empty", Note)
+    registry = caches.ModelRegistry()
+    computing, fail = threading.Event(), threading.Event()
+    calls, results, errors = [], {}, []
+
+    def work():
+        calls.append(threading.current_thread().name)
+        if threading.current_thread().name == "first":
+            computing.set()
+            assert fail.wait(WAIT)
+            raise ValueError("over the budget")
+        return "computed by the second"
+
+    def ask(name):
+        try:
+            results[name] = session.run_exclusive(registry, "key", "map", work)
+        except ValueError as exc:
+            errors.append((name, str(exc)))
+
+    first = threading.Thread(target=ask, args=("first",), name="first")
+    first.start()
+    assert computing.wait(WAIT)
+    second = threading.Thread(target=ask, args=("second",), name="second")
+    second.start()
+    assert waited.wait(WAIT)
+    fail.set()
+    first.join(WAIT)
+    second.join(WAIT)
+    assert errors == [("first", "over the budget")]
+    assert calls == ["first", "second"] and results == {"second": "computed by the second"}
