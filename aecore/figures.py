@@ -11,6 +11,49 @@ QUALITATIVE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B",
                "#FF9DA6", "#9D755D", "#BAB0AC"]
 
 
+def log_axis(values) -> dict:
+    """Settings of a log axis whose ticks read as numbers: ``update_yaxes(title=..., **log_axis(values))``.
+
+    Plotly's own log ticks label the 2s and 5s between decades with their first digit only, so
+    a loss axis reads "2 1 5 2 0.1 5 2 0.01 5". Here every tick carries its whole value: the
+    decades the values cover, and 1-2-5 (then every digit) within them while that would leave fewer
+    than three ticks among the values (round values a step apart when even the digits leave fewer than two).
+
+    Parameters
+    ----------
+    values : array-like
+        The values the axis shows (non-positive and non-finite ones are ignored).
+
+    Returns
+    -------
+    dict
+        ``type="log"`` with ``tickvals`` and ``ticktext``.
+
+    Examples
+    --------
+    >>> log_axis([0.0004, 0.3])["ticktext"]
+    ['0.0001', '0.001', '0.01', '0.1', '1']
+    >>> [text for text in log_axis([0.011, 0.3])["ticktext"] if 0.011 <= float(text) <= 0.3]
+    ['0.02', '0.05', '0.1', '0.2']
+    """
+    values = np.asarray(values, dtype=np.float64).ravel()
+    values = values[np.isfinite(values) & (values > 0)]
+    low, high = (values.min(), values.max()) if values.size else (1.0, 10.0)
+    decades = 10.0 ** np.arange(np.floor(np.log10(low)), np.ceil(np.log10(high)) + 1)
+    ticks = decades
+    for mantissas in ((1, 2, 5), range(1, 10)):
+        if np.count_nonzero((ticks >= low) & (ticks <= high)) >= 3:
+            break
+        ticks = np.array([m * d for d in decades for m in mantissas])
+    if np.count_nonzero((ticks >= low) & (ticks <= high)) < 2 and high > low:
+        # Values within one digit step (a loss that barely moved): evenly spaced round values.
+        step = 10.0 ** np.floor(np.log10(high - low))
+        ticks = np.arange(np.ceil(low / step), np.floor(high / step) + 1) * step
+    # Rounded to 12 significant digits so that 3 * 0.01 prints as "0.03".
+    ticks = [float(f"{tick:.12g}") for tick in ticks]
+    return dict(type="log", tickvals=ticks, ticktext=[f"{tick:,g}" for tick in ticks])
+
+
 def _layout(fig: go.Figure, title: str | None = None, height: int = 420) -> go.Figure:
     fig.update_layout(template=TEMPLATE, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
                       title=dict(text=title, x=0.01) if title else None)
@@ -94,7 +137,7 @@ def loss_curves(history: dict, title: str | None = "Loss") -> go.Figure:
             fig.add_trace(go.Scatter(x=np.arange(1, len(values) + 1), y=values, mode="lines+markers",
                                      name=label, marker=dict(size=4)))
     fig.update_xaxes(title="epoch")
-    fig.update_yaxes(title="loss", type="log")
+    fig.update_yaxes(title="loss", **log_axis([v for key in names for v in history.get(key) or []]))
     fig.update_layout(legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
     return _layout(fig, title, height=300)
 
@@ -475,7 +518,7 @@ def score_histogram(scores: np.ndarray, threshold: float | None = None,
         fig.add_vline(x=threshold, line_dash="dash", line_color=QUALITATIVE[3],
                       annotation_text=f"threshold {threshold:.4g}")
     fig.update_xaxes(title="reconstruction error")
-    fig.update_yaxes(title="samples", type="log")
+    fig.update_yaxes(title="samples", **log_axis([1, len(scores)]))  # a bin holds 1 .. all of them
     return _layout(fig, title, height=320)
 
 
@@ -570,7 +613,7 @@ def loss_comparison(curves: dict[str, list[float]], stages: list[int] | None = N
             fig.add_annotation(x=first, y=1.0, yref="paper", text=f"{stage_label} {stage}", showarrow=False,
                                xanchor="left", yanchor="top", font=dict(size=10, color="#666"))
     fig.update_xaxes(title=xaxis_title)
-    fig.update_yaxes(title=yaxis_title, type="log")
+    fig.update_yaxes(title=yaxis_title, **log_axis([v for values in curves.values() for v in values]))
     fig.update_layout(legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
     return _layout(fig, title, height=340)
 

@@ -140,8 +140,10 @@ def latent_animation(history, labels: Optional[np.ndarray] = None, title: Option
     fig.update_layout(template=TEMPLATE, height=520, title=dict(text=heading(last), x=0.01),
                       margin=dict(l=10, r=10, t=40, b=10),
                       legend=dict(itemclick=False, itemdoubleclick=False),
+                      # redraw=True: a frame's title is layout, and without a redraw Plotly moves
+                      # only the points and keeps the title of the epoch first drawn.
                       **_controls(names, [str(int(history.epochs[p])) for p in positions],
-                                  f"{epoch_label} ", redraw=False, duration=duration))
+                                  f"{epoch_label} ", redraw=True, duration=duration))
     return fig
 
 

@@ -12,7 +12,7 @@ from typing import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import _layout
+from .figures import _layout, log_axis
 
 #: (train, validation) colours of each model, in order: blue for A, orange for B, then green, red.
 PAIR_COLOURS = [("#4C78A8", "#9ECAE9"), ("#F58518", "#FFBF79"), ("#54A24B", "#88D27A"),
@@ -53,7 +53,7 @@ def paired_loss_curves(histories: Mapping[str, dict], title: str | None = "Loss"
                                          name=f"{name}: {label}", line=dict(color=colour, dash=dash),
                                          marker=dict(size=4, color=colour)))
     fig.update_xaxes(title="epoch")
-    fig.update_yaxes(title="loss", type="log")
+    fig.update_yaxes(title="loss", **log_axis([v for trace in fig.data for v in trace.y]))
     fig.update_layout(legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
     return _layout(fig, title, height=340)
 

@@ -195,3 +195,65 @@ def rows_in_regions(event, points: np.ndarray, ids: np.ndarray | None = None) ->
         if xs.size >= 3 and xs.size == ys.size:
             inside |= Path(np.column_stack([xs, ys])).contains_points(points)
     return ids[inside].astype(np.int64)
+
+
+def strip_rows(selected_rows, labels=None, n: int = 24, seed: int = 0) -> np.ndarray:
+    """Which of the selected rows a strip of ``n`` images shows: a seeded sample across the whole
+    selection, stratified by label.
+
+    The first ``n`` rows of a selection are not a sample of it: a box is reported in row order, so
+    on data stored by label they can all share one label, and a strip of them misrepresents the
+    selection. Each label gets places in proportion to its share of the selection (largest
+    remainders first, so the counts add up to ``n``; every label gets at least one place while
+    there are places for all of them).
+
+    Parameters
+    ----------
+    selected_rows : array-like of int
+        Row ids of the selection, each once.
+    labels : array-like, optional
+        One label per row of the data (indexed by row id); ``None`` samples without strata.
+    n : int, default=24
+        The most rows to show.
+    seed : int, default=0
+        Seeds the sample, so a rerun shows the same images.
+
+    Returns
+    -------
+    ndarray of int64
+        ``min(n, len(selected_rows))`` distinct selected rows, grouped by label, each group in row order.
+
+    Examples
+    --------
+    >>> labels = np.repeat([0, 1], 50)
+    >>> rows = strip_rows(np.arange(100), labels, n=4)
+    >>> np.bincount(labels[rows]).tolist()
+    [2, 2]
+    """
+    selected = np.asarray(selected_rows, dtype=np.int64).ravel()
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"n={n!r} must be a positive integer: the number of images the strip shows.")
+    rng = np.random.default_rng(seed)
+    if len(selected) <= n:
+        return selected.copy()
+    if labels is None:
+        return np.sort(rng.choice(selected, size=n, replace=False))
+    groups, inverse = np.unique(np.asarray(labels)[selected], return_inverse=True)
+    sizes = np.bincount(inverse, minlength=len(groups))
+    quota = sizes * n / len(selected)
+    places = np.floor(quota).astype(int)
+    if len(groups) <= n:  # every label is seen, however small its share
+        places = np.maximum(places, 1)
+    # Hand out what is left (or take back what the floor of one gave) by largest remainder.
+    order = np.argsort(-(quota - np.floor(quota)), kind="stable")
+    while places.sum() < n:
+        for g in order:
+            if places.sum() < n and places[g] < sizes[g]:
+                places[g] += 1
+    while places.sum() > n:
+        # Take from a label that keeps at least one image, the one most above its share.
+        g = int(np.argmax(np.where(places > 1, places - quota, -np.inf)))
+        places[g] -= 1
+    chosen = [np.sort(rng.choice(selected[inverse == g], size=places[g], replace=False))
+              for g in range(len(groups)) if places[g]]
+    return np.concatenate(chosen).astype(np.int64)

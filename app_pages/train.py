@@ -10,7 +10,7 @@ from app_ui.animation_ui import latent_animation_ui
 from app_ui.caches import pca_baseline_of, split_indices
 from app_ui.data_ui import dataset_picker_ui, dataset_summary_ui
 from app_ui.i18n import t
-from app_ui.layout import escape_markdown, metric_row, reason_text
+from app_ui.layout import at_most_text, escape_markdown, metric_row, reason_text
 from app_ui.model_ui import LoadedModel
 from app_ui.page import stop
 from app_ui.passes import codes_of, held_out_errors
@@ -58,7 +58,8 @@ with st.expander(t("train.model_summary", n=estimate.parameters if estimate else
 if problem:
     st.error(t("train.over_budget", error=escape_markdown(problem)), icon=":material/block:")
     stop()
-st.caption(t("train.estimate", params=estimate.parameters, mb=estimate.bytes / 1e6, seconds=estimate.seconds))
+st.caption(t("train.estimate", params=estimate.parameters, mb=estimate.bytes / 1e6,
+             duration=at_most_text(estimate.seconds)))
 
 st.caption(t("train.training_on", train=len(train_idx), test=len(test_idx)))
 left, right = st.columns([1, 5])
@@ -71,7 +72,7 @@ if train_requested_by_link() and not go:
     if lookup_model(linked_key) is not None:
         set_current_model(CurrentModel(linked_key, active.key, config, st.session_state["train.preset"]))
     else:
-        st.info(t("train.link_press_train", seconds=estimate.seconds), icon=":material/link:")
+        st.info(t("train.link_press_train", duration=at_most_text(estimate.seconds)), icon=":material/link:")
 if go:
     try:
         reducer = train_reducer(active, config, ds.X[train_idx])

@@ -53,7 +53,14 @@ def latent_animation_ui(loaded: LoadedModel, fit_rows: np.ndarray | None = None,
     shown = len(figures_animation.frame_positions(history.n_frames))
     view = t(f"animation.view_{history.method}", k=k)
     st.caption(t("animation.caption", view=view, rows=history.n_rows, n=history.n_samples, frames=shown,
-                 first=int(history.epochs[0]), last=int(history.epochs[-1])))
+                 first=int(history.epochs[0]), last=int(history.epochs[-1])) + _kept_note(reducer, history))
+
+
+def _kept_note(reducer, history: snapshots.LatentHistory) -> str:
+    """Why the animation ends before the last epoch trained, or "": after early stopping the model
+    keeps its best epoch's weights, and the history ends at the epoch the model holds."""
+    trained, last = getattr(reducer, "n_epochs_", None), int(history.epochs[-1])
+    return " " + t("animation.kept_note", last=last, trained=trained) if trained and trained > last else ""
 
 
 def plane_animation_ui(reducer, X: np.ndarray, pca, key: str = "linear3d") -> None:
@@ -74,4 +81,4 @@ def plane_animation_ui(reducer, X: np.ndarray, pca, key: str = "linear3d") -> No
     st.plotly_chart(fig, key=f"{key}.plane_animation")
     st.caption(t("animation.plane_caption", first=float(angles[0]), last=float(angles[-1]),
                  frames=len(figures_animation.frame_positions(history.n_frames)),
-                 epochs=int(history.epochs[-1])))
+                 epochs=int(history.epochs[-1])) + _kept_note(reducer, history))

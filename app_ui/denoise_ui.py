@@ -18,6 +18,14 @@ from .url import sync_url
 IMAGE_ROWS, TABLE_ROWS = 12, 500
 
 
+def _lower_is_better(ratio: float) -> dict:
+    """Colour and arrow of a "×" change in an error: the text has no sign, so Streamlit would read
+    every ratio as a rise (a red up arrow for an output a quarter as wrong as its input)."""
+    if np.isclose(ratio, 1.0, rtol=0.005):
+        return dict(delta_color="gray", delta_arrow="off")
+    return dict(delta_color="green", delta_arrow="down") if ratio < 1 else dict(delta_color="red", delta_arrow="up")
+
+
 @st.fragment
 def denoise_ui(ds, reducer, kind: str) -> None:
     """Noise type and level; the error of the noisy input and of the output against the clean rows."""
@@ -33,8 +41,9 @@ def denoise_ui(ds, reducer, kind: str) -> None:
     noisy_error, output_error = reconstruction_mse(clean, noisy), reconstruction_mse(clean, output)
     m1, m2 = st.columns(2)
     m1.metric(t("generate.noisy_mse"), f"{noisy_error:.4f}")
-    m2.metric(t("generate.output_mse"), f"{output_error:.4f}",
-              t("generate.output_delta", ratio=output_error / max(noisy_error, 1e-12)), delta_color="inverse")
+    ratio = output_error / max(noisy_error, 1e-12)
+    m2.metric(t("generate.output_mse"), f"{output_error:.4f}", t("generate.output_delta", ratio=ratio),
+              **_lower_is_better(ratio))
     if ds.is_image:
         st.plotly_chart(figures.reconstruction_grid([clean, noisy, output],
                                                     [t("generate.clean"), t("generate.noisy"), t("generate.output")],

@@ -10,7 +10,7 @@ import streamlit as st
 from aecore import data as aedata
 from aecore import figures
 from aecore.metrics import knn_accuracy, trustworthiness
-from aecore.selection import rows_in_regions, selected_ids
+from aecore.selection import rows_in_regions, selected_ids, strip_rows
 
 from .analyses import projection_of
 from .i18n import t
@@ -92,9 +92,11 @@ def view_quality_table_ui(rows: list[dict], names: dict[str, str]) -> None:
 
 def selected_samples_ui(ds: aedata.Dataset, reducer, chosen: np.ndarray) -> None:
     """The samples selected on the map: up to 24 with their reconstructions (a table for a
-    table's rows), and the labels of the whole selection."""
+    table's rows), sampled across the whole selection by label, and the labels of the whole selection."""
     st.subheader(t("latent.selected", n=len(chosen)))
-    shown = chosen[:24]
+    shown = strip_rows(chosen, ds.y, n=24)
+    if len(shown) < len(chosen):
+        st.caption(t("latent.strip_note", shown=len(shown), n=len(chosen)))
     recon = reducer.reconstruct(ds.X[shown])
     if ds.is_image:
         st.plotly_chart(figures.reconstruction_grid([ds.X[shown], recon],

@@ -40,6 +40,12 @@ def metric_row(items: list[tuple[str, str, str | None]]) -> None:
         column.metric(label, value, help=help_text)
 
 
+def at_most_text(seconds: float) -> str:
+    """An upper estimate of a duration in words: "under a second" below one, since "at most about
+    0 s" reads as no time at all, or as a broken estimate."""
+    return t("ui.under_a_second") if seconds < 1 else t("ui.at_most_seconds", seconds=seconds)
+
+
 def reason_text(code: str) -> str:
     """Plain words for a reducer's ``stopped_reason_``."""
     reasons = {"completed": t("ui.reason_completed"), "early_stopping": t("ui.reason_early_stopping"),

@@ -13,7 +13,7 @@ from aecore.presets import TrainConfig
 
 from . import caches, page, session, url
 from .i18n import t
-from .layout import escape_markdown
+from .layout import at_most_text, escape_markdown
 from .session import ActiveData, CurrentModel, ModelKey
 
 
@@ -100,9 +100,12 @@ def _pending_model_ui(data_key: str, preset_name: str, config: TrainConfig) -> N
         url.forget_url_model()
         st.error(t("share.cannot_open", error=escape_markdown(str(exc))), icon=":material/block:")
         return
-    with st.container(border=True):
+    # The box lives in a placeholder so that it leaves once the model is trained: drawn before
+    # the Train button is read, it would otherwise stay beside the finished training's report.
+    box = st.empty()
+    with box.container(border=True):
         st.markdown(t("share.untrained", preset=escape_markdown(preset_name), kind=config.kind,
-                      k=config.n_components, params=estimate.parameters, seconds=estimate.seconds))
+                      k=config.n_components, params=estimate.parameters, duration=at_most_text(estimate.seconds)))
         layers = NetworkShape.of(config, active.dataset.n_features, active.dataset.image_shape).layers()
         st.caption(" → ".join(f"{layer.name} {layer.output_shape}" for layer in layers))
         train, keep = st.columns(2)
@@ -118,5 +121,6 @@ def _pending_model_ui(data_key: str, preset_name: str, config: TrainConfig) -> N
     except ValueError as exc:
         st.error(t("share.cannot_open", error=escape_markdown(str(exc))))
         page.stop()
+    box.empty()
     st.session_state.pop("_url.pending_model", None)
     session.set_current_model(CurrentModel(ModelKey.trained(data_key, config), data_key, config, preset_name))

@@ -145,3 +145,48 @@ def test_a_hostile_selection_is_refused_before_any_pass_over_the_points():
         rows_in_regions(_region_event(box=many), points)
     junk = _region_event(box=[{"x": "a", "y": None}, {}], lasso=[{"x": [["no"]], "y": 3}])
     assert rows_in_regions(junk, points).tolist() == []
+
+
+# The image strip beside the map: a sample of the whole selection, not its first rows.
+
+from aecore.selection import strip_rows  # noqa: E402
+
+
+def test_the_strip_samples_the_whole_selection_in_proportion_to_its_labels():
+    # Digits stored by label, a box holding 73 fives, 159 sixes and 92 nines in row order: the
+    # strip's first 24 rows by index would all be fives.
+    labels = np.repeat(np.arange(10), 500)
+    selected = np.concatenate([np.arange(2500, 2573), np.arange(3000, 3159), np.arange(4500, 4592)])
+    rows = strip_rows(selected, labels, n=24, seed=0)
+    assert len(rows) == 24 and len(set(rows.tolist())) == 24
+    assert set(rows.tolist()) <= set(selected.tolist())
+    counts = {int(k): int(v) for k, v in zip(*np.unique(labels[rows], return_counts=True))}
+    expected = {5: 73 * 24 / 324, 6: 159 * 24 / 324, 9: 92 * 24 / 324}
+    assert counts.keys() == expected.keys()
+    assert all(abs(counts[k] - expected[k]) < 1 for k in expected), counts
+
+
+def test_the_strip_is_seeded_and_spreads_over_the_selection():
+    labels = np.zeros(1000, dtype=int)
+    selected = np.arange(1000)
+    rows = strip_rows(selected, labels, n=24, seed=3)
+    assert np.array_equal(rows, strip_rows(selected, labels, n=24, seed=3))
+    assert rows.max() > 500  # not the first 24 rows
+
+
+def test_every_label_of_the_selection_is_seen_even_a_rare_one():
+    labels = np.array([0] * 98 + [1, 2])
+    rows = strip_rows(np.arange(100), labels, n=3)
+    assert sorted(labels[rows].tolist()) == [0, 1, 2]
+
+
+def test_a_small_selection_is_shown_whole_and_no_labels_still_samples():
+    assert strip_rows([7, 3, 5], np.arange(10), n=24).tolist() == [7, 3, 5]
+    rows = strip_rows(np.arange(100), None, n=10)
+    assert len(set(rows.tolist())) == 10 and rows.max() >= 10
+
+
+@pytest.mark.parametrize("n", [0, -1, 2.5, True])
+def test_strip_rows_refuses_a_bad_n(n):
+    with pytest.raises(ValueError, match="positive integer"):
+        strip_rows(np.arange(10), None, n=n)

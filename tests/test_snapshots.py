@@ -202,3 +202,40 @@ def test_a_history_that_would_unpack_into_too_many_bytes_is_refused_before_it_is
     assert path.stat().st_size < MAX_STORED_BYTES // 100
     with pytest.raises(ValueError, match="MB"):
         LatentHistory.load(path)
+
+
+def _steps_follow_frames(fig, epochs):
+    """Each slider step shows its own frame, whose title names that step's epoch, redrawn (a
+    frame's title is layout, which Plotly draws only on a redraw); the last frame is the last epoch."""
+    steps = fig.layout.sliders[0].steps
+    assert len(steps) == len(fig.frames)
+    for step, frame in zip(steps, fig.frames):
+        assert list(step.args[0]) == [frame.name]
+        assert step.args[1]["frame"]["redraw"] is True
+        assert frame.layout.title.text.startswith(f"epoch {step.label}:"), (step.label, frame.layout.title.text)
+    assert fig.layout.updatemenus[0].buttons[0].args[1]["frame"]["redraw"] is True
+    assert steps[-1].label == str(int(epochs[-1])) and fig.layout.sliders[0].active == len(steps) - 1
+    assert fig.layout.title.text == fig.frames[-1].layout.title.text
+
+
+def test_each_frame_of_a_long_animation_carries_the_title_of_its_slider_step():
+    # 779 epochs trained, every 13th kept plus the last: more frames than are drawn.
+    epochs = np.array([1, *range(13, 779, 13), 779])
+    rng = np.random.default_rng(SEED)
+    history = LatentHistory(points=rng.normal(size=(len(epochs), 30, 2)).astype(np.float32), epochs=epochs,
+                            indices=np.arange(30), n_samples=30, method="codes", n_components=2,
+                            loss=np.linspace(1, 0.01, len(epochs)))
+    fig = latent_animation(history, np.arange(30) % 3)
+    assert len(fig.frames) == 60
+    _steps_follow_frames(fig, epochs)
+
+
+def test_each_frame_of_the_plane_animation_carries_the_title_of_its_slider_step():
+    from aecore.data import generate_3d_data
+
+    X = generate_3d_data(50, noise=0.1, seed=SEED)
+    n = 70
+    bases = np.tile(np.eye(3)[:, :2], (n, 1, 1))
+    fig = plane_animation(X, bases, np.zeros((n, 3)), np.linspace(40, 1, n), np.arange(1, n + 1),
+                          np.eye(3)[:, :2], X.mean(axis=0))
+    _steps_follow_frames(fig, np.arange(1, n + 1))
