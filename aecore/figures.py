@@ -4,11 +4,39 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 
-TEMPLATE = "plotly_white"
+# Grey at a quarter strength reads as a quiet line on a white and on a dark page alike. A 3D scene
+# is drawn by WebGL, which adds a translucent line's colour to the page's (white on a light page):
+# its lines are an opaque middle grey instead.
+NEUTRAL_LINE = "rgba(128, 128, 128, 0.25)"
+NEUTRAL_LINE_3D = "#8A8A8A"
+TRANSPARENT = "rgba(0, 0, 0, 0)"
+
+
+def _theme_neutral_template() -> go.layout.Template:
+    """Return plotly_white with see-through backgrounds and grey lines, for light and dark pages."""
+    template = go.layout.Template(pio.templates["plotly_white"])
+    axis = dict(gridcolor=NEUTRAL_LINE, linecolor=NEUTRAL_LINE, zerolinecolor=NEUTRAL_LINE)
+    scene_axis = dict(gridcolor=NEUTRAL_LINE_3D, linecolor=NEUTRAL_LINE_3D, zerolinecolor=NEUTRAL_LINE_3D,
+                      gridwidth=1, backgroundcolor=TRANSPARENT, showbackground=False)
+    template.layout.update(paper_bgcolor=TRANSPARENT, plot_bgcolor=TRANSPARENT, xaxis=axis, yaxis=axis,
+                           scene=dict(bgcolor=TRANSPARENT, xaxis=scene_axis, yaxis=scene_axis, zaxis=scene_axis),
+                           polar_bgcolor=TRANSPARENT, ternary_bgcolor=TRANSPARENT, geo_bgcolor=TRANSPARENT)
+    return template
+
+
+# Every figure's template: no white box on a dark page (Streamlit's dark theme, a dark notebook);
+# the host page supplies the background and the text colour.
+TEMPLATE = _theme_neutral_template()
 QUALITATIVE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B", "#B279A2",
                "#FF9DA6", "#9D755D", "#BAB0AC"]
+# Clusters have a palette of their own (Plotly's "Bold" without its grey, which is noise's), so that
+# cluster 3 is never drawn in the colour that means class 3 on the label maps.
+CLUSTER_COLOURS = ["#7F3C8D", "#11A579", "#3969AC", "#F2B701", "#E73F74", "#80BA5A", "#E68310", "#008695",
+                   "#CF1C90", "#F97B72"]
+NOISE_COLOUR = "#9a9a9a"
 
 
 def log_axis(values) -> dict:
@@ -79,8 +107,7 @@ def cloud_3d(X: np.ndarray, reconstruction: np.ndarray | None = None,
                                    mode="markers", name="reconstruction",
                                    marker=dict(size=3, color="#E45756", symbol="diamond")))
     fig.add_trace(go.Scatter3d(x=X[:, 0], y=X[:, 1], z=X[:, 2], mode="markers", name="original",
-                               marker=dict(size=4, color=X[:, 2], colorscale="Greens", opacity=0.85,
-                                           line=dict(width=0.5, color="#2d6a4f"))))
+                               marker=dict(size=4, color=X[:, 2], colorscale="Viridis", opacity=0.85)))
     fig.update_layout(scene=dict(xaxis_title="x1", yaxis_title="x2", zaxis_title="x3", aspectmode="data"),
                       legend=dict(orientation="h", y=-0.02))
     return _layout(fig, title, height=460)
@@ -210,22 +237,31 @@ def _ids_and_points(points: np.ndarray, n_columns: int, name: str = "points") ->
 
 def _color_of(i: int, value) -> str:
     """The qualitative colour of the ``i``-th category; grey for noise (-1)."""
-    return "#9a9a9a" if value == -1 else QUALITATIVE[i % len(QUALITATIVE)]
+    return NOISE_COLOUR if value == -1 else QUALITATIVE[i % len(QUALITATIVE)]
 
 
-def _thumbnail_uri(image: np.ndarray, low: float, high: float) -> str:
-    """A grayscale image as a PNG data URI: dark strokes, transparent where the image is blank."""
+def cluster_colour(cluster_id: int) -> str:
+    """The colour of cluster ``cluster_id`` on every cluster figure; grey for noise (-1)."""
+    return NOISE_COLOUR if cluster_id == -1 else CLUSTER_COLOURS[int(cluster_id) % len(CLUSTER_COLOURS)]
+
+
+def _thumbnail_uri(image: np.ndarray, low: float, high: float, stroke: int = 20) -> str:
+    """A grayscale image as a PNG data URI: strokes of gray level ``stroke``, transparent where blank."""
     import base64
     import io
 
     from PIL import Image
 
     ink = np.clip((np.asarray(image, dtype=np.float64) - low) / max(high - low, 1e-12), 0, 1)
-    gray = np.full(ink.shape, 20, dtype=np.uint8)
+    gray = np.full(ink.shape, stroke, dtype=np.uint8)
     alpha = (ink * 255).astype(np.uint8)
     buffer = io.BytesIO()
     Image.fromarray(np.dstack([gray, alpha]), mode="LA").save(buffer, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+# The gray level of a thumbnail's strokes on a light and on a dark page (near black, near white).
+THUMBNAIL_STROKES = {"light": 20, "dark": 235}
 
 
 def _spread_out(points: np.ndarray, n: int, min_distance: float, rng) -> np.ndarray:
@@ -241,7 +277,7 @@ def _spread_out(points: np.ndarray, n: int, min_distance: float, rng) -> np.ndar
 
 def thumbnail_map(points_2d: np.ndarray, images: np.ndarray, image_shape: tuple[int, int],
                   labels: np.ndarray | None = None, n_thumbnails: int = 300, random_state: int = 0,
-                  title: str | None = None) -> go.Figure:
+                  title: str | None = None, background: str = "light") -> go.Figure:
     """A 2D map with small images drawn at their points, like seed 002's t-SNE of MNIST digits.
 
     Every point is a marker (coloured by label, row id in ``customdata`` so selections work);
@@ -263,6 +299,9 @@ def thumbnail_map(points_2d: np.ndarray, images: np.ndarray, image_shape: tuple[
         Most images to draw (fewer when the map is crowded).
     random_state : int, default=0
     title : str, optional
+    background : {"light", "dark"}, default="light"
+        The page the map is shown on: dark strokes on a light page, light strokes on a dark one
+        (Streamlit's ``st.context.theme.type``).
 
     Returns
     -------
@@ -287,6 +326,9 @@ def thumbnail_map(points_2d: np.ndarray, images: np.ndarray, image_shape: tuple[
                          f"{images.reshape(len(images), -1).shape[1]} values per row.")
     if int(n_thumbnails) < 0:
         raise ValueError(f"n_thumbnails={n_thumbnails} must be >= 0 (e.g. 300).")
+    if background not in THUMBNAIL_STROKES:
+        raise ValueError(f"background={background!r} must be one of {sorted(THUMBNAIL_STROKES)}: the "
+                         "colour of the page the map is shown on.")
     labels = None if labels is None else np.asarray(labels).ravel()
     fig = codings_scatter(points, color=labels, categorical=labels is not None, labels=("", ""))
     for trace in fig.data:
@@ -298,7 +340,8 @@ def thumbnail_map(points_2d: np.ndarray, images: np.ndarray, image_shape: tuple[
     chosen = _spread_out(points / span, int(n_thumbnails), 0.7 * 0.04, rng)
     low, high = float(np.min(images)), float(np.max(images))
     fig.update_layout(images=[
-        dict(source=_thumbnail_uri(images[i].reshape(height, width), low, high), xref="x", yref="y",
+        dict(source=_thumbnail_uri(images[i].reshape(height, width), low, high, THUMBNAIL_STROKES[background]),
+             xref="x", yref="y",
              x=points[i, 0], y=points[i, 1], sizex=size[0], sizey=size[1], xanchor="center",
              yanchor="middle", sizing="stretch", layer="above")
         for i in chosen])
@@ -308,7 +351,7 @@ def thumbnail_map(points_2d: np.ndarray, images: np.ndarray, image_shape: tuple[
 
 
 def codings_scatter_3d(points: np.ndarray, color: np.ndarray | None = None, categorical: bool = False,
-                       title: str | None = None) -> go.Figure:
+                       title: str | None = None, labels: tuple[str, str, str] = ("z1", "z2", "z3")) -> go.Figure:
     """A 3D map of codes (or of a 3-D projection), optionally coloured.
 
     Parameters
@@ -318,6 +361,8 @@ def codings_scatter_3d(points: np.ndarray, color: np.ndarray | None = None, cate
         Labels (``categorical=True``: one trace each) or values (a colour scale).
     categorical : bool, default=False
     title : str, optional
+    labels : tuple of str, default=("z1", "z2", "z3")
+        The axes' names: the code's dimensions, or the projection's ("UMAP 1", ...).
 
     Returns
     -------
@@ -341,7 +386,7 @@ def codings_scatter_3d(points: np.ndarray, color: np.ndarray | None = None, cate
             marker.update(color=color, colorscale="Viridis", showscale=True, colorbar=dict(thickness=12))
         fig.add_trace(go.Scatter3d(x=points[:, 0], y=points[:, 1], z=points[:, 2], mode="markers",
                                    marker=marker, customdata=ids, showlegend=False, name="codes"))
-    fig.update_layout(scene=dict(xaxis_title="z1", yaxis_title="z2", zaxis_title="z3"),
+    fig.update_layout(scene=dict(xaxis_title=labels[0], yaxis_title=labels[1], zaxis_title=labels[2]),
                       legend=dict(itemsizing="constant"))
     return _layout(fig, title, height=520)
 
@@ -429,7 +474,8 @@ def confusion_heatmap(matrix: np.ndarray, row_labels, col_labels, title: str | N
     rows = [str(v) for v in row_labels]
     cols = ["noise" if str(v) == "-1" else str(v) for v in col_labels]
     fig = go.Figure(go.Heatmap(z=matrix, x=cols, y=rows,
-                               colorscale="Blues", showscale=False, texttemplate="%{z}",
+                               # Viridis has no white end: it reads on light and dark pages alike.
+                               colorscale="Viridis", showscale=False, texttemplate="%{z}",
                                hovertemplate="true %{y}, cluster %{x}: %{z}<extra></extra>"))
     fig.update_xaxes(title="cluster", type="category", side="bottom")
     fig.update_yaxes(title="true class", type="category", autorange="reversed")
@@ -437,7 +483,7 @@ def confusion_heatmap(matrix: np.ndarray, row_labels, col_labels, title: str | N
 
 
 def cluster_map(points_2d: np.ndarray, labels: np.ndarray, centers_2d: np.ndarray | None = None,
-                title: str | None = None) -> go.Figure:
+                title: str | None = None, names: dict | None = None) -> go.Figure:
     """A 2D map coloured by cluster, with cluster centres marked by an X.
 
     Parameters
@@ -448,12 +494,16 @@ def cluster_map(points_2d: np.ndarray, labels: np.ndarray, centers_2d: np.ndarra
     centers_2d : ndarray of shape (n_clusters, 2), optional
         Centre of cluster ``k`` in row ``k`` (e.g. the mean map position of its points).
     title : str, optional
+    names : dict, optional
+        Cluster label -> the name its legend entry shows (e.g. "cluster 3 (mostly 6s)");
+        default "cluster <label>".
 
     Returns
     -------
     go.Figure
         One trace per cluster, each point's row id in ``customdata`` (for
-        :func:`aecore.selection.selected_ids`); the centres' trace carries no ids.
+        :func:`aecore.selection.selected_ids`); the centres' trace carries no ids. Clusters are
+        coloured by :func:`cluster_colour`, a palette apart from the labels' (:data:`QUALITATIVE`).
     """
     points = _ids_and_points(points_2d, 2, "points_2d")
     labels = np.asarray(labels).ravel()
@@ -463,11 +513,12 @@ def cluster_map(points_2d: np.ndarray, labels: np.ndarray, centers_2d: np.ndarra
     scatter = go.Scattergl if big else go.Scatter
     ids = np.arange(len(points))
     fig = go.Figure()
-    for i, value in enumerate(np.unique(labels)):
+    names = names or {}
+    for value in np.unique(labels):
         mask = labels == value
         fig.add_trace(scatter(x=points[mask, 0], y=points[mask, 1], mode="markers", customdata=ids[mask],
-                              name="noise" if value == -1 else f"cluster {value}",
-                              marker=dict(size=4 if big else 7, color=_color_of(i, value), opacity=0.75),
+                              name="noise" if value == -1 else names.get(value.item(), f"cluster {value}"),
+                              marker=dict(size=4 if big else 7, color=cluster_colour(value), opacity=0.75),
                               hovertemplate="row %{customdata}<extra>%{fullData.name}</extra>"))
     if centers_2d is not None:
         centers = _ids_and_points(centers_2d, 2, "centers_2d")
@@ -611,7 +662,7 @@ def loss_comparison(curves: dict[str, list[float]], stages: list[int] | None = N
         for stage in dict.fromkeys(stages):
             first = stages.index(stage) + 1
             fig.add_annotation(x=first, y=1.0, yref="paper", text=f"{stage_label} {stage}", showarrow=False,
-                               xanchor="left", yanchor="top", font=dict(size=10, color="#666"))
+                               xanchor="left", yanchor="top", font=dict(size=10, color="#888"))
     fig.update_xaxes(title=xaxis_title)
     fig.update_yaxes(title=yaxis_title, **log_axis([v for values in curves.values() for v in values]))
     fig.update_layout(legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))

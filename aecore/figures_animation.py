@@ -210,7 +210,7 @@ def plane_animation(X: np.ndarray, bases: np.ndarray, centres: np.ndarray, angle
                          f"{len(angles)} angles and {len(epochs)} epochs, one per frame.")
     positions = frame_positions(len(bases), max_frames)
     cloud = go.Scatter3d(x=X[:, 0], y=X[:, 1], z=X[:, 2], mode="markers", name=names[0],
-                         marker=dict(size=3, color=X[:, 2], colorscale="Greens", opacity=0.85))
+                         marker=dict(size=3, color=X[:, 2], colorscale="Viridis", opacity=0.85))
     pca_basis, pca_centre = np.asarray(pca_basis, np.float64), np.asarray(pca_centre, np.float64)
     # Both planes are drawn as the same rectangle (PCA's cover of the data), each in its own plane.
     extent = _extent(pca_basis, pca_centre, X)

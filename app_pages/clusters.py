@@ -6,8 +6,8 @@ import streamlit as st
 
 from aecore import cluster, figures, projection
 from aecore.cluster_spaces import cluster_means
-from aecore.metrics import matched_confusion
 from app_ui.analyses import cluster_run, projection_of
+from app_ui.clusters_ui import cluster_order, score_cards_ui
 from app_ui.i18n import t
 from app_ui.layout import escape_markdown
 from app_ui.model_ui import current_model_ui
@@ -62,14 +62,8 @@ except ValueError as exc:  # invalid or over the budget: say why in plain words,
     st.error(t("clusters.failed", error=escape_markdown(exc)), icon=":material/block:")
     stop()
 
-cards = [(t("clusters.found"), f"{len(set(result.labels) - {-1})}"),
-         (t("clusters.silhouette"), f"{scores['silhouette']:.3f}")]
-if "acc" in scores:
-    cards += [(t("clusters.accuracy"), f"{scores['acc']:.3f}"), ("NMI", f"{scores['nmi']:.3f}"),
-              ("ARI", f"{scores['ari']:.3f}")]
-cards.append((t("common.seconds"), f"{seconds:.1f}"))
-for column, (label, value) in zip(st.columns(len(cards)), cards):
-    column.metric(label, value)
+score_cards_ui(scores, len(set(result.labels) - {-1}), seconds,
+               len(np.unique(ds.y)) if ds.y is not None else None)
 
 if st.button(t("clusters.compare"), key="clusters.compare"):
     rows, skipped = [], []
@@ -100,6 +94,7 @@ if stored and stored["model"] == loaded.id:
 
 left, right = st.columns(2)
 means = cluster_means(codes, result.labels)  # every cluster but noise, with its size
+order, names, confusion = cluster_order(ds, result.labels, means.ids)
 with left:
     map_names = {"umap": "UMAP", "pca": t("clusters.map_pca"), "tsne": "t-SNE"}
     chosen_map = st.radio(t("clusters.map"), MAPS, format_func=map_names.get, horizontal=True, key="clusters.map")
@@ -113,14 +108,14 @@ with left:
     # and a cluster with no row on the map has no centre there (NaN is not drawn).
     centers_2d = cluster_means(view.points, view.take(result.labels), means.ids).means if len(means.ids) else None
     st.plotly_chart(figures.cluster_map(view.points, view.take(result.labels), centers_2d,
-                                        t("clusters.map_title", view=map_names[map_method])),
+                                        t("clusters.map_title", view=map_names[map_method]), names),
                     key="clusters.map_chart")
     if view.sampled:
         st.caption(t("ui.map_sample", view=map_names[map_method], n=len(view.points),
                      total=view.n_total))
 with right:
-    if ds.y is not None:
-        matrix, rows, cols = matched_confusion(ds.y, result.labels)
+    if confusion is not None:
+        matrix, rows, cols = confusion
         row_names = [ds.label_names[r] for r in rows] if ds.label_names else [str(r) for r in rows]
         st.plotly_chart(figures.confusion_heatmap(matrix, row_names, [f"c{c}" for c in cols],
                                                   t("clusters.confusion_title")),
@@ -130,12 +125,15 @@ with right:
 
 if len(means.ids):
     # A cluster "means" what the decoder draws from the average code of its members.
-    decoded = reducer.inverse_transform(means.means.astype(np.float32))
+    at = {c: i for i, c in enumerate(means.ids.tolist())}
+    shown = [at[c] for c in order]
+    decoded = reducer.inverse_transform(means.means[shown].astype(np.float32))
     st.subheader(t("clusters.meaning"))
     if ds.is_image:
         st.plotly_chart(figures.reconstruction_grid([decoded], [t("clusters.decoded_centre")], ds.image_shape,
-                                                    captions=[f"c{i} ({n})" for i, n in enumerate(means.counts)]),
+                                                    captions=[f"c{order[j]} ({means.counts[i]})"
+                                                              for j, i in enumerate(shown)]),
                         key="clusters.centres")
     else:
         st.dataframe(pd.DataFrame(decoded, columns=ds.feature_names,
-                                  index=[f"c{i}" for i in range(len(means.ids))]).round(3), width="stretch")
+                                  index=[f"c{c}" for c in order]).round(3), width="stretch")

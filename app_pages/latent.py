@@ -10,6 +10,7 @@ from aecore import figures, projection, projector
 from app_ui.analyses import draw_seconds, drawn_rows, projection_of
 from app_ui.caches import start_umap_warmup, start_umap_warmup_for, thumbnail_map_of
 from app_ui.i18n import t
+from app_ui.layout import page_theme
 from app_ui.latent_ui import (DISTRIBUTION_ROWS, colour_options, colour_values, selected_samples_ui, selection_from,
                               view_quality_rows, view_quality_table_ui)
 from app_ui.model_ui import current_model_ui
@@ -75,7 +76,8 @@ def map_ui(loaded, view, method: str, dims: int, codes: np.ndarray) -> None:
     title = (t("latent.map_title_sample", view=names[method], n=len(view.points), total=view.n_total, seconds=view.seconds)
              if view.sampled else t("latent.map_title", view=names[method], seconds=view.seconds))
     if dims == 3:
-        st.plotly_chart(figures.codings_scatter_3d(points, color, categorical=categorical, title=title),
+        st.plotly_chart(figures.codings_scatter_3d(points, color, categorical=categorical, title=title,
+                                                   labels=(f"{axis}1", f"{axis}2", f"{axis}3")),
                         key="latent.map3d")
         st.caption(t("latent.rotate_hint"))
         chosen = np.array([], dtype=int)
@@ -105,7 +107,8 @@ tabs = st.tabs([t("latent.tab_thumbnails"), t("latent.tab_distributions"), t("la
                 t("common.downloads")])
 with tabs[0]:
     if ds.is_image and dims == 2:
-        st.plotly_chart(thumbnail_map_of(view.key, method, view, ds.X, ds.image_shape, ds.y), key="latent.thumbs")
+        st.plotly_chart(thumbnail_map_of(view.key, method, view, ds.X, ds.image_shape, ds.y,
+                                         background=page_theme()), key="latent.thumbs")
     else:
         st.caption(t("latent.thumbnails_note"))
 with tabs[1]:

@@ -210,18 +210,20 @@ def pca_baseline_of(dataset_key: str, n_components: int, _X: np.ndarray, _train_
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def thumbnail_map_of(view_key: str, method: str, _view, _X: np.ndarray, image_shape: tuple[int, int], _y,
-                     n_thumbnails: int = 300):
+                     n_thumbnails: int = 300, background: str = "light"):
     """The thumbnail map of one 2D view (an :class:`app_ui.analyses.MapView`) of a model's codes
     with the images of its rows ``_X`` (labels ``_y``), drawn once: it does not change with the
     colour-by choice, and encoding 300 thumbnails costs ~170 ms a rerun. Its markers are the
-    points the view's map draws (``_view.drawn()``)."""
+    points the view's map draws (``_view.drawn()``); ``background`` is the page's theme (its strokes'
+    colour)."""
     drawn = _view.drawn()
     if drawn is None and not _view.sampled:  # every row, in order: no copy of the images
-        return figures.thumbnail_map(_view.points, _X, image_shape, labels=_y, n_thumbnails=n_thumbnails)
+        return figures.thumbnail_map(_view.points, _X, image_shape, labels=_y, n_thumbnails=n_thumbnails,
+                                     background=background)
     points = _view.points if drawn is None else _view.points[drawn]
     rows = _view.ids if drawn is None else _view.ids[drawn]
     return figures.thumbnail_map(points, _X[rows], image_shape, labels=None if _y is None else _y[rows],
-                                 n_thumbnails=n_thumbnails)
+                                 n_thumbnails=n_thumbnails, background=background)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

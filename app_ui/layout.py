@@ -81,3 +81,8 @@ def show_messages(messages: list[tuple[str, str]]) -> None:
     """Draw ``(level, text)`` messages: st.error, st.warning or st.success."""
     for level, text in messages:
         {"error": st.error, "warning": st.warning, "success": st.success}[level](text)
+
+
+def page_theme() -> str:
+    """The visitor's theme, "light" or "dark" ("light" where the browser has not said, as in AppTest)."""
+    return "dark" if getattr(st.context.theme, "type", None) == "dark" else "light"
