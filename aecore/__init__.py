@@ -12,6 +12,11 @@ from __future__ import annotations
 
 __all__ = ["AutoencoderReducer", "__version__"]
 
+#: The submodules people import, listed by ``dir(aecore)`` and loaded on first attribute access
+#: (``aecore.runs.load_run``), so that ``import aecore`` itself stays light.
+SUBMODULES = ("anomaly", "budget", "data", "encoding", "figures", "metrics", "params", "presets",
+              "progress", "projection", "run_saving", "runs")
+
 #: The distribution's name on an index and in ``pip install``.
 DISTRIBUTION = "autoencoder-lab"
 
@@ -43,4 +48,13 @@ def __getattr__(name: str):
         from .reducer import AutoencoderReducer
 
         return AutoencoderReducer
+    if name in SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'aecore' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public API (``__all__``) and the main submodules, not this module's helpers."""
+    return sorted([*__all__, *SUBMODULES])

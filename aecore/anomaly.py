@@ -147,6 +147,33 @@ def holdout_split(X, y, anomaly_classes, test_fraction: float = 0.3,
                         test_index=test_index)
 
 
+def rarest_class(y) -> int:
+    """The position, among the sorted labels of ``y``, of its rarest class (the last of equals).
+
+    Anomalies are the minority: in scikit-learn's breast-cancer table that is label 0, the 212
+    malignant tumours (against 357 benign); with classes of equal size (the MNIST sample) it is
+    the last label.
+
+    Examples
+    --------
+    >>> rarest_class([0, 0, 1, 1, 1]), rarest_class([0, 1, 2, 2])
+    (0, 1)
+    """
+    labels, counts = np.unique(np.asarray(y).ravel(), return_counts=True)
+    if labels.size == 0:
+        raise ValueError("y holds no labels; pass one label per row.")
+    return int(len(counts) - 1 - np.argmin(counts[::-1]))
+
+
+def evaluation_params(config) -> dict:
+    """The :class:`~aecore.AutoencoderReducer` settings :func:`evaluate` should train with to judge a
+    model trained with ``config`` (a :class:`~aecore.presets.TrainConfig`): the same network,
+    optimiser, epochs and seed; :func:`evaluate` sets the latent size."""
+    params = dict(config.to_dict())
+    params.pop("n_components", None)
+    return params
+
+
 def per_feature_errors(X, X_hat) -> np.ndarray:
     """Squared reconstruction error of every value, same shape as ``X``.
 
@@ -244,8 +271,8 @@ def evaluate(X_train, X_test, is_anomaly, n_components: int, reducer_params: Opt
     methods = {}
     t0 = time.perf_counter()
     reducer = AutoencoderReducer(**params).fit(X_train32, progress=progress)
-    methods["autoencoder"] = _result("autoencoder", truth, reducer.score_samples(X_test32).astype(np.float64),
-                                     reducer.score_samples(X_train32), time.perf_counter() - t0)
+    methods["autoencoder"] = _result("autoencoder", truth, reducer.reconstruction_error(X_test32).astype(np.float64),
+                                     reducer.reconstruction_error(X_train32), time.perf_counter() - t0)
 
     t0 = time.perf_counter()
     pca = PCA(n_components=int(n_components), random_state=random_state).fit(X_train)

@@ -82,11 +82,12 @@ class TrainingEstimate:
     compute: float
     steps: int
     seconds: float
+    note: str = ""  # what the kind adds to the cost, in words
 
     def describe(self) -> str:
         return (f"{self.parameters:,} parameters, about {_mb(self.bytes)} of memory, "
                 f"{self.compute:.2g} multiply-adds in {self.steps:,} steps, "
-                f"about {_duration(self.seconds)} on a 2-core CPU")
+                f"about {_duration(self.seconds)} on a 2-core CPU" + (f" ({self.note})" if self.note else ""))
 
 
 def _env_scale() -> float:
@@ -192,12 +193,14 @@ class Budget:
         parameters = shape.parameters()
         batch = max(1, min(int(batch_size), int(n_rows)))
         steps = int(epochs) * math.ceil(n_rows / batch)
-        compute = float(epochs) * n_rows * shape.macs_per_row()
+        compute = float(epochs) * n_rows * shape.training_macs_per_row()
         memory = (FLOAT_BYTES * 4 * parameters                                  # weights, gradients, Adam m and v
                   + FLOAT_BYTES * 3 * batch * shape.activations_per_row()       # one batch forward and back
                   + FLOAT_BYTES * 3 * n_rows * shape.n_features)                # rows, tf.data copy, shuffle buffer
         seconds = 3 * compute / MACS_PER_SECOND + steps * SECONDS_PER_STEP
-        return TrainingEstimate(parameters, int(memory), compute, steps, seconds)
+        note = ("the Jacobian penalty about doubles the encoder's cost per row"
+                if shape.kind == "contractive" else "")
+        return TrainingEstimate(parameters, int(memory), compute, steps, seconds, note)
 
     def check_training(self, shape: NetworkShape, n_rows: int, epochs: int, batch_size: int) -> TrainingEstimate:
         """The estimate of :meth:`training_estimate`; ``ValueError`` when any part is over budget."""
@@ -216,7 +219,7 @@ class Budget:
         if estimate.compute > self.max_training_compute:
             raise ValueError(
                 f"Training would take {estimate.compute:.2g} multiply-adds ({epochs:,} epochs x "
-                f"{n_rows:,} rows x {shape.macs_per_row():,} per row), about {_duration(estimate.seconds)}; "
+                f"{n_rows:,} rows x {shape.training_macs_per_row():,} per row), about {_duration(estimate.seconds)}; "
                 f"the limit is {self.max_training_compute:.2g}. Use fewer epochs, fewer rows or a "
                 "smaller network.")
         if estimate.steps > self.max_training_steps:

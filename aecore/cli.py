@@ -25,7 +25,7 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
-from . import __version__, params
+from . import __version__, cli_options, params
 from .cli_commands import (UsageError, bench_command, config_from_args, encode_command,  # noqa: F401
                            export_command, runs_command, train_command)
 from .data import BUILTIN_DATASETS
@@ -39,6 +39,21 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # --------------------------------------------------------------------------- parsing
 
 
+class Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are the message and where to read more, not the usage.
+
+    argparse prints the whole usage (twenty lines for ``train``) before the one line that says
+    what was wrong; a person then has to search for it.
+    """
+
+    def error(self, message: str):
+        # "argument --epochs: --epochs -1 must be ..." says the option twice; keep the second.
+        head, _, rest = message.partition(": ")
+        if head.startswith("argument ") and rest.startswith(head[len("argument "):].split("/")[0]):
+            message = rest
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\nsee `{self.prog} --help`\n")
+
+
 def _number(kind: type, option: str, low: float, high: float, example: str, *, low_open: bool = False):
     """An argparse ``type`` for a number of ``kind`` within ``low``..``high`` (``low_open``: > low)."""
 
@@ -50,8 +65,10 @@ def _number(kind: type, option: str, low: float, high: float, example: str, *, l
                 f"{option} {text!r} is not {'a whole number' if kind is int else 'a number'}; "
                 f"e.g. {option} {example}") from None
         if not (value > low if low_open else value >= low) or not value <= high:
-            interval = f"{'(' if low_open else '['}{low:g}, {high:g}]"
-            raise argparse.ArgumentTypeError(f"{option} {text} must be in {interval}; e.g. "
+            low_text, high_text = params.number_text(low), params.number_text(high)
+            interval = (f"above {low_text} and at most {high_text}" if low_open
+                        else f"from {low_text} to {high_text}")
+            raise argparse.ArgumentTypeError(f"{option} {text} must be {interval}; e.g. "
                                              f"{option} {example}")
         return value
 
@@ -72,7 +89,7 @@ def _short_text(option: str, limit: int = 200):
 
 def _common(verbose_only: bool = False) -> argparse.ArgumentParser:
     """Options every command has: ``--verbose`` (and ``--quiet``, ``--budget-scale``)."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument("--verbose", action="store_true",
                         help="show TensorFlow's own log lines (hidden by default)")
     if not verbose_only:
@@ -88,7 +105,7 @@ def _common(verbose_only: bool = False) -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``aecore`` (``python -m aecore``) argument parser."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="aecore",
         description="Autoencoder Lab from the command line: train autoencoders into run "
                     "directories, encode new data with them, export them for the Embedding Projector, "
@@ -111,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--preset", default=None, choices=sorted(PRESETS), metavar="NAME",
                        help="start from a named preset: " + ", ".join(sorted(PRESETS)))
     # One option per setting declared for the command line in aecore.params.
-    params.add_arguments(train)
+    cli_options.add_arguments(train)
     train.add_argument("--label-column", default=None, type=_short_text("--label-column"),
                        help="CSV column holding labels (kept out of the features)")
     train.add_argument("--test-fraction", type=_number(float, "--test-fraction", 0, 0.9, "0.2",
@@ -119,7 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="share of rows held out to measure the test MSE against PCA, in (0, 0.9] "
                             "(default: 0.2)")
     train.add_argument("--out", default=None, metavar="RUN_DIR",
-                       help="run directory to write (default: runs/DATASET-KIND-kK-TIME)")
+                       help="run directory to write (default: DATASET-KIND-kK-TIME in $AECORE_RUNS_ROOT "
+                            "when set, else in ./runs)")
     train.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
     train.add_argument("--strategy", default="none", choices=["none", "mirrored", "multi-worker"],
                        help="tf.distribute strategy: none (one device), mirrored (all GPUs of this "
@@ -175,7 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
                                description="List the run directories under --root, newest first, "
                                            "then the demo runs shipped with aecore; broken folders "
                                            "are reported and skipped.")
-    runs.add_argument("--root", default="runs", help="folder holding run directories (default: runs)")
+    runs.add_argument("--root", default=None,
+                      help="folder holding run directories (default: $AECORE_RUNS_ROOT when set, as "
+                           "for the app, else ./runs)")
     runs.add_argument("--no-demos", dest="demos", action="store_false",
                       help="leave out the demo runs shipped with aecore")
 

@@ -17,6 +17,7 @@ from typing import Iterator
 from . import params
 from .data import BUILTIN_DATASETS
 from .presets import TrainConfig, preset
+from .progress import EpochBar
 from .upload_limits import MAX_UPLOAD_BYTES
 
 #: Rows of a streamed file used to measure held-out errors and fit the PCA baseline, at most.
@@ -87,24 +88,6 @@ def ctrl_c_stops(stop: threading.Event) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-class EpochBar:
-    """A tqdm progress bar, one tick per epoch, showing loss and val_loss."""
-
-    def __init__(self, total: int, disable: bool = False):
-        from tqdm import tqdm
-
-        self.bar = tqdm(total=total, unit="epoch", desc="training", file=sys.stderr,
-                        disable=disable, dynamic_ncols=True)
-
-    def __call__(self, epoch: int, logs: dict) -> None:
-        self.bar.set_postfix({k: f"{logs[k]:.4g}" for k in ("loss", "val_loss") if k in logs},
-                             refresh=False)
-        self.bar.update(1)
-
-    def close(self) -> None:
-        self.bar.close()
-
-
 def train_command(args) -> int:
     """``aecore train``: train, measure against PCA, save the run."""
     from .run_saving import check_run_dir
@@ -117,7 +100,11 @@ def train_command(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     dataset_name = name if source == "builtin" else os.path.splitext(os.path.basename(name))[0]
-    out = args.out or os.path.join("runs", f"{dataset_name}-{config.kind}-k{config.n_components}-"
+    from .runs import DEFAULT_RUNS_ROOT, RUNS_ROOT_ENV
+
+    # Into the folder `aecore runs` and the app list (AECORE_RUNS_ROOT when set).
+    folder = os.environ.get(RUNS_ROOT_ENV) or DEFAULT_RUNS_ROOT
+    out = args.out or os.path.join(folder, f"{dataset_name}-{config.kind}-k{config.n_components}-"
                                            f"{dt.datetime.now():%Y%m%d-%H%M%S}")
     try:
         check_run_dir(out, args.overwrite)
@@ -280,19 +267,25 @@ def runs_table(runs) -> str:
 def runs_command(args) -> int:
     """``aecore runs``: list the runs under ``--root``, then the shipped demo runs."""
     from .demo import DEMO_DIR
-    from .runs import list_runs
+    from .runs import RUNS_ROOT_ENV, list_runs, runs_root
 
     def skipped(path: str, reason: str) -> None:
         print(f"skipped {path}: {reason}", file=sys.stderr)
 
-    runs = list_runs(args.root, on_skip=skipped)
+    # The app's own rule (aecore.runs.runs_root): a server owner who set AECORE_RUNS_ROOT finds
+    # the same runs here as in the app, from any working directory.
+    root = args.root or runs_root()
+    source = ("--root" if args.root else f"${RUNS_ROOT_ENV}" if os.environ.get(RUNS_ROOT_ENV)
+              else f"the default; set ${RUNS_ROOT_ENV} or pass --root to look elsewhere")
+    where = f"{os.path.abspath(root)} ({source})"
+    runs = list_runs(root, on_skip=skipped)
     if runs:
-        print(runs_table(runs))
+        print(f"Runs in {where}:\n{runs_table(runs)}")
     else:
-        where = "does not exist" if not os.path.isdir(args.root) else "holds no valid run"
-        print(f"No runs: {args.root!r} {where}. Train one with: aecore train --dataset "
-              f"digits --out {os.path.join(args.root, 'digits')}")
-    if args.demos and os.path.realpath(args.root) != os.path.realpath(DEMO_DIR):
+        state = "does not exist" if not os.path.isdir(root) else "holds no valid run"
+        print(f"No runs: {where} {state}. Train one with: aecore train --dataset "
+              f"digits --out {os.path.join(root, 'digits')}")
+    if args.demos and os.path.realpath(root) != os.path.realpath(DEMO_DIR):
         demos = list_runs(DEMO_DIR, on_skip=skipped)
         if demos:
             print(f"\nDemo runs shipped with aecore (use their names as RUN in aecore encode):\n"
@@ -329,7 +322,7 @@ def encode_command(args) -> int:
     if os.path.isdir(args.out):
         raise UsageError(f"--out {args.out!r} is a folder; give a file name ending in {fmt}.")
     info = read_run_info(run_dir)  # A damaged run is a failure (1), not a usage error.
-    dataset = _read_dataset(source, name, args)
+    dataset = _read_dataset(source, name, args, image_shape=info.image_shape)
     notes = encoding.check_fits(dataset, n_features=info.n_features, image_shape=info.image_shape,
                                 scaling=info.scaling, model_name=f"the run {info.name!r}")
     from .runs import load_run
@@ -365,7 +358,7 @@ def export_command(args) -> int:
         raise UsageError(f"The run {info.name!r} was trained on {info.dataset!r}, not a built-in dataset; "
                          "say which data to encode with --data PATH.")
     source, name = _dataset_source(data_name, option="--data")
-    dataset = _read_dataset(source, name, args)
+    dataset = _read_dataset(source, name, args, image_shape=info.image_shape)
     encoding.check_fits(dataset, n_features=info.n_features, image_shape=info.image_shape,
                         scaling=info.scaling, model_name=f"the run {info.name!r}")
     rows = projector.choose_rows(len(dataset.X), args.max_rows, seed=args.seed)
@@ -385,9 +378,10 @@ def export_command(args) -> int:
     return 0
 
 
-def _read_dataset(source: str, name: str, args):
-    """Load a built-in dataset or read a data file, through the resource budget."""
-    from . import data, uploads
+def _read_dataset(source: str, name: str, args, image_shape=None):
+    """Load a built-in dataset or read a data file, through the resource budget; a run trained on
+    ``image_shape`` images also reads them flattened (:func:`aecore.encoding.read_data`)."""
+    from . import data, encoding
 
     if source == "builtin":
         return data.load_dataset(name)
@@ -395,8 +389,8 @@ def _read_dataset(source: str, name: str, args):
         raise ValueError(f"{name!r} is larger than {MAX_UPLOAD_BYTES // 2**20} MB; encode it in parts "
                          "of at most that size.")
     with open(name, "rb") as f:
-        return uploads.read_upload(f.read(), os.path.basename(name), label_column=args.label_column,
-                                   budget=_budget(args))
+        return encoding.read_data(f.read(), os.path.basename(name), image_shape=image_shape,
+                                  label_column=args.label_column, budget=_budget(args))
 
 
 def _write_atomically(path: str, payload: bytes) -> None:

@@ -423,7 +423,7 @@ def digit_report(image, reducer, reference: DigitReference, n_neighbors: int = 8
     ae = np.asarray(reducer.reconstruct(x), dtype=np.float32)
     pca = reference.pca.inverse_transform(reference.pca.transform(x)).astype(np.float32)
     # The reducer's own per-sample error, so this digit is scored exactly as the training rows were.
-    ae_error, pca_error = float(reducer.score_samples(x)[0]), float(np.mean((x - pca) ** 2))
+    ae_error, pca_error = float(reducer.reconstruction_error(x)[0]), float(np.mean((x - pca) ** 2))
     cluster = int(reference.kmeans.predict(code)[0])
     members = reference.cluster_labels == cluster
     majority = share = None

@@ -84,9 +84,9 @@ def check_fits(dataset, *, n_features: int, image_shape=None, scaling: Optional[
         shape = f" ({image_shape[0]}x{image_shape[1]} images)" if image_shape else ""
         hint = ""
         if image_shape and not dataset.image_shape:
-            hint = (f" Images must come as images: a 3-D .npy/.npz of shape (n, {image_shape[0]}, "
-                    f"{image_shape[1]}) or a ZIP of image files (a 2-D array is read as a table, "
-                    "its constant columns dropped).")
+            hint = (f" Images must come as images: a .npy/.npz of shape (n, {image_shape[0]}, "
+                    f"{image_shape[1]}) or (n, {image_shape[0] * image_shape[1]}), or a ZIP of image "
+                    "files (any other 2-D array is read as a table, its constant columns dropped).")
         raise ValueError(
             f"The data have {received} features per row but {model_name} was trained on "
             f"{n_features}{shape}; encode data with the same columns (or image size) as its "
@@ -105,6 +105,39 @@ def check_fits(dataset, *, n_features: int, image_shape=None, scaling: Optional[
             f"scaled as '{scaling}'; save them in the same form as the training data (same file "
             "type and value range) so that they are scaled the same way.")
     return []
+
+
+def read_data(data: bytes, file_name: str, *, image_shape=None, label_column: Optional[str] = None,
+              budget=None):
+    """Read new data for a model as its training data were read (:func:`aecore.uploads.read_upload`).
+
+    A model trained on ``image_shape`` images also takes them flattened: a 2-D ``.npy``/``.npz``
+    array of ``height * width`` columns is read as images, scaled as images, rather than as a
+    table whose constant columns (the blank border of digits) would be dropped.
+
+    Parameters
+    ----------
+    data : bytes
+    file_name : str
+        Its extension picks the reader.
+    image_shape : (height, width), optional
+        The model's image size; ``None`` for a model of table rows.
+    label_column : str, optional
+        A CSV column holding labels, kept out of the features.
+    budget : aecore.budget.Budget, optional
+
+    Returns
+    -------
+    aecore.data.Dataset
+    """
+    from .upload_arrays import read_array_bytes
+    from .uploads import read_upload
+
+    ext = os.path.splitext(file_name.lower())[1]
+    if image_shape and ext in (".npy", ".npz"):
+        stem = os.path.splitext(os.path.basename(file_name))[0] or "upload"
+        return read_array_bytes(data, name=stem, budget=budget, image_shape=tuple(image_shape))
+    return read_upload(data, file_name, label_column=label_column, budget=budget)
 
 
 def scaling_kind(scaling: str) -> str:

@@ -199,6 +199,34 @@ def matched_confusion(y_true, y_pred) -> MatchedConfusion:
     return MatchedConfusion(matrix.astype(np.int64), classes, np.asarray(col_labels))
 
 
+def majority_labels(y_true, y_pred) -> dict:
+    """The most frequent true class of each cluster (noise, -1, left out).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True class labels.
+    y_pred : array-like of shape (n_samples,)
+        Cluster labels.
+
+    Returns
+    -------
+    dict
+        Cluster label -> its majority class (ties go to the smallest class).
+
+    Examples
+    --------
+    >>> majority_labels([6, 6, 1, 1, 1], [3, 3, 3, 0, -1])
+    {0: 1, 3: 6}
+    """
+    y_true, y_pred = _check_labelings(y_true, y_pred)
+    majorities = {}
+    for cluster_id in np.unique(y_pred[y_pred != -1]):
+        classes, counts = np.unique(y_true[y_pred == cluster_id], return_counts=True)
+        majorities[cluster_id.item()] = classes[np.argmax(counts)].item()
+    return majorities
+
+
 def cluster_scores(X, labels, y_true=None, max_samples: int = 2000, random_state: int = 0) -> dict:
     """Quality of a clustering: silhouette always, ACC / NMI / ARI when true labels are known.
 
@@ -250,6 +278,62 @@ def cluster_scores(X, labels, y_true=None, max_samples: int = 2000, random_state
                       nmi=float(normalized_mutual_info_score(y_true, labels)),
                       ari=float(adjusted_rand_score(y_true, labels)))
     return scores
+
+
+SCORE_LEVELS = ("none", "weak", "moderate", "strong")
+# Lower bounds of "weak", "moderate" and "strong" for each score of :func:`cluster_scores`.
+SCORE_THRESHOLDS = {
+    # Kaufman & Rousseeuw (1990), "Finding Groups in Data": below 0.25 no substantial structure,
+    # 0.26-0.50 weak, 0.51-0.70 reasonable, above 0.70 strong.
+    "silhouette": (0.25, 0.5, 0.7),
+    # ARI is 0 for a chance partition (Hubert & Arabie 1985); Steinley (2004) reads 0.65 as moderate
+    # and 0.80 as good recovery; below 0.05 it is indistinguishable from chance here.
+    "ari": (0.05, 0.65, 0.8),
+    # NMI has no published scale; it is near 0 for chance and reads higher than ARI for the same
+    # partition, so its bounds sit a little below ARI's (a rule of thumb, not a test).
+    "nmi": (0.1, 0.5, 0.75),
+    # Accuracy is read above chance: (acc - 1/k) / (1 - 1/k), 0 at chance and 1 when perfect.
+    "acc": (0.1, 0.5, 0.8),
+}
+
+
+def score_level(name: str, value: float, n_classes: int | None = None) -> str:
+    """How strong a clustering score is, in one word: ``"none"``, ``"weak"``, ``"moderate"`` or ``"strong"``.
+
+    The bounds are :data:`SCORE_THRESHOLDS`: the silhouette's are Kaufman & Rousseeuw's, ARI's
+    Steinley's (0 is chance for both NMI and ARI); accuracy is measured above chance, ``1 / n_classes``.
+
+    Parameters
+    ----------
+    name : {"silhouette", "nmi", "ari", "acc"}
+        A key of :func:`cluster_scores`.
+    value : float
+        The score. NaN (a silhouette with fewer than two clusters) gives ``"undefined"``.
+    n_classes : int, optional
+        The number of true classes; needed for ``"acc"``.
+
+    Returns
+    -------
+    str
+        One of :data:`SCORE_LEVELS`, or ``"undefined"``.
+
+    Examples
+    --------
+    >>> score_level("silhouette", 0.683), score_level("ari", 0.02), score_level("acc", 0.52, n_classes=10)
+    ('moderate', 'none', 'weak')
+    """
+    if name not in SCORE_THRESHOLDS:
+        raise ValueError(f"name={name!r} is not a score this reads; choose one of {sorted(SCORE_THRESHOLDS)}.")
+    value = float(value)
+    if not np.isfinite(value):
+        return "undefined"
+    if name == "acc":
+        if n_classes is None or int(n_classes) < 2:
+            raise ValueError(f"n_classes={n_classes!r}: accuracy is read against chance (1 / n_classes), "
+                             "so pass the number of true classes (at least 2).")
+        chance = 1.0 / int(n_classes)
+        value = (value - chance) / (1.0 - chance)
+    return SCORE_LEVELS[int(np.searchsorted(SCORE_THRESHOLDS[name], value, side="right"))]
 
 
 def _paired_subsample(n: int, max_samples: int, random_state: int) -> np.ndarray:

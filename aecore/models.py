@@ -31,7 +31,8 @@ class Architecture:
 
     The fields after ``kernel_size`` only matter to one kind each: ``noise``, ``noise_level`` and
     ``clip_noise`` to "denoising"; ``sparsity``, ``sparsity_weight`` and ``sparsity_target`` to
-    "sparse"; ``kl_weight`` to "vae"; ``wta_rate`` to "wta".
+    "sparse"; ``kl_weight`` to "vae"; ``wta_rate`` to "wta"; ``contractive_weight`` to
+    "contractive".
     """
 
     kind: str
@@ -56,6 +57,7 @@ class Architecture:
     sparsity_target: float = 0.1
     kl_weight: float = 1.0
     wta_rate: float = 0.05
+    contractive_weight: float = 0.1
 
 
 def decoder_units(arch: Architecture) -> tuple[int, ...]:
@@ -90,6 +92,8 @@ def build(arch: Architecture) -> tuple[keras.Model, keras.Model, keras.Model]:
         raise ValueError(f"kind={arch.kind!r} is not available; choose one of {list(KINDS)}.")
     if arch.kind == "vae":
         return _vae(arch)
+    if arch.kind == "contractive":
+        return _contractive(arch)
     builder = {"linear": _linear, "conv": _conv}.get(arch.kind, _dense)
     encoder, decoder = builder(arch)
     inputs = keras.Input(shape=(arch.n_features,), name="x")
@@ -377,6 +381,86 @@ class VariationalAutoencoder(keras.Model):
         return cls(encoder, decoder, **config)
 
 
+@keras.saving.register_keras_serializable(package="aecore")
+class ContractiveAutoencoder(keras.Model):
+    """A contractive autoencoder (Rifai et al., ICML 2011): the reconstruction loss plus
+    ``contractive_weight`` x the squared Frobenius norm of the encoder's Jacobian ``J = df(x)/dx``,
+    which makes the codes insensitive to small moves of the input.
+
+    The same shape as :class:`VariationalAutoencoder`: a custom training step, loss trackers in
+    ``metrics`` (``loss``, ``reconstruction_loss``, ``contractive_loss``).
+
+    The exact norm of a deep encoder's Jacobian costs one backward pass per code unit; the training
+    step uses Hutchinson's unbiased estimate instead, ``||J||_F^2 = E ||u^T J||^2`` for
+    ``u ~ N(0, I)``: one vector-Jacobian product per row, about doubling the encoder's cost.
+    :func:`aecore.sensitivity.jacobian_norms` measures the exact norm. The penalty is divided by the
+    number of features, as the reconstruction loss is a mean per feature.
+    """
+
+    def __init__(self, encoder, decoder, contractive_weight: float = 0.1, **kwargs):
+        # A Functional model (inputs -> decoder(encoder(inputs))) with a custom training step: its
+        # weights file then holds only "layers/..." arrays, as every other kind's does.
+        inputs = keras.Input(shape=tuple(encoder.inputs[0].shape[1:]), name="x")
+        super().__init__(inputs=inputs, outputs=decoder(encoder(inputs)), **kwargs)
+        self.encoder, self.decoder = encoder, decoder
+        self.contractive_weight = float(contractive_weight)
+        self.reconstruction_loss_name = "mse"
+        self.seed_generator = keras.random.SeedGenerator()
+        self.total_loss_tracker = keras.metrics.Mean(name="loss")
+        self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self.contractive_loss_tracker = keras.metrics.Mean(name="contractive_loss")
+
+    @property
+    def metrics(self):
+        return [self.total_loss_tracker, self.reconstruction_loss_tracker, self.contractive_loss_tracker]
+
+    def compile(self, optimizer="adam", loss="mse", **kwargs):
+        """Compile; ``loss`` names the reconstruction term instead of a Keras loss."""
+        if loss not in ("mse", "binary_crossentropy"):
+            raise ValueError(f"loss={loss!r} must be 'mse' or 'binary_crossentropy' for a contractive "
+                             "autoencoder.")
+        self.reconstruction_loss_name = loss
+        super().compile(optimizer=optimizer, **kwargs)
+
+    def train_step(self, data):
+        import tensorflow as tf
+
+        x = data[0] if isinstance(data, (tuple, list)) else data
+        with tf.GradientTape() as tape:
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                codes = self.encoder(x, training=True)
+            # u^T J for one Gaussian u per row; recorded by the outer tape (double backpropagation).
+            u = random_tensor("normal", ops.shape(codes), self.seed_generator)
+            projected = inner.gradient(codes, x, output_gradients=u)
+            contractive_loss = ops.mean(ops.sum(ops.square(projected), axis=1)) / x.shape[-1]
+            reconstruction = self.decoder(codes, training=True)
+            if self.reconstruction_loss_name == "binary_crossentropy":
+                p = ops.clip(reconstruction, 1e-7, 1.0 - 1e-7)
+                reconstruction_loss = ops.mean(-(x * ops.log(p) + (1.0 - x) * ops.log(1.0 - p)))
+            else:
+                reconstruction_loss = ops.mean(ops.square(x - reconstruction))
+            total = reconstruction_loss + self.contractive_weight * contractive_loss
+        gradients = tape.gradient(total, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
+        self.total_loss_tracker.update_state(total)
+        self.reconstruction_loss_tracker.update_state(reconstruction_loss)
+        self.contractive_loss_tracker.update_state(contractive_loss)
+        return {m.name: m.result() for m in self.metrics}
+
+    def get_config(self):
+        return {**super().get_config(), "contractive_weight": self.contractive_weight,
+                "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "decoder": keras.saving.serialize_keras_object(self.decoder)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
+        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
+        return cls(encoder, decoder, **config)
+
+
 # --------------------------------------------------------------------------- builders
 
 
@@ -470,6 +554,14 @@ def _vae(arch: Architecture):
     autoencoder = VariationalAutoencoder(sampler, decoder, kl_weight=arch.kl_weight,
                                          name="vae_autoencoder")
     autoencoder(ops.zeros((1, arch.n_features)))  # Build it, so it can count and set weights.
+    return autoencoder, encoder, decoder
+
+
+def _contractive(arch: Architecture):
+    """A stacked autoencoder ("dense"'s layers) trained with the encoder's Jacobian penalty."""
+    encoder, decoder = _dense(arch)
+    autoencoder = ContractiveAutoencoder(encoder, decoder, contractive_weight=arch.contractive_weight,
+                                         name="contractive_autoencoder")
     return autoencoder, encoder, decoder
 
 

@@ -7,7 +7,7 @@ locales, and its name in a shared link. Everything else is derived from this lis
 - ``AutoencoderReducer.__init__`` (its signature and defaults), its docstring's Parameters and
   the per-setting checks its ``fit`` runs (:func:`check`);
 - :class:`aecore.presets.TrainConfig`, the hashable config saved next to weights;
-- the command line's ``train`` options (:func:`add_arguments`);
+- the command line's ``train`` options (:func:`aecore.cli_options.add_arguments`);
 - the app's link parameters and the Train page's settings form (in the app's UI package).
 
 Adding a setting is one entry here plus its implementation in the model builders.
@@ -25,7 +25,7 @@ from typing import Any, Optional
 import numpy as np
 
 #: Autoencoder kinds, in the order the app lists them.
-KINDS = ("dense", "conv", "linear", "tied", "denoising", "sparse", "vae", "wta")
+KINDS = ("dense", "conv", "linear", "tied", "denoising", "contractive", "sparse", "vae", "wta")
 #: Kinds greedy layer-wise training can stack.
 GREEDY_KINDS = ("dense", "tied")
 NOISE_TYPES = ("gaussian", "dropout")
@@ -43,8 +43,9 @@ MAX_LAYERS = 8
 class Setting:
     """One setting: what it is, its limits, and where it appears.
 
-    ``type`` is ``int``, ``float``, ``bool``, ``str`` (one of ``choices``) or ``tuple`` (whole
-    numbers, each within ``low``–``high``). ``optional`` settings also accept ``None``, which
+    ``type`` is ``int``, ``float``, ``bool``, ``str`` (one of ``choices``), ``tuple`` (whole
+    numbers, each within ``low``–``high``) or ``list`` (Keras callbacks). A number setting with
+    ``choices`` also accepts those words (``contamination="auto"``). ``optional`` settings also accept ``None``, which
     means "the kind's default" (see :data:`aecore.reducer.KIND_DEFAULTS`). ``low_open`` /
     ``high_open`` make a bound exclusive. ``url`` is the setting's name in a shared link and the
     suffix of its widget key (``None``: not in links); ``form`` puts it on the Train page;
@@ -91,14 +92,30 @@ class Setting:
             return "True or False"
         if self.type is str:
             return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.type is list:
+            return "a list of keras.callbacks.Callback objects"
         what = {int: "an integer", float: "a number", tuple: "whole numbers"}[self.type]
+        words = "".join(f"{c!r} or " for c in self.choices)
         left = "(" if self.low_open else "["
         right = ")" if self.high_open else "]"
         if self.low is not None and self.high is not None:
-            return f"{what} in {left}{self.low:g}, {self.high:g}{right}"
+            return f"{words}{what} in {left}{_number(self.low)}, {_number(self.high)}{right}"
         if self.low is not None:
-            return f"{what} {'>' if self.low_open else '>='} {self.low:g}"
-        return what
+            return f"{words}{what} {'>' if self.low_open else '>='} {_number(self.low)}"
+        return words + what
+
+    def bounds(self) -> str:
+        """The limits as a reader says them, for help texts: ``"0 to 2,147,483,647"``."""
+        if self.type in (bool, str, list):
+            return self.describe()
+        low = None if self.low is None else f"{_number(self.low, grouped=True)}"
+        high = None if self.high is None else f"{_number(self.high, grouped=True)}"
+        words = "".join(f"{c!r} or " for c in self.choices)
+        if low is not None and high is not None and not (self.low_open or self.high_open):
+            return f"{words}{low} to {high}"
+        parts = ([f"{'above' if self.low_open else 'at least'} {low}"] if low is not None else []) + \
+                ([f"{'below' if self.high_open else 'at most'} {high}"] if high is not None else [])
+        return words + (" and ".join(parts) or "any number")
 
     def error(self, value) -> ValueError:
         """The ``ValueError`` for an invalid ``value``: the value, the limits and an example."""
@@ -106,7 +123,8 @@ class Setting:
         if self.type is tuple:
             example = ", ".join(str(v) for v in example) or "512, 256"
             example = f"({example})"
-        none = " or None (the kind's default)" if self.optional else ""
+        none = ("" if not self.optional else " or None" if self.type is list
+                else " or None (the kind's default)")
         return ValueError(f"{self.name}={value!r} must be {self.describe()}{none}, "
                           f"e.g. {self.name}={example}.")
 
@@ -128,10 +146,18 @@ class Setting:
             if isinstance(value, (bool, np.bool_)):
                 return bool(value)
             raise self.error(value)
-        if self.type is str:
+        if self.type is str or (self.choices and isinstance(value, str)):
             if isinstance(value, str) and value in self.choices:
                 return value
             raise self.error(value)
+        if self.type is list:
+            # Keras is not imported here (import aecore stays light): a callback is what Keras
+            # would call, an object with set_model and the epoch hooks.
+            if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or not all(
+                    callable(getattr(c, "set_model", None)) and callable(getattr(c, "on_epoch_end", None))
+                    for c in value):
+                raise self.error(value)
+            return list(value)
         if self.type is tuple:
             if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
                 raise self.error(value)
@@ -162,7 +188,8 @@ SETTINGS: tuple[Setting, ...] = (
           'flattened images). ``"tied"``: a stacked autoencoder whose decoder reuses the encoder\'s '
           'transposed kernels (about half the parameters). ``"denoising"``: a stacked autoencoder '
           'that sees corrupted inputs while training and must output the clean ones (see '
-          '``noise``). ``"sparse"``: sigmoid codes with a sparsity penalty (see ``sparsity``). '
+          '``noise``). ``"contractive"``: a stacked autoencoder whose loss adds the squared '
+          'Frobenius norm of the encoder\'s Jacobian (see ``contractive_weight``). ``"sparse"``: sigmoid codes with a sparsity penalty (see ``sparsity``). '
           '``"vae"``: a variational autoencoder; ``transform`` returns the mean code and '
           ':meth:`sample` draws new rows. ``"wta"``: winner-take-all ReLU codes, each code unit '
           'keeping only its top ``wta_rate`` activations of a training batch.')),
@@ -227,6 +254,14 @@ SETTINGS: tuple[Setting, ...] = (
     S("noise_level", float, 0.3, "noise standard deviation (gaussian) or share of zeroed values "
       "(dropout, below 1)", low=0.0, high=10.0, label="train.noise_level", url="nlevel", form=True,
       cli=True, kinds=("denoising",)),
+    S("contractive_weight", float, 0.1, "kind contractive: weight of the encoder's Jacobian penalty",
+      low=0.0, high=1000.0, label="train.contractive_weight", url="cw", form=True, cli=True,
+      kinds=("contractive",), doc=(
+          "The loss adds this weight times the squared Frobenius norm of the Jacobian of the codes "
+          "with respect to the input, divided by the number of features (Rifai et al., ICML 2011), so "
+          "it reads on the scale of the per-feature reconstruction loss. The norm is estimated with "
+          "one random projection per row and step (unbiased), which about doubles the encoder's "
+          "cost per row. 0 trains a plain stacked autoencoder.")),
     S("sparsity", str, "kl", "kind sparse: the sparsity penalty", choices=SPARSITY_TYPES,
       label="train.sparsity", url="sparsity", form=True, cli=True, kinds=("sparse",), doc=(
         "A KL divergence between ``sparsity_target`` and each code unit's mean activation over a "
@@ -247,6 +282,21 @@ SETTINGS: tuple[Setting, ...] = (
     S("random_state", int, 0, "random seed: the same seed gives the same model", low=0, high=2**31 - 1,
       label="common.seed", url="seed", form=True, cli=True, cli_alias="--seed", optional=True,
       doc="``None`` draws a new seed at every fit."),
+    S("contamination", float, "auto", "expected share of outliers, which sets the threshold of "
+      "predict and decision_function", low=0.0, high=0.5, low_open=True, choices=("auto",),
+      example=0.05, doc=(
+          'As in ``sklearn.ensemble.IsolationForest``: ``fit`` sets ``offset_`` so that this share '
+          'of the training rows scores below it; ``"auto"`` places it at the 95th percentile of '
+          'the training rows\' reconstruction errors (about 5% of them flagged). It never changes '
+          'the training.')),
+    S("verbose", int, 0, "progress while fitting: 0 nothing, 1 a progress bar over the epochs "
+      "(with loss and val_loss), 2 one line per epoch", low=0, high=2, config=False, example=1,
+      doc="Written to standard error; the app and the tests keep the default 0."),
+    S("callbacks", list, None, "Keras callbacks passed to the model's fit", optional=True,
+      config=False, example="[keras.callbacks.CSVLogger('training.csv')]", doc=(
+          "Each callback sees every epoch of the training (``on_epoch_end``, ...), after the "
+          "reducer's own monitor. Greedy training passes them to every stage. They are not saved "
+          "with a run.")),
 )
 del S
 
@@ -262,7 +312,7 @@ KIND_DEFAULTS = {
              "validation_fraction": 0.1},
 }
 # The other stacked kinds train like "dense".
-for _kind in ("tied", "denoising", "sparse", "vae", "wta"):
+for _kind in ("tied", "denoising", "contractive", "sparse", "vae", "wta"):
     KIND_DEFAULTS[_kind] = dict(KIND_DEFAULTS["dense"])
 del _kind
 
@@ -276,6 +326,19 @@ BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
 CONFIG_SETTINGS = tuple(s for s in SETTINGS if s.config)
 #: The settings on the Train page (and in links), in the form's order.
 FORM_SETTINGS = tuple(s for s in SETTINGS if s.form)
+
+
+def _number(value: float, grouped: bool = False) -> str:
+    """A bound written in full (``2147483647``, not ``2.14748e+09``), with thousands separators
+    when ``grouped``."""
+    if float(value).is_integer() and abs(value) >= 1000:
+        return f"{int(value):,}" if grouped else f"{int(value)}"
+    return f"{value:g}"
+
+
+def number_text(value: float) -> str:
+    """A bound as a reader says it: ``2,147,483,647``, ``0.5``, ``1e-05``."""
+    return _number(value, grouped=True)
 
 
 def check(values: dict) -> dict:
@@ -309,9 +372,12 @@ def numpydoc(settings=SETTINGS) -> str:
     """The numpydoc "Parameters" entries of ``settings`` (for the reducer's docstring)."""
     lines = []
     for s in settings:
-        kind = {int: "int", float: "float", bool: "bool", tuple: "tuple of int"}.get(s.type)
+        kind = {int: "int", float: "float", bool: "bool", tuple: "tuple of int",
+                list: "list of keras.callbacks.Callback"}.get(s.type)
         if s.type is str:
             kind = "{" + ", ".join(f'"{c}"' for c in s.choices) + "}"
+        elif s.choices:
+            kind = " or ".join(f'"{c}"' for c in s.choices) + f" or {kind}"
         if s.optional:
             kind += " or None"
         lines.append(f"    {s.name} : {kind}, default={s.default!r}")
@@ -320,43 +386,6 @@ def numpydoc(settings=SETTINGS) -> str:
         lines.append(textwrap.fill(f"{text}{limits} {s.doc}".rstrip(), width=96,
                                    initial_indent=" " * 8, subsequent_indent=" " * 8))
     return "\n".join(lines)
-
-
-def add_arguments(parser, settings=None) -> None:
-    """Add a ``--name`` option per command-line setting to an ``argparse`` parser.
-
-    Every option defaults to ``None`` (meaning: the preset's value); the help says the setting's
-    own default and limits.
-    """
-    import argparse
-
-    for s in settings or [s for s in SETTINGS if s.cli]:
-        names = [s.flag] + ([s.cli_alias] if s.cli_alias else [])
-        default = ",".join(map(str, s.default)) if s.type is tuple and s.default else s.default
-        limits = "" if s.type in (bool, str) else f"; {s.describe()}"
-        help_text = f"{s.help} (default: {default}{limits})".replace("%", "%%")
-        if s.type is bool:
-            parser.add_argument(*names, dest=s.name, action=argparse.BooleanOptionalAction,
-                                default=None, help=help_text)
-        elif s.type is str:
-            parser.add_argument(*names, dest=s.name, choices=s.choices, default=None, help=help_text)
-        else:
-            parser.add_argument(*names, dest=s.name, type=_cli_type(s), default=None,
-                                metavar=s.name.upper(), help=help_text)
-
-
-def _cli_type(setting: Setting):
-    """An argparse ``type`` that parses and checks one setting's text."""
-    import argparse
-
-    def parse(text: str):
-        try:
-            return parse_text(setting, text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    parse.__name__ = setting.type.__name__
-    return parse
 
 
 def parse_text(setting: Setting, text: str):

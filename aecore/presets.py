@@ -107,7 +107,7 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
         "Seed 000 linear AE 3-2-3 (17 parameters): SGD, learning rate 1.5, MSE, 20 epochs, batch 32 "
         "(lands near 1.3x PCA's error).",
         TrainConfig(kind="linear", n_components=2, optimizer="sgd", learning_rate=1.5, epochs=20,
-                    batch_size=32, early_stopping=False, validation_fraction=0.0)),
+                    batch_size=32, early_stopping=False, validation_fraction=0.0, random_state=42)),
 }
 
 

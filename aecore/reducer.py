@@ -12,9 +12,12 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .params import KIND_DEFAULTS, SPARSITY_WEIGHTS, numpydoc, storing_init
+from .progress import chain, for_verbosity
+from .reducer_mixins import OutlierScoresMixin, RunPersistenceMixin
 from .snapshots import LatentSnapshots
 
-class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefixFeaturesOutMixin,
+                         TransformerMixin, BaseEstimator):
     """Reduce dimensionality with a Keras autoencoder, the scikit-learn way.
 
     ``fit`` trains an encoder and a decoder to reproduce ``X``; ``transform`` returns the
@@ -42,6 +45,9 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     stopped_reason_ : {"completed", "early_stopping", "stopped", "nan", "interrupted"}
     training_estimate_ : aecore.budget.TrainingEstimate
         What the fit was estimated to cost before it started.
+    offset_ : float
+        The :meth:`score_samples` value below which ``contamination`` of the training rows lie:
+        :meth:`decision_function` subtracts it and :meth:`predict` calls rows below it outliers.
 
     Examples
     --------
@@ -162,7 +168,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             noise_level=float(self.noise_level), clip_noise=bool(in_unit_range),
             sparsity=self.sparsity, sparsity_weight=params["sparsity_weight"],
             sparsity_target=float(self.sparsity_target), kl_weight=float(self.kl_weight),
-            wta_rate=float(self.wta_rate))
+            wta_rate=float(self.wta_rate), contractive_weight=float(self.contractive_weight))
         # Record the code activation the kind really uses (sparse: sigmoid, wta: relu, ...).
         return replace(arch, code_activation=models.code_activation(arch))
 
@@ -227,16 +233,25 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         else:
             X_train, X_val = X, None
 
-        if self.greedy:
-            self.latent_history_ = None  # greedy training fits other models stage by stage
-            monitor = self._fit_greedy(X_train, X_val, params, seed, progress, stop_event)
-        else:
-            snapshots = LatentSnapshots(X, self.n_components, params["epochs"], seed)
-            monitor = self._fit_end_to_end(X_train, X_val, params, seed, progress, stop_event, snapshots)
+        # verbose's display listens next to the caller's own listener, and is closed also when
+        # the fit is interrupted (Ctrl+C in a notebook) so that no half-drawn bar stays behind.
+        display = for_verbosity(self.verbose, params["total_epochs"])
+        listener = chain(progress, display)
+        try:
+            if self.greedy:
+                self.latent_history_ = None  # greedy training fits other models stage by stage
+                monitor = self._fit_greedy(X_train, X_val, params, seed, listener, stop_event)
+            else:
+                snapshots = LatentSnapshots(X, self.n_components, params["epochs"], seed)
+                monitor = self._fit_end_to_end(X_train, X_val, params, seed, listener, stop_event, snapshots)
+        finally:
+            if display is not None:
+                display.close()
         if monitor.stopped_reason == "nan" and monitor.best_epoch == 0:
             raise ValueError(
                 f"The loss became NaN in the first epoch with learning_rate={params['learning_rate']}; "
                 "lower the learning rate (e.g. by 10x) and train again.")
+        self.offset_ = self._offset(X, rng)
         return self
 
     def _monitor(self, params: dict, X_val, *, progress=None, stop_event=None, validation_model=None):
@@ -258,7 +273,8 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                         learning_rate=float(params["learning_rate"]), loss=loss or self.loss,
                         epochs=int(epochs), batch_size=int(min(params["batch_size"], len(X_train))),
                         jit_compile=bool(self.jit_compile), shuffle_seed=seed,
-                        max_steps_per_execution=params.get("steps_per_execution", 32))
+                        max_steps_per_execution=params.get("steps_per_execution", 32),
+                        callbacks=self.callbacks or ())
 
     def _fit_end_to_end(self, X_train, X_val, params, seed, progress, stop_event, snapshots):
         """Train the whole autoencoder at once while ``snapshots`` watch the codes form."""
@@ -320,17 +336,9 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         check_is_fitted(self, "autoencoder_")
         return self._predict(self.autoencoder_, self._validate_input(X, reset=False))
 
-    def score_samples(self, X) -> np.ndarray:
-        """Per-sample reconstruction error (mean squared error over features)."""
-        check_is_fitted(self)
-        X = self._validate_input(X, reset=False)
-        # A batch at a time: whole reconstructions of 60,000 MNIST rows held three 188 MB arrays at once.
-        return np.concatenate([np.mean((self._predict(self.autoencoder_, X[i:i + 4096]) - X[i:i + 4096]) ** 2, axis=1)
-                               for i in range(0, len(X), 4096)])
-
     def score(self, X, y=None) -> float:
         """Negative mean reconstruction error (higher is better, as scikit-learn expects)."""
-        return -float(np.mean(self.score_samples(X)))
+        return -float(np.mean(self.reconstruction_error(X)))
 
     def activation_stats(self, X, threshold: float = 0.1) -> dict:
         """How often each code unit fires on ``X`` (for sparse and winner-take-all codes).
@@ -417,28 +425,6 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         # Codes and reconstructions are always float32, Keras' working precision.
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
-
-    # ------------------------------------------------------------------ pickling
-
-    def __getstate__(self):
-        """Pickle the weights and the architecture, never Keras model objects: they are rebuilt
-        in code on unpickling (the project's rule for every stored model)."""
-        state = dict(super().__getstate__())  # A copy: object.__getstate__ returns __dict__ itself.
-        models_present = all(key in state for key in ("autoencoder_", "encoder_", "decoder_"))
-        for key in ("autoencoder_", "encoder_", "decoder_"):
-            state.pop(key, None)
-        if models_present and "architecture_" in state:
-            state["_weights"] = [np.asarray(w) for w in self.autoencoder_.get_weights()]
-        return state
-
-    def __setstate__(self, state):
-        weights = state.pop("_weights", None)
-        super().__setstate__(state)
-        if weights is not None:
-            from . import models
-
-            self.autoencoder_, self.encoder_, self.decoder_ = models.build(self.architecture_)
-            self.autoencoder_.set_weights(weights)
 
 
 AutoencoderReducer.__init__ = storing_init(budget=None)

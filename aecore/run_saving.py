@@ -94,7 +94,10 @@ def save_run(run_dir, reducer, config: Optional[TrainConfig] = None, dataset_nam
         "architecture": dataclasses.asdict(arch),
         "output_activation": reducer.output_activation_,
         "training": {"n_epochs": int(reducer.n_epochs_), "best_epoch": int(reducer.best_epoch_),
-                     "stopped_reason": str(reducer.stopped_reason_)},
+                     "stopped_reason": str(reducer.stopped_reason_),
+                     # predict's threshold: it comes from the training rows, which a run does not keep.
+                     **({"offset": float(reducer.offset_)} if _finite(getattr(reducer, "offset_", None))
+                        else {})},
         "feature_names_in": None if feature_names is None else [str(n) for n in feature_names],
         "scaling": None if scaling is None else str(scaling),
     }
@@ -177,6 +180,12 @@ def _plain_metrics(metrics: dict) -> dict:
             value = None  # JSON has no NaN; None says "not measured".
         plain[str(key)] = value
     return plain
+
+
+def _finite(value) -> bool:
+    """Whether ``value`` is a finite real number (not a bool)."""
+    return (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+            and math.isfinite(float(value)))
 
 
 def _version() -> str:

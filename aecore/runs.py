@@ -18,7 +18,7 @@ import os
 import warnings
 import zipfile
 import zlib
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
@@ -106,6 +106,15 @@ def _tuples(value):
 # --------------------------------------------------------------------------- loading
 
 
+class LoadedRun(NamedTuple):
+    """What :func:`load_run` returns: ``reducer, info = load_run(...)`` unpacks it."""
+
+    #: The fitted :class:`~aecore.AutoencoderReducer`.
+    reducer: object
+    #: What the run says about itself (:class:`~aecore.run_format.RunInfo`).
+    info: RunInfo
+
+
 def _read_history(run_dir: str, n_epochs: int) -> dict:
     """Read history.json: lists of numbers, one per epoch run."""
     history = _read_json(run_dir, HISTORY_FILE, dict)
@@ -164,15 +173,18 @@ def load_run(run_dir, *, root=None, budget=None):
 
     Returns
     -------
-    reducer : AutoencoderReducer
-        Fitted: ``transform``, ``inverse_transform``, ``reconstruct`` and ``score_samples``
-        work and give the same results as before saving.
-    info : RunInfo
+    LoadedRun
+        A named tuple: ``reducer`` (an :class:`~aecore.AutoencoderReducer`, fitted:
+        ``transform``, ``inverse_transform``, ``reconstruct``, ``reconstruction_error`` and
+        ``score_samples`` give the same results as before saving; ``predict`` and
+        ``decision_function`` too when the run recorded its ``offset_``) and ``info``
+        (:class:`~aecore.run_format.RunInfo`).
 
     Examples
     --------
     >>> reducer, info = load_run("runs/digits-dense")  # doctest: +SKIP
     >>> codes = reducer.transform(X)  # doctest: +SKIP
+    >>> load_run("runs/digits-dense").info.metrics["test_mse"]  # doctest: +SKIP
     """
     from . import models
 
@@ -199,10 +211,16 @@ def load_run(run_dir, *, root=None, budget=None):
                   n_epochs=training["n_epochs"], best_epoch=training["best_epoch"],
                   stopped_reason=training["stopped_reason"],
                   feature_names_in=manifest.get("feature_names_in"))
+    offset = training.get("offset")
+    if offset is not None:
+        if isinstance(offset, bool) or not isinstance(offset, (int, float)) or not np.isfinite(offset):
+            raise ValueError(f"{CONFIG_FILE} of the run {info.name!r}: training.offset={str(offset)[:40]!r} "
+                             "must be a finite number; the file is damaged. Train the run again.")
+        reducer.offset_ = float(offset)
     if info.has_codes:
         load_codes(run_dir, info)  # Validates the file now, not when someone first reads it.
     reducer.latent_history_ = load_latent_history(run_dir, info)
-    return reducer, info
+    return LoadedRun(reducer, info)
 
 
 def load_latent_history(run_dir, info: Optional[RunInfo] = None):

@@ -158,6 +158,19 @@ class NetworkShape:
         last = max(i for i, layer in enumerate(layers) if layer.name in ("codings", "z_log_var"))
         return int(sum(layer.macs for layer in layers[:last + 1])) or 1
 
+    def training_macs_per_row(self) -> int:
+        """Multiply-adds of one row's forward pass while training: a contractive autoencoder adds a
+        vector-Jacobian product through the encoder (its Jacobian penalty), about doubling the
+        encoder's cost."""
+        extra = self.encoder_macs_per_row() if self.kind == "contractive" else 0
+        return self.macs_per_row() + extra
+
     def activations_per_row(self) -> int:
-        """Values each row keeps alive between the forward and the backward pass."""
-        return int(self.n_features + sum(layer.width for layer in self.layers()))
+        """Values each row keeps alive between the forward and the backward pass (a contractive
+        autoencoder keeps its encoder's twice: the forward pass and the Jacobian product)."""
+        layers = self.layers()
+        kept = self.n_features + sum(layer.width for layer in layers)
+        if self.kind == "contractive":
+            last = max(i for i, layer in enumerate(layers) if layer.name == "codings")
+            kept += self.n_features + sum(layer.width for layer in layers[:last + 1])
+        return int(kept)

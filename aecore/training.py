@@ -90,9 +90,14 @@ class TrainingMonitor(keras.callbacks.Callback):
             self.on_batch(int(batch) + 1, self.params.get("steps") or 0)
 
     def on_epoch_end(self, epoch, logs=None):
+        keras_logs = logs
         logs = {k: float(v) for k, v in (logs or {}).items()}
         if self.X_val is not None:
             logs.update(self.validation_logs())
+            if isinstance(keras_logs, dict):
+                # Keras hands the same dict to the callbacks after this one (a user's
+                # CSVLogger, ...): they see val_loss too.
+                keras_logs.update({k: v for k, v in logs.items() if k not in keras_logs})
         for key, value in logs.items():
             self.history.setdefault(key, []).append(value)
         self.epochs_run = epoch + 1
@@ -168,12 +173,13 @@ def steps_per_execution_limit(estimate, batch_size: int, seconds: float = 0.25) 
 
 def fit_autoencoder(autoencoder: keras.Model, X: np.ndarray, *, monitor: TrainingMonitor, optimizer: str, learning_rate: float, loss: str,
                     epochs: int, batch_size: int, jit_compile: bool, shuffle_seed: int,
-                    max_steps_per_execution: int = 32) -> None:
+                    max_steps_per_execution: int = 32, callbacks=()) -> None:
     """Compile and fit ``autoencoder`` to reproduce ``X``, watched by ``monitor``.
 
     The weights left in the model are the best seen (by the monitor's validation loss when it
     has held-out rows), also when the fit is interrupted by an exception from a progress listener;
     a monitor with ``keep_best=False`` leaves the last epoch's after a fit that ran all its epochs.
+    ``callbacks`` (Keras callbacks) run after the monitor, so they see its ``val_loss``.
     """
     # steps_per_execution and XLA roughly halve the per-epoch time of small models on a CPU;
     # callbacks still see every epoch because epochs end on execution boundaries. The caller caps
@@ -186,7 +192,7 @@ def fit_autoencoder(autoencoder: keras.Model, X: np.ndarray, *, monitor: Trainin
     train = _dataset(X, batch_size, shuffle_seed=shuffle_seed)
     try:
         autoencoder.fit(train, epochs=epochs, steps_per_epoch=steps, verbose=0, shuffle=False,
-                        callbacks=[monitor])
+                        callbacks=[monitor, *(callbacks or ())])
     except BaseException:
         monitor.stopped_reason = "interrupted"
         monitor.restore_best()

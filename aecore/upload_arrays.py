@@ -235,11 +235,14 @@ def _images_from_array(X: np.ndarray, y: np.ndarray | None, name: str, lo: float
                    scaling=f"values mapped from [{lo:g}, {hi:g}] to 0-1", notes=notes)
 
 
-def read_array_bytes(data: bytes, name: str = "upload", *, budget: Budget | None = None) -> Dataset:
+def read_array_bytes(data: bytes, name: str = "upload", *, budget: Budget | None = None,
+                     image_shape: tuple[int, int] | None = None) -> Dataset:
     """Parse an uploaded ``.npy`` or ``.npz`` (never unpickling anything).
 
     A 2-D array is a table (standardised); a 3-D array ``(n, h, w)`` is a stack of grayscale
-    images (scaled to 0-1). An ``.npz`` may hold ``X`` (or its first array) and ``y``.
+    images (scaled to 0-1). With ``image_shape=(h, w)`` (a model trained on such images), a 2-D
+    array of ``h * w`` columns is read as those images flattened, as ``X.reshape(n, -1)`` or
+    ``load_digits().data`` store them. An ``.npz`` may hold ``X`` (or its first array) and ``y``.
     Headers are checked (dtype, shape, and size by the real item size plus the float32 copy,
     against ``budget``, default :meth:`Budget.default`) before any data is read; NaN, infinite
     values and values over :data:`MAX_ABS_VALUE` in absolute value are refused.
@@ -258,6 +261,8 @@ def read_array_bytes(data: bytes, name: str = "upload", *, budget: Budget | None
                          "arrays with np.save or np.savez.")
     if X.ndim == 4:
         X = X[..., 0]
+    if image_shape is not None and X.ndim == 2 and X.shape[1] == int(image_shape[0]) * int(image_shape[1]):
+        X = X.reshape(len(X), int(image_shape[0]), int(image_shape[1]))  # a view: no copy
     lo, hi = _array_range(X)
     if y is not None:
         y = y.ravel()

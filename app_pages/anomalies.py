@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from aecore import figures
-from aecore.anomaly import per_feature_errors, threshold_at_percentile
+from aecore.anomaly import per_feature_errors, rarest_class, threshold_at_percentile
 from app_ui.analyses import anomaly_evaluation
 from app_ui.i18n import t
 from app_ui.layout import escape_markdown
@@ -70,7 +70,7 @@ with tab_eval:
         stop()
     names = ds.label_names or [str(v) for v in np.unique(ds.y)]
     classes = st.multiselect(t("anomalies.classes"), list(range(len(names))),
-                             default=[len(names) - 1], format_func=lambda i: names[i],
+                             default=[rarest_class(ds.y)], format_func=lambda i: names[i],
                              key="anomalies.classes")
     k = st.number_input(t("anomalies.latent_size"), 1, 256, min(loaded.config.n_components, ds.n_features - 1),
                         key="anomalies.k")
@@ -80,7 +80,7 @@ with tab_eval:
     if st.button(t("anomalies.evaluate"), type="primary", key="anomalies.go"):
         try:
             st.session_state["anomalies.report"] = (loaded.active.key, anomaly_evaluation(
-                loaded.active, tuple(sorted(classes)), int(k)))
+                loaded.active, tuple(sorted(classes)), int(k), loaded.config))
         except ValueError as exc:
             st.error(t("anomalies.failed", error=escape_markdown(exc)))
     stored = st.session_state.get("anomalies.report")

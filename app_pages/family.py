@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.family_tabs import gan, greedy, pretraining, sparse, tied
+from app_pages.family_tabs import gan, greedy, pretraining, robust, sparse, tied
 from app_ui.family_ui import DATASETS, family_data_ui, theory
 from app_ui.i18n import t
 from app_ui.layout import coded_tabs
@@ -37,3 +37,4 @@ with tab_more:
     st.markdown(t("family.vae_line"))
     st.page_link("app_pages/generate.py", label=t("family.go_generate"), icon=":material/auto_awesome:")
     st.caption(t("family.more_caption"))
+    robust.tab_ui(data)

@@ -39,7 +39,7 @@ with st.sidebar:
                          help=t("linear3d.converge_help"))
     seed_config = preset("seed000_linear")
     if converge:
-        config = TrainConfig(kind="linear", n_components=2)
+        config = TrainConfig(kind="linear", n_components=2, random_state=seed_config.random_state)
     else:
         optimizer = st.selectbox(t("common.optimizer"), ["sgd", "adam"], key="linear3d.optimizer")
         learning_rate = st.select_slider(t("common.learning_rate"), LEARNING_RATES,

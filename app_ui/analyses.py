@@ -150,19 +150,20 @@ def cluster_run(model_key_id: str, space: str, method: str, n_clusters: int, n_i
     return found
 
 
-def anomaly_evaluation(active: ActiveData, anomaly_classes: tuple[int, ...], n_components: int):
-    """Train on the normal classes only and score the held-out ones (AE vs PCA vs IsolationForest),
-    with live progress; shared between sessions for built-in data, kept in the session for uploads."""
+def anomaly_evaluation(active: ActiveData, anomaly_classes: tuple[int, ...], n_components: int, config):
+    """Train the network of ``config`` (the current model's settings) on the normal classes only and
+    score the held-out ones (AE vs PCA vs IsolationForest), with live progress; shared between
+    sessions for built-in data, kept in the session for uploads."""
     from aecore import anomaly
     from aecore.reducer import AutoencoderReducer
 
-    key = ("anomaly", active.key, anomaly_classes, n_components)
+    key = ("anomaly", active.key, anomaly_classes, n_components, config)
     registry = caches.model_registry() if active.shared else session.session_models()
     found = registry.get(key)
     if found is not None:
         return found
     split = anomaly.holdout_split(active.dataset.X, active.dataset.y, list(anomaly_classes))
-    params = dict(anomaly.DEFAULT_REDUCER_PARAMS)
+    params = anomaly.evaluation_params(config)
     estimate = AutoencoderReducer(n_components, **params).training_estimate(*split.X_train.shape)
     live = None
 

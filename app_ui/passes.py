@@ -64,13 +64,13 @@ def codes_of(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
 def reconstruction_errors(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
     """Per-row reconstruction error of the model's data (read-only), computed once per model."""
     return _run(_passes(), ("errors", model_key_id), reducer, len(X), "reconstruct",
-                lambda: reducer.score_samples(X))
+                lambda: reducer.reconstruction_error(X))
 
 
 def held_out_errors(model_key_id: str, reducer, X_test: np.ndarray) -> np.ndarray:
     """Per-row reconstruction error of a model's held-out rows (read-only), computed once per model."""
     return _run(_passes(), ("held-out errors", model_key_id), reducer, len(X_test), "reconstruct",
-                lambda: reducer.score_samples(X_test))
+                lambda: reducer.reconstruction_error(X_test))
 
 
 def held_out_reconstruction(model_key_id: str, reducer, X_test: np.ndarray) -> np.ndarray:

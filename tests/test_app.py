@@ -1,8 +1,12 @@
 """AppTest for every page: each renders without exception and its main action works, tiny."""
 
+import re
+from pathlib import Path
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
+ROOT = Path(__file__).resolve().parent.parent
 APP = "../app.py"
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
 PAGES = ["app_pages/home.py", "app_pages/linear_3d.py", "app_pages/train.py", "app_pages/reconstructions.py",
@@ -92,6 +96,23 @@ def test_linear_3d_train_click(app):
     assert float(metrics["AE / PCA"].rstrip("×")) >= 0.999  # Eckart-Young: never below PCA
 
 
+def test_linear_3d_default_training_is_the_posts_seed_42(app):
+    """Seed 000's own run (SGD 1.5, 20 epochs, seed 42) on the page's default cloud: measured
+    1.334x PCA's error, planes 1.59 degrees apart (seed 0 gave 1.160x and 0.98 degrees)."""
+    app.switch_page("app_pages/linear_3d.py").run()
+    app.button(key="linear3d.train").click().run()
+    _no_exception(app)
+    metrics = {m.label: m.value for m in app.metric}
+    ratio, angle = float(metrics["AE / PCA"].rstrip("×")), float(metrics["Largest principal angle"].rstrip("°"))
+    assert 1.25 < ratio < 1.45 and 1.2 < angle < 2.0
+    # The README and the docs quote what this page shows (under the screenshot of it).
+    quoted = [(float(r), float(a)) for name in ("README.md", "docs/index.md", "docs/app.md")
+              for r, a in re.findall(r"lands at ([0-9.]+)× PCA's error, its planes ([0-9.]+)° apart",
+                                     (ROOT / name).read_text(encoding="utf-8"))]
+    assert len(quoted) == 3, quoted
+    assert all(abs(r - ratio) < 0.015 and abs(a - angle) < 0.15 for r, a in quoted), (quoted, ratio, angle)
+
+
 def test_linear_3d_converged_reaches_pca(app):
     app.switch_page("app_pages/linear_3d.py").run()
     app.toggle(key="linear3d.converge").set_value(True).run()
@@ -179,8 +200,9 @@ def test_the_latent_map_reconstructs_every_row_only_when_coloured_by_the_error(a
     # A pass of the model over every row (15 s at 200,000 rows) is not paid for a map coloured by label.
     from aecore.reducer import AutoencoderReducer
 
-    scored, real = [], AutoencoderReducer.score_samples
-    monkeypatch.setattr(AutoencoderReducer, "score_samples", lambda self, X: scored.append(len(X)) or real(self, X))
+    scored, real = [], AutoencoderReducer.reconstruction_error
+    monkeypatch.setattr(AutoencoderReducer, "reconstruction_error",
+                        lambda self, X: scored.append(len(X)) or real(self, X))
     _train_tiny(app)
     scored.clear()
     app.switch_page("app_pages/latent.py").run()
@@ -216,7 +238,9 @@ def test_anomalies_score_and_evaluate(app):
     _no_exception(app)
     table = app.dataframe[-1].value
     assert {"autoencoder", "pca", "isolation_forest"} <= set(table.index)
-    assert table.loc["autoencoder", "roc_auc"] > 0.5
+    # The evaluation trains the current model's network (here 2 epochs, so no quality to judge);
+    # tests/test_tabular_anomalies.py holds the quality threshold.
+    assert ((table["roc_auc"] >= 0) & (table["roc_auc"] <= 1)).all()
 
 
 def test_runs_page_opens_a_cli_run(app, tmp_path, monkeypatch):

@@ -27,14 +27,14 @@ TINY = ["--n-components", "3", "--hidden-units", "16", "--epochs", "2", "--batch
 #: TensorFlow (or scikit-learn, which the parser does not need) is imported.
 BAD = [
     (["train", "--dataset", "digits", "--kind", "bogus"], "--kind"),
-    (["train", "--dataset", "digits", "--n-components", "-3"], "n_components"),
-    (["train", "--dataset", "digits", "--n-components", "abc"], "n_components"),
+    (["train", "--dataset", "digits", "--n-components", "-3"], "--n-components -3 must be"),
+    (["train", "--dataset", "digits", "--n-components", "abc"], "--n-components abc must be"),
     (["train", "--dataset", "digits", "--test-fraction", "abc"], "--test-fraction 'abc' is not a number"),
     (["train", "--dataset", "digits", "--test-fraction", "0.95"], "--test-fraction"),
-    (["train", "--dataset", "digits", "--epochs", "0"], "epochs"),
-    (["train", "--dataset", "digits", "--learning-rate", "-1"], "learning_rate"),
-    (["train", "--dataset", "digits", "--batch-size", "1e9"], "batch_size"),
-    (["train", "--dataset", "digits", "--hidden-units", "512,x"], "hidden_units"),
+    (["train", "--dataset", "digits", "--epochs", "0"], "--epochs 0 must be"),
+    (["train", "--dataset", "digits", "--learning-rate", "-1"], "--learning-rate -1 must be"),
+    (["train", "--dataset", "digits", "--batch-size", "1e9"], "--batch-size 1e9 must be"),
+    (["train", "--dataset", "digits", "--hidden-units", "512,x"], "--hidden-units 512,x must be"),
     (["train", "--dataset", "digits", "--budget-scale", "0"], "--budget-scale"),
     (["train", "--dataset", "digits", "--cpu-devices", "0"], "--cpu-devices"),
     (["train", "--dataset", "digits", "--strategy", "teleport"], "--strategy"),
@@ -251,7 +251,7 @@ def test_encode_writes_codes_and_errors(digits_run, digits, tmp_path, capsys):
     assert cli.main(["encode", str(digits_run), "digits", "--out", str(tmp_path / "c.csv")]) == 0
     table = pd.read_csv(tmp_path / "c.csv")
     assert list(table.columns) == ["code_0", "code_1", "code_2", "reconstruction_error", "label"]
-    np.testing.assert_allclose(table["reconstruction_error"], reducer.score_samples(digits.X), rtol=1e-3,
+    np.testing.assert_allclose(table["reconstruction_error"], reducer.reconstruction_error(digits.X), rtol=1e-3,
                                atol=1e-6)
     np.testing.assert_array_equal(table["label"], digits.y)
 

@@ -78,7 +78,7 @@ def test_encode_gives_the_reducers_codes_and_errors(fitted, digits_set):
     assert encoded.codes.shape == (40, 4) and encoded.codes.dtype == np.float32
     assert encoded.errors.shape == (40,) and encoded.errors.dtype == np.float32
     np.testing.assert_allclose(encoded.codes, fitted.transform(X), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(encoded.errors, fitted.score_samples(X), rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(encoded.errors, fitted.reconstruction_error(X), rtol=1e-4, atol=1e-7)
     assert encoded.notes == []
 
 

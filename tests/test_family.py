@@ -37,7 +37,7 @@ def test_kind_fits_transforms_and_round_trips(kind, small_digits, quick):
     assert codes.shape == (300, 3) and np.isfinite(codes).all()
     assert reducer.inverse_transform(codes).shape == (300, 64)
     assert reducer.reconstruct(small_digits[:7]).shape == (7, 64)
-    assert reducer.score_samples(small_digits[:7]).shape == (7,)
+    assert reducer.reconstruction_error(small_digits[:7]).shape == (7,)
     assert reducer.architecture_.kind == kind and reducer.output_activation_ == "sigmoid"
     assert all(len(values) == reducer.n_epochs_ == 2 for values in reducer.history_.values())
     # Training-time randomness (noise, sampling, winner-take-all) is off at inference.
@@ -281,8 +281,9 @@ def test_train_config_mirrors_the_reducer_parameters():
 
     reducer_params = inspect.signature(AutoencoderReducer.__init__).parameters
     fields = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
-    # The budget and the image shape belong to the machine and the data, not to the model.
-    assert set(fields) == set(reducer_params) - {"self", "image_shape", "budget"}
+    # The budget, the image shape and how a fit reports (verbose, callbacks) belong to the machine,
+    # the data and the caller, not to the model.
+    assert set(fields) == set(reducer_params) - {"self", "image_shape", "budget", "verbose", "callbacks"}
     for name, default in fields.items():
         assert default == reducer_params[name].default, name
 

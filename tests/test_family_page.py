@@ -47,6 +47,11 @@ def chart_titles(at) -> list[str]:
     return titles
 
 
+def pretraining_table(at):
+    """The few-labels table (the robustness table comes after it on the page)."""
+    return [d.value for d in at.dataframe if en("family.col_sensitivity") not in d.value.columns][-1]
+
+
 def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -61,8 +66,8 @@ def test_page_renders_tied_counts_and_the_generate_link(app):
     # The denoising / VAE tab explains and links to the Generate page; every tab has its theory.
     assert any(en("family.go_generate") in str(link.proto) for link in app.get("page_link"))
     assert sum(e.label == en("family.what") for e in app.expander) == 6
-    # Nothing trained yet: each training tab asks for its button.
-    assert sum(i.value == en("family.press_button") for i in app.info) == 4
+    # Nothing trained yet: each training tab (and the robustness comparison) asks for its button.
+    assert sum(i.value == en("family.press_button") for i in app.info) == 5
 
     # Bad input is a message in plain words, never an exception.
     app.multiselect(key="family.pre.counts.digits").set_value([2000]).run()
@@ -115,6 +120,19 @@ def test_every_button_on_tiny_settings(app):
     _no_exception(app)
     assert en("family.gan_samples_title", epoch=1, total=2) in chart_titles(app)
 
+    # Plain, denoising and contractive: how far their codes move under small input noise.
+    app.number_input(key="family.robust.k.digits").set_value(4).run()
+    app.slider(key="family.robust.epochs.digits").set_value(1).run()
+    app.button(key="family.robust.go").click().run()
+    _no_exception(app)
+    _no_error(app)
+    table = next(d.value for d in app.dataframe if en("family.col_sensitivity") in d.value.columns)
+    assert list(table[en("family.col_model")]) == [en(f"family.model_{m}_robust")
+                                                   for m in ("dense", "denoising", "contractive")]
+    assert (table[en("family.col_sensitivity")] > 0).all()
+    assert any("less than the plain one's" in m.value or "plain autoencoder's codes move least" in m.value
+               for m in app.markdown)
+
     # Few labels: a fresh dense autoencoder (no model in this session on digits).
     assert not any(r.key == "family.pre.source" for r in app.radio)
     app.number_input(key="family.pre.k.digits").set_value(4).run()
@@ -125,7 +143,7 @@ def test_every_button_on_tiny_settings(app):
     _no_exception(app)
     _no_error(app)
     assert en("family.pre_chart") in chart_titles(app)
-    table = app.dataframe[-1].value
+    table = pretraining_table(app)
     assert list(table.index) == [10] and table.shape[1] == 3
     assert ((table >= 0) & (table <= 1)).all().all()
     assert any(c.value.startswith("Encoder: a dense autoencoder trained for 1 epochs") for c in app.caption)

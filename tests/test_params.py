@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from aecore import params
+from aecore import cli_options, params
 from aecore.params import BY_NAME, SETTINGS
 
 
@@ -79,14 +79,27 @@ def test_the_command_line_options_are_the_cli_settings_with_their_defaults_and_b
     text = " ".join(out.split())
     for s in SETTINGS:
         if not s.cli:
-            assert s.flag not in text, s.flag
+            # --verbose is the command line's own option (TensorFlow's log lines), not the setting.
+            assert s.flag not in text or s.name == "verbose", s.flag
             continue
-        default = ",".join(map(str, s.default)) if s.type is tuple else s.default
-        assert s.flag in text and f"(default: {default}" in text, s.flag
+        assert s.flag in text and f"(default: {cli_options.default_text(s)}" in text, s.flag
         if s.type not in (bool, str):
-            assert s.describe() in text, s.flag
+            assert s.bounds() in text, s.flag
         for choice in s.choices:
             assert choice in text
+    # Real defaults and bounds a person reads, never "None" nor "2.14748e+09".
+    assert "default: None" not in text and "e+09" not in text
+    assert "(default: 100 (most kinds), 2,000 for linear, 50 for conv; 1 to 5,000)" in text
+    assert "(default: 0; 0 to 2,147,483,647)" in text
+
+
+def test_help_defaults_and_bounds_read_as_words():
+    assert cli_options.default_text(BY_NAME["learning_rate"]) == "0.001 (most kinds), 0.02 for linear"
+    assert cli_options.default_text(BY_NAME["hidden_units"]) == "512,256"
+    assert BY_NAME["random_state"].bounds() == "0 to 2,147,483,647"
+    assert BY_NAME["sparsity_target"].bounds() == "above 0 and below 1"
+    assert BY_NAME["contamination"].bounds() == "'auto' or above 0 and at most 0.5"
+    assert "2147483647" in BY_NAME["random_state"].describe()
 
 
 def test_a_form_setting_has_the_same_default_and_bounds_in_the_link_and_the_train_form():
