@@ -24,3 +24,20 @@ def test_the_docs_site_builds_strictly(tmp_path):
         assert f'id="{path}"' in api, path
     # The reducer's Parameters are filled in from aecore.params, not left as a template slot.
     assert "{parameters}" not in api and "n_components" in api
+
+
+def test_the_notebook_page_runs_cell_by_cell(capsys):
+    """docs/notebook.md's Python cells, run in order in one namespace: the pipeline under
+    GridSearchCV, save and load, and the outlier convention, as the page shows them."""
+    import re
+
+    page = (ROOT / "docs" / "notebook.md").read_text(encoding="utf-8")
+    cells = re.findall(r"```python\n(.*?)```", page, re.S)
+    assert len(cells) == 4
+    namespace: dict = {}
+    for cell in cells:
+        exec(compile(cell, "docs/notebook.md", "exec"), namespace)
+    assert namespace["search"].best_params_["autoencoderreducer__n_components"] in (4, 12)
+    assert namespace["search"].score(namespace["X_test"], namespace["y_test"]) > 0.8
+    flagged, y_test = namespace["flagged"], namespace["y_test"]
+    assert flagged[y_test == 0].mean() > flagged[y_test != 0].mean()  # the unseen digit stands out
