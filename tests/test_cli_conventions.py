@@ -333,3 +333,20 @@ def test_a_sprite_too_large_for_the_projector_is_refused_before_encoding():
     assert projector.check_sprite(85_264, (28, 28)) == 292  # 292 thumbnails of 28 px: 8,176 px a side
     with pytest.raises(ValueError, match="at most 8192 a side. Export at most 85264 rows"):
         projector.check_sprite(85_265, (28, 28))
+
+
+def test_an_existing_out_folder_is_refused_before_anything_heavy_is_imported(tmp_path):
+    """The output check comes first: refusing an existing --out imports neither scikit-learn nor
+    TensorFlow (resolving the settings imports scikit-learn, about 1.5 s)."""
+    existing = tmp_path / "run"
+    existing.mkdir()
+    (existing / "notes.txt").write_text("mine")
+    code = ("import json, sys\nfrom aecore.cli import main\n"
+            f"status = main(['train', '--dataset', 'digits', '--out', {str(existing)!r}])\n"
+            "heavy = sorted(m for m in ('tensorflow', 'keras', 'sklearn') if m in sys.modules)\n"
+            "print('RESULT ' + json.dumps({'status': status, 'heavy': heavy}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(),
+                         cwd=tmp_path, timeout=300)
+    result = json.loads(out.stdout.split("RESULT ", 1)[1])
+    assert result == {"status": 2, "heavy": []}, (result, out.stderr)
+    assert "already exists" in out.stderr and (existing / "notes.txt").read_text() == "mine"
