@@ -75,6 +75,8 @@ class Setting:
     config: bool = True
     example: Any = None
     kinds: Optional[tuple[str, ...]] = None
+    #: Fewest numbers a tuple setting holds (a convolutional encoder needs one layer of filters).
+    min_items: int = 0
 
     @property
     def label_key(self) -> str:
@@ -95,6 +97,8 @@ class Setting:
         if self.type is list:
             return "a list of keras.callbacks.Callback objects"
         what = {int: "an integer", float: "a number", tuple: "whole numbers"}[self.type]
+        if self.type is tuple and self.min_items:
+            what = f"at least {self.min_items} whole number{'s' if self.min_items > 1 else ''}"
         words = "".join(f"{c!r} or " for c in self.choices)
         left = "(" if self.low_open else "["
         right = ")" if self.high_open else "]"
@@ -162,7 +166,7 @@ class Setting:
             if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
                 raise self.error(value)
             items = tuple(value)
-            if len(items) > MAX_LAYERS or not all(
+            if not self.min_items <= len(items) <= MAX_LAYERS or not all(
                     isinstance(v, numbers.Integral) and not isinstance(v, bool) and self.in_range(v)
                     for v in items):
                 raise self.error(value)
@@ -237,8 +241,10 @@ SETTINGS: tuple[Setting, ...] = (
     S("image_shape", tuple, None, "(height, width) of the images for kind='conv'", low=1, high=4096,
       optional=True, config=False, example=(28, 28),
       doc='``None`` assumes square images.'),
-    S("filters", tuple, (32, 64), "Conv2D filters for kind='conv'", low=1, high=1024),
-    S("kernel_size", int, 3, "convolution kernel size for kind='conv'", low=1, high=15),
+    S("filters", tuple, (32, 64), "Conv2D filters for kind='conv'", low=1, high=1024, min_items=1,
+      label="train.filters", url="filters", form=True, cli=True, kinds=("conv",)),
+    S("kernel_size", int, 3, "convolution kernel size for kind='conv'", low=1, high=15,
+      label="train.kernel_size", url="kernel", form=True, cli=True, kinds=("conv",)),
     S("greedy", bool, False, "greedy layer-wise training (kinds dense and tied)", doc=(
         "Train one shallow autoencoder per layer on the codes of the previous one (each for up to "
         "``epochs`` epochs) and stack them, instead of training the whole network at once. Progress "
@@ -274,10 +280,12 @@ SETTINGS: tuple[Setting, ...] = (
     S("sparsity_target", float, 0.1, "target mean activation of each code unit (sparsity='kl')",
       low=0.0, high=1.0, low_open=True, high_open=True, label="train.sparsity_target", url="starget",
       form=True, cli=True, kinds=("sparse",)),
-    S("kl_weight", float, 1.0, "kind vae: weight of the KL term", low=0.0, high=1000.0,
+    S("kl_weight", float, 1.0, "kind vae: weight of the KL term (the beta of a beta-VAE)", low=0.0,
+      high=1000.0, label="train.kl_weight", url="beta", form=True, cli=True, kinds=("vae",),
       doc="1 gives the evidence lower bound; more, a beta-VAE."),
     S("wta_rate", float, 0.05, "kind wta: share of a batch's activations each code unit keeps",
-      low=0.0, high=1.0, low_open=True),
+      low=0.0, high=1.0, low_open=True, label="train.wta_rate", url="wta", form=True, cli=True,
+      kinds=("wta",)),
     S("jit_compile", bool, True, "compile with XLA (about twice as fast on a CPU for these models)"),
     S("random_state", int, 0, "random seed: the same seed gives the same model", low=0, high=2**31 - 1,
       label="common.seed", url="seed", form=True, cli=True, cli_alias="--seed", optional=True,

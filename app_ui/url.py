@@ -48,6 +48,7 @@ class Param:
     high: float | None = None
     choices: tuple = ()
     max_items: int = 64
+    min_items: int = 0
 
     def parse(self, text: str) -> Any:
         """The widget value for ``text``; ``ValueError`` in plain words when it is not valid."""
@@ -74,6 +75,8 @@ class Param:
                 raise ValueError(f"{self.name}={text!r} must be whole numbers separated by commas") from None
             if len(values) > self.max_items:
                 raise ValueError(f"{self.name} has more than {self.max_items} numbers")
+            if len(values) < self.min_items:
+                raise ValueError(f"{self.name} needs at least {self.min_items} number(s)")
             for v in values:
                 self._check_range(v)
             return values
@@ -132,7 +135,7 @@ _PARAM_KINDS = {str: "choice", bool: "bool", int: "int", float: "float", tuple: 
 def setting_param(setting: params.Setting) -> Param:
     """The query parameter of a setting: its URL name, kind, bounds and choices, as declared."""
     return Param(setting.url, _PARAM_KINDS[setting.type], setting.low, setting.high, setting.choices,
-                 max_items=params.MAX_LAYERS)
+                 max_items=params.MAX_LAYERS, min_items=setting.min_items)
 
 
 #: TrainConfig field -> its query parameter: the settings the Train page exposes (aecore.params).
@@ -190,7 +193,9 @@ def aedata_n_features(data_key: str) -> int:
 def widget_values(preset_name: str, config: TrainConfig) -> dict[str, Any]:
     """The Train page's widget values (by field) that reproduce ``config`` for a preset."""
     values = {field: getattr(config, field) for field in MODEL_FIELDS}
-    values["hidden_units"] = ",".join(str(v) for v in config.hidden_units)
+    for setting in params.FORM_SETTINGS:  # lists of numbers are typed as text (hidden units, filters)
+        if setting.type is tuple:
+            values[setting.name] = ",".join(str(v) for v in getattr(config, setting.name))
     if config.sparsity_weight is None:
         values["sparsity_weight"] = params.SPARSITY_WEIGHTS[config.sparsity]
     return values

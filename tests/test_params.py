@@ -5,6 +5,7 @@ import dataclasses
 import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +132,46 @@ def test_a_form_setting_has_the_same_default_and_bounds_in_the_link_and_the_trai
         # declared default starts at it.
         if s.default is not None and s.name != "n_components":
             assert getattr(base, s.name) == s.default, s.name
+
+
+@pytest.mark.parametrize("name, kind, url_name, text, value", [
+    ("kl_weight", "vae", "beta", "4", 4.0),
+    ("wta_rate", "wta", "wta", "0.1", 0.1),
+    ("filters", "conv", "filters", "16,32", (16, 32)),
+    ("kernel_size", "conv", "kernel", "5", 5),
+    ("contractive_weight", "contractive", "cw", "0.3", 0.3),
+])
+def test_every_kinds_own_setting_is_in_the_form_the_links_and_the_cli(name, kind, url_name, text, value):
+    """Post 001's knobs (the VAE's beta, the WTA rate, the convolutional filters and kernel size,
+    the contractive weight) come from the schema to the Train form, a link and aecore train."""
+    from aecore.cli import build_parser
+    from aecore.cli_commands import config_from_args
+    from app_ui import url
+
+    setting = BY_NAME[name]
+    assert setting.form and setting.cli and setting.url == url_name and setting.kinds == (kind,)
+    args = build_parser().parse_args(["train", "--dataset", "digits", "--kind", kind, setting.flag, text])
+    assert getattr(config_from_args(args), name) == value
+    _, _, config, problems = url.model_from_params({"data": "digits", "kind": kind, url_name: text})
+    assert not problems and config.kind == kind and getattr(config, name) == value
+
+
+def test_a_convolutional_encoder_needs_filters():
+    with pytest.raises(ValueError, match=r"filters=\(\) must be at least 1 whole number"):
+        BY_NAME["filters"].check(())
+
+
+def test_a_link_fills_the_train_forms_convolutional_settings():
+    """?kind=conv&filters=16,32&kernel=5 opens the Train page with those values in the kind's own
+    settings (a list of numbers is typed as text, as hidden units are)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("app_pages/train.py")
+    for name, value in {"data": "mnist_sample", "kind": "conv", "filters": "16,32", "kernel": "5"}.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = {w.label: w.value for w in list(at.number_input) + list(at.text_input)}
+    assert shown["Conv2D filters (comma-separated)"] == "16,32" and shown["Kernel size"] == 5, shown
