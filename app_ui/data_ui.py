@@ -43,8 +43,12 @@ def dataset_picker_ui(page: str, default: str = "mnist_sample", allow_upload: bo
     current = st.session_state.get("active_dataset", default)
     # Labels are looked up now, not in format_func: AppTest calls format_func outside the session.
     labels = {name: t_or(f"ui.dataset_{name}", aedata.BUILTIN_DATASETS.get(name, name)) for name in options}
-    choice = st.selectbox(t("ui.dataset"), options, index=options.index(current) if current in options else 0,
-                          format_func=labels.get, key=f"{page}.dataset")
+    key = f"{page}.dataset"
+    # A link sets the widget through the Session State API; a default index on top of that makes
+    # Streamlit log a warning with a stack trace (/train?data=digits), so only one of them is given.
+    index = None if key in st.session_state else (options.index(current) if current in options else 0)
+    choice = st.selectbox(t("ui.dataset"), options, format_func=labels.get, key=key,
+                          **({} if index is None else {"index": index}))
     st.session_state["active_dataset"] = choice
     if choice != "upload":
         if not online_dataset_ui(choice):

@@ -27,21 +27,28 @@ def setting_ui(setting: params.Setting, value, key: str, container=st):
     (text for a list of numbers, parsed by the caller)."""
     label = t(setting.label_key)
     help_text = t_or(f"param.{setting.name}", setting.help[0].upper() + setting.help[1:] + ".")
+    # A link (or the preset picker) may have set the widget through the Session State API: then it
+    # is created without a default of its own, or Streamlit logs a warning with a stack trace.
+    preset = key not in st.session_state
+
+    def start(name: str, default) -> dict:
+        return {name: default} if preset else {}
+
     if setting.type is str:
-        return container.selectbox(label, setting.choices, index=setting.choices.index(value), key=key,
-                                   help=help_text)
+        return container.selectbox(label, setting.choices, key=key, help=help_text,
+                                   **start("index", setting.choices.index(value)))
     if setting.type is bool:
-        return container.checkbox(label, bool(value), key=key, help=help_text)
+        return container.checkbox(label, key=key, help=help_text, **start("value", bool(value)))
     if setting.type is tuple:
-        return container.text_input(label, ",".join(map(str, value)), key=key, help=help_text)
+        return container.text_input(label, key=key, help=help_text, **start("value", ",".join(map(str, value))))
     if setting.type is int:
-        return int(container.number_input(label, int(setting.low), int(setting.high), int(value), key=key,
-                                          help=help_text))
+        return int(container.number_input(label, min_value=int(setting.low), max_value=int(setting.high), key=key,
+                                          help=help_text, **start("value", int(value))))
     if setting.step is not None:
-        return float(container.slider(label, float(setting.low), float(setting.high), float(value),
-                                      setting.step, key=key, help=help_text))
-    return float(container.number_input(label, float(setting.low), float(setting.high), float(value),
-                                        format="%.5f", key=key, help=help_text))
+        return float(container.slider(label, min_value=float(setting.low), max_value=float(setting.high),
+                                      step=setting.step, key=key, help=help_text, **start("value", float(value))))
+    return float(container.number_input(label, min_value=float(setting.low), max_value=float(setting.high),
+                                        format="%.5f", key=key, help=help_text, **start("value", float(value))))
 
 
 def settings_form_ui() -> TrainConfig:

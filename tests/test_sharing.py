@@ -1,6 +1,8 @@
 """Links that reopen a view (AppTest): query parameters restore widgets and the model; tampered
 ones fall back to defaults with a notice; the guided tour opens every step; reports download."""
 
+from pathlib import Path
+
 import pytest
 
 from app_ui import tour
@@ -125,3 +127,18 @@ def test_the_latent_selection_feeds_the_interpolation():
     at.button(key="generate.use_selection").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert (at.session_state["generate.from"], at.session_state["generate.to"]) == (12, 40)
+
+
+def test_a_dataset_link_logs_no_session_state_warning(capfd):
+    """/train?data=digits: the link sets the dataset widget through the Session State API, and the
+    widget is then created without a default of its own (Streamlit logged a warning with a stack
+    trace into the server's log on every such visit)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("app_pages/train.py")
+    at.query_params["data"] = "digits"
+    at.run()
+    assert not at.exception and at.selectbox(key="train.dataset").value == "digits"
+    assert "created with a default value but also had its value set" not in capfd.readouterr().err
