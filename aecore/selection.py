@@ -257,3 +257,26 @@ def strip_rows(selected_rows, labels=None, n: int = 24, seed: int = 0) -> np.nda
     chosen = [np.sort(rng.choice(selected[inverse == g], size=places[g], replace=False))
               for g in range(len(groups)) if places[g]]
     return np.concatenate(chosen).astype(np.int64)
+
+
+def walk_ends(selected_rows, labels=None) -> tuple[int, int]:
+    """Two ends for a walk between selected rows: the first one, and the first after it with
+    another label (a walk between two 0s shows little), else simply the second.
+
+    Examples
+    --------
+    >>> walk_ends([3, 4, 9], labels=[0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+    (3, 9)
+    >>> walk_ends([3, 4])
+    (3, 4)
+    """
+    rows = [int(r) for r in selected_rows]
+    if len(rows) < 2:
+        raise ValueError(f"selected_rows={rows!r} must hold at least 2 rows to walk between; "
+                         "select two or more points on the map.")
+    if labels is not None:
+        labels = np.asarray(labels)
+        for row in rows[1:]:
+            if labels[row] != labels[rows[0]]:
+                return rows[0], row
+    return rows[0], rows[1]

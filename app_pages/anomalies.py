@@ -89,5 +89,8 @@ with tab_eval:
         st.caption(t("anomalies.fresh_model"))
         stop()
     table = pd.DataFrame(report.table()).set_index("method").round(4)
+    # Readable names: the raw ones (roc_auc, isolation_forest) read as code over the charts.
+    table = table.rename(index=lambda m: t(f"anomalies.method_{m}"),
+                         columns={c: t(f"anomalies.col_{c}") for c in table.columns})
     st.dataframe(table, width="stretch")
     st.plotly_chart(figures.roc_pr_curves(report.methods), key="anomalies.curves")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from aecore import figures
 from aecore.latent_walk import interpolate, traverse
+from aecore.selection import walk_ends
 from app_ui.augment_ui import augment_ui
 from app_ui.denoise_ui import denoise_ui
 from app_ui.i18n import t
@@ -22,10 +23,11 @@ from app_ui.vae_ui import vae_draws_ui
 def walk_ui(ds, reducer, codes) -> None:
     last = ds.n_samples - 1
     picked = [i for i in st.session_state.get("latent.sel", ()) if i <= last]
-    if len(picked) >= 2:  # samples selected on the Latent space page's map
-        st.button(t("generate.use_selection", a=picked[0], b=picked[1]), key="generate.use_selection",
+    if len(picked) >= 2:  # samples selected on the Latent space page's map, of two digits if it can
+        a, b = walk_ends(picked, ds.y)
+        st.button(t("generate.use_selection", a=a, b=b), key="generate.use_selection",
                   icon=":material/ads_click:", on_click=st.session_state.update,
-                  kwargs={"generate.from": picked[0], "generate.to": picked[1]})
+                  kwargs={"generate.from": a, "generate.to": b})
     else:
         st.caption(t("generate.selection_hint"))
     c1, c2, c3 = st.columns(3)

@@ -237,10 +237,12 @@ def test_anomalies_score_and_evaluate(app):
     app.button(key="anomalies.go").click().run()
     _no_exception(app)
     table = app.dataframe[-1].value
-    assert {"autoencoder", "pca", "isolation_forest"} <= set(table.index)
+    # Readable names, never the code's (roc_auc, isolation_forest read as code over the charts).
+    assert set(table.index) == {"Autoencoder", "PCA", "IsolationForest"}
+    assert list(table.columns) == ["ROC AUC", "Average precision", "Seconds"]
     # The evaluation trains the current model's network (here 2 epochs, so no quality to judge);
     # tests/test_tabular_anomalies.py holds the quality threshold.
-    assert ((table["roc_auc"] >= 0) & (table["roc_auc"] <= 1)).all()
+    assert ((table["ROC AUC"] >= 0) & (table["ROC AUC"] <= 1)).all()
 
 
 def test_runs_page_opens_a_cli_run(app, tmp_path, monkeypatch):

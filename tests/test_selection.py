@@ -190,3 +190,14 @@ def test_a_small_selection_is_shown_whole_and_no_labels_still_samples():
 def test_strip_rows_refuses_a_bad_n(n):
     with pytest.raises(ValueError, match="positive integer"):
         strip_rows(np.arange(10), None, n=n)
+
+
+def test_a_walk_between_selected_rows_joins_two_labels_where_it_can():
+    from aecore.selection import walk_ends
+
+    labels = [0] * 100 + [6] * 100
+    assert walk_ends([55, 20, 179, 3], labels) == (55, 179)  # not the first two, both 0s
+    assert walk_ends([55, 20], labels) == (55, 20)  # only 0s selected: the first two
+    assert walk_ends([55, 179]) == (55, 179)
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        walk_ends([55], labels)

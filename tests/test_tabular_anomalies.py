@@ -47,4 +47,4 @@ def test_the_tour_link_opens_malignant_as_the_anomaly_class():
     at.button(key="anomalies.go").click().run()
     assert not at.exception, [e.value for e in at.exception]
     table = at.dataframe[-1].value
-    assert table.loc["autoencoder", "roc_auc"] > 0.88
+    assert table.loc["Autoencoder", "ROC AUC"] > 0.88
