@@ -283,8 +283,42 @@ class Sampling(layers.Layer):
         return {**super().get_config(), "seed": self.seed}
 
 
+def _reconstruction_loss_name(loss: str, model: str) -> str:
+    """``loss`` when it names a reconstruction term a custom training step computes itself."""
+    if loss not in ("mse", "binary_crossentropy"):
+        raise ValueError(f"loss={loss!r} must be 'mse' or 'binary_crossentropy' for {model}.")
+    return loss
+
+
+def _reconstruction_loss(x, reconstruction, loss_name: str):
+    """The mean per-feature reconstruction term of a batch (MSE or binary cross-entropy)."""
+    if loss_name == "binary_crossentropy":
+        p = ops.clip(reconstruction, 1e-7, 1.0 - 1e-7)
+        return ops.mean(-(x * ops.log(p) + (1.0 - x) * ops.log(1.0 - p)))
+    return ops.mean(ops.square(x - reconstruction))
+
+
+class _EncoderDecoderConfig:
+    """``get_config`` / ``from_config`` of a model made from an encoder, a decoder and one weight
+    (``WEIGHT``), shared by the VAE and the contractive autoencoder."""
+
+    WEIGHT = ""
+
+    def get_config(self):
+        return {**super().get_config(), self.WEIGHT: getattr(self, self.WEIGHT),
+                "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "decoder": keras.saving.serialize_keras_object(self.decoder)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
+        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
+        return cls(encoder, decoder, **config)
+
+
 @keras.saving.register_keras_serializable(package="aecore")
-class VariationalAutoencoder(keras.Model):
+class VariationalAutoencoder(_EncoderDecoderConfig, keras.Model):
     """A VAE after keras-io's ``examples/generative/vae.py``: a custom training step, with the
     loss terms tracked in ``metrics`` so ``fit()``'s history shows each of them.
 
@@ -317,11 +351,11 @@ class VariationalAutoencoder(keras.Model):
     def metrics(self):
         return [self.total_loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]
 
+    WEIGHT = "kl_weight"
+
     def compile(self, optimizer="adam", loss="mse", **kwargs):
         """Compile; ``loss`` names the reconstruction term instead of a Keras loss."""
-        if loss not in ("mse", "binary_crossentropy"):
-            raise ValueError(f"loss={loss!r} must be 'mse' or 'binary_crossentropy' for a VAE.")
-        self.reconstruction_loss_name = loss
+        self.reconstruction_loss_name = _reconstruction_loss_name(loss, "a VAE")
         super().compile(optimizer=optimizer, **kwargs)
 
     def call(self, inputs, training=False):
@@ -332,12 +366,7 @@ class VariationalAutoencoder(keras.Model):
         """``(total, reconstruction_loss, kl_loss)`` of a batch; ``sample=False`` decodes the mean."""
         z_mean, z_log_var, z = self.encoder(x, training=training)
         reconstruction = self.decoder(z if sample else z_mean, training=training)
-        if self.reconstruction_loss_name == "binary_crossentropy":
-            p = ops.clip(reconstruction, 1e-7, 1.0 - 1e-7)
-            per_feature = -(x * ops.log(p) + (1.0 - x) * ops.log(1.0 - p))
-        else:
-            per_feature = ops.square(x - reconstruction)
-        reconstruction_loss = ops.mean(per_feature)
+        reconstruction_loss = _reconstruction_loss(x, reconstruction, self.reconstruction_loss_name)
         kl = -0.5 * (1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
         kl_loss = ops.mean(ops.sum(kl, axis=1)) / x.shape[-1]
         return reconstruction_loss + self.kl_weight * kl_loss, reconstruction_loss, kl_loss
@@ -368,21 +397,9 @@ class VariationalAutoencoder(keras.Model):
         return {"val_loss": total, "val_reconstruction_loss": reconstruction_loss,
                 "val_kl_loss": kl_loss}
 
-    def get_config(self):
-        return {**super().get_config(), "kl_weight": self.kl_weight,
-                "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "decoder": keras.saving.serialize_keras_object(self.decoder)}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
-        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
-        return cls(encoder, decoder, **config)
-
 
 @keras.saving.register_keras_serializable(package="aecore")
-class ContractiveAutoencoder(keras.Model):
+class ContractiveAutoencoder(_EncoderDecoderConfig, keras.Model):
     """A contractive autoencoder (Rifai et al., ICML 2011): the reconstruction loss plus
     ``contractive_weight`` x the squared Frobenius norm of the encoder's Jacobian ``J = df(x)/dx``,
     which makes the codes insensitive to small moves of the input.
@@ -414,12 +431,11 @@ class ContractiveAutoencoder(keras.Model):
     def metrics(self):
         return [self.total_loss_tracker, self.reconstruction_loss_tracker, self.contractive_loss_tracker]
 
+    WEIGHT = "contractive_weight"
+
     def compile(self, optimizer="adam", loss="mse", **kwargs):
         """Compile; ``loss`` names the reconstruction term instead of a Keras loss."""
-        if loss not in ("mse", "binary_crossentropy"):
-            raise ValueError(f"loss={loss!r} must be 'mse' or 'binary_crossentropy' for a contractive "
-                             "autoencoder.")
-        self.reconstruction_loss_name = loss
+        self.reconstruction_loss_name = _reconstruction_loss_name(loss, "a contractive autoencoder")
         super().compile(optimizer=optimizer, **kwargs)
 
     def train_step(self, data):
@@ -435,11 +451,7 @@ class ContractiveAutoencoder(keras.Model):
             projected = inner.gradient(codes, x, output_gradients=u)
             contractive_loss = ops.mean(ops.sum(ops.square(projected), axis=1)) / x.shape[-1]
             reconstruction = self.decoder(codes, training=True)
-            if self.reconstruction_loss_name == "binary_crossentropy":
-                p = ops.clip(reconstruction, 1e-7, 1.0 - 1e-7)
-                reconstruction_loss = ops.mean(-(x * ops.log(p) + (1.0 - x) * ops.log(1.0 - p)))
-            else:
-                reconstruction_loss = ops.mean(ops.square(x - reconstruction))
+            reconstruction_loss = _reconstruction_loss(x, reconstruction, self.reconstruction_loss_name)
             total = reconstruction_loss + self.contractive_weight * contractive_loss
         gradients = tape.gradient(total, self.trainable_weights)
         self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
@@ -447,18 +459,6 @@ class ContractiveAutoencoder(keras.Model):
         self.reconstruction_loss_tracker.update_state(reconstruction_loss)
         self.contractive_loss_tracker.update_state(contractive_loss)
         return {m.name: m.result() for m in self.metrics}
-
-    def get_config(self):
-        return {**super().get_config(), "contractive_weight": self.contractive_weight,
-                "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "decoder": keras.saving.serialize_keras_object(self.decoder)}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
-        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
-        return cls(encoder, decoder, **config)
 
 
 # --------------------------------------------------------------------------- builders
@@ -601,7 +601,6 @@ def _conv(arch: Architecture):
                                activation=arch.output_activation, name="reconstruction")(h)
     decoder = keras.Model(z, layers.Flatten()(h), name="decoder")
     return encoder, decoder
-
 
 
 # --------------------------------------------------------------------------- greedy layer-wise
