@@ -34,17 +34,8 @@ HDBSCAN_MAX_MIN_SAMPLES = 100
 #: The recipe :func:`recommended_pipeline` runs, chosen on the 5,000-digit MNIST sample
 #: (``bench/clustering.py``). With ``deskew_shape`` given, the autoencoder trains on deskewed
 #: images (:func:`deskew`) and UMAP's graph keeps the joint neighbours of its codes and of the
-#: deskewed images blurred by ``image_blur`` x their width (1 pixel on 28 x 28). Over
-#: seeds 0-4 that scored ACC 0.961/0.966/0.966/0.957/0.969 and NMI 0.908/0.917/0.915/0.902/0.918
-#: in 32-48 s each (with UMAP seeds other than the autoencoder's: ACC 0.958-0.967, NMI
-#: 0.905-0.916), where the same recipe on the raw pixels scored ACC 0.890/0.786/0.887/0.857/0.855
-#: and NMI 0.81-0.83, with 4s and 9s or 3s and 5s merged. Most of the gain is the deskewing:
-#: UMAP of the deskewed, blurred pixels alone scores ACC 0.952-0.956 and NMI 0.896-0.901; the
-#: autoencoder adds about one point.
-#: Before deskewing, KMeans instead of the mixture, n_neighbors 5-50, 2- or 5-d embeddings,
-#: 32-d codes, wider (500-500-2000), convolutional or binary-cross-entropy autoencoders,
-#: dropout, 60-200 epochs without early stopping, fuzzy-intersected UMAP graphs, consensus
-#: over seeds, self-training and merging an over-clustering all did no better.
+#: deskewed images blurred by ``image_blur`` x their width. The seeds, ablations and what did no
+#: better: BENCHMARKS.md, "The recommended clustering recipe: how it was chosen".
 RECOMMENDED = {
     "autoencoder": {"n_components": 10},
     "joint_neighbors": True,
