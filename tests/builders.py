@@ -63,3 +63,24 @@ def zip_bytes(files: dict) -> bytes:
         for name, content in files.items():
             archive.writestr(name, content)
     return buffer.getvalue()
+
+
+def compressed_npz_of_zeros(shape: tuple[int, int], dtype) -> bytes:
+    """An .npz of zeros written member by member in 1 MB chunks: the test never holds the array."""
+    import io
+    import zipfile
+
+    import numpy as np
+    from numpy.lib import format as npy_format
+
+    buffer = io.BytesIO()
+    dtype = np.dtype(dtype)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        with archive.open("X.npy", "w", force_zip64=True) as member:
+            npy_format.write_array_header_1_0(member, {"descr": npy_format.dtype_to_descr(dtype),
+                                                       "fortran_order": False, "shape": shape})
+            chunk, left = bytes(1 << 20), int(np.prod(shape)) * dtype.itemsize
+            while left > 0:
+                member.write(chunk[:min(left, len(chunk))])
+                left -= len(chunk)
+    return buffer.getvalue()

@@ -10,7 +10,6 @@ magnitudes over 1e15 are refused at upload with their count, not at training.
 import io
 import re
 import tracemalloc
-import zipfile
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ from numpy.lib import format as npy_format
 
 from aecore import uploads
 from aecore.budget import Budget
-from builders import readable, zip_bytes
+from builders import compressed_npz_of_zeros, readable, zip_bytes
 
 
 def _rows(header: str, make_row, n: int = 20) -> bytes:
@@ -48,21 +47,6 @@ def _png(size: tuple[int, int], value: int = 0) -> bytes:
     return buffer.getvalue()
 
 
-def _compressed_npz_of_zeros(shape: tuple[int, int], dtype) -> bytes:
-    """An .npz of zeros written member by member in 1 MB chunks: the test never holds the array."""
-    buffer = io.BytesIO()
-    dtype = np.dtype(dtype)
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        with archive.open("X.npy", "w", force_zip64=True) as member:
-            npy_format.write_array_header_1_0(member, {"descr": npy_format.dtype_to_descr(dtype),
-                                                       "fortran_order": False, "shape": shape})
-            chunk, left = bytes(1 << 20), int(np.prod(shape)) * dtype.itemsize
-            while left > 0:
-                member.write(chunk[:min(left, len(chunk))])
-                left -= len(chunk)
-    return buffer.getvalue()
-
-
 @pytest.fixture()
 def decodes(monkeypatch):
     """Count the images whose pixels Pillow decodes: a file image's ``load`` with tiles pending
@@ -86,7 +70,7 @@ def decodes(monkeypatch):
 @pytest.mark.parametrize("dtype", [np.uint8, np.bool_])
 def test_small_npz_of_a_huge_array_is_refused_before_loading(monkeypatch, dtype):
     """A 0.4 MB .npz of 20000 x 4900 one-byte zeros: 98 M values, 490 MB with the float32 copy."""
-    content = _compressed_npz_of_zeros((20_000, 4_900), dtype)
+    content = compressed_npz_of_zeros((20_000, 4_900), dtype)
     assert len(content) < 1_000_000
 
     def never(*args, **kwargs):

@@ -9,7 +9,6 @@ the csv module is a plain ValueError.
 import gc
 import io
 import re
-import zipfile
 
 import numpy as np
 import pytest
@@ -17,26 +16,11 @@ from numpy.lib import format as npy_format
 
 from aecore import uploads
 from aecore.budget import Budget
-from builders import readable
+from builders import compressed_npz_of_zeros, readable
 
 APP = "../app.py"
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
 MB = 1_000_000
-
-
-def _compressed_npz_of_zeros(shape: tuple[int, int], dtype) -> bytes:
-    """An .npz of zeros written in 1 MB chunks: the test never holds the array."""
-    buffer = io.BytesIO()
-    dtype = np.dtype(dtype)
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        with archive.open("X.npy", "w", force_zip64=True) as member:
-            npy_format.write_array_header_1_0(member, {"descr": npy_format.dtype_to_descr(dtype),
-                                                       "fortran_order": False, "shape": shape})
-            chunk, left = bytes(1 << 20), int(np.prod(shape)) * dtype.itemsize
-            while left > 0:
-                member.write(chunk[:min(left, len(chunk))])
-                left -= len(chunk)
-    return buffer.getvalue()
 
 
 def _npz(**arrays) -> bytes:
@@ -65,7 +49,7 @@ def _never(*args, **kwargs):
 def test_npz_at_the_array_limit_is_refused_for_what_it_would_hold(monkeypatch):
     """A 0.4 MB .npz of 10,000 x 5,000 int32 passes the array checks (400 MB with its copy) but
     would hold 200 MB as float32: over a visitor's share, refused from its header."""
-    content = _compressed_npz_of_zeros((10_000, 5_000), np.int32)
+    content = compressed_npz_of_zeros((10_000, 5_000), np.int32)
     assert len(content) < 1 * MB
     monkeypatch.setattr(npy_format, "read_array", _never)
     with pytest.raises(ValueError, match=r"200 MB.*the limit is 150 MB.*smaller sample"):
