@@ -30,7 +30,7 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from .shapes import Layer, NetworkShape  # noqa: F401  (re-exported: the budget's callers name them here)
+from .models.shapes import Layer, NetworkShape  # noqa: F401  (re-exported: the budget's callers name them here)
 
 #: Multiply-adds per second one training reaches on a shared 2-core CPU, on the slow side: the
 #: 784-512-256-32 AE's steady epochs on 3,600 rows take 0.24 s on this project's 2-core machines,

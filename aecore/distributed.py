@@ -292,7 +292,7 @@ def fit_streaming(npy_path, config: TrainConfig, strategy=None, batch_size: Opti
     import keras
     import tensorflow as tf
 
-    from . import models
+    from .models import builders as models
     from .runs import attach_fitted
     from .training import TrainingMonitor
 

@@ -256,7 +256,7 @@ SETTINGS: tuple[Setting, ...] = (
       label="train.noise", url="ntype", form=True, cli=True, kinds=("denoising",),
       doc=("Add ``noise_level`` x N(0, 1) to every input value, or set a share ``noise_level`` of "
            "the input values to zero. Only while training; clipped to [0, 1] when the data lie there. "
-           ":func:`aecore.noise.corrupt` makes the same noise for display.")),
+           ":func:`aecore.models.noise.corrupt` makes the same noise for display.")),
     S("noise_level", float, 0.3, "noise standard deviation (gaussian) or share of zeroed values "
       "(dropout, below 1)", low=0.0, high=10.0, label="train.noise_level", url="nlevel", form=True,
       cli=True, kinds=("denoising",)),

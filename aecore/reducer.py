@@ -154,8 +154,8 @@ class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefi
 
     def _architecture(self, n_features: int, output_activation: str, params: dict, *,
                       in_unit_range: bool):
-        """The :class:`~aecore.models.Architecture` these parameters describe."""
-        from . import models
+        """The :class:`~aecore.models.builders.Architecture` these parameters describe."""
+        from .models import builders as models
 
         image_shape = tuple(self.image_shape) if self.image_shape is not None else None
         arch = models.Architecture(
@@ -278,7 +278,8 @@ class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefi
 
     def _fit_end_to_end(self, X_train, X_val, params, seed, progress, stop_event, snapshots):
         """Train the whole autoencoder at once while ``snapshots`` watch the codes form."""
-        from . import models, trainer_pool
+        from .models import builders as models
+        from . import trainer_pool
 
         own = models.build(self.architecture_)
         monitor = self._monitor(params, X_val, progress=snapshots.listening(progress), stop_event=stop_event)

@@ -184,7 +184,7 @@ class RunPersistenceMixin:
         weights = state.pop("_weights", None)
         super().__setstate__(state)
         if weights is not None:
-            from . import models
+            from .models import builders as models
 
             self.autoencoder_, self.encoder_, self.decoder_ = models.build(self.architecture_)
             self.autoencoder_.set_weights(weights)

@@ -80,7 +80,7 @@ class RunInfo:
     image_shape : tuple of int or None
     config : TrainConfig or None
     architecture : dict
-        The saved :class:`~aecore.models.Architecture` fields.
+        The saved :class:`~aecore.models.builders.Architecture` fields.
     aecore_version : str
     has_codes : bool
         Whether ``codes.npy`` is present.

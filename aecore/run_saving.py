@@ -137,7 +137,7 @@ def save_run(run_dir, reducer, config: Optional[TrainConfig] = None, dataset_nam
 
 def _save_model_weights(reducer, path: str) -> None:
     """Save only the model's weights: a compiled model would also write its optimizer state."""
-    from . import models
+    from .models import builders as models
 
     autoencoder = reducer.autoencoder_
     if getattr(autoencoder, "optimizer", None) is not None:

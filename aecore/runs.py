@@ -1,7 +1,7 @@
 """Runs: a fitted reducer rebuilt from a run directory, and the runs found in the runs folder.
 
 Loading never unpickles anything and never deserialises an architecture from a file: the
-model is rebuilt by :func:`aecore.models.build` from the JSON fields (validated by
+model is rebuilt by :func:`aecore.models.builders.build` from the JSON fields (validated by
 :func:`aecore.run_format.read_run_info`) and only weight arrays are read, after their shapes were
 checked against the rebuilt model. Every file is validated and any problem raises ``ValueError``
 naming the file, what was found and what to do. The runs folder is the server owner's choice
@@ -47,9 +47,9 @@ def attach_fitted(reducer, architecture, autoencoder, encoder, decoder, *, histo
     ----------
     reducer : AutoencoderReducer
         Its parameters should match ``architecture`` (kind, n_components, ...).
-    architecture : aecore.models.Architecture
+    architecture : aecore.models.builders.Architecture
     autoencoder, encoder, decoder : keras.Model
-        Built by :func:`aecore.models.build` from ``architecture``, weights already in place.
+        Built by :func:`aecore.models.builders.build` from ``architecture``, weights already in place.
     history : dict of list of float
     n_epochs, best_epoch : int
     stopped_reason : str
@@ -79,8 +79,8 @@ def attach_fitted(reducer, architecture, autoencoder, encoder, decoder, *, histo
 
 
 def architecture_from_dict(data: dict):
-    """Rebuild an :class:`~aecore.models.Architecture` from its JSON fields (lists become tuples)."""
-    from . import models
+    """Rebuild an :class:`~aecore.models.builders.Architecture` from its JSON fields (lists become tuples)."""
+    from .models import builders as models
 
     if not isinstance(data, dict):
         raise ValueError(f"architecture must be a JSON object; got {type(data).__name__}.")
@@ -186,7 +186,7 @@ def load_run(run_dir, *, root=None, budget=None):
     >>> codes = reducer.transform(X)  # doctest: +SKIP
     >>> load_run("runs/digits-dense").info.metrics["test_mse"]  # doctest: +SKIP
     """
-    from . import models
+    from .models import builders as models
 
     if root is not None:
         _check_contained(run_dir, root)

@@ -24,7 +24,7 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Iterator
 
-from . import models
+from .models import builders as models
 
 MAX_IDLE = 4
 MAX_IDLE_PARAMETERS = 8_000_000

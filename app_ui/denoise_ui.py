@@ -9,7 +9,7 @@ import streamlit as st
 from aecore import figures
 from aecore.anomaly import per_feature_errors
 from aecore.metrics import reconstruction_mse
-from aecore.noise import corrupt
+from aecore.models.noise import corrupt
 
 from .i18n import t
 from .url import sync_url

@@ -15,8 +15,8 @@ import numpy as np
 from aecore import AutoencoderReducer
 from aecore.data import load_mnist_sample, train_test_split
 from aecore.metrics import pca_baseline, reconstruction_mse
-from aecore.models import Architecture, describe
-from aecore.noise import corrupt
+from aecore.models.builders import Architecture, describe
+from aecore.models.noise import corrupt
 from aecore.pretraining import few_label_curve
 from bench.common import row, timer
 

@@ -109,7 +109,7 @@ def keras_settings_fit(X: np.ndarray, epochs: int, batch_size: int, jit_compile:
     import keras
     import tensorflow as tf
 
-    from aecore import models
+    from aecore.models import builders as models
 
     keras.utils.set_random_seed(0)
     arch = models.Architecture(kind="dense", n_features=X.shape[1], n_components=N_COMPONENTS,

@@ -34,7 +34,7 @@ SHAPES = [
 
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: f"{s['kind']}-{s['hidden_units']}")
 def test_arithmetic_parameter_count_matches_keras(shape):
-    from aecore import models
+    from aecore.models import builders as models
 
     arithmetic = NetworkShape(**shape)
     autoencoder, _, _ = models.build(models.Architecture(**shape))
@@ -54,7 +54,7 @@ def test_seed_parameter_counts():
 @pytest.fixture()
 def no_keras_build(monkeypatch):
     """Fail the test if any Keras model is built."""
-    from aecore import models
+    from aecore.models import builders as models
 
     def refuse(*args, **kwargs):
         raise AssertionError("a Keras model was built for work the budget should have refused")

@@ -35,7 +35,7 @@ def no_training(monkeypatch):
 def no_model_built(monkeypatch, no_training):
     """Fail the test if any Keras model is built (the shipped demos are rebuilt from weights: use
     this only on pages that do not open them)."""
-    from aecore import models
+    from aecore.models import builders as models
 
     monkeypatch.setattr(models, "build", _refuse)
 

@@ -7,7 +7,8 @@ import pickle
 import numpy as np
 import pytest
 
-from aecore import AutoencoderReducer, models
+from aecore import AutoencoderReducer
+from aecore.models import builders as models
 from aecore.budget import Budget, NetworkShape
 from aecore.sensitivity import code_sensitivity, jacobian_norms
 

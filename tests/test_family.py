@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from aecore import AutoencoderReducer
-from aecore import models
-from aecore.noise import corrupt
+from aecore.models import builders as models
+from aecore.models.noise import corrupt
 
 NEW_KINDS = ["tied", "denoising", "sparse", "vae", "wta"]
 

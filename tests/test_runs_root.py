@@ -121,7 +121,7 @@ def test_listing_skips_links_out_of_the_root_and_names_folders_relative_to_it(ro
 
 
 def test_load_run_checks_the_budget_before_building(tmp_path, fitted, monkeypatch):
-    from aecore import models
+    from aecore.models import builders as models
     from aecore.budget import Budget
 
     config, reducer = fitted

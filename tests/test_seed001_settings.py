@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from aecore import AutoencoderReducer, cli, params
-from aecore.noise import corrupt
+from aecore.models.noise import corrupt
 from aecore.presets import TrainConfig
 
 #: A fit that only has to run: 300 digits, one small hidden layer, two epochs.

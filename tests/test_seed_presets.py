@@ -5,7 +5,7 @@ batch size and epochs (``../shared/seeds/``)."""
 import keras
 import pytest
 
-from aecore import models
+from aecore.models import builders as models
 from aecore.budget import NetworkShape
 from aecore.presets import PRESETS, preset
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from aecore import AutoencoderReducer, models, trainer_pool
+from aecore import AutoencoderReducer, trainer_pool
+from aecore.models import builders as models
 from aecore.training import _dataset, seed_fit
 
 

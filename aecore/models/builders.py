@@ -18,7 +18,7 @@ from keras import layers, ops
 
 # The kinds built here, those greedy training can stack, the noise types and sparsity penalties
 # are declared with the settings.
-from .params import GREEDY_KINDS, KINDS, NOISE_TYPES, SPARSITY_TYPES
+from ..params import GREEDY_KINDS, KINDS, NOISE_TYPES, SPARSITY_TYPES
 
 #: Code activations some kinds impose: a KL sparsity target needs codes in (0, 1), winner-take-all
 #: keeps the largest non-negative activations, and a VAE's code is the mean of a Gaussian.
@@ -153,7 +153,7 @@ class DenseTranspose(layers.Layer):
     def from_config(cls, config):
         raise ValueError(f"DenseTranspose is tied to the live layer {config.get('tied_to')!r}; a tied "
                          "autoencoder cannot be rebuilt from a config. Rebuild it with "
-                         "aecore.models.build(Architecture(kind='tied', ...)) and load its weights.")
+                         "aecore.models.builders.build(Architecture(kind='tied', ...)) and load its weights.")
 
 
 @keras.saving.register_keras_serializable(package="aecore")
@@ -162,7 +162,7 @@ class Corruption(layers.Layer):
 
     ``noise="gaussian"`` adds ``level`` x N(0, 1) to every value; ``noise="dropout"`` sets a share
     ``level`` of the values to zero (masking noise, without Dropout's rescaling, so the model
-    learns to fill in exactly the kind of gaps :func:`aecore.noise.corrupt` makes). ``clip``
+    learns to fill in exactly the kind of gaps :func:`aecore.models.noise.corrupt` makes). ``clip``
     keeps corrupted values in [0, 1], as for pixel data.
     """
 

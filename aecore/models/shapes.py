@@ -4,7 +4,7 @@ without building it: parameters, multiply-adds and activations per row (:class:`
 
 Examples
 --------
->>> from aecore.shapes import NetworkShape
+>>> from aecore.models.shapes import NetworkShape
 >>> shape = NetworkShape(kind="dense", n_features=784, n_components=10, hidden_units=(512, 256))
 >>> shape.parameters(), shape.encoder_macs_per_row()
 (1072410, 535040)
@@ -38,7 +38,7 @@ class NetworkShape:
     """What decides an autoencoder's size: built from a :class:`~aecore.presets.TrainConfig` (or a
     reducer's parameters) and the data's shape, never by building the Keras model.
 
-    :meth:`layers` mirrors :func:`aecore.models.build` layer by layer (a test compares the two for
+    :meth:`layers` mirrors :func:`aecore.models.builders.build` layer by layer (a test compares the two for
     every kind).
     """
 
