@@ -117,19 +117,19 @@ def train_command(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.strategy == "multi-worker":
-        from .distributed import read_tf_config
+        from .training.distributed import read_tf_config
 
         if read_tf_config() is None:
             raise UsageError("--strategy multi-worker needs the TF_CONFIG environment variable on "
                              'every worker, e.g. TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", '
                              '"host2:12345"]}, "task": {"type": "worker", "index": 0}}\'.')
     if args.cpu_devices is not None:
-        from .distributed import split_cpu
+        from .training.distributed import split_cpu
 
         split_cpu(args.cpu_devices)
     strategy = None
     if args.strategy != "none":
-        from .distributed import make_strategy
+        from .training.distributed import make_strategy
 
         # MultiWorkerMirroredStrategy must exist before other TensorFlow work in the process.
         strategy = make_strategy(args.strategy)
@@ -152,7 +152,7 @@ def train_command(args) -> int:
                "epochs_run": reducer.n_epochs_, "best_epoch": reducer.best_epoch_,
                "stopped_reason": reducer.stopped_reason_, "strategy": args.strategy,
                "replicas": 1 if strategy is None else int(strategy.num_replicas_in_sync)}
-    from .distributed import is_chief
+    from .training.distributed import is_chief
 
     if args.strategy == "multi-worker" and not is_chief():
         print(f"worker finished after {reducer.n_epochs_} epoch(s); the chief writes the run.")
@@ -197,7 +197,7 @@ def _train_in_memory(source: str, name: str, config: TrainConfig, strategy, args
     else:
         import tempfile
 
-        from .distributed import fit_streaming
+        from .training.distributed import fit_streaming
 
         # The distributed path always streams from disk; a small dataset takes a detour through
         # a temporary .npy file so that there is only one distributed training loop.
@@ -217,7 +217,7 @@ def _train_streamed(path: str, config: TrainConfig, strategy, args, bar, stop: t
     """Train from a memory-mapped .npy; the last rows are the test set."""
     import numpy as np
 
-    from .distributed import fit_streaming, open_npy
+    from .training.distributed import fit_streaming, open_npy
     from .metrics import pca_baseline, reconstruction_mse
 
     rows, _ = open_npy(path)

@@ -1,6 +1,6 @@
 """Plotly animations of a training: the latent space forming, a linear decoder's plane turning.
 
-Arrays (and an :class:`aecore.snapshots.LatentHistory`) in, ``go.Figure`` out, as in
+Arrays (and an :class:`aecore.training.snapshots.LatentHistory`) in, ``go.Figure`` out, as in
 :mod:`aecore.figures`. Each figure has one frame per kept epoch (at most ``max_frames``, spread
 evenly, the first and last always among them), a slider labelled by epoch and play / pause
 buttons; the axes stay fixed over all frames so that movement is movement of the points.
@@ -73,7 +73,7 @@ def latent_animation(history, labels: Optional[np.ndarray] = None, title: Option
 
     Parameters
     ----------
-    history : aecore.snapshots.LatentHistory
+    history : aecore.training.snapshots.LatentHistory
     labels : ndarray of shape (history.n_rows,), optional
         A value per row (its label), colouring the points.
     title : str, optional
@@ -181,12 +181,12 @@ def plane_animation(X: np.ndarray, bases: np.ndarray, centres: np.ndarray, angle
     ----------
     X : ndarray of shape (n_samples, 3)
     bases : ndarray of shape (n_frames, 3, 2)
-        Orthonormal bases of the autoencoder's plane (:func:`aecore.snapshots.decoder_planes`).
+        Orthonormal bases of the autoencoder's plane (:func:`aecore.training.snapshots.decoder_planes`).
     centres : ndarray of shape (n_frames, 3)
         A point of each plane near the data.
     angles : ndarray of shape (n_frames,)
         The largest principal angle to PCA's plane, in degrees
-        (:func:`aecore.snapshots.plane_angles`).
+        (:func:`aecore.training.snapshots.plane_angles`).
     epochs : sequence of int
     pca_basis : ndarray of shape (3, 2)
         PCA's components, transposed.

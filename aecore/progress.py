@@ -2,7 +2,7 @@
 
 :class:`EpochBar` is what ``aecore train`` shows and what ``AutoencoderReducer(verbose=1)``
 shows in a notebook or a script; :class:`EpochLines` is ``verbose=2``. Both are plain
-``progress(epoch, logs)`` listeners (see :mod:`aecore.training`), so neither knows about Keras.
+``progress(epoch, logs)`` listeners (see :mod:`aecore.training.monitor`), so neither knows about Keras.
 """
 
 from __future__ import annotations

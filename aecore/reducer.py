@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .params import KIND_DEFAULTS, SPARSITY_WEIGHTS, numpydoc, storing_init
 from .progress import chain, for_verbosity
 from .reducer_mixins import OutlierScoresMixin, RunPersistenceMixin
-from .snapshots import LatentSnapshots
+from .training.snapshots import LatentSnapshots
 
 class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefixFeaturesOutMixin,
                          TransformerMixin, BaseEstimator):
@@ -37,8 +37,8 @@ class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefi
     history_ : dict of list of float
         Per-epoch ``loss`` (and ``val_loss``); a VAE adds ``reconstruction_loss`` and
         ``kl_loss`` (and their ``val_`` versions), greedy training adds ``stage``.
-    latent_history_ : aecore.snapshots.LatentHistory or None
-        A fixed subset's 2-D view after each epoch (:mod:`aecore.snapshots`); None after greedy training.
+    latent_history_ : aecore.training.snapshots.LatentHistory or None
+        A fixed subset's 2-D view after each epoch (:mod:`aecore.training.snapshots`); None after greedy training.
     n_features_in_ : int
     n_epochs_ : int
     best_epoch_ : int
@@ -201,7 +201,7 @@ class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefi
         -------
         self
         """
-        from .training import seed_fit, steps_per_execution_limit
+        from .training.monitor import seed_fit, steps_per_execution_limit
 
         X = self._validate_input(X, reset=True)
         # The budget is checked before any model exists: a refused fit allocates nothing.
@@ -256,7 +256,7 @@ class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefi
 
     def _monitor(self, params: dict, X_val, *, progress=None, stop_event=None, validation_model=None):
         """A TrainingMonitor for one phase of training."""
-        from .training import TrainingMonitor
+        from .training.monitor import TrainingMonitor
 
         return TrainingMonitor(monitor="val_loss" if X_val is not None else "loss",
                                patience=params["patience"] if self.early_stopping else None,
@@ -267,7 +267,7 @@ class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefi
     def _train(self, autoencoder, X_train, monitor, params: dict, seed: int, epochs: int,
                loss: Optional[str] = None) -> None:
         """Fit one Keras model to reproduce ``X_train`` on the fast tf.data path."""
-        from .training import fit_autoencoder
+        from .training.monitor import fit_autoencoder
 
         fit_autoencoder(autoencoder, X_train, monitor=monitor, optimizer=self.optimizer,
                         learning_rate=float(params["learning_rate"]), loss=loss or self.loss,
@@ -279,7 +279,7 @@ class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefi
     def _fit_end_to_end(self, X_train, X_val, params, seed, progress, stop_event, snapshots):
         """Train the whole autoencoder at once while ``snapshots`` watch the codes form."""
         from .models import builders as models
-        from . import trainer_pool
+        from .training import trainer_pool
 
         own = models.build(self.architecture_)
         monitor = self._monitor(params, X_val, progress=snapshots.listening(progress), stop_event=stop_event)
@@ -302,8 +302,8 @@ class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefi
         return monitor
 
     def _fit_greedy(self, X_train, X_val, params, seed, progress, stop_event):
-        """Greedy layer-wise training (:func:`aecore.greedy.fit_greedy`)."""
-        from .greedy import fit_greedy
+        """Greedy layer-wise training (:func:`aecore.training.greedy.fit_greedy`)."""
+        from .training.greedy import fit_greedy
 
         return fit_greedy(self, X_train, X_val, params, seed, progress, stop_event)
 

@@ -10,7 +10,7 @@ A run directory holds::
     metrics.json        a flat dict of numbers (held-out MSE, PCA's MSE, timings, ...)
     codes.npy           optional latent codes of the dataset (plain float array, no pickle)
     latent_history.npz  optional: a fixed subset's 2-D view after each epoch, plain arrays
-                        (:class:`aecore.snapshots.LatentHistory`; runs written before it lack it)
+                        (:class:`aecore.training.snapshots.LatentHistory`; runs written before it lack it)
 
 This module owns that layout (the file names, the format tag, and the size, nesting and text-field
 limits on a run's JSON files, checked before a file is parsed), :class:`RunInfo`, and

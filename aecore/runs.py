@@ -40,7 +40,7 @@ def attach_fitted(reducer, architecture, autoencoder, encoder, decoder, *, histo
                   feature_names_in=None):
     """Give an unfitted reducer the learned state that ``fit`` would have set, and return it.
 
-    Used by :func:`load_run` and by :func:`aecore.distributed.fit_streaming`, which build
+    Used by :func:`load_run` and by :func:`aecore.training.distributed.fit_streaming`, which build
     their models outside :meth:`AutoencoderReducer.fit`.
 
     Parameters
@@ -224,9 +224,9 @@ def load_run(run_dir, *, root=None, budget=None):
 
 
 def load_latent_history(run_dir, info: Optional[RunInfo] = None):
-    """The run's :class:`~aecore.snapshots.LatentHistory` (``latent_history.npz``), or ``None``
+    """The run's :class:`~aecore.training.snapshots.LatentHistory` (``latent_history.npz``), or ``None``
     for a run saved without one (runs written before it existed, the shipped demos)."""
-    from .snapshots import LatentHistory
+    from .training.snapshots import LatentHistory
 
     info = info or read_run_info(run_dir)
     path = os.path.join(info.path, LATENT_HISTORY_FILE)

@@ -1,13 +1,14 @@
 """Watch a model form: its latent space after each epoch (Train page) and a linear autoencoder's
 plane turning into PCA's (3D → 2D page), from the history the fit kept
-(:mod:`aecore.snapshots`)."""
+(:mod:`aecore.training.snapshots`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
 
-from aecore import figures, figures_animation, snapshots
+from aecore import figures, figures_animation
+from aecore.training import snapshots
 
 from .i18n import t
 from .model_ui import LoadedModel

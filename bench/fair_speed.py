@@ -7,7 +7,7 @@ Each framework runs in a new ``python -m bench.fair_speed --worker NAME`` proces
 framework and loads the data (untimed: a warm process), then fits twice with fresh weights — the
 first fit pays for any tracing and compilation, the second shows what a process that has already
 trained the same architecture pays (the app trains many models; ours reuses the compiled train step
-through ``aecore.trainer_pool``). Nothing is tuned for either side:
+through ``aecore.training.trainer_pool``). Nothing is tuned for either side:
 no thread settings, no ``OMP_WAIT_POLICY``; PyTorch's loop is the one its tutorials write (a new
 random permutation each epoch, ``zero_grad`` / ``backward`` / ``step``); ours is
 ``AutoencoderReducer.fit`` as the app calls it. The frameworks alternate, ``--repeats`` times.
@@ -155,7 +155,7 @@ def markdown(report: dict) -> str:
              f"784-512-256-32 dense autoencoder, 5,000 MNIST-sample digits, batch {BATCH_SIZE}, {EPOCHS} epochs, "
              "Adam 1e-3, MSE, no validation. Each framework in its own fresh process with its default threading "
              "(imports and data untimed), two fits per process with different seeds (Keras' second fit runs the "
-             "train step its first fit traced and compiled: `aecore.trainer_pool`); medians over "
+             "train step its first fit traced and compiled: `aecore.training.trainer_pool`); medians over "
              f"{report['repeats']} processes each, run alternately. Steady epoch: the fastest after the first.", "",
              "| fit | framework | whole fit: s | first epoch: s | steady epoch: s | first / steady | optimizer steps "
              "| training MSE | whole fit / PyTorch's |", "|---|---|---|---|---|---|---|---|---|"]

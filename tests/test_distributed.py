@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aecore import distributed
+from aecore.training import distributed
 from aecore.presets import TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,7 +150,7 @@ def test_bad_split_count_is_refused():
 MIRRORED = textwrap.dedent("""
     import json, sys
     import numpy as np
-    from aecore.distributed import fit_streaming, make_strategy, split_cpu
+    from aecore.training.distributed import fit_streaming, make_strategy, split_cpu
     from aecore.presets import TrainConfig
 
     devices = split_cpu(2)
@@ -189,7 +189,7 @@ def test_mirrored_on_two_logical_cpus_matches_the_default_strategy(digits_npy):
 WORKER = textwrap.dedent("""
     import json, sys
     import numpy as np
-    from aecore.distributed import fit_streaming, is_chief, make_strategy
+    from aecore.training.distributed import fit_streaming, is_chief, make_strategy
     from aecore.presets import TrainConfig
 
     strategy = make_strategy("multi-worker")

@@ -124,7 +124,7 @@ def test_without_early_stopping_the_final_loss_is_the_last_epochs(X):
 
 
 def test_the_monitor_keeps_the_best_weights_after_a_stop_even_without_early_stopping():
-    from aecore.training import TrainingMonitor
+    from aecore.training.monitor import TrainingMonitor
 
     assert TrainingMonitor(patience=None).keep_best is False
     assert TrainingMonitor(patience=5).keep_best is True

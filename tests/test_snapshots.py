@@ -1,4 +1,4 @@
-"""Latent snapshots (aecore.snapshots): a fixed subset's 2-D view per epoch, kept by fit, saved with a
+"""Latent snapshots (aecore.training.snapshots): a fixed subset's 2-D view per epoch, kept by fit, saved with a
 run, drawn as an animation (aecore.figures_animation)."""
 
 import os
@@ -12,8 +12,15 @@ from aecore.figures_animation import frame_positions, latent_animation, plane_an
 from aecore.run_format import LATENT_HISTORY_FILE
 from aecore.run_saving import save_run
 from aecore.runs import load_run
-from aecore.snapshots import (MAX_FRAMES, MAX_ROWS, LatentHistory, LatentSnapshots, decoder_planes, plane_angles,
-                              reduce_to_2d)
+from aecore.training.snapshots import (
+    MAX_FRAMES,
+    MAX_ROWS,
+    LatentHistory,
+    LatentSnapshots,
+    decoder_planes,
+    plane_angles,
+    reduce_to_2d,
+)
 
 SEED = 0
 
@@ -194,7 +201,7 @@ def test_history_save_and_load_round_trip_without_pickles(tmp_path):
 
 
 def test_a_history_that_would_unpack_into_too_many_bytes_is_refused_before_it_is_read(tmp_path):
-    from aecore.snapshots import MAX_STORED_BYTES, LatentHistory
+    from aecore.training.snapshots import MAX_STORED_BYTES, LatentHistory
 
     path = tmp_path / "latent_history.npz"
     # 40 MB of zeros compress to about 40 kB: the file is small, its arrays are not.

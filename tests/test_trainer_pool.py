@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from aecore import AutoencoderReducer, trainer_pool
+from aecore import AutoencoderReducer
+from aecore.training import trainer_pool
 from aecore.models import builders as models
-from aecore.training import _dataset, seed_fit
+from aecore.training.monitor import _dataset, seed_fit
 
 
 @pytest.fixture(autouse=True)

@@ -386,7 +386,7 @@ class VariationalAutoencoder(_EncoderDecoderConfig, keras.Model):
 
     def validation_logs(self, X, batch: int = 4096) -> dict:
         """Held-out ``val_loss``, ``val_reconstruction_loss`` and ``val_kl_loss``, decoding the mean
-        code (deterministic), for :class:`aecore.training.TrainingMonitor`."""
+        code (deterministic), for :class:`aecore.training.monitor.TrainingMonitor`."""
         sums, n = [0.0, 0.0, 0.0], len(X)
         for i in range(0, n, batch):
             chunk = X[i:i + batch]

@@ -248,7 +248,7 @@ class LatentSnapshots:
         self.frames[int(epoch)] = (codes, plane)
 
     def finish_fit(self, monitor) -> Optional[LatentHistory]:
-        """:meth:`finish` after a fit watched by ``monitor`` (an :class:`aecore.training.TrainingMonitor`):
+        """:meth:`finish` after a fit watched by ``monitor`` (an :class:`aecore.training.monitor.TrainingMonitor`):
         the weights kept are the best epoch's after early stopping, a stop or NaN, else the last's."""
         restored = monitor.keep_best or monitor.stopped_reason != "completed"
         return self.finish(monitor.best_epoch if restored else monitor.epochs_run, monitor.history)
@@ -337,6 +337,6 @@ def decoder_planes(history: LatentHistory, X: np.ndarray) -> tuple[np.ndarray, n
 def plane_angles(bases: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """The largest principal angle, in degrees, between each basis (n_frames, d, k) and the
     column space of ``reference`` (d, k), e.g. PCA's components transposed."""
-    from .metrics import principal_angles_degrees
+    from ..metrics import principal_angles_degrees
 
     return np.array([float(principal_angles_degrees(basis, reference).max()) for basis in bases])

@@ -30,7 +30,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .presets import TrainConfig
+from ..presets import TrainConfig
 
 STRATEGIES = ("none", "mirrored", "multi-worker")
 #: Rows read from disk at a time; each chunk is shuffled in memory before batching.
@@ -292,9 +292,9 @@ def fit_streaming(npy_path, config: TrainConfig, strategy=None, batch_size: Opti
     import keras
     import tensorflow as tf
 
-    from .models import builders as models
-    from .runs import attach_fitted
-    from .training import TrainingMonitor
+    from ..models import builders as models
+    from ..runs import attach_fitted
+    from .monitor import TrainingMonitor
 
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config must be a TrainConfig; got {type(config).__name__}.")

@@ -8,7 +8,7 @@ model object, so every newly built model pays it again, and the app builds one f
 
 :func:`lease` hands out an already compiled *trainer* — an ``(autoencoder, encoder, decoder)``
 of the same architecture — loaded with the caller's freshly initialised variables (weights and
-random-seed states); :func:`aecore.training.fit_autoencoder` then zeroes its optimizer instead of
+random-seed states); :func:`aecore.training.monitor.fit_autoencoder` then zeroes its optimizer instead of
 compiling again, so a fit through a trainer gives the result a new model would. When the block ends
 (also on an exception) the trainer's variables are copied back into the caller's own models and
 the trainer goes back to the pool. A trainer is leased to one fit at a time; a concurrent fit of the
@@ -24,7 +24,7 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Iterator
 
-from .models import builders as models
+from ..models import builders as models
 
 MAX_IDLE = 4
 MAX_IDLE_PARAMETERS = 8_000_000
@@ -39,7 +39,7 @@ def fit_key(arch: models.Architecture, *, optimizer: str, loss: str, jit_compile
             n_rows: int, batch_size: int, max_steps_per_execution: int) -> tuple:
     """Everything a traced train step depends on: the architecture, the compile settings and the
     batch shape (the learning rate is a variable, so it is not part of it)."""
-    from .training import execution_steps
+    from .monitor import execution_steps
 
     batch = int(min(batch_size, n_rows))
     return (arch, str(optimizer), str(loss), bool(jit_compile), batch,

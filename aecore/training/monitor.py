@@ -164,7 +164,7 @@ def steps_per_execution_limit(estimate, batch_size: int, seconds: float = 0.25) 
     """Most optimiser steps one compiled execution may run so that it takes about ``seconds``
     (by an :class:`aecore.budget.TrainingEstimate`): callbacks (progress, Stop) only run between
     executions."""
-    from .budget import MACS_PER_SECOND
+    from ..budget import MACS_PER_SECOND
 
     per_row = estimate.compute / max(1.0, float(estimate.steps) * batch_size)
     per_step = 3 * batch_size * per_row / MACS_PER_SECOND
@@ -202,7 +202,7 @@ def fit_autoencoder(autoencoder: keras.Model, X: np.ndarray, *, monitor: Trainin
 def _compile(autoencoder: keras.Model, optimizer: str, learning_rate: float, loss: str,
              jit_compile: bool, steps: int) -> None:
     """Compile ``autoencoder`` — unless it was compiled the same way before (a trainer from
-    :mod:`aecore.trainer_pool`): then its traced train step is kept and only its optimizer starts
+    :mod:`aecore.training.trainer_pool`): then its traced train step is kept and only its optimizer starts
     afresh (zeroed moments and step count, this fit's learning rate), as a new compile would."""
     settings = (optimizer, loss, bool(jit_compile), int(steps))
     if getattr(autoencoder, "_aecore_compiled", None) == settings:

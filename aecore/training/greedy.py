@@ -6,7 +6,7 @@ loop, so progress, Stop, early stopping and the NaN guard behave as in end-to-en
 
 from __future__ import annotations
 
-from .models import builders as models
+from ..models import builders as models
 
 
 def fit_greedy(reducer, X_train, X_val, params, seed, progress, stop_event):
