@@ -1,4 +1,4 @@
-"""Lazy re-exports for the subpackages: ``aecore.data.load_mnist_sample`` still works, and importing
+"""Lazy re-exports for the subpackages: ``aecore.data.datasets.load_mnist_sample`` still works, and importing
 one submodule (``aecore.runs.format``) does not load its siblings."""
 
 from __future__ import annotations

@@ -15,16 +15,16 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from . import params
-from .data import BUILTIN_DATASETS
+from .data.datasets import BUILTIN_DATASETS
 from .presets import TrainConfig, preset
 from .progress import EpochBar
-from .upload_limits import MAX_UPLOAD_BYTES
+from .data.upload_limits import MAX_UPLOAD_BYTES
 
 #: Rows of a streamed file used to measure held-out errors and fit the PCA baseline, at most.
 MAX_EVAL_ROWS = 20_000
 #: How ``--stream`` treats a file's values (recorded in the run, see aecore.encoding.check_fits).
 STREAMED_SCALING = "none (values used as stored)"
-#: Data file types the commands read (see :func:`aecore.uploads.read_upload`).
+#: Data file types the commands read (see :func:`aecore.data.uploads.read_upload`).
 DATA_EXTENSIONS = (".csv", ".tsv", ".txt", ".npy", ".npz", ".zip")
 
 
@@ -180,7 +180,7 @@ def _train_in_memory(source: str, name: str, config: TrainConfig, strategy, args
     """Load a dataset into memory, hold out a test split, train, and measure it against PCA."""
     import numpy as np
 
-    from . import data, uploads
+    from .data import datasets as data, uploads
     from .metrics import pca_baseline, reconstruction_mse
 
     if source == "builtin":
@@ -387,7 +387,8 @@ def export_command(args) -> int:
 def _read_dataset(source: str, name: str, args, image_shape=None):
     """Load a built-in dataset or read a data file, through the resource budget; a run trained on
     ``image_shape`` images also reads them flattened (:func:`aecore.encoding.read_data`)."""
-    from . import data, encoding
+    from .data import datasets as data
+    from . import encoding
 
     if source == "builtin":
         return data.load_dataset(name)

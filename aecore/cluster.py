@@ -23,7 +23,7 @@ import numpy as np
 
 from . import projection
 from .budget import Budget, resolve
-from .deskew import blur, check_image_shape, deskew
+from .data.deskew import blur, check_image_shape, deskew
 from .projection import limit_threads, project
 
 #: Clustering methods :func:`cluster` knows.
@@ -381,7 +381,7 @@ def recommended_pipeline(X, n_clusters: int = 10, random_state: int | None = 0,
 
     Examples
     --------
-    >>> from aecore.data import load_mnist_sample
+    >>> from aecore.data.datasets import load_mnist_sample
     >>> digits = load_mnist_sample()
     >>> codes, embedding, clusters = recommended_pipeline(
     ...     digits.X, deskew_shape=digits.image_shape)  # doctest: +SKIP

@@ -62,7 +62,7 @@ def form_config(preset_name: str) -> TrainConfig:
 
 def build(out: Path = DEMO_DIR, names=None) -> list[str]:
     """Train the demo models and write them under ``out``; returns the run directories."""
-    from . import data as aedata
+    from .data import datasets as aedata
     from .metrics import pca_baseline, reconstruction_mse
 
     written = []

@@ -5,7 +5,7 @@ The command line's ``aecore encode RUN DATA --out FILE`` and the app's "Encode n
 both use :func:`check_fits`, :func:`encode` and :func:`codes_bytes`. A model accepts data with its
 own number of features, its own image size (for image models) and the same scaling as the data it
 was trained on (the run records how its training data were scaled; see
-:attr:`aecore.data.Dataset.scaling`). Importing this module does not import TensorFlow.
+:attr:`aecore.data.datasets.Dataset.scaling`). Importing this module does not import TensorFlow.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def check_fits(dataset, *, n_features: int, image_shape=None, scaling: Optional[
 
     Parameters
     ----------
-    dataset : aecore.data.Dataset
+    dataset : aecore.data.datasets.Dataset
         The new data, read by the same readers as training data.
     n_features : int
         The model's number of input features.
@@ -109,7 +109,7 @@ def check_fits(dataset, *, n_features: int, image_shape=None, scaling: Optional[
 
 def read_data(data: bytes, file_name: str, *, image_shape=None, label_column: Optional[str] = None,
               budget=None):
-    """Read new data for a model as its training data were read (:func:`aecore.uploads.read_upload`).
+    """Read new data for a model as its training data were read (:func:`aecore.data.uploads.read_upload`).
 
     A model trained on ``image_shape`` images also takes them flattened: a 2-D ``.npy``/``.npz``
     array of ``height * width`` columns is read as images, scaled as images, rather than as a
@@ -128,10 +128,10 @@ def read_data(data: bytes, file_name: str, *, image_shape=None, label_column: Op
 
     Returns
     -------
-    aecore.data.Dataset
+    aecore.data.datasets.Dataset
     """
-    from .upload_arrays import read_array_bytes
-    from .uploads import read_upload
+    from .data.upload_arrays import read_array_bytes
+    from .data.uploads import read_upload
 
     ext = os.path.splitext(file_name.lower())[1]
     if image_shape and ext in (".npy", ".npz"):
@@ -141,7 +141,7 @@ def read_data(data: bytes, file_name: str, *, image_shape=None, label_column: Op
 
 
 def scaling_kind(scaling: str) -> str:
-    """What a :attr:`aecore.data.Dataset.scaling` text amounts to for a model's inputs:
+    """What a :attr:`aecore.data.datasets.Dataset.scaling` text amounts to for a model's inputs:
     ``"0-1"`` (values in the range 0-1, however they got there), ``"standardised"`` (each column
     mean 0, standard deviation 1) or the text itself.
 

@@ -233,7 +233,7 @@ def thumbnail_map(points_2d: np.ndarray, images: np.ndarray, image_shape: tuple[
 
     Examples
     --------
-    >>> from aecore.data import load_digits_8x8
+    >>> from aecore.data.datasets import load_digits_8x8
     >>> ds = load_digits_8x8()
     >>> fig = thumbnail_map(ds.X[:, :2] * 10, ds.X, ds.image_shape, ds.y, n_thumbnails=50)
     >>> 0 < len(fig.layout.images) <= 50

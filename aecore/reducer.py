@@ -52,7 +52,7 @@ class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefi
     Examples
     --------
     >>> from aecore import AutoencoderReducer
-    >>> from aecore.data import generate_3d_data
+    >>> from aecore.data.datasets import generate_3d_data
     >>> X = generate_3d_data(200)
     >>> codes = AutoencoderReducer(n_components=2, kind="linear", random_state=0).fit_transform(X)
     >>> codes.shape

@@ -48,7 +48,7 @@ def save_run(run_dir, reducer, config: Optional[TrainConfig] = None, dataset_nam
     overwrite : bool, default=False
         Replace an existing run in ``run_dir``.
     scaling : str, optional
-        How the training data were scaled (:attr:`aecore.data.Dataset.scaling`); recorded so that
+        How the training data were scaled (:attr:`aecore.data.datasets.Dataset.scaling`); recorded so that
         new data can be checked before they are encoded (:func:`aecore.encoding.check_fits`).
 
     Returns

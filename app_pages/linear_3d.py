@@ -3,7 +3,7 @@
 import streamlit as st
 
 from aecore import figures
-from aecore.data import Dataset, generate_3d_data
+from aecore.data.datasets import Dataset, generate_3d_data
 from aecore.metrics import compare_linear_to_pca, pca_baseline
 from aecore.presets import TrainConfig, preset
 from app_ui.animation_ui import plane_animation_ui

@@ -15,7 +15,7 @@ from collections import OrderedDict
 import numpy as np
 import streamlit as st
 
-from aecore import data as aedata
+from aecore.data import datasets as aedata
 from aecore import figures
 
 from .i18n import t

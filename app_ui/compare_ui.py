@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from aecore import compare, figures, figures_compare
-from aecore import data as aedata
+from aecore.data import datasets as aedata
 from aecore.params import CONFIG_SETTINGS
 from aecore.presets import TrainConfig
 

@@ -11,8 +11,8 @@ from contextlib import contextmanager, nullcontext
 import numpy as np
 import streamlit as st
 
-from aecore import data as aedata
-from aecore import upload_limits, uploads
+from aecore.data import datasets as aedata
+from aecore.data import upload_limits, uploads
 from aecore.budget import Budget, resolve
 
 from . import caches, session, upload_ledger
@@ -20,7 +20,7 @@ from .i18n import t, t_or
 from .layout import escape_markdown
 from .session import ActiveData
 
-#: The files a person may upload as data (the readers of :func:`aecore.uploads.read_upload`).
+#: The files a person may upload as data (the readers of :func:`aecore.data.uploads.read_upload`).
 UPLOAD_TYPES = ["csv", "tsv", "npy", "npz", "zip"]
 #: Uploads read as tables, whose label column a person may name.
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -93,7 +93,7 @@ def read_upload_within_budget(raw: bytes, name: str, label_column: str | None, *
                               budget: Budget | None = None) -> aedata.Dataset:
     """Read an upload once the server's ledger has room for it, as this session's ``part``.
 
-    What the dataset will hold is known before parsing (:func:`aecore.uploads.upload_nbytes`);
+    What the dataset will hold is known before parsing (:func:`aecore.data.uploads.upload_nbytes`);
     with the file itself (Streamlit keeps it while the widget does) it is reserved in the ledger,
     which refuses it (:class:`~app_ui.upload_ledger.UploadRefused`) when this session or the
     server would go over the budget. Once read, the part holds the real bytes; if reading fails,
@@ -126,7 +126,7 @@ def refusal_text(exc: ValueError) -> str:
 
 @contextmanager
 def decoding_progress():
-    """A ``progress(done, total)`` callback for :func:`aecore.uploads.read_upload`: a progress bar
+    """A ``progress(done, total)`` callback for :func:`aecore.data.uploads.read_upload`: a progress bar
     for the images of a ZIP, redrawn at most five times a second and removed at the end."""
     bar, shown = None, 0.0
 

@@ -1,5 +1,5 @@
 """The "Your own digit" page's parts: the picture a person gives (drawn on a canvas, taken with the
-camera or uploaded, in tabs), prepared the MNIST way (:mod:`aecore.digit_input`); what it is
+camera or uploaded, in tabs), prepared the MNIST way (:mod:`aecore.data.digit_input`); what it is
 compared with, fitted once per model in one of the server's job slots; and the results drawn."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from aecore import digit_input, figures_digit
+from aecore.data import digit_input
+from aecore import figures_digit
 
 from . import caches, passes, session
 from .i18n import t

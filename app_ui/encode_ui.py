@@ -12,8 +12,9 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from aecore import data as aedata
-from aecore import encoding, export, figures, upload_limits
+from aecore.data import datasets as aedata
+from aecore import encoding, export, figures
+from aecore.data import upload_limits
 
 from . import caches, passes, session, upload_ledger
 from .data_ui import (TABLE_SUFFIXES, UPLOAD_TYPES, label_column_ui, read_upload_within_budget,
@@ -38,10 +39,10 @@ class TrainingData:
     Attributes
     ----------
     scaling : str or None
-        How they were scaled (:attr:`aecore.data.Dataset.scaling`); None when nobody recorded it.
+        How they were scaled (:attr:`aecore.data.datasets.Dataset.scaling`); None when nobody recorded it.
     image_shape : tuple of int or None
         ``(height, width)`` of an image model's inputs.
-    dataset : aecore.data.Dataset or None
+    dataset : aecore.data.datasets.Dataset or None
         The data themselves, when the app holds them (a built-in dataset, or this session's
         upload the model was trained on); None for a run trained on a file of its own.
     """

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from aecore import data as aedata
+from aecore.data import datasets as aedata
 from aecore import family
 from aecore.presets import TrainConfig
 

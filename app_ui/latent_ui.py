@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from aecore import data as aedata
+from aecore.data import datasets as aedata
 from aecore import figures
 from aecore.metrics import knn_accuracy, trustworthiness
 from aecore.selection import rows_in_regions, selected_ids, strip_rows

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from aecore import data as aedata
+from aecore.data import datasets as aedata
 from aecore.presets import TrainConfig
 
 from . import caches, page, session, url

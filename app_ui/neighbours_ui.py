@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from aecore import data as aedata
+from aecore.data import datasets as aedata
 from aecore import figures
 from aecore.neighbours import label_agreement, neighbours_of
 

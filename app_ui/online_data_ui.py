@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aecore import data as aedata
+from aecore.data import datasets as aedata
 
 from . import caches, session
 from .i18n import t, t_or

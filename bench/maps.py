@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from aecore import AutoencoderReducer
-from aecore.data import load_mnist_sample
+from aecore.data.datasets import load_mnist_sample
 from aecore.metrics import knn_accuracy, trustworthiness
 from aecore.projection import project, warm_up_umap
 from bench.common import row, timer

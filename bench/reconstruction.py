@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aecore import AutoencoderReducer
-from aecore.data import load_mnist_sample, train_test_split
+from aecore.data.datasets import load_mnist_sample, train_test_split
 from aecore.metrics import pca_baseline, reconstruction_mse
 from aecore.presets import preset
 from bench.common import row, timer

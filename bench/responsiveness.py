@@ -91,7 +91,7 @@ def _fallback_codes(path: str) -> None:
     import numpy as np
     from sklearn.decomposition import PCA
 
-    from aecore.data import load_mnist_sample
+    from aecore.data.datasets import load_mnist_sample
 
     codes = PCA(10, random_state=0).fit_transform(load_mnist_sample().X)
     np.save(path, (codes / codes.std(axis=0)).astype(np.float32))

@@ -144,7 +144,7 @@ def worker_apptest(out: dict, codes_path: str, reruns: int, max_epochs: int | No
     if reducer is not None:
         import numpy as np
 
-        from aecore.data import load_mnist_sample
+        from aecore.data.datasets import load_mnist_sample
 
         out["epochs"] = int(getattr(reducer, "n_epochs_", 0))
         np.save(codes_path, reducer.transform(load_mnist_sample().X))

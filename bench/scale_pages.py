@@ -210,7 +210,7 @@ class _Profiler:
 def _train_models(dataset, log) -> tuple[list, dict]:
     """The recommended preset with EPOCHS epochs, one model per seed, fitted on the app's own
     training split of ``dataset``; the (config, reducer) pairs and the seconds it took."""
-    from aecore import data as aedata
+    from aecore.data import datasets as aedata
     from aecore.demo import form_config
 
     train_idx, _ = aedata.train_test_split(dataset)  # what app_ui.caches.split_indices returns

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aecore.data import load_dataset, train_test_split
+from aecore.data.datasets import load_dataset, train_test_split
 from aecore.metrics import pca_baseline, reconstruction_mse
 from aecore.presets import preset
 from bench.common import machine, row, save_report

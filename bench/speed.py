@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aecore import AutoencoderReducer
-from aecore.data import load_mnist_sample
+from aecore.data.datasets import load_mnist_sample
 from bench.common import row, timer
 
 HIDDEN_UNITS = (512, 256)

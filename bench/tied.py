@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from aecore import AutoencoderReducer
-from aecore.data import load_dataset, train_test_split
+from aecore.data.datasets import load_dataset, train_test_split
 from bench.common import machine, row, save_report
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,7 +29,7 @@ def split_rows(ds, seed: int = 0):
     """Rows that train the CNN (half the training split) and the bank (the other half + test)."""
     from sklearn.model_selection import train_test_split as sk_split
 
-    from aecore.data import train_test_split
+    from aecore.data.datasets import train_test_split
 
     train, test = train_test_split(ds, 0.2, seed=0)
     fit_rows, held_rows = sk_split(train, test_size=0.5, random_state=seed, stratify=ds.y[train])
@@ -45,7 +45,7 @@ def make_bank(n_train: int | None = None, n_bank: int | None = None, epochs: int
     import keras
     from keras import layers
 
-    from aecore.data import load_dataset
+    from aecore.data.datasets import load_dataset
 
     ds = load_dataset("mnist_sample")
     fit_rows, bank_rows = split_rows(ds, seed)

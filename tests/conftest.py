@@ -12,14 +12,14 @@ SEED = 0
 
 @pytest.fixture(scope="session")
 def mnist_sample():
-    from aecore.data import load_mnist_sample
+    from aecore.data.datasets import load_mnist_sample
 
     return load_mnist_sample()
 
 
 @pytest.fixture(scope="session")
 def digits():
-    from aecore.data import load_digits_8x8
+    from aecore.data.datasets import load_digits_8x8
 
     return load_digits_8x8()
 

@@ -7,7 +7,7 @@ import pytest
 
 from aecore import AutoencoderReducer
 from aecore.augment import MAX_OUTPUT_ROWS, MAX_PER_ROW, generate_like, samples_npz
-from aecore.data import load_dataset
+from aecore.data.datasets import load_dataset
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,7 @@ def _draw_seven(page) -> None:
 
 def _mnist_png(index: int) -> tuple[bytes, int]:
     """A sample MNIST digit as dark ink on white paper (enlarged, off-centre), as a PNG; its label."""
-    from aecore.data import load_mnist_sample
+    from aecore.data.datasets import load_mnist_sample
 
     ds = load_mnist_sample()
     ink = Image.fromarray((ds.X[index].reshape(28, 28) * 255).round().astype(np.uint8)).resize((120, 120))

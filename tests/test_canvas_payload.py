@@ -16,8 +16,8 @@ from PIL import Image, ImageDraw
 
 from builders import open_page, png_declaring, readable
 
-from aecore import digit_input
-from aecore.digit_input import preprocess_digit, read_canvas_png
+from aecore.data import digit_input
+from aecore.data.digit_input import preprocess_digit, read_canvas_png
 
 MAX_SIDE = 1120  # the page's 280-pixel canvas at a device pixel ratio of 4
 PAGE = "app_pages/digit.py"

@@ -189,7 +189,8 @@ def test_ctrl_c_in_any_phase_exits_130_and_writes_no_run(tmp_path, monkeypatch, 
     """The signal lands in each phase of ``aecore train`` (sent from inside it, so the phase is
     certain): the status is 130 and no run is written, also when a finaliser would have dropped a
     KeyboardInterrupt (the handler only sets an event the fit polls)."""
-    from aecore import cli_commands, data, metrics
+    from aecore import cli_commands, metrics
+    from aecore.data import datasets as data
 
     if phase == "loading the data":
         real = data.load_dataset

@@ -72,7 +72,7 @@ def test_map_points_keeps_small_codes_and_projects_larger_ones(rng):
 @pytest.fixture(scope="module")
 def two_tiny_models():
     """Two models trained for one epoch on the digits' first 1,200 rows; the rest held out."""
-    from aecore.data import load_digits_8x8
+    from aecore.data.datasets import load_digits_8x8
 
     ds = load_digits_8x8()
     X_train, X_test = ds.X[:1200], ds.X[1200:]

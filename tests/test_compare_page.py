@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from builders import open_page, readable, record_slots
 
-from aecore.data import load_digits_8x8
+from aecore.data.datasets import load_digits_8x8
 from aecore.presets import TrainConfig
 from aecore.run_saving import save_run
 from app_ui.caches import ModelRegistry

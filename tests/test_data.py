@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from aecore import data
+from aecore.data import datasets as data
 
 
 def _seed_generate_3d_data(m, w1=0.1, w2=0.3, noise=0.1):

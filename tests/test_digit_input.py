@@ -1,4 +1,4 @@
-"""A person's own digit prepared the MNIST way (aecore.digit_input): centred by mass, scaled into a
+"""A person's own digit prepared the MNIST way (aecore.data.digit_input): centred by mass, scaled into a
 20-pixel box, bright ink on black whatever the paper; empty, damaged and oversized pictures are
 refused with a plain message; and the comparison with the training rows is right on toy data."""
 
@@ -11,8 +11,13 @@ from scipy import ndimage
 
 from builders import png_declaring
 
-from aecore import digit_input
-from aecore.digit_input import anomaly_percentile, fit_reference, preprocess_digit, read_digit_image
+from aecore.data import digit_input
+from aecore.data.digit_input import (
+    anomaly_percentile,
+    fit_reference,
+    preprocess_digit,
+    read_digit_image,
+)
 
 
 def _bounding_box(image, threshold=0.0):

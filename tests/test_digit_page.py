@@ -11,7 +11,7 @@ from PIL import Image
 
 from builders import open_page, readable, record_slots
 
-from aecore.data import load_mnist_sample
+from aecore.data.datasets import load_mnist_sample
 
 TIMEOUT = 300
 PAGE = "app_pages/digit.py"

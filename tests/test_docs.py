@@ -19,7 +19,7 @@ def test_the_docs_site_builds_strictly(tmp_path):
     api = (tmp_path / "site" / "api" / "index.html").read_text(encoding="utf-8")
     # Each object the API page documents rendered, with its anchor.
     for path in ("aecore.reducer.AutoencoderReducer", "aecore.reducer.AutoencoderReducer.fit",
-                 "aecore.budget.Budget", "aecore.uploads.read_upload", "aecore.projection.project",
+                 "aecore.budget.Budget", "aecore.data.uploads.read_upload", "aecore.projection.project",
                  "aecore.cluster.cluster", "aecore.cluster.n2d"):
         assert f'id="{path}"' in api, path
     # The reducer's Parameters are filled in from aecore.params, not left as a template slot.

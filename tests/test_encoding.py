@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from aecore import encoding
-from aecore.data import Dataset, load_dataset
+from aecore.data.datasets import Dataset, load_dataset
 
 SEED = 0
 ZERO_ONE = "values divided by 16 (range 0-1)"

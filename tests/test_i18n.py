@@ -54,7 +54,7 @@ def test_language_from_browser_locale(locale, expected):
 
 def test_english_copies_of_library_names_match_the_library():
     """Dataset and preset descriptions live in aecore (English); en.toml's copies must not drift."""
-    from aecore.data import BUILTIN_DATASETS
+    from aecore.data.datasets import BUILTIN_DATASETS
     from aecore.presets import PRESETS
 
     english = i18n.strings("en")

@@ -11,7 +11,7 @@ from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
 
 from aecore import projector
-from aecore.data import load_dataset
+from aecore.data.datasets import load_dataset
 from aecore.neighbours import MAX_NEIGHBOURS, label_agreement, nearest_rows, neighbours_of
 from builders import open_page
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aecore import data as aedata
+from aecore.data import datasets as aedata
 
 APP = "../app.py"
 DOWNLOAD_KEY = "data.download"

@@ -7,7 +7,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from aecore import AutoencoderReducer
-from aecore.data import generate_3d_data
+from aecore.data.datasets import generate_3d_data
 from aecore.metrics import compare_linear_to_pca
 
 

@@ -39,7 +39,7 @@ def test_small_pooled_uploads_are_14x14_uint8_images_with_labels(monkeypatch):
 
 
 def test_the_app_reads_a_14x14_upload_as_images():
-    from aecore.uploads import read_upload
+    from aecore.data.uploads import read_upload
 
     buffer = io.BytesIO()
     np.savez_compressed(buffer, X=np.random.default_rng(0).integers(0, 256, (50, 14, 14), dtype=np.uint8),

@@ -14,7 +14,7 @@ TINY = dict(hidden_units=(32,), epochs=2, batch_size=64, random_state=0)
 
 @pytest.fixture(scope="module")
 def X():
-    from aecore.data import load_digits_8x8
+    from aecore.data.datasets import load_digits_8x8
 
     return load_digits_8x8().X[:300]
 

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from aecore import data
+from aecore.data import datasets as data
 from tests.builders import open_page
 
 NEW = ("breast_cancer", "seed003_random", "balls")

@@ -166,7 +166,7 @@ def test_long_histories_show_at_most_max_frames():
 
 
 def test_a_linear_autoencoder_keeps_its_plane_which_turns_towards_pcas():
-    from aecore.data import generate_3d_data
+    from aecore.data.datasets import generate_3d_data
     from aecore.metrics import pca_baseline
 
     X = generate_3d_data(200, noise=0.1, seed=SEED)
@@ -238,7 +238,7 @@ def test_each_frame_of_a_long_animation_carries_the_title_of_its_slider_step():
 
 
 def test_each_frame_of_the_plane_animation_carries_the_title_of_its_slider_step():
-    from aecore.data import generate_3d_data
+    from aecore.data.datasets import generate_3d_data
 
     X = generate_3d_data(50, noise=0.1, seed=SEED)
     n = 70

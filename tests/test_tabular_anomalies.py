@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from aecore import anomaly
-from aecore.data import load_breast_cancer_table
+from aecore.data.datasets import load_breast_cancer_table
 from aecore.presets import preset
 
 

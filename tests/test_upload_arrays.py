@@ -5,7 +5,7 @@ import io
 import numpy as np
 import pytest
 
-from aecore import upload_arrays
+from aecore.data import upload_arrays
 
 
 def _npy(array, **kwargs) -> bytes:

@@ -6,7 +6,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from aecore import upload_images
+from aecore.data import upload_images
 from builders import png_declaring
 
 

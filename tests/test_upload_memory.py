@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from numpy.lib import format as npy_format
 
-from aecore import uploads
+from aecore.data import uploads
 from aecore.budget import Budget
 from builders import compressed_npz_of_zeros, readable
 

@@ -6,7 +6,7 @@ Arrays are tested in ``test_upload_arrays.py``, ZIPs of images in ``test_upload_
 import numpy as np
 import pytest
 
-from aecore import uploads
+from aecore.data import uploads
 
 
 # ----------------------------------------------------------------- tables: good files

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from aecore import AutoencoderReducer
-from aecore.data import load_dataset
+from aecore.data.datasets import load_dataset
 from aecore.vae_draws import MAX_DECODED, MAX_DRAWS, code_distribution, sample_reconstructions
 
 

@@ -2,9 +2,9 @@
 
 This module owns :func:`read_upload`, which picks the reader from the file's extension, and
 :func:`upload_nbytes`, what an upload will hold once read, known before it is parsed. Tables are
-read by :mod:`aecore.upload_tables` (its public names are importable from here too), arrays by
-:mod:`aecore.upload_arrays`, ZIPs of images by :mod:`aecore.upload_images`, and the caps and checks
-every reader shares live in :mod:`aecore.upload_limits`. Nothing here unpickles data or writes to
+read by :mod:`aecore.data.upload_tables` (its public names are importable from here too), arrays by
+:mod:`aecore.data.upload_arrays`, ZIPs of images by :mod:`aecore.data.upload_images`, and the caps and checks
+every reader shares live in :mod:`aecore.data.upload_limits`. Nothing here unpickles data or writes to
 disk.
 """
 
@@ -14,8 +14,8 @@ import io
 import os
 from typing import Callable
 
-from .budget import FLOAT_BYTES, Budget
-from .data import Dataset
+from ..budget import FLOAT_BYTES, Budget
+from .datasets import Dataset
 from .upload_arrays import array_nbytes, read_array_bytes
 from .upload_images import read_image_zip
 from .upload_tables import (MAX_CSV_FIELD_CHARS, csv_nbytes, dataset_from_frame,  # noqa: F401  (re-exported)

@@ -39,8 +39,8 @@ WORKING_SIDE = 1024
 def read_digit_image(data: bytes, name: str = "image"):
     """Decode one uploaded PNG or JPEG of a digit into a Pillow image, upright.
 
-    The file size is checked first (:data:`aecore.upload_limits.MAX_UPLOAD_BYTES`), then the
-    pixel count declared in its header (:data:`aecore.upload_images.MAX_IMAGE_PIXELS`), before
+    The file size is checked first (:data:`aecore.data.upload_limits.MAX_UPLOAD_BYTES`), then the
+    pixel count declared in its header (:data:`aecore.data.upload_images.MAX_IMAGE_PIXELS`), before
     any pixel is decoded. A phone photo's EXIF orientation is applied.
 
     Raises
@@ -238,7 +238,7 @@ def preprocess_digit(image) -> np.ndarray:
     ------
     ValueError
         For an image with no ink, an array that is not an image, or one over
-        :data:`aecore.upload_images.MAX_IMAGE_PIXELS` pixels.
+        :data:`aecore.data.upload_images.MAX_IMAGE_PIXELS` pixels.
 
     Examples
     --------

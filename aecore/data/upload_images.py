@@ -1,11 +1,11 @@
-"""Image uploads: a person's ZIP of PNG/JPEG images turned into a :class:`~aecore.data.Dataset`.
+"""Image uploads: a person's ZIP of PNG/JPEG images turned into a :class:`~aecore.data.datasets.Dataset`.
 
 This module owns everything between the bytes of a ZIP and grayscale images scaled to 0-1: the
 caps on a ZIP (files, pixels per image, unpacked bytes, formats), refusing paths that leave the
 archive, reading every image's size from its header before any pixel is decoded, the decode
 budget of :class:`~aecore.budget.Budget`, decoding and resizing with its progress callback,
 folder names as labels, and the notes that say which files were skipped and why.
-:func:`read_image_zip` is its entry point; :func:`aecore.uploads.read_upload` calls it for
+:func:`read_image_zip` is its entry point; :func:`aecore.data.uploads.read_upload` calls it for
 ``.zip`` files. Nothing here writes to disk.
 """
 
@@ -19,8 +19,8 @@ from typing import Callable
 
 import numpy as np
 
-from .budget import Budget, resolve
-from .data import Dataset, _images_dataset
+from ..budget import Budget, resolve
+from .datasets import Dataset, _images_dataset
 from .upload_limits import MIN_ROWS, _check_size, _short
 
 #: Caps on a ZIP of images, in one place so the app can state them (the decoded pixels in all

@@ -1,11 +1,11 @@
-"""Array uploads: a person's ``.npy`` or ``.npz`` turned into a :class:`~aecore.data.Dataset`.
+"""Array uploads: a person's ``.npy`` or ``.npz`` turned into a :class:`~aecore.data.datasets.Dataset`.
 
 This module owns everything between the bytes of a NumPy file and a model-ready dataset:
 reading ``.npy`` headers without reading or unpickling the data, checking dtype, shape and size
 against the :class:`~aecore.budget.Budget` before any value is read, picking ``X`` and ``y`` out
 of an ``.npz``, refusing NaN, infinite and too-large values, and turning a 2-D array into a
 standardised table or a 3-D array into grayscale images scaled to 0-1, a block of rows at a time.
-:func:`read_array_bytes` is its entry point; :func:`aecore.uploads.read_upload` calls it for
+:func:`read_array_bytes` is its entry point; :func:`aecore.data.uploads.read_upload` calls it for
 ``.npy``/``.npz`` files. Nothing here unpickles data or writes to disk.
 """
 
@@ -20,8 +20,8 @@ import zlib
 import numpy as np
 from numpy.lib import format as npy_format
 
-from .budget import FLOAT_BYTES, Budget, resolve
-from .data import Dataset, _pixel_names
+from ..budget import FLOAT_BYTES, Budget, resolve
+from .datasets import Dataset, _pixel_names
 from .upload_limits import MAX_ABS_VALUE, MIN_ROWS, _check_size, _names, _refuse_large_values
 
 #: Values a reader converts at once when it works through an array block by block.

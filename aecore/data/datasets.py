@@ -3,7 +3,7 @@
 Every loader returns a :class:`Dataset`: model-ready float32 features ``X`` (one row per
 sample, images flattened), optional integer labels ``y``, the image shape when the rows are
 images, and a plain-words note of the scaling applied, so the app can show what it did.
-A person's own files are parsed into a :class:`Dataset` by :mod:`aecore.uploads`.
+A person's own files are parsed into a :class:`Dataset` by :mod:`aecore.data.uploads`.
 """
 
 from __future__ import annotations

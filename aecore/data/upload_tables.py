@@ -1,8 +1,8 @@
 """Upload parsing of tables: everything between the bytes of a CSV and a model-ready
-:class:`~aecore.data.Dataset` — the :class:`~aecore.budget.Budget` checked against a CSV's line
+:class:`~aecore.data.datasets.Dataset` — the :class:`~aecore.budget.Budget` checked against a CSV's line
 count and header before it is parsed, decoding and delimiter sniffing of CSV text, the header names
 the app offers as label columns, and the plain-words errors and notes that say what was wrong or
-what was dropped — also for a pandas DataFrame (:func:`dataset_from_frame`). :mod:`aecore.uploads`
+what was dropped — also for a pandas DataFrame (:func:`dataset_from_frame`). :mod:`aecore.data.uploads`
 picks this reader by a file's extension. Nothing here unpickles data or writes to disk.
 """
 
@@ -14,8 +14,8 @@ import re
 
 import numpy as np
 
-from .budget import FLOAT_BYTES, Budget, resolve
-from .data import Dataset
+from ..budget import FLOAT_BYTES, Budget, resolve
+from .datasets import Dataset
 from .upload_arrays import _row_blocks
 from .upload_limits import (MAX_ABS_VALUE, MIN_ROWS, _check_size, _limit_text, _names,
                             _refuse_large_values, _short)

@@ -2,8 +2,8 @@
 
 This module owns the caps on uploads that hold for every format (:data:`MAX_UPLOAD_BYTES`,
 :data:`MAX_ABS_VALUE`, :data:`MIN_ROWS`) and the helpers that the table reader
-(:mod:`aecore.uploads`), the array reader (:mod:`aecore.upload_arrays`) and the image-ZIP reader
-(:mod:`aecore.upload_images`) all use: refusing an empty or oversized file before it is read,
+(:mod:`aecore.data.uploads`), the array reader (:mod:`aecore.data.upload_arrays`) and the image-ZIP reader
+(:mod:`aecore.data.upload_images`) all use: refusing an empty or oversized file before it is read,
 refusing values over :data:`MAX_ABS_VALUE` with a message that says how to fix them, and quoting
 a person's names in messages. Rows, columns, array bytes and decoded pixels are limits of
 :class:`aecore.budget.Budget`, not of this module. It imports no reader, so every reader can
@@ -13,7 +13,7 @@ import it.
 from __future__ import annotations
 
 #: The largest file a person may upload, in one place so the app can state it (a ZIP's image caps
-#: are in :mod:`aecore.upload_images`).
+#: are in :mod:`aecore.data.upload_images`).
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 #: The largest absolute value an upload may hold. Larger values are nearly always placeholders or
 #: export errors (1e308 for "missing"); float32 loses them or, beyond about 1e19, overflows when
