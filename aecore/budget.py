@@ -3,8 +3,8 @@ upload may cost, checked *before* anything is allocated.
 
 The app is shared as a public link, and one server process (2.7 GB on Streamlit Community Cloud,
 two shared cores) serves every viewer. So the same limits guard the notebook API
-(:meth:`aecore.AutoencoderReducer.fit`, :func:`aecore.projection.project`,
-:func:`aecore.cluster.cluster`), the command line, uploads, run loading and every page. Each check
+(:meth:`aecore.AutoencoderReducer.fit`, :func:`aecore.maps.projection.project`,
+:func:`aecore.maps.cluster.cluster`), the command line, uploads, run loading and every page. Each check
 raises a ``ValueError`` that names the estimate, the limit and what to change.
 
 Everything here is arithmetic on shapes and settings: a parameter count never builds a model, an
@@ -294,7 +294,7 @@ class Budget:
         if n_rows > limit:
             raise ValueError(
                 f"method={method!r} on {n_rows:,} rows is over the budget of {limit:,.0f} rows; embed "
-                f"a random sample of at most {limit:,.0f} rows (aecore.projection.project_sample) or "
+                f"a random sample of at most {limit:,.0f} rows (aecore.maps.projection.project_sample) or "
                 "use method='pca'.")
 
     @staticmethod

@@ -95,7 +95,7 @@ def map_points(codes, random_state: int = 0) -> tuple[np.ndarray, str]:
                          "reducer.transform(X).")
     if codes.shape[1] <= 2:
         return np.column_stack([codes, np.zeros((len(codes), 2 - codes.shape[1]), np.float32)]), "codes"
-    from .projection import project
+    from .maps.projection import project
 
     return np.asarray(project(codes, "pca", 2, random_state), dtype=np.float32), "pca"
 

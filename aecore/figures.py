@@ -426,7 +426,7 @@ def cluster_map(points_2d: np.ndarray, labels: np.ndarray, centers_2d: np.ndarra
     -------
     go.Figure
         One trace per cluster, each point's row id in ``customdata`` (for
-        :func:`aecore.selection.selected_ids`); the centres' trace carries no ids. Clusters are
+        :func:`aecore.maps.selection.selected_ids`); the centres' trace carries no ids. Clusters are
         coloured by :func:`cluster_colour`, a palette apart from the labels' (:data:`QUALITATIVE`).
     """
     points = _ids_and_points(points_2d, 2, "points_2d")

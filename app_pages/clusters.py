@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from aecore import cluster, figures, projection
-from aecore.cluster_spaces import cluster_means
+from aecore.maps import cluster, projection
+from aecore import figures
+from aecore.maps.cluster_spaces import cluster_means
 from app_ui.analyses import cluster_run, projection_of
 from app_ui.clusters_ui import cluster_order, score_cards_ui
 from app_ui.i18n import t

@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from aecore import figures
-from aecore.latent_walk import interpolate, traverse
-from aecore.selection import walk_ends
+from aecore.maps.latent_walk import interpolate, traverse
+from aecore.maps.selection import walk_ends
 from app_ui.augment_ui import augment_ui
 from app_ui.denoise_ui import denoise_ui
 from app_ui.i18n import t

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from aecore import cluster_spaces
+from aecore.maps import cluster_spaces
 
 from . import caches, session
 from .i18n import t
@@ -82,11 +82,11 @@ def projection_of(model_key_id: str, method: str, n_components: int, codes: np.n
 
     ``method="raw"`` shows the first codes themselves. t-SNE and UMAP embed at most the budget's
     rows for them (:meth:`aecore.budget.Budget.projection_rows`), a stated, seeded random
-    subsample above it (:func:`aecore.projection.project_sample`); a 2-D t-SNE map then places
-    every other row into that map (:func:`aecore.projection.project_placed`), so it draws them
+    subsample above it (:func:`aecore.maps.projection.project_sample`); a 2-D t-SNE map then places
+    every other row into that map (:func:`aecore.maps.projection.project_placed`), so it draws them
     all. Above ``MAP_SLOT_ROWS`` rows they wait for one of the server's job slots, saying where
     they are in the queue."""
-    from aecore import projection
+    from aecore.maps import projection
     from aecore.budget import Budget
 
     if method == "raw":

@@ -281,7 +281,7 @@ def start_umap_warmup(approximate: bool = False) -> threading.Thread:
     clearing Streamlit's caches must not start it again.) ``approximate``: nearest-neighbour
     descent's code, which only maps above the exact budget need (started when such a model is
     trained or shown, so that the compilation overlaps the training)."""
-    from aecore import projection
+    from aecore.maps import projection
 
     name = "approximate" if approximate else "thread"
     with _WARMUP_LOCK:
@@ -303,7 +303,7 @@ def start_umap_warmup(approximate: bool = False) -> threading.Thread:
 def start_umap_warmup_for(n_rows: int, n_features: int) -> None:
     """Start the warm-up that UMAP maps of ``n_rows`` codes of size ``n_features`` need:
     nearest-neighbour descent above the exact budget (e.g. 60,000 codes of size 10)."""
-    from aecore import projection
+    from aecore.maps import projection
 
     if projection.approximate_neighbors(n_rows, n_features):
         start_umap_warmup(approximate=True)

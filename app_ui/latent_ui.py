@@ -10,7 +10,7 @@ import streamlit as st
 from aecore.data import datasets as aedata
 from aecore import figures
 from aecore.metrics import knn_accuracy, trustworthiness
-from aecore.selection import rows_in_regions, selected_ids, strip_rows
+from aecore.maps.selection import rows_in_regions, selected_ids, strip_rows
 
 from .analyses import projection_of
 from .i18n import t

@@ -9,7 +9,7 @@ import streamlit as st
 
 from aecore.data import datasets as aedata
 from aecore import figures
-from aecore.neighbours import label_agreement, neighbours_of
+from aecore.maps.neighbours import label_agreement, neighbours_of
 
 from .i18n import t
 from .session import exclusive

@@ -1,6 +1,6 @@
 """Issue #3: clustering the MNIST sample without labels. KMeans on pixels, on PCA and on
 autoencoder codes, N2D (codes -> UMAP -> KMeans / GMM), the recommended pipeline
-(:func:`aecore.cluster.recommended_pipeline`: deskew -> autoencoder -> joint neighbours -> UMAP
+(:func:`aecore.maps.cluster.recommended_pipeline`: deskew -> autoencoder -> joint neighbours -> UMAP
 -> GMM) and two ablations of it (without deskewing; without the autoencoder), scored with ACC,
 NMI and ARI, seed by seed.
 
@@ -13,11 +13,11 @@ import time
 
 import numpy as np
 
-from aecore.cluster import RECOMMENDED as RECIPE
-from aecore.cluster import _neighbor_view, _unit_rows, cluster, recommended_pipeline
+from aecore.maps.cluster import RECOMMENDED as RECIPE
+from aecore.maps.cluster import _neighbor_view, _unit_rows, cluster, recommended_pipeline
 from aecore.data.datasets import load_mnist_sample
 from aecore.metrics import cluster_scores
-from aecore.projection import project, warm_up_umap
+from aecore.maps.projection import project, warm_up_umap
 from bench.common import row, timer
 
 GROUP = "Clustering (MNIST sample)"

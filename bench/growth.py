@@ -16,7 +16,7 @@ collected and malloc's free memory handed back before each call). Without /proc:
   ``fit`` (XLA compilation included) and the fastest epoch after the first (seconds only);
 - encode: ``reducer.transform`` of all rows;
 - PCA-10 of the pixels (the Train page's baseline) and PCA of the codes (best of 3; memory: the
-  largest of the 3), UMAP of the codes, all through ``aecore.projection.project`` with
+  largest of the 3), UMAP of the codes, all through ``aecore.maps.projection.project`` with
   ``Budget.unlimited()`` (the app maps a subsample above its budget). UMAP's numba compilation is
   paid before the timings for each neighbour path the sizes need, and so is TensorFlow's start-up
   (a first fit of 512 rows), both reported apart;
@@ -25,10 +25,10 @@ collected and malloc's free memory handed back before each call). Without /proc:
   default budget (20,000 rows embedded, the rest placed into that map), above that budget's rows;
   scikit-learn's Barnes-Hut t-SNE with the same settings (perplexity 15, learning rate 100, seed 0,
   one thread; ``bench.tsne._sklearn_tsne``) up to ``--sklearn-max-rows`` (5,000);
-- clustering as the Clusters page runs it: ``aecore.cluster_spaces.cluster_space("codes", ...)``
+- clustering as the Clusters page runs it: ``aecore.maps.cluster_spaces.cluster_space("codes", ...)``
   with KMeans (k = 10, n_init 10) and a Gaussian mixture (10 full-covariance components, n_init
   10; up to ``--gmm-max-rows``, 200,000), scored as the page scores them, under the app's default budget (``Budget.unlimited()``
-  where that budget refuses, said in the note); HDBSCAN through ``aecore.cluster.cluster`` (the
+  where that budget refuses, said in the note); HDBSCAN through ``aecore.maps.cluster.cluster`` (the
   page's defaults: min_cluster_size = rows // 50, min_samples that up to 100) on the 2-D UMAP map
   above, up to ``--hdbscan-max-rows`` (60,000: its spanning tree costs rows², about 8 minutes at
   200,000; the app's budget refuses above ~40,000 rows).
@@ -130,7 +130,8 @@ def _warm_ups(largest: int) -> dict:
     """What each process pays once, before the timings: {label: action}. TensorFlow's start-up (a
     first small fit and encoding) and UMAP's numba compilation for the neighbour paths up to
     ``largest`` rows."""
-    from aecore import AutoencoderReducer, projection
+    from aecore import AutoencoderReducer
+    from aecore.maps import projection
 
     def first_fit():
         X = synthetic_mnist(512, seed=1)
@@ -215,10 +216,11 @@ def _page_budget(check) -> tuple[Budget, str]:
 def measure(sizes: list[int], limits: dict | None = None, log=print) -> dict:
     """Seconds and added MB per method and size: {"seconds": {"train": {n: s}, ...}, "memory_mb":
     {...}, "notes": {n: {...}}, "warm_up": {...}, "sizes": [...], "limits": {...}}."""
-    from aecore import AutoencoderReducer, knn
-    from aecore.cluster import cluster
-    from aecore.cluster_spaces import check_space, cluster_space
-    from aecore.projection import EXACT_NEIGHBORS_BUDGET, project, project_placed
+    from aecore import AutoencoderReducer
+    from aecore.maps import knn
+    from aecore.maps.cluster import cluster
+    from aecore.maps.cluster_spaces import check_space, cluster_space
+    from aecore.maps.projection import EXACT_NEIGHBORS_BUDGET, project, project_placed
 
     from bench.tsne import _sklearn_tsne
 
@@ -306,7 +308,7 @@ def _note(method: str, info: dict, limits: dict) -> str:
                 "at most 70,000 rows, a subsample above)",
         "tsne": "openTSNE's FFT t-SNE, project(codes, 'tsne', budget=Budget.unlimited()), perplexity 15, "
                 f"learning rate 100, one thread; run up to {limits['tsne_max_rows']:,} rows (--tsne-max-rows)",
-        "tsne_placed": f"aecore.projection.project_placed with the app's default budget: "
+        "tsne_placed": f"aecore.maps.projection.project_placed with the app's default budget: "
                        f"{placed.get('embedded', 0):,} rows embedded, {placed.get('placed', 0):,} placed",
         "tsne_sklearn": "sklearn.manifold.TSNE (Barnes-Hut), perplexity 15, learning rate 100, seed 0, one "
                         f"thread (bench/tsne.py's); run up to {limits['sklearn_max_rows']:,} rows "
@@ -317,7 +319,7 @@ def _note(method: str, info: dict, limits: dict) -> str:
         "gmm": "the Clusters page's call: cluster_space('codes', method='gmm', n_clusters=10, n_init=10), full "
                f"covariances, with its scores; ACC {info.get('gmm_acc', float('nan')):.3f} (3-epoch codes); "
                f"{info.get('gmm_budget', '')}; run up to {limits['gmm_max_rows']:,} rows (--gmm-max-rows)",
-        "hdbscan": "aecore.cluster.cluster(map, 'hdbscan', n_clusters=10) on the 2-D UMAP map of the codes "
+        "hdbscan": "aecore.maps.cluster.cluster(map, 'hdbscan', n_clusters=10) on the 2-D UMAP map of the codes "
                    "(min_cluster_size = rows // 50, min_samples that up to 100; the page's own UMAP space is N2D's 10-d "
                    f"embedding, refused above 70,000 rows); {found.get('clusters', 0)} clusters, "
                    f"{found.get('noise', 0.0):.0%} noise; run up to {limits['hdbscan_max_rows']:,} rows "

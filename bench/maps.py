@@ -8,7 +8,7 @@ import numpy as np
 from aecore import AutoencoderReducer
 from aecore.data.datasets import load_mnist_sample
 from aecore.metrics import knn_accuracy, trustworthiness
-from aecore.projection import project, warm_up_umap
+from aecore.maps.projection import project, warm_up_umap
 from bench.common import row, timer
 
 GROUP = "2-D maps (MNIST sample)"

@@ -18,14 +18,14 @@ def _start_warmup():
         from app_ui.caches import start_umap_warmup
 
         return start_umap_warmup(), "app_ui.caches.start_umap_warmup"  # once per process
-    except ImportError:  # moved: fall back to what aecore.projection offers
+    except ImportError:  # moved: fall back to what aecore.maps.projection offers
         import threading
 
-        from aecore.projection import warm_up_umap
+        from aecore.maps.projection import warm_up_umap
 
         thread = threading.Thread(target=warm_up_umap, daemon=True)
         thread.start()
-        return thread, "aecore.projection.warm_up_umap in a thread"
+        return thread, "aecore.maps.projection.warm_up_umap in a thread"
 
 
 def worker_umap_cold(out: dict, codes_path: str, process_start: float) -> None:
@@ -44,7 +44,7 @@ def worker_umap_cold(out: dict, codes_path: str, process_start: float) -> None:
     import keras  # noqa: F401
 
     out["import_keras"] = time.perf_counter() - started
-    from aecore.projection import project
+    from aecore.maps.projection import project
 
     started = time.perf_counter()
     import umap  # noqa: F401

@@ -5,10 +5,10 @@ The codes are the shipped recommended demo model's (10-d) of the MNIST sample (1
 then all 5,000) and of MNIST-shaped synthetic sets (bench.growth.synthetic_mnist: sample digits
 shifted by up to a pixel and lightly noised, with their labels) of 20,000 and 60,000 rows. Both
 t-SNEs run with seed 002's settings (perplexity 15, learning rate 100), seed 0, one thread
-(aecore.projection.N_THREADS, as the app runs them), each library's own iteration schedule
+(aecore.maps.projection.N_THREADS, as the app runs them), each library's own iteration schedule
 (openTSNE 250 + 500, scikit-learn 1,000). scikit-learn runs up to 20,000 rows (at 60,000 it
 would take many minutes); ours also runs the app's large-n path at 60,000 rows: 20,000 embedded
-and 40,000 placed into that map (``aecore.projection.project_placed``).
+and 40,000 placed into that map (``aecore.maps.projection.project_placed``).
 
 Quality: trustworthiness (k = 10, on a seeded 2,000-row subsample, against the codes;
 ``aecore.metrics.trustworthiness``) and 5-fold kNN accuracy of the map (k = 5). Time: whole
@@ -63,7 +63,7 @@ def labelled_codes(n: int):
 def _sklearn_tsne(codes: np.ndarray) -> np.ndarray:
     from sklearn.manifold import TSNE
 
-    from aecore.projection import limit_threads
+    from aecore.maps.projection import limit_threads
 
     with limit_threads():
         return TSNE(random_state=0, **SETTINGS).fit_transform(codes)
@@ -79,7 +79,7 @@ def _scores(codes, embedding, y) -> dict:
 def measure(quick: bool, log=print) -> dict:
     """{"ours": {n: {...}}, "sklearn": {n: {...}}, "placed": {...} or None}."""
     from aecore.budget import Budget
-    from aecore.projection import project, project_placed
+    from aecore.maps.projection import project, project_placed
 
     results = {"ours": {}, "sklearn": {}, "placed": None}
     for n in QUICK_SIZES if quick else SIZES:

@@ -11,8 +11,8 @@ import pytest
 from aecore import budget as aebudget
 from builders import open_page, record_slots
 from aecore.budget import Budget
-from aecore.cluster import cluster, n2d
-from aecore.projection import project, project_sample
+from aecore.maps.cluster import cluster, n2d
+from aecore.maps.projection import project, project_sample
 
 TIMEOUT = 180
 HOSTILE = {"data": "mnist_sample", "preset": "recommended", "space": "raw", "method": "gmm",
@@ -51,7 +51,7 @@ def test_cluster_takes_an_explicit_budget(monkeypatch, rng):
 
 
 def test_n2d_checks_umap_rows_and_the_clustering_before_any_embedding(monkeypatch, rng):
-    _forbid(monkeypatch, "aecore.cluster.project")
+    _forbid(monkeypatch, "aecore.maps.cluster.project")
     codes = rng.normal(size=(300, 6))
     with pytest.raises(ValueError, match="method='umap' on 300 rows is over the budget of 100 rows"):
         n2d(codes, n_clusters=3, budget=Budget(max_umap_rows=100))

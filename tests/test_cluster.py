@@ -5,11 +5,11 @@ import plotly.graph_objects as go
 import pytest
 from sklearn.datasets import make_blobs
 
-from aecore import cluster as cluster_module
+from aecore.maps import cluster as cluster_module
 from aecore import figures, metrics
-from aecore.cluster import ClusterResult, cluster, n2d, recommended_pipeline
-from aecore.projection import project
-from aecore.selection import selected_ids
+from aecore.maps.cluster import ClusterResult, cluster, n2d, recommended_pipeline
+from aecore.maps.projection import project
+from aecore.maps.selection import selected_ids
 
 SEED = 0
 
@@ -112,7 +112,7 @@ def test_n2d_clusters_digits_well(digits):
 
 
 def test_joint_neighbours_keep_points_near_in_both_views(rng):
-    from aecore.cluster import _joint_neighbors
+    from aecore.maps.cluster import _joint_neighbors
 
     # Three classes on a line; each view puts half of a different class onto class 1.
     y = np.repeat([0, 1, 2], 100)
@@ -137,7 +137,7 @@ def test_joint_neighbours_keep_points_near_in_both_views(rng):
 
 
 def test_n2d_with_raw_features_uses_joint_neighbours(digits, monkeypatch):
-    import aecore.cluster as module
+    import aecore.maps.cluster as module
 
     calls = []
     original = module._joint_neighbors
@@ -173,7 +173,7 @@ def _ink_moments(images):
 
 
 def test_deskew_straightens_and_centres_slanted_strokes():
-    from aecore.cluster import deskew
+    from aecore.maps.cluster import deskew
 
     images = np.zeros((3, 16, 16))
     for r in range(2, 14):  # A stroke leaning right, one leaning left, off centre.
@@ -194,7 +194,7 @@ def test_deskew_straightens_and_centres_slanted_strokes():
 
 
 def test_deskew_leaves_blank_images_and_rejects_bad_shapes():
-    from aecore.cluster import deskew
+    from aecore.maps.cluster import deskew
 
     np.testing.assert_array_equal(deskew(np.zeros((2, 36)), (6, 6)), np.zeros((2, 36)))
     with pytest.raises(ValueError, match=r"image_shape=\(5, 5\) holds 25 pixels but X has 36"):
@@ -206,7 +206,7 @@ def test_deskew_leaves_blank_images_and_rejects_bad_shapes():
 def test_deskewed_blurred_digits_have_purer_neighbours(mnist_sample):
     from sklearn.neighbors import NearestNeighbors
 
-    from aecore.cluster import _neighbor_view, _unit_rows
+    from aecore.maps.cluster import _neighbor_view, _unit_rows
 
     rows = np.sort(np.random.default_rng(SEED).choice(mnist_sample.n_samples, 2000, replace=False))
     X, y = mnist_sample.X[rows], mnist_sample.y[rows]
@@ -220,7 +220,7 @@ def test_deskewed_blurred_digits_have_purer_neighbours(mnist_sample):
 
 
 def test_n2d_deskews_raw_features_when_told(mnist_sample, monkeypatch):
-    import aecore.cluster as module
+    import aecore.maps.cluster as module
 
     seen = []
     original = module.deskew

@@ -1,12 +1,18 @@
-"""Clustering one input space (aecore.cluster_spaces): shapes by arithmetic, the space dispatch,
+"""Clustering one input space (aecore.maps.cluster_spaces): shapes by arithmetic, the space dispatch,
 budget checks before any work, and cluster means."""
 
 import numpy as np
 import pytest
 
-from aecore import cluster_spaces
+from aecore.maps import cluster_spaces
 from aecore.budget import Budget
-from aecore.cluster_spaces import ClusterMeans, check_space, cluster_means, cluster_space, space_shape
+from aecore.maps.cluster_spaces import (
+    ClusterMeans,
+    check_space,
+    cluster_means,
+    cluster_space,
+    space_shape,
+)
 
 SEED = 0
 

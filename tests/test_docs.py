@@ -19,8 +19,8 @@ def test_the_docs_site_builds_strictly(tmp_path):
     api = (tmp_path / "site" / "api" / "index.html").read_text(encoding="utf-8")
     # Each object the API page documents rendered, with its anchor.
     for path in ("aecore.reducer.AutoencoderReducer", "aecore.reducer.AutoencoderReducer.fit",
-                 "aecore.budget.Budget", "aecore.data.uploads.read_upload", "aecore.projection.project",
-                 "aecore.cluster.cluster", "aecore.cluster.n2d"):
+                 "aecore.budget.Budget", "aecore.data.uploads.read_upload", "aecore.maps.projection.project",
+                 "aecore.maps.cluster.cluster", "aecore.maps.cluster.n2d"):
         assert f'id="{path}"' in api, path
     # The reducer's Parameters are filled in from aecore.params, not left as a template slot.
     assert "{parameters}" not in api and "n_components" in api

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from sklearn.neighbors import NearestNeighbors
 
-from aecore import cluster, knn, projection
+from aecore.maps import cluster, knn, projection
 
 
 @pytest.fixture(autouse=True)

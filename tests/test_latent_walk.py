@@ -1,9 +1,9 @@
-"""Walking the latent space (aecore.latent_walk): interpolation and traversal, and their errors."""
+"""Walking the latent space (aecore.maps.latent_walk): interpolation and traversal, and their errors."""
 
 import numpy as np
 import pytest
 
-from aecore.latent_walk import interpolate, traverse
+from aecore.maps.latent_walk import interpolate, traverse
 
 
 def test_interpolate_includes_both_ends_evenly():

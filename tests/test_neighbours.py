@@ -1,4 +1,4 @@
-"""Neighbours in code space vs input space (aecore.neighbours), the Latent page's neighbours panel
+"""Neighbours in code space vs input space (aecore.maps.neighbours), the Latent page's neighbours panel
 (AppTest) and its Embedding Projector download."""
 
 import io
@@ -12,7 +12,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from aecore import projector
 from aecore.data.datasets import load_dataset
-from aecore.neighbours import MAX_NEIGHBOURS, label_agreement, nearest_rows, neighbours_of
+from aecore.maps.neighbours import MAX_NEIGHBOURS, label_agreement, nearest_rows, neighbours_of
 from builders import open_page
 
 

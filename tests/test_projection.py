@@ -8,8 +8,8 @@ import plotly.graph_objects as go
 import pytest
 
 from aecore import figures, metrics
-from aecore.projection import METHODS, project, project_placed, warm_up_umap
-from aecore.selection import selected_ids
+from aecore.maps.projection import METHODS, project, project_placed, warm_up_umap
+from aecore.maps.selection import selected_ids
 
 SEED = 0
 
@@ -93,7 +93,7 @@ def test_umap_is_reproducible_with_a_seed(small_digits, umap_map):
 
 
 def test_umap_runs_fewer_epochs_on_many_rows_unless_told(monkeypatch, rng):
-    from aecore import projection
+    from aecore.maps import projection
 
     seen = []
     monkeypatch.setattr(projection, "_umap", lambda X, k, seed, settings: seen.append(settings["n_epochs"])
@@ -109,8 +109,8 @@ def test_umap_runs_fewer_epochs_on_many_rows_unless_told(monkeypatch, rng):
 def test_umap_gets_exact_neighbours_within_the_budget_and_descent_above(budget, approximate, monkeypatch, rng):
     import umap
 
-    import aecore.projection as projection
-    from aecore import knn
+    import aecore.maps.projection as projection
+    from aecore.maps import knn
 
     received, searched = {}, []
 
@@ -334,7 +334,7 @@ def test_map_selection_round_trip(rng):
 
 def test_time_estimates_grow_with_the_rows_and_follow_the_budget():
     from aecore.budget import Budget
-    from aecore.projection import estimate_seconds
+    from aecore.maps.projection import estimate_seconds
 
     for method in METHODS:
         assert 0 < estimate_seconds(method, 1_000) < estimate_seconds(method, 5_000) < estimate_seconds(method, 60_000)
@@ -349,7 +349,7 @@ def test_time_estimates_grow_with_the_rows_and_follow_the_budget():
 
 
 def test_large_maps_start_the_nearest_neighbour_descent_warm_up(monkeypatch):
-    from aecore import projection
+    from aecore.maps import projection
     from app_ui import caches
 
     calls = []

@@ -151,7 +151,7 @@ def test_the_server_caps_its_malloc_arenas(monkeypatch):
 @pytest.mark.timeout(TIMEOUT)
 def test_the_clusters_page_states_both_of_its_umaps():
     # UMAP's 10-d space for the clustering, then a 2-D UMAP map to draw it on: both said first.
-    from aecore import cluster, projection
+    from aecore.maps import cluster, projection
 
     at = open_page("app_pages/clusters.py", timeout=TIMEOUT)
     assert at.session_state["clusters.space"] == "umap" and at.session_state["clusters.map"] == "umap"

@@ -59,7 +59,7 @@ def test_the_shipped_ball_model_walks_one_ball_where_pixels_blend_two_halves():
     """Seed 004's claim, measured on the shipped model: every step of the latent walk from the
     left ball to the right one decodes to one ball; the pixel blend's midpoint is two half-balls."""
     from aecore import demo
-    from aecore.latent_walk import interpolate
+    from aecore.maps.latent_walk import interpolate
 
     found = {(d, p): r for d, p, _, r in demo.load_all()}
     reducer = found[("balls", "seed004_balls")]

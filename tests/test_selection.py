@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from aecore.selection import rows_in_regions, selected_ids
+from aecore.maps.selection import rows_in_regions, selected_ids
 
 
 class ReadOnlyAttributeDict(dict):
@@ -134,7 +134,7 @@ def test_no_region_selects_nothing_and_bad_points_are_refused():
 
 def test_a_hostile_selection_is_refused_before_any_pass_over_the_points():
     # The event comes from the browser: a lasso of a million vertices would cost a million passes.
-    from aecore.selection import MAX_LASSO_VERTICES, MAX_REGIONS
+    from aecore.maps.selection import MAX_LASSO_VERTICES, MAX_REGIONS
 
     points = np.zeros((10, 2))
     huge = {"x": list(range(MAX_LASSO_VERTICES + 1)), "y": list(range(MAX_LASSO_VERTICES + 1))}
@@ -149,7 +149,7 @@ def test_a_hostile_selection_is_refused_before_any_pass_over_the_points():
 
 # The image strip beside the map: a sample of the whole selection, not its first rows.
 
-from aecore.selection import strip_rows  # noqa: E402
+from aecore.maps.selection import strip_rows  # noqa: E402
 
 
 def test_the_strip_samples_the_whole_selection_in_proportion_to_its_labels():
@@ -193,7 +193,7 @@ def test_strip_rows_refuses_a_bad_n(n):
 
 
 def test_a_walk_between_selected_rows_joins_two_labels_where_it_can():
-    from aecore.selection import walk_ends
+    from aecore.maps.selection import walk_ends
 
     labels = [0] * 100 + [6] * 100
     assert walk_ends([55, 20, 179, 3], labels) == (55, 179)  # not the first two, both 0s

@@ -1,7 +1,7 @@
 """Deskewing handwriting: straighten slanted digits before their neighbours are found.
 
 The moment-based deskewing of LeCun et al.'s MNIST benchmarks (no labels), used by the N2D
-clustering recipe (:func:`aecore.cluster.n2d`, ``deskew_shape``): on MNIST-like handwriting far
+clustering recipe (:func:`aecore.maps.cluster.n2d`, ``deskew_shape``): on MNIST-like handwriting far
 fewer of an image's neighbours are another digit once slant is gone. Not for other images.
 """
 

@@ -2,7 +2,7 @@
 
 The Clusters page compares four spaces: the raw inputs, PCA of them (as many components as the
 autoencoder has), the autoencoder's codes, and UMAP of the codes (the N2D recipe,
-:func:`aecore.cluster.n2d`). :func:`space_shape` and :func:`check_space` say what one costs
+:func:`aecore.maps.cluster.n2d`). :func:`space_shape` and :func:`check_space` say what one costs
 before anything is computed; :func:`cluster_space` computes the space, clusters it and scores
 the result; :func:`cluster_means` gives each cluster's average point (on a map, or in the codes,
 where the decoder draws what a cluster "means").
@@ -16,8 +16,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import cluster
-from .budget import Budget, resolve
-from .metrics import cluster_scores
+from ..budget import Budget, resolve
+from ..metrics import cluster_scores
 
 #: Input spaces :func:`cluster_space` knows, in the order the Clusters page compares them.
 SPACES = ("raw", "pca", "codes", "umap")
@@ -115,7 +115,7 @@ def cluster_space(space: str, X, codes, method: str = "kmeans", n_clusters: int 
     ----------
     space : {"raw", "pca", "codes", "umap"}
         ``"raw"`` clusters ``X``; ``"pca"`` PCA of ``X`` with as many components as ``codes`` has
-        columns; ``"codes"`` the codes; ``"umap"`` runs :func:`aecore.cluster.n2d` on the codes with
+        columns; ``"codes"`` the codes; ``"umap"`` runs :func:`aecore.maps.cluster.n2d` on the codes with
         ``X`` as the raw features of its joint neighbours.
     X : array-like of shape (n_samples, n_features)
         The raw inputs.
@@ -127,14 +127,14 @@ def cluster_space(space: str, X, codes, method: str = "kmeans", n_clusters: int 
         True classes: the scores then include ACC, NMI and ARI.
     deskew_shape : tuple of int, optional
         ``(height, width)`` when ``X`` holds handwriting the UMAP space deskews (see
-        :func:`aecore.cluster.n2d`); ignored by the other spaces.
+        :func:`aecore.maps.cluster.n2d`); ignored by the other spaces.
     random_state : int, default=0
     budget : Budget, optional
 
     Returns
     -------
     SpaceClustering
-        ``(result, scores, seconds)``: the :class:`~aecore.cluster.ClusterResult`, the
+        ``(result, scores, seconds)``: the :class:`~aecore.maps.cluster.ClusterResult`, the
         :func:`~aecore.metrics.cluster_scores` of the clustered points, and the time taken.
 
     Examples

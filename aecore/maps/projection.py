@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import knn
-from .budget import Budget, resolve
+from ..budget import Budget, resolve
 
 #: Projection methods :func:`project` knows, in the order the app lists them.
 METHODS = ("pca", "tsne", "umap")
@@ -46,7 +46,7 @@ EXACT_NEIGHBORS_BUDGET = 3e10
 
 
 #: Threads scikit-learn's OpenMP loops and BLAS may use inside :func:`project` and
-#: :func:`aecore.cluster.cluster`; ``None`` leaves the libraries' defaults (every core).
+#: :func:`aecore.maps.cluster.cluster`; ``None`` leaves the libraries' defaults (every core).
 #: One thread, because these machines have 2 shared cores: measured on a busy one, t-SNE of
 #: 3,000 points took 22 s on one thread and 66 s on two, KMeans of 5,000 x 10 0.4 s and 13 s
 #: (threads that wait on each other cost far more than a second core gains).
@@ -344,7 +344,7 @@ def import_umap():
 
 
 def _umap(X: np.ndarray, n_components: int, random_state, settings: dict) -> np.ndarray:
-    """Fit UMAP quietly, on neighbours found once per array (:mod:`aecore.knn`), exact when cheap.
+    """Fit UMAP quietly, on neighbours found once per array (:mod:`aecore.maps.knn`), exact when cheap.
 
     umap-learn finds neighbours with pynndescent, whose kernels take the distance function as
     an argument and so can never come from numba's disk cache: about 25 s of compilation in
@@ -355,7 +355,7 @@ def _umap(X: np.ndarray, n_components: int, random_state, settings: dict) -> np.
 
     if (settings.get("metric", "euclidean") == "euclidean" and "precomputed_knn" not in settings
             and not settings.get("force_approximation_algorithm")):
-        # Found once per array and shared with the other views of it (aecore.knn).
+        # Found once per array and shared with the other views of it (aecore.maps.knn).
         indices, distances = knn.neighbours(X, settings["n_neighbors"], approximate=approximate_neighbors(*X.shape),
                                             random_state=random_state)
         settings = {**settings, "precomputed_knn": (indices, distances, None)}

@@ -22,8 +22,8 @@ from typing import Callable, NamedTuple, Optional
 import numpy as np
 
 from . import projection
-from .budget import Budget, resolve
-from .data.deskew import blur, check_image_shape, deskew
+from ..budget import Budget, resolve
+from ..data.deskew import blur, check_image_shape, deskew
 from .projection import limit_threads, project
 
 #: Clustering methods :func:`cluster` knows.
@@ -287,7 +287,7 @@ def n2d(codes, n_clusters: int = 10, umap_components: int = RECOMMENDED["umap_co
         The two views err on different pairs, so the graph links fewer points of different
         classes (on the MNIST sample, 91% of 10 neighbours share the digit instead of 88%). Skipped
         when exact raw neighbours would be too costly (see
-        :data:`aecore.projection.EXACT_NEIGHBORS_BUDGET`).
+        :data:`aecore.maps.projection.EXACT_NEIGHBORS_BUDGET`).
     deskew_shape : tuple of int, optional
         ``(height, width)`` when ``raw_features`` are flattened images of handwriting like
         MNIST: their neighbours are then found among the images deskewed (:func:`deskew`) and
@@ -386,7 +386,7 @@ def recommended_pipeline(X, n_clusters: int = 10, random_state: int | None = 0,
     >>> codes, embedding, clusters = recommended_pipeline(
     ...     digits.X, deskew_shape=digits.image_shape)  # doctest: +SKIP
     """
-    from .reducer import AutoencoderReducer
+    from ..reducer import AutoencoderReducer
 
     X = _check_X(X)
     _check_count("n_clusters", n_clusters, 1, X.shape[0], f" (X has {X.shape[0]} rows)")
