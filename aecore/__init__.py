@@ -13,9 +13,12 @@ from __future__ import annotations
 __all__ = ["AutoencoderReducer", "__version__"]
 
 #: The submodules people import, listed by ``dir(aecore)`` and loaded on first attribute access
-#: (``aecore.runs.load_run``), so that ``import aecore`` itself stays light.
-SUBMODULES = ("anomaly", "budget", "data", "encoding", "figures", "metrics", "params", "presets",
-              "progress", "projection", "run_saving", "runs")
+#: (``aecore.runs.load_run``), so that ``import aecore`` itself stays light; each with where it lives
+#: since the library has subpackages (``aecore.projection`` is :mod:`aecore.maps.projection`).
+SUBMODULES = {"anomaly": "anomaly", "budget": "budget", "data": "data", "encoding": "runs.encoding",
+              "figures": "figures", "metrics": "metrics", "params": "params", "presets": "presets",
+              "progress": "progress", "projection": "maps.projection", "run_saving": "runs.saving",
+              "runs": "runs"}
 
 #: The distribution's name on an index and in ``pip install``.
 DISTRIBUTION = "autoencoder-lab"
@@ -51,7 +54,7 @@ def __getattr__(name: str):
     if name in SUBMODULES:
         import importlib
 
-        return importlib.import_module(f".{name}", __name__)
+        return importlib.import_module(f".{SUBMODULES[name]}", __name__)
     raise AttributeError(f"module 'aecore' has no attribute {name!r}")
 
 

@@ -22,7 +22,7 @@ from .data.upload_limits import MAX_UPLOAD_BYTES
 
 #: Rows of a streamed file used to measure held-out errors and fit the PCA baseline, at most.
 MAX_EVAL_ROWS = 20_000
-#: How ``--stream`` treats a file's values (recorded in the run, see aecore.encoding.check_fits).
+#: How ``--stream`` treats a file's values (recorded in the run, see aecore.runs.encoding.check_fits).
 STREAMED_SCALING = "none (values used as stored)"
 #: Data file types the commands read (see :func:`aecore.data.uploads.read_upload`).
 DATA_EXTENSIONS = (".csv", ".tsv", ".txt", ".npy", ".npz", ".zip")
@@ -90,7 +90,7 @@ def ctrl_c_stops(stop: threading.Event) -> Iterator[None]:
 
 def train_command(args) -> int:
     """``aecore train``: train, measure against PCA, save the run."""
-    from .run_saving import check_run_dir
+    from .runs.saving import check_run_dir
 
     # Everything the command line says is checked before TensorFlow is imported, and a given
     # --out first of all: resolving the settings imports scikit-learn (about 1.5 s).
@@ -106,7 +106,7 @@ def train_command(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     dataset_name = name if source == "builtin" else os.path.splitext(os.path.basename(name))[0]
-    from .runs import DEFAULT_RUNS_ROOT, RUNS_ROOT_ENV
+    from .runs.loading import DEFAULT_RUNS_ROOT, RUNS_ROOT_ENV
 
     # Into the folder `aecore runs` and the app list (AECORE_RUNS_ROOT when set).
     folder = os.environ.get(RUNS_ROOT_ENV) or DEFAULT_RUNS_ROOT
@@ -157,7 +157,7 @@ def train_command(args) -> int:
     if args.strategy == "multi-worker" and not is_chief():
         print(f"worker finished after {reducer.n_epochs_} epoch(s); the chief writes the run.")
         return 0
-    from .run_saving import save_run
+    from .runs.saving import save_run
 
     save_run(out, reducer, config, dataset_name, metrics=metrics, codes=codes,
              overwrite=args.overwrite, scaling=scaling)
@@ -257,7 +257,7 @@ def _fmt(value, spec: str = ".4g") -> str:
 
 
 def runs_table(runs) -> str:
-    """A plain-text table of :class:`~aecore.run_format.RunInfo` rows."""
+    """A plain-text table of :class:`~aecore.runs.format.RunInfo` rows."""
     header = ["name", "dataset", "kind", "k", "test MSE", "PCA MSE", "AE/PCA", "epochs", "created"]
     rows = [[r.name, r.dataset, r.kind, str(r.n_components), _fmt(r.metrics.get("test_mse")),
              _fmt(r.metrics.get("pca_test_mse")), _fmt(r.metrics.get("mse_ratio"), ".3f"),
@@ -272,13 +272,13 @@ def runs_table(runs) -> str:
 
 def runs_command(args) -> int:
     """``aecore runs``: list the runs under ``--root``, then the shipped demo runs."""
-    from .demo import DEMO_DIR
-    from .runs import RUNS_ROOT_ENV, list_runs, runs_root
+    from .runs.demo import DEMO_DIR
+    from .runs.loading import RUNS_ROOT_ENV, list_runs, runs_root
 
     def skipped(path: str, reason: str) -> None:
         print(f"skipped {path}: {reason}", file=sys.stderr)
 
-    # The app's own rule (aecore.runs.runs_root): a server owner who set AECORE_RUNS_ROOT finds
+    # The app's own rule (aecore.runs.loading.runs_root): a server owner who set AECORE_RUNS_ROOT finds
     # the same runs here as in the app, from any working directory.
     root = args.root or runs_root()
     source = ("--root" if args.root else f"${RUNS_ROOT_ENV}" if os.environ.get(RUNS_ROOT_ENV)
@@ -301,7 +301,7 @@ def runs_command(args) -> int:
 
 def _run_dir(name: str) -> str:
     """The run directory a ``RUN`` argument names: a folder, or a shipped demo run's name."""
-    from .demo import DEMO_DIR, DEMOS
+    from .runs.demo import DEMO_DIR, DEMOS
 
     if os.path.isdir(name):
         return name
@@ -313,8 +313,8 @@ def _run_dir(name: str) -> str:
 
 def encode_command(args) -> int:
     """``aecore encode RUN DATA --out FILE``: codes (and reconstruction errors) of new data."""
-    from . import encoding
-    from .run_format import read_run_info
+    from .runs import encoding
+    from .runs.format import read_run_info
 
     # The command line first (exit status 2), before any data are read or TensorFlow imported.
     run_dir = _run_dir(args.run)
@@ -331,7 +331,7 @@ def encode_command(args) -> int:
     dataset = _read_dataset(source, name, args, image_shape=info.image_shape)
     notes = encoding.check_fits(dataset, n_features=info.n_features, image_shape=info.image_shape,
                                 scaling=info.scaling, model_name=f"the run {info.name!r}")
-    from .runs import load_run
+    from .runs.loading import load_run
 
     reducer, _ = load_run(run_dir, budget=_budget(args))
     encoded = encoding.encode(reducer, dataset.X, budget=_budget(args))
@@ -350,8 +350,8 @@ def encode_command(args) -> int:
 def export_command(args) -> int:
     """``aecore export RUN --projector OUT_DIR``: the run's codes in the Embedding Projector's
     format (with a sprite of the images) and as Parquet."""
-    from . import encoding, projector
-    from .run_format import read_run_info
+    from .runs import encoding, projector
+    from .runs.format import read_run_info
 
     run_dir = _run_dir(args.run)
     try:
@@ -370,7 +370,7 @@ def export_command(args) -> int:
     rows = projector.choose_rows(len(dataset.X), args.max_rows, seed=args.seed)
     if dataset.image_shape:
         projector.check_sprite(len(rows), dataset.image_shape)  # Before the model is built.
-    from .runs import load_run
+    from .runs.loading import load_run
 
     reducer, _ = load_run(run_dir, budget=_budget(args))
     encoded = encoding.encode(reducer, dataset.X[rows], budget=_budget(args))
@@ -386,9 +386,9 @@ def export_command(args) -> int:
 
 def _read_dataset(source: str, name: str, args, image_shape=None):
     """Load a built-in dataset or read a data file, through the resource budget; a run trained on
-    ``image_shape`` images also reads them flattened (:func:`aecore.encoding.read_data`)."""
+    ``image_shape`` images also reads them flattened (:func:`aecore.runs.encoding.read_data`)."""
     from .data import datasets as data
-    from . import encoding
+    from .runs import encoding
 
     if source == "builtin":
         return data.load_dataset(name)

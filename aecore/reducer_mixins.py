@@ -119,7 +119,7 @@ class RunPersistenceMixin:
     def save(self, path, *, dataset_name: str = "unknown", overwrite: bool = False) -> str:
         """Save the fitted reducer as a run directory: JSON settings and weights, never a pickle.
 
-        The same format as ``aecore train --out`` and the app's runs (:func:`aecore.run_saving.save_run`),
+        The same format as ``aecore train --out`` and the app's runs (:func:`aecore.runs.saving.save_run`),
         so ``aecore encode PATH ...`` and the app can use it. Callbacks are not saved.
 
         Parameters
@@ -142,7 +142,7 @@ class RunPersistenceMixin:
         >>> reducer.save("runs/my-digits")  # doctest: +SKIP
         >>> same = AutoencoderReducer.load("runs/my-digits")  # doctest: +SKIP
         """
-        from .run_saving import save_run
+        from .runs.saving import save_run
 
         return save_run(path, self, dataset_name=dataset_name, overwrite=overwrite)
 
@@ -151,7 +151,7 @@ class RunPersistenceMixin:
         """A fitted reducer rebuilt from a run directory (:meth:`save`, ``aecore train``, the app).
 
         The architecture is rebuilt in code from the JSON settings and only weight arrays are
-        read (:func:`aecore.runs.load_run`), so a run from someone else cannot run code.
+        read (:func:`aecore.runs.loading.load_run`), so a run from someone else cannot run code.
 
         Parameters
         ----------
@@ -165,7 +165,7 @@ class RunPersistenceMixin:
         AutoencoderReducer
             Fitted: ``transform`` gives the same codes as the reducer that was saved.
         """
-        from .runs import load_run
+        from .runs.loading import load_run
 
         return load_run(path, budget=budget).reducer
 

@@ -6,7 +6,8 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from aecore import figures, projector
+from aecore import figures
+from aecore.runs import projector
 from aecore.maps import projection
 from app_ui.analyses import draw_seconds, drawn_rows, projection_of
 from app_ui.caches import start_umap_warmup, start_umap_warmup_for, thumbnail_map_of

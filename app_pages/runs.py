@@ -4,7 +4,7 @@ a run ZIP downloaded from this app."""
 import pandas as pd
 import streamlit as st
 
-from aecore.export import MAX_UPLOAD_ZIP_BYTES
+from aecore.runs.export import MAX_UPLOAD_ZIP_BYTES
 from app_ui.encode_ui import encode_new_data_ui
 from app_ui.i18n import t
 from app_ui.layout import escape_markdown

@@ -151,9 +151,9 @@ def _log_jobs_to_stderr() -> None:
 
 @st.cache_resource(max_entries=1, show_spinner=False)
 def demo_models() -> dict:
-    """The demo runs shipped in ``demo_runs/`` (see :mod:`aecore.demo`), by ``(dataset, config)``;
+    """The demo runs shipped in ``demo_runs/`` (see :mod:`aecore.runs.demo`), by ``(dataset, config)``;
     loaded once per process and never evicted, so the default views never wait on training."""
-    from aecore import demo
+    from aecore.runs import demo
 
     models = {(data_key, config): reducer for data_key, _, config, reducer in demo.load_all()}
     freeze_long_lived_objects()

@@ -78,7 +78,7 @@ class Comparison:
 
 
 def _demo_key(name: str) -> tuple[str, TrainConfig]:
-    from aecore import demo
+    from aecore.runs import demo
 
     data_key, preset_name = demo.DEMOS[name]
     return data_key, form_config(preset_name)
@@ -179,7 +179,7 @@ def load_model_ui(choice: Choice) -> ComparedModel | None:
 def _load_run_ui(choice: Choice, name: str) -> ComparedModel | None:
     """A run of the runs folder: opened in this session already, loaded by someone, or loaded now
     (seconds: in one of the server's job slots, with a spinner)."""
-    from aecore import runs
+    from aecore.runs import loading as runs
 
     key = ModelKey("run", name, created=choice.created)
     root = runs.runs_root()

@@ -1,6 +1,6 @@
 """The Runs page's "Encode new data with the current model": a person's file read like the Train
 page's uploads, checked against the current model (features, image size, scaling; see
-:mod:`aecore.encoding`), encoded in one of the server's job slots, then its codes, reconstruction
+:mod:`aecore.runs.encoding`), encoded in one of the server's job slots, then its codes, reconstruction
 errors and downloads. Results are kept in the session per (model, file); a file that does not fit
 is refused with an error and changes nothing else in the session."""
 
@@ -13,7 +13,8 @@ import numpy as np
 import streamlit as st
 
 from aecore.data import datasets as aedata
-from aecore import encoding, export, figures
+from aecore.runs import encoding, export
+from aecore import figures
 from aecore.data import upload_limits
 
 from . import caches, passes, session, upload_ledger
@@ -119,7 +120,7 @@ def training_data(current: CurrentModel, reducer) -> TrainingData:
 def encoded_upload(current: CurrentModel, reducer, training: TrainingData, file_name: str, raw: bytes,
                    label_column: str | None) -> Outcome:
     """The file's codes and errors under the current model: read (within the app's budget),
-    checked with :func:`aecore.encoding.check_fits` and encoded in one of the server's job slots,
+    checked with :func:`aecore.runs.encoding.check_fits` and encoded in one of the server's job slots,
     once per (model, file, label column); the result, or the reason the file was refused, is
     kept in the session so that reruns do not compute it again."""
     from aecore.budget import Budget

@@ -158,7 +158,7 @@ class ReusableModel:
 def family_reusable_model(data_key: str, kinds: tuple[str, ...]) -> ReusableModel | None:
     """This session's current model (or the shipped demo the other pages show) when it was trained
     on the training split of ``data_key`` and is one of ``kinds``; else None."""
-    from aecore import demo
+    from aecore.runs import demo
 
     current = session.current_model()
     if current is None and data_key in {name for name, _ in demo.DEMOS.values()}:

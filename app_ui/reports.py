@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from aecore import export, report
+from aecore.runs import export, report
 from aecore.presets import TrainConfig
 
 from .i18n import t
@@ -40,7 +40,7 @@ def model_downloads_ui(reducer, config: TrainConfig, active: ActiveData, codes, 
 
 def codes_csv_button(container, label: str, codes: np.ndarray, labels, file_name: str, key: str,
                      row_ids=None) -> None:
-    """A codes CSV made when clicked. Above :data:`aecore.export.MAX_CSV_VALUES` it holds a seeded
+    """A codes CSV made when clicked. Above :data:`aecore.runs.export.MAX_CSV_VALUES` it holds a seeded
     random sample of rows, led by their row ids, and a caption under the button says so."""
     sample = export.csv_rows(*codes.shape)
 

@@ -21,9 +21,9 @@ from .url import aedata_n_features, form_config
 
 def run_list():
     """The runs in the server's runs folder (``AECORE_RUNS_ROOT``, set by its owner; see
-    :func:`aecore.runs.runs_root`) and the folders skipped as ``(folder name, reason)``, read fresh
+    :func:`aecore.runs.loading.runs_root`) and the folders skipped as ``(folder name, reason)``, read fresh
     on each call. Nobody using the app chooses the folder."""
-    from aecore import runs
+    from aecore.runs import loading as runs
 
     skipped: list[tuple[str, str]] = []
     root = runs.runs_root()
@@ -44,15 +44,15 @@ def _without_root(text: str, root: str) -> str:
 
 
 def demo_run_names() -> list[str]:
-    """The demo runs shipped in ``demo_runs/`` (see :mod:`aecore.demo`) that are present."""
-    from aecore import demo
+    """The demo runs shipped in ``demo_runs/`` (see :mod:`aecore.runs.demo`) that are present."""
+    from aecore.runs import demo
 
     return [name for name in demo.DEMOS if (demo.DEMO_DIR / name / demo.WEIGHTS_FILE).is_file()]
 
 
 def open_demo_run_ui(name: str) -> None:
     """Make the shipped demo run ``name`` this session's current model."""
-    from aecore import demo
+    from aecore.runs import demo
 
     data_key, preset_name = demo.DEMOS[name]
     config = form_config(preset_name)
@@ -68,7 +68,7 @@ def open_demo_run_ui(name: str) -> None:
 def open_run_ui(name: str) -> None:
     """Load the run called ``name`` from the server's runs folder (only there: ``..`` and symbolic
     links out of it are refused) as this session's current model, rebuilt from its config."""
-    from aecore import runs
+    from aecore.runs import loading as runs
 
     root = runs.runs_root()
     try:
@@ -83,7 +83,7 @@ def open_run_zip_ui(file_name: str, data: bytes) -> None:
     """Open a run ZIP downloaded from this app (the Train page's model ZIP) as this session's
     current model: JSON files and weights only, size-capped, its parameters checked against the
     budget before the model is built. Each file is opened once; later reruns repeat the messages."""
-    from aecore import export
+    from aecore.runs import export
 
     digest = upload_key(data)
     opened = st.session_state.get("runs.zip_opened")

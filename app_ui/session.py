@@ -123,7 +123,7 @@ def lookup_model(key: ModelKey):
 
 def default_demo() -> CurrentModel | None:
     """The first shipped demo (the Train page's defaults) as a current model, or None."""
-    from aecore import demo
+    from aecore.runs import demo
 
     for data_key, preset_name in demo.DEMOS.values():
         config = demo.form_config(preset_name)

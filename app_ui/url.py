@@ -22,7 +22,7 @@ import streamlit as st
 
 from aecore.data import datasets as aedata
 from aecore import params
-from aecore.demo import form_config
+from aecore.runs.demo import form_config
 from aecore.presets import PRESETS, TrainConfig
 
 from . import session, tour

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aecore import params
-from aecore.demo import form_config
+from aecore.runs.demo import form_config
 from aecore.presets import PRESETS, TrainConfig
 
 from .i18n import t, t_or

@@ -55,7 +55,7 @@ BEGIN, END = "<!-- bench/augment.py: begin -->", "<!-- bench/augment.py: end -->
 
 def demo_models() -> dict:
     """The shipped VAE and recommended dense AE (trained without labels on the same training split)."""
-    from aecore.demo import load_all
+    from aecore.runs.demo import load_all
 
     found = {preset: reducer for data, preset, _, reducer in load_all() if data == "mnist_sample"}
     return {"mnist-vae-2d": found["vae_2d"], "mnist-recommended": found["recommended"]}

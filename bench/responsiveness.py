@@ -11,7 +11,7 @@ and AppTest's own parsing.
 
 1. ``apptest`` worker, one AppTest session:
    - the first render of every page registered in app.py in a new session (model pages show the
-     shipped demo model where aecore.demo provides one, else their "train first" state); the
+     shipped demo model where aecore.runs.demo provides one, else their "train first" state); the
      first one, Home, also pays the app's imports;
    - Train with the page's defaults (served from the demo run when they match it), then the same
      defaults with the next seed, really trained (--quick: at most 5 epochs);

@@ -64,7 +64,7 @@ def worker_umap_cold(out: dict, codes_path: str, process_start: float) -> None:
 def worker_umap_app(out: dict, warm_at_start: bool, process_start: float) -> None:
     """A person in a fresh server: Home, then Latent space (its default view), then UMAP at once.
 
-    Needs a model without training: the shipped demo model the model pages show (aecore.demo).
+    Needs a model without training: the shipped demo model the model pages show (aecore.runs.demo).
     With ``warm_at_start`` the app's warm-up is started before the first page, as if the server
     started it; otherwise the app does what it does (today: Latent space starts it).
     """

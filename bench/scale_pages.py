@@ -211,7 +211,7 @@ def _train_models(dataset, log) -> tuple[list, dict]:
     """The recommended preset with EPOCHS epochs, one model per seed, fitted on the app's own
     training split of ``dataset``; the (config, reducer) pairs and the seconds it took."""
     from aecore.data import datasets as aedata
-    from aecore.demo import form_config
+    from aecore.runs.demo import form_config
 
     train_idx, _ = aedata.train_test_split(dataset)  # what app_ui.caches.split_indices returns
     X_train = dataset.X[train_idx]

@@ -45,7 +45,7 @@ SETTINGS = {"perplexity": 15.0, "learning_rate": 100.0}
 
 def labelled_codes(n: int):
     """The demo model's codes of ``n`` MNIST-shaped rows and their labels."""
-    from aecore import demo
+    from aecore.runs import demo
     from aecore.data.datasets import load_mnist_sample
 
     from bench.growth import synthetic_mnist

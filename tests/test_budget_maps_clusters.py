@@ -219,7 +219,7 @@ def test_latent_3d_tsne_over_the_budget_is_drawn_on_a_stated_subsample(monkeypat
 
 
 def test_the_csv_of_a_subsampled_view_leads_with_the_original_row_ids():
-    from aecore.export import codes_csv
+    from aecore.runs.export import codes_csv
 
     text = codes_csv(np.array([[0.5, 1.0], [2.0, 3.0]]), np.array([7, 1]), row_ids=np.array([12, 1_234_567]))
     assert text.decode().splitlines() == ["row,z1,z2,label", "12,0.5,1,7", "1234567,2,3,1"]

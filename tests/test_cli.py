@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from aecore import cli
-from aecore.run_format import read_run_info
-from aecore.runs import load_codes, load_run
+from aecore.runs.format import read_run_info
+from aecore.runs.loading import load_codes, load_run
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--n-components", "3", "--hidden-units", "16", "--epochs", "2", "--batch-size", "64",

@@ -18,7 +18,7 @@ import pytest
 
 import aecore
 from aecore import cli
-from aecore.runs import load_run
+from aecore.runs.loading import load_run
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--n-components", "3", "--hidden-units", "16", "--epochs", "2", "--batch-size", "64", "--seed", "0"]
@@ -329,7 +329,7 @@ def test_export_of_a_run_on_uploaded_data_needs_data(digits_run, tmp_path, capsy
 
 
 def test_a_sprite_too_large_for_the_projector_is_refused_before_encoding():
-    from aecore import projector
+    from aecore.runs import projector
 
     assert projector.check_sprite(85_264, (28, 28)) == 292  # 292 thumbnails of 28 px: 8,176 px a side
     with pytest.raises(ValueError, match="at most 8192 a side. Export at most 85264 rows"):

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from aecore import cli
-from aecore.demo import DEMO_DIR
-from aecore.runs import RUNS_ROOT_ENV
+from aecore.runs.demo import DEMO_DIR
+from aecore.runs.loading import RUNS_ROOT_ENV
 
 TINY = ["--n-components", "3", "--hidden-units", "16", "--epochs", "2", "--batch-size", "64",
         "--seed", "0", "--quiet"]

@@ -9,7 +9,7 @@ from builders import open_page, readable, record_slots
 
 from aecore.data.datasets import load_digits_8x8
 from aecore.presets import TrainConfig
-from aecore.run_saving import save_run
+from aecore.runs.saving import save_run
 from app_ui.caches import ModelRegistry
 from app_ui.session import ModelKey
 

@@ -90,8 +90,8 @@ def test_the_shape_arithmetic_matches_keras():
 
 def test_a_saved_or_pickled_contractive_run_gives_the_same_codes(pair, split, tmp_path):
     from aecore.presets import TrainConfig
-    from aecore.run_saving import save_run
-    from aecore.runs import load_run
+    from aecore.runs.saving import save_run
+    from aecore.runs.loading import load_run
 
     _, X_test = split
     _, reducer = pair

@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
-from aecore import export, projector, report
+from aecore.runs import export, projector, report
 
 APP = "../app.py"
 

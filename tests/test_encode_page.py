@@ -10,7 +10,7 @@ import pytest
 
 from builders import open_page, readable, record_slots
 
-from aecore import export
+from aecore.runs import export
 from aecore.data.datasets import load_dataset, load_mnist_sample
 from app_ui import url
 from app_ui.data_ui import upload_key

@@ -1,4 +1,4 @@
-"""aecore.encoding: new data checked against a model (features, image size, scaling), encoded in
+"""aecore.runs.encoding: new data checked against a model (features, image size, scaling), encoded in
 batches, and written as .npy / .csv / .parquet."""
 
 import io
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aecore import encoding
+from aecore.runs import encoding
 from aecore.data.datasets import Dataset, load_dataset
 
 SEED = 0

@@ -10,7 +10,7 @@ import pytest
 from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
 
-from aecore import projector
+from aecore.runs import projector
 from aecore.data.datasets import load_dataset
 from aecore.maps.neighbours import MAX_NEIGHBOURS, label_agreement, nearest_rows, neighbours_of
 from builders import open_page

@@ -106,7 +106,7 @@ def test_help_defaults_and_bounds_read_as_words():
 def test_a_form_setting_has_the_same_default_and_bounds_in_the_link_and_the_train_form():
     from app_ui import url
     from app_ui.widgets import setting_key
-    from aecore.demo import form_config
+    from aecore.runs.demo import form_config
     from builders import open_page
 
     at = open_page("app_pages/train.py", timeout=120)

@@ -107,7 +107,7 @@ def test_loading_never_unpickles(fitted, tmp_path, monkeypatch):
 
 
 def test_load_run_returns_a_named_result_that_still_unpacks(fitted, tmp_path):
-    from aecore.runs import load_run
+    from aecore.runs.loading import load_run
 
     fitted.save(tmp_path / "run", dataset_name="digits")
     result = load_run(tmp_path / "run")
@@ -167,7 +167,7 @@ def test_dir_lists_the_public_api_and_every_old_name_still_imports():
     assert set(aecore.__all__) <= set(names)
     from aecore import DISTRIBUTION, AutoencoderReducer as Reducer, __version__  # noqa: F401
 
-    assert aecore.runs.load_run is not None
+    assert aecore.runs.loading.load_run is not None
 
 
 def test_dir_and_submodule_attributes_stay_lazy():
@@ -178,7 +178,7 @@ def test_dir_and_submodule_attributes_stay_lazy():
 
 
 def test_a_run_without_a_threshold_says_so_when_asked_to_predict():
-    from aecore.demo import DEMO_DIR
+    from aecore.runs.demo import DEMO_DIR
 
     old = AutoencoderReducer.load(DEMO_DIR / "balls-seed004")
     with pytest.raises(ValueError, match=r"no outlier threshold \(offset_\).*reconstruction_error"):

@@ -7,8 +7,8 @@ import pytest
 
 from aecore import AutoencoderReducer
 from aecore.presets import TrainConfig
-from aecore.run_format import read_run_info
-from aecore.run_saving import save_run
+from aecore.runs.format import read_run_info
+from aecore.runs.saving import save_run
 
 SEED = 0
 

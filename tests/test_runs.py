@@ -11,13 +11,23 @@ import numpy as np
 import pytest
 
 from aecore import AutoencoderReducer
-from aecore.export import read_zip_bytes, to_zip_bytes
+from aecore.runs.export import read_zip_bytes, to_zip_bytes
 from aecore.presets import TrainConfig
-from aecore.run_format import (CODES_FILE, CONFIG_FILE, HISTORY_FILE, LATENT_HISTORY_FILE, MAX_JSON_DEPTH,
-                               MAX_TEXT_CHARS, METRICS_FILE, REQUIRED_FILES, WEIGHTS_FILE, json_nesting_depth,
-                               read_run_info)
-from aecore.run_saving import save_run
-from aecore.runs import list_runs, load_codes, load_run
+from aecore.runs.format import (
+    CODES_FILE,
+    CONFIG_FILE,
+    HISTORY_FILE,
+    LATENT_HISTORY_FILE,
+    MAX_JSON_DEPTH,
+    MAX_TEXT_CHARS,
+    METRICS_FILE,
+    REQUIRED_FILES,
+    WEIGHTS_FILE,
+    json_nesting_depth,
+    read_run_info,
+)
+from aecore.runs.saving import save_run
+from aecore.runs.loading import list_runs, load_codes, load_run
 
 SEED = 0
 

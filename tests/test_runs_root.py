@@ -13,11 +13,11 @@ import pytest
 
 from builders import open_page, readable
 
-from aecore import export
+from aecore.runs import export
 from aecore.presets import TrainConfig
-from aecore.run_format import CONFIG_FILE, WEIGHTS_FILE
-from aecore.run_saving import save_run
-from aecore.runs import is_within, list_runs, load_run, resolve_run, runs_root
+from aecore.runs.format import CONFIG_FILE, WEIGHTS_FILE
+from aecore.runs.saving import save_run
+from aecore.runs.loading import is_within, list_runs, load_run, resolve_run, runs_root
 from app_ui import tour, url
 from app_ui.layout import escape_markdown
 from app_ui.session import ModelKey
@@ -135,7 +135,7 @@ def test_load_run_checks_the_budget_before_building(tmp_path, fitted, monkeypatc
 
 
 def test_runs_page_has_no_text_box_and_lists_only_the_root_and_the_demos(root, tmp_path):
-    from aecore import demo
+    from aecore.runs import demo
 
     at = _open("app_pages/runs.py")
     assert not at.text_input, "the Runs page must not take a server path"

@@ -171,7 +171,7 @@ def test_the_command_line_parses_the_new_options():
 
 
 def test_the_command_line_trains_a_sparse_l1_model(tmp_path, capsys):
-    from aecore.runs import load_run
+    from aecore.runs.loading import load_run
 
     out = tmp_path / "sparse-l1"
     assert cli.main(["train", "--dataset", "digits", "--kind", "sparse", "--sparsity", "l1",

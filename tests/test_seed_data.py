@@ -58,7 +58,7 @@ def test_balls_are_one_ball_each_and_rows_0_1_are_left_and_right():
 def test_the_shipped_ball_model_walks_one_ball_where_pixels_blend_two_halves():
     """Seed 004's claim, measured on the shipped model: every step of the latent walk from the
     left ball to the right one decodes to one ball; the pixel blend's midpoint is two half-balls."""
-    from aecore import demo
+    from aecore.runs import demo
     from aecore.maps.latent_walk import interpolate
 
     found = {(d, p): r for d, p, _, r in demo.load_all()}
@@ -117,7 +117,7 @@ def test_a_table_denoises_feature_by_feature_on_the_generate_page():
 
 
 def test_generate_offers_the_generated_samples_as_an_npz_made_on_click():
-    from aecore import demo
+    from aecore.runs import demo
     from aecore.augment import generate_like, samples_npz
 
     at = open_page("app_pages/generate.py", {"data": "mnist_sample", "preset": "vae_2d", "tab": "vae"})

@@ -9,9 +9,9 @@ import pytest
 
 from aecore import AutoencoderReducer
 from aecore.figures_animation import frame_positions, latent_animation, plane_animation
-from aecore.run_format import LATENT_HISTORY_FILE
-from aecore.run_saving import save_run
-from aecore.runs import load_run
+from aecore.runs.format import LATENT_HISTORY_FILE
+from aecore.runs.saving import save_run
+from aecore.runs.loading import load_run
 from aecore.training.snapshots import (
     MAX_FRAMES,
     MAX_ROWS,

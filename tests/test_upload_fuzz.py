@@ -236,7 +236,7 @@ def _params(page: str, cases) -> list:
 @pytest.fixture(scope="module")
 def run_files() -> dict:
     """The files of a tiny saved run of scikit-learn's 8x8 digits, as the Train page's ZIP holds them."""
-    from aecore import export
+    from aecore.runs import export
     from aecore.data.datasets import load_dataset
     from aecore.presets import TrainConfig
 

@@ -293,7 +293,7 @@ def fit_streaming(npy_path, config: TrainConfig, strategy=None, batch_size: Opti
     import tensorflow as tf
 
     from ..models import builders as models
-    from ..runs import attach_fitted
+    from ..runs.loading import attach_fitted
     from .monitor import TrainingMonitor
 
     if not isinstance(config, TrainConfig):

@@ -1,11 +1,11 @@
 """Demo runs shipped with the app, so a demo never waits on training for the default views.
 
-Each demo is a run directory (see :mod:`aecore.run_format`) whose weights are stored as float16 in a
+Each demo is a run directory (see :mod:`aecore.runs.format`) whose weights are stored as float16 in a
 compressed ``weights.f16.npz`` instead of ``model.weights.h5``: about 2 MB per model instead of
 4.3 MB. They are trained on exactly the split and settings the Train page uses for its presets, so
 they are the cache entries a person would otherwise wait for. Rebuild them with::
 
-    python -m aecore.demo
+    python -m aecore.runs.demo
 
 Loading follows the runs' rules: the model is rebuilt from our code and only plain arrays are read
 (``allow_pickle=False``), after their shapes were checked.
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import run_format, run_saving, runs
-from .presets import PRESETS, TrainConfig
+from . import format as run_format, saving as run_saving, loading as runs
+from ..presets import PRESETS, TrainConfig
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_runs"
 WEIGHTS_FILE = run_format.F16_WEIGHTS_FILE
@@ -62,8 +62,8 @@ def form_config(preset_name: str) -> TrainConfig:
 
 def build(out: Path = DEMO_DIR, names=None) -> list[str]:
     """Train the demo models and write them under ``out``; returns the run directories."""
-    from .data import datasets as aedata
-    from .metrics import pca_baseline, reconstruction_mse
+    from ..data import datasets as aedata
+    from ..metrics import pca_baseline, reconstruction_mse
 
     written = []
     for name in names or DEMOS:
@@ -92,11 +92,11 @@ def build(out: Path = DEMO_DIR, names=None) -> list[str]:
 def load(run_dir) -> tuple[object, dict]:
     """Rebuild one demo: ``(fitted reducer, manifest)``. ``ValueError`` when the files are damaged.
 
-    A demo is a run like any other (:func:`aecore.runs.load_run` reads its float16 weights)."""
+    A demo is a run like any other (:func:`aecore.runs.loading.load_run` reads its float16 weights)."""
     try:
         reducer, _ = runs.load_run(run_dir)
     except ValueError as exc:
-        raise ValueError(f"{exc} Rebuild the demos with `python -m aecore.demo`.") from exc
+        raise ValueError(f"{exc} Rebuild the demos with `python -m aecore.runs.demo`.") from exc
     return reducer, run_format._read_json(os.fspath(run_dir), run_format.CONFIG_FILE, dict)
 
 
@@ -110,7 +110,7 @@ def load_all(root: Path = DEMO_DIR) -> list[tuple[str, str, TrainConfig, object]
         try:
             reducer, manifest = load(run_dir)
         except ValueError as exc:
-            print(f"aecore.demo: skipped {run_dir}: {exc}", file=sys.stderr)
+            print(f"aecore.runs.demo: skipped {run_dir}: {exc}", file=sys.stderr)
             continue
         found.append((data_key, preset_name, TrainConfig.from_dict(manifest["config"]), reducer))
     return found

@@ -130,8 +130,8 @@ def read_data(data: bytes, file_name: str, *, image_shape=None, label_column: Op
     -------
     aecore.data.datasets.Dataset
     """
-    from .data.upload_arrays import read_array_bytes
-    from .data.uploads import read_upload
+    from ..data.upload_arrays import read_array_bytes
+    from ..data.uploads import read_upload
 
     ext = os.path.splitext(file_name.lower())[1]
     if image_shape and ext in (".npy", ".npz"):
@@ -162,7 +162,7 @@ def encode(reducer, X: np.ndarray, *, budget=None) -> Encoded:
     Rows are encoded in batches of :data:`BATCH_ROWS`; the row count is checked against the
     resource budget (:meth:`aecore.budget.Budget.check_rows`) before anything is computed.
     """
-    from .budget import resolve
+    from ..budget import resolve
 
     X = np.asarray(X, dtype=np.float32)
     if X.ndim != 2:

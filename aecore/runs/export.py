@@ -1,6 +1,6 @@
 """Downloads: a trained reducer as a ZIP of its run directory, and codes as CSV or NPY.
 
-The ZIP holds exactly the files of :mod:`aecore.run_format` (``config.json``, ``model.weights.h5``,
+The ZIP holds exactly the files of :mod:`aecore.runs.format` (``config.json``, ``model.weights.h5``,
 ``history.json``, ``metrics.json`` and optionally ``codes.npy``), so there is one format for
 runs on disk and downloads. Model files are never unpickled or deserialised as architectures:
 the architecture comes from our own builders and only the weight arrays are read, so a foreign
@@ -17,8 +17,8 @@ import zlib
 
 import numpy as np
 
-from .presets import TrainConfig
-from .run_format import FORMAT, OPTIONAL_FILES, REQUIRED_FILES  # noqa: F401  (FORMAT re-exported)
+from ..presets import TrainConfig
+from .format import FORMAT, OPTIONAL_FILES, REQUIRED_FILES  # noqa: F401  (FORMAT re-exported)
 
 #: Largest ZIP :func:`read_zip_bytes` accepts, compressed and uncompressed.
 MAX_ZIP_BYTES = 500 * 1024 * 1024
@@ -37,7 +37,7 @@ MAX_UPLOAD_ZIP_BYTES = 50 * 1024 * 1024
 
 def to_zip_bytes(reducer, config: TrainConfig, dataset_name: str, metrics: dict | None = None,
                  codes: np.ndarray | None = None, scaling: str | None = None) -> bytes:
-    """A ZIP of the run directory :func:`aecore.run_saving.save_run` writes for a fitted reducer.
+    """A ZIP of the run directory :func:`aecore.runs.saving.save_run` writes for a fitted reducer.
 
     Parameters
     ----------
@@ -56,9 +56,9 @@ def to_zip_bytes(reducer, config: TrainConfig, dataset_name: str, metrics: dict 
     -------
     bytes
         Open it again with :func:`read_zip_bytes`, or unzip it and use
-        :func:`aecore.runs.load_run`.
+        :func:`aecore.runs.loading.load_run`.
     """
-    from .run_saving import save_run
+    from .saving import save_run
 
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = os.path.join(tmp, "run")
@@ -75,7 +75,7 @@ def read_zip_bytes(data: bytes, *, max_bytes: int = MAX_ZIP_BYTES, budget=None):
 
     Only the run's known file names are extracted (into a temporary folder); anything else in
     the archive (a pickle, a ``.keras`` file, a folder) is refused, and the model is rebuilt from
-    code by :func:`aecore.runs.load_run` after its parameters were checked against ``budget``.
+    code by :func:`aecore.runs.loading.load_run` after its parameters were checked against ``budget``.
 
     Parameters
     ----------
@@ -84,10 +84,10 @@ def read_zip_bytes(data: bytes, *, max_bytes: int = MAX_ZIP_BYTES, budget=None):
         Largest ZIP, and largest total of its unpacked files (the app passes
         :data:`MAX_UPLOAD_ZIP_BYTES`).
     budget : aecore.budget.Budget, optional
-        Passed to :func:`aecore.runs.load_run`.
+        Passed to :func:`aecore.runs.loading.load_run`.
     """
-    from .run_format import MAX_JSON_BYTES
-    from .runs import load_run
+    from .format import MAX_JSON_BYTES
+    from .loading import load_run
 
     if not data:
         raise ValueError("The ZIP is empty (0 bytes); choose a model ZIP downloaded from the app.")

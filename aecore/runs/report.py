@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
-from . import figures
-from .metrics import pca_baseline, reconstruction_mse
+from .. import figures
+from ..metrics import pca_baseline, reconstruction_mse
 
 #: Most training rows the report fits its PCA baseline on, and most held-out rows it scores: at
 #: 200,000 rows the full PCA took 3-6 s of a click on 2 cores, a 20,000-row one under 1 s (issue

@@ -2,11 +2,11 @@
 
 Loading never unpickles anything and never deserialises an architecture from a file: the
 model is rebuilt by :func:`aecore.models.builders.build` from the JSON fields (validated by
-:func:`aecore.run_format.read_run_info`) and only weight arrays are read, after their shapes were
+:func:`aecore.runs.format.read_run_info`) and only weight arrays are read, after their shapes were
 checked against the rebuilt model. Every file is validated and any problem raises ``ValueError``
 naming the file, what was found and what to do. The runs folder is the server owner's choice
 (:func:`runs_root`); :func:`resolve_run` and :func:`list_runs` never reach outside it. Saving is
-:mod:`aecore.run_saving`.
+:mod:`aecore.runs.saving`.
 
 Importing this module does not import TensorFlow; loading does.
 """
@@ -22,9 +22,20 @@ from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
-from .run_format import (CODES_FILE, CONFIG_FILE, F16_WEIGHTS_FILE, HISTORY_FILE, LATENT_HISTORY_FILE,
-                         OPTIONAL_FILES, REQUIRED_FILES, WEIGHTS_FILE, WEIGHTS_FILES, RunInfo, _read_json,
-                         read_run_info)
+from .format import (
+    CODES_FILE,
+    CONFIG_FILE,
+    F16_WEIGHTS_FILE,
+    HISTORY_FILE,
+    LATENT_HISTORY_FILE,
+    OPTIONAL_FILES,
+    REQUIRED_FILES,
+    WEIGHTS_FILE,
+    WEIGHTS_FILES,
+    RunInfo,
+    _read_json,
+    read_run_info,
+)
 
 #: Environment variable with which the server's owner chooses the app's runs folder.
 RUNS_ROOT_ENV = "AECORE_RUNS_ROOT"
@@ -80,7 +91,7 @@ def attach_fitted(reducer, architecture, autoencoder, encoder, decoder, *, histo
 
 def architecture_from_dict(data: dict):
     """Rebuild an :class:`~aecore.models.builders.Architecture` from its JSON fields (lists become tuples)."""
-    from .models import builders as models
+    from ..models import builders as models
 
     if not isinstance(data, dict):
         raise ValueError(f"architecture must be a JSON object; got {type(data).__name__}.")
@@ -111,7 +122,7 @@ class LoadedRun(NamedTuple):
 
     #: The fitted :class:`~aecore.AutoencoderReducer`.
     reducer: object
-    #: What the run says about itself (:class:`~aecore.run_format.RunInfo`).
+    #: What the run says about itself (:class:`~aecore.runs.format.RunInfo`).
     info: RunInfo
 
 
@@ -178,7 +189,7 @@ def load_run(run_dir, *, root=None, budget=None):
         ``transform``, ``inverse_transform``, ``reconstruct``, ``reconstruction_error`` and
         ``score_samples`` give the same results as before saving; ``predict`` and
         ``decision_function`` too when the run recorded its ``offset_``) and ``info``
-        (:class:`~aecore.run_format.RunInfo`).
+        (:class:`~aecore.runs.format.RunInfo`).
 
     Examples
     --------
@@ -186,7 +197,7 @@ def load_run(run_dir, *, root=None, budget=None):
     >>> codes = reducer.transform(X)  # doctest: +SKIP
     >>> load_run("runs/digits-dense").info.metrics["test_mse"]  # doctest: +SKIP
     """
-    from .models import builders as models
+    from ..models import builders as models
 
     if root is not None:
         _check_contained(run_dir, root)
@@ -226,7 +237,7 @@ def load_run(run_dir, *, root=None, budget=None):
 def load_latent_history(run_dir, info: Optional[RunInfo] = None):
     """The run's :class:`~aecore.training.snapshots.LatentHistory` (``latent_history.npz``), or ``None``
     for a run saved without one (runs written before it existed, the shipped demos)."""
-    from .training.snapshots import LatentHistory
+    from ..training.snapshots import LatentHistory
 
     info = info or read_run_info(run_dir)
     path = os.path.join(info.path, LATENT_HISTORY_FILE)
@@ -294,7 +305,7 @@ def load_codes(run_dir, info: Optional[RunInfo] = None) -> Optional[np.ndarray]:
 def check_size(architecture, budget=None, name: str = "run") -> int:
     """The parameters of the model ``architecture`` describes, counted without building it;
     ``ValueError`` when they are over ``budget.max_parameters`` (default: the default budget)."""
-    from .budget import NetworkShape, resolve
+    from ..budget import NetworkShape, resolve
 
     try:
         shape = NetworkShape.of(architecture, architecture.n_features, architecture.image_shape)

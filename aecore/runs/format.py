@@ -16,8 +16,8 @@ This module owns that layout (the file names, the format tag, and the size, nest
 limits on a run's JSON files, checked before a file is parsed), :class:`RunInfo`, and
 :func:`read_run_info`, which validates a run's required files and JSON fields without TensorFlow
 and raises ``ValueError`` naming the file, what was found and what to do. Writing a run is
-:mod:`aecore.run_saving`; rebuilding its model and finding runs in the runs folder is
-:mod:`aecore.runs`.
+:mod:`aecore.runs.saving`; rebuilding its model and finding runs in the runs folder is
+:mod:`aecore.runs.loading`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Optional
 
 import numpy as np
 
-from .presets import TrainConfig
+from ..presets import TrainConfig
 
 FORMAT = "aecore-run-v1"
 CONFIG_FILE = "config.json"

@@ -1,4 +1,4 @@
-"""Saving a fitted reducer as a run directory (the layout is in :mod:`aecore.run_format`).
+"""Saving a fitted reducer as a run directory (the layout is in :mod:`aecore.runs.format`).
 
 This module owns writing runs: :func:`save_run` checks the reducer against its config, keeps
 metrics to plain numbers and codes to a float array, and writes the JSON files and the weights
@@ -21,15 +21,22 @@ from typing import Optional
 
 import numpy as np
 
-from .presets import TrainConfig
-from .run_format import (CODES_FILE, CONFIG_FILE, FORMAT, HISTORY_FILE, LATENT_HISTORY_FILE, METRICS_FILE,
-                         WEIGHTS_FILE)
+from ..presets import TrainConfig
+from .format import (
+    CODES_FILE,
+    CONFIG_FILE,
+    FORMAT,
+    HISTORY_FILE,
+    LATENT_HISTORY_FILE,
+    METRICS_FILE,
+    WEIGHTS_FILE,
+)
 
 
 def save_run(run_dir, reducer, config: Optional[TrainConfig] = None, dataset_name: str = "unknown",
              metrics: Optional[dict] = None, codes=None, *, overwrite: bool = False,
              scaling: Optional[str] = None) -> str:
-    """Write a fitted reducer as a run directory (its layout: :mod:`aecore.run_format`).
+    """Write a fitted reducer as a run directory (its layout: :mod:`aecore.runs.format`).
 
     Parameters
     ----------
@@ -49,7 +56,7 @@ def save_run(run_dir, reducer, config: Optional[TrainConfig] = None, dataset_nam
         Replace an existing run in ``run_dir``.
     scaling : str, optional
         How the training data were scaled (:attr:`aecore.data.datasets.Dataset.scaling`); recorded so that
-        new data can be checked before they are encoded (:func:`aecore.encoding.check_fits`).
+        new data can be checked before they are encoded (:func:`aecore.runs.encoding.check_fits`).
 
     Returns
     -------
@@ -137,7 +144,7 @@ def save_run(run_dir, reducer, config: Optional[TrainConfig] = None, dataset_nam
 
 def _save_model_weights(reducer, path: str) -> None:
     """Save only the model's weights: a compiled model would also write its optimizer state."""
-    from .models import builders as models
+    from ..models import builders as models
 
     autoencoder = reducer.autoencoder_
     if getattr(autoencoder, "optimizer", None) is not None:
@@ -189,6 +196,6 @@ def _finite(value) -> bool:
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return __version__
