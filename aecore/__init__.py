@@ -14,7 +14,7 @@ __all__ = ["AutoencoderReducer", "__version__"]
 
 #: The submodules people import, listed by ``dir(aecore)`` and loaded on first attribute access
 #: (``aecore.runs.load_run``), so that ``import aecore`` itself stays light; each with where it lives
-#: since the library has subpackages (``aecore.projection`` is :mod:`aecore.maps.projection`).
+#: since the library has subpackages (``aecore.maps.projection`` is :mod:`aecore.maps.projection`).
 SUBMODULES = {"anomaly": "anomaly", "budget": "budget", "data": "data", "encoding": "runs.encoding",
               "figures": "figures", "metrics": "metrics", "params": "params", "presets": "presets",
               "progress": "progress", "projection": "maps.projection", "run_saving": "runs.saving",

@@ -3,7 +3,7 @@ the same rows (held-out reconstruction error, PCA at the same latent size, how f
 map can be trusted).
 
 Every function takes fitted reducers and arrays and returns plain values; nothing here draws or
-caches (see :mod:`aecore.figures_compare` for the figures).
+caches (see :mod:`aecore.figures.compare` for the figures).
 """
 
 from __future__ import annotations

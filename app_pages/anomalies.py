@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from aecore import figures
+from aecore.figures import builders as figures
 from aecore.anomaly import per_feature_errors, rarest_class, threshold_at_percentile
 from app_ui.analyses import anomaly_evaluation
 from app_ui.i18n import t

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from aecore.maps import cluster, projection
-from aecore import figures
+from aecore.figures import builders as figures
 from aecore.maps.cluster_spaces import cluster_means
 from app_ui.analyses import cluster_run, projection_of
 from app_ui.clusters_ui import cluster_order, score_cards_ui

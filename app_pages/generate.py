@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from aecore import figures
+from aecore.figures import builders as figures
 from aecore.maps.latent_walk import interpolate, traverse
 from aecore.maps.selection import walk_ends
 from app_ui.augment_ui import augment_ui

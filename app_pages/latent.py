@@ -6,7 +6,7 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from aecore import figures
+from aecore.figures import builders as figures
 from aecore.runs import projector
 from aecore.maps import projection
 from app_ui.analyses import draw_seconds, drawn_rows, projection_of

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from aecore import figures
+from aecore.figures import builders as figures
 from aecore.data.datasets import Dataset, generate_3d_data
 from aecore.metrics import compare_linear_to_pca, pca_baseline
 from aecore.presets import TrainConfig, preset

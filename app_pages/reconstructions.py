@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from aecore import figures
+from aecore.figures import builders as figures
 from aecore.anomaly import per_feature_errors
 from aecore.metrics import per_sample_mse
 from app_ui.caches import pca_baseline_of, split_indices

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from aecore import figures
+from aecore.figures import builders as figures
 from aecore.budget import NetworkShape
 from app_ui.animation_ui import latent_animation_ui
 from app_ui.caches import pca_baseline_of, split_indices

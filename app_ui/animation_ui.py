@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from aecore import figures, figures_animation
+from aecore.figures import builders as figures, animation as figures_animation
 from aecore.training import snapshots
 
 from .i18n import t

@@ -16,7 +16,7 @@ import numpy as np
 import streamlit as st
 
 from aecore.data import datasets as aedata
-from aecore import figures
+from aecore.figures import builders as figures
 
 from .i18n import t
 from .slots import SlotPool

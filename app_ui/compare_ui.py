@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from aecore import compare, figures, figures_compare
+from aecore import compare
+from aecore.figures import builders as figures, compare as figures_compare
 from aecore.data import datasets as aedata
 from aecore.params import CONFIG_SETTINGS
 from aecore.presets import TrainConfig

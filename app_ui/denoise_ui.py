@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from aecore import figures
+from aecore.figures import builders as figures
 from aecore.anomaly import per_feature_errors
 from aecore.metrics import reconstruction_mse
 from aecore.models.noise import corrupt

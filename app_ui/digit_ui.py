@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from aecore.data import digit_input
-from aecore import figures_digit
+from aecore.figures import digit as figures_digit
 
 from . import caches, passes, session
 from .i18n import t

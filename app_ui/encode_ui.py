@@ -14,7 +14,7 @@ import streamlit as st
 
 from aecore.data import datasets as aedata
 from aecore.runs import encoding, export
-from aecore import figures
+from aecore.figures import builders as figures
 from aecore.data import upload_limits
 
 from . import caches, passes, session, upload_ledger

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from aecore.data import datasets as aedata
-from aecore import figures
+from aecore.figures import builders as figures
 from aecore.metrics import knn_accuracy, trustworthiness
 from aecore.maps.selection import rows_in_regions, selected_ids, strip_rows
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from aecore.data import datasets as aedata
-from aecore import figures
+from aecore.figures import builders as figures
 from aecore.maps.neighbours import label_agreement, neighbours_of
 
 from .i18n import t

@@ -22,7 +22,7 @@ import numpy as np
 import streamlit as st
 
 from aecore.data import datasets as aedata
-from aecore import figures
+from aecore.figures import builders as figures
 from aecore.presets import TrainConfig
 
 from . import caches

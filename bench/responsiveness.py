@@ -167,7 +167,7 @@ def _apptest_rows(app: dict, problem: str) -> list[dict]:
              "gc.freeze() in the measuring process (not in the app) after the model was loaded: the "
              "collections after every script no longer walk TensorFlow's objects"),
             ("colour_reruns_memo", "what-if gc.freeze() + thumbnail map drawn once per map",
-             "as above, and aecore.figures.thumbnail_map memoised in the measuring process (the thumbnail "
+             "as above, and aecore.figures.builders.thumbnail_map memoised in the measuring process (the thumbnail "
              "map does not depend on the colour)")]:
         if reruns_of[key]:
             wall = [t["wall"] for t in reruns_of[key]]

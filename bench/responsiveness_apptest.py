@@ -182,7 +182,7 @@ def _latent_views(at, out: dict, timed, reruns: int) -> None:
     gc.freeze()
     out["colour_reruns_frozen"] = reruns_of("latent colour (gc frozen)")
     # ... and the thumbnail map, which does not depend on the colour, drawn once per map.
-    from aecore import figures
+    from aecore.figures import builders as figures
 
     original = figures.thumbnail_map
     memo: dict = {}

@@ -6,7 +6,8 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from aecore.maps import cluster as cluster_module
-from aecore import figures, metrics
+from aecore.figures import builders as figures
+from aecore import metrics
 from aecore.maps.cluster import ClusterResult, cluster, n2d, recommended_pipeline
 from aecore.maps.projection import project
 from aecore.maps.selection import selected_ids

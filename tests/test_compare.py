@@ -1,4 +1,4 @@
-"""aecore.compare and aecore.figures_compare: the settings two models differ in, and yardsticks of two
+"""aecore.compare and aecore.figures.compare: the settings two models differ in, and yardsticks of two
 tiny models measured on the same rows."""
 
 import math
@@ -6,7 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from aecore import compare, figures_compare
+from aecore import compare
+from aecore.figures import compare as figures_compare
 from aecore.params import CONFIG_SETTINGS
 from aecore.presets import TrainConfig
 from aecore.reducer import AutoencoderReducer

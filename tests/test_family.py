@@ -456,7 +456,7 @@ def test_pretraining_curve_rejects_bad_label_counts(digits):
 
 
 def test_family_figures():
-    from aecore import figures
+    from aecore.figures import builders as figures
 
     bars = figures.parameter_bars({"dense": {"encoder": 10, "decoder": 10}, "tied": {"encoder": 10, "decoder": 1}})
     assert [trace.type for trace in bars.data] == ["bar", "bar", "scatter"]

@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from aecore import figures, figures_compare
-from aecore.figures import log_axis
+from aecore.figures import builders as figures, compare as figures_compare
+from aecore.figures.builders import log_axis
 
 LOSSES = list(np.geomspace(0.4, 0.011, 30))
 

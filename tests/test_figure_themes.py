@@ -4,7 +4,7 @@ end on the heatmaps, thumbnails inked for the page's theme; clusters have colour
 import numpy as np
 import pytest
 
-from aecore import figures, figures_animation
+from aecore.figures import builders as figures, animation as figures_animation
 
 
 def _white(colour) -> bool:

@@ -7,7 +7,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from aecore import figures, metrics
+from aecore.figures import builders as figures
+from aecore import metrics
 from aecore.maps.projection import METHODS, project, project_placed, warm_up_umap
 from aecore.maps.selection import selected_ids
 

@@ -1,5 +1,5 @@
 """Latent snapshots (aecore.training.snapshots): a fixed subset's 2-D view per epoch, kept by fit, saved with a
-run, drawn as an animation (aecore.figures_animation)."""
+run, drawn as an animation (aecore.figures.animation)."""
 
 import os
 import threading
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from aecore import AutoencoderReducer
-from aecore.figures_animation import frame_positions, latent_animation, plane_animation
+from aecore.figures.animation import frame_positions, latent_animation, plane_animation
 from aecore.runs.format import LATENT_HISTORY_FILE
 from aecore.runs.saving import save_run
 from aecore.runs.loading import load_run

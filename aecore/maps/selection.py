@@ -8,7 +8,7 @@ an event shaped like this (a read-only dict that also allows attribute access)::
                    "point_indices": [9, ...], "box": [...], "lasso": [...]}}
 
 ``point_index`` counts within one trace, and every colour of a map is its own trace, so it
-does not identify a row. The figure builders in :mod:`aecore.figures` therefore carry each
+does not identify a row. The figure builders in :mod:`aecore.figures.builders` therefore carry each
 point's global row id in ``customdata`` (a scalar, or the first element of a list), and
 that is the only place this module reads ids from.
 """

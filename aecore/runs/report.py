@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
-from .. import figures
+from ..figures import builders as figures
 from ..metrics import pca_baseline, reconstruction_mse
 
 #: Most training rows the report fits its PCA baseline on, and most held-out rows it scores: at

@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from aecore import family, figures
+from aecore import family
+from aecore.figures import builders as figures
 from app_ui.family_ui import (FamilyData, family_reusable_model, latent_input, press_button_or, run_action,
                               theory, timing_caption)
 from app_ui.i18n import t

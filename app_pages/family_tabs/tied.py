@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from aecore import figures
+from aecore.figures import builders as figures
 from app_ui.caches import family_parameter_counts
 from app_ui.family_ui import FamilyData, latent_input, theory
 from app_ui.i18n import t

@@ -1,8 +1,8 @@
 """Figures that put two (or more) models side by side: arrays in, ``go.Figure`` out. No Streamlit here.
 
 Each model keeps one colour across a figure; its validation curve is a dashed, lighter line of that
-colour. Maps and reconstructions reuse :func:`aecore.figures.codings_scatter` and
-:func:`aecore.figures.reconstruction_grid`.
+colour. Maps and reconstructions reuse :func:`aecore.figures.builders.codings_scatter` and
+:func:`aecore.figures.builders.reconstruction_grid`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import _layout, log_axis
+from .builders import _layout, log_axis
 
 #: (train, validation) colours of each model, in order: blue for A, orange for B, then green, red.
 PAIR_COLOURS = [("#4C78A8", "#9ECAE9"), ("#F58518", "#FFBF79"), ("#54A24B", "#88D27A"),

@@ -1,7 +1,7 @@
 """Plotly animations of a training: the latent space forming, a linear decoder's plane turning.
 
 Arrays (and an :class:`aecore.training.snapshots.LatentHistory`) in, ``go.Figure`` out, as in
-:mod:`aecore.figures`. Each figure has one frame per kept epoch (at most ``max_frames``, spread
+:mod:`aecore.figures.builders`. Each figure has one frame per kept epoch (at most ``max_frames``, spread
 evenly, the first and last always among them), a slider labelled by epoch and play / pause
 buttons; the axes stay fixed over all frames so that movement is movement of the points.
 """
@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import QUALITATIVE, TEMPLATE
+from .builders import QUALITATIVE, TEMPLATE
 
 #: Frames drawn at most; a longer history shows every n-th snapshot.
 MAX_FRAMES = 60

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import _layout, codings_scatter, reconstruction_grid
+from .builders import _layout, codings_scatter, reconstruction_grid
 
 STAR_COLOUR = "#E45756"
 
