@@ -7,7 +7,7 @@ locales, and its name in a shared link. Everything else is derived from this lis
 - ``AutoencoderReducer.__init__`` (its signature and defaults), its docstring's Parameters and
   the per-setting checks its ``fit`` runs (:func:`check`);
 - :class:`aecore.presets.TrainConfig`, the hashable config saved next to weights;
-- the command line's ``train`` options (:func:`aecore.cli_options.add_arguments`);
+- the command line's ``train`` options (:func:`aecore.cli.options.add_arguments`);
 - the app's link parameters and the Train page's settings form (in the app's UI package).
 
 Adding a setting is one entry here plus its implementation in the model builders.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from aecore.augment import generate_like, samples_npz
+from aecore.experiments.augment import generate_like, samples_npz
 
 from .i18n import t
 

@@ -229,7 +229,7 @@ def thumbnail_map_of(view_key: str, method: str, _view, _X: np.ndarray, image_sh
 @st.cache_data(max_entries=32, show_spinner=False)
 def family_parameter_counts(n_features: int, n_components: int, hidden_units: tuple[int, ...]) -> dict:
     """Encoder / decoder / total parameters of the dense and the tied autoencoder of one shape."""
-    from aecore import family
+    from aecore.experiments import family
 
     return {kind: family.parameter_split(kind, n_features, n_components, hidden_units)
             for kind in ("dense", "tied")}

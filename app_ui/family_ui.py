@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from aecore.data import datasets as aedata
-from aecore import family
+from aecore.experiments import family
 from aecore.presets import TrainConfig
 
 from . import caches, page, session

@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from aecore.figures import builders as figures
-from aecore.vae_draws import sample_reconstructions
+from aecore.experiments.vae_draws import sample_reconstructions
 from app_ui.i18n import t
 from app_ui.url import sync_url
 

@@ -7,7 +7,7 @@ own users would run them, on raw pixels: scikit-learn ``LogisticRegression(max_i
 ``KNeighborsClassifier(1)``. Each is trained on
 
 * (a) the L × 10 labelled rows only;
-* (b) those rows plus :func:`aecore.augment.generate_like` rows (``N_PER_ROW`` per labelled row, the
+* (b) those rows plus :func:`aecore.experiments.augment.generate_like` rows (``N_PER_ROW`` per labelled row, the
   label copied), from an autoencoder trained without labels on the whole training split: the shipped
   demo VAE ``mnist-vae-2d`` (codes drawn from its posterior) and the shipped recommended dense AE
   ``mnist-recommended`` (10-d code plus Gaussian noise of 0.25 × the training codes' s.d.);
@@ -34,7 +34,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 
-from aecore.augment import generate_like
+from aecore.experiments.augment import generate_like
 from aecore.data.datasets import load_dataset, train_test_split
 from bench.common import machine, row, save_report
 
@@ -188,7 +188,7 @@ def markdown(report: dict) -> str:
              f"The MNIST sample's app split ({r['train_rows']:,} training rows, {r['test_rows']:,} held-out). L labelled "
              "rows per class drawn from the training split (5 draws per L); classifiers on raw pixels: "
              "`LogisticRegression(max_iter=1000)` and 1-NN. (a) labelled rows only; (b) plus "
-             f"`aecore.augment.generate_like` rows, {r['n_per_row']} per labelled row with its label, from the shipped "
+             f"`aecore.experiments.augment.generate_like` rows, {r['n_per_row']} per labelled row with its label, from the shipped "
              "demo autoencoders, trained without labels on the whole training split: the 2-D VAE `mnist-vae-2d` "
              "(codes drawn from its posterior) and the recommended 10-d dense AE `mnist-recommended` (code + "
              f"Gaussian noise of {r['dense_spread']} × the training codes' s.d.); (c) control: plus as many rows of "

@@ -17,7 +17,7 @@ from aecore.data.datasets import load_mnist_sample, train_test_split
 from aecore.metrics import pca_baseline, reconstruction_mse
 from aecore.models.builders import Architecture, describe
 from aecore.models.noise import corrupt
-from aecore.pretraining import few_label_curve
+from aecore.experiments.pretraining import few_label_curve
 from bench.common import row, timer
 
 GROUP = "Autoencoder family (MNIST sample)"

@@ -246,7 +246,7 @@ def test_anomalies_score_and_evaluate(app):
 
 
 def test_runs_page_opens_a_cli_run(app, tmp_path, monkeypatch):
-    from aecore.cli import main
+    from aecore.cli.parser import main
 
     assert main(["train", "--dataset", "digits", "--n-components", "3", "--hidden-units", "16",
                  "--epochs", "2", "--quiet", "--out", str(tmp_path / "demo-run")]) == 0

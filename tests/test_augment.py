@@ -1,4 +1,4 @@
-"""aecore.augment: labelled rows decoded from codes near each row's code, and their NPZ download."""
+"""aecore.experiments.augment: labelled rows decoded from codes near each row's code, and their NPZ download."""
 
 import io
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from aecore import AutoencoderReducer
-from aecore.augment import MAX_OUTPUT_ROWS, MAX_PER_ROW, generate_like, samples_npz
+from aecore.experiments.augment import MAX_OUTPUT_ROWS, MAX_PER_ROW, generate_like, samples_npz
 from aecore.data.datasets import load_dataset
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aecore import cli
+from aecore.cli import parser as cli
 from aecore.runs.format import read_run_info
 from aecore.runs.loading import load_codes, load_run
 
@@ -24,7 +24,7 @@ def _env():
 
 
 def test_help_documents_every_option_without_importing_tensorflow():
-    code = ("import sys\nfrom aecore.cli import main\n"
+    code = ("import sys\nfrom aecore.cli.parser import main\n"
             "for argv in (['--help'], ['train', '--help'], ['runs', '--help']):\n"
             "    assert main(argv) == 0\n"
             "print('HEAVY', sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n")
@@ -134,7 +134,7 @@ def test_bench_delegates_to_bench_run_in_its_own_process(monkeypatch):
 def test_the_library_never_imports_the_benchmarks():
     import subprocess
 
-    code = ("import sys, aecore, aecore.cli; aecore.cli.build_parser(); "
+    code = ("import sys, aecore, aecore.cli.parser; aecore.cli.parser.build_parser(); "
             "sys.exit(any(n == 'bench' or n.startswith('bench.') for n in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import aecore
-from aecore import cli
+from aecore.cli import parser as cli
 from aecore.runs.loading import load_run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +71,7 @@ def test_bad_values_fail_with_status_2_before_tensorflow_is_imported(tmp_path):
     are still not imported, and each answered at once (the seconds are printed, not asserted)."""
     code = (
         "import json, sys, time\n"
-        "from aecore.cli import main\n"
+        "from aecore.cli.parser import main\n"
         f"cases = {json.dumps([argv for argv, _ in BAD])}\n"
         "results = []\n"
         "for argv in cases:\n"
@@ -189,7 +189,8 @@ def test_ctrl_c_in_any_phase_exits_130_and_writes_no_run(tmp_path, monkeypatch, 
     """The signal lands in each phase of ``aecore train`` (sent from inside it, so the phase is
     certain): the status is 130 and no run is written, also when a finaliser would have dropped a
     KeyboardInterrupt (the handler only sets an event the fit polls)."""
-    from aecore import cli_commands, metrics
+    from aecore.cli import commands as cli_commands
+    from aecore import metrics
     from aecore.data import datasets as data
 
     if phase == "loading the data":
@@ -342,7 +343,7 @@ def test_an_existing_out_folder_is_refused_before_anything_heavy_is_imported(tmp
     existing = tmp_path / "run"
     existing.mkdir()
     (existing / "notes.txt").write_text("mine")
-    code = ("import json, sys\nfrom aecore.cli import main\n"
+    code = ("import json, sys\nfrom aecore.cli.parser import main\n"
             f"status = main(['train', '--dataset', 'digits', '--out', {str(existing)!r}])\n"
             "heavy = sorted(m for m in ('tensorflow', 'keras', 'sklearn') if m in sys.modules)\n"
             "print('RESULT ' + json.dumps({'status': status, 'heavy': heavy}))\n")

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aecore import cli
+from aecore.cli import parser as cli
 from aecore.runs.demo import DEMO_DIR
 from aecore.runs.loading import RUNS_ROOT_ENV
 

@@ -10,7 +10,7 @@ import pytest
 from aecore import AutoencoderReducer
 from aecore.models import builders as models
 from aecore.budget import Budget, NetworkShape
-from aecore.sensitivity import code_sensitivity, jacobian_norms
+from aecore.experiments.sensitivity import code_sensitivity, jacobian_norms
 
 SEED = 0
 
@@ -105,7 +105,7 @@ def test_a_saved_or_pickled_contractive_run_gives_the_same_codes(pair, split, tm
 
 
 def test_the_family_comparison_finds_the_contractive_codes_most_robust(split):
-    from aecore import family_robustness
+    from aecore.experiments import robustness as family_robustness
 
     X_train, X_test = split
     result = family_robustness.compare_robustness(X_train, X_test, n_components=10, hidden_units=(32,), epochs=10,

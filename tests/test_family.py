@@ -302,7 +302,7 @@ def test_family_presets(name):
 
 
 def test_gan_runs_and_both_losses_are_finite(small_digits):
-    from aecore.gan import train_gan
+    from aecore.experiments.gan import train_gan
 
     heard = []
     result = train_gan(small_digits, latent_dim=8, epochs=2, batch_size=64, random_state=0,
@@ -317,7 +317,7 @@ def test_gan_runs_and_both_losses_are_finite(small_digits):
 
 
 def test_gan_rejects_bad_input():
-    from aecore.gan import train_gan
+    from aecore.experiments.gan import train_gan
 
     with pytest.raises(ValueError, match="2D"):
         train_gan(np.zeros(10))
@@ -329,7 +329,7 @@ def test_gan_rejects_bad_input():
 
 
 def test_labelled_subset_is_stratified():
-    from aecore.pretraining import labelled_subset
+    from aecore.experiments.pretraining import labelled_subset
 
     y = np.repeat(np.arange(10), 30)
     index = labelled_subset(y, 50, random_state=0)
@@ -338,7 +338,7 @@ def test_labelled_subset_is_stratified():
 
 
 def test_few_label_curve_never_touches_the_reducer(digits, quick):
-    from aecore.pretraining import few_label_curve
+    from aecore.experiments.pretraining import few_label_curve
 
     X, y = digits.X, digits.y
     reducer = AutoencoderReducer(8, **{**quick, "hidden_units": (32,)}).fit(X[:1000])
@@ -354,7 +354,7 @@ def test_few_label_curve_never_touches_the_reducer(digits, quick):
 
 
 def test_few_label_curve_rejects_bad_input(digits, quick):
-    from aecore.pretraining import few_label_curve
+    from aecore.experiments.pretraining import few_label_curve
 
     reducer = AutoencoderReducer(2, **quick).fit(digits.X[:200])
     with pytest.raises(ValueError, match="features"):
@@ -368,7 +368,7 @@ def test_few_label_curve_rejects_bad_input(digits, quick):
 
 
 def test_activation_profile_counts_active_units():
-    from aecore.family import activation_profile
+    from aecore.experiments.family import activation_profile
 
     codes = np.array([[0.0, 0.5, 0.05, 1.0], [0.2, 0.0, 0.0, 0.9], [0.0, 0.0, 0.0, 0.3]])
     profile = activation_profile(codes, threshold=0.1)
@@ -384,7 +384,7 @@ def test_activation_profile_counts_active_units():
 
 
 def test_winner_take_all_matches_the_training_layer():
-    from aecore.family import winner_take_all
+    from aecore.experiments.family import winner_take_all
 
     x = np.random.default_rng(0).random((40, 5)).astype(np.float32)
     for rate in (0.05, 0.25, 1.0):
@@ -397,14 +397,14 @@ def test_winner_take_all_matches_the_training_layer():
 
 
 def test_usable_label_counts():
-    from aecore.family import usable_label_counts
+    from aecore.experiments.family import usable_label_counts
 
     assert usable_label_counts([1000, 50, 5, 50, 5000], n_train=1437, n_classes=10) == ([50, 1000], [5000], [5])
     assert usable_label_counts([], 100, 10) == ([], [], [])
 
 
 def test_parameter_split_tied_halves_the_weights():
-    from aecore.family import parameter_split
+    from aecore.experiments.family import parameter_split
 
     dense = parameter_split("dense", 784, 10, (512, 256))
     tied = parameter_split("tied", 784, 10, (512, 256))
@@ -415,7 +415,7 @@ def test_parameter_split_tied_halves_the_weights():
 
 
 def test_compare_greedy_gives_both_the_same_budget(small_digits):
-    from aecore.family import compare_greedy
+    from aecore.experiments.family import compare_greedy
 
     heard = []
     result = compare_greedy(small_digits[:200], small_digits[200:], n_components=3, hidden_units=(16,),
@@ -432,7 +432,7 @@ def test_compare_greedy_gives_both_the_same_budget(small_digits):
 
 
 def test_compare_sparsity_and_gan_progression(small_digits):
-    from aecore.family import compare_sparsity, gan_progression
+    from aecore.experiments.family import compare_sparsity, gan_progression
 
     result = compare_sparsity(small_digits[:200], small_digits[200:], n_components=4, hidden_units=(16,),
                               epochs=1, jit_compile=False)
@@ -444,7 +444,7 @@ def test_compare_sparsity_and_gan_progression(small_digits):
 
 
 def test_pretraining_curve_rejects_bad_label_counts(digits):
-    from aecore.family import pretraining_curve
+    from aecore.experiments.family import pretraining_curve
 
     X, y = digits.X[:300], digits.y[:300]
     for counts, message in (((5,), "cover the 10 classes"), ((500,), "Only 200 training samples"),
@@ -473,7 +473,7 @@ def test_family_figures():
 
 
 def test_gan_batch_norm_and_dropout_options(small_digits):
-    from aecore.gan import build_gan, train_gan
+    from aecore.experiments.gan import build_gan, train_gan
 
     generator, discriminator = build_gan(64, latent_dim=4, hidden_units=(8, 16), batch_norm=True, dropout=0.3)
     assert [layer.name for layer in generator.layers if "bn" in layer.name] == ["gen_0_bn", "gen_1_bn"]
@@ -492,7 +492,7 @@ def test_gan_batch_norm_and_dropout_options(small_digits):
 
 
 def test_parse_hidden_units_reads_commas_and_refuses_bad_text():
-    from aecore.family import parse_hidden_units
+    from aecore.experiments.family import parse_hidden_units
 
     assert parse_hidden_units(" 512, 256 ") == (512, 256)
     for text in ("lots", "", "0", "1,2,3,4,5", "4096"):
@@ -501,14 +501,14 @@ def test_parse_hidden_units_reads_commas_and_refuses_bad_text():
 
 
 def test_greedy_budget_counts_one_stage_per_layer_plus_the_code():
-    from aecore.family import greedy_budget
+    from aecore.experiments.family import greedy_budget
 
     assert greedy_budget(2, 5, 2) == (3, 17)
     assert greedy_budget(1, 3) == (2, 6)
 
 
 def test_sparsity_profiles_cover_every_model_and_the_wta_rule():
-    from aecore.family import sparsity_profiles
+    from aecore.experiments.family import sparsity_profiles
 
     rng = np.random.default_rng(0)
     codes = {name: {"codes": rng.uniform(size=(20, 4))} for name in ("plain", "sparse", "wta")}

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from aecore import cli_options, params
+from aecore.cli import options as cli_options
+from aecore import params
 from aecore.params import BY_NAME, SETTINGS
 
 
@@ -144,8 +145,8 @@ def test_a_form_setting_has_the_same_default_and_bounds_in_the_link_and_the_trai
 def test_every_kinds_own_setting_is_in_the_form_the_links_and_the_cli(name, kind, url_name, text, value):
     """Post 001's knobs (the VAE's beta, the WTA rate, the convolutional filters and kernel size,
     the contractive weight) come from the schema to the Train form, a link and aecore train."""
-    from aecore.cli import build_parser
-    from aecore.cli_commands import config_from_args
+    from aecore.cli.parser import build_parser
+    from aecore.cli.commands import config_from_args
     from app_ui import url
 
     setting = BY_NAME[name]

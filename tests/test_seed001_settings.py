@@ -4,7 +4,8 @@ from the command line, a link and the Train page's form; early stopping off keep
 import numpy as np
 import pytest
 
-from aecore import AutoencoderReducer, cli, params
+from aecore import AutoencoderReducer, params
+from aecore.cli import parser as cli
 from aecore.models.noise import corrupt
 from aecore.presets import TrainConfig
 

@@ -118,7 +118,7 @@ def test_a_table_denoises_feature_by_feature_on_the_generate_page():
 
 def test_generate_offers_the_generated_samples_as_an_npz_made_on_click():
     from aecore.runs import demo
-    from aecore.augment import generate_like, samples_npz
+    from aecore.experiments.augment import generate_like, samples_npz
 
     at = open_page("app_pages/generate.py", {"data": "mnist_sample", "preset": "vae_2d", "tab": "vae"})
     assert any("Export generated samples" in e.label for e in at.expander)

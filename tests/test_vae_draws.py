@@ -1,11 +1,16 @@
-"""aecore.vae_draws: a VAE's reconstructions drawn from the encoder's Gaussian, seeded."""
+"""aecore.experiments.vae_draws: a VAE's reconstructions drawn from the encoder's Gaussian, seeded."""
 
 import numpy as np
 import pytest
 
 from aecore import AutoencoderReducer
 from aecore.data.datasets import load_dataset
-from aecore.vae_draws import MAX_DECODED, MAX_DRAWS, code_distribution, sample_reconstructions
+from aecore.experiments.vae_draws import (
+    MAX_DECODED,
+    MAX_DRAWS,
+    code_distribution,
+    sample_reconstructions,
+)
 
 
 @pytest.fixture(scope="module")

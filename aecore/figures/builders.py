@@ -525,7 +525,7 @@ def parameter_bars(counts: dict[str, dict[str, int]], part_names: dict[str, str]
     Parameters
     ----------
     counts : dict of {model name: {"encoder": int, "decoder": int}}
-        E.g. :func:`aecore.family.parameter_split` of a dense and a tied autoencoder.
+        E.g. :func:`aecore.experiments.family.parameter_split` of a dense and a tied autoencoder.
     part_names : dict, optional
         Legend names of ``"encoder"`` and ``"decoder"``.
     title, yaxis_title : str, optional
@@ -697,7 +697,7 @@ def accuracy_vs_labels(rows: list[dict], mode_names: dict[str, str] | None = Non
     Parameters
     ----------
     rows : list of dict
-        ``n_labels``, ``mode`` and ``accuracy`` each, as :func:`aecore.pretraining.few_label_curve`
+        ``n_labels``, ``mode`` and ``accuracy`` each, as :func:`aecore.experiments.pretraining.few_label_curve`
         returns them.
     mode_names : dict, optional
         Legend name of each mode.

@@ -410,7 +410,7 @@ class ContractiveAutoencoder(_EncoderDecoderConfig, keras.Model):
     The exact norm of a deep encoder's Jacobian costs one backward pass per code unit; the training
     step uses Hutchinson's unbiased estimate instead, ``||J||_F^2 = E ||u^T J||^2`` for
     ``u ~ N(0, I)``: one vector-Jacobian product per row, about doubling the encoder's cost.
-    :func:`aecore.sensitivity.jacobian_norms` measures the exact norm. The penalty is divided by the
+    :func:`aecore.experiments.sensitivity.jacobian_norms` measures the exact norm. The penalty is divided by the
     number of features, as the reconstruction loss is a mean per feature.
     """
 

@@ -4,7 +4,7 @@ input noise."""
 import pandas as pd
 import streamlit as st
 
-from aecore import family_robustness
+from aecore.experiments import robustness as family_robustness
 from app_ui.family_ui import FamilyData, latent_input, press_button_or, run_action, timing_caption
 from app_ui.i18n import t
 

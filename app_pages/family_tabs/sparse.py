@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from aecore import family
+from aecore.experiments import family
 from aecore.figures import builders as figures
 from app_ui.family_ui import FamilyData, latent_input, press_button_or, run_action, theory, timing_caption
 from app_ui.i18n import t

@@ -87,7 +87,7 @@ def _gan_model_class():
     import keras
     from keras import ops
 
-    from .models.builders import random_tensor
+    from ..models.builders import random_tensor
 
     class GAN(keras.Model):
         """Alternate one discriminator step and one generator step per batch."""

@@ -39,7 +39,7 @@ def build_classifier(reducer, n_classes: int, mode: str, X_unlabelled=None):
     """
     import keras
 
-    from .models import builders as models
+    from ..models import builders as models
 
     if mode not in MODES:
         raise ValueError(f"mode={mode!r} must be one of {list(MODES)}.")

@@ -5,7 +5,7 @@ bounds, and refused values explained in the command line's own words (the option
 
 from __future__ import annotations
 
-from .params import KIND_DEFAULTS, SETTINGS, SPARSITY_WEIGHTS, Setting, _number, parse_text
+from ..params import KIND_DEFAULTS, SETTINGS, SPARSITY_WEIGHTS, Setting, _number, parse_text
 
 
 def add_arguments(parser, settings=None) -> None:

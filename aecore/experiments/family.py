@@ -38,7 +38,7 @@ def parameter_split(kind: str, n_features: int, n_components: int,
     >>> parameter_split("tied", 64, 4, (16,))
     {'encoder': 1108, 'decoder': 80, 'total': 1188}
     """
-    from .budget import NetworkShape
+    from ..budget import NetworkShape
 
     # Arithmetic, never a built model: a keystroke in the hidden-units box must stay cheap.
     layers = NetworkShape(kind=kind, n_features=int(n_features), n_components=int(n_components),
@@ -242,8 +242,8 @@ def compare_greedy(X_train, X_test, n_components: int = 10, hidden_units=(512, 2
         ``epochs``; the greedy one adds ``stage`` (the phase of each epoch). Also ``budget``
         (epochs each), ``n_stages`` and ``pca_test_mse`` (PCA of the same size, for reference).
     """
-    from .metrics import pca_baseline
-    from .reducer import AutoencoderReducer
+    from ..metrics import pca_baseline
+    from ..reducer import AutoencoderReducer
 
     hidden_units = tuple(int(u) for u in hidden_units)
     if not hidden_units:
@@ -295,7 +295,7 @@ def compare_sparsity(X_train, X_test, n_components: int = 64, hidden_units=(512,
         :func:`activation_profile`), "test_mse", "seconds", "code_activation"}}``, and
         ``sparsity_target``, ``wta_rate``, ``batch_size``, ``epochs``, ``n_components``.
     """
-    from .presets import TrainConfig, preset
+    from ..presets import TrainConfig, preset
 
     if not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"epochs={epochs!r} must be a positive integer.")
@@ -327,7 +327,7 @@ def compare_sparsity(X_train, X_test, n_components: int = 64, hidden_units=(512,
 def gan_progression(X_train, epochs: int = 10, latent_dim: int = 32, n_samples: int = 16,
                     batch_size: int = 64, random_state: int = 0, progress: Optional[ProgressFn] = None,
                     jit_compile: bool = False, batch_norm: bool = True, dropout: float = 0.3) -> dict:
-    """Train :func:`aecore.gan.train_gan` and keep what the page draws: both losses per epoch and,
+    """Train :func:`aecore.experiments.gan.train_gan` and keep what the page draws: both losses per epoch and,
     after every epoch, the generator's rows for the same fixed noise.
 
     ``batch_norm`` (in the generator) and ``dropout`` (in the discriminator) are on by default:
@@ -360,7 +360,7 @@ def pretraining_curve(X_train, y_train, X_test, y_test, label_counts=LABEL_COUNT
                       random_state: int = 0, progress: Optional[ProgressFn] = None,
                       jit_compile: bool = True, classifier_jit_compile: bool = False) -> dict:
     """Accuracy against the number of labels for classifiers on a pretrained encoder (frozen,
-    fine-tuned) and the same classifier trained from scratch (:func:`aecore.pretraining.few_label_curve`).
+    fine-tuned) and the same classifier trained from scratch (:func:`aecore.experiments.pretraining.few_label_curve`).
 
     Parameters
     ----------
@@ -383,7 +383,7 @@ def pretraining_curve(X_train, y_train, X_test, y_test, label_counts=LABEL_COUNT
         ``rows`` (one per (n, mode): ``n_labels``, ``mode``, ``accuracy``, ``seconds``),
         ``reused`` (whether ``reducer`` was given), ``ae_seconds``, ``ae_epochs``, ``steps``.
     """
-    from .presets import TrainConfig
+    from ..presets import TrainConfig
     from .pretraining import MODES, few_label_curve
 
     if y_train is None or y_test is None:

@@ -25,12 +25,20 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
-from . import __version__, cli_options, params
-from .cli_commands import (UsageError, bench_command, config_from_args, encode_command,  # noqa: F401
-                           export_command, runs_command, train_command)
-from .data.datasets import BUILTIN_DATASETS
-from .presets import PRESETS
-from .data.upload_limits import MAX_UPLOAD_BYTES
+from .. import __version__, params
+from . import options as cli_options
+from .commands import (
+    UsageError,
+    bench_command,
+    config_from_args,
+    encode_command,
+    export_command,
+    runs_command,
+    train_command,
+)
+from ..data.datasets import BUILTIN_DATASETS
+from ..presets import PRESETS
+from ..data.upload_limits import MAX_UPLOAD_BYTES
 
 #: Exit statuses.
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -1,5 +1,5 @@
 """The command line's commands: ``train``, ``encode``, ``export``, ``runs`` and ``bench`` (the parser and the
-exit statuses are :mod:`aecore.cli`). Heavy modules are imported inside the commands, so the parser
+exit statuses are :mod:`aecore.cli.parser`). Heavy modules are imported inside the commands, so the parser
 answers without them.
 """
 
@@ -14,11 +14,11 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from . import params
-from .data.datasets import BUILTIN_DATASETS
-from .presets import TrainConfig, preset
-from .progress import EpochBar
-from .data.upload_limits import MAX_UPLOAD_BYTES
+from .. import params
+from ..data.datasets import BUILTIN_DATASETS
+from ..presets import TrainConfig, preset
+from ..progress import EpochBar
+from ..data.upload_limits import MAX_UPLOAD_BYTES
 
 #: Rows of a streamed file used to measure held-out errors and fit the PCA baseline, at most.
 MAX_EVAL_ROWS = 20_000
@@ -90,7 +90,7 @@ def ctrl_c_stops(stop: threading.Event) -> Iterator[None]:
 
 def train_command(args) -> int:
     """``aecore train``: train, measure against PCA, save the run."""
-    from .runs.saving import check_run_dir
+    from ..runs.saving import check_run_dir
 
     # Everything the command line says is checked before TensorFlow is imported, and a given
     # --out first of all: resolving the settings imports scikit-learn (about 1.5 s).
@@ -106,7 +106,7 @@ def train_command(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     dataset_name = name if source == "builtin" else os.path.splitext(os.path.basename(name))[0]
-    from .runs.loading import DEFAULT_RUNS_ROOT, RUNS_ROOT_ENV
+    from ..runs.loading import DEFAULT_RUNS_ROOT, RUNS_ROOT_ENV
 
     # Into the folder `aecore runs` and the app list (AECORE_RUNS_ROOT when set).
     folder = os.environ.get(RUNS_ROOT_ENV) or DEFAULT_RUNS_ROOT
@@ -117,19 +117,19 @@ def train_command(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.strategy == "multi-worker":
-        from .training.distributed import read_tf_config
+        from ..training.distributed import read_tf_config
 
         if read_tf_config() is None:
             raise UsageError("--strategy multi-worker needs the TF_CONFIG environment variable on "
                              'every worker, e.g. TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", '
                              '"host2:12345"]}, "task": {"type": "worker", "index": 0}}\'.')
     if args.cpu_devices is not None:
-        from .training.distributed import split_cpu
+        from ..training.distributed import split_cpu
 
         split_cpu(args.cpu_devices)
     strategy = None
     if args.strategy != "none":
-        from .training.distributed import make_strategy
+        from ..training.distributed import make_strategy
 
         # MultiWorkerMirroredStrategy must exist before other TensorFlow work in the process.
         strategy = make_strategy(args.strategy)
@@ -152,12 +152,12 @@ def train_command(args) -> int:
                "epochs_run": reducer.n_epochs_, "best_epoch": reducer.best_epoch_,
                "stopped_reason": reducer.stopped_reason_, "strategy": args.strategy,
                "replicas": 1 if strategy is None else int(strategy.num_replicas_in_sync)}
-    from .training.distributed import is_chief
+    from ..training.distributed import is_chief
 
     if args.strategy == "multi-worker" and not is_chief():
         print(f"worker finished after {reducer.n_epochs_} epoch(s); the chief writes the run.")
         return 0
-    from .runs.saving import save_run
+    from ..runs.saving import save_run
 
     save_run(out, reducer, config, dataset_name, metrics=metrics, codes=codes,
              overwrite=args.overwrite, scaling=scaling)
@@ -170,7 +170,7 @@ def train_command(args) -> int:
 
 def _budget(args):
     """The resource budget of this command: the default one, scaled by ``--budget-scale``."""
-    from .budget import Budget
+    from ..budget import Budget
 
     return Budget.default().scaled(args.budget_scale)
 
@@ -180,8 +180,8 @@ def _train_in_memory(source: str, name: str, config: TrainConfig, strategy, args
     """Load a dataset into memory, hold out a test split, train, and measure it against PCA."""
     import numpy as np
 
-    from .data import datasets as data, uploads
-    from .metrics import pca_baseline, reconstruction_mse
+    from ..data import datasets as data, uploads
+    from ..metrics import pca_baseline, reconstruction_mse
 
     if source == "builtin":
         dataset = data.load_dataset(name)
@@ -197,7 +197,7 @@ def _train_in_memory(source: str, name: str, config: TrainConfig, strategy, args
     else:
         import tempfile
 
-        from .training.distributed import fit_streaming
+        from ..training.distributed import fit_streaming
 
         # The distributed path always streams from disk; a small dataset takes a detour through
         # a temporary .npy file so that there is only one distributed training loop.
@@ -217,8 +217,8 @@ def _train_streamed(path: str, config: TrainConfig, strategy, args, bar, stop: t
     """Train from a memory-mapped .npy; the last rows are the test set."""
     import numpy as np
 
-    from .training.distributed import fit_streaming, open_npy
-    from .metrics import pca_baseline, reconstruction_mse
+    from ..training.distributed import fit_streaming, open_npy
+    from ..metrics import pca_baseline, reconstruction_mse
 
     rows, _ = open_npy(path)
     n = rows.shape[0]
@@ -272,8 +272,8 @@ def runs_table(runs) -> str:
 
 def runs_command(args) -> int:
     """``aecore runs``: list the runs under ``--root``, then the shipped demo runs."""
-    from .runs.demo import DEMO_DIR
-    from .runs.loading import RUNS_ROOT_ENV, list_runs, runs_root
+    from ..runs.demo import DEMO_DIR
+    from ..runs.loading import RUNS_ROOT_ENV, list_runs, runs_root
 
     def skipped(path: str, reason: str) -> None:
         print(f"skipped {path}: {reason}", file=sys.stderr)
@@ -301,7 +301,7 @@ def runs_command(args) -> int:
 
 def _run_dir(name: str) -> str:
     """The run directory a ``RUN`` argument names: a folder, or a shipped demo run's name."""
-    from .runs.demo import DEMO_DIR, DEMOS
+    from ..runs.demo import DEMO_DIR, DEMOS
 
     if os.path.isdir(name):
         return name
@@ -313,8 +313,8 @@ def _run_dir(name: str) -> str:
 
 def encode_command(args) -> int:
     """``aecore encode RUN DATA --out FILE``: codes (and reconstruction errors) of new data."""
-    from .runs import encoding
-    from .runs.format import read_run_info
+    from ..runs import encoding
+    from ..runs.format import read_run_info
 
     # The command line first (exit status 2), before any data are read or TensorFlow imported.
     run_dir = _run_dir(args.run)
@@ -331,7 +331,7 @@ def encode_command(args) -> int:
     dataset = _read_dataset(source, name, args, image_shape=info.image_shape)
     notes = encoding.check_fits(dataset, n_features=info.n_features, image_shape=info.image_shape,
                                 scaling=info.scaling, model_name=f"the run {info.name!r}")
-    from .runs.loading import load_run
+    from ..runs.loading import load_run
 
     reducer, _ = load_run(run_dir, budget=_budget(args))
     encoded = encoding.encode(reducer, dataset.X, budget=_budget(args))
@@ -350,8 +350,8 @@ def encode_command(args) -> int:
 def export_command(args) -> int:
     """``aecore export RUN --projector OUT_DIR``: the run's codes in the Embedding Projector's
     format (with a sprite of the images) and as Parquet."""
-    from .runs import encoding, projector
-    from .runs.format import read_run_info
+    from ..runs import encoding, projector
+    from ..runs.format import read_run_info
 
     run_dir = _run_dir(args.run)
     try:
@@ -370,7 +370,7 @@ def export_command(args) -> int:
     rows = projector.choose_rows(len(dataset.X), args.max_rows, seed=args.seed)
     if dataset.image_shape:
         projector.check_sprite(len(rows), dataset.image_shape)  # Before the model is built.
-    from .runs.loading import load_run
+    from ..runs.loading import load_run
 
     reducer, _ = load_run(run_dir, budget=_budget(args))
     encoded = encoding.encode(reducer, dataset.X[rows], budget=_budget(args))
@@ -387,8 +387,8 @@ def export_command(args) -> int:
 def _read_dataset(source: str, name: str, args, image_shape=None):
     """Load a built-in dataset or read a data file, through the resource budget; a run trained on
     ``image_shape`` images also reads them flattened (:func:`aecore.runs.encoding.read_data`)."""
-    from .data import datasets as data
-    from .runs import encoding
+    from ..data import datasets as data
+    from ..runs import encoding
 
     if source == "builtin":
         return data.load_dataset(name)

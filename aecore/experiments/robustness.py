@@ -1,6 +1,6 @@
 """The Family page's robustness lesson (post 004's remedy for a latent space that is not smooth):
 a plain, a denoising and a contractive autoencoder of the same size and budget, and how much their
-codes move under small input noise on held-out rows. Like :mod:`aecore.family`, it returns plain
+codes move under small input noise on held-out rows. Like :mod:`aecore.experiments.family`, it returns plain
 numbers (no Keras objects) and reports to an optional ``progress(phase, done, total)``.
 """
 
@@ -26,7 +26,7 @@ def compare_robustness(X_train, X_test, n_components: int = 10, hidden_units=(51
     The two regularised members resist noise in different ways: the denoising one learns to undo
     corrupted inputs (``noise_level``), the contractive one is penalised for its encoder's
     Jacobian (``contractive_weight``). Their robustness is
-    :func:`aecore.sensitivity.code_sensitivity` with noise of standard deviation ``probe_noise``: the
+    :func:`aecore.experiments.sensitivity.code_sensitivity` with noise of standard deviation ``probe_noise``: the
     mean ``||f(x + eps) - f(x)|| / ||eps||`` (lower is more robust).
 
     Returns
@@ -37,7 +37,7 @@ def compare_robustness(X_train, X_test, n_components: int = 10, hidden_units=(51
         ``n_components``.
     """
     from .sensitivity import code_sensitivity
-    from .presets import TrainConfig
+    from ..presets import TrainConfig
 
     if not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"epochs={epochs!r} must be a positive integer.")
