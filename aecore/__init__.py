@@ -10,40 +10,17 @@ it) is loaded on first use, so the command line answers ``--help`` and bad optio
 
 from __future__ import annotations
 
+from ._version import DISTRIBUTION, __version__
+
 __all__ = ["AutoencoderReducer", "__version__"]
 
 #: The submodules people import, listed by ``dir(aecore)`` and loaded on first attribute access
 #: (``aecore.runs.load_run``), so that ``import aecore`` itself stays light; each with where it lives
-#: since the library has subpackages (``aecore.maps.projection`` is :mod:`aecore.maps.projection`).
+#: since the library has subpackages (``aecore.projection`` is :mod:`aecore.maps.projection`).
 SUBMODULES = {"anomaly": "anomaly", "budget": "budget", "data": "data", "encoding": "runs.encoding",
               "figures": "figures", "metrics": "metrics", "params": "params", "presets": "presets",
               "progress": "progress", "projection": "maps.projection", "run_saving": "runs.saving",
               "runs": "runs"}
-
-#: The distribution's name on an index and in ``pip install``.
-DISTRIBUTION = "autoencoder-lab"
-
-
-def _version() -> str:
-    """The version written in pyproject.toml: from the installed distribution's metadata, or, in a
-    checkout that was not installed, from pyproject.toml itself."""
-    from importlib import metadata
-
-    try:
-        return metadata.version(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        pass
-    import tomllib
-    from pathlib import Path
-
-    try:
-        with open(Path(__file__).resolve().parent.parent / "pyproject.toml", "rb") as f:
-            return str(tomllib.load(f)["project"]["version"])
-    except (OSError, KeyError, tomllib.TOMLDecodeError):
-        return "0+unknown"
-
-
-__version__ = _version()
 
 
 def __getattr__(name: str):
