@@ -2,12 +2,14 @@
 
 import streamlit as st
 
+from app_ui.home_ui import forming_picture_ui
 from app_ui.i18n import t
 from app_ui.page import APP_NAME
 from app_ui.tour import tour_ui
 
 st.title(APP_NAME)
 st.markdown(t("home.intro"))
+forming_picture_ui()
 
 left, right = st.columns(2)
 with left:

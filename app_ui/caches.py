@@ -307,3 +307,12 @@ def start_umap_warmup_for(n_rows: int, n_features: int) -> None:
 
     if projection.approximate_neighbors(n_rows, n_features):
         start_umap_warmup(approximate=True)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def forming_history():
+    """The home page's picture: the shipped demo's latent space after each epoch, and its labels
+    (NumPy only; shared by every session, read once per server)."""
+    from aecore.runs import demo
+
+    return demo.forming_history()

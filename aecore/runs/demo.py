@@ -100,6 +100,32 @@ def load(run_dir) -> tuple[object, dict]:
     return reducer, run_format._read_json(os.fspath(run_dir), run_format.CONFIG_FILE, dict)
 
 
+#: The demo whose latent space is seen forming on the home page.
+FORMING_DEMO = "mnist-recommended"
+
+
+def forming_history(name: str = FORMING_DEMO, root: Path = DEMO_DIR):
+    """A shipped demo's latent space after each epoch and the labels of its rows, without building
+    its model (NumPy only, so a first visit does not wait on TensorFlow).
+
+    Returns ``(history, labels)``: a :class:`~aecore.training.snapshots.LatentHistory` and one label
+    per row of it; ``None`` when the demo has no history.
+    """
+    from ..data import datasets as aedata
+
+    data_key, _ = DEMOS[name]
+    run_dir = Path(root) / name
+    history = runs.load_latent_history(run_dir) if run_dir.is_dir() else None
+    if history is None:
+        return None
+    ds = aedata.load_dataset(data_key)
+    train, _ = aedata.train_test_split(ds, test_fraction=0.2, seed=0)
+    if len(train) != history.n_samples:
+        return None
+    labels = ds.y[np.asarray(train)[history.indices]]
+    return history, (labels if ds.label_names is None else np.asarray(ds.label_names)[labels])
+
+
 def load_all(root: Path = DEMO_DIR) -> list[tuple[str, str, TrainConfig, object]]:
     """Every shipped demo as ``(dataset, preset, config, reducer)``; damaged ones are skipped."""
     found = []
