@@ -96,7 +96,7 @@ def map_ui(loaded, view, method: str, dims: int, codes: np.ndarray) -> None:
         st.caption(t("latent.drawn_note", drawn=len(drawn), n=len(view.points)))
     if len(chosen):
         selected_samples_ui(ds, reducer, chosen)
-        neighbours_ui(ds, codes, chosen, loaded.id)
+        neighbours_ui(ds, codes, chosen, loaded.id, view, (f"{axis}1", f"{axis}2"))
     elif dims == 2:
         st.caption(t("latent.select_hint"))
     sync_url()

@@ -47,8 +47,10 @@ def _agreement(model_id: str, _codes: np.ndarray, _X: np.ndarray, _y: np.ndarray
     return label_agreement(_codes, _X, _y, k, n_queries=AGREEMENT_QUERIES)
 
 
-def neighbours_ui(ds: aedata.Dataset, codes: np.ndarray, chosen: np.ndarray, model_id: str) -> None:
-    """Pick one of the selected samples; show its nearest rows in code and in input space."""
+def neighbours_ui(ds: aedata.Dataset, codes: np.ndarray, chosen: np.ndarray, model_id: str,
+                  view=None, axes: tuple[str, str] = ("z1", "z2")) -> None:
+    """Pick one of the selected samples; show its nearest rows in code and in input space, and
+    where they lie on the page's 2-D ``view`` (its ``points`` and their row ``ids``)."""
     st.subheader(t("neighbours.title"))
     st.caption(t("neighbours.explain"))
     c1, c2 = st.columns([2, 1])
@@ -64,6 +66,11 @@ def neighbours_ui(ds: aedata.Dataset, codes: np.ndarray, chosen: np.ndarray, mod
              f"**{t('neighbours.in_codes', k=codes.shape[1])}** {_share_text(found.code_share, k)}", "latent.nb_codes")
     _rows_ui(right, ds, found.input_rows,
              f"**{t('neighbours.in_inputs')}** {_share_text(found.input_share, k)}", "latent.nb_inputs")
+    if view is not None:
+        st.plotly_chart(figures.neighbours_on_map(
+            view.points, view.ids, row, found.code_rows, found.input_rows, labels=axes,
+            names=(t("neighbours.map_sample", row=row), t("neighbours.map_codes"), t("neighbours.map_inputs")),
+            title=t("neighbours.map_title")), key="latent.nb_map")
     if ds.y is None:
         return
     if st.button(t("neighbours.measure", n=AGREEMENT_QUERIES, k=k), key="latent.nb_measure"):

@@ -2,6 +2,7 @@
 (AppTest) and its Embedding Projector download."""
 
 import io
+import json
 import re
 import zipfile
 
@@ -87,6 +88,10 @@ def test_the_latent_page_shows_a_selected_samples_neighbours_and_the_projector_d
     assert same[0] >= 6  # sample #3500 is a 7 of the MNIST sample; its code-space neighbours are mostly 7s
     at.selectbox(key="latent.nb_point").set_value(3501).run()
     assert not at.exception
+    maps = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("latent.nb_map")]
+    assert maps, "the neighbours are not shown on the map"
+    star = [trace for trace in maps[0]["data"] if trace.get("marker", {}).get("symbol") == "star"]
+    assert star and star[0]["customdata"] == [3501]  # the picked sample, where it lies
     at.button(key="latent.nb_measure").click().run()
     assert not at.exception
     agreement = [i.value for i in at.info if "random samples" in i.value]

@@ -80,6 +80,32 @@ def codings_scatter(codes: np.ndarray, color: np.ndarray | None = None, title: s
     return _layout(fig, title, height=420)
 
 
+def neighbours_on_map(points: np.ndarray, ids: np.ndarray, row: int, code_rows: np.ndarray,
+                      input_rows: np.ndarray, names: tuple[str, str, str] = ("sample", "nearest codes",
+                                                                         "nearest inputs"),
+                      title: str | None = None, labels: tuple[str, str] = ("z1", "z2")) -> go.Figure:
+    """Where a sample and its nearest rows lie on a 2-D map: every point faint, the rows nearest in
+    code space and in input space marked apart, the sample as a star. ``ids`` names each point's row;
+    rows missing from the map (a sampled map) are left out."""
+    position = {int(r): i for i, r in enumerate(np.asarray(ids))}
+    fig = go.Figure(go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", hoverinfo="skip",
+                                 marker=dict(size=4, color="rgba(140,140,140,0.25)"), showlegend=False))
+    styles = [(input_rows, names[2], dict(size=11, symbol="diamond-open", color=QUALITATIVE[1],
+                                          line=dict(width=2))),
+              (code_rows, names[1], dict(size=11, symbol="circle-open", color=QUALITATIVE[0],
+                                         line=dict(width=2))),
+              ([row], names[0], dict(size=18, symbol="star", color=QUALITATIVE[3],
+                                     line=dict(width=1, color="white")))]
+    for rows, name, marker in styles:
+        at = [position[int(r)] for r in rows if int(r) in position]
+        fig.add_trace(go.Scatter(x=points[at, 0], y=points[at, 1], mode="markers", name=name,
+                                 customdata=[int(ids[i]) for i in at], marker=marker,
+                                 hovertemplate="row %{customdata}<extra>" + name + "</extra>"))
+    fig.update_xaxes(title=labels[0], zeroline=False)
+    fig.update_yaxes(title=labels[1], zeroline=False)
+    return _layout(fig, title, height=380)
+
+
 def loss_curves(history: dict, title: str | None = "Loss") -> go.Figure:
     """Training (and validation) loss per epoch, on a log axis."""
     fig = go.Figure()
