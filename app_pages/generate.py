@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from aecore.figures import builders as figures
-from aecore.maps.latent_walk import interpolate, traverse
+from aecore.maps.latent_walk import interpolate
 from aecore.maps.selection import walk_ends
 from app_ui.augment_ui import augment_ui
 from app_ui.denoise_ui import denoise_ui
@@ -13,6 +13,7 @@ from app_ui.layout import coded_tabs
 from app_ui.model_ui import current_model_ui
 from app_ui.page import stop
 from app_ui.passes import codes_of
+from app_ui.traverse_ui import traverse_ui
 from app_ui.url import Param, sync_url, url_state
 from app_ui.vae_ui import vae_draws_ui
 
@@ -40,23 +41,6 @@ def walk_ui(ds, reducer, codes) -> None:
         [reducer.inverse_transform(path), pixel_blend], [t("generate.latent_path"), t("generate.pixel_blend")],
         ds.image_shape, t("generate.walk_title", start=start, end=end), [f"{w:.2f}" for w in weights]),
         key="generate.walk")
-    sync_url()
-
-
-@st.fragment
-def traverse_ui(ds, reducer, codes) -> None:
-    sample = st.number_input(t("generate.around_sample"), 0, ds.n_samples - 1, 0, key="generate.around")
-    k, shown = codes.shape[1], min(codes.shape[1], 8)
-    st.caption(t("generate.sliders_caption", shown=shown, k=k))
-    offsets = np.zeros(k)
-    columns = st.columns(4)
-    for d in range(shown):
-        offsets[d] = columns[d % 4].slider(f"z{d + 1}", -3.0, 3.0, 0.0, 0.25, key=f"generate.z{d}")
-    st.plotly_chart(figures.reconstruction_grid(
-        [ds.X[sample][None], reducer.inverse_transform(codes[sample][None].astype(np.float32)),
-         reducer.inverse_transform(traverse(codes, int(sample), offsets))],
-        [t("common.original"), t("generate.decoded"), t("generate.moved")], ds.image_shape),
-        key="generate.traverse")
     sync_url()
 
 

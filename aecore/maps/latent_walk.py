@@ -75,3 +75,32 @@ def traverse(codes, index: int, offsets) -> np.ndarray:
         raise ValueError(f"index={index!r} must be a row of the codes, between 0 and {len(codes) - 1}.")
     moved = codes[int(index)] + offsets * codes.std(axis=0)
     return moved[None, :].astype(np.float32)
+
+
+def traversal_grid(codes, index: int, units, offsets) -> np.ndarray:
+    """Code ``index`` moved along each of ``units`` alone, by each of ``offsets`` standard deviations:
+    one row of codes per unit, for the classic traversal picture (rows = units, columns = offsets).
+
+    Returns
+    -------
+    ndarray of shape (len(units) * len(offsets), n_components), float32
+        Unit ``units[i]`` moved by ``offsets[j]`` is row ``i * len(offsets) + j``.
+
+    Examples
+    --------
+    >>> traversal_grid([[0.0, 1.0], [2.0, 1.0]], 0, [0, 1], [-1.0, 1.0]).tolist()
+    [[-1.0, 1.0], [1.0, 1.0], [0.0, 1.0], [0.0, 1.0]]
+    """
+    codes = np.asarray(codes, dtype=np.float64)
+    offsets = np.asarray(offsets, dtype=np.float64).ravel()
+    units = [int(u) for u in units]
+    k = codes.shape[1] if codes.ndim == 2 else 0
+    if not units or any(not 0 <= u < k for u in units):
+        raise ValueError(f"units={units!r} must be one or more code units between 0 and {k - 1}.")
+    rows = []
+    for unit in units:
+        for offset in offsets:
+            step = np.zeros(k)
+            step[unit] = offset
+            rows.append(traverse(codes, index, step)[0])
+    return np.asarray(rows, dtype=np.float32)
