@@ -55,32 +55,32 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
         "Recommended CNN: two strided 3x3 convolutions, Dense bottleneck, early stopping.",
         TrainConfig(kind="conv", n_components=10, hidden_units=())),
     "seed002_dense": (
-        "Seed 002 dense: Dense 784 ReLU -> Dense 64 ReLU (code) -> Dense 784 sigmoid, 716,640 parameters; "
+        "Post 002 dense: Dense 784 ReLU -> Dense 64 ReLU (code) -> Dense 784 sigmoid, 716,640 parameters; "
         "Adam 1e-3, MSE, 20 epochs, batch 256.",
         TrainConfig(n_components=64, hidden_units=(784,), decoder_units=(), code_activation="relu",
                     output_activation="sigmoid", epochs=20, batch_size=256, learning_rate=1e-3,
                     early_stopping=False, validation_fraction=0.0)),
     "seed002_cnn": (
-        "Seed 002 CNN: Conv2D 32/64 (2x2, stride 2, ReLU), Dense 64 code, Dense 3136, Conv2DTranspose 32 "
+        "Post 002 CNN: Conv2D 32/64 (2x2, stride 2, ReLU), Dense 64 code, Dense 3136, Conv2DTranspose 32 "
         "and 1 (sigmoid), 421,377 parameters; Adam 1e-3, MSE, 20 epochs, batch 256.",
         TrainConfig(kind="conv", n_components=64, hidden_units=(), code_activation="relu",
                     output_activation="sigmoid", filters=(32, 64), kernel_size=2, epochs=20,
                     batch_size=256, learning_rate=1e-3, early_stopping=False,
                     validation_fraction=0.0)),
     "seed002_cnn_elu": (
-        "Seed 002 CNN with ELU: the same 421,377 parameters, ELU in the code, the Dense 3136 and the "
+        "Post 002 CNN with ELU: the same 421,377 parameters, ELU in the code, the Dense 3136 and the "
         "first Conv2DTranspose (encoder convolutions stay ReLU); Adam 1e-3, MSE, 20 epochs, batch 256.",
         TrainConfig(kind="conv", n_components=64, hidden_units=(), activation="elu",
                     encoder_activation="relu", code_activation="elu", output_activation="sigmoid",
                     filters=(32, 64), kernel_size=2, epochs=20, batch_size=256, learning_rate=1e-3,
                     early_stopping=False, validation_fraction=0.0)),
     "seed003_tabular": (
-        "Seed 003 tabular AE 100-64-32-10-32-64-100 (ReLU, linear code, sigmoid output, 17,838 "
+        "Post 003 tabular AE 100-64-32-10-32-64-100 (ReLU, linear code, sigmoid output, 17,838 "
         "parameters; Adam 1e-3, MSE, batch 64, 20 epochs).",
         TrainConfig(n_components=10, hidden_units=(64, 32), output_activation="sigmoid", epochs=20, batch_size=64,
                     learning_rate=1e-3, early_stopping=False, validation_fraction=0.0)),
     "seed004_balls": (
-        "Seed 004 ball toy: dense AE 784-256-64-2 (435,858 parameters) on images of one ball, cross-entropy "
+        "Post 004 ball toy: dense AE 784-256-64-2 (435,858 parameters) on images of one ball, cross-entropy "
         "loss, batch 64: "
         "walk its 2-D code between two balls and compare with blending their pixels.",
         TrainConfig(n_components=2, hidden_units=(256, 64), loss="binary_crossentropy", batch_size=64,
@@ -104,7 +104,7 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
         "Winner-take-all AE: 64 ReLU codes, each keeping its top 5% activations of a batch while training.",
         TrainConfig(kind="wta", n_components=64, wta_rate=0.05)),
     "seed000_linear": (
-        "Seed 000 linear AE 3-2-3 (17 parameters): SGD, learning rate 1.5, MSE, 20 epochs, batch 32 "
+        "Post 000 linear AE 3-2-3 (17 parameters): SGD, learning rate 1.5, MSE, 20 epochs, batch 32 "
         "(lands near 1.3x PCA's error).",
         TrainConfig(kind="linear", n_components=2, optimizer="sgd", learning_rate=1.5, epochs=20,
                     batch_size=32, early_stopping=False, validation_fraction=0.0, random_state=42)),

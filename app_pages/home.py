@@ -10,6 +10,7 @@ from app_ui.tour import tour_ui
 st.title(APP_NAME)
 st.markdown(t("home.intro"))
 forming_picture_ui()
+st.markdown(t("home.posts"))  # the five source posts, named once: every page calls them post 000 to 004
 
 left, right = st.columns(2)
 with left:

@@ -1,4 +1,4 @@
-"""3D → 2D: train seed 000's linear autoencoder and compare its codings and plane with PCA's."""
+"""3D → 2D: train post 000's linear autoencoder and compare its codings and plane with PCA's."""
 
 import streamlit as st
 

@@ -32,7 +32,7 @@ ae_err, pca_err = per_sample_mse(X_test, ae_recon), per_sample_mse(X_test, pca.r
 
 st.caption(t("recon.caption", kind=config.kind, k=config.n_components, data=active.key, n=len(test_idx)))
 if getattr(current_model(), "preset", None) in ("seed002_dense", "seed002_cnn", "seed002_cnn_elu"):
-    st.caption(t("recon.seed002_note"))  # measured by bench/seed002.py: the three seed-002 networks compared
+    st.caption(t("recon.seed002_note"))  # measured by bench/seed002.py: the three post-002 networks compared
 metric_row([
     (t("recon.ae_mse"), f"{ae_err.mean():.5f}", None),
     (t("recon.pca_mse", k=config.n_components), f"{pca_err.mean():.5f}", None),

@@ -1,4 +1,4 @@
-"""Train: pick data and an architecture (or a seed's preset), train with live progress, download."""
+"""Train: pick data and an architecture (or a source post's preset), train with live progress, download."""
 
 import numpy as np
 import pandas as pd

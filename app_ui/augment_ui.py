@@ -1,5 +1,5 @@
 """The Generate page's export of generated samples: new rows decoded near the codes of a seeded
-sample of the data, labels copied, as an NPZ a person can add to a training set (seed 004's
+sample of the data, labels copied, as an NPZ a person can add to a training set (post 004's
 "decoder as data augmentation"), with what the benchmark measured of it."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The guided tour: the seeds' story in order, each step a page with the settings to show.
+"""The guided tour: the source posts' story in order, each step a page with the settings to show.
 
 The steps are plain data (:data:`STEPS`, :func:`link_params`, :func:`step_from_params`): the home
 page lists them (:func:`tour_ui`), and each page shows the step it was opened for (``?tour=N``)
@@ -28,7 +28,7 @@ class Step:
 
 #: The MNIST sample holds 500 digits of each class in order: #500 is its first 1, #3500 its first 7.
 #: The balls' rows 0 and 1 hold the ball on the left and on the right (``aecore.data.datasets.make_balls``).
-#: The steps follow the source posts (seed 000 to 004); each title names its seed.
+#: The steps follow the source posts (post 000 to 004); each title names its post.
 SEED002 = {"data": "mnist_sample", "preset": "seed002_cnn_elu"}
 SEED003 = {"data": "seed003_random", "preset": "seed003_tabular"}
 STEPS = (

@@ -1,5 +1,5 @@
 """The Generate page's VAE draws: one input, its mean-code reconstruction and codes drawn from the
-encoder's Gaussian, decoded side by side (seed 001: a VAE's output stays partly random)."""
+encoder's Gaussian, decoded side by side (post 001: a VAE's output stays partly random)."""
 
 from __future__ import annotations
 

@@ -237,7 +237,7 @@ def make_seed003_table(n_rows: int = 1000, n_features: int = 100, seed: int = 0)
     X = np.random.default_rng(seed).random((int(n_rows), int(n_features)), dtype=np.float32)
     return Dataset(name="seed003_random", X=X, feature_names=[f"f{i}" for i in range(X.shape[1])],
                    scaling="none (uniform values in 0-1)",
-                   notes=[f"Seed 003's table: {X.shape[0]:,} rows x {X.shape[1]} uniform random values "
+                   notes=[f"Post 003's table: {X.shape[0]:,} rows x {X.shape[1]} uniform random values "
                           "(torch.rand in the seed), generated with NumPy seed 0."])
 
 
@@ -272,7 +272,7 @@ def make_balls(n_images: int = 2000, seed: int = 0) -> Dataset:
     return Dataset(name="balls", X=images.reshape(n_images, -1), y=bands, image_shape=(BALL_SIDE, BALL_SIDE),
                    feature_names=_pixel_names(BALL_SIDE, BALL_SIDE), scaling="none (pixel values 0-1)",
                    label_names=[f"column band {i + 1}/7" for i in range(7)],
-                   notes=[f"Seed 004's toy: {n_images:,} images of a ball at random positions, generated "
+                   notes=[f"Post 004's toy: {n_images:,} images of a ball at random positions, generated "
                           "with NumPy seed 0; rows 0 and 1 hold the ball on the left and on the right."])
 
 
@@ -286,8 +286,8 @@ BUILTIN_DATASETS = {
     "mnist": "MNIST: 60,000 digits via Keras (needs internet once)",
     "fashion_mnist": "Fashion-MNIST: 60,000 clothes via Keras (needs internet once)",
     "breast_cancer": "Breast cancer: 569 tumours x 30 measurements, benign vs malignant (offline)",
-    "seed003_random": "Seed 003's table: 1,000 x 100 uniform random values (offline)",
-    "balls": "Seed 004's balls: 2,000 images of a ball at random positions, 28x28 (offline)",
+    "seed003_random": "Post 003's table: 1,000 x 100 uniform random values (offline)",
+    "balls": "Post 004's balls: 2,000 images of a ball at random positions, 28x28 (offline)",
 }
 
 
