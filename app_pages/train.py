@@ -98,9 +98,10 @@ metric_row([
     (t("common.epochs"), t("train.epochs_value", n=reducer.n_epochs_, best=reducer.best_epoch_),
      reason_text(reducer.stopped_reason_)),
 ])
+st.session_state.setdefault("train.anim", True)  # on at first: 1,000 codes an epoch cost little to keep
 if st.toggle(t("animation.watch"), key="train.anim", help=t("animation.watch_help")):
     latent_animation_ui(LoadedModel(active, cfg, reducer, current.key.id), train_idx, key="train")
-else:
+if not st.session_state["train.anim"] or getattr(reducer, "latent_history_", None) is None:
     st.plotly_chart(figures.loss_curves(reducer.history_, t("train.loss_title")), key="train.loss")
 
 st.subheader(t("common.downloads"))

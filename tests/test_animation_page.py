@@ -32,12 +32,11 @@ LINK = {"data": "digits", "preset": "recommended", "k": "3", "hidden": "16", "ep
 
 
 def test_train_page_plays_the_latent_space_of_a_model_it_trained():
+    """Watch it form is on by default (issue 36), and a link keeps it."""
     at = open_page("app_pages/train.py", LINK)
     at.button(key="train.go").click().run()
     _no_exception(at)
-    assert at.toggle(key="train.anim").value is False
-    at.toggle(key="train.anim").set_value(True).run()
-    _no_exception(at)
+    assert at.toggle(key="train.anim").value is True  # on by default: the model is seen forming at once
     figure = _chart(at, "train.animation")
     assert len(figure["frames"]) == 2
     assert [step["label"] for step in figure["layout"]["sliders"][0]["steps"]] == ["1", "2"]
@@ -59,10 +58,11 @@ def test_the_recommended_demo_plays_its_history_and_one_saved_without_it_says_so
     assert 2 <= len(figure["frames"]) <= epochs
     labels = {trace.get("name") for trace in figure["data"]}
     assert {"0", "9"} <= labels or figure["data"][0]["marker"].get("color") is not None
-    # The denoising demo was saved before runs kept their history.
+    # The denoising demo was saved before runs kept their history: it says so, and its loss curve stays.
     at = open_page("app_pages/train.py", {"data": "mnist_sample", "preset": "denoising", "anim": "1"})
     _no_exception(at)
     assert any("without its training history" in i.value for i in at.info), [i.value for i in at.info]
+    assert _chart(at, "train.loss")["data"]
 
 
 def test_linear_3d_page_turns_the_plane_into_pcas():
