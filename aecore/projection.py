@@ -18,6 +18,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import knn
+from .knn import import_umap
 from .budget import Budget, resolve
 
 #: Projection methods :func:`project` knows, in the order the app lists them.
@@ -310,33 +311,6 @@ def project_placed(X, n_components: int = 2, random_state: int | None = 0, budge
     embedding[embedded] = np.asarray(fitted)
     embedding[others] = np.asarray(placed)
     return embedding, embedded
-
-
-def _import_umap_without_parametric() -> None:
-    """Import umap-learn without its ``parametric_umap`` module, which we never use: it imports
-    PyTorch when installed (182 MB of memory and 1-3 s in the server process, measured by
-    ``bench/tour.py``). umap's package ``__init__`` imports it inside a try block; a stub in
-    ``sys.modules`` stands in for it."""
-    import sys
-    import types
-
-    if "umap" in sys.modules or "umap.parametric_umap" in sys.modules:
-        return
-    stub = types.ModuleType("umap.parametric_umap")
-
-    def unavailable(*args, **kwargs):
-        raise ImportError("Autoencoder Lab imports umap-learn without ParametricUMAP.")
-
-    stub.ParametricUMAP = stub.load_ParametricUMAP = unavailable
-    sys.modules["umap.parametric_umap"] = stub
-
-
-def import_umap():
-    """umap-learn, imported without ParametricUMAP (see :func:`_import_umap_without_parametric`)."""
-    _import_umap_without_parametric()
-    import umap
-
-    return umap
 
 
 def _umap(X: np.ndarray, n_components: int, random_state, settings: dict) -> np.ndarray:
