@@ -16,7 +16,7 @@ explicitly (``AutoencoderReducer(budget=Budget.unlimited())``, ``python -m aecor
 Examples
 --------
 >>> from aecore.budget import Budget, NetworkShape
->>> shape = NetworkShape(kind="dense", n_features=784, n_components=10, hidden_units=(512, 256))
+>>> shape = NetworkShape(kind="dense", n_features=784, n_components=10)  # the recommended layers
 >>> shape.parameters()
 1072410
 >>> Budget().check_training(shape, n_rows=4000, epochs=100, batch_size=128).seconds < 120

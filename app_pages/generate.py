@@ -5,6 +5,7 @@ import streamlit as st
 
 from aecore import figures
 from aecore.latent_walk import interpolate, traverse
+from aecore.params import NOISE_TYPES
 from aecore.selection import walk_ends
 from app_ui.augment_ui import augment_ui
 from app_ui.denoise_ui import denoise_ui
@@ -87,7 +88,7 @@ url_state("generate", {
     "generate.steps": Param("steps", "int", 3, 15), "generate.around": Param("around", "int", 0, last),
     "generate.seed": Param("sample_seed", "int", 0, 10_000), "generate.draw_row": Param("draw_row", "int", 0, last),
     "generate.draw_seed": Param("draw_seed", "int", 0, 10_000),
-    "generate.noise": Param("noise", "choice", choices=("gaussian", "dropout")),
+    "generate.noise": Param("noise", "choice", choices=NOISE_TYPES),
     "generate.level": Param("level", "float", 0.0, 0.9)})
 
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from aecore import figures
 from aecore.budget import NetworkShape
+from aecore.params import latent_size_fits
 from app_ui.animation_ui import latent_animation_ui
 from app_ui.caches import pca_baseline_of, split_indices
 from app_ui.data_ui import dataset_picker_ui, dataset_summary_ui
@@ -43,7 +44,7 @@ X_test = ds.X[test_idx]  # the training rows are copied out only to train (150 M
 
 # The summary and the estimate are arithmetic on the settings: nothing is built before Train.
 try:
-    if config.n_components >= ds.n_features:
+    if not latent_size_fits(config.n_components, ds.n_features):
         raise ValueError(t("train.latent_too_large", k=config.n_components, n=ds.n_features))
     estimate = config.to_reducer(image_shape=ds.image_shape).training_estimate(len(train_idx), ds.n_features)
     layers = NetworkShape.of(config, ds.n_features, ds.image_shape).layers()

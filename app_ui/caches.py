@@ -94,6 +94,11 @@ def builtin_dataset(name: str) -> aedata.Dataset:
         return _load_builtin_dataset(name)
 
 
+def builtin_n_features(name: str) -> int:
+    """The width of a built-in dataset, read from the shared copy (never a download)."""
+    return aedata.builtin_n_features(name, builtin_dataset)
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def split_indices(dataset_key: str, n_samples: int, _dataset: aedata.Dataset,
                   test_fraction: float = 0.2, seed: int = 0):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -23,9 +23,10 @@ import streamlit as st
 from aecore import data as aedata
 from aecore import params
 from aecore.demo import form_config
+from aecore.params import latent_size_fits
 from aecore.presets import PRESETS, TrainConfig
 
-from . import session, tour
+from . import caches, session, tour
 from .i18n import language, t
 from .layout import escape_markdown
 from .online_data_ui import online_dataset_ui
@@ -70,7 +71,7 @@ class Param:
             raise ValueError(f"{self.name}={text!r} is not a number written with the digits 0-9")
         if self.kind == "ints":
             try:
-                values = tuple(int(v) for v in text.split(",") if v != "")
+                values = params.parse_numbers(text)
             except ValueError:
                 raise ValueError(f"{self.name}={text!r} must be whole numbers separated by commas") from None
             if len(values) > self.max_items:
@@ -135,7 +136,7 @@ _PARAM_KINDS = {str: "choice", bool: "bool", int: "int", float: "float", tuple: 
 def setting_param(setting: params.Setting) -> Param:
     """The query parameter of a setting: its URL name, kind, bounds and choices, as declared."""
     return Param(setting.url, _PARAM_KINDS[setting.type], setting.low, setting.high, setting.choices,
-                 max_items=params.MAX_LAYERS, min_items=setting.min_items)
+                 max_items=setting.max_items, min_items=setting.min_items)
 
 
 #: TrainConfig field -> its query parameter: the settings the Train page exposes (aecore.params).
@@ -157,11 +158,13 @@ def model_params(data_key: str, preset_name: str, config: TrainConfig) -> dict[s
     return params
 
 
-def model_from_params(params: Mapping[str, str]) -> tuple[str, str, TrainConfig, list[str]] | None:
+def model_from_params(params: Mapping[str, str], n_features: Callable[[str], int] = aedata.builtin_n_features
+                      ) -> tuple[str, str, TrainConfig, list[str]] | None:
     """``(data_key, preset_name, config, problems)`` for a URL that names a model, else ``None``.
 
     Invalid settings fall back to the preset's (explained in ``problems``); an unknown dataset or
-    preset falls back to the offline MNIST sample and the recommended preset.
+    preset falls back to the offline MNIST sample and the recommended preset. ``n_features``
+    gives a built-in dataset's width (the app passes its cached reader).
     """
     if not any(name in params for name in MODEL_PARAM_NAMES):
         return None
@@ -174,20 +177,11 @@ def model_from_params(params: Mapping[str, str]) -> tuple[str, str, TrainConfig,
     problems += bad
     config = form_config(preset_name).replace(**values)
     config = config.replace(sparsity_weight=default_sparsity_weight(config.sparsity, config.sparsity_weight))
-    if config.n_components >= aedata_n_features(data_key):
-        problems.append(f"k={config.n_components} is not smaller than the data's "
-                        f"{aedata_n_features(data_key)} features")
+    width = n_features(data_key)
+    if not latent_size_fits(config.n_components, width):
+        problems.append(f"k={config.n_components} is not smaller than the data's {width} features")
         config = config.replace(n_components=form_config(preset_name).n_components)
     return data_key, preset_name, config, problems
-
-
-#: Features of the built-in datasets, known without loading them.
-_N_FEATURES = {"mnist_sample": 784, "digits": 64, "mnist": 784, "fashion_mnist": 784}
-
-
-def aedata_n_features(data_key: str) -> int:
-    """The number of features of a built-in dataset."""
-    return _N_FEATURES.get(data_key, 784)
 
 
 def widget_values(preset_name: str, config: TrainConfig) -> dict[str, Any]:
@@ -281,7 +275,7 @@ def linked_model() -> tuple[str, str, TrainConfig] | None:
     arrived = {k: v for k, v in _incoming().items() if k in MODEL_PARAM_NAMES}
     if arrived and arrived != st.session_state.get("_url.seen_model"):
         st.session_state["_url.seen_model"] = arrived
-        data_key, preset_name, config, problems = model_from_params(arrived)
+        data_key, preset_name, config, problems = model_from_params(arrived, caches.builtin_n_features)
         if problems:
             st.session_state["_url.notice"] = problems + st.session_state.get("_url.notice", [])
         link = (data_key, preset_name, config)

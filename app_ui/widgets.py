@@ -85,7 +85,7 @@ def settings_form_ui() -> TrainConfig:
         if setting.type is tuple:
             text = values[setting.name]
             try:
-                values[setting.name] = tuple(int(v) for v in text.replace(" ", "").split(",") if v)
+                values[setting.name] = params.parse_numbers(text)
             except ValueError:
                 st.error(t("train.bad_hidden_units", got=escape_markdown(repr(text[:40])),
                            preset=getattr(base, setting.name)))
