@@ -13,7 +13,8 @@ from app_ui.layout import escape_markdown
 from app_ui.model_ui import current_model_ui
 from app_ui.page import stop
 from app_ui.passes import codes_of
-from app_ui.url import Param, url_state
+from app_ui.page_link import url_state
+from app_ui.url import Param
 
 st.title(t("clusters.title"))
 loaded = current_model_ui()

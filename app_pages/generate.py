@@ -14,7 +14,8 @@ from app_ui.layout import coded_tabs
 from app_ui.model_ui import current_model_ui
 from app_ui.page import stop
 from app_ui.passes import codes_of
-from app_ui.url import Param, sync_url, url_state
+from app_ui.page_link import sync_url, url_state
+from app_ui.url import Param
 from app_ui.vae_ui import vae_draws_ui
 
 # A tab's widgets change only that tab's chart: each tab is an st.fragment, so moving a slider reruns it alone.

@@ -11,7 +11,8 @@ from app_ui.i18n import t
 from app_ui.layout import metric_row, reason_text
 from app_ui.page import stop
 from app_ui.session import ActiveData, train_reducer
-from app_ui.url import Param, url_state
+from app_ui.page_link import url_state
+from app_ui.url import Param
 
 st.title(t("linear3d.title"))
 st.markdown(t("linear3d.intro"))

@@ -18,7 +18,9 @@ from app_ui.passes import codes_of, held_out_errors
 from app_ui.reports import model_downloads_ui, report_downloads_ui
 from app_ui.session import (CurrentModel, ModelKey, current_model, lookup_model, recover_interrupted,
                             set_current_model, train_reducer)
-from app_ui.url import Param, set_url_model, train_form_from_link, train_requested_by_link, url_state
+from app_ui.link_form import train_form_from_link, train_requested_by_link
+from app_ui.page_link import set_url_model, url_state
+from app_ui.url import Param
 from app_ui.widgets import settings_form_ui
 
 st.title(t("train.title"))

@@ -12,7 +12,7 @@ from aecore.metrics import reconstruction_mse
 from aecore.noise import NOISE_TYPES, corrupt
 
 from .i18n import t
-from .url import sync_url
+from .page_link import sync_url
 
 #: Rows corrupted: a grid of images, or enough table rows for stable per-feature errors.
 IMAGE_ROWS, TABLE_ROWS = 12, 500

@@ -11,7 +11,7 @@ from aecore.presets import PRESETS, TrainConfig
 
 from .i18n import t, t_or
 from .layout import escape_markdown
-from .url import default_sparsity_weight
+from .model_links import default_sparsity_weight
 
 #: Columns of the settings form; settings fill them in their declared order.
 FORM_COLUMNS = 3

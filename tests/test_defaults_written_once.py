@@ -147,12 +147,12 @@ def test_a_built_in_datasets_width_is_read_from_the_data():
 
 
 def test_a_model_link_checks_the_latent_size_against_the_datas_real_width():
-    from app_ui import url
+    from app_ui import model_links
 
-    _, _, config, problems = url.model_from_params({"data": "breast_cancer", "k": "30"})
-    assert config.n_components == url.form_config("recommended").n_components
+    _, _, config, problems = model_links.model_from_params({"data": "breast_cancer", "k": "30"})
+    assert config.n_components == model_links.form_config("recommended").n_components
     assert "30 features" in problems[0]
-    _, _, config, problems = url.model_from_params({"data": "breast_cancer", "k": "29"})
+    _, _, config, problems = model_links.model_from_params({"data": "breast_cancer", "k": "29"})
     assert config.n_components == 29 and problems == []
 
 
