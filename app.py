@@ -5,7 +5,7 @@ import streamlit as st
 from app_ui.i18n import t
 from app_ui.page import APP_NAME, page_done, page_setup
 from app_ui.tour import tour_banner
-from app_ui.url import write_url
+from app_ui.page_link import write_url
 
 page_setup()
 navigation = st.navigation({

@@ -19,10 +19,12 @@ from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
+from .params import HIDDEN_UNITS
+
 #: Settings of the autoencoder :func:`evaluate` trains when ``reducer_params`` is not given:
 #: the recommended dense autoencoder with a fixed epoch budget and early stopping on a
 #: validation split of the normal rows (measured in bench/anomaly.py).
-DEFAULT_REDUCER_PARAMS = {"kind": "dense", "hidden_units": (512, 256), "epochs": 60,
+DEFAULT_REDUCER_PARAMS = {"kind": "dense", "hidden_units": HIDDEN_UNITS, "epochs": 60,
                           "batch_size": 128, "learning_rate": 1e-3, "early_stopping": True,
                           "patience": 8, "validation_fraction": 0.1}
 METHODS = ("autoencoder", "pca", "isolation_forest")

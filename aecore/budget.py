@@ -16,7 +16,7 @@ explicitly (``AutoencoderReducer(budget=Budget.unlimited())``, ``python -m aecor
 Examples
 --------
 >>> from aecore.budget import Budget, NetworkShape
->>> shape = NetworkShape(kind="dense", n_features=784, n_components=10, hidden_units=(512, 256))
+>>> shape = NetworkShape(kind="dense", n_features=784, n_components=10)  # the recommended layers
 >>> shape.parameters()
 1072410
 >>> Budget().check_training(shape, n_rows=4000, epochs=100, batch_size=128).seconds < 120
@@ -32,23 +32,19 @@ from typing import Optional
 
 from .models.shapes import Layer, NetworkShape  # noqa: F401  (re-exported: the budget's callers name them here)
 
-#: Multiply-adds per second one training reaches on a shared 2-core CPU, on the slow side: the
-#: 784-512-256-32 AE's steady epochs on 3,600 rows take 0.24 s on this project's 2-core machines,
-#: i.e. ~4.9e10 multiply-adds per second counting a step as 3 forward passes (forward + backward).
+# The speeds below are on this project's 2 shared cores, on the slow side of what was measured, so
+# that an estimate the app states is not overrun. How each was measured: BENCHMARKS.md, "How the
+# measured constants were chosen".
+#: Multiply-adds per second one training reaches, a step counted as 3 forward passes (the network
+#: bench/speed.py trains).
 MACS_PER_SECOND = 2.5e10
 #: Operations (:meth:`Budget.cluster_compute`'s units) each clustering method gets through per
-#: second on these 2 cores, on the slow side of what was measured: KMeans of 200,000 x 10 codes
-#: (k = 10, 10 restarts: 2e10) took 5.4 s alone (bench/growth.py) and 13 s on busy cores
-#: (bench/scale_pages.py's profile); a mixture of 5,000 codes (5e10) 4.3-4.6 s, of 200,000 (2e12)
-#: 80 s. The pages' estimates divide by these (see :func:`cluster_seconds`).
+#: second (bench/growth.py, bench/scale_pages.py); the pages' estimates divide by these.
 CLUSTER_OPERATIONS_PER_SECOND = {"kmeans": 1.5e9, "gmm": 1.1e10}
-#: Multiply-adds per second of a model pass (encoding or reconstructing rows, 4,096 at a time), on
-#: the slow side: reconstructing 200,000 rows of 196 values through 196-512-256-10-256-512-196
-#: (9.4e10 multiply-adds) took 3.2 s alone (2.9e10 per second) and 9.4 s in the app while UMAP's
-#: nearest-neighbour code compiled in the background (1.0e10; bench/scale_pages.py's profile).
+#: Multiply-adds per second of a model pass (encoding or reconstructing rows, 4,096 at a time) while
+#: other work shares the cores (bench/scale_pages.py's profile).
 PREDICT_MACS_PER_SECOND = 8e9
-#: Multiply-adds one pair of rows costs HDBSCAN, at MACS_PER_SECOND (7e-9 s per pair alone in
-#: bench/growth.py, 1.2e-8 on busy cores; see Budget.cluster_compute).
+#: Multiply-adds one pair of rows costs HDBSCAN, at MACS_PER_SECOND (bench/growth.py).
 HDBSCAN_PAIR_COST = 300.0
 #: Fixed cost of one optimiser step (data pipeline, Python callbacks), seconds.
 SECONDS_PER_STEP = 3e-4

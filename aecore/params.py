@@ -19,7 +19,7 @@ import inspect
 import math
 import numbers
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 import numpy as np
@@ -28,13 +28,17 @@ import numpy as np
 KINDS = ("dense", "conv", "linear", "tied", "denoising", "contractive", "sparse", "vae", "wta")
 #: Kinds greedy layer-wise training can stack.
 GREEDY_KINDS = ("dense", "tied")
+#: The hidden layers of the recommended stacked autoencoder (784-512-256-k), every default's source.
+HIDDEN_UNITS = (512, 256)
+#: Ways the denoising autoencoder corrupts its inputs (also :func:`aecore.models.noise.corrupt`).
 NOISE_TYPES = ("gaussian", "dropout")
 SPARSITY_TYPES = ("kl", "l1")
 ACTIVATIONS = ("relu", "elu", "selu", "tanh")
 CODE_ACTIVATIONS = ("linear", "relu", "elu", "selu", "tanh", "sigmoid")
 OUTPUT_ACTIVATIONS = ("auto", "sigmoid", "linear")
 LOSSES = ("mse", "binary_crossentropy")
-OPTIMIZERS = ("adam", "sgd", "rmsprop", "nadam")
+#: Optimizer names and the ``keras.optimizers`` classes they build (by name: no Keras import here).
+OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "nadam": "Nadam"}
 #: Longest list a tuple setting (hidden units, filters) may hold.
 MAX_LAYERS = 8
 
@@ -77,6 +81,8 @@ class Setting:
     kinds: Optional[tuple[str, ...]] = None
     #: Fewest numbers a tuple setting holds (a convolutional encoder needs one layer of filters).
     min_items: int = 0
+    #: Most numbers a tuple setting holds.
+    max_items: int = MAX_LAYERS
 
     @property
     def label_key(self) -> str:
@@ -97,7 +103,9 @@ class Setting:
         if self.type is list:
             return "a list of keras.callbacks.Callback objects"
         what = {int: "an integer", float: "a number", tuple: "whole numbers"}[self.type]
-        if self.type is tuple and self.min_items:
+        if self.type is tuple and self.max_items != MAX_LAYERS:
+            what = f"{self.min_items} to {self.max_items} whole numbers"
+        elif self.type is tuple and self.min_items:
             what = f"at least {self.min_items} whole number{'s' if self.min_items > 1 else ''}"
         words = "".join(f"{c!r} or " for c in self.choices)
         left = "(" if self.low_open else "["
@@ -125,7 +133,7 @@ class Setting:
         """The ``ValueError`` for an invalid ``value``: the value, the limits and an example."""
         example = self.example if self.example is not None else self.default
         if self.type is tuple:
-            example = ", ".join(str(v) for v in example) or "512, 256"
+            example = ", ".join(str(v) for v in (example or HIDDEN_UNITS))
             example = f"({example})"
         none = ("" if not self.optional else " or None" if self.type is list
                 else " or None (the kind's default)")
@@ -166,7 +174,7 @@ class Setting:
             if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
                 raise self.error(value)
             items = tuple(value)
-            if not self.min_items <= len(items) <= MAX_LAYERS or not all(
+            if not self.min_items <= len(items) <= self.max_items or not all(
                     isinstance(v, numbers.Integral) and not isinstance(v, bool) and self.in_range(v)
                     for v in items):
                 raise self.error(value)
@@ -197,7 +205,7 @@ SETTINGS: tuple[Setting, ...] = (
           '``"vae"``: a variational autoencoder; ``transform`` returns the mean code and '
           ':meth:`sample` draws new rows. ``"wta"``: winner-take-all ReLU codes, each code unit '
           'keeping only its top ``wta_rate`` activations of a training batch.')),
-    S("hidden_units", tuple, (512, 256), "widths of the encoder's hidden layers, e.g. 512,256",
+    S("hidden_units", tuple, HIDDEN_UNITS, "widths of the encoder's hidden layers, e.g. 512,256",
       low=1, high=4096, label="train.hidden_units", url="hidden", form=True, cli=True,
       doc='The decoder mirrors them unless ``decoder_units`` says otherwise. Ignored by "linear".'),
     S("decoder_units", tuple, None, "widths of the decoder's hidden layers when they differ from "
@@ -214,7 +222,7 @@ SETTINGS: tuple[Setting, ...] = (
       doc='"auto" uses a sigmoid when the training data lie in [0, 1] and a linear output otherwise.'),
     S("loss", str, "mse", "reconstruction loss", choices=LOSSES, label="train.loss", url="loss",
       form=True, cli=True),
-    S("optimizer", str, "adam", "optimizer", choices=OPTIMIZERS, label="common.optimizer", url="opt",
+    S("optimizer", str, "adam", "optimizer", choices=tuple(OPTIMIZERS), label="common.optimizer", url="opt",
       form=True, cli=True),
     S("learning_rate", float, None, "optimizer learning rate", low=1e-5, high=10.0, optional=True,
       label="common.learning_rate", url="lr", form=True, cli=True, example=0.001,
@@ -320,9 +328,7 @@ KIND_DEFAULTS = {
              "validation_fraction": 0.1},
 }
 # The other stacked kinds train like "dense".
-for _kind in ("tied", "denoising", "contractive", "sparse", "vae", "wta"):
-    KIND_DEFAULTS[_kind] = dict(KIND_DEFAULTS["dense"])
-del _kind
+KIND_DEFAULTS.update({kind: dict(KIND_DEFAULTS["dense"]) for kind in KINDS if kind not in KIND_DEFAULTS})
 
 #: Default sparsity weight per penalty when ``sparsity_weight=None``.
 SPARSITY_WEIGHTS = {"kl": 0.01, "l1": 1e-3}
@@ -330,6 +336,9 @@ SPARSITY_WEIGHTS = {"kl": 0.01, "l1": 1e-3}
 
 #: Settings by name.
 BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+#: The Family page's hidden units: the same setting, kept smaller because every action there
+#: trains several models at once and at least one hidden layer, which greedy stacking needs.
+FAMILY_HIDDEN_UNITS = replace(BY_NAME["hidden_units"], high=2048, min_items=1, max_items=4)
 #: The settings a TrainConfig holds.
 CONFIG_SETTINGS = tuple(s for s in SETTINGS if s.config)
 #: The settings on the Train page (and in links), in the form's order.
@@ -337,8 +346,7 @@ FORM_SETTINGS = tuple(s for s in SETTINGS if s.form)
 
 
 def _number(value: float, grouped: bool = False) -> str:
-    """A bound written in full (``2147483647``, not ``2.14748e+09``), with thousands separators
-    when ``grouped``."""
+    """A bound written in full (``2147483647``, not ``2.14748e+09``), grouped by thousands if asked."""
     if float(value).is_integer() and abs(value) >= 1000:
         return f"{int(value):,}" if grouped else f"{int(value)}"
     return f"{value:g}"
@@ -353,6 +361,20 @@ def check(values: dict) -> dict:
     """Each value checked against its setting (:meth:`Setting.check`); the first invalid one raises."""
     return {name: BY_NAME[name].check(value) if name in BY_NAME else value
             for name, value in values.items()}
+
+
+def latent_size_fits(n_components: int, n_features: int) -> bool:
+    """Whether a latent code is narrower than a row (a wider one could copy the row): every entry
+    point (the reducer, the Train page, a model link) asks here, with its data's real width."""
+    return n_components < n_features
+
+
+def check_latent_size(n_components: int, n_features: int) -> None:
+    """``ValueError`` naming the value, the limit and the fix unless :func:`latent_size_fits`."""
+    if not latent_size_fits(n_components, n_features):
+        raise ValueError(
+            f"n_components={n_components} must be smaller than the number of features ({n_features}); "
+            "choose a smaller latent size or a dataset with more columns.")
 
 
 def storing_init(**extra):
@@ -408,8 +430,7 @@ def parse_text(setting: Setting, text: str):
         raise ValueError(f"{setting.name}={text!r} is not a number written with the digits 0-9")
     try:
         if setting.type is tuple:
-            value = () if text.lower() in ("", "none") else tuple(
-                int(v) for v in text.replace(" ", "").split(",") if v != "")
+            value = () if text.lower() in ("", "none") else parse_numbers(text)
         elif setting.type is bool:
             value = {"1": True, "true": True, "0": False, "false": False}[text.lower()]
         elif setting.type is int:
@@ -421,3 +442,9 @@ def parse_text(setting: Setting, text: str):
     except (ValueError, KeyError):
         raise setting.error(text) from None
     return setting.check(value)
+
+
+def parse_numbers(text: str) -> tuple[int, ...]:
+    """Comma-separated whole numbers as a tuple (spaces and empty parts skipped): the one reader of
+    layer lists, for forms, links and the command line; the setting checks the bounds."""
+    return tuple(int(v) for v in text.replace(" ", "").split(",") if v != "")

@@ -23,9 +23,9 @@ class _TrainConfigMethods:
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        for key in ("hidden_units", "decoder_units", "filters"):
-            if key in known and known[key] is not None:
-                known[key] = tuple(known[key])
+        for setting in CONFIG_SETTINGS:  # JSON has lists where the config holds tuples
+            if setting.type is tuple and known.get(setting.name) is not None:
+                known[setting.name] = tuple(known[setting.name])
         return cls(**known)
 
     def replace(self, **changes) -> "TrainConfig":

@@ -84,14 +84,10 @@ class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefi
     def _resolve_params(self, n_samples: int, n_features: int) -> dict:
         """Check every setting (its declaration in :mod:`aecore.params`, then the rules that
         join several), and return the training settings actually used."""
-        from .params import GREEDY_KINDS, check
+        from .params import GREEDY_KINDS, check, check_latent_size
 
         check(self.get_params())
-        n = self.n_components
-        if n >= n_features:
-            raise ValueError(
-                f"n_components={n} must be smaller than the number of features ({n_features}); "
-                "choose a smaller latent size or a dataset with more columns.")
+        check_latent_size(self.n_components, n_features)
         params = self.resolved_params()
         params.update(check({name: params[name] for name in
                              ("learning_rate", "epochs", "batch_size", "patience", "validation_fraction")}))

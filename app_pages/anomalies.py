@@ -12,7 +12,8 @@ from app_ui.layout import escape_markdown
 from app_ui.model_ui import current_model_ui
 from app_ui.page import stop
 from app_ui.passes import reconstruction_errors
-from app_ui.url import Param, sync_url, url_state
+from app_ui.page_link import sync_url, url_state
+from app_ui.url import Param
 
 
 @st.fragment

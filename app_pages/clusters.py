@@ -14,7 +14,8 @@ from app_ui.layout import escape_markdown
 from app_ui.model_ui import current_model_ui
 from app_ui.page import stop
 from app_ui.passes import codes_of
-from app_ui.url import Param, url_state
+from app_ui.page_link import url_state
+from app_ui.url import Param
 
 st.title(t("clusters.title"))
 loaded = current_model_ui()
@@ -31,7 +32,7 @@ MAPS = ("umap", "pca", "tsne")  # the 2-D map of the codes the clusters are draw
 SPACES = {"raw": t("clusters.space_raw"), "pca": t("clusters.space_pca"), "codes": t("clusters.space_codes"),
           "umap": t("clusters.space_umap")}
 url_state("clusters", {"clusters.space": Param("space", "choice", choices=tuple(SPACES)),
-                       "clusters.method": Param("method", "choice", choices=("kmeans", "gmm", "hdbscan")),
+                       "clusters.method": Param("method", "choice", choices=cluster.METHODS),
                        "clusters.k": Param("clusters", "int", 2, 50),
                        "clusters.n_init": Param("n_init", "int", 1, 50),
                        "clusters.map": Param("map", "choice", choices=MAPS)})
@@ -42,7 +43,7 @@ umap_seconds = projection.estimate_seconds("umap", len(codes), cluster.RECOMMEND
 long_umap = umap_seconds > LONG_SECONDS
 space = c1.selectbox(t("clusters.input_space"), list(SPACES), index=2 if long_umap else 3, format_func=SPACES.get,
                      key="clusters.space")
-method = c2.selectbox(t("clusters.method"), ["kmeans", "gmm", "hdbscan"], key="clusters.method",
+method = c2.selectbox(t("clusters.method"), cluster.METHODS, key="clusters.method",
                       format_func={"kmeans": "KMeans", "gmm": t("clusters.method_gmm"), "hdbscan": "HDBSCAN"}.get)
 default_k = len(np.unique(ds.y)) if ds.y is not None else 10
 n_clusters = c3.number_input(t("clusters.k"), 2, 50, int(default_k), key="clusters.k",

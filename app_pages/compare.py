@@ -7,7 +7,8 @@ from app_ui.compare_ui import (comparison_ui, default_pair_ui, load_model_ui, lo
                                settings_table_ui)
 from app_ui.i18n import t
 from app_ui.page import stop
-from app_ui.url import Param, url_state
+from app_ui.page_link import url_state
+from app_ui.url import Param
 
 st.title(t("compare.title"))
 with st.expander(t("common.what")):

@@ -6,7 +6,8 @@ from app_pages.family_tabs import gan, greedy, pretraining, robust, sparse, tied
 from app_ui.family_ui import DATASETS, family_data_ui, theory
 from app_ui.i18n import t
 from app_ui.layout import coded_tabs
-from app_ui.url import Param, url_state
+from app_ui.page_link import url_state
+from app_ui.url import Param
 
 TAB_CODES = ("tied", "greedy", "sparse", "gan", "pretraining", "more")
 

@@ -6,6 +6,7 @@ import streamlit as st
 from aecore.figures import builders as figures
 from aecore.maps.latent_walk import interpolate
 from aecore.maps.selection import walk_ends
+from aecore.params import NOISE_TYPES
 from app_ui.augment_ui import augment_ui
 from app_ui.denoise_ui import denoise_ui
 from app_ui.i18n import t
@@ -13,8 +14,9 @@ from app_ui.layout import coded_tabs
 from app_ui.model_ui import current_model_ui
 from app_ui.page import stop
 from app_ui.passes import codes_of
+from app_ui.page_link import sync_url, url_state
 from app_ui.traverse_ui import traverse_ui
-from app_ui.url import Param, sync_url, url_state
+from app_ui.url import Param
 from app_ui.vae_ui import vae_draws_ui
 
 # A tab's widgets change only that tab's chart: each tab is an st.fragment, so moving a slider reruns it alone.
@@ -71,7 +73,7 @@ url_state("generate", {
     "generate.steps": Param("steps", "int", 3, 15), "generate.around": Param("around", "int", 0, last),
     "generate.seed": Param("sample_seed", "int", 0, 10_000), "generate.draw_row": Param("draw_row", "int", 0, last),
     "generate.draw_seed": Param("draw_seed", "int", 0, 10_000),
-    "generate.noise": Param("noise", "choice", choices=("gaussian", "dropout")),
+    "generate.noise": Param("noise", "choice", choices=NOISE_TYPES),
     "generate.level": Param("level", "float", 0.0, 0.9)})
 
 

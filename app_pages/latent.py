@@ -20,7 +20,8 @@ from app_ui.neighbours_ui import neighbours_ui
 from app_ui.page import stop
 from app_ui.passes import codes_of, reconstruction_errors
 from app_ui.reports import codes_csv_button
-from app_ui.url import Param, sync_url, url_state
+from app_ui.page_link import sync_url, url_state
+from app_ui.url import Param
 
 st.title(t("latent.title"))
 start_umap_warmup()

@@ -11,19 +11,21 @@ from app_ui.i18n import t
 from app_ui.layout import metric_row, reason_text
 from app_ui.page import stop
 from app_ui.session import ActiveData, train_reducer
-from app_ui.url import Param, url_state
+from app_ui.page_link import url_state
+from app_ui.url import Param
 
 st.title(t("linear3d.title"))
 st.markdown(t("linear3d.intro"))
 with st.expander(t("common.what")):
     st.markdown(t("linear3d.explain"))
 
+OPTIMIZERS = ("sgd", "adam")  # seed 000's SGD, and the optimizer that converges without tuning
 LEARNING_RATES = (0.001, 0.01, 0.05, 0.1, 0.5, 1.0, 1.5, 2.0)
 url_state("linear3d", {
     "linear3d.m": Param("m", "int", 20, 2000), "linear3d.noise": Param("noise", "float", 0.0, 0.5),
     "linear3d.w1": Param("w1", "float", -1.0, 1.0), "linear3d.w2": Param("w2", "float", -1.0, 1.0),
     "linear3d.seed": Param("data_seed", "int", 0, 10_000), "linear3d.converge": Param("converge", "bool"),
-    "linear3d.optimizer": Param("optimizer", "choice", choices=("sgd", "adam")),
+    "linear3d.optimizer": Param("optimizer", "choice", choices=OPTIMIZERS),
     "linear3d.lr": Param("learning_rate", "choice", choices=LEARNING_RATES),
     "linear3d.epochs": Param("n_epochs", "int", 1, 500)})
 
@@ -41,7 +43,7 @@ with st.sidebar:
     if converge:
         config = TrainConfig(kind="linear", n_components=2, random_state=seed_config.random_state)
     else:
-        optimizer = st.selectbox(t("common.optimizer"), ["sgd", "adam"], key="linear3d.optimizer")
+        optimizer = st.selectbox(t("common.optimizer"), OPTIMIZERS, key="linear3d.optimizer")
         learning_rate = st.select_slider(t("common.learning_rate"), LEARNING_RATES,
                                          value=1.5, key="linear3d.lr")
         epochs = st.slider(t("common.epochs"), 1, 500, 20, key="linear3d.epochs")

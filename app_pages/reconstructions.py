@@ -14,7 +14,8 @@ from app_ui.model_ui import current_model_ui
 from app_ui.page import stop
 from app_ui.passes import held_out_reconstruction
 from app_ui.session import current_model
-from app_ui.url import Param, url_state
+from app_ui.page_link import url_state
+from app_ui.url import Param
 
 st.title(t("recon.title"))
 with st.expander(t("common.what")):

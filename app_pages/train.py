@@ -6,6 +6,7 @@ import streamlit as st
 
 from aecore.figures import builders as figures
 from aecore.budget import NetworkShape
+from aecore.params import latent_size_fits
 from app_ui.animation_ui import latent_animation_ui
 from app_ui.caches import pca_baseline_of, split_indices
 from app_ui.data_ui import dataset_picker_ui, dataset_summary_ui
@@ -17,7 +18,9 @@ from app_ui.passes import codes_of, held_out_errors
 from app_ui.reports import model_downloads_ui, report_downloads_ui
 from app_ui.session import (CurrentModel, ModelKey, current_model, lookup_model, recover_interrupted,
                             set_current_model, train_reducer)
-from app_ui.url import Param, set_url_model, train_form_from_link, train_requested_by_link, url_state
+from app_ui.link_form import train_form_from_link, train_requested_by_link
+from app_ui.page_link import set_url_model, url_state
+from app_ui.url import Param
 from app_ui.widgets import settings_form_ui
 
 st.title(t("train.title"))
@@ -43,7 +46,7 @@ X_test = ds.X[test_idx]  # the training rows are copied out only to train (150 M
 
 # The summary and the estimate are arithmetic on the settings: nothing is built before Train.
 try:
-    if config.n_components >= ds.n_features:
+    if not latent_size_fits(config.n_components, ds.n_features):
         raise ValueError(t("train.latent_too_large", k=config.n_components, n=ds.n_features))
     estimate = config.to_reducer(image_shape=ds.image_shape).training_estimate(len(train_idx), ds.n_features)
     layers = NetworkShape.of(config, ds.n_features, ds.image_shape).layers()

@@ -13,7 +13,10 @@
 ``data_ui``     the dataset picker and a person's uploads
 ``analyses``    shared, queued analyses: map views, clusterings, the anomaly evaluation
 ``passes``      whole-data passes of a model (codes, errors), estimated, in a slot when long
-``url``         page state in links: typed parameters, ``url_state``, ``write_url``
+``url``         the link format: typed query parameters (``Param``), ``read``, ``write``
+``model_links`` a model in a link: its parameters, read back into a TrainConfig
+``page_link``   this run's link: ``url_state``, ``write_url``, the model a link names
+``link_form``   the Train page's form filled in from a link
 ``tour``        the guided tour: its steps, the home page's list, a step's banner
 ``widgets``     shared settings widgets: the Train page's settings form
 ``reports``     downloads of a trained model: codes, weights ZIP, HTML report, figures
@@ -22,6 +25,7 @@
 ``latent_ui``   the Latent space page's colour-by, selection and views' scores
 ==============  ==============================================================================
 
-Imports go one way, no cycles: ``i18n`` <- ``layout`` <- ``caches`` <- ``session`` <- ``url`` <- ``page``
-<- ``model_ui`` and the other page helpers.
+Imports go one way, no cycles: ``url`` <- ``model_links`` (plain Python, no Streamlit); ``i18n`` <-
+``layout`` <- ``caches`` <- ``session`` <- ``page_link`` <- ``link_form``, ``page`` <- ``model_ui`` and
+the other page helpers.
 """

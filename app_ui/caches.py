@@ -1,8 +1,8 @@
-"""The app's Streamlit caches (the whole-data passes keep theirs in :mod:`app_ui.passes`), each
+"""Every Streamlit cache of the app (``st.cache_data`` and ``st.cache_resource``), each
 bounded and keyed by plain names and ids (a dataset's name, a model's id, a method), never by a
 live model or a big array: those are passed as ``_unhashed`` arguments. Also the process-wide
 stores built on them: the shared models, the job slots, the map views, the clusterings and the
-Family page's results.
+Family page's results, the whole-data passes and the Digit page's references.
 
 Nothing from a cache is mutated or refitted: every session shares it.
 """
@@ -92,6 +92,11 @@ def builtin_dataset(name: str) -> aedata.Dataset:
     """A built-in dataset, loaded once per process and shared read-only."""
     with st.spinner(t("ui.loading_dataset")):  # the cache's own spinner text cannot be translated
         return _load_builtin_dataset(name)
+
+
+def builtin_n_features(name: str) -> int:
+    """The width of a built-in dataset, read from the shared copy (never a download)."""
+    return aedata.builtin_n_features(name, builtin_dataset)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -192,8 +197,29 @@ def family_results() -> ModelRegistry:
     return ModelRegistry(max_entries=16)
 
 
+@st.cache_resource(max_entries=1)
+def model_passes() -> ModelRegistry:
+    """Codes and per-row errors of every row (:mod:`app_ui.passes`), keyed by (what, model id):
+    a few MB each (200,000 x 10 codes: 8 MB)."""
+    return ModelRegistry(max_entries=32)
+
+
+@st.cache_resource(max_entries=1)
+def held_out_reconstructions() -> ModelRegistry:
+    """Whole reconstructions of a model's held-out rows (37 MB for 12,000 MNIST rows): a few only."""
+    return ModelRegistry(max_entries=4)
+
+
+@st.cache_resource(max_entries=1)
+def digit_references() -> ModelRegistry:
+    """What drawn digits are compared with, per model (PCA, KMeans, neighbour indexes), shared by
+    every session; a bounded store read without a slot once it holds a model's reference
+    (:mod:`app_ui.digit_ui`)."""
+    return ModelRegistry(max_entries=4)
+
+
 # --------------------------------------------------------------------------- derived arrays
-# (codes and reconstruction errors of every row: app_ui.passes)
+# (codes and reconstruction errors of every row: app_ui.passes, stored in model_passes)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -233,6 +259,16 @@ def family_parameter_counts(n_features: int, n_components: int, hidden_units: tu
 
     return {kind: family.parameter_split(kind, n_features, n_components, hidden_units)
             for kind in ("dense", "tied")}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def label_agreement_of(model_id: str, _codes: np.ndarray, _X: np.ndarray, _y: np.ndarray, k: int,
+                       n_queries: int) -> tuple[float, float]:
+    """How often a row's nearest neighbours in code and in input space share its label
+    (:func:`aecore.maps.neighbours.label_agreement`), measured once per (model, k)."""
+    from aecore.maps.neighbours import label_agreement
+
+    return label_agreement(_codes, _X, _y, k, n_queries=n_queries)
 
 
 # --------------------------------------------------------------------------- once per process

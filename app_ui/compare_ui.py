@@ -18,6 +18,7 @@ from aecore import compare
 from aecore.figures import builders as figures, compare as figures_compare
 from aecore.data import datasets as aedata
 from aecore.params import CONFIG_SETTINGS
+from aecore.runs.demo import form_config
 from aecore.presets import TrainConfig
 
 from . import caches, session
@@ -25,7 +26,6 @@ from .i18n import t, t_or
 from .layout import escape_markdown
 from .runs_ui import demo_run_names, run_list
 from .session import ActiveData, ModelKey
-from .url import aedata_n_features, form_config
 
 #: Held-out samples whose reconstructions are shown (the same ones for both models).
 SAMPLES = 8
@@ -196,9 +196,9 @@ def _load_run_ui(choice: Choice, name: str) -> ComparedModel | None:
         st.error(t("ui.run_failed", error=escape_markdown(str(exc).replace(root, "…"))))
         return None
     data_key, n_features = choice.data_key, int(reducer.n_features_in_)
-    if data_key in aedata.BUILTIN_DATASETS and n_features != aedata_n_features(data_key):
+    if data_key in aedata.BUILTIN_DATASETS and n_features != caches.builtin_n_features(data_key):
         st.error(t("runs.wrong_features", name=escape_markdown(name, 80), dataset=escape_markdown(data_key, 80),
-                   n=n_features, expected=aedata_n_features(data_key)))
+                   n=n_features, expected=caches.builtin_n_features(data_key)))
         return None
     return ComparedModel(choice, reducer, key.id)
 

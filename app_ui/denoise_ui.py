@@ -9,10 +9,10 @@ import streamlit as st
 from aecore.figures import builders as figures
 from aecore.anomaly import per_feature_errors
 from aecore.metrics import reconstruction_mse
-from aecore.models.noise import corrupt
+from aecore.models.noise import NOISE_TYPES, corrupt
 
 from .i18n import t
-from .url import sync_url
+from .page_link import sync_url
 
 #: Rows corrupted: a grid of images, or enough table rows for stable per-feature errors.
 IMAGE_ROWS, TABLE_ROWS = 12, 500
@@ -30,8 +30,8 @@ def _lower_is_better(ratio: float) -> dict:
 def denoise_ui(ds, reducer, kind: str) -> None:
     """Noise type and level; the error of the noisy input and of the output against the clean rows."""
     c1, c2 = st.columns(2)
-    noise_names = {"gaussian": t("generate.noise_gaussian"), "dropout": t("generate.noise_dropout")}
-    noise = c1.radio(t("common.noise"), list(noise_names), format_func=noise_names.get, horizontal=True,
+    noise_names = {name: t(f"generate.noise_{name}") for name in NOISE_TYPES}
+    noise = c1.radio(t("common.noise"), NOISE_TYPES, format_func=noise_names.get, horizontal=True,
                      key="generate.noise")
     level = c2.slider(t("generate.noise_level"), 0.0, 0.9, 0.3, 0.05, key="generate.level")
     n_rows = min(ds.n_samples, IMAGE_ROWS if ds.is_image else TABLE_ROWS)

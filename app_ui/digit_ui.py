@@ -95,18 +95,11 @@ def digit_input_ui() -> np.ndarray | None:
         return None
 
 
-@st.cache_resource(max_entries=1)
-def _references() -> caches.ModelRegistry:
-    """What drawn digits are compared with, per model (PCA, KMeans, neighbour indexes), shared by
-    every session; a bounded store read without a slot once it holds a model's reference."""
-    return caches.ModelRegistry(max_entries=4)
-
-
 def reference_of(loaded) -> digit_input.DigitReference:
     """The comparison for the current model, fitted once on its training rows (stating how long it
     should take, then in one of the server's job slots)."""
     key = ("digit", loaded.id)
-    found = _references().get(key)
+    found = caches.digit_references().get(key)
     if found is not None:
         return found
     ds, reducer = loaded.dataset, loaded.reducer
@@ -122,7 +115,7 @@ def reference_of(loaded) -> digit_input.DigitReference:
             return digit_input.fit_reference(ds.X[train_idx], codes, errors, loaded.config.n_components,
                                              None if ds.y is None else ds.y[train_idx])
 
-    found = session.run_exclusive(_references(), key, t("digit.job"), work)
+    found = session.run_exclusive(caches.digit_references(), key, t("digit.job"), work)
     note.empty()
     return found
 

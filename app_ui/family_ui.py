@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from aecore.data import datasets as aedata
-from aecore.experiments import family
+from aecore import params
 from aecore.presets import TrainConfig
 
 from . import caches, page, session
@@ -20,8 +20,6 @@ from .i18n import t, t_or
 from .layout import escape_markdown
 
 DATASETS = ("mnist_sample", "digits")
-MAX_UNITS, MAX_LAYERS = 2048, 4
-DEFAULT_HIDDEN = (512, 256)
 
 
 @dataclass(frozen=True)
@@ -71,14 +69,15 @@ def family_data_ui() -> FamilyData:
     active = st.session_state.get("active_dataset")
     data_key = c1.selectbox(t("family.dataset"), DATASETS, format_func=dataset_names.get,
                             index=DATASETS.index(active) if active in DATASETS else 0, key="family.dataset")
-    hidden_text = c2.text_input(t("family.hidden_units"), "512,256", key="family.hidden",
+    hidden_setting, default = params.FAMILY_HIDDEN_UNITS, params.HIDDEN_UNITS
+    hidden_text = c2.text_input(t("family.hidden_units"), ",".join(map(str, default)), key="family.hidden",
                                 help=t("family.hidden_units_help"))
     try:
-        hidden = family.parse_hidden_units(hidden_text, MAX_LAYERS, MAX_UNITS)
+        hidden = params.parse_text(hidden_setting, hidden_text)
     except ValueError:
-        st.error(t("family.bad_hidden", text=escape_markdown(hidden_text, 40), layers=MAX_LAYERS,
-                   units=MAX_UNITS))
-        hidden = DEFAULT_HIDDEN
+        st.error(t("family.bad_hidden", text=escape_markdown(hidden_text, 40), layers=hidden_setting.max_items,
+                   units=int(hidden_setting.high), default=",".join(map(str, default))))
+        hidden = default
     try:
         ds = caches.builtin_dataset(data_key)
     except ValueError as exc:

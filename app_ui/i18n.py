@@ -100,7 +100,7 @@ def t_or(key: str, fallback: str, **values) -> str:
 
 
 def language_ui() -> None:
-    """The sidebar's language switch; :func:`app_ui.url.write_url` puts the choice into the URL
+    """The sidebar's language switch; :func:`app_ui.page_link.write_url` puts the choice into the URL
     (``?lang=ko``)."""
     language()
     st.sidebar.radio(t("common.language"), list(LANGUAGES), key="lang",

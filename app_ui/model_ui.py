@@ -11,7 +11,7 @@ import streamlit as st
 from aecore.data import datasets as aedata
 from aecore.presets import TrainConfig
 
-from . import caches, page, session, url
+from . import caches, page, page_link, session
 from .i18n import t
 from .layout import at_most_text, escape_markdown
 from .session import ActiveData, CurrentModel, ModelKey
@@ -35,7 +35,7 @@ def current_model_ui() -> LoadedModel | None:
     """The model trained last in this session with its dataset, or None after telling the person.
 
     A shared link that names a model opens that model first (see :func:`open_linked_model`)."""
-    url.uses_model()
+    page_link.uses_model()
     open_linked_model()
     recovered = session.recover_interrupted()
     if recovered is not None:
@@ -67,7 +67,7 @@ def open_linked_model() -> None:
     the cache or the shipped demo runs). A link never starts training by itself: for a model
     nobody has trained, show what it would train (layers, parameters, estimated time) with a
     Train button, and stop the page until the person trains it or keeps the current model."""
-    link = url.linked_model()
+    link = page_link.linked_model()
     if link is not None:
         data_key, preset_name, config = link
         key = ModelKey.trained(data_key, config)
@@ -89,7 +89,7 @@ def _pending_model_ui(data_key: str, preset_name: str, config: TrainConfig) -> N
     model. Stops the page while the person decides."""
     from aecore.budget import NetworkShape
 
-    url.set_url_model(data_key, preset_name, config)  # the address bar keeps the link's model
+    page_link.set_url_model(data_key, preset_name, config)  # the address bar keeps the link's model
     try:
         active = ActiveData(data_key, caches.builtin_dataset(data_key), shared=True)
         train_idx, _ = caches.split_indices(data_key, active.dataset.n_samples, active.dataset)
@@ -97,7 +97,7 @@ def _pending_model_ui(data_key: str, preset_name: str, config: TrainConfig) -> N
         estimate = reducer.training_estimate(len(train_idx), active.dataset.n_features)
     except ValueError as exc:
         st.session_state.pop("_url.pending_model", None)
-        url.forget_url_model()
+        page_link.forget_url_model()
         st.error(t("share.cannot_open", error=escape_markdown(str(exc))), icon=":material/block:")
         return
     # The box lives in a placeholder so that it leaves once the model is trained: drawn before
@@ -112,7 +112,7 @@ def _pending_model_ui(data_key: str, preset_name: str, config: TrainConfig) -> N
         go = train.button(t("common.train"), type="primary", key="link.train", icon=":material/model_training:")
         if keep.button(t("share.keep_current"), key="link.keep"):
             st.session_state.pop("_url.pending_model", None)
-            url.forget_url_model()
+            page_link.forget_url_model()
             st.rerun()
     if not go:
         page.stop()

@@ -9,8 +9,9 @@ import streamlit as st
 
 from aecore.data import datasets as aedata
 from aecore.figures import builders as figures
-from aecore.maps.neighbours import label_agreement, neighbours_of
+from aecore.maps.neighbours import neighbours_of
 
+from . import caches
 from .i18n import t
 from .session import exclusive
 
@@ -42,11 +43,6 @@ def _rows_ui(column, ds: aedata.Dataset, rows: np.ndarray, heading: str, key: st
         column.dataframe(frame, width="stretch")
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _agreement(model_id: str, _codes: np.ndarray, _X: np.ndarray, _y: np.ndarray, k: int) -> tuple[float, float]:
-    return label_agreement(_codes, _X, _y, k, n_queries=AGREEMENT_QUERIES)
-
-
 def neighbours_ui(ds: aedata.Dataset, codes: np.ndarray, chosen: np.ndarray, model_id: str,
                   view=None, axes: tuple[str, str] = ("z1", "z2")) -> None:
     """Pick one of the selected samples; show its nearest rows in code and in input space, and
@@ -75,7 +71,7 @@ def neighbours_ui(ds: aedata.Dataset, codes: np.ndarray, chosen: np.ndarray, mod
         return
     if st.button(t("neighbours.measure", n=AGREEMENT_QUERIES, k=k), key="latent.nb_measure"):
         with exclusive(t("neighbours.job")):
-            st.session_state["latent.nb_agreement"] = (model_id, k, _agreement(model_id, codes, ds.X, ds.y, k))
+            st.session_state["latent.nb_agreement"] = (model_id, k, caches.label_agreement_of(model_id, codes, ds.X, ds.y, k, AGREEMENT_QUERIES))
     stored = st.session_state.get("latent.nb_agreement")
     if stored and stored[:2] == (model_id, k):
         in_codes, in_inputs = stored[2]

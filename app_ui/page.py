@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from . import caches, url
+from . import caches, page_link
 from .i18n import language_ui
 
 APP_NAME = "Autoencoder Lab"
@@ -18,7 +18,7 @@ def page_setup() -> None:
     caches.limit_malloc_arenas()
     st.set_page_config(page_title=APP_NAME, page_icon=":material/hub:", layout="wide")
     language_ui()
-    url.start_run(share_slot=st.sidebar.empty())  # what this run's page binds to the URL
+    page_link.start_run(share_slot=st.sidebar.empty())  # what this run's page binds to the URL
 
 
 def page_done() -> None:
@@ -31,5 +31,5 @@ def page_done() -> None:
 def stop() -> None:
     """End this page's run early, after writing its state into the URL: ``st.stop`` discards every
     Streamlit call after it, so ``write_url`` in app.py could not run."""
-    url.write_url()
+    page_link.write_url()
     st.stop()

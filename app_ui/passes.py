@@ -21,18 +21,6 @@ from .i18n import t
 PASS_SLOT_SECONDS = 1.0
 
 
-@st.cache_resource(max_entries=1)
-def _passes() -> caches.ModelRegistry:
-    """Codes and per-row errors, keyed by (what, model id): a few MB each (200,000 x 10 codes: 8 MB)."""
-    return caches.ModelRegistry(max_entries=32)
-
-
-@st.cache_resource(max_entries=1)
-def _held_out_reconstructions() -> caches.ModelRegistry:
-    """Whole reconstructions of a model's held-out rows (37 MB for 12,000 MNIST rows): a few only."""
-    return caches.ModelRegistry(max_entries=4)
-
-
 def pass_seconds(reducer, n_rows: int, what: str) -> float:
     """About how long ``what`` ("encode" or "reconstruct") of ``n_rows`` rows takes with ``reducer``."""
     return prediction_seconds(NetworkShape.of(reducer, reducer.n_features_in_), n_rows, what)
@@ -58,23 +46,23 @@ def _run(registry: caches.ModelRegistry, key: tuple, reducer, n_rows: int, what:
 
 def codes_of(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
     """The latent codes of every row of the model's data (read-only), computed once per model."""
-    return _run(_passes(), ("codes", model_key_id), reducer, len(X), "encode", lambda: reducer.transform(X))
+    return _run(caches.model_passes(), ("codes", model_key_id), reducer, len(X), "encode", lambda: reducer.transform(X))
 
 
 def reconstruction_errors(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
     """Per-row reconstruction error of the model's data (read-only), computed once per model."""
-    return _run(_passes(), ("errors", model_key_id), reducer, len(X), "reconstruct",
+    return _run(caches.model_passes(), ("errors", model_key_id), reducer, len(X), "reconstruct",
                 lambda: reducer.reconstruction_error(X))
 
 
 def held_out_errors(model_key_id: str, reducer, X_test: np.ndarray) -> np.ndarray:
     """Per-row reconstruction error of a model's held-out rows (read-only), computed once per model."""
-    return _run(_passes(), ("held-out errors", model_key_id), reducer, len(X_test), "reconstruct",
+    return _run(caches.model_passes(), ("held-out errors", model_key_id), reducer, len(X_test), "reconstruct",
                 lambda: reducer.reconstruction_error(X_test))
 
 
 def held_out_reconstruction(model_key_id: str, reducer, X_test: np.ndarray) -> np.ndarray:
     """A model's reconstructions of its held-out rows (read-only), computed once per model: the
     Reconstructions page redid them on every rerun (1.2 s for 40,000 held-out rows)."""
-    return _run(_held_out_reconstructions(), ("held-out", model_key_id), reducer, len(X_test), "reconstruct",
+    return _run(caches.held_out_reconstructions(), ("held-out", model_key_id), reducer, len(X_test), "reconstruct",
                 lambda: reducer.reconstruct(X_test))

@@ -9,6 +9,7 @@ import os
 import streamlit as st
 
 from aecore.data import datasets as aedata
+from aecore.runs.demo import form_config
 from aecore.presets import TrainConfig
 
 from . import caches, session
@@ -16,12 +17,11 @@ from .data_ui import upload_key
 from .i18n import t
 from .layout import escape_markdown, show_messages
 from .session import CurrentModel, ModelKey
-from .url import aedata_n_features, form_config
 
 
 def run_list():
     """The runs in the server's runs folder (``AECORE_RUNS_ROOT``, set by its owner; see
-    :func:`aecore.runs.loading.runs_root`) and the folders skipped as ``(folder name, reason)``, read fresh
+    :func:`aecore.runs.runs_root`) and the folders skipped as ``(folder name, reason)``, read fresh
     on each call. Nobody using the app chooses the folder."""
     from aecore.runs import loading as runs
 
@@ -106,9 +106,9 @@ def _use_run(key: ModelKey, reducer, info, label: str) -> list[tuple[str, str]]:
     refused: every page would fail on it."""
     name = escape_markdown(label, 80)
     dataset = escape_markdown(info.dataset, 80)
-    if info.dataset in aedata.BUILTIN_DATASETS and info.n_features != aedata_n_features(info.dataset):
+    if info.dataset in aedata.BUILTIN_DATASETS and info.n_features != caches.builtin_n_features(info.dataset):
         return [("error", t("runs.wrong_features", name=name, dataset=dataset, n=info.n_features,
-                            expected=aedata_n_features(info.dataset)))]
+                            expected=caches.builtin_n_features(info.dataset)))]
     messages = []
     if info.dataset not in aedata.BUILTIN_DATASETS:
         messages.append(("warning", t("ui.run_foreign_data", dataset=dataset)))

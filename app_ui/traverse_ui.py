@@ -11,7 +11,7 @@ from aecore.figures import builders as figures
 from aecore.maps.latent_walk import traversal_grid, traverse
 
 from .i18n import t
-from .url import sync_url
+from .page_link import sync_url
 
 #: The grid's columns: how far each unit is moved, in its standard deviations.
 GRID_OFFSETS = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)

@@ -9,7 +9,7 @@ import streamlit as st
 from aecore.figures import builders as figures
 from aecore.experiments.vae_draws import sample_reconstructions
 from app_ui.i18n import t
-from app_ui.url import sync_url
+from .page_link import sync_url
 
 N_DRAWS = 6
 

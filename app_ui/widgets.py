@@ -11,7 +11,7 @@ from aecore.presets import PRESETS, TrainConfig
 
 from .i18n import t, t_or
 from .layout import escape_markdown
-from .url import default_sparsity_weight
+from .model_links import default_sparsity_weight
 
 #: Columns of the settings form; settings fill them in their declared order.
 FORM_COLUMNS = 3
@@ -85,7 +85,7 @@ def settings_form_ui() -> TrainConfig:
         if setting.type is tuple:
             text = values[setting.name]
             try:
-                values[setting.name] = tuple(int(v) for v in text.replace(" ", "").split(",") if v)
+                values[setting.name] = params.parse_numbers(text)
             except ValueError:
                 st.error(t("train.bad_hidden_units", got=escape_markdown(repr(text[:40])),
                            preset=getattr(base, setting.name)))

@@ -51,9 +51,9 @@ def test_the_page_opens_with_the_demo_model_and_waits_for_a_digit():
 
 
 def test_an_uploaded_digit_is_compared_with_the_training_digits(monkeypatch):
-    from app_ui import digit_ui
+    from app_ui import caches
 
-    digit_ui._references.clear()  # an earlier test's digit (tests/test_canvas_payload.py) fitted it
+    caches.digit_references.clear()  # an earlier test's digit (tests/test_canvas_payload.py) fitted it
     taken = record_slots(monkeypatch)
     at = open_page(PAGE, timeout=TIMEOUT)
     data, label = _digit_on_paper(3210)

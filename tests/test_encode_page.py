@@ -12,7 +12,7 @@ from builders import open_page, readable, record_slots
 
 from aecore.runs import export
 from aecore.data.datasets import load_dataset, load_mnist_sample
-from app_ui import url
+from app_ui import model_links
 from app_ui.data_ui import upload_key
 from app_ui.session import ModelKey
 
@@ -31,7 +31,7 @@ def _with_demo():
     at.selectbox(key="runs.choice").set_value(f"demo:{DEMO}").run()
     at.button(key="runs.open").click().run()
     _no_exception(at)
-    assert at.session_state["current_model"].key == ModelKey.trained("mnist_sample", url.form_config("recommended"))
+    assert at.session_state["current_model"].key == ModelKey.trained("mnist_sample", model_links.form_config("recommended"))
     return at
 
 
@@ -53,7 +53,7 @@ def _errors(at) -> list[str]:
 
 def test_a_new_session_encodes_with_the_recommended_demo():
     at = open_page(PAGE, timeout=TIMEOUT)
-    assert at.session_state["current_model"].key == ModelKey.trained("mnist_sample", url.form_config("recommended"))
+    assert at.session_state["current_model"].key == ModelKey.trained("mnist_sample", model_links.form_config("recommended"))
     assert [u for u in at.get("file_uploader") if u.key == "encode.upload"]
 
 

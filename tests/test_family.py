@@ -491,13 +491,13 @@ def test_gan_batch_norm_and_dropout_options(small_digits):
 # --------------------------------------------------------------------------- the Family page's helpers
 
 
-def test_parse_hidden_units_reads_commas_and_refuses_bad_text():
-    from aecore.experiments.family import parse_hidden_units
+def test_the_family_pages_hidden_units_read_commas_and_refuse_bad_text():
+    from aecore.params import FAMILY_HIDDEN_UNITS, parse_text
 
-    assert parse_hidden_units(" 512, 256 ") == (512, 256)
+    assert parse_text(FAMILY_HIDDEN_UNITS, " 512, 256 ") == (512, 256)
     for text in ("lots", "", "0", "1,2,3,4,5", "4096"):
-        with pytest.raises(ValueError, match="must be 1 to 4 whole numbers between 1 and 2048"):
-            parse_hidden_units(text)
+        with pytest.raises(ValueError, match="hidden_units="):
+            parse_text(FAMILY_HIDDEN_UNITS, text)
 
 
 def test_greedy_budget_counts_one_stage_per_layer_plus_the_code():

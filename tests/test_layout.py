@@ -71,3 +71,59 @@ def test_the_design_module_map_is_the_tree():
         tree = {name for name in tree if not name.endswith("/__init__.py")}
         assert names == tree, package
 
+
+#: Imports inside a function that point up the layers on purpose, each with its reason.
+UPWARD_ON_CALL = {
+    ("aecore.presets", "aecore.reducer"): "TrainConfig.to_reducer() builds the estimator it configures",
+    ("aecore", "aecore.reducer"): "aecore.AutoencoderReducer is loaded on first use",
+}
+
+
+def _library_imports() -> dict[str, set[str]]:
+    """Each aecore module's imports of other aecore modules (inside functions too; not the
+    ``if TYPE_CHECKING`` ones), by dotted name."""
+    modules = {}
+    for path in LIBRARY:
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        context = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                       and getattr(block.test, "id", "") == "TYPE_CHECKING" for n in ast.walk(block)}
+        targets = set()
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join(context[: len(context) - node.level + 1] + ([base] if base else []))
+                subs = {f"{base}.{alias.name}" for alias in node.names} & modules.keys()
+                targets.update(subs or {base})
+        graph[name] = {t for t in targets if t in modules and t != name} - {
+            t for (a, t) in UPWARD_ON_CALL if a == name}
+    return graph
+
+
+def test_the_library_has_few_top_level_modules_and_no_import_circles():
+    top_level = sorted(p.name for p in (ROOT / "aecore").glob("*.py"))
+    assert len(top_level) <= 15, top_level
+    graph = _library_imports()
+    seen, on_path = set(), []
+
+    def visit(module):
+        assert module not in on_path, " -> ".join(on_path[on_path.index(module):] + [module])
+        if module in seen:
+            return
+        on_path.append(module)
+        for target in sorted(graph[module]):
+            visit(target)
+        on_path.pop()
+        seen.add(module)
+
+    for module in sorted(graph):
+        visit(module)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_ui import i18n, tour, url
+from app_ui import i18n, model_links, tour, url
 
 APP = "../app.py"
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +51,7 @@ def _page_params(page: str) -> dict[str, str]:
             and len(node.args) >= 2 and all(isinstance(a, ast.Constant) for a in node.args[:2])}
 
 
-MODEL_PARAMS = {param.name: param for param in [url.DATA, url.PRESET, *url.MODEL_FIELDS.values()]}
+MODEL_PARAMS = {param.name: param for param in [model_links.DATA, model_links.PRESET, *model_links.MODEL_FIELDS.values()]}
 GLOBAL_PARAMS = [*MODEL_PARAMS, "tour", "lang"]
 
 

@@ -105,7 +105,7 @@ def test_help_defaults_and_bounds_read_as_words():
 
 
 def test_a_form_setting_has_the_same_default_and_bounds_in_the_link_and_the_train_form():
-    from app_ui import url
+    from app_ui import model_links
     from app_ui.widgets import setting_key
     from aecore.runs.demo import form_config
     from builders import open_page
@@ -115,7 +115,7 @@ def test_a_form_setting_has_the_same_default_and_bounds_in_the_link_and_the_trai
                for w in getattr(at, kind) if w.key}
     base = form_config("recommended")
     for s in params.FORM_SETTINGS:
-        param = url.MODEL_FIELDS[s.name]
+        param = model_links.MODEL_FIELDS[s.name]
         assert (param.name, param.low, param.high, param.choices) == (s.url, s.low, s.high, s.choices), s.name
         if s.kinds is not None and base.kind not in s.kinds:
             # Shown for its kinds only (tests/test_seed001_settings.py opens them).
@@ -147,13 +147,13 @@ def test_every_kinds_own_setting_is_in_the_form_the_links_and_the_cli(name, kind
     the contractive weight) come from the schema to the Train form, a link and aecore train."""
     from aecore.cli.parser import build_parser
     from aecore.cli.commands import config_from_args
-    from app_ui import url
+    from app_ui import model_links
 
     setting = BY_NAME[name]
     assert setting.form and setting.cli and setting.url == url_name and setting.kinds == (kind,)
     args = build_parser().parse_args(["train", "--dataset", "digits", "--kind", kind, setting.flag, text])
     assert getattr(config_from_args(args), name) == value
-    _, _, config, problems = url.model_from_params({"data": "digits", "kind": kind, url_name: text})
+    _, _, config, problems = model_links.model_from_params({"data": "digits", "kind": kind, url_name: text})
     assert not problems and config.kind == kind and getattr(config, name) == value
 
 

@@ -18,7 +18,7 @@ from aecore.presets import TrainConfig
 from aecore.runs.format import CONFIG_FILE, WEIGHTS_FILE
 from aecore.runs.saving import save_run
 from aecore.runs.loading import is_within, list_runs, load_run, resolve_run, runs_root
-from app_ui import tour, url
+from app_ui import model_links, tour, url
 from app_ui.layout import escape_markdown
 from app_ui.session import ModelKey
 
@@ -157,7 +157,7 @@ def test_runs_page_opens_a_run_of_the_root_and_a_demo(root):
     at.selectbox(key="runs.choice").set_value("demo:mnist-recommended").run()
     at.button(key="runs.open").click().run()
     _no_exception(at)
-    assert at.session_state["current_model"].key == ModelKey.trained("mnist_sample", url.form_config("recommended"))
+    assert at.session_state["current_model"].key == ModelKey.trained("mnist_sample", model_links.form_config("recommended"))
 
 
 # --------------------------------------------------------------------------- run ZIP uploads

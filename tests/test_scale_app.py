@@ -35,12 +35,12 @@ def spinners(monkeypatch):
 
 @pytest.fixture
 def fresh_passes():
-    from app_ui import passes
+    from app_ui import caches, passes
 
-    passes._passes.clear()
-    passes._held_out_reconstructions.clear()
+    caches.model_passes.clear()
+    caches.held_out_reconstructions.clear()
     yield passes
-    passes._passes.clear()
+    caches.model_passes.clear()
 
 
 def _chart_spec(at, key):
@@ -75,7 +75,7 @@ def test_a_long_pass_states_its_estimate_and_waits_for_a_slot(monkeypatch, slots
     slots_entered.clear(), spinners.clear()
     at.run()
     assert not at.exception and slots_entered == [] and not any("Reconstructing" in s for s in spinners)
-    errors = fresh_passes._passes().get(("errors", demo.key.id))
+    errors = fresh_passes.caches.model_passes().get(("errors", demo.key.id))
     assert errors is not None and len(errors) == 5000 and not errors.flags.writeable
 
 

@@ -145,7 +145,7 @@ NEW = {"noise": ("ntype", ("denoising",)), "noise_level": ("nlevel", ("denoising
 
 
 def test_the_five_settings_are_on_the_form_in_links_and_on_the_command_line():
-    from app_ui import url
+    from app_ui import model_links
 
     urls = [s.url for s in params.SETTINGS if s.url]
     assert len(urls) == len(set(urls))
@@ -153,7 +153,7 @@ def test_the_five_settings_are_on_the_form_in_links_and_on_the_command_line():
         setting = params.BY_NAME[name]
         assert setting.form and setting.cli and setting.url == link_name and setting.kinds == kinds, name
         assert setting.label == f"train.{name}"
-        assert url.MODEL_FIELDS[name].name == link_name
+        assert model_links.MODEL_FIELDS[name].name == link_name
     # Settings for all kinds say so.
     assert params.BY_NAME["hidden_units"].kinds is None
 
@@ -186,17 +186,17 @@ def test_the_command_line_trains_a_sparse_l1_model(tmp_path, capsys):
 
 
 def test_a_link_names_a_sparse_l1_model():
-    from app_ui import url
+    from app_ui import model_links
 
-    _, preset_name, config, problems = url.model_from_params(
+    _, preset_name, config, problems = model_links.model_from_params(
         {"data": "digits", "kind": "sparse", "sparsity": "l1", "sw": "0.002"})
     assert problems == [] and preset_name == "recommended"
-    assert config == url.form_config("recommended").replace(kind="sparse", sparsity="l1", sparsity_weight=0.002)
+    assert config == model_links.form_config("recommended").replace(kind="sparse", sparsity="l1", sparsity_weight=0.002)
     # Written back, only the changed settings appear, and they read back the same.
-    written = url.model_params("digits", "recommended", config)
+    written = model_links.model_params("digits", "recommended", config)
     assert {k: written[k] for k in ("kind", "sparsity", "sw")} == {"kind": "sparse", "sparsity": "l1", "sw": "0.002"}
     assert not {"ntype", "nlevel", "starget"} & set(written)
-    assert url.model_from_params(written)[2] == config
+    assert model_links.model_from_params(written)[2] == config
 
 
 @pytest.mark.parametrize("config", [
@@ -205,28 +205,28 @@ def test_a_link_names_a_sparse_l1_model():
     dict(kind="sparse", sparsity="l1"),
 ])
 def test_links_round_trip_the_new_settings(config):
-    from app_ui import url
+    from app_ui import model_links
 
     for preset_name in ("recommended", "denoising", "sparse"):
-        wanted = url.form_config(preset_name).replace(**config)
-        _, name, parsed, problems = url.model_from_params(url.model_params("mnist_sample", preset_name, wanted))
+        wanted = model_links.form_config(preset_name).replace(**config)
+        _, name, parsed, problems = model_links.model_from_params(model_links.model_params("mnist_sample", preset_name, wanted))
         assert (name, parsed, problems) == (preset_name, wanted, [])
 
 
 def test_a_weight_equal_to_the_penalty_default_is_the_default():
-    from app_ui import url
+    from app_ui import model_links
 
-    _, _, config, _ = url.model_from_params({"kind": "sparse", "sparsity": "l1", "sw": "0.001"})
+    _, _, config, _ = model_links.model_from_params({"kind": "sparse", "sparsity": "l1", "sw": "0.001"})
     assert config.sparsity_weight is None
-    assert url.widget_values("sparse", TrainConfig(kind="sparse", sparsity="l1"))["sparsity_weight"] == 0.001
+    assert model_links.widget_values("sparse", TrainConfig(kind="sparse", sparsity="l1"))["sparsity_weight"] == 0.001
 
 
 def test_bad_values_in_a_link_are_dropped_with_a_reason():
-    from app_ui import url
+    from app_ui import model_links
 
-    _, _, config, problems = url.model_from_params({"kind": "denoising", "ntype": "salt", "nlevel": "99",
+    _, _, config, problems = model_links.model_from_params({"kind": "denoising", "ntype": "salt", "nlevel": "99",
                                                    "starget": "nan"})
-    assert config == url.form_config("recommended").replace(kind="denoising")
+    assert config == model_links.form_config("recommended").replace(kind="denoising")
     assert len(problems) == 3
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app_ui import url
+from app_ui import model_links, url
 from aecore.presets import PRESETS
 
 SPEC = {
@@ -41,37 +41,37 @@ def test_absent_and_unknown_parameters_are_ignored():
 
 
 def test_model_params_name_only_what_differs_from_the_preset():
-    base = url.form_config("recommended")
-    assert url.model_params("mnist_sample", "recommended", base) == {"data": "mnist_sample",
+    base = model_links.form_config("recommended")
+    assert model_links.model_params("mnist_sample", "recommended", base) == {"data": "mnist_sample",
                                                                        "preset": "recommended"}
     changed = base.replace(n_components=2, hidden_units=(64, 32), random_state=3, early_stopping=False)
-    params = url.model_params("digits", "recommended", changed)
+    params = model_links.model_params("digits", "recommended", changed)
     assert params == {"data": "digits", "preset": "recommended", "k": "2", "hidden": "64,32", "seed": "3",
                       "es": "0"}
-    data_key, preset_name, config, problems = url.model_from_params(params)
+    data_key, preset_name, config, problems = model_links.model_from_params(params)
     assert (data_key, preset_name, config, problems) == ("digits", "recommended", changed, [])
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_every_preset_round_trips(name):
-    config = url.form_config(name)
-    _, preset_name, parsed, problems = url.model_from_params(url.model_params("mnist_sample", name, config))
+    config = model_links.form_config(name)
+    _, preset_name, parsed, problems = model_links.model_from_params(model_links.model_params("mnist_sample", name, config))
     assert preset_name == name and parsed == config and problems == []
 
 
 def test_a_tampered_model_link_falls_back_to_defaults():
-    data_key, preset_name, config, problems = url.model_from_params(
+    data_key, preset_name, config, problems = model_links.model_from_params(
         {"data": "../../etc/passwd", "preset": "nope", "k": "100000", "lr": "-1", "hidden": "1e9"})
     assert (data_key, preset_name) == ("mnist_sample", "recommended")
-    assert config == url.form_config("recommended")
+    assert config == model_links.form_config("recommended")
     assert len(problems) == 5
 
 
 def test_latent_size_must_stay_below_the_features():
-    _, _, config, problems = url.model_from_params({"data": "digits", "k": "64"})
-    assert config.n_components == url.form_config("recommended").n_components
+    _, _, config, problems = model_links.model_from_params({"data": "digits", "k": "64"})
+    assert config.n_components == model_links.form_config("recommended").n_components
     assert "64 features" in problems[0]
 
 
 def test_no_model_in_a_url_without_model_parameters():
-    assert url.model_from_params({"view": "umap", "lang": "ko"}) is None
+    assert model_links.model_from_params({"view": "umap", "lang": "ko"}) is None

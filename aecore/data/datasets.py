@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -303,19 +304,23 @@ class OnlineDataset:
         Megabytes the first load fetches (every file Keras downloads for it, test split included).
     files : tuple of str
         The files Keras keeps, relative to its ``datasets`` folder.
+    n_features : int
+        Values per row (28 x 28 pixels), known before the download.
     """
 
     rows: int
     download_mb: float
     files: tuple[str, ...]
+    n_features: int
 
 
 #: The built-in datasets that need a download (sizes of the files Keras 3 fetches).
 ONLINE_DATASETS = {
-    "mnist": OnlineDataset(60_000, 11.5, ("mnist.npz",)),
+    "mnist": OnlineDataset(60_000, 11.5, ("mnist.npz",), n_features=28 * 28),
     "fashion_mnist": OnlineDataset(60_000, 30.9, tuple(
         f"fashion-mnist/{part}-ubyte.gz" for part in
-        ("train-labels-idx1", "train-images-idx3", "t10k-labels-idx1", "t10k-images-idx3"))),
+        ("train-labels-idx1", "train-images-idx3", "t10k-labels-idx1", "t10k-images-idx3")),
+        n_features=28 * 28),
 }
 
 
@@ -354,6 +359,15 @@ def is_cached(name: str) -> bool:
 def needs_download(name: str) -> bool:
     """Whether loading built-in dataset ``name`` would download it first."""
     return name in ONLINE_DATASETS and not is_cached(name)
+
+
+def builtin_n_features(name: str, load: Optional[Callable[[str], Dataset]] = None) -> int:
+    """The width of built-in dataset ``name``: its rows' length when loaded with ``load``
+    (default :func:`load_dataset`; the app passes its cached loader), or for a dataset Keras
+    downloads, the width :data:`ONLINE_DATASETS` declares, so that asking never downloads."""
+    if name in ONLINE_DATASETS:
+        return ONLINE_DATASETS[name].n_features
+    return (load or load_dataset)(name).n_features
 
 
 def load_dataset(name: str) -> Dataset:

@@ -17,6 +17,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from ..params import HIDDEN_UNITS
+
 ProgressFn = Callable[[str, int, int], None]
 
 #: The default label counts of the few-label curve (seed 001's "a few labels" experiment).
@@ -27,7 +29,7 @@ LABEL_COUNTS = (50, 100, 500, 1000)
 
 
 def parameter_split(kind: str, n_features: int, n_components: int,
-                    hidden_units: tuple[int, ...] = (512, 256)) -> dict:
+                    hidden_units: tuple[int, ...] = HIDDEN_UNITS) -> dict:
     """Trainable parameters of the encoder, the decoder and the whole autoencoder of a stacked
     architecture, without training it.
 
@@ -136,40 +138,6 @@ def usable_label_counts(wanted, n_train: int, n_classes: int) -> tuple[list[int]
     return usable, too_many, too_few
 
 
-def parse_hidden_units(text: str, max_layers: int = 4, max_units: int = 2048) -> tuple[int, ...]:
-    """The hidden layer sizes written as comma-separated whole numbers, e.g. ``"512, 256"``.
-
-    Parameters
-    ----------
-    text : str
-        Sizes separated by commas; spaces are ignored.
-    max_layers, max_units : int
-        The most layers, and the most units in one layer, accepted.
-
-    Returns
-    -------
-    tuple of int
-
-    Raises
-    ------
-    ValueError
-        When ``text`` is not 1 to ``max_layers`` whole numbers between 1 and ``max_units``.
-
-    Examples
-    --------
-    >>> parse_hidden_units(" 512, 256 ")
-    (512, 256)
-    """
-    try:
-        hidden = tuple(int(v) for v in str(text).replace(" ", "").split(",") if v)
-    except ValueError:
-        hidden = ()
-    if not hidden or len(hidden) > max_layers or min(hidden) < 1 or max(hidden) > max_units:
-        raise ValueError(f"hidden units {str(text)[:40]!r} must be 1 to {max_layers} whole numbers between 1 "
-                         f"and {max_units}, separated by commas, e.g. 512,256.")
-    return hidden
-
-
 def greedy_budget(n_hidden_layers: int, epochs_per_stage: int, finetune_epochs: int = 0) -> tuple[int, int]:
     """Stages and epochs of a greedy layer-wise run (:func:`compare_greedy`), by arithmetic.
 
@@ -225,7 +193,7 @@ def _mse(reducer, X) -> float:
 # --------------------------------------------------------------------------- greedy vs end to end
 
 
-def compare_greedy(X_train, X_test, n_components: int = 10, hidden_units=(512, 256),
+def compare_greedy(X_train, X_test, n_components: int = 10, hidden_units=HIDDEN_UNITS,
                    epochs_per_stage: int = 3, finetune_epochs: int = 0, random_state: int = 0,
                    progress: Optional[ProgressFn] = None, jit_compile: bool = True) -> dict:
     """Train the same stacked dense autoencoder greedily (one shallow autoencoder per layer,
@@ -278,7 +246,7 @@ def compare_greedy(X_train, X_test, n_components: int = 10, hidden_units=(512, 2
 # --------------------------------------------------------------------------- sparsity
 
 
-def compare_sparsity(X_train, X_test, n_components: int = 64, hidden_units=(512, 256), epochs: int = 5,
+def compare_sparsity(X_train, X_test, n_components: int = 64, hidden_units=HIDDEN_UNITS, epochs: int = 5,
                      sparsity_target: float = 0.1, wta_rate: float = 0.05, batch_size: int = 128,
                      random_state: int = 0, progress: Optional[ProgressFn] = None,
                      jit_compile: bool = True) -> dict:
@@ -356,7 +324,7 @@ def gan_progression(X_train, epochs: int = 10, latent_dim: int = 32, n_samples: 
 
 
 def pretraining_curve(X_train, y_train, X_test, y_test, label_counts=LABEL_COUNTS, reducer=None,
-                      n_components: int = 10, hidden_units=(512, 256), ae_epochs: int = 5, steps: int = 200,
+                      n_components: int = 10, hidden_units=HIDDEN_UNITS, ae_epochs: int = 5, steps: int = 200,
                       random_state: int = 0, progress: Optional[ProgressFn] = None,
                       jit_compile: bool = True, classifier_jit_compile: bool = False) -> dict:
     """Accuracy against the number of labels for classifiers on a pretrained encoder (frozen,

@@ -60,8 +60,6 @@ def _search(X: np.ndarray, k: int, approximate: bool, random_state) -> tuple[np.
     if approximate:
         from sklearn.utils import check_random_state
 
-        from .projection import import_umap
-
         umap = import_umap()
         indices, distances, _ = umap.umap_.nearest_neighbors(
             X, k, "euclidean", {}, False, check_random_state(random_state), low_memory=True,
@@ -80,3 +78,33 @@ def clear() -> None:
     """Forget every stored search."""
     with _lock:
         _found.clear()
+
+
+def _import_umap_without_parametric() -> None:
+    """Import umap-learn without its ``parametric_umap`` module, which we never use: it imports
+    PyTorch when installed (182 MB of memory and 1-3 s in the server process, measured by
+    ``bench/tour.py``). umap's package ``__init__`` imports it inside a try block; a stub in
+    ``sys.modules`` stands in for it."""
+    import sys
+    import types
+
+    if "umap" in sys.modules or "umap.parametric_umap" in sys.modules:
+        return
+    stub = types.ModuleType("umap.parametric_umap")
+
+    def unavailable(*args, **kwargs):
+        raise ImportError("Autoencoder Lab imports umap-learn without ParametricUMAP.")
+
+    stub.ParametricUMAP = stub.load_ParametricUMAP = unavailable
+    sys.modules["umap.parametric_umap"] = stub
+
+
+def import_umap():
+    """umap-learn, imported without ParametricUMAP (see :func:`_import_umap_without_parametric`).
+
+    It lives here, below :mod:`aecore.maps.projection`, because both modules need it and projection
+    imports this one."""
+    _import_umap_without_parametric()
+    import umap
+
+    return umap

@@ -18,14 +18,14 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import knn
+from .knn import import_umap
 from ..budget import Budget, resolve
 
 #: Projection methods :func:`project` knows, in the order the app lists them.
 METHODS = ("pca", "tsne", "umap")
 
 #: The settings each method uses unless told otherwise. The t-SNE ones are seed 002's; pass
-#: ``learning_rate="auto"`` for openTSNE's n / 12 (measured no better on the app's maps, and slower
-#: at 5,000 rows: the FFT grid grows with the map's extent; bench/tsne.py).
+#: ``learning_rate="auto"`` for openTSNE's n / 12 (no better here, and slower; bench/tsne.py).
 DEFAULTS = {
     "pca": {},
     "tsne": {"perplexity": 15.0, "learning_rate": 100.0},
@@ -33,23 +33,20 @@ DEFAULTS = {
 }
 
 #: Above this many rows (where umap-learn itself drops from 500 epochs to 200) UMAP runs
-#: UMAP_LARGE_EPOCHS epochs unless told otherwise: its layout's
-#: epochs cost ~0.2 s each at 60,000 codes on one thread, and 100 instead of 200 took the map of
-#: 60,000 MNIST codes from 45 s to 29 s for a trustworthiness of 0.950 instead of 0.955 (5-fold
-#: kNN accuracy 0.824 instead of 0.838; 2,000-row subsample).
+#: UMAP_LARGE_EPOCHS epochs unless told otherwise: a third less time for a map about as
+#: trustworthy (the measurement: BENCHMARKS.md, "How the measured constants were chosen").
 UMAP_LARGE_ROWS, UMAP_LARGE_EPOCHS = 10_000, 100
 
 #: Below this many ``n_samples**2 * n_features``, :func:`project` hands UMAP exact neighbours
-#: from scikit-learn (about 2 s at the limit, e.g. 20,000 x 64 or 6,000 x 784) instead of
-#: letting umap-learn run nearest-neighbour descent, which numba must compile in every process.
+#: from scikit-learn (about 2 s at the limit, e.g. 20,000 x 64) instead of letting umap-learn run
+#: nearest-neighbour descent, which numba must compile in every process (bench/growth.py).
 EXACT_NEIGHBORS_BUDGET = 3e10
 
 
 #: Threads scikit-learn's OpenMP loops and BLAS may use inside :func:`project` and
 #: :func:`aecore.maps.cluster.cluster`; ``None`` leaves the libraries' defaults (every core).
-#: One thread, because these machines have 2 shared cores: measured on a busy one, t-SNE of
-#: 3,000 points took 22 s on one thread and 66 s on two, KMeans of 5,000 x 10 0.4 s and 13 s
-#: (threads that wait on each other cost far more than a second core gains).
+#: One, because on 2 shared cores threads that wait on each other cost far more than a second
+#: core gains (three times slower; BENCHMARKS.md, "How the measured constants were chosen").
 N_THREADS: int | None = 1
 
 
@@ -316,33 +313,6 @@ def project_placed(X, n_components: int = 2, random_state: int | None = 0, budge
     return embedding, embedded
 
 
-def _import_umap_without_parametric() -> None:
-    """Import umap-learn without its ``parametric_umap`` module, which we never use: it imports
-    PyTorch when installed (182 MB of memory and 1-3 s in the server process, measured by
-    ``bench/tour.py``). umap's package ``__init__`` imports it inside a try block; a stub in
-    ``sys.modules`` stands in for it."""
-    import sys
-    import types
-
-    if "umap" in sys.modules or "umap.parametric_umap" in sys.modules:
-        return
-    stub = types.ModuleType("umap.parametric_umap")
-
-    def unavailable(*args, **kwargs):
-        raise ImportError("Autoencoder Lab imports umap-learn without ParametricUMAP.")
-
-    stub.ParametricUMAP = stub.load_ParametricUMAP = unavailable
-    sys.modules["umap.parametric_umap"] = stub
-
-
-def import_umap():
-    """umap-learn, imported without ParametricUMAP (see :func:`_import_umap_without_parametric`)."""
-    _import_umap_without_parametric()
-    import umap
-
-    return umap
-
-
 def _umap(X: np.ndarray, n_components: int, random_state, settings: dict) -> np.ndarray:
     """Fit UMAP quietly, on neighbours found once per array (:mod:`aecore.maps.knn`), exact when cheap.
 
@@ -369,11 +339,8 @@ def _umap(X: np.ndarray, n_components: int, random_state, settings: dict) -> np.
         return model.fit_transform(X)
 
 
-#: Seconds per row on the app's 2 shared cores, one thread, on the slow side of what was measured
-#: (BENCHMARKS.md: bench/tsne.py, bench/growth.py), so that a stated estimate is not overrun:
-#: openTSNE embeds 5,000 codes in 4.0-9.3 s and 20,000 in 15-27 s; the large-n path (20,000
-#: embedded) maps 60,000 in 25-40 s and 200,000 in 91 s; UMAP maps 5,000 in 2.0-3.4 s and 60,000
-#: in 29 s (100 epochs).
+#: Seconds per row on the app's 2 shared cores, one thread, on the slow side of what bench/tsne.py
+#: and bench/growth.py measured (BENCHMARKS.md), so that a stated estimate is not overrun.
 SECONDS_PER_ROW = {"pca": 2e-6, "tsne": 1.3e-3, "tsne_placed": 4e-4, "umap": 6.5e-4}
 FIXED_SECONDS = {"pca": 0.1, "tsne": 3.0, "umap": 0.5}
 

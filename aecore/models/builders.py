@@ -18,7 +18,15 @@ from keras import layers, ops
 
 # The kinds built here, those greedy training can stack, the noise types and sparsity penalties
 # are declared with the settings.
-from ..params import GREEDY_KINDS, KINDS, NOISE_TYPES, SPARSITY_TYPES
+from ..params import (
+    BY_NAME,
+    GREEDY_KINDS,
+    KINDS,
+    LOSSES,
+    NOISE_TYPES,
+    SPARSITY_TYPES,
+    SPARSITY_WEIGHTS,
+)
 
 #: Code activations some kinds impose: a KL sparsity target needs codes in (0, 1), winner-take-all
 #: keeps the largest non-negative activations, and a VAE's code is the mean of a Gaussian.
@@ -38,26 +46,28 @@ class Architecture:
     kind: str
     n_features: int
     n_components: int
-    hidden_units: tuple[int, ...] = (512, 256)
+    # The defaults are the settings' (aecore.params), so a model built here without them is the
+    # model the reducer would build.
+    hidden_units: tuple[int, ...] = BY_NAME["hidden_units"].default
     decoder_units: tuple[int, ...] | None = None
-    activation: str = "relu"
+    activation: str = BY_NAME["activation"].default
     encoder_activation: str | None = None
-    code_activation: str = "linear"
-    output_activation: str = "linear"
-    batch_norm: bool = False
-    dropout: float = 0.0
+    code_activation: str = BY_NAME["code_activation"].default
+    output_activation: str = "linear"  # resolved: the setting's "auto" is decided by the data
+    batch_norm: bool = BY_NAME["batch_norm"].default
+    dropout: float = BY_NAME["dropout"].default
     image_shape: tuple[int, int] | None = None
-    filters: tuple[int, ...] = (32, 64)
-    kernel_size: int = 3
-    noise: str = "gaussian"
-    noise_level: float = 0.3
+    filters: tuple[int, ...] = BY_NAME["filters"].default
+    kernel_size: int = BY_NAME["kernel_size"].default
+    noise: str = BY_NAME["noise"].default
+    noise_level: float = BY_NAME["noise_level"].default
     clip_noise: bool = False
-    sparsity: str = "kl"
-    sparsity_weight: float = 0.01
-    sparsity_target: float = 0.1
-    kl_weight: float = 1.0
-    wta_rate: float = 0.05
-    contractive_weight: float = 0.1
+    sparsity: str = BY_NAME["sparsity"].default
+    sparsity_weight: float = SPARSITY_WEIGHTS[BY_NAME["sparsity"].default]
+    sparsity_target: float = BY_NAME["sparsity_target"].default
+    kl_weight: float = BY_NAME["kl_weight"].default
+    wta_rate: float = BY_NAME["wta_rate"].default
+    contractive_weight: float = BY_NAME["contractive_weight"].default
 
 
 def decoder_units(arch: Architecture) -> tuple[int, ...]:
@@ -153,7 +163,7 @@ class DenseTranspose(layers.Layer):
     def from_config(cls, config):
         raise ValueError(f"DenseTranspose is tied to the live layer {config.get('tied_to')!r}; a tied "
                          "autoencoder cannot be rebuilt from a config. Rebuild it with "
-                         "aecore.models.builders.build(Architecture(kind='tied', ...)) and load its weights.")
+                         "aecore.models.build(Architecture(kind='tied', ...)) and load its weights.")
 
 
 @keras.saving.register_keras_serializable(package="aecore")
@@ -285,8 +295,8 @@ class Sampling(layers.Layer):
 
 def _reconstruction_loss_name(loss: str, model: str) -> str:
     """``loss`` when it names a reconstruction term a custom training step computes itself."""
-    if loss not in ("mse", "binary_crossentropy"):
-        raise ValueError(f"loss={loss!r} must be 'mse' or 'binary_crossentropy' for {model}.")
+    if loss not in LOSSES:
+        raise ValueError(f"loss={loss!r} must be one of {list(LOSSES)} for {model}.")
     return loss
 
 

@@ -9,10 +9,11 @@ import numbers
 
 import numpy as np
 
-NOISE_TYPES = ("gaussian", "dropout")
+# Declared with the settings; imported here so ``aecore.models.noise.NOISE_TYPES`` keeps working.
+from ..params import NOISE_TYPES
 
 
-def corrupt(X, noise: str = "gaussian", level: float = 0.3, random_state=None) -> np.ndarray:
+def corrupt(X, noise: str = NOISE_TYPES[0], level: float = 0.3, random_state=None) -> np.ndarray:
     """Return a noisy copy of ``X``.
 
     Parameters

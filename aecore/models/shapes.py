@@ -5,7 +5,7 @@ without building it: parameters, multiply-adds and activations per row (:class:`
 Examples
 --------
 >>> from aecore.models.shapes import NetworkShape
->>> shape = NetworkShape(kind="dense", n_features=784, n_components=10, hidden_units=(512, 256))
+>>> shape = NetworkShape(kind="dense", n_features=784, n_components=10)  # the recommended layers
 >>> shape.parameters(), shape.encoder_macs_per_row()
 (1072410, 535040)
 """
@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Optional
+
+from ..params import BY_NAME
 
 
 @dataclass(frozen=True)
@@ -38,19 +40,20 @@ class NetworkShape:
     """What decides an autoencoder's size: built from a :class:`~aecore.presets.TrainConfig` (or a
     reducer's parameters) and the data's shape, never by building the Keras model.
 
-    :meth:`layers` mirrors :func:`aecore.models.builders.build` layer by layer (a test compares the two for
+    :meth:`layers` mirrors :func:`aecore.models.build` layer by layer (a test compares the two for
     every kind).
     """
 
     kind: str
     n_features: int
     n_components: int
-    hidden_units: tuple = (512, 256)
-    batch_norm: bool = False
+    # The settings' defaults (aecore.params): a shape without them is the reducer's model.
+    hidden_units: tuple = BY_NAME["hidden_units"].default
+    batch_norm: bool = BY_NAME["batch_norm"].default
     decoder_units: Optional[tuple] = None  # None: hidden_units reversed
     image_shape: Optional[tuple] = None
-    filters: tuple = (32, 64)
-    kernel_size: int = 3
+    filters: tuple = BY_NAME["filters"].default
+    kernel_size: int = BY_NAME["kernel_size"].default
 
     @classmethod
     def of(cls, settings, n_features: int, image_shape=None) -> "NetworkShape":

@@ -211,11 +211,13 @@ def _train_steps_function(autoencoder, optimizer, strategy, loss: str, global_ba
     import keras
     import tensorflow as tf
 
-    per_example = {"mse": lambda x, y: tf.reduce_mean(tf.square(x - y), axis=-1),
-                   "binary_crossentropy": keras.losses.binary_crossentropy}
-    if loss not in per_example:
-        raise ValueError(f"loss={loss!r} must be one of {sorted(per_example)}.")
-    loss_fn = per_example[loss]
+    from ..params import LOSSES
+
+    if loss not in LOSSES:
+        raise ValueError(f"loss={loss!r} must be one of {sorted(LOSSES)}.")
+    # Keras' functions of these names give one loss per example (the mean over the features),
+    # which compute_average_loss below scales by the global batch.
+    loss_fn = keras.losses.get(loss)
 
     def replica_step(x):
         with tf.GradientTape() as tape:
@@ -293,8 +295,9 @@ def fit_streaming(npy_path, config: TrainConfig, strategy=None, batch_size: Opti
     import tensorflow as tf
 
     from ..models import builders as models
+    from ..params import OPTIMIZERS
     from ..runs.loading import attach_fitted
-    from .monitor import TrainingMonitor
+    from .monitor import TrainingMonitor, make_optimizer
 
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config must be a TrainConfig; got {type(config).__name__}.")
@@ -354,10 +357,8 @@ def fit_streaming(npy_path, config: TrainConfig, strategy=None, batch_size: Opti
             output_signature=tf.TensorSpec((per_replica, n_features), tf.float32))
         return stream.prefetch(tf.data.AUTOTUNE)
 
-    optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
-                  "rmsprop": keras.optimizers.RMSprop, "nadam": keras.optimizers.Nadam}
-    if config.optimizer not in optimizers:
-        raise ValueError(f"optimizer={config.optimizer!r} must be one of {sorted(optimizers)}.")
+    if config.optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer={config.optimizer!r} must be one of {sorted(OPTIMIZERS)}.")
     if getattr(reducer, "greedy", False):
         raise ValueError("greedy layer-wise training is not available when streaming; set "
                          "greedy=False or train in memory with AutoencoderReducer.fit.")
@@ -367,7 +368,7 @@ def fit_streaming(npy_path, config: TrainConfig, strategy=None, batch_size: Opti
             raise ValueError(f"kind={config.kind!r} trains with its own training step, which "
                              "fit_streaming cannot run; use AutoencoderReducer.fit, or a kind such "
                              "as 'dense', 'conv' or 'linear'.")
-        optimizer = optimizers[config.optimizer](learning_rate=float(params["learning_rate"]))
+        optimizer = make_optimizer(config.optimizer, float(params["learning_rate"]))
         optimizer.build(autoencoder.trainable_variables)
     monitor = TrainingMonitor(monitor="val_loss" if X_val is not None else "loss",
                               patience=params["patience"] if config.early_stopping else None,

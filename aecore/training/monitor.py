@@ -15,6 +15,8 @@ from typing import Callable, Optional
 import keras
 import numpy as np
 
+from ..params import OPTIMIZERS
+
 ProgressFn = Callable[[int, dict], None]
 
 
@@ -199,6 +201,13 @@ def fit_autoencoder(autoencoder: keras.Model, X: np.ndarray, *, monitor: Trainin
         raise
 
 
+def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
+    """The Keras optimizer ``name`` (one of :data:`aecore.params.OPTIMIZERS`) at ``learning_rate``."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer={name!r} must be one of {sorted(OPTIMIZERS)}.")
+    return getattr(keras.optimizers, OPTIMIZERS[name])(learning_rate=learning_rate)
+
+
 def _compile(autoencoder: keras.Model, optimizer: str, learning_rate: float, loss: str,
              jit_compile: bool, steps: int) -> None:
     """Compile ``autoencoder`` — unless it was compiled the same way before (a trainer from
@@ -210,9 +219,7 @@ def _compile(autoencoder: keras.Model, optimizer: str, learning_rate: float, los
             variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
         autoencoder.optimizer.learning_rate = learning_rate
         return
-    optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
-                  "rmsprop": keras.optimizers.RMSprop, "nadam": keras.optimizers.Nadam}
-    autoencoder.compile(optimizer=optimizers[optimizer](learning_rate=learning_rate), loss=loss,
+    autoencoder.compile(optimizer=make_optimizer(optimizer, learning_rate), loss=loss,
                         jit_compile=jit_compile, steps_per_execution=steps)
     autoencoder._aecore_compiled = settings
 
