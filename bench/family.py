@@ -18,7 +18,7 @@ from aecore.metrics import pca_baseline, reconstruction_mse
 from aecore.models import Architecture, describe
 from aecore.noise import corrupt
 from aecore.pretraining import few_label_curve
-from bench.common import row, timer
+from bench.harness.report import row, timer
 
 GROUP = "Autoencoder family (MNIST sample)"
 N_COMPONENTS = 10
@@ -121,6 +121,6 @@ def _pretraining_rows(reducer, name, label_counts, seeds, steps, X_train, y_trai
 if __name__ == "__main__":
     import sys
 
-    from bench.run import table
+    from bench.harness.report import table
 
     print(table(run(quick="--quick" in sys.argv)))

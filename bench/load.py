@@ -36,7 +36,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.common import row
+from bench.harness.report import row
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="print every problem seen")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from bench.run import table
+    from bench.harness.report import table
 
     n = 4 if args.quick else 8
     for mode in ["threads", "processes"] if args.mode == "both" else [args.mode]:

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import os
 import re
@@ -53,15 +52,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.common import machine, row
+from bench.harness import browser
+from bench.harness.report import failed_row, stamp, table
+from bench.harness.server import ROOT, healthy, streamlit_server
 from bench.load_browser_hostile import hostile_session
 from bench.load_browser_person import Browser, Person
 from bench.load_browser_report import GROUP, markdown, page_table, rows, write_section
-from bench.load_browser_server import (QUIET_S, Phase, Renicer, Server, TreeSampler, busy_threads, healthy,
-                                       server_state, server_threads, start_server, tree_rss_kb)
-from bench.tour import CHROMIUM, CHROMIUM_FLAGS, _free_port, _status_kb, _wait_healthy
+from bench.load_browser_server import (INSTRUMENTED_STREAMLIT, QUIET_S, Phase, Renicer, Server, busy_threads,
+                                       server_state, server_threads)
+from bench.memory import RssSampler, status_kb, tree_rss_kb
 
-ROOT = Path(__file__).resolve().parent.parent
 STEP_LIMIT_S = 240.0  # one tour step or one training, on a 2-core machine shared with the browsers
 HOSTILE_LIMIT_S = 90.0  # after this a hostile probe counts as "still running" (a hang)
 
@@ -97,7 +97,7 @@ async def _phases(server: Server, sessions: int, trainers: int, steps: list[int]
     out: dict = {"threads": {"at health": len(server_threads(server.pid))}}
     seed_base = int(time.time()) % 5000 + 1000  # seeds no cache or shipped run holds
     async with async_playwright() as playwright:
-        browser_app = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser_app = await browser.launch(playwright)
         renicer = Renicer(browser_nice)
         if browser_nice:
             renicer.start()
@@ -167,40 +167,26 @@ def measure(sessions: int = 6, trainers: int = 2, steps: list[int] | None = None
     """
     from app_ui import tour
 
-    if not os.path.exists(CHROMIUM):
-        raise RuntimeError(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright.async_api  # noqa: F401
-    except ImportError as exc:
-        raise RuntimeError(f"Playwright is not installed ({exc}); pip install -r requirements-dev.txt") from exc
+    browser.require_browser()
     steps = list(range(len(tour.STEPS))) if steps is None else steps
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as log, tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch:
         state_file = Path(scratch) / "state.json"
         # The job pool logs every slot taken and released (app_ui/slots.py): the most jobs that ran at once.
-        proc = start_server(port, log, state_file, {"AECORE_LOG_JOBS": "1", **(extra_env or {})})
-        sampler = TreeSampler(proc.pid)
-        sampler.start()
-        try:
-            _wait_healthy(proc, url)
-            server = Server(proc.pid, url, sampler, state_file)
-            healthy_mb = tree_rss_kb(proc.pid) / 1024
-            result = asyncio.run(_phases(server, sessions, trainers, steps, rounds, solo, hostile, slot_check,
-                                         verbose, hostile_limit, browser_nice))
-            result.update(healthy_after=healthy(url) and proc.poll() is None, healthy_mb=healthy_mb,
-                          vmhwm_mb=_status_kb(proc.pid, "VmHWM") / 1024)
-        finally:
-            sampler.stop()
-            proc.terminate()
+        env = {"AECORE_LOG_JOBS": "1", "LOAD_BROWSER_STATE": str(state_file), **(extra_env or {})}
+        with streamlit_server(env=env, program=["-c", INSTRUMENTED_STREAMLIT]) as launched:
+            sampler = RssSampler(launched.pid, tree=True)
+            sampler.start()
             try:
-                proc.wait(timeout=30)
-            except Exception:  # noqa: BLE001  (subprocess.TimeoutExpired: a thread that never ends)
-                proc.kill()
-                proc.wait(timeout=30)
-            log.seek(0)
-            lines = log.read().splitlines()
+                server = Server(launched.pid, launched.url, sampler, state_file)
+                healthy_mb = tree_rss_kb(launched.pid) / 1024
+                result = asyncio.run(_phases(server, sessions, trainers, steps, rounds, solo, hostile, slot_check,
+                                             verbose, hostile_limit, browser_nice))
+                result.update(healthy_after=healthy(launched.url) and launched.proc.poll() is None,
+                              healthy_mb=healthy_mb, vmhwm_mb=(status_kb("VmHWM", launched.pid) or 0) / 1024)
+            finally:
+                sampler.stop()
+    lines = launched.log_text.splitlines()
     result.update(peak_mb=sampler.max_mb(), samples=len(sampler.samples), steps=steps, sessions=sessions,
                   trainers=trainers, rounds=rounds, browser_nice=browser_nice,
                   seconds=time.perf_counter() - started,
@@ -231,14 +217,7 @@ def run(quick: bool = False) -> list[dict]:
     try:
         return rows(measure(sessions=3 if quick else 6))
     except Exception as exc:  # noqa: BLE001  (a missing browser or a server that never starts: a row)
-        return [row(GROUP, "load test not run", 1, target="0", note=f"{type(exc).__name__}: {str(exc)[:300]}")]
-
-
-def _commit() -> str:
-    from bench.run import _commit as commit
-
-    return commit()
-
+        return [failed_row(GROUP, "load test", exc)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,14 +236,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="print only; do not write bench/results_load_browser.json or BENCHMARKS.md")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from bench.run import table
-
     steps = [int(s) - 1 for s in args.steps.split(",")] if args.steps else None
     result = measure(sessions=args.sessions, trainers=args.trainers, steps=steps, rounds=args.rounds,
                      solo=not args.no_solo, hostile=args.hostile, verbose=args.verbose,
                      browser_nice=args.browser_nice)
-    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
-              "machine": machine(), "seconds": round(result["seconds"], 1), "pages": page_table(result),
+    report = {**stamp(), "seconds": round(result["seconds"], 1), "pages": page_table(result),
               "rows": rows(result), "hostile": result.get("concurrent", {}).get("hostile", []),
               "slot_check": result.get("slot check"), "threads": result["threads"],
               "honest_problems": result["honest_problems"], "browser_nice": args.browser_nice}

@@ -11,7 +11,7 @@ import statistics
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from bench.common import row
+from bench.harness.report import row
 from bench.load_browser_server import QUIET_S
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,7 +170,7 @@ def rows(result: dict) -> list[dict]:
 
 def markdown(report: dict, command: str) -> str:
     """The BENCHMARKS.md section: command, date, machine, commit, a per-page table, every row."""
-    from bench.run import table
+    from bench.harness.report import table
 
     m = report["machine"]
     nice = report["browser_nice"]

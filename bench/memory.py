@@ -1,4 +1,5 @@
-"""The added peak memory of one call, for the benchmarks (bench/growth.py).
+"""Memory readings from /proc: the added peak memory of one call in this process (bench/growth.py,
+bench/scale_pages.py), and a sampler of another process (tree)'s resident memory (a server).
 
 ``with PeakMemory() as peak: call()``; then ``peak.mb`` is what the call added to the process's
 resident memory at its peak, in MB (10^6 bytes): the largest VmRSS during the block minus VmRSS
@@ -11,13 +12,16 @@ process's ``ru_maxrss``. Without /proc (not Linux), ``peak.mb`` is ``None``.
 from __future__ import annotations
 
 import gc
+import os
 import threading
+import time
 
 
-def status_kb(field: str) -> int | None:
-    """A figure of /proc/self/status in kB (VmRSS, VmHWM); None where there is no /proc."""
+def status_kb(field: str, pid: int | str = "self") -> int | None:
+    """A figure of /proc/<pid>/status in kB (VmRSS now, VmHWM the peak so far); None where there is
+    no /proc or no such process (any more)."""
     try:
-        with open("/proc/self/status") as status:
+        with open(f"/proc/{pid}/status") as status:
             for line in status:
                 if line.startswith(field + ":"):
                     return int(line.split()[1])
@@ -85,3 +89,64 @@ class PeakMemory:
             self.mb = (peak - self._before) * 1024 / 1e6
         return False
 
+
+
+def children(pid: int) -> list[int]:
+    """The direct child processes of ``pid``."""
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(c) for c in f.read().split()]
+    except (OSError, ValueError):
+        pass
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    found, stack = [], children(pid)
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack += children(current)
+    return found
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in kB."""
+    return sum(status_kb("VmRSS", p) or 0 for p in [pid, *descendants(pid)])
+
+
+class RssSampler(threading.Thread):
+    """Samples the resident memory of a process (with ``tree``, and its descendants) every
+    ``every`` seconds until stopped."""
+
+    def __init__(self, pid: int, every: float = 0.2, tree: bool = False):
+        super().__init__(daemon=True, name="rss-sampler")
+        self.pid, self.every, self.tree = pid, every, tree
+        self.samples: list[tuple[float, int]] = []  # (perf_counter, kB)
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            kb = tree_rss_kb(self.pid) if self.tree else (status_kb("VmRSS", self.pid) or 0)
+            self.samples.append((time.perf_counter(), kb))
+            self._halt.wait(self.every)
+
+    def max_mb(self, since: float = 0.0, until: float = float("inf")) -> float:
+        return max((kb for t, kb in self.samples if since <= t <= until), default=0) / 1024
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(timeout=5)
+
+
+def cpu_seconds(pid: int, children: bool = True) -> float:
+    """CPU time a process (all its threads, and with ``children`` its waited-for children) has used
+    so far; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return sum(int(v) for v in fields[11:15 if children else 13]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0

@@ -43,7 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import row
+from bench.harness.report import row
 from bench.responsiveness_apptest import MODEL_PAGES, worker_apptest
 from bench.responsiveness_umap import worker_umap_app, worker_umap_cold
 
@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--process-start", type=float, default=time.time())
     args = parser.parse_args(argv)
     if args.worker is None:
-        from bench.run import table
+        from bench.harness.report import table
 
         print(table(run(quick=args.quick)))
         return 0

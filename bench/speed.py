@@ -23,7 +23,7 @@ import numpy as np
 
 from aecore import AutoencoderReducer
 from aecore.data import load_mnist_sample
-from bench.common import row, timer
+from bench.harness.report import row, timer
 
 HIDDEN_UNITS = (512, 256)
 N_COMPONENTS = 32

@@ -106,7 +106,7 @@ def test_rows_of_a_result_have_their_units_and_labels():
 def test_a_quick_run_writes_its_json_only_when_asked(tmp_path, monkeypatch):
     monkeypatch.setattr(growth, "measure", lambda sizes, limits, log: fake_result())
     monkeypatch.setattr(growth, "JSON", tmp_path / "results_growth.json")
-    monkeypatch.setattr("bench.common.machine", lambda: {"cpus": 2})  # not TensorFlow's import
+    monkeypatch.setattr("bench.harness.report.machine", lambda: {"cpus": 2})  # not TensorFlow's import
     log: list[str] = []
     rows = growth.run(quick=True, figures=False, log=log.append)
     assert rows and not list(tmp_path.iterdir())
@@ -126,7 +126,7 @@ def test_the_estimate_and_the_size_caps():
 
 
 def test_the_figure_pairs_the_t_sne_lines_and_draws_memory():
-    from bench.growth_figures import STYLE, figure
+    from bench.growth import STYLE, figure
 
     fig = figure(fake_result())
     assert {trace.yaxis for trace in fig.data} == {"y", "y2"}
