@@ -26,7 +26,6 @@ process pool when quick.
 
 from __future__ import annotations
 
-import argparse
 import concurrent.futures as futures
 import multiprocessing
 import os
@@ -36,7 +35,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.harness.report import row
+from bench.harness.report import row, rows_main
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -235,25 +234,5 @@ def run(quick: bool = False, mode: str | None = None) -> list[dict]:
     return [r for m in modes for r in measure(m, n)[0]]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="4 sessions instead of 8")
-    parser.add_argument("--mode", choices=["threads", "processes", "both"], default="both")
-    parser.add_argument("--verbose", action="store_true", help="print every problem seen")
-    args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from bench.harness.report import table
-
-    n = 4 if args.quick else 8
-    for mode in ["threads", "processes"] if args.mode == "both" else [args.mode]:
-        rows, results = measure(mode, n)
-        print(table(rows), flush=True)
-        if args.verbose:
-            for r in results:
-                print(f"[{mode}] session {r['index']}: {r['seconds']:.1f} s, pid {r['pid']}, "
-                      f"trained {r['trained_here']}, problems {r['problems']}", flush=True)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(rows_main(run))

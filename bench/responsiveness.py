@@ -43,7 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.harness.report import row
+from bench.harness.report import row, rows_main
 from bench.responsiveness_apptest import MODEL_PAGES, worker_apptest
 from bench.responsiveness_umap import worker_umap_app, worker_umap_cold
 
@@ -240,22 +240,18 @@ def run(quick: bool = False) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.responsiveness",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
+    argv = sys.argv[1:] if argv is None else argv
+    if "--worker" not in argv:
+        return rows_main(run, argv)
+    parser = argparse.ArgumentParser(prog="python -m bench.responsiveness --worker")
     parser.add_argument("--worker", choices=["apptest", "umap-cold", "umap-app"])
-    parser.add_argument("--result", help="(worker) JSON file to write")
-    parser.add_argument("--codes", help="(worker) .npy file of codes")
+    parser.add_argument("--result", help="JSON file to write")
+    parser.add_argument("--codes", help=".npy file of codes")
     parser.add_argument("--reruns", type=int, default=5)
     parser.add_argument("--max-epochs", type=int, default=None)
     parser.add_argument("--warm", action="store_true")
     parser.add_argument("--process-start", type=float, default=time.time())
     args = parser.parse_args(argv)
-    if args.worker is None:
-        from bench.harness.report import table
-
-        print(table(run(quick=args.quick)))
-        return 0
     out: dict = {}
     try:
         if args.worker == "apptest":

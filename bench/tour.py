@@ -24,7 +24,7 @@ import time
 
 from bench.harness import browser
 from bench.harness.apptest import page_paths
-from bench.harness.report import failed_row, row, table
+from bench.harness.report import failed_row, row, rows_main
 from bench.harness.server import streamlit_server
 from bench.memory import RssSampler, status_kb
 
@@ -249,14 +249,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.tour", description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="print every step as it ends")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
-                        help="(with --verbose) an environment variable for the server, "
-                             "e.g. MALLOC_ARENA_MAX=2")
+                        help="(with --verbose) an environment variable for the server, e.g. MALLOC_ARENA_MAX=2")
     args = parser.parse_args(argv)
-    if args.verbose:
-        result = tour(verbose=True, extra_env=dict(item.split("=", 1) for item in args.env))
-        print({k: v for k, v in result.items() if k != "steps"})
-    else:
-        print(table(run()))
+    if not args.verbose:
+        return rows_main(run, [])
+    result = tour(verbose=True, extra_env=dict(item.split("=", 1) for item in args.env))
+    print({k: v for k, v in result.items() if k != "steps"})
     return 0
 
 

@@ -196,3 +196,14 @@ def write_plot(fig, html: Path, png: Path) -> list[str]:
     except Exception as exc:  # noqa: BLE001  (no kaleido, or no browser for it: the HTML is enough)
         done.append(f"no PNG ({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''})")
     return done
+
+
+def rows_main(run, argv: list[str] | None = None) -> int:
+    """The one ``main`` of a benchmark of rows: ``python -m bench.<name> [--quick]`` prints the
+    Markdown table of ``run(quick)`` (``python -m aecore bench`` writes it to BENCHMARKS.md)."""
+    parser = argparse.ArgumentParser(description="Print this benchmark's rows; write nothing.")
+    parser.add_argument("--quick", action="store_true", help="the subset `python -m aecore bench --quick` runs")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    print(table(run(quick=args.quick)))
+    return 0
