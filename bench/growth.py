@@ -28,7 +28,7 @@ import numpy as np
 from aecore.budget import Budget
 
 from bench.harness.data import exponent, sklearn_tsne, synthetic_mnist
-from bench.harness.report import row, stamp, table, write_plot
+from bench.harness.report import load_note, row, stamp, table, write_plot
 from bench.harness.server import ROOT
 from bench.memory import PeakMemory, settle
 
@@ -382,7 +382,7 @@ def run(quick: bool = False, limits: dict | None = None, write: bool | None = No
     started, load_before = time.perf_counter(), os.getloadavg()[0]
     data = measure(sizes, limits, log=log)
     data["estimate"] = {k: round(v, 1) for k, v in guess.items()}
-    load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    load = load_note()
     rows = build_rows(data, load)
     log(f"[growth] measured in {time.perf_counter() - started:.0f} s (estimated {sum(guess.values()):.0f} s)")
     if figures and (not quick or not HTML.exists()):

@@ -24,7 +24,7 @@ import time
 
 from bench.harness import browser
 from bench.harness.apptest import page_paths
-from bench.harness.report import failed_row, row, rows_main
+from bench.harness.report import failed_row, load_note, row, rows_main
 from bench.harness.server import streamlit_server
 from bench.memory import RssSampler, status_kb
 
@@ -209,7 +209,7 @@ def run(quick: bool = False) -> list[dict]:
     top = max((rss for _, _, rss in steps), default=0)
     biggest = next((s for s in steps if s[2] >= top - 5), ("none", 0, 0))  # the first within 5 MB of it
     timeline = "; ".join(f"{name} {rss:.0f}" for name, _, rss in steps)
-    load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    load = load_note()
     problems = "; ".join(result["problems"]) or "every step finished without an exception box"
     if result["server_errors"]:
         problems += "; server log: " + " | ".join(result["server_errors"])

@@ -46,6 +46,14 @@ def say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+def load_note() -> str:
+    """The machine's load now, for a row's note: other work on the cores slows every figure."""
+    try:
+        return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    except OSError:
+        return "load average unknown"
+
+
 def machine() -> dict:
     """What the numbers were measured on."""
     import numpy as np
@@ -144,13 +152,15 @@ def save_report(name: str, report: dict, text: str, *, quick: bool, write: bool,
 
 
 def section_main(name: str, doc: str, measure, markdown, argv: list[str] | None = None, *, quick: str | None = None,
-         arguments: tuple = ()) -> int:
+                 arguments: tuple = (), section=None) -> int:
     """The one ``main`` of a benchmark with a section of its own: ``python -m bench.<name>``.
 
     ``measure(args)`` returns the report's own fields, among them ``rows``; the report adds the
     stamp, the command, the seconds and the load average, then ``markdown(report)`` is printed,
     and written with the results JSON unless ``--no-write``. ``quick`` is the help of ``--quick``
-    (None: no quick mode); ``arguments`` are ``(flags, options)`` pairs for argparse.
+    (None: no quick mode); ``arguments`` are ``(flags, options)`` pairs for argparse;
+    ``section(args)`` gives the results' name and the section's marker where a flag makes a
+    section of its own.
     """
     parser = argparse.ArgumentParser(prog=f"python -m bench.{name}", description=doc.strip().splitlines()[0])
     if quick:
@@ -169,7 +179,9 @@ def section_main(name: str, doc: str, measure, markdown, argv: list[str] | None 
     report = {**stamp(), "command": " ".join([f"python -m bench.{name}", *shown]),
               "quick": bool(getattr(args, "quick", False)), "seconds": round(time.perf_counter() - started, 1),
               "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)], **fields}
-    save_report(name, report, markdown(report), quick=report["quick"], write=not args.no_write)
+    results_name, marker = section(args) if section else (name, None)
+    save_report(results_name, report, markdown(report), quick=report["quick"], write=not args.no_write,
+                marker=marker)
     return 0
 
 
