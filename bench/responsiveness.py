@@ -90,9 +90,6 @@ def _fallback_codes(path: str) -> None:
     np.save(path, (codes / codes.std(axis=0)).astype(np.float32))
 
 
-# --------------------------------------------------------------------------- rows
-
-
 def _short(page: str) -> str:
     return Path(page).stem
 

@@ -9,7 +9,7 @@ import os
 import time
 
 from bench.harness import apptest
-from bench.harness.apptest import APP, RUN_TIMEOUT, ScriptClock, charts, registered_pages
+from bench.harness.apptest import ScriptClock, charts, registered_pages
 from bench.harness.server import ROOT
 
 MODEL_PAGES = ["app_pages/reconstructions.py", "app_pages/latent.py", "app_pages/clusters.py",
@@ -35,8 +35,6 @@ def worker_apptest(out: dict, codes_path: str, reruns: int, max_epochs: int | No
     Every timing is a pair {"script": server-side script seconds, "wall": AppTest.run seconds}.
     """
     os.chdir(ROOT)
-    from streamlit.testing.v1 import AppTest
-
     clock = ScriptClock()
     problems = out.setdefault("problems", [])
 
@@ -49,14 +47,15 @@ def worker_apptest(out: dict, codes_path: str, reruns: int, max_epochs: int | No
         return {"script": clock.take(), "wall": wall}
 
     pages = registered_pages()
-    out["pages"] = pages
-    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
-    out["before"] = {pages[0]: timed(pages[0], at.run)}
-    out["demo_shown"] = []
-    for page in pages[1:]:
-        out["before"][page] = timed(page, lambda: at.switch_page(page).run())
+    out["pages"], out["before"], out["demo_shown"] = pages, {}, []
+    at = apptest.session()
+
+    def first_visit(page: str, action) -> None:
+        out["before"][page] = timed(page, action)
         if page in MODEL_PAGES and charts(at):
             out["demo_shown"].append(page)  # the app shows a shipped demo model before any training
+
+    apptest.walk(at, pages, first_visit)
 
     at.switch_page("app_pages/train.py").run()
     # The Train page's defaults may be a shipped demo model (served at once); a different seed of

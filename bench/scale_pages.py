@@ -44,9 +44,6 @@ RUN_TIMEOUT = 900  # seconds for one AppTest run: UMAP of 60,000 codes on two bu
 CHUNK_ROWS = 20_000  # rows generated at once for pooled (14x14) data
 
 
-# --------------------------------------------------------------------------- memory
-
-
 def _memory() -> dict:
     """Peak RSS of the whole process, current RSS and the peak since the last reset, in MB."""
     return {"ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6,
@@ -57,9 +54,6 @@ def _status_mb(field: str) -> float | None:
     """A ``/proc/self/status`` figure (VmRSS, VmHWM) in MB (10^6 bytes)."""
     kb = status_kb(field)
     return None if kb is None else kb * 1024 / 1e6
-
-
-# --------------------------------------------------------------------------- data
 
 
 def image_side(n_rows: int) -> int:
@@ -108,9 +102,6 @@ def _digit_png(image: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(paper).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-# --------------------------------------------------------------------------- one AppTest run
 
 
 _SAID = None  # a bench.scale_pages_report.Said in the worker
@@ -286,9 +277,6 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, pr
                                       result["setup"]["memory_before_pages"]["ru_maxrss_mb"])
     save()
     return result
-
-
-# --------------------------------------------------------------------------- the parent
 
 
 def _run_worker(n_rows: int, timeout: float, profile: str | None, tmp: Path, log) -> dict:

@@ -168,7 +168,7 @@ def markdown(report: dict) -> str:
         f"`{report['command']}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
         f"{m.get('processor')}, {m.get('cpus')} CPUs, Python {m.get('python')}, TensorFlow "
         f"{m.get('tensorflow')} · load average {{}} → {{}}.".format(*report["load_average"]), "",
-        "Synthetic MNIST-shaped rows (`bench.growth.synthetic_mnist`) uploaded as an `.npz` of 28×28 uint8 images "
+        "Synthetic MNIST-shaped rows (`bench.harness.data.synthetic_mnist`) uploaded as an `.npz` of 28×28 uint8 images "
         "(14×14, each 2×2 mean-pooled, at sizes whose 28×28 rows would exceed the upload budget's "
         "`max_array_values`) with labels through the Train page's file uploader, in AppTest; two models (the "
         "recommended preset, "

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.harness.browser import CHROMIUM, CHROMIUM_FLAGS, IDLE
+from bench.harness.browser import CHROMIUM, IDLE, launch
 from bench.harness.server import streamlit_server
 
 pytestmark = pytest.mark.browser
@@ -34,7 +34,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        instance = launch(p)
         yield instance
         instance.close()
 

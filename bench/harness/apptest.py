@@ -73,3 +73,21 @@ class ScriptClock:
         """Seconds of the script runs since the last call (a page switch can run twice)."""
         total, self.spans = sum(self.spans), []
         return total
+
+
+def session(timeout: float = RUN_TIMEOUT):
+    """A new AppTest session of app.py (one person, no page run yet)."""
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(APP), default_timeout=timeout)
+
+
+def walk(at, pages: list[str], visit=lambda page, action: action(), fresh: bool = True) -> dict:
+    """Open ``pages`` in turn in the session ``at``, as the sidebar would: ``visit(page, action)``
+    runs each (``action()`` returns ``at``; in a ``fresh`` session the first page is ``at.run()``)
+    and may time or check it; returns what ``visit`` returned, by page."""
+    seen = {}
+    for i, page in enumerate(pages):
+        action = at.run if fresh and i == 0 else (lambda page=page: at.switch_page(page).run())
+        seen[page] = visit(page, action)
+    return seen
