@@ -69,39 +69,31 @@ def _load() -> float:
 
 def measure(m: Measurement, app_root: Path, reps: int, verbose: bool = False) -> dict:
     """One measurement in a fresh server and a fresh browser."""
-    from playwright.sync_api import sync_playwright
-
     out: dict = {"title": m.title, "page": m.page, "samples": [], "problems": [], "load_before": _load()}
-    with streamlit_server(app_root, keep_pythonpath=False) as server:
-        with sync_playwright() as p:
-            chromium = browser.launch(p)
+    with streamlit_server(app_root, keep_pythonpath=False) as server, browser.chromium() as chromium:
+        context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+        context.add_init_script(INIT_SCRIPT)
+        page = context.new_page()
+        session = Session(page, verbose)
+        started = time.perf_counter()
+        page.goto(f"{server.url}/{m.page}")
+        page.wait_for_selector(browser.IDLE, state="attached", timeout=FIRST_RUN_TIMEOUT_MS)
+        out["first_run_s"] = round(time.perf_counter() - started, 2)
+        interact = session.prepare(m)
+        out["quiet_wait_s"] = round(_wait_cpu_quiet(server.pid), 1)
+        session.say(f"{m.name}: page ready after {out['first_run_s']} s, "
+                    f"server quiet after {out['quiet_wait_s']} s more")
+        for i in range(WARMUP + reps):
             try:
-                context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-                context.add_init_script(INIT_SCRIPT)
-                page = context.new_page()
-                session = Session(page, verbose)
-                started = time.perf_counter()
-                page.goto(f"{server.url}/{m.page}")
-                page.wait_for_selector(browser.IDLE, state="attached", timeout=FIRST_RUN_TIMEOUT_MS)
-                out["first_run_s"] = round(time.perf_counter() - started, 2)
-                interact = session.prepare(m)
-                out["quiet_wait_s"] = round(_wait_cpu_quiet(server.pid), 1)
-                session.say(f"{m.name}: page ready after {out['first_run_s']} s, "
-                            f"server quiet after {out['quiet_wait_s']} s more")
-                for i in range(WARMUP + reps):
-                    try:
-                        timing = interact()
-                    except Exception as exc:  # noqa: BLE001  (one failed repetition is a problem)
-                        out["problems"].append(f"repetition {i}: {type(exc).__name__}: "
-                                               f"{str(exc).splitlines()[0][:200]}")
-                        continue
-                    out["problems"] += [f"repetition {i}: exception box: {p}" for p in session.problems()]
-                    timing["warmup"] = i < WARMUP
-                    out["samples"].append(timing)
-                    session.say(f"{m.name} #{i}: {timing}")
-                    time.sleep(0.3)  # let the page's last repaint land before the next input
-            finally:
-                chromium.close()
+                timing = interact()
+            except Exception as exc:  # noqa: BLE001  (one failed repetition is a problem)
+                out["problems"].append(f"repetition {i}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+                continue
+            out["problems"] += [f"repetition {i}: exception box: {p}" for p in session.problems()]
+            timing["warmup"] = i < WARMUP
+            out["samples"].append(timing)
+            session.say(f"{m.name} #{i}: {timing}")
+            time.sleep(0.3)  # let the page's last repaint land before the next input
     errors = [line.strip() for line in server.log_text.splitlines() if re.search(r"Traceback|Error", line)]
     if errors:
         out["server_log_errors"] = errors[:5]

@@ -149,24 +149,17 @@ class Tour:
 
 def tour(verbose: bool = False, extra_env: dict | None = None) -> dict:
     """Run the tour; returns peaks, steps and problems (raises RuntimeError on a missing prerequisite)."""
-    browser.require_browser()
-    from playwright.sync_api import sync_playwright
-
     started = time.perf_counter()
     with streamlit_server(env=extra_env) as server:
         sampler = RssSampler(server.pid)
         sampler.start()
         try:
             healthy_mb = _rss_mb(server.pid)
-            with sync_playwright() as p:
-                chromium = browser.launch(p)
-                try:
-                    page = chromium.new_context(viewport={"width": 1400, "height": 1800}).new_page()
-                    page.set_default_timeout(FIND_TIMEOUT_MS)  # finding an element; steps wait longer
-                    walk = Tour(page, server.url, server.pid, verbose)
-                    walk.run()
-                finally:
-                    chromium.close()
+            with browser.chromium() as chromium:
+                page = chromium.new_context(viewport={"width": 1400, "height": 1800}).new_page()
+                page.set_default_timeout(FIND_TIMEOUT_MS)  # finding an element; steps wait longer
+                walk = Tour(page, server.url, server.pid, verbose)
+                walk.run()
             peak_hwm_mb = _rss_mb(server.pid, "VmHWM")
         finally:
             sampler.stop()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.harness.browser import CHROMIUM, IDLE, launch
+from bench.harness.browser import CHROMIUM, IDLE, chromium
 from bench.harness.server import streamlit_server
 
 pytestmark = pytest.mark.browser
@@ -31,12 +31,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = launch(p)
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture()
