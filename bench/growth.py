@@ -2,7 +2,7 @@
 
 On :func:`bench.harness.data.synthetic_mnist` rows (1,000 to 200,000; quick: 1,000 and 5,000), each
 call the app makes on data of that size is timed and its added peak memory measured
-(:class:`bench.memory.PeakMemory`): training (a fixed 3 epochs, the whole fit and the steadiest
+(:class:`bench.harness.memory.PeakMemory`): training (a fixed 3 epochs, the whole fit and the steadiest
 epoch), encoding, PCA, UMAP, three t-SNEs (ours, the app's large-n path, scikit-learn's), KMeans, a
 Gaussian mixture and HDBSCAN, each up to its ``--*-max-rows`` cap (:data:`LIMITS`). UMAP's numba
 compilation and TensorFlow's start-up are paid first and reported apart. Rows give every figure
@@ -30,7 +30,7 @@ from aecore.budget import Budget
 from bench.harness.data import exponent, sklearn_tsne, synthetic_mnist
 from bench.harness.report import load_note, row, stamp, table, write_plot
 from bench.harness.server import ROOT
-from bench.memory import PeakMemory, settle
+from bench.harness.memory import PeakMemory, settle
 
 JSON = ROOT / "bench" / "results_growth.json"
 HTML = ROOT / "bench" / "growth.html"

@@ -44,7 +44,7 @@ from bench.load_browser_person import Browser, Person
 from bench.load_browser_report import GROUP, markdown, marker, page_table, rows
 from bench.load_browser_server import (INSTRUMENTED_STREAMLIT, QUIET_S, Phase, Renicer, Server, busy_threads,
                                        server_state, server_threads)
-from bench.memory import RssSampler, status_kb, tree_rss_kb
+from bench.harness.memory import RssSampler, status_kb, tree_rss_kb
 
 STEP_LIMIT_S = 240.0  # one tour step or one training, on a 2-core machine shared with the browsers
 HOSTILE_LIMIT_S = 90.0  # after this a hostile probe counts as "still running" (a hang)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.memory import RssSampler, cpu_seconds, descendants
+from bench.harness.memory import RssSampler, cpu_seconds, descendants
 
 QUIET_S = 8.0  # wait after the last session closed before counting threads
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from bench.harness import browser
 from bench.harness.report import commit, machine, now, row, say
 from bench.harness.server import ROOT, streamlit_server
-from bench.memory import cpu_seconds
+from bench.harness.memory import cpu_seconds
 from bench.reruns_session import INIT_SCRIPT, Measurement, Session
 
 GROUP = "View-only reruns (browser)"

@@ -31,7 +31,7 @@ from bench.harness.apptest import APP, ScriptClock, registered_pages
 from bench.harness.data import synthetic_mnist
 from bench.harness.report import say, section_main
 from bench.harness.server import ROOT
-from bench.memory import reset_hwm, status_kb
+from bench.harness.memory import reset_hwm, status_kb
 from bench.scale_pages_report import (EPOCHS, TARGET_FIRST_S, TARGET_PEAK_MB, TARGET_RERUN_S, TARGET_ROWS,
                                       TEXT_CHARS, Said, exponents, markdown, problems_of, table, texts)
 

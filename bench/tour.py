@@ -26,7 +26,7 @@ from bench.harness import browser
 from bench.harness.apptest import page_paths
 from bench.harness.report import failed_row, load_note, row, rows_main
 from bench.harness.server import streamlit_server
-from bench.memory import RssSampler, status_kb
+from bench.harness.memory import RssSampler, status_kb
 
 GROUP = "Server tour (one process, MNIST sample)"
 START_TIMEOUT_MS = 5_000  # for a rerun to start after a click

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bench import growth
-from bench.memory import PeakMemory, status_kb
+from bench.harness.memory import PeakMemory, status_kb
 
 MB = 10 ** 6
 linux = pytest.mark.skipif(status_kb("VmRSS") is None, reason="needs /proc/self/status")
@@ -41,7 +41,7 @@ def test_the_sampler_reports_about_nothing_for_a_no_op():
 
 
 def test_without_proc_the_memory_is_none(monkeypatch):
-    monkeypatch.setattr("bench.memory.status_kb", lambda field: None)
+    monkeypatch.setattr("bench.harness.memory.status_kb", lambda field: None)
     with PeakMemory() as peak:
         np.ones(1000)
     assert peak.mb is None

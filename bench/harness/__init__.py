@@ -5,5 +5,6 @@
 - :mod:`bench.harness.apptest`: the pages app.py registers, and AppTest's problems and script clock.
 - :mod:`bench.harness.report`: rows, the date/commit/machine stamp, tables, BENCHMARKS.md sections and
   the one ``main`` of a benchmark that writes its own section.
-- :mod:`bench.harness.data`: MNIST-shaped synthetic rows and the growth exponent.
+- :mod:`bench.harness.memory`: /proc readings: a call's added peak memory, a server's resident memory.
+- :mod:`bench.harness.data`: MNIST-shaped synthetic rows, scikit-learn's t-SNE, the growth exponent.
 """
