@@ -17,7 +17,6 @@ Usage: ``python -m aecore bench --only growth [--quick]`` or ``python -m bench.g
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -28,7 +27,7 @@ import numpy as np
 from aecore.budget import Budget
 
 from bench.harness.data import exponent, sklearn_tsne, synthetic_mnist
-from bench.harness.report import load_note, row, stamp, table, write_plot
+from bench.harness.report import load_note, row, rows_main, stamp, write_plot
 from bench.harness.server import ROOT
 from bench.harness.memory import PeakMemory, settle
 
@@ -397,21 +396,20 @@ def run(quick: bool = False, limits: dict | None = None, write: bool | None = No
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.growth", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 and 5,000 rows only")
-    parser.add_argument("--sizes", type=lambda text: [int(part) for part in text.split(",")],
-                        help="rows, comma-separated (e.g. 60000), instead of the full run's")
-    for name, value in LIMITS.items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=value, metavar="N",
-                            help=f"largest size that method runs at (default {value:,})")
-    parser.add_argument("--write", action="store_true", help="a quick run also saves results_growth_quick.json")
-    parser.add_argument("--no-write", action="store_true", help="a full run writes no JSON and no figures")
-    args = parser.parse_args(argv)
-    write = False if args.no_write else (True if args.write else None)
-    rows = run(quick=args.quick, limits={name: getattr(args, name) for name in LIMITS}, write=write,
-               figures=not args.no_write, sizes=args.sizes)
-    print(table(rows))
-    return 0
+    def options(args) -> dict:
+        write = False if args.no_write else (True if args.write else None)
+        return {"limits": {name: getattr(args, name) for name in LIMITS}, "write": write,
+                "figures": not args.no_write, "sizes": args.sizes}
+
+    caps = [((f"--{name.replace('_', '-')}",), {"type": int, "default": value, "metavar": "N",
+                                                 "help": f"largest size that method runs at (default {value:,})"})
+            for name, value in LIMITS.items()]
+    return rows_main(run, argv, options=options, arguments=[
+        (("--sizes",), {"type": lambda text: [int(part) for part in text.split(",")],
+                        "help": "rows, comma-separated (e.g. 60000), instead of the full run's"}),
+        *caps,
+        (("--write",), {"action": "store_true", "help": "a quick run also saves results_growth_quick.json"}),
+        (("--no-write",), {"action": "store_true", "help": "a full run writes no JSON and no figures"})])
 
 
 if __name__ == "__main__":

@@ -210,12 +210,15 @@ def write_plot(fig, html: Path, png: Path) -> list[str]:
     return done
 
 
-def rows_main(run, argv: list[str] | None = None) -> int:
+def rows_main(run, argv: list[str] | None = None, *, arguments: tuple = (), options=None) -> int:
     """The one ``main`` of a benchmark of rows: ``python -m bench.<name> [--quick]`` prints the
-    Markdown table of ``run(quick)`` (``python -m aecore bench`` writes it to BENCHMARKS.md)."""
-    parser = argparse.ArgumentParser(description="Print this benchmark's rows; write nothing.")
+    Markdown table of ``run(quick, **options(args))`` (``python -m aecore bench`` writes the rows to
+    BENCHMARKS.md); ``arguments`` are ``(flags, options)`` pairs for argparse."""
+    parser = argparse.ArgumentParser(description="Print this benchmark's rows.")
     parser.add_argument("--quick", action="store_true", help="the subset `python -m aecore bench --quick` runs")
+    for flags, settings in arguments:
+        parser.add_argument(*flags, **settings)
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    print(table(run(quick=args.quick)))
+    print(table(run(quick=args.quick, **(options(args) if options else {}))))
     return 0
