@@ -1,13 +1,5 @@
-"""Memory readings from /proc: the added peak memory of one call in this process (bench/growth.py,
-bench/scale_pages.py), and a sampler of another process (tree)'s resident memory (a server).
-
-``with PeakMemory() as peak: call()``; then ``peak.mb`` is what the call added to the process's
-resident memory at its peak, in MB (10^6 bytes): the largest VmRSS during the block minus VmRSS
-just before. A daemon thread reads VmRSS from ``/proc/self/status`` every 10 ms; where the
-kernel's peak (VmHWM) can be reset before the block (``/proc/self/clear_refs``), it counts too
-and catches what the thread misses while C code holds the GIL. Resetting VmHWM also lowers the
-process's ``ru_maxrss``. Without /proc (not Linux), ``peak.mb`` is ``None``.
-"""
+"""Memory and CPU readings from /proc: the added peak memory of one call in this process
+(:class:`PeakMemory`), and another process (tree)'s resident memory and CPU time (a server)."""
 
 from __future__ import annotations
 
@@ -55,7 +47,8 @@ def reset_hwm() -> bool:
 class PeakMemory:
     """``with PeakMemory() as peak: call()``; then ``peak.mb`` is the call's added peak resident
     memory in MB (10^6 bytes): the largest VmRSS during the block (read every ``interval`` s by a
-    daemon thread, and the kernel's VmHWM where it could be reset first) minus VmRSS just before.
+    daemon thread, and the kernel's VmHWM where it could be reset first: it catches what the thread
+    misses while C code holds the GIL) minus VmRSS just before.
     ``None`` where /proc is missing. ``collect``: collect garbage and trim malloc's free memory
     first; ``use_hwm=False``: the sampling thread only."""
 
