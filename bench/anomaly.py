@@ -12,7 +12,7 @@ import numpy as np
 
 from aecore.anomaly import DEFAULT_REDUCER_PARAMS, evaluate, holdout_split
 from aecore.data.datasets import load_mnist_sample
-from bench.common import row
+from bench.harness.report import row
 
 N_COMPONENTS = 16
 GROUP = "MNIST anomaly (held-out digit)"

@@ -1,34 +1,15 @@
 """Seed 004 calls the decoder a generative model, "related to data augmentation" (데이터 증강과도
-관련 있음). Does it help? A few-label task on the MNIST sample, measured.
+관련 있음). Does it help? A few-label task on the MNIST sample, measured: classifiers trained on L
+labelled rows per class, alone, with decoder samples around them, or with pixel noise (the control).
+The method is written out with the results in BENCHMARKS.md (section bench/augment.py).
 
-The app's split of the 5,000-digit sample (4,000 training rows, 1,000 held-out). From the training
-split, L labelled rows per class are drawn (L = 5, 10, 20; 5 draws each). Two classifiers as their
-own users would run them, on raw pixels: scikit-learn ``LogisticRegression(max_iter=1000)`` and
-``KNeighborsClassifier(1)``. Each is trained on
-
-* (a) the L × 10 labelled rows only;
-* (b) those rows plus :func:`aecore.experiments.augment.generate_like` rows (``N_PER_ROW`` per labelled row, the
-  label copied), from an autoencoder trained without labels on the whole training split: the shipped
-  demo VAE ``mnist-vae-2d`` (codes drawn from its posterior) and the shipped recommended dense AE
-  ``mnist-recommended`` (10-d code plus Gaussian noise of 0.25 × the training codes' s.d.);
-* (c) a control: the labelled rows plus as many rows of plain pixel noise (Gaussian, s.d.
-  ``PIXEL_NOISE``, clipped to [0, 1]), so a gain can be told apart from "more rows of any kind".
-
-Test accuracy on the 1,000 held-out digits, mean ± s.d. over the 5 draws; differences to (a) are
-paired by draw. Results: bench/results_augment.json and the section between the ``bench/augment.py``
-markers in BENCHMARKS.md. Usage: ``python -m bench.augment`` (432 s on 2 cores shared with other
-work, load average ~7; most of it logistic regression fitting the VAE rows) or
-``python -m bench.augment --quick`` (about 1 minute: L = 5, 2 draws; writes
-bench/results_augment_quick.json, not BENCHMARKS.md).
+Usage: ``python -m bench.augment [--quick] [--no-write]``.
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -36,9 +17,8 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from aecore.experiments.augment import generate_like
 from aecore.data.datasets import load_dataset, train_test_split
-from bench.common import machine, row, save_report
+from bench.harness.report import row, say, section_main, stamp_line
 
-ROOT = Path(__file__).resolve().parent.parent
 GROUP = "Seed 004: decoder samples as data augmentation (MNIST sample, few labels)"
 LABELS, QUICK_LABELS = (5, 10, 20), (5,)
 DRAWS, QUICK_DRAWS = 5, 2
@@ -180,11 +160,8 @@ def verdict(result: dict) -> str:
 
 
 def markdown(report: dict) -> str:
-    m, r = report["machine"], report["result"]
-    lines = [BEGIN, "## Seed 004: do decoder samples help as data augmentation?", "",
-             f"`{report['command']}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
-             f"{m.get('processor')}, {m.get('cpus')} CPUs, Python {m.get('python')}, TensorFlow "
-             f"{m.get('tensorflow', '?')}, Keras {m.get('keras', '?')}.", "",
+    r = report["result"]
+    lines = [BEGIN, "## Seed 004: do decoder samples help as data augmentation?", "", stamp_line(report), "",
              f"The MNIST sample's app split ({r['train_rows']:,} training rows, {r['test_rows']:,} held-out). L labelled "
              "rows per class drawn from the training split (5 draws per L); classifiers on raw pixels: "
              "`LogisticRegression(max_iter=1000)` and 1-NN. (a) labelled rows only; (b) plus "
@@ -216,21 +193,12 @@ def markdown(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.run import _commit
+    def measure(args) -> dict:
+        result = run(args.quick, log=say)
+        return {"result": result, "rows": rows(result)}
 
-    parser = argparse.ArgumentParser(prog="python -m bench.augment", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help=f"L = 5, {QUICK_DRAWS} draws (about 1 minute)")
-    parser.add_argument("--no-write", action="store_true", help="print only; write no files")
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    result = run(args.quick, log=lambda line: print(line, file=sys.stderr, flush=True))
-    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
-              "command": "python -m bench.augment" + (" --quick" if args.quick else ""), "quick": args.quick,
-              "machine": machine(), "seconds": round(time.perf_counter() - started, 1), "result": result}
-    report["rows"] = rows(result)
-    text = markdown(report)
-    save_report(ROOT, "augment", report, text, quick=args.quick, write=not args.no_write)
-    return 0
+    return section_main("augment", __doc__, measure, markdown, argv,
+                       quick=f"L = 5, {QUICK_DRAWS} draws (about 1 minute)")
 
 
 if __name__ == "__main__":

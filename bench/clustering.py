@@ -18,7 +18,7 @@ from aecore.maps.cluster import _neighbor_view, _unit_rows, cluster, recommended
 from aecore.data.datasets import load_mnist_sample
 from aecore.metrics import cluster_scores
 from aecore.maps.projection import project, warm_up_umap
-from bench.common import row, timer
+from bench.harness.report import row, timer
 
 GROUP = "Clustering (MNIST sample)"
 #: Published ACC on all 70,000 MNIST digits (McConville et al. 2020, Table 2): a reference

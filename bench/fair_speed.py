@@ -1,37 +1,26 @@
 """Training speed, measured fairly: our Keras fit against a plain PyTorch loop, each in its own
-fresh process with its own default threading (issue 18).
+fresh process with its own default threading (issue 18): the same autoencoder, data, batch size
+and epochs; two fits per process (the first pays for tracing and compilation); the frameworks
+alternate ``--repeats`` times. The method is written out with the results in BENCHMARKS.md
+(section bench/fair_speed.py).
 
-The same autoencoder (784-512-256-32-256-512-784, ReLU, sigmoid output, Glorot-uniform kernels,
-Adam 1e-3, MSE), the same 5,000 MNIST-sample digits, batch 128, 10 epochs, no validation split.
-Each framework runs in a new ``python -m bench.fair_speed --worker NAME`` process: it imports its
-framework and loads the data (untimed: a warm process), then fits twice with fresh weights — the
-first fit pays for any tracing and compilation, the second shows what a process that has already
-trained the same architecture pays (the app trains many models; ours reuses the compiled train step
-through ``aecore.training.trainer_pool``). Nothing is tuned for either side:
-no thread settings, no ``OMP_WAIT_POLICY``; PyTorch's loop is the one its tutorials write (a new
-random permutation each epoch, ``zero_grad`` / ``backward`` / ``step``); ours is
-``AutoencoderReducer.fit`` as the app calls it. The frameworks alternate, ``--repeats`` times.
-
-Reported per fit: whole-fit seconds, first-epoch and steady-epoch seconds (the fastest epoch after
-the first), optimizer steps, and the training MSE reached. Writes bench/results_fair_speed.json
-and its BENCHMARKS.md section.
+Usage: ``python -m bench.fair_speed [--repeats N] [--no-write]`` (needs the `bench` extra's PyTorch).
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import json
 import math
 import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.harness.report import say, section_main
+from bench.harness.server import ROOT
+
 EPOCHS, BATCH_SIZE, LEARNING_RATE = 10, 128, 1e-3
 HIDDEN_UNITS, N_COMPONENTS = (512, 256), 32
 FITS_PER_PROCESS = 2
@@ -170,33 +159,24 @@ def markdown(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.fair_speed", description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3, help="fresh processes per framework (default 3)")
-    parser.add_argument("--no-write", action="store_true", help="print only; write no files")
-    parser.add_argument("--worker", choices=("keras", "torch"), help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.worker:
-        worker(args.worker)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--worker"]:  # one framework's fits, in the fresh process measure() started
+        worker(argv[1])
         return 0
-    try:
-        import torch
-    except ImportError:
-        print("PyTorch is not installed: pip install '.[bench]' --extra-index-url "
-              "https://download.pytorch.org/whl/cpu", file=sys.stderr)
-        return 2
-    from bench.common import machine, save_report
-    from bench.run import _commit
 
-    started, load_before = time.perf_counter(), os.getloadavg()[0]
-    runs = measure(max(1, args.repeats), log=lambda line: print(line, file=sys.stderr, flush=True))
-    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
-              "command": "python -m bench.fair_speed" + (f" --repeats {args.repeats}" if args.repeats != 3 else ""),
-              "machine": machine(), "torch": torch.__version__, "repeats": args.repeats,
-              "seconds": round(time.perf_counter() - started, 1),
-              "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)], "runs": runs,
-              "summary": summary(runs), "steps_per_epoch": math.ceil(5000 / BATCH_SIZE)}
-    save_report(ROOT, "fair_speed", report, markdown(report), quick=False, write=not args.no_write)
-    return 0
+    def fields(args) -> dict | None:
+        try:
+            import torch
+        except ImportError:
+            say("PyTorch is not installed: pip install '.[bench]' --extra-index-url "
+                "https://download.pytorch.org/whl/cpu")
+            return None
+        runs = measure(max(1, args.repeats), log=say)
+        return {"torch": torch.__version__, "repeats": args.repeats, "runs": runs, "summary": summary(runs),
+                "steps_per_epoch": math.ceil(5000 / BATCH_SIZE)}
+
+    return section_main("fair_speed", __doc__, fields, markdown, argv, arguments=[
+        (("--repeats",), {"type": int, "default": 3, "help": "fresh processes per framework (default 3)"})])
 
 
 if __name__ == "__main__":

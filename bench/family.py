@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from aecore import AutoencoderReducer
@@ -18,7 +20,7 @@ from aecore.metrics import pca_baseline, reconstruction_mse
 from aecore.models.builders import Architecture, describe
 from aecore.models.noise import corrupt
 from aecore.experiments.pretraining import few_label_curve
-from bench.common import row, timer
+from bench.harness.report import row, rows_main, timer
 
 GROUP = "Autoencoder family (MNIST sample)"
 N_COMPONENTS = 10
@@ -119,8 +121,4 @@ def _pretraining_rows(reducer, name, label_counts, seeds, steps, X_train, y_trai
 
 
 if __name__ == "__main__":
-    import sys
-
-    from bench.run import table
-
-    print(table(run(quick="--quick" in sys.argv)))
+    sys.exit(rows_main(run))

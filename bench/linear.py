@@ -6,7 +6,7 @@ from aecore import AutoencoderReducer
 from aecore.data.datasets import generate_3d_data
 from aecore.metrics import compare_linear_to_pca
 from aecore.presets import preset
-from bench.common import row, timer
+from bench.harness.report import row, timer
 
 
 def run(quick: bool = False) -> list[dict]:

@@ -1,32 +1,20 @@
-"""Load: N concurrent app sessions (AppTest, in-process or in a bounded process pool).
+"""Load: N concurrent app sessions in AppTest (no server, no socket), each opening every page,
+training a tiny model on scikit-learn's digits and opening Reconstructions; errors and exceptions
+are counted (target 0), wall time and peak resident memory reported. Two ways, both measured:
 
-Each session opens every page, trains a tiny model on scikit-learn's digits (2 epochs, hidden
-units "32") and opens the Reconstructions page; errors and exceptions are counted (target 0),
-and wall time and peak resident memory are reported. Nothing leaves the machine: AppTest runs
-the scripts in-process (this one or a worker), without a server or a socket.
+- ``threads``: one AppTest per thread in this process, as a server holds its sessions. AppTest is
+  not built for this (each run installs and then removes the process-wide mock ``Runtime``), so
+  its own races (``Runtime hasn't been created!``, a page switch landing elsewhere) are counted
+  apart as harness failures, not app failures.
+- ``processes``: each session in a worker of a bounded process pool (``PROCESS_WORKERS``), so
+  AppTest's globals are never shared; each worker trains the model once.
 
-Two ways to run the sessions side by side, both measured:
-
-- ``threads``: one AppTest per thread in this process, as a server holds its sessions. AppTest
-  is not built for this: every ``AppTest.run`` installs its own mock ``Runtime`` in the
-  process-wide ``Runtime._instance`` and sets it back to ``None`` when it ends, resets
-  ``PagesManager.uses_pages_directory`` and patches global config options. A run that ends
-  while another session's script is still running pulls the runtime from under it: seen as
-  ``RuntimeError: Runtime hasn't been created!`` in script-runner threads, and as a session
-  whose page switch lands elsewhere (its next widget is missing). Those are counted apart as
-  harness failures, not app failures.
-- ``processes``: each session in a worker of a bounded process pool (one session at a time per
-  process, so AppTest's globals are never shared). Caches are shared only inside a worker, so
-  each worker trains the model once; at most ``PROCESS_WORKERS`` sessions run at once.
-
-Usage: ``python -m bench.load [--quick] [--mode threads|processes|both] [--verbose]``; from
-``bench.run`` (add ``"load"`` to its MODULES), ``run(quick)`` measures both ways, or only the
-process pool when quick.
+Usage: ``python -m aecore bench --only load`` or ``python -m bench.load [--quick]`` (quick: 4
+sessions, the process pool only).
 """
 
 from __future__ import annotations
 
-import argparse
 import concurrent.futures as futures
 import multiprocessing
 import os
@@ -34,12 +22,10 @@ import resource
 import sys
 import threading
 import time
-from pathlib import Path
 
-from bench.common import row
+from bench.harness import apptest
+from bench.harness.report import row, rows_main
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 PAGES = ["app_pages/home.py", "app_pages/linear_3d.py", "app_pages/train.py", "app_pages/reconstructions.py"]
 RUN_TIMEOUT = 240  # seconds per script run; the first run in a process imports TensorFlow.
 TOTAL_TIMEOUT = 540  # seconds for all sessions of one mode together.
@@ -64,8 +50,6 @@ def _current_rss_mb() -> float:
 
 def session(index: int) -> dict:
     """One person's visit: every page, a tiny training on digits, then the reconstructions."""
-    from streamlit.testing.v1 import AppTest
-
     started = time.perf_counter()
     problems: list[str] = []
     trained_here = recon_ok = False
@@ -76,12 +60,8 @@ def session(index: int) -> dict:
         problems.extend(f"{step}: error: {str(e.value)[:300]}" for e in at.error)
 
     try:
-        at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT)
-        at.run()
-        check(at, "home")
-        for page in PAGES[1:]:
-            at.switch_page(page).run()
-            check(at, page)
+        at = apptest.session(RUN_TIMEOUT)
+        apptest.walk(at, PAGES, lambda page, action: check(action(), page))
         at.switch_page("app_pages/train.py").run()
         at.selectbox(key="train.dataset").set_value("digits").run()
         at.number_input(key="train.epochs.recommended").set_value(2).run()
@@ -235,25 +215,5 @@ def run(quick: bool = False, mode: str | None = None) -> list[dict]:
     return [r for m in modes for r in measure(m, n)[0]]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="4 sessions instead of 8")
-    parser.add_argument("--mode", choices=["threads", "processes", "both"], default="both")
-    parser.add_argument("--verbose", action="store_true", help="print every problem seen")
-    args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from bench.run import table
-
-    n = 4 if args.quick else 8
-    for mode in ["threads", "processes"] if args.mode == "both" else [args.mode]:
-        rows, results = measure(mode, n)
-        print(table(rows), flush=True)
-        if args.verbose:
-            for r in results:
-                print(f"[{mode}] session {r['index']}: {r['seconds']:.1f} s, pid {r['pid']}, "
-                      f"trained {r['trained_here']}, problems {r['problems']}", flush=True)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(rows_main(run))

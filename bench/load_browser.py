@@ -1,51 +1,34 @@
 """Issue #14 (case 11): several real browsers on ONE server at once, honest and hostile.
 
-One ``streamlit run app.py`` server on a free port; a sampler thread reads the resident memory of
-the server and its child processes from /proc every 0.2 s. Debian's Chromium (one browser, one
-Playwright context per person, all driven from one asyncio loop) then plays three phases:
+One instrumented ``streamlit run app.py`` (bench/load_browser_server.py), its process tree's memory
+sampled every 0.2 s; Debian's Chromium (one Playwright context per person, one asyncio loop) plays
+three phases:
 
-1. **Solo:** one person follows the guided tour alone: every step's link
-   (:func:`app_ui.tour.link_params`), twice: a cold round (first visits in the process: imports,
-   UMAP compilation, first clusterings) and a warm round, the baseline for the next phase.
-2. **Concurrent:** ``--sessions`` honest people follow the same tour at the same time; the first
-   ``--trainers`` of them first train a small uncached model on the Train page (scikit-learn's
-   digits, the recommended preset, 3 epochs, a seed of their own) and press Train. One hostile
-   person meanwhile opens the issue's links (a huge training, a mixture on raw pixels, Markdown
-   in a link value, ``?tour=²``), types 300000 into the Hidden units box and uploads bad files;
-   then it uploads large files from several tabs, forges the drawing canvas's image and starts
-   two long trainings while a third tab reloads around its place in the queue (issue 29). The
-   server logs every job slot taken and released (AECORE_LOG_JOBS=1): the most jobs at once is
-   a row.
-3. **After:** every context is closed; a fresh person trains a tiny uncached model, which must
-   start without queueing (the training slots came back); the server's threads are counted
-   (``/proc/<pid>/task/*``) and those still using CPU are named.
+1. **Solo:** one person follows the guided tour (:func:`app_ui.tour.link_params`) twice, cold and
+   warm: the baseline.
+2. **Concurrent:** ``--sessions`` honest people follow the same tour at once, the first
+   ``--trainers`` of them after training a small uncached model; one hostile person meanwhile
+   opens the issue's links, types 300000 into Hidden units, uploads bad and large files, forges
+   the drawing canvas and races the training queue (bench/load_browser_hostile.py). The job
+   pool's own log (AECORE_LOG_JOBS=1) gives the most jobs at once.
+3. **After:** every context closed, a fresh person's tiny training must start without queueing;
+   the server's threads are counted and those still using CPU named.
 
-A page is *ready* when the app's script has finished (``[data-testid=stApp]`` in state
-``notRunning``), the tour banner of the step is shown, every visible Plotly chart has drawn and
-every image has loaded, and it stays so for 0.4 s. Honest sessions must see no exception box, no
-error box and no step that fails or times out. The hostile session's outcomes are reported as they
-are (a message, a hang, a training that started, an injected link): fixing them is the app's job.
+A page is *ready* when the script has finished, the step's tour banner shows, every chart has
+drawn and every image loaded, for 0.4 s (bench/load_browser_person.py). Honest sessions must see
+no exception or error box; the hostile session's outcomes are reported as they are.
+``--browser-nice 19`` runs Chromium at the lowest CPU priority, as if the browsers ran on the
+visitors' own machines.
 
-Every browser runs on the server's machine, so their drawing (software WebGL) competes with the
-server for the cores; ``--browser-nice 19`` keeps Chromium at the lowest CPU priority, as if the
-browsers ran on the visitors' own machines, to show the server's share of the slowdown.
-
-Usage: ``python -m bench.load_browser --sessions 6 [--browser-nice 19] [--verbose]`` (writes
-bench/results_load_browser[_nice19].json and its section of BENCHMARKS.md), or from the full bench
-run (``python -m aecore bench --only load_browser``; 6 sessions, about 4 minutes).
-tests/test_browser_load.py runs a 3-session version with :func:`measure`. The parts live beside
-this module: bench/load_browser_server.py (the instrumented server, /proc readings, the renicer),
-bench/load_browser_person.py (one person's page and its waits), bench/load_browser_hostile.py (the
-hostile probes and files) and bench/load_browser_report.py (rows, page table, BENCHMARKS.md).
+Usage: ``python -m bench.load_browser --sessions 6 [--browser-nice 19] [--verbose] [--no-write]``
+(writes bench/results_load_browser[_nice19].json and its section of BENCHMARKS.md), or in the full
+bench run (``python -m aecore bench --only load_browser``). tests/test_browser_load.py runs a
+3-session version with :func:`measure`.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import datetime as dt
-import json
-import os
 import re
 import sys
 import tempfile
@@ -53,15 +36,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.common import machine, row
+from bench.harness import browser
+from bench.harness.report import failed_row, section_main
+from bench.harness.server import healthy, streamlit_server
 from bench.load_browser_hostile import hostile_session
 from bench.load_browser_person import Browser, Person
-from bench.load_browser_report import GROUP, markdown, page_table, rows, write_section
-from bench.load_browser_server import (QUIET_S, Phase, Renicer, Server, TreeSampler, busy_threads, healthy,
-                                       server_state, server_threads, start_server, tree_rss_kb)
-from bench.tour import CHROMIUM, CHROMIUM_FLAGS, _free_port, _status_kb, _wait_healthy
+from bench.load_browser_report import GROUP, markdown, marker, page_table, rows
+from bench.load_browser_server import (INSTRUMENTED_STREAMLIT, QUIET_S, Phase, Renicer, Server, busy_threads,
+                                       server_state, server_threads)
+from bench.harness.memory import RssSampler, status_kb, tree_rss_kb
 
-ROOT = Path(__file__).resolve().parent.parent
 STEP_LIMIT_S = 240.0  # one tour step or one training, on a 2-core machine shared with the browsers
 HOSTILE_LIMIT_S = 90.0  # after this a hostile probe counts as "still running" (a hang)
 
@@ -97,7 +81,7 @@ async def _phases(server: Server, sessions: int, trainers: int, steps: list[int]
     out: dict = {"threads": {"at health": len(server_threads(server.pid))}}
     seed_base = int(time.time()) % 5000 + 1000  # seeds no cache or shipped run holds
     async with async_playwright() as playwright:
-        browser_app = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser_app = await browser.launch(playwright)
         renicer = Renicer(browser_nice)
         if browser_nice:
             renicer.start()
@@ -167,40 +151,26 @@ def measure(sessions: int = 6, trainers: int = 2, steps: list[int] | None = None
     """
     from app_ui import tour
 
-    if not os.path.exists(CHROMIUM):
-        raise RuntimeError(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright.async_api  # noqa: F401
-    except ImportError as exc:
-        raise RuntimeError(f"Playwright is not installed ({exc}); pip install -r requirements-dev.txt") from exc
+    browser.require_browser()
     steps = list(range(len(tour.STEPS))) if steps is None else steps
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as log, tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch:
         state_file = Path(scratch) / "state.json"
         # The job pool logs every slot taken and released (app_ui/slots.py): the most jobs that ran at once.
-        proc = start_server(port, log, state_file, {"AECORE_LOG_JOBS": "1", **(extra_env or {})})
-        sampler = TreeSampler(proc.pid)
-        sampler.start()
-        try:
-            _wait_healthy(proc, url)
-            server = Server(proc.pid, url, sampler, state_file)
-            healthy_mb = tree_rss_kb(proc.pid) / 1024
-            result = asyncio.run(_phases(server, sessions, trainers, steps, rounds, solo, hostile, slot_check,
-                                         verbose, hostile_limit, browser_nice))
-            result.update(healthy_after=healthy(url) and proc.poll() is None, healthy_mb=healthy_mb,
-                          vmhwm_mb=_status_kb(proc.pid, "VmHWM") / 1024)
-        finally:
-            sampler.stop()
-            proc.terminate()
+        env = {"AECORE_LOG_JOBS": "1", "LOAD_BROWSER_STATE": str(state_file), **(extra_env or {})}
+        with streamlit_server(env=env, program=["-c", INSTRUMENTED_STREAMLIT]) as launched:
+            sampler = RssSampler(launched.pid, tree=True)
+            sampler.start()
             try:
-                proc.wait(timeout=30)
-            except Exception:  # noqa: BLE001  (subprocess.TimeoutExpired: a thread that never ends)
-                proc.kill()
-                proc.wait(timeout=30)
-            log.seek(0)
-            lines = log.read().splitlines()
+                server = Server(launched.pid, launched.url, sampler, state_file)
+                healthy_mb = tree_rss_kb(launched.pid) / 1024
+                result = asyncio.run(_phases(server, sessions, trainers, steps, rounds, solo, hostile, slot_check,
+                                             verbose, hostile_limit, browser_nice))
+                result.update(healthy_after=healthy(launched.url) and launched.proc.poll() is None,
+                              healthy_mb=healthy_mb, vmhwm_mb=(status_kb("VmHWM", launched.pid) or 0) / 1024)
+            finally:
+                sampler.stop()
+    lines = launched.log_text.splitlines()
     result.update(peak_mb=sampler.max_mb(), samples=len(sampler.samples), steps=steps, sessions=sessions,
                   trainers=trainers, rounds=rounds, browser_nice=browser_nice,
                   seconds=time.perf_counter() - started,
@@ -231,51 +201,34 @@ def run(quick: bool = False) -> list[dict]:
     try:
         return rows(measure(sessions=3 if quick else 6))
     except Exception as exc:  # noqa: BLE001  (a missing browser or a server that never starts: a row)
-        return [row(GROUP, "load test not run", 1, target="0", note=f"{type(exc).__name__}: {str(exc)[:300]}")]
-
-
-def _commit() -> str:
-    from bench.run import _commit as commit
-
-    return commit()
-
+        return [failed_row(GROUP, "load test", exc)]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.load_browser", description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=6, help="honest people touring at once (default 6)")
-    parser.add_argument("--trainers", type=int, default=2, help="of them, how many train first (default 2)")
-    parser.add_argument("--rounds", type=int, default=1, help="tours per honest person (default 1)")
-    parser.add_argument("--steps", help="tour steps to visit, 1-based, e.g. 1,2,7 (default: all)")
-    parser.add_argument("--hostile", choices=["all", "links", "none"], default="all")
-    parser.add_argument("--no-solo", action="store_true", help="skip the one-person phase")
-    parser.add_argument("--browser-nice", type=int, default=0, metavar="N",
-                        help="run Chromium at nice N (e.g. 19): the server gets the cores first, as if the "
-                             "browsers ran on the visitors' machines")
-    parser.add_argument("--verbose", action="store_true", help="print every step as it ends")
-    parser.add_argument("--no-write", action="store_true",
-                        help="print only; do not write bench/results_load_browser.json or BENCHMARKS.md")
-    args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from bench.run import table
+    def fields(args) -> dict:
+        steps = [int(s) - 1 for s in args.steps.split(",")] if args.steps else None
+        result = measure(sessions=args.sessions, trainers=args.trainers, steps=steps, rounds=args.rounds,
+                         solo=not args.no_solo, hostile=args.hostile, verbose=args.verbose,
+                         browser_nice=args.browser_nice)
+        return {"pages": page_table(result), "rows": rows(result),
+                "hostile": result.get("concurrent", {}).get("hostile", []), "slot_check": result.get("slot check"),
+                "threads": result["threads"], "honest_problems": result["honest_problems"],
+                "browser_nice": args.browser_nice}
 
-    steps = [int(s) - 1 for s in args.steps.split(",")] if args.steps else None
-    result = measure(sessions=args.sessions, trainers=args.trainers, steps=steps, rounds=args.rounds,
-                     solo=not args.no_solo, hostile=args.hostile, verbose=args.verbose,
-                     browser_nice=args.browser_nice)
-    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
-              "machine": machine(), "seconds": round(result["seconds"], 1), "pages": page_table(result),
-              "rows": rows(result), "hostile": result.get("concurrent", {}).get("hostile", []),
-              "slot_check": result.get("slot check"), "threads": result["threads"],
-              "honest_problems": result["honest_problems"], "browser_nice": args.browser_nice}
-    print(table(report["rows"]), flush=True)
-    command = "python -m bench.load_browser " + " ".join(argv if argv is not None else sys.argv[1:])
-    if not args.no_write:
-        suffix = f"_nice{args.browser_nice}" if args.browser_nice else ""
-        results = ROOT / "bench" / f"results_load_browser{suffix}.json"
-        results.write_text(json.dumps(report, indent=2, default=str))
-        write_section(markdown(report, command.strip()), args.browser_nice)
-    return 0
+    def section(args) -> tuple[str, str]:
+        return f"load_browser{f'_nice{args.browser_nice}' if args.browser_nice else ''}", marker(args.browser_nice)
+
+    return section_main("load_browser", __doc__, fields, markdown, argv, section=section, arguments=[
+        (("--sessions",), {"type": int, "default": 6, "help": "honest people touring at once (default 6)"}),
+        (("--trainers",), {"type": int, "default": 2, "help": "of them, how many train first (default 2)"}),
+        (("--rounds",), {"type": int, "default": 1, "help": "tours per honest person (default 1)"}),
+        (("--steps",), {"help": "tour steps to visit, 1-based, e.g. 1,2,7 (default: all)"}),
+        (("--hostile",), {"choices": ["all", "links", "none"], "default": "all"}),
+        (("--no-solo",), {"action": "store_true", "help": "skip the one-person phase"}),
+        (("--browser-nice",), {"type": int, "default": 0, "metavar": "N",
+                               "help": "run Chromium at nice N (e.g. 19): the server gets the cores first, "
+                                       "as if the browsers ran on the visitors' machines"}),
+        (("--verbose",), {"action": "store_true", "help": "print every step as it ends"})])
 
 
 if __name__ == "__main__":

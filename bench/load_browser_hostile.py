@@ -16,7 +16,8 @@ import zlib
 from urllib.parse import quote
 
 from bench.load_browser_person import Browser, Person
-from bench.load_browser_server import Server, tree_rss_kb
+from bench.load_browser_server import Server
+from bench.harness.memory import tree_rss_kb
 
 #: 4096x4096 is the image reader's pixel cap per image: each of these PNGs is a few hundred bytes
 #: zipped and takes ~0.2 s of a core to decode (issue 14, case 8; it used 3,200 of them).

@@ -1,6 +1,6 @@
 """Rows and report of the multi-user browser load test (bench/load_browser.py): per guided-tour
 step, the time to a ready page and the server's own script time, solo and concurrent; the
-benchmark rows (bench/common.py's format) with their targets; and the load test's section of
+benchmark rows with their targets; and the load test's section of
 BENCHMARKS.md, one per ``--browser-nice``."""
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ import statistics
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from bench.common import row
+from bench.harness.report import load_note, row, table
 from bench.load_browser_server import QUIET_S
 
-ROOT = Path(__file__).resolve().parent.parent
 GROUP = "Load, real browsers (one server)"
 TARGET_PEAK_MB = 2500  # Community Cloud gives an app about 2.7 GB.
 TARGET_SOLO_PEAK_MB = 1300  # issue 14: a visitor who only browses the shipped demos
@@ -70,10 +69,10 @@ def page_table(result: dict) -> list[dict]:
 
 
 def rows(result: dict) -> list[dict]:
-    """Benchmark rows (bench/common.row) from :func:`measure`'s result."""
+    """Benchmark rows from :func:`measure`'s result."""
     n, out = result["sessions"], []
     concurrent = result.get("concurrent", {})
-    load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    load = load_note()
     problems = result["honest_problems"]
     page_errors = sum(len(p.page_errors) for p in concurrent.get("people", []))
     out.append(row(GROUP, f"errors + exception boxes in the {n} honest sessions", len(problems), target="0",
@@ -168,15 +167,13 @@ def rows(result: dict) -> list[dict]:
     return out
 
 
-def markdown(report: dict, command: str) -> str:
+def markdown(report: dict) -> str:
     """The BENCHMARKS.md section: command, date, machine, commit, a per-page table, every row."""
-    from bench.run import table
-
     m = report["machine"]
     nice = report["browser_nice"]
     title = "## Multi-user browser load test" + (f" (Chromium at nice {nice})" if nice else "")
     lines = [_marker("begin", nice), title, "",
-             f"`{command}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
+             f"`{report['command']}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
              f"{m.get('processor')}, {m.get('cpus')} CPUs, {m.get('memory_gb', '?')} GB, Python {m.get('python')}, "
              "Chromium (Debian) for every browser on the same machine as the server"
              + (f", at nice {nice}: the server gets the cores first." if nice else
@@ -198,17 +195,10 @@ def markdown(report: dict, command: str) -> str:
     return "\n".join(lines)
 
 
+def marker(nice: int) -> str:
+    """The section's name in its BENCHMARKS.md markers: one section per --browser-nice."""
+    return f"load_browser.py{f' --browser-nice {nice}' if nice else ''}"
+
+
 def _marker(edge: str, nice: int) -> str:
-    return f"<!-- bench/load_browser.py{f' --browser-nice {nice}' if nice else ''}: {edge} -->"
-
-
-def write_section(text: str, nice: int) -> None:
-    """Put (or replace) the load test's section (one per --browser-nice) at the end of BENCHMARKS.md."""
-    path = ROOT / "BENCHMARKS.md"
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    start, end = _marker("begin", nice), _marker("end", nice)
-    if start in current and end in current:
-        head, rest = current.split(start, 1)
-        current = head.rstrip("\n") + "\n\n" + rest.split(end, 1)[1].lstrip("\n")
-    path.write_text(current.rstrip("\n") + "\n\n" + text + "\n")
-
+    return f"<!-- bench/{marker(nice)}: {edge} -->"

@@ -1,24 +1,20 @@
-"""The server side of the multi-user browser load test (bench/load_browser.py): ``streamlit run
-app.py`` instrumented to name its threads, time its script runs and dump both on SIGUSR1; the
-resident memory, threads and CPU time of its process tree, read from /proc; and :class:`Renicer`,
-which keeps the Chromium processes at a lower CPU priority while they run."""
+"""The server side of the multi-user browser load test (bench/load_browser.py): the instrumented
+``streamlit`` launcher (names its threads, times its script runs, dumps both on SIGUSR1), the
+threads and CPU time of the server, read from /proc, and :class:`Renicer`, which keeps the Chromium
+processes at a lower CPU priority while they run."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.tour import _status_kb
+from bench.harness.memory import RssSampler, cpu_seconds, descendants
 
-ROOT = Path(__file__).resolve().parent.parent
 QUIET_S = 8.0  # wait after the last session closed before counting threads
 
 #: Runs ``streamlit`` with three instruments and nothing else changed: every Python thread gives its
@@ -59,62 +55,6 @@ signal.signal(signal.SIGUSR1, dump)
 from streamlit.web.cli import main
 sys.exit(main(prog_name="streamlit"))
 """
-
-
-def start_server(port: int, log, state_file: Path, extra_env: dict | None = None) -> subprocess.Popen:
-    """``streamlit run app.py`` on ``port``, instrumented (see INSTRUMENTED_STREAMLIT), its output
-    into the file ``log``."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", LOAD_BROWSER_STATE=str(state_file), **(extra_env or {}))
-    return subprocess.Popen(
-        [sys.executable, "-c", INSTRUMENTED_STREAMLIT, "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                found += [int(c) for c in f.read().split()]
-    except (OSError, ValueError):
-        pass
-    return found
-
-
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in kB."""
-    total, stack, seen = 0, [pid], set()
-    while stack:
-        current = stack.pop()
-        if current not in seen:
-            seen.add(current)
-            total += _status_kb(current, "VmRSS")
-            stack += _children(current)
-    return total
-
-
-class TreeSampler(threading.Thread):
-    """Samples the resident memory of a process tree every ``every`` seconds until stopped."""
-
-    def __init__(self, pid: int, every: float = 0.2):
-        super().__init__(daemon=True, name="rss-sampler")
-        self.pid, self.every = pid, every
-        self.samples: list[tuple[float, int]] = []  # (perf_counter, kB)
-        self._halt = threading.Event()
-
-    def run(self) -> None:
-        while not self._halt.is_set():
-            self.samples.append((time.perf_counter(), tree_rss_kb(self.pid)))
-            self._halt.wait(self.every)
-
-    def max_mb(self, since: float = 0.0, until: float = float("inf")) -> float:
-        return max((kb for t, kb in self.samples if since <= t <= until), default=0) / 1024
-
-    def stop(self) -> None:
-        self._halt.set()
-        self.join(timeout=5)
 
 
 @dataclass(frozen=True)
@@ -165,16 +105,6 @@ def busy_threads(pid: int, window: float = 3.0) -> list[str]:
             if t.cpu_ticks - before.get(t.tid, t.cpu_ticks) > ticks]
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time a process (all its threads, and its waited-for children) has used so far."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return 0.0
-
-
 def machine_busy_seconds() -> float:
     """CPU time every core of the machine has spent busy so far (from /proc/stat)."""
     with open("/proc/stat") as f:
@@ -205,7 +135,7 @@ def renice_browsers(niceness: int) -> int:
     many threads were changed. Linux keeps a nice value per thread, and Chromium sets its renderers'
     priorities itself, so :class:`Renicer` repeats this while the browsers run."""
     changed = 0
-    for pid in _descendants(os.getpid()):
+    for pid in descendants(os.getpid()):
         try:
             with open(f"/proc/{pid}/comm") as f:
                 if not f.read().startswith("chrom"):
@@ -237,26 +167,9 @@ class Renicer(threading.Thread):
         self.join(timeout=5)
 
 
-def _descendants(pid: int) -> list[int]:
-    found, stack = [], _children(pid)
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack += _children(current)
-    return found
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as response:
-            return response.read() == b"ok"
-    except OSError:
-        return False
-
-
 @dataclass
 class Server:
     pid: int
     url: str
-    sampler: TreeSampler
+    sampler: RssSampler
     state_file: Path

@@ -9,7 +9,7 @@ from aecore import AutoencoderReducer
 from aecore.data.datasets import load_mnist_sample
 from aecore.metrics import knn_accuracy, trustworthiness
 from aecore.maps.projection import project, warm_up_umap
-from bench.common import row, timer
+from bench.harness.report import row, timer
 
 GROUP = "2-D maps (MNIST sample)"
 

@@ -6,7 +6,7 @@ from aecore import AutoencoderReducer
 from aecore.data.datasets import load_mnist_sample, train_test_split
 from aecore.metrics import pca_baseline, reconstruction_mse
 from aecore.presets import preset
-from bench.common import row, timer
+from bench.harness.report import row, timer
 
 TARGETS = {10: 0.60, 32: 0.70}
 

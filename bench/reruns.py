@@ -1,77 +1,35 @@
-"""View-only reruns as a person sees them in a browser: four interactions the redesign changes.
+"""View-only reruns as a person sees them in a browser: four interactions the redesign changes
+(:data:`MEASUREMENTS`: colour-by on Latent space, the Generate slider and tab switch, the Anomalies
+threshold slider), each in a fresh server and a fresh Chromium: 2 warm-ups, then N timed
+interactions (median), from the input event to the last ``notRunning`` of the runs it caused.
 
-Measured before and after the redesign with the same command (the redesign wraps the Generate and
-Anomalies sliders in ``st.fragment``, so that only the fragment reruns):
-
-1. ``latent.colour``: Latent space, change "Colour by" (on the PCA view, the demo model's default).
-2. ``generate.slider``: Generate, move the "Steps" slider (first tab, "Interpolation").
-3. ``generate.tab``: Generate, switch tabs "Interpolation" <-> "Latent traversal" (these tabs rerun
-   the script on a switch: ``coded_tabs`` uses ``on_change="rerun"``).
-4. ``anomalies.slider``: Anomalies, move the "Threshold percentile" slider (first tab).
-
-Method: a real browser, not AppTest. In Streamlit 1.67 ``AppTest`` always reruns the whole
-script: ``LocalScriptRunner.run`` (streamlit/testing/v1/local_script_runner.py) requests every run
-with ``RerunData(widget_states, query_string, page_script_hash, context_info)`` and never a
-``fragment_id_queue``, which is what makes ``ScriptRunner`` run only the fragment
-(runtime/scriptrunner/script_runner.py). A fragment's rerun would therefore cost as much as a
-full one under AppTest. So every measurement starts a fresh ``streamlit run app.py`` (cwd = the
-app root, so ``aecore`` and ``app.py`` come from that tree) on a free port and a fresh headless
-Chromium (Debian's ``/usr/bin/chromium`` through Playwright), opens the page's URL, waits for the
-first run to end and for the server's CPU to go quiet (Latent space starts UMAP's numba warm-up in
-a background thread), then does 2 warm-up interactions and N timed ones (median; default 7).
-
-Timing happens in the page, on one clock (``performance.now()``): an init script logs every
-keydown/pointerdown and every change of the stApp element's ``data-test-script-state`` attribute
-(``running`` / ``notRunning``; the frontend sets it for fragment runs too, checked on a toy app:
-0.13 s for a fragment against 1.17 s for a full run). One interaction's seconds are from its input
-event (the key press on a slider, the pointer-down on the option or the tab) to the last
-``notRunning`` of the runs it caused, once no new run has started for 0.6 s (a chain of reruns
-counts whole). A run must start within 10 s, else the repetition is a problem, not a number; only
-a tab switch may cause no run (a client-side tab): then it counts until the tab shows as selected,
-and the row says so. A tab switch clicks whichever of the two tabs is not selected, and records
-which tab is shown afterwards (at f07db39 a switch back to "Interpolation" can end with "Latent
-traversal" still shown: ``coded_tabs`` gives the tabs a new widget key per open tab). Chromium
-draws on the same CPUs as the server, so its drawing competes with the run; the JSON also keeps
-each interaction's run span as the page saw it (first ``running`` to last ``notRunning``).
-
-What the pages must keep: widget keys ``latent.method`` (radio "View", option "PCA"),
-``latent.color`` (selectbox "Colour by", at least two options), ``generate.steps`` (slider "Steps"),
-``anomalies.percentile`` (slider "Threshold percentile"); the tab labels "Interpolation" and "Latent
-traversal" on Generate (and "Score with the current model" on Anomalies, clicked only if the slider
-is not visible); page URL paths ``latent``, ``generate``, ``anomalies``. A widget is found by its
-key's CSS class (``st-key-<key>``, "." as "-") and else by its label text.
+A browser, not AppTest: AppTest always reruns the whole script (it never asks ScriptRunner for a
+fragment), so a fragment's rerun would cost as much as a full one there. The method, and what the
+pages must keep (widget keys, tab labels), are in BENCHMARKS.md and bench/reruns_session.py.
 
 Usage: ``python -m bench.reruns [--app-root DIR] [--baseline DIR [--rounds 2]] [--out FILE.json]
-[--reps 7] [--only NAME ...]``; prints a Markdown table and writes JSON (rows in bench/common.py's
-format, plus every sample). With ``--baseline`` (the app before the redesign, e.g. a clone at
-f07db39) both trees are measured in the same run, alternating: for each measurement, each of R
-rounds measures the baseline and then the app (each in its own fresh server and browser), so that
-machine noise hits both alike; samples are pooled per tree, and each row gives both medians and the
-ratio app/baseline. Only the server runs in the baseline tree: the measuring code is this repo's.
-The browser side (the init script, :class:`Measurement`, :class:`Session`) lives in
-bench/reruns_session.py.
+[--reps 7] [--only NAME ...]``. With ``--baseline`` (the app before the redesign) both trees are
+measured in the same run, alternating baseline then app in each round, so that machine noise hits
+both alike; only the server runs in the baseline tree.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench.common import machine, row
+from bench.harness import browser
+from bench.harness.report import commit, machine, now, row, say
+from bench.harness.server import ROOT, streamlit_server
+from bench.harness.memory import cpu_seconds
 from bench.reruns_session import INIT_SCRIPT, Measurement, Session
-# The browser and the server are started as the tour benchmark starts them.
-from bench.tour import CHROMIUM, CHROMIUM_FLAGS, IDLE, _free_port, _wait_healthy
 
-ROOT = Path(__file__).resolve().parent.parent
 GROUP = "View-only reruns (browser)"
 FIRST_RUN_TIMEOUT_MS = 240_000  # the first run imports TensorFlow and loads the demo model
 CPU_QUIET = 0.15  # server CPU (cores) under which the server counts as idle
@@ -90,30 +48,14 @@ MEASUREMENTS = [
 ]
 
 
-def _start_server(app_root: Path, port: int, log) -> subprocess.Popen:
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    env.pop("PYTHONPATH", None)  # aecore must come from the app root (the cwd), nowhere else
-    return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=app_root, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def _cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _wait_cpu_quiet(pid: int) -> float:
     """Wait until the server uses under CPU_QUIET cores over 1 s (background warm-ups over); the
     seconds waited."""
     started = time.monotonic()
     while time.monotonic() - started < CPU_QUIET_CAP:
-        before = _cpu_seconds(pid)
+        before = cpu_seconds(pid, children=False)
         time.sleep(1.0)
-        if _cpu_seconds(pid) - before < CPU_QUIET:
+        if cpu_seconds(pid, children=False) - before < CPU_QUIET:
             break
     return time.monotonic() - started
 
@@ -125,68 +67,36 @@ def _load() -> float:
         return float("nan")
 
 
-def _commit(app_root: Path) -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=app_root, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=app_root,
-                               capture_output=True, text=True).stdout.strip()
-        return head + ("+dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def measure(m: Measurement, app_root: Path, reps: int, verbose: bool = False) -> dict:
     """One measurement in a fresh server and a fresh browser."""
-    from playwright.sync_api import sync_playwright
-
     out: dict = {"title": m.title, "page": m.page, "samples": [], "problems": [], "load_before": _load()}
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile("w+") as log:
-        server = _start_server(app_root, port, log)
-        try:
-            _wait_healthy(server, url)
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-                try:
-                    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                    context.add_init_script(INIT_SCRIPT)
-                    page = context.new_page()
-                    session = Session(page, verbose)
-                    started = time.perf_counter()
-                    page.goto(f"{url}/{m.page}")
-                    page.wait_for_selector(IDLE, state="attached", timeout=FIRST_RUN_TIMEOUT_MS)
-                    out["first_run_s"] = round(time.perf_counter() - started, 2)
-                    interact = session.prepare(m)
-                    out["quiet_wait_s"] = round(_wait_cpu_quiet(server.pid), 1)
-                    session.say(f"{m.name}: page ready after {out['first_run_s']} s, "
-                                f"server quiet after {out['quiet_wait_s']} s more")
-                    for i in range(WARMUP + reps):
-                        try:
-                            timing = interact()
-                        except Exception as exc:  # noqa: BLE001  (one failed repetition is a problem)
-                            out["problems"].append(f"repetition {i}: {type(exc).__name__}: "
-                                                   f"{str(exc).splitlines()[0][:200]}")
-                            continue
-                        out["problems"] += [f"repetition {i}: exception box: {p}" for p in session.problems()]
-                        timing["warmup"] = i < WARMUP
-                        out["samples"].append(timing)
-                        session.say(f"{m.name} #{i}: {timing}")
-                        time.sleep(0.3)
-                finally:
-                    browser.close()
-        finally:
-            server.terminate()
+    with streamlit_server(app_root, keep_pythonpath=False) as server, browser.chromium() as chromium:
+        context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+        context.add_init_script(INIT_SCRIPT)
+        page = context.new_page()
+        session = Session(page, verbose)
+        started = time.perf_counter()
+        page.goto(f"{server.url}/{m.page}")
+        page.wait_for_selector(browser.IDLE, state="attached", timeout=FIRST_RUN_TIMEOUT_MS)
+        out["first_run_s"] = round(time.perf_counter() - started, 2)
+        interact = session.prepare(m)
+        out["quiet_wait_s"] = round(_wait_cpu_quiet(server.pid), 1)
+        session.say(f"{m.name}: page ready after {out['first_run_s']} s, "
+                    f"server quiet after {out['quiet_wait_s']} s more")
+        for i in range(WARMUP + reps):
             try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-            log.seek(0)
-            errors = [line.strip() for line in log if re.search(r"Traceback|Error", line)]
-            if errors:
-                out["server_log_errors"] = errors[:5]
+                timing = interact()
+            except Exception as exc:  # noqa: BLE001  (one failed repetition is a problem)
+                out["problems"].append(f"repetition {i}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+                continue
+            out["problems"] += [f"repetition {i}: exception box: {p}" for p in session.problems()]
+            timing["warmup"] = i < WARMUP
+            out["samples"].append(timing)
+            session.say(f"{m.name} #{i}: {timing}")
+            time.sleep(0.3)  # let the page's last repaint land before the next input
+    errors = [line.strip() for line in server.log_text.splitlines() if re.search(r"Traceback|Error", line)]
+    if errors:
+        out["server_log_errors"] = errors[:5]
     out["load_after"] = _load()
     return out
 
@@ -260,8 +170,7 @@ def run(quick: bool = False, app_root: Path | None = None, reps: int = 7, only: 
     alternating baseline then app; a result is then ``{"title", "page", "app", "baseline"}``, each
     tree's rounds pooled (see :func:`_pool`)."""
     app_root = Path(app_root or ROOT).resolve()
-    if not os.path.exists(CHROMIUM):
-        raise RuntimeError(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    browser.require_browser()
     reps = 3 if quick else reps
     results: dict = {}
     for m in MEASUREMENTS:
@@ -274,13 +183,13 @@ def run(quick: bool = False, app_root: Path | None = None, reps: int = 7, only: 
         for i in range(rounds):
             for tree, root in (("baseline", Path(baseline).resolve()), ("app", app_root)):
                 if verbose:
-                    print(f"[reruns] {m.name}: round {i + 1}/{rounds}, {tree} ({root})", file=sys.stderr, flush=True)
+                    say(f"[reruns] {m.name}: round {i + 1}/{rounds}, {tree} ({root})")
                 per_tree[tree].append(_measure_safely(m, root, reps, verbose))
         results[m.name] = {"title": m.title, "page": m.page,
                            "baseline": _pool(per_tree["baseline"]), "app": _pool(per_tree["app"])}
     if baseline is None:
         return [summarise(name, r) for name, r in results.items()], results
-    base_name = f"before: {Path(baseline).resolve()} at {_commit(Path(baseline).resolve())}"
+    base_name = f"before: {Path(baseline).resolve()} at {commit(Path(baseline).resolve(), dirty=True)}"
     return [summarise(name, r["app"], r["baseline"], base_name) for name, r in results.items()], results
 
 
@@ -329,27 +238,27 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--baseline {baseline}: no app.py there")
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
-    created = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    created = now()
     load_start = _load()
     rows, results = run(app_root=app_root, reps=args.reps, only=args.only, verbose=args.verbose,
                         baseline=baseline, rounds=args.rounds)
-    commit = _commit(app_root)
+    app_commit = commit(app_root, dirty=True)
     timing = (f"seconds from the interaction to the app's last 'notRunning' (median of {args.reps}"
               f"{f' x {args.rounds} rounds' if baseline else ''}, after {WARMUP} warm-ups)")
     if baseline is None:
-        print(f"App {app_root} at {commit}; load average {load_start} -> {_load()} on {os.cpu_count()} CPUs; "
+        print(f"App {app_root} at {app_commit}; load average {load_start} -> {_load()} on {os.cpu_count()} CPUs; "
               f"{timing}\n")
         print(markdown(results))
     else:
-        print(f"Baseline {baseline} at {_commit(baseline)}, app {app_root} at {commit}, alternating "
+        print(f"Baseline {baseline} at {commit(baseline, dirty=True)}, app {app_root} at {app_commit}, alternating "
               f"baseline then app in each of {args.rounds} rounds; load average {load_start} -> {_load()} "
               f"on {os.cpu_count()} CPUs; {timing}\n")
         print(markdown_compared(results))
     if args.out:
-        extra = {} if baseline is None else {"baseline_root": str(baseline), "baseline_commit": _commit(baseline),
+        extra = {} if baseline is None else {"baseline_root": str(baseline), "baseline_commit": commit(baseline, dirty=True),
                                              "rounds": args.rounds}
         args.out.write_text(json.dumps({
-            "created": created, "app_root": str(app_root), "commit": commit, **extra, "machine": machine(),
+            "created": created, "app_root": str(app_root), "commit": app_commit, **extra, "machine": machine(),
             "method": "browser (Playwright + Chromium), stApp data-test-script-state; see bench/reruns.py",
             "load_average": {"start": load_start, "end": _load()}, "reps": args.reps, "warmup": WARMUP,
             "rows": rows, "measurements": results}, indent=1))

@@ -43,7 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import row
+from bench.harness.report import load_note, row, rows_main
 from bench.responsiveness_apptest import MODEL_PAGES, worker_apptest
 from bench.responsiveness_umap import worker_umap_app, worker_umap_cold
 
@@ -55,13 +55,6 @@ RERUN_TARGET = "<= 0.3 s"
 FIRST_UMAP_TARGET = "<= 10 s (first UMAP view in a fresh server process)"
 LATER_UMAP_TARGET = "<= 4 s (later UMAP views)"
 QUICK_EPOCHS = 5  # --quick trains the Train page's defaults for at most this many epochs
-
-
-def _load() -> str:
-    try:
-        return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
-    except OSError:
-        return "load average unknown"
 
 
 def _spawn(args: list[str], timeout: float = WORKER_TIMEOUT) -> tuple[dict, str]:
@@ -95,9 +88,6 @@ def _fallback_codes(path: str) -> None:
 
     codes = PCA(10, random_state=0).fit_transform(load_mnist_sample().X)
     np.save(path, (codes / codes.std(axis=0)).astype(np.float32))
-
-
-# --------------------------------------------------------------------------- rows
 
 
 def _short(page: str) -> str:
@@ -225,7 +215,7 @@ def run(quick: bool = False) -> list[dict]:
         codes_path = str(Path(tmp) / "codes.npy")
         app, problem = _spawn(["--worker", "apptest", "--codes", codes_path, "--reruns", str(reruns)]
                               + (["--max-epochs", str(QUICK_EPOCHS)] if quick else []))
-        rows += [dict(r, note=f"{r['note']}; {_load()}") for r in _apptest_rows(app, problem)]
+        rows += [dict(r, note=f"{r['note']}; {load_note()}") for r in _apptest_rows(app, problem)]
         codes_note = "codes of the trained default model"
         if not Path(codes_path).exists():
             _fallback_codes(codes_path)
@@ -234,28 +224,24 @@ def run(quick: bool = False) -> list[dict]:
             args = ["--worker", "umap-cold", "--codes", codes_path] if mode == "cold" else \
                 ["--worker", "umap-app"] + (["--warm"] if mode == "warm" else [])
             data, problem = _spawn(args)
-            rows += [dict(r, note=f"{r['note']}; {_load()}")
+            rows += [dict(r, note=f"{r['note']}; {load_note()}")
                      for r in _umap_rows(data, problem, mode, codes_note)]
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.responsiveness",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
+    argv = sys.argv[1:] if argv is None else argv
+    if "--worker" not in argv:
+        return rows_main(run, argv)
+    parser = argparse.ArgumentParser(prog="python -m bench.responsiveness --worker")
     parser.add_argument("--worker", choices=["apptest", "umap-cold", "umap-app"])
-    parser.add_argument("--result", help="(worker) JSON file to write")
-    parser.add_argument("--codes", help="(worker) .npy file of codes")
+    parser.add_argument("--result", help="JSON file to write")
+    parser.add_argument("--codes", help=".npy file of codes")
     parser.add_argument("--reruns", type=int, default=5)
     parser.add_argument("--max-epochs", type=int, default=None)
     parser.add_argument("--warm", action="store_true")
     parser.add_argument("--process-start", type=float, default=time.time())
     args = parser.parse_args(argv)
-    if args.worker is None:
-        from bench.run import table
-
-        print(table(run(quick=args.quick)))
-        return 0
     out: dict = {}
     try:
         if args.worker == "apptest":

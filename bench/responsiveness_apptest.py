@@ -6,72 +6,14 @@ and as ``AppTest.run``'s wall time; the AppTest helpers the UMAP workers share l
 from __future__ import annotations
 
 import os
-import re
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "app.py"
+from bench.harness import apptest
+from bench.harness.apptest import ScriptClock, charts, registered_pages
+from bench.harness.server import ROOT
+
 MODEL_PAGES = ["app_pages/reconstructions.py", "app_pages/latent.py", "app_pages/clusters.py",
                "app_pages/anomalies.py", "app_pages/generate.py"]
-RUN_TIMEOUT = 300  # seconds for one AppTest run (the first imports TensorFlow; training ~10-40 s)
-
-
-def registered_pages() -> list[str]:
-    """The page files app.py registers with st.Page, in its order (read from the source)."""
-    return re.findall(r"st\.Page\(\s*[\"']([^\"']+)[\"']", APP.read_text())
-
-
-def _problems(at) -> list[str]:
-    out = [f"exception {e.proto.type}: {str(e.value)[:200]}" for e in at.exception]
-    out += [f"error: {str(e.value)[:200]}" for e in at.error]
-    return out
-
-
-class ScriptClock:
-    """Server-side seconds of each script run, from Streamlit's own ScriptRunner events.
-
-    ``AppTest.run``'s wall time also counts what follows the script in every Streamlit run
-    (a full ``gc.collect`` for ``runner.postScriptGC`` and ``keras.backend.clear_session()``,
-    which Streamlit calls whenever Keras is imported) and AppTest's own parsing of the page.
-    The script's time is from SCRIPT_STARTED to SCRIPT_STOPPED_*: when a browser is told the
-    run is over.
-    """
-
-    def __init__(self) -> None:
-        from streamlit.runtime.scriptrunner import ScriptRunnerEvent
-        from streamlit.testing.v1 import local_script_runner
-
-        self.spans: list[float] = []
-        ends = {ScriptRunnerEvent.SCRIPT_STOPPED_WITH_SUCCESS, ScriptRunnerEvent.SCRIPT_STOPPED_FOR_RERUN,
-                ScriptRunnerEvent.SCRIPT_STOPPED_WITH_COMPILE_ERROR}
-        started = ScriptRunnerEvent.SCRIPT_STARTED
-        original = local_script_runner.LocalScriptRunner.__init__
-        clock = self
-
-        def init(runner, *args, **kwargs):
-            original(runner, *args, **kwargs)
-            state: dict = {}
-
-            def record(sender, event, **_):
-                now = time.perf_counter()
-                if event == started:
-                    state["start"] = now
-                elif event in ends and "start" in state:
-                    clock.spans.append(now - state.pop("start"))
-
-            runner.on_event.connect(record, weak=False)
-
-        local_script_runner.LocalScriptRunner.__init__ = init
-
-    def take(self) -> float:
-        """Seconds of the script runs since the last call (a page switch can run twice)."""
-        total, self.spans = sum(self.spans), []
-        return total
-
-
-def _charts(at) -> int:
-    return len(at.get("plotly_chart"))
 
 
 def _raw_options(widget, candidates) -> list:
@@ -93,8 +35,6 @@ def worker_apptest(out: dict, codes_path: str, reruns: int, max_epochs: int | No
     Every timing is a pair {"script": server-side script seconds, "wall": AppTest.run seconds}.
     """
     os.chdir(ROOT)
-    from streamlit.testing.v1 import AppTest
-
     clock = ScriptClock()
     problems = out.setdefault("problems", [])
 
@@ -103,18 +43,19 @@ def worker_apptest(out: dict, codes_path: str, reruns: int, max_epochs: int | No
         started = time.perf_counter()
         at = action()
         wall = time.perf_counter() - started
-        problems.extend(f"{step}: {p}" for p in _problems(at))
+        problems.extend(f"{step}: {p}" for p in apptest.problems(at))
         return {"script": clock.take(), "wall": wall}
 
     pages = registered_pages()
-    out["pages"] = pages
-    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
-    out["before"] = {pages[0]: timed(pages[0], at.run)}
-    out["demo_shown"] = []
-    for page in pages[1:]:
-        out["before"][page] = timed(page, lambda: at.switch_page(page).run())
-        if page in MODEL_PAGES and _charts(at):
+    out["pages"], out["before"], out["demo_shown"] = pages, {}, []
+    at = apptest.session()
+
+    def first_visit(page: str, action) -> None:
+        out["before"][page] = timed(page, action)
+        if page in MODEL_PAGES and charts(at):
             out["demo_shown"].append(page)  # the app shows a shipped demo model before any training
+
+    apptest.walk(at, pages, first_visit)
 
     at.switch_page("app_pages/train.py").run()
     # The Train page's defaults may be a shipped demo model (served at once); a different seed of
@@ -153,7 +94,7 @@ def worker_apptest(out: dict, codes_path: str, reruns: int, max_epochs: int | No
     out["after"] = {}
     for page in MODEL_PAGES:
         out["after"][page] = timed(page, lambda: at.switch_page(page).run())
-        if not _charts(at):
+        if not charts(at):
             problems.append(f"{page}: no chart after training")
         if page == "app_pages/latent.py":
             _latent_views(at, out, timed, reruns)

@@ -9,7 +9,8 @@ import os
 import sys
 import time
 
-from bench.responsiveness_apptest import APP, ROOT, RUN_TIMEOUT, ScriptClock, _charts, _problems
+from bench.harness.apptest import APP, RUN_TIMEOUT, ScriptClock, charts, problems
+from bench.harness.server import ROOT
 
 
 def _start_warmup():
@@ -82,8 +83,8 @@ def worker_umap_app(out: dict, warm_at_start: bool, process_start: float) -> Non
     out["home"] = clock.take()
     at.switch_page("app_pages/latent.py").run()
     out["latent"] = clock.take()
-    out["problems"] = _problems(at)
-    if not _charts(at):
+    out["problems"] = problems(at)
+    if not charts(at):
         out["problems"].append("Latent space drew no map: no demo model in this checkout")
         return
     import threading
@@ -95,7 +96,7 @@ def worker_umap_app(out: dict, warm_at_start: bool, process_start: float) -> Non
     at.radio(key="latent.method").set_value("umap").run()
     out["first_umap_wall"] = time.perf_counter() - started
     out["first_umap"] = clock.take()
-    out["problems"] += _problems(at)
+    out["problems"] += problems(at)
     started = time.perf_counter()
     at.radio(key="latent.dims").set_value(3).run()
     out["later_umap"] = clock.take()

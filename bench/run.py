@@ -7,17 +7,15 @@ one of MODULES (rows of the table) or SECTIONS (benchmarks with a section of the
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import importlib
 import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-from bench.common import machine, marked_sections
+from bench.harness.report import marked_sections, say, stamp, table
+from bench.harness.server import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 #: Benchmark modules in the order they run; each exposes run(quick) -> list of rows.
 MODULES = ["linear", "reconstruction", "maps", "clustering", "anomaly", "family", "speed", "growth",
            "responsiveness", "load", "tour", "load_browser"]
@@ -32,32 +30,6 @@ SECTIONS = {"tsne": [], "fair_speed": [], "scale_pages": ["--sizes", "5000,20000
 #: BENCHMARKS.md links those that exist and shows the images.
 FIGURES = [("bench/growth.html", "cost growth curves, log-log (interactive, self-contained)"),
            ("docs/growth.png", "cost growth curves, log-log")]
-
-
-def _commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def _fmt(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.5g}"
-    return str(value)
-
-
-def table(rows: list[dict]) -> str:
-    """A Markdown table of benchmark rows."""
-    lines = ["| group | figure | value | baseline | ratio | target | note |", "|---|---|---|---|---|---|---|"]
-    for r in rows:
-        base = f"{_fmt(r['baseline'])} ({r['baseline_name']})" if r["baseline"] is not None else ""
-        lines.append(f"| {r['group']} | {r['name']} | {_fmt(r['value'])} {r['unit']} | {base} | "
-                     f"{_fmt(r['ratio'])} | {r['target']} | {r['note']} |")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,17 +52,16 @@ def main(argv: list[str] | None = None) -> int:
         except ModuleNotFoundError as exc:
             if exc.name != f"bench.{name}":
                 raise
-            print(f"[{name}] not available yet", file=sys.stderr)
+            say(f"[{name}] not available yet")
             continue
         t0 = time.perf_counter()
-        print(f"[{name}] running ...", file=sys.stderr, flush=True)
+        say(f"[{name}] running ...")
         new_rows = module.run(quick=args.quick)
         timings[name] = round(time.perf_counter() - t0, 1)
         rows.extend(new_rows)
         print(table(new_rows), flush=True)
     total = time.perf_counter() - started
-    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
-              "quick": args.quick, "machine": machine(), "seconds": round(total, 1),
+    report = {**stamp(), "quick": args.quick, "seconds": round(total, 1),
               "module_seconds": timings, "rows": rows}
     print(f"\n{len(rows)} figures in {total:.0f} s", flush=True)
     if not args.no_write:
@@ -109,7 +80,7 @@ def run_section(name: str, no_write: bool = False) -> None:
     """Run ``python -m bench.NAME`` (one of :data:`SECTIONS`) with its full run's arguments; it writes
     its own section of BENCHMARKS.md unless ``no_write``. ``RuntimeError`` when it fails."""
     command = [sys.executable, "-m", f"bench.{name}", *SECTIONS[name]] + (["--no-write"] if no_write else [])
-    print(f"[{name}] running {' '.join(command[1:])} ...", file=sys.stderr, flush=True)
+    say(f"[{name}] running {' '.join(command[1:])} ...")
     if subprocess.run(command, cwd=ROOT).returncode != 0:
         raise RuntimeError(f"{' '.join(command[1:])} failed; run it alone to see why.")
 

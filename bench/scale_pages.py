@@ -1,48 +1,19 @@
 """Every page at 60,000 rows (issue 18): each page's first render and rerun, and the process's
 peak memory, on 5,000 / 20,000 / 60,000 MNIST-shaped rows (or any ``--sizes``, e.g. 200000).
 
-For each size a fresh ``python -m bench.scale_pages --worker N`` process runs one AppTest session
-of app.py, so that its memory figures are that size's alone:
+For each size a fresh ``python -m bench.scale_pages --worker N`` process (so that its memory
+figures are that size's alone) uploads :func:`bench.harness.data.synthetic_mnist` rows through the
+Train page's uploader in AppTest (14x14 images where 28x28 would exceed the upload budget), stores
+two models trained outside the timings as the Train page does, then walks every page registered in
+app.py: first render, rerun, what each said (errors, stated durations, job-slot seconds). The
+method and the targets are written out in BENCHMARKS.md (section bench/scale_pages.py).
 
-1. the data: ``bench.growth.synthetic_mnist(N, labels=True)``, made by the parent (so the worker
-   never holds the generator's float arrays) and saved as an ``.npz`` of ``(N, 28, 28)`` uint8
-   images with ``y``, as MNIST ships (at a size whose 28x28 rows exceed the app's upload budget,
-   ``Budget.default().max_array_values``, e.g. 200,000 rows: 14x14 images, each 2x2 mean-pooled,
-   made CHUNK_ROWS rows at a time; ``image_side`` in the result); the worker uploads it through
-   the Train page's own file uploader ("upload" in the dataset picker), so the app parses it as a
-   person's upload (``st.session_state["upload"]``);
-2. the models, outside the timings: the Train page's recommended preset with 2 epochs
-   (``AutoencoderReducer``, dense 512-256-10, ``random_state`` 0) fitted on the app's own
-   training split of the upload, put in the session's model store
-   (``st.session_state["session_models"]``, as the Train page stores a model trained on an upload)
-   and made the current model (``st.session_state["current_model"]``, the value the Train page
-   sets); a second model (``random_state`` 1) is stored too, so that Compare has two models of
-   the same data;
-3. every page registered in app.py, in its order: the first render (``at.switch_page(page).run()``
-   wall seconds; Streamlit's own script seconds are kept too) and a rerun with nothing changed
-   (``at.run()``), each with its exceptions, ``st.error`` and ``st.warning`` texts; the "Your own
-   digit" page also with a digit uploaded (it does nothing with the data until it has one; it
-   offers no uploader for a model of other than 28x28 images). Each step also keeps the texts of
-   the captions, infos and spinners that mention a duration (``estimates``: placeholders emptied
-   once the work is done included; ``seconds``: what a stated estimate promises) and the seconds
-   it held one of the server's job slots (``slot_s``), to set them against the measured seconds.
-   Pages run in one session, as a person would visit them, so a page may reuse what an earlier
-   one cached (the codes, a map);
-4. memory: the whole process's peak (``ru_maxrss``: upload, training and pages; read before and
-   after the reset below, which lowers it too), current RSS (``VmRSS``), and the peak while the
-   pages ran (``VmHWM`` after resetting it through ``/proc/self/clear_refs`` once the models are
-   stored).
-
-Targets (issue 18): first render at 60,000 rows <= 10 s, rerun <= 1 s, peak memory <= 2.5 GB.
-Writes bench/results_scale_pages.json and its BENCHMARKS.md section (quick: results only).
-
-Usage: ``python -m bench.scale_pages [--quick | --sizes 5000,20000] [--profile PAGE]``.
+Usage: ``python -m bench.scale_pages [--quick | --sizes 5000,20000] [--profile PAGE] [--no-write]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import gc
 import io
 import json
@@ -56,23 +27,21 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.memory import reset_hwm, status_kb
+from bench.harness.apptest import APP, ScriptClock, registered_pages
+from bench.harness.data import synthetic_mnist
+from bench.harness.report import say, section_main
+from bench.harness.server import ROOT
+from bench.harness.memory import reset_hwm, status_kb
+from bench.scale_pages_report import (EPOCHS, TARGET_FIRST_S, TARGET_PEAK_MB, TARGET_RERUN_S, TARGET_ROWS,
+                                      TEXT_CHARS, Said, exponents, markdown, problems_of, table, texts)
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "app.py"
 SIZES = (5_000, 20_000, 60_000)
 QUICK_SIZES = (5_000,)
-#: Issue 18's targets.
-TARGET_ROWS, TARGET_FIRST_S, TARGET_RERUN_S, TARGET_PEAK_MB = 60_000, 10.0, 1.0, 2_500.0
-PRESET, EPOCHS, SEEDS = "recommended", 2, (0, 1)
+PRESET, SEEDS = "recommended", (0, 1)
 UPLOAD_NAME = "synthetic_mnist.npz"
 DIGIT_PAGE = "app_pages/digit.py"
 RUN_TIMEOUT = 900  # seconds for one AppTest run: UMAP of 60,000 codes on two busy cores is slow
-TEXT_CHARS = 300
 CHUNK_ROWS = 20_000  # rows generated at once for pooled (14x14) data
-
-
-# --------------------------------------------------------------------------- memory
 
 
 def _memory() -> dict:
@@ -87,9 +56,6 @@ def _status_mb(field: str) -> float | None:
     return None if kb is None else kb * 1024 / 1e6
 
 
-# --------------------------------------------------------------------------- data
-
-
 def image_side(n_rows: int) -> int:
     """28 (MNIST's side) when ``n_rows`` 28x28 images fit the app's upload budget
     (``Budget.default().max_array_values``), else 14: the same digits 2x2 mean-pooled."""
@@ -102,8 +68,6 @@ def upload_bytes(n_rows: int) -> tuple[bytes, int]:
     """``n_rows`` synthetic MNIST-shaped rows with labels as an ``.npz`` of uint8 images of
     :func:`image_side` pixels a side, and that side. Pooled images are made CHUNK_ROWS rows at a
     time (seed = the chunk's index), so that no float copy of every row is ever held."""
-    from bench.growth import synthetic_mnist
-
     side = image_side(n_rows)
     if side == 28:
         X, y = synthetic_mnist(n_rows, labels=True)
@@ -140,13 +104,6 @@ def _digit_png(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-# --------------------------------------------------------------------------- one AppTest run
-
-
-def _texts(elements) -> list[str]:
-    return [str(e.value)[:TEXT_CHARS] for e in elements]
-
-
 _SAID = None  # a bench.scale_pages_report.Said in the worker
 
 
@@ -166,7 +123,7 @@ def _timed(clock, action) -> dict:
     wall = time.perf_counter() - started
     return {"wall": wall, "script": clock.take(),
             "exceptions": [f"{e.proto.type}: {str(e.value)[:TEXT_CHARS]}" for e in at.exception],
-            "errors": _texts(at.error), "warnings": _texts(at.warning), "infos": _texts(at.info)[:3],
+            "errors": texts(at.error), "warnings": texts(at.warning), "infos": texts(at.info)[:3],
             "charts": len(at.get("plotly_chart")), **_memory(), **(_SAID.take(at) if _SAID is not None else {})}
 
 
@@ -233,8 +190,6 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, pr
     os.chdir(ROOT)
     from streamlit.testing.v1 import AppTest
 
-    from bench.responsiveness_apptest import ScriptClock, registered_pages
-    from bench.scale_pages_report import Said, problems_of
 
     result: dict = {"rows": n_rows, "pages": {}, "setup": {}, "notes": []}
 
@@ -324,9 +279,6 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, pr
     return result
 
 
-# --------------------------------------------------------------------------- the parent
-
-
 def _run_worker(n_rows: int, timeout: float, profile: str | None, tmp: Path, log) -> dict:
     """Make the data here, run one worker process on it, return its result (partial on a crash)."""
     started = time.perf_counter()
@@ -362,60 +314,48 @@ def _sizes(text: str) -> list[int]:
     return sorted(set(sizes))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.scale_pages", description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=_sizes, help="rows, comma-separated (default 5000,20000,60000)")
-    parser.add_argument("--quick", action="store_true", help="5,000 rows only; results JSON only")
-    parser.add_argument("--timeout", type=float, default=RUN_TIMEOUT, help="seconds for one AppTest run")
-    parser.add_argument("--profile", metavar="PAGE", help="cProfile PAGE's first render and rerun (e.g. "
-                        "clusters) and stop after that page (pair it with --no-write)")
-    parser.add_argument("--no-write", action="store_true", help="print only; write no files")
-    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--data", help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-
-    def log(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
-
-    if args.worker:
-        result = worker(args.worker, args.data, args.out, args.timeout, args.profile, log)
-        print(json.dumps(result))
-        return 0
-    from bench.common import machine, save_report
-    from bench.run import _commit
-    from bench.scale_pages_report import exponents, markdown, table
-
+def measure(args) -> dict:
+    """Every size in its own worker process; the report's fields."""
     sizes = list(QUICK_SIZES) if args.quick else (args.sizes or list(SIZES))
-    started, load_before = time.perf_counter(), os.getloadavg()[0]
     results = []
     with tempfile.TemporaryDirectory(prefix="scale_pages_") as tmp:
         for n in sizes:
-            result = _run_worker(n, args.timeout, args.profile, Path(tmp), log)
+            result = _run_worker(n, args.timeout, args.profile, Path(tmp), say)
             if result.get("failed") and not result.get("pages"):
                 # A session that could not even be set up is tried once more in a fresh process;
                 # the first attempt's reason stays in the notes.
-                log(f"{n:,} rows: setup failed ({result['failed'][:200]}); trying once more")
-                retry = _run_worker(n, args.timeout, args.profile, Path(tmp), log)
+                say(f"{n:,} rows: setup failed ({result['failed'][:200]}); trying once more")
+                retry = _run_worker(n, args.timeout, args.profile, Path(tmp), say)
                 retry.setdefault("notes", []).append(f"first attempt failed: {result['failed']}")
                 result = retry
             results.append(result)
-    command = "python -m bench.scale_pages" + (" --quick" if args.quick else
-                                               f" --sizes {','.join(map(str, sizes))}" if args.sizes else "")
-    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
-              "command": command, "machine": machine(), "sizes": sizes,
-              "seconds": round(time.perf_counter() - started, 1),
-              "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
-              "targets": {"rows": TARGET_ROWS, "first_s": TARGET_FIRST_S, "rerun_s": TARGET_RERUN_S,
-                          "peak_mb": TARGET_PEAK_MB},
+    fields = {"sizes": sizes, "targets": {"rows": TARGET_ROWS, "first_s": TARGET_FIRST_S,
+                                          "rerun_s": TARGET_RERUN_S, "peak_mb": TARGET_PEAK_MB},
               "results": results, "exponents": exponents(results)}
-    print(table(report))
+    print(table(fields))
     for r in results:
         if r.get("profile"):
             print(f"\ncProfile of {r['profile']['page']}'s first render at {r['rows']:,} rows:\n"
                   + r["profile"]["report"] + "\ncProfile of its rerun:\n" + r["profile"].get("rerun_report", ""))
-    save_report(ROOT, "scale_pages", report, markdown(report), quick=args.quick, write=not args.no_write)
-    return 0
+    return fields
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--worker"]:  # one size, in the fresh process _run_worker started
+        parser = argparse.ArgumentParser()
+        for flag, kind in (("--worker", int), ("--data", str), ("--out", str), ("--timeout", float),
+                           ("--profile", str)):
+            parser.add_argument(flag, type=kind)
+        args = parser.parse_args(argv)
+        print(json.dumps(worker(args.worker, args.data, args.out, args.timeout or RUN_TIMEOUT, args.profile, say)))
+        return 0
+    return section_main("scale_pages", __doc__, measure, markdown, argv, quick="5,000 rows only; results JSON only",
+                        arguments=[
+        (("--sizes",), {"type": _sizes, "help": "rows, comma-separated (default 5000,20000,60000)"}),
+        (("--timeout",), {"type": float, "default": RUN_TIMEOUT, "help": "seconds for one AppTest run"}),
+        (("--profile",), {"metavar": "PAGE", "help": "cProfile PAGE's first render and rerun (e.g. clusters) "
+                                                     "and stop after that page (pair it with --no-write)"})])
 
 
 if __name__ == "__main__":

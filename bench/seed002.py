@@ -1,43 +1,24 @@
 """Seed 002's claim that its CNN autoencoder reconstructs MNIST better than its dense one
-("CNN을 이용한 학습 결과가 더 높은 예측을 보여준다"), measured on the MNIST sample.
+("CNN을 이용한 학습 결과가 더 높은 예측을 보여준다"), measured on the MNIST sample: the seed's three
+networks as the presets build them, trained as the seed does for several seeds, against PCA-64 on
+the same split. The method is written out with the results in BENCHMARKS.md (section
+bench/seed002.py).
 
-The three presets build the seed's networks exactly (``seed002_dense``: 784 → Dense 784 ReLU →
-Dense 64 ReLU → Dense 784 sigmoid, 716,640 parameters; ``seed002_cnn`` and ``seed002_cnn_elu``:
-Conv2D 32/64 k2 s2, Dense 64, Dense 3136, Conv2DTranspose 32 and 1, 421,377 parameters) and train
-them as the seed does (Adam 1e-3, MSE, 20 epochs, batch 256, no early stopping, no validation split).
-Each is fitted as its preset says, ``preset(name).to_reducer(image_shape=...).fit(X_train)``, on the
-app's held-out split of the 5,000-digit sample (4,000 training rows, 1,000 held-out rows), for
-several random seeds; within a seed the three are fitted back to back, their order rotated from
-seed to seed so this machine's noise (2 shared cores) hits all alike. PCA with the same 64
-components on the same split is the baseline of every test MSE.
-
-The *seed protocol* fits each preset once more as the seed does: on every row it has (all 5,000
-digits; the seed trains on MNIST's 60,000 training images and evaluates nothing held out) with
-random_state=42; only its training MSE is reported.
-
-Results: bench/results_seed002.json and the section between the ``bench/seed002.py`` markers in
-BENCHMARKS.md. Usage: ``python -m bench.seed002`` (about 4 minutes on 2 cores) or
-``python -m bench.seed002 --quick`` (about 1 minute: one seed, 2 epochs; writes
-bench/results_seed002_quick.json, not BENCHMARKS.md).
+Usage: ``python -m bench.seed002 [--quick] [--seeds N ...] [--no-write]``.
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
 from aecore.data.datasets import load_dataset, train_test_split
 from aecore.metrics import pca_baseline, reconstruction_mse
 from aecore.presets import preset
-from bench.common import machine, row, save_report
+from bench.harness.report import row, say, section_main, stamp_line
 
-ROOT = Path(__file__).resolve().parent.parent
 GROUP = "Seed 002: dense vs CNN autoencoders (MNIST sample)"
 PRESETS = ("seed002_dense", "seed002_cnn", "seed002_cnn_elu")
 SEEDS, QUICK_SEEDS = (0, 1, 2), (0,)
@@ -188,23 +169,12 @@ def verdict(result: dict) -> str:
             + f". Lowest mean test MSE: `{best}`.")
 
 
-def _load(report: dict) -> str:
-    load = report.get("load_average")
-    if not load or load[0] < 1.5 * (report["machine"].get("cpus") or 1):
-        return ""
-    return (f" Load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the end: other processes shared the "
-            "cores, so every fit took longer than on a quiet machine (the per-preset ratios come from the same run).")
-
-
 def markdown(report: dict) -> str:
-    m, r = report["machine"], report["result"]
+    r = report["result"]
     s = r["summary"]
     proto = {p["preset"]: p for p in r["protocol"]}
     lines = [BEGIN, "## Seed 002: dense vs CNN autoencoders on MNIST", "",
-             f"`{report['command']}` · {report['date']} · commit `{report['commit']}` · "
-             f"{report['seconds']:.0f} s · "
-             f"{m.get('processor')}, {m.get('cpus')} CPUs, Python {m.get('python')}, TensorFlow "
-             f"{m.get('tensorflow', '?')}, Keras {m.get('keras', '?')}." + _load(report), "",
+             stamp_line(report, load=True), "",
              "The seed's three networks as the presets build them (dense 784 → 784 ReLU → 64 ReLU → 784 sigmoid; "
              "CNN Conv2D 32/64 k2 s2 ReLU → Dense 64 → Dense 3136 → Conv2DTranspose 32 → 1 sigmoid; CNN-ELU "
              "the same 421,377 parameters with ELU in the code, the Dense 3136 and the first Conv2DTranspose), "
@@ -234,26 +204,14 @@ def markdown(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.run import _commit
+    def fields(args) -> dict:
+        result = run(args.quick, seeds=args.seeds, log=say)
+        return {"result": result, "rows": rows(result)}
 
-    parser = argparse.ArgumentParser(prog="python -m bench.seed002", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help=f"one seed, {QUICK_EPOCHS} epochs (about 1 minute)")
-    parser.add_argument("--seeds", type=int, nargs="+", help=f"random seeds (default {' '.join(map(str, SEEDS))})")
-    parser.add_argument("--no-write", action="store_true", help="print only; write no files")
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    result = run(args.quick, seeds=args.seeds, log=lambda line: print(line, file=sys.stderr, flush=True))
-    command = "python -m bench.seed002" + (" --quick" if args.quick else "")
-    if args.seeds:
-        command += " --seeds " + " ".join(map(str, args.seeds))
-    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
-              "command": command, "quick": args.quick, "machine": machine(),
-              "seconds": round(time.perf_counter() - started, 1), "load_average": list(os.getloadavg()),
-              "result": result}
-    report["rows"] = rows(result)
-    text = markdown(report)
-    save_report(ROOT, "seed002", report, text, quick=args.quick, write=not args.no_write)
-    return 0
+    return section_main("seed002", __doc__, fields, markdown, argv,
+                        quick=f"one seed, {QUICK_EPOCHS} epochs (about 1 minute)",
+                        arguments=[(("--seeds",), {"type": int, "nargs": "+",
+                                                   "help": f"random seeds (default {' '.join(map(str, SEEDS))})"})])
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import numpy as np
 
 from aecore import AutoencoderReducer
 from aecore.data.datasets import load_mnist_sample
-from bench.common import row, timer
+from bench.harness.report import load_note, row, timer
 
 HIDDEN_UNITS = (512, 256)
 N_COMPONENTS = 32
@@ -56,13 +56,6 @@ def _steady(epoch_seconds: list[float]) -> float:
     add time; the median moved by 2x between runs on our 2-core runners.
     """
     return float(np.min(epoch_seconds[1:] if len(epoch_seconds) > 1 else epoch_seconds))
-
-
-def _load() -> str:
-    try:
-        return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
-    except OSError:
-        return "load average unknown"
 
 
 @dataclass
@@ -214,7 +207,7 @@ def run(quick: bool = False) -> list[dict]:
                         baseline=torch_run.total, baseline_name=f"PyTorch {torch.__version__} loop",
                         target="ratio <= 1.5",
                         note=f"{what}; {steps_note}; final train MSE Keras {keras_run.mse:.4f}, "
-                             f"PyTorch {torch_run.mse:.4f}; {_load()}"))
+                             f"PyTorch {torch_run.mse:.4f}; {load_note()}"))
         rows.append(row(GROUP, "Keras seconds per pass over the data", keras_run.pass_seconds(
                             len(X), BATCH_SIZE), unit="s",
                         baseline=torch_run.pass_seconds(len(X), BATCH_SIZE),
@@ -247,7 +240,7 @@ def run(quick: bool = False) -> list[dict]:
         rows.append(row(GROUP, f"Keras pass, jit_compile={jit}, steps_per_execution={spe_text}, "
                                f"batch {batch}{best}", seconds, unit="s", baseline=reference,
                         baseline_name="jit off, 1 step per execution, batch 128",
-                        note=f"fastest of the epochs after the first; {_load()}"))
+                        note=f"fastest of the epochs after the first; {load_note()}"))
 
     # 3. Cost growth.
     sizes = (1_000, 5_000) if quick else (1_000, 5_000, 20_000, 60_000)

@@ -1,41 +1,22 @@
 """Seed 001's claim that tying the decoder's weights to the encoder's "trains faster and overfits
-less", measured on the MNIST sample: kind "tied" against kind "dense" with the same shape.
+less", measured on the MNIST sample: kind "tied" against kind "dense" with the same shape and
+settings, fitted back to back in alternating order per seed, over a standard and a long small-data
+budget. The method is written out with the results in BENCHMARKS.md (section bench/tied.py).
 
-Both kinds get the same hidden units, latent size, batch size, learning rate and a fixed number of
-epochs (no early stopping, no validation split: every training row is trained on and nothing picks
-an earlier epoch). For each seed the two kinds are fitted one after the other, in alternating order,
-so this machine's noise (2 shared cores) hits both alike; every ratio is tied / dense from the same
-run. Two budgets:
-
-- "standard": the 4,000-row training split, 15 epochs (the app's defaults apart from early stopping);
-- "long, small data": 1,000 training rows, 80 epochs, where an over-parameterised autoencoder can
-  fit its training rows much better than new ones (the curves are also read at epoch 40).
-
-After every epoch a progress hook computes the training and held-out MSE (timed out of the epoch's
-seconds), so each run keeps its curves. Seconds per epoch are the median over epochs 2 onward (epoch
-1 includes XLA compilation, reported separately); one small unmeasured fit first warms TensorFlow up. Results: bench/results_tied.json and the section
-between the ``bench/tied.py`` markers in BENCHMARKS.md.
-
-Usage: ``python -m bench.tied`` (minutes on 2 idle cores; 851 s at load average ~8) or ``python -m bench.tied --quick``
-(about 1 minute, one seed, short budgets; writes bench/results_tied_quick.json, not BENCHMARKS.md).
+Usage: ``python -m bench.tied [--quick] [--no-write]``.
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
 from aecore import AutoencoderReducer
 from aecore.data.datasets import load_dataset, train_test_split
-from bench.common import machine, row, save_report
+from bench.harness.report import row, say, section_main, stamp_line
 
-ROOT = Path(__file__).resolve().parent.parent
 GROUP = "Tied vs untied weights (MNIST sample)"
 KINDS = ("dense", "tied")
 SHAPE = {"n_components": 10, "hidden_units": (512, 256)}
@@ -168,13 +149,8 @@ def _verdict(s: dict) -> str:
 
 
 def markdown(report: dict) -> str:
-    m = report["machine"]
     lines = [BEGIN, "## Tied vs untied weights: speed and overfitting (seed 001's claim)", "",
-             f"`{report['command']}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
-             f"{m.get('processor')}, {m.get('cpus')} CPUs, Python {m.get('python')}, TensorFlow "
-             f"{m.get('tensorflow', '?')}, Keras {m.get('keras', '?')}"
-             + (" · load average {} → {}".format(*report["load_average"]) if "load_average" in report else "")
-             + ".", "",
+             stamp_line(report, load=True), "",
              f"784-{'-'.join(map(str, SHAPE['hidden_units']))}-{SHAPE['n_components']} autoencoders, kind "
              "`dense` against kind `tied`, same settings (batch 128, Adam 1e-3, fixed epochs, no early "
              "stopping, no validation split), seeds "
@@ -214,29 +190,13 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
-def _commit() -> str:
-    from bench.run import _commit as commit
-
-    return commit()
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.tied", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one seed, short budgets (about 1 minute)")
-    parser.add_argument("--no-write", action="store_true", help="print only; write no files")
-    args = parser.parse_args(argv)
-    started, load_before = time.perf_counter(), os.getloadavg()[0]
-    budgets = measure(args.quick, log=lambda line: print(line, file=sys.stderr, flush=True))
-    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
-              "command": "python -m bench.tied" + (" --quick" if args.quick else ""), "quick": args.quick,
-              "machine": machine(), "seconds": round(time.perf_counter() - started, 1),
-              "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
-              "seeds": next(iter(budgets.values()))["seeds"],
-              "settings": {**SHAPE, **TRAINING}, "budgets": budgets}
-    report["rows"] = rows(budgets)
-    text = markdown(report)
-    save_report(ROOT, "tied", report, text, quick=args.quick, write=not args.no_write)
-    return 0
+    def fields(args) -> dict:
+        budgets = measure(args.quick, log=say)
+        return {"seeds": next(iter(budgets.values()))["seeds"], "settings": {**SHAPE, **TRAINING},
+                "budgets": budgets, "rows": rows(budgets)}
+
+    return section_main("tied", __doc__, fields, markdown, argv, quick="one seed, short budgets (about 1 minute)")
 
 
 if __name__ == "__main__":

@@ -1,23 +1,15 @@
 """Issue #6: peak memory of ONE real server process through a full tour of the app.
 
-``streamlit run app.py`` starts as a subprocess on a free port; Playwright drives Debian's Chromium
-(``/usr/bin/chromium``, as tests/test_browser.py does) through one browser session on the offline
-MNIST sample: every page registered in app.py, training the Train page's defaults (with the next
-seed, so that the model is really trained rather than served from a shipped demo run), then the
-model pages, a UMAP view and view-only reruns (colour-by) on Latent space, and clustering (the
-page's own run and "Compare all four input spaces") on Clusters. A sampler thread reads the
-server's resident memory from /proc every 0.2 s; the kernel's own peak (VmHWM) is the figure,
-against the issue's target of 1.5 GB.
+One browser session (Playwright, Debian's Chromium) on the offline MNIST sample visits every page,
+trains the Train page's defaults with the next seed (so that the model is really trained, not
+served from a demo run), then the model pages, a UMAP view with colour-by reruns (timed as a person
+sees them) and clustering. The kernel's peak (VmHWM) of the server is the figure, against the
+issue's target of 1.5 GB; PyTorch's share of it (umap-learn imports it where the `bench` extra
+installed it) is measured apart.
 
-The browser also times the colour-by reruns as a person sees them (selection to the page's
-"not running" state), next to bench/responsiveness.py's server-side figure; and PyTorch's share of
-the memory is measured apart (umap-learn imports it where it is installed: the `bench` extra installs
-it for bench/speed.py; neither requirements.txt nor the test requirements do).
-
-Usage: ``python -m aecore bench --only tour`` (full runs only: it takes 2-3 minutes) or
-``python -m bench.tour --verbose [--env MALLOC_ARENA_MAX=2]`` to print every step, with an
-environment variable for the server to try. Problems (no Chromium, no Playwright, a page that
-fails) become rows, never crashes.
+Usage: ``python -m aecore bench --only tour`` (2-3 minutes) or ``python -m bench.tour --verbose
+[--env MALLOC_ARENA_MAX=2]`` to print every step, with an environment variable for the server.
+Problems (no Chromium, no Playwright, a page that fails) become rows, never crashes.
 """
 
 from __future__ import annotations
@@ -25,26 +17,18 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
-import urllib.request
-from pathlib import Path
 
-from bench.common import row
+from bench.harness import browser
+from bench.harness.apptest import page_paths
+from bench.harness.report import failed_row, load_note, row, rows_main
+from bench.harness.server import streamlit_server
+from bench.harness.memory import RssSampler, status_kb
 
-ROOT = Path(__file__).resolve().parent.parent
 GROUP = "Server tour (one process, MNIST sample)"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-BUSY = '[data-testid="stApp"]:not([data-test-script-state="notRunning"])'
 START_TIMEOUT_MS = 5_000  # for a rerun to start after a click
 TARGET_MB = 1536
 STEP_TIMEOUT_MS = 300_000  # one step (training, clustering) on a busy 2-core machine
@@ -52,74 +36,8 @@ FIND_TIMEOUT_MS = 60_000  # finding or clicking an element
 COLOUR_RERUNS = 5
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _status_kb(pid: int, field: str) -> int:
-    """A field of /proc/<pid>/status in kB (VmRSS now, VmHWM the peak so far); 0 once gone."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
-class Sampler(threading.Thread):
-    """Samples a process's resident memory until stopped; remembers the largest sample."""
-
-    def __init__(self, pid: int, every: float = 0.2):
-        super().__init__(daemon=True, name="rss-sampler")
-        self.pid, self.every = pid, every
-        self.max_kb = 0
-        self.samples = 0
-        self._halt = threading.Event()
-
-    def run(self) -> None:
-        while not self._halt.is_set():
-            self.max_kb = max(self.max_kb, _status_kb(self.pid, "VmRSS"))
-            self.samples += 1
-            self._halt.wait(self.every)
-
-    def stop(self) -> None:
-        self._halt.set()
-        self.join(timeout=5)
-
-
-def _page_paths() -> list[str]:
-    """URL paths of the pages app.py registers (Streamlit names them after the files)."""
-    files = re.findall(r"st\.Page\(\s*[\"']([^\"']+)[\"']", (ROOT / "app.py").read_text())
-    return [Path(f).stem for f in files]
-
-
-def _start_server(port: int, log, extra_env: dict | None = None) -> subprocess.Popen:
-    """``streamlit run app.py`` on ``port``, its output into the file ``log`` (a pipe nobody reads
-    would fill up and stall the server)."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(extra_env or {}))
-    return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def _wait_healthy(proc: subprocess.Popen, url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited with status {proc.returncode}")
-            time.sleep(0.5)  # polling a server that is starting
-    raise RuntimeError(f"streamlit did not become healthy within {timeout:.0f} s")
+def _rss_mb(pid: int, field: str = "VmRSS") -> float:
+    return (status_kb(field, pid) or 0) / 1024
 
 
 class Tour:
@@ -139,10 +57,10 @@ class Tour:
         old "not running" state must not count), then for it to be over.
         """
         try:
-            self.page.wait_for_selector(BUSY, state="attached", timeout=START_TIMEOUT_MS)
+            self.page.wait_for_selector(browser.BUSY, state="attached", timeout=START_TIMEOUT_MS)
         except Exception:  # noqa: BLE001  (already over, or the action asked for no rerun)
             pass
-        self.page.wait_for_selector(IDLE, state="attached", timeout=STEP_TIMEOUT_MS)
+        self.page.wait_for_selector(browser.IDLE, state="attached", timeout=STEP_TIMEOUT_MS)
 
     def step(self, name: str, action) -> None:
         started = time.perf_counter()
@@ -155,7 +73,7 @@ class Tour:
         except Exception as exc:  # noqa: BLE001  (one failed step is a row, the tour goes on)
             self.problems.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
         seconds = time.perf_counter() - started
-        rss = _status_kb(self.pid, "VmRSS") / 1024
+        rss = _rss_mb(self.pid)
         self.steps.append((name, seconds, rss))
         if self.verbose:
             print(f"[tour] {name}: {seconds:.1f} s, RSS {rss:.0f} MB", file=sys.stderr, flush=True)
@@ -210,7 +128,7 @@ class Tour:
             self.colour_seconds.append(time.perf_counter() - started)
 
     def run(self) -> None:
-        paths = _page_paths()
+        paths = page_paths()
         self.step("open the app (Home)", lambda: self.page.goto(self.url))
         for path in paths[1:]:
             self.step(f"page {path}", lambda: self.nav(path))
@@ -231,50 +149,25 @@ class Tour:
 
 def tour(verbose: bool = False, extra_env: dict | None = None) -> dict:
     """Run the tour; returns peaks, steps and problems (raises RuntimeError on a missing prerequisite)."""
-    if not os.path.exists(CHROMIUM):
-        raise RuntimeError(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        raise RuntimeError(f"Playwright is not installed ({exc}); pip install -r requirements-dev.txt"
-                           ) from exc
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as log:
-        proc = _start_server(port, log, extra_env)
-        sampler = Sampler(proc.pid)
+    with streamlit_server(env=extra_env) as server:
+        sampler = RssSampler(server.pid)
         sampler.start()
-        walk = None
         try:
-            _wait_healthy(proc, url)
-            healthy_mb = _status_kb(proc.pid, "VmRSS") / 1024
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-                try:
-                    context = browser.new_context(viewport={"width": 1400, "height": 1800})
-                    page = context.new_page()
-                    page.set_default_timeout(FIND_TIMEOUT_MS)  # finding an element; steps wait longer
-                    walk = Tour(page, url, proc.pid, verbose)
-                    walk.run()
-                finally:
-                    browser.close()
-            peak_hwm_mb = _status_kb(proc.pid, "VmHWM") / 1024
+            healthy_mb = _rss_mb(server.pid)
+            with browser.chromium() as chromium:
+                page = chromium.new_context(viewport={"width": 1400, "height": 1800}).new_page()
+                page.set_default_timeout(FIND_TIMEOUT_MS)  # finding an element; steps wait longer
+                walk = Tour(page, server.url, server.pid, verbose)
+                walk.run()
+            peak_hwm_mb = _rss_mb(server.pid, "VmHWM")
         finally:
             sampler.stop()
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            log.seek(0)
-            errors = [line.strip() for line in log.read().splitlines()
-                      if "Error" in line or "Traceback" in line][-3:]
-    return {"peak_mb": peak_hwm_mb, "sampled_max_mb": sampler.max_kb / 1024, "samples": sampler.samples,
+    errors = [line.strip() for line in server.log_text.splitlines() if "Error" in line or "Traceback" in line][-3:]
+    return {"peak_mb": peak_hwm_mb, "sampled_max_mb": sampler.max_mb(), "samples": len(sampler.samples),
             "healthy_mb": healthy_mb, "steps": walk.steps, "problems": walk.problems,
             "colour_seconds": walk.colour_seconds, "seconds": time.perf_counter() - started,
-            "trained": walk.trained,
-            "server_errors": errors}
+            "trained": walk.trained, "server_errors": errors}
 
 
 def torch_share_mb() -> float | None:
@@ -304,12 +197,12 @@ def run(quick: bool = False) -> list[dict]:
     try:
         result = tour()
     except Exception as exc:  # noqa: BLE001  (a missing browser or a server that never starts: a row)
-        return [row(GROUP, "tour not run", 1, target="0", note=f"{type(exc).__name__}: {str(exc)[:300]}")]
+        return [failed_row(GROUP, "tour", exc)]
     steps = result["steps"]
     top = max((rss for _, _, rss in steps), default=0)
     biggest = next((s for s in steps if s[2] >= top - 5), ("none", 0, 0))  # the first within 5 MB of it
     timeline = "; ".join(f"{name} {rss:.0f}" for name, _, rss in steps)
-    load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    load = load_note()
     problems = "; ".join(result["problems"]) or "every step finished without an exception box"
     if result["server_errors"]:
         problems += "; server log: " + " | ".join(result["server_errors"])
@@ -349,16 +242,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.tour", description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="print every step as it ends")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
-                        help="(with --verbose) an environment variable for the server, "
-                             "e.g. MALLOC_ARENA_MAX=2")
+                        help="(with --verbose) an environment variable for the server, e.g. MALLOC_ARENA_MAX=2")
     args = parser.parse_args(argv)
-    from bench.run import table
-
-    if args.verbose:
-        result = tour(verbose=True, extra_env=dict(item.split("=", 1) for item in args.env))
-        print({k: v for k, v in result.items() if k != "steps"})
-    else:
-        print(table(run()))
+    if not args.verbose:
+        return rows_main(run, [])
+    result = tour(verbose=True, extra_env=dict(item.split("=", 1) for item in args.env))
+    print({k: v for k, v in result.items() if k != "steps"})
     return 0
 
 

@@ -1,54 +1,37 @@
 """Issue #18: t-SNE of the codes, ours (openTSNE, FFT-interpolated gradients) against scikit-learn's
-Barnes-Hut t-SNE, in the same process, from 1,000 to 60,000 rows.
+Barnes-Hut t-SNE, in the same process, from 1,000 to 60,000 rows (the demo model's codes of the
+MNIST sample and of :func:`bench.harness.data.synthetic_mnist` sets), with trustworthiness and kNN
+accuracy of each map; also the app's large-n path at 60,000 rows. The method is written out with
+the results in BENCHMARKS.md (section bench/tsne.py); the plot goes to bench/tsne.html.
 
-The codes are the shipped recommended demo model's (10-d) of the MNIST sample (1,000 of its rows,
-then all 5,000) and of MNIST-shaped synthetic sets (bench.growth.synthetic_mnist: sample digits
-shifted by up to a pixel and lightly noised, with their labels) of 20,000 and 60,000 rows. Both
-t-SNEs run with seed 002's settings (perplexity 15, learning rate 100), seed 0, one thread
-(aecore.maps.projection.N_THREADS, as the app runs them), each library's own iteration schedule
-(openTSNE 250 + 500, scikit-learn 1,000). scikit-learn runs up to 20,000 rows (at 60,000 it
-would take many minutes); ours also runs the app's large-n path at 60,000 rows: 20,000 embedded
-and 40,000 placed into that map (``aecore.maps.projection.project_placed``).
-
-Quality: trustworthiness (k = 10, on a seeded 2,000-row subsample, against the codes;
-``aecore.metrics.trustworthiness``) and 5-fold kNN accuracy of the map (k = 5). Time: whole
-seconds of each call. Growth exponents are least-squares slopes of log seconds against log rows.
-Writes bench/results_tsne.json, its BENCHMARKS.md section and the log-log plot bench/tsne.html
-(docs/tsne.png where kaleido works).
-
-Usage: ``python -m bench.tsne [--quick] [--no-write]`` (full: about 8 minutes on 2 cores; quick:
-1,000 and 5,000 rows, about a minute).
+Usage: ``python -m bench.tsne [--quick] [--no-write]`` (full: about 8 minutes on 2 cores).
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-from bench.common import machine, row, save_report
+from bench.harness.data import TSNE_SETTINGS as SETTINGS
+from bench.harness.data import exponent as slope
+from bench.harness.data import sklearn_tsne, synthetic_mnist
+from bench.harness.report import row, say, section_main, write_plot
+from bench.harness.server import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "bench" / "tsne.html"
 PNG = ROOT / "docs" / "tsne.png"
 GROUP = "t-SNE of the codes: openTSNE (ours) vs scikit-learn"
 SIZES, QUICK_SIZES = (1_000, 5_000, 20_000, 60_000), (1_000, 5_000)
 SKLEARN_MAX_ROWS = 20_000
 PLACED = (60_000, 20_000)  # rows in all, rows embedded (the rest placed)
-SETTINGS = {"perplexity": 15.0, "learning_rate": 100.0}
 
 
 def labelled_codes(n: int):
     """The demo model's codes of ``n`` MNIST-shaped rows and their labels."""
     from aecore.runs import demo
     from aecore.data.datasets import load_mnist_sample
-
-    from bench.growth import synthetic_mnist
 
     reducer, _ = demo.load(demo.DEMO_DIR / "mnist-recommended")
     if n <= 5_000:
@@ -58,15 +41,6 @@ def labelled_codes(n: int):
         return reducer.transform(ds.X[rows]), ds.y[rows]
     X, y = synthetic_mnist(n, labels=True)
     return reducer.transform(X), y
-
-
-def _sklearn_tsne(codes: np.ndarray) -> np.ndarray:
-    from sklearn.manifold import TSNE
-
-    from aecore.maps.projection import limit_threads
-
-    with limit_threads():
-        return TSNE(random_state=0, **SETTINGS).fit_transform(codes)
 
 
 def _scores(codes, embedding, y) -> dict:
@@ -90,7 +64,7 @@ def measure(quick: bool, log=print) -> dict:
         log(f"ours {n}: {results['ours'][n]}")
         if n <= SKLEARN_MAX_ROWS:
             started = time.perf_counter()
-            embedding = _sklearn_tsne(codes)
+            embedding = sklearn_tsne(codes)
             results["sklearn"][n] = {"seconds": round(time.perf_counter() - started, 2),
                                      **_scores(codes, embedding, y)}
             log(f"sklearn {n}: {results['sklearn'][n]}")
@@ -104,8 +78,6 @@ def measure(quick: bool, log=print) -> dict:
 
 
 def exponent(points: dict) -> float:
-    from bench.growth import exponent as slope
-
     sizes = sorted(points)
     return slope(sizes, [points[n]["seconds"] for n in sizes])
 
@@ -159,19 +131,6 @@ def figure(results: dict):
     return fig
 
 
-def write_figures(results: dict) -> list[str]:
-    fig = figure(results)
-    fig.write_html(HTML, include_plotlyjs=True, full_html=True)
-    done = [f"wrote {HTML.relative_to(ROOT)}"]
-    try:
-        PNG.parent.mkdir(exist_ok=True)
-        fig.write_image(PNG, scale=2)
-        done.append(f"wrote {PNG.relative_to(ROOT)}")
-    except Exception as exc:  # noqa: BLE001  (no kaleido or no browser for it: the HTML is enough)
-        done.append(f"no PNG ({type(exc).__name__})")
-    return done
-
-
 def markdown(report: dict) -> str:
     m, res = report["machine"], report["results"]
     lines = ["<!-- bench/tsne.py: begin -->", "## t-SNE of the codes: openTSNE (ours) against scikit-learn", "",
@@ -206,26 +165,12 @@ def markdown(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.tsne", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 and 5,000 rows (about a minute)")
-    parser.add_argument("--no-write", action="store_true", help="print only; write no files")
-    args = parser.parse_args(argv)
-    from bench.run import _commit
+    def fields(args) -> dict:
+        results = measure(args.quick, log=say)
+        figures = write_plot(figure(results), HTML, PNG) if not (args.no_write or args.quick) else None
+        return {"settings": SETTINGS, "results": results, "rows": rows(results), "figures": figures}
 
-    started, load_before = time.perf_counter(), os.getloadavg()[0]
-    results = measure(args.quick, log=lambda line: print(line, file=sys.stderr, flush=True))
-    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
-              "command": "python -m bench.tsne" + (" --quick" if args.quick else ""), "quick": args.quick,
-              "machine": machine(), "seconds": round(time.perf_counter() - started, 1),
-              "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)], "settings": SETTINGS,
-              "results": results}
-    report["rows"] = rows(results)
-    text = markdown(report)
-    if not args.no_write and not args.quick:
-        text += "\n" if text.endswith("\n") else ""
-        report["figures"] = write_figures(results)
-    save_report(ROOT, "tsne", report, text, quick=args.quick, write=not args.no_write)
-    return 0
+    return section_main("tsne", __doc__, fields, markdown, argv, quick="1,000 and 5,000 rows (about a minute)")
 
 
 if __name__ == "__main__":

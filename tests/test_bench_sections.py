@@ -2,7 +2,7 @@
 benchmarks wrote (t-SNE, fair speed, every page at scale, ...)."""
 
 from bench import run
-from bench.common import marked_sections, row
+from bench.harness.report import marked_sections, row
 
 OLD = """# Benchmarks
 

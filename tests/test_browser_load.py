@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from bench.load_browser import CHROMIUM
+from bench.harness.browser import CHROMIUM
 
 pytestmark = pytest.mark.browser
 

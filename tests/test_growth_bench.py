@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bench import growth
-from bench.memory import PeakMemory, status_kb
+from bench.harness.memory import PeakMemory, status_kb
 
 MB = 10 ** 6
 linux = pytest.mark.skipif(status_kb("VmRSS") is None, reason="needs /proc/self/status")
@@ -41,7 +41,7 @@ def test_the_sampler_reports_about_nothing_for_a_no_op():
 
 
 def test_without_proc_the_memory_is_none(monkeypatch):
-    monkeypatch.setattr("bench.memory.status_kb", lambda field: None)
+    monkeypatch.setattr("bench.harness.memory.status_kb", lambda field: None)
     with PeakMemory() as peak:
         np.ones(1000)
     assert peak.mb is None
@@ -106,7 +106,7 @@ def test_rows_of_a_result_have_their_units_and_labels():
 def test_a_quick_run_writes_its_json_only_when_asked(tmp_path, monkeypatch):
     monkeypatch.setattr(growth, "measure", lambda sizes, limits, log: fake_result())
     monkeypatch.setattr(growth, "JSON", tmp_path / "results_growth.json")
-    monkeypatch.setattr("bench.common.machine", lambda: {"cpus": 2})  # not TensorFlow's import
+    monkeypatch.setattr("bench.harness.report.machine", lambda: {"cpus": 2})  # not TensorFlow's import
     log: list[str] = []
     rows = growth.run(quick=True, figures=False, log=log.append)
     assert rows and not list(tmp_path.iterdir())
@@ -126,7 +126,7 @@ def test_the_estimate_and_the_size_caps():
 
 
 def test_the_figure_pairs_the_t_sne_lines_and_draws_memory():
-    from bench.growth_figures import STYLE, figure
+    from bench.growth import STYLE, figure
 
     fig = figure(fake_result())
     assert {trace.yaxis for trace in fig.data} == {"y", "y2"}

@@ -33,7 +33,7 @@ def test_the_library_never_imports_streamlit_the_app_or_the_benchmarks(path):
     assert not _imports(path) & {"streamlit", "app_ui", "app_pages", "bench"}
 
 
-@pytest.mark.parametrize("path", LIBRARY + UI + sorted((ROOT / "bench").glob("*.py")),
+@pytest.mark.parametrize("path", LIBRARY + UI + sorted((ROOT / "bench").rglob("*.py")),
                          ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_module_is_over_the_limit(path):
     if path.relative_to(ROOT).as_posix().removeprefix("aecore/") in BUILDER_LISTS:

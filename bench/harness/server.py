@@ -1,0 +1,94 @@
+"""Start ``streamlit run app.py`` on a free port, wait until it is healthy, stop it afterwards."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthy(url: str, timeout: float = 10.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=timeout) as response:
+            return response.read() == b"ok"
+    except OSError:
+        return False
+
+
+@dataclass
+class Server:
+    """A running server: its process, address and log (the log's text once it has stopped)."""
+
+    proc: subprocess.Popen
+    url: str
+    log: object
+    log_text: str = field(default="")
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+
+def wait_healthy(server: Server, timeout: float = START_TIMEOUT_S) -> None:
+    """Poll the health endpoint until it answers; RuntimeError (with the log's tail) if the
+    server exits or does not answer in ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if healthy(server.url, timeout=2):
+            return
+        if server.proc.poll() is not None:
+            server.log.seek(0)
+            tail = server.log.read()[-2000:]
+            raise RuntimeError(f"the server exited with status {server.proc.returncode}:\n{tail}")
+        time.sleep(0.5)  # polling a server that is starting
+    raise RuntimeError(f"streamlit did not become healthy within {timeout:.0f} s")
+
+
+@contextmanager
+def streamlit_server(app_root: Path = ROOT, *, env: dict | None = None, program: list[str] | None = None,
+                     keep_pythonpath: bool = True, timeout: float = START_TIMEOUT_S):
+    """``with streamlit_server() as server:`` a healthy ``streamlit run app.py`` in ``app_root``.
+
+    ``env`` adds environment variables; ``program`` replaces ``-m streamlit`` (an instrumented
+    launcher); ``keep_pythonpath=False`` makes the app import aecore from ``app_root`` only. The
+    output goes to a temporary file (a pipe nobody reads would fill up and stall the server); the
+    server is stopped, and ``server.log_text`` filled, however the block ends.
+    """
+    port = free_port()
+    full_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env or {}))
+    if not keep_pythonpath:
+        full_env.pop("PYTHONPATH", None)
+    command = [sys.executable, *(program or ["-m", "streamlit"]), "run", "app.py", "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1",
+               "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen(command, cwd=app_root, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+        server = Server(proc, f"http://127.0.0.1:{port}", log)
+        try:
+            wait_healthy(server, timeout)
+            yield server
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a thread that never ends
+                proc.kill()
+                proc.wait(timeout=30)
+            log.seek(0)
+            server.log_text = log.read()
