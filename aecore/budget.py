@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from .models.shapes import Layer, NetworkShape  # noqa: F401  (re-exported: the budget's callers name them here)

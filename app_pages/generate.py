@@ -1,6 +1,5 @@
 """Generate: walk the latent space (interpolation, traversal), sample a VAE, and denoise images or tables."""
 
-import numpy as np
 import streamlit as st
 
 from aecore.figures import builders as figures
