@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from builders import open_page
+from tests.builders import open_page
 
 
 @pytest.fixture(autouse=True)

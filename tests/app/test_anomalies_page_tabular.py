@@ -36,7 +36,7 @@ def test_malignant_tumours_score_as_anomalies_with_the_seed003_network():
 
 def test_the_tour_link_opens_malignant_as_the_anomaly_class():
     from app_ui.tour import STEPS
-    from builders import open_page
+    from tests.builders import open_page
 
     step = next(s for s in STEPS if s.id == "tabular_anomalies")
     at = open_page(step.page, step.params)

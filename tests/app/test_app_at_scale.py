@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from builders import open_page, record_slots
+from tests.builders import open_page, record_slots
 
 TIMEOUT = 180
 

@@ -3,12 +3,12 @@ every score comes with a reading, clusters are named by their majority label, an
 centres follow the heatmap's column order."""
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from tests.builders import APP
+
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
 
 

@@ -5,7 +5,7 @@ in this session are compared too, without changing the session's current model."
 
 from streamlit.testing.v1 import AppTest
 
-from builders import open_page, readable, record_slots
+from tests.builders import APP, open_page, readable, record_slots
 
 from aecore.data import load_digits_8x8
 from aecore.presets import TrainConfig
@@ -64,7 +64,7 @@ def test_a_run_of_the_runs_folder_against_a_model_trained_in_this_session(tmp_pa
     mine = ModelRegistry(max_entries=4)
     mine.put(key, trained_config.to_reducer().fit(ds.X[:800]))
 
-    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["session_models"] = mine
     at.query_params["a"] = "run:tiny-digits"
     at.query_params["b"] = f"model:{key.id}"

@@ -14,7 +14,7 @@ import PIL.Image
 import pytest
 from PIL import Image, ImageDraw
 
-from builders import open_page, png_declaring, readable
+from tests.builders import open_page, png_declaring, readable
 
 from aecore import digit_input
 from aecore.digit_input import preprocess_digit, read_canvas_png

@@ -9,7 +9,7 @@ import re
 import numpy as np
 from PIL import Image
 
-from builders import open_page, readable, record_slots
+from tests.builders import open_page, readable, record_slots
 
 from aecore.data import load_mnist_sample
 

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from aecore import export, projector, report
 
-APP = "../app.py"
+from tests.builders import APP
 
 
 @pytest.fixture()

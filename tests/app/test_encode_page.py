@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from builders import open_page, readable, record_slots
+from tests.builders import open_page, readable, record_slots
 
 from aecore import export
 from aecore.data import load_dataset, load_mnist_sample

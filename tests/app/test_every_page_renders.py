@@ -1,13 +1,12 @@
 """AppTest for every page: each renders without exception and its main action works, tiny."""
 
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = "../app.py"
+from tests.builders import APP, ROOT
+
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
 PAGES = ["app_pages/home.py", "app_pages/linear_3d.py", "app_pages/train.py", "app_pages/reconstructions.py",
          "app_pages/latent.py", "app_pages/clusters.py", "app_pages/anomalies.py", "app_pages/runs.py",
@@ -321,7 +320,7 @@ def test_shared_models_predict_safely_from_many_threads(digits):
 def test_vae_tab_draws_reconstructions_of_one_sample():
     """The shipped VAE demo's tab shows one input, its mean-code reconstruction and random draws,
     with the plain-words caption; another row or seed redraws them."""
-    from builders import open_page
+    from tests.builders import open_page
 
     at = open_page("app_pages/generate.py", {"data": "mnist_sample", "preset": "vae_2d", "tab": "vae"})
     assert at.number_input(key="generate.draw_row").value == 0

@@ -7,7 +7,8 @@ from streamlit.testing.v1 import AppTest
 
 from app_ui import i18n
 
-APP = "../app.py"
+from tests.builders import APP
+
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
 PAGE = "app_pages/family.py"
 

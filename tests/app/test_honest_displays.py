@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from builders import open_page
+from tests.builders import open_page
 
 
 def _figure(at, key: str) -> dict:

@@ -20,8 +20,8 @@ from streamlit.testing.v1 import AppTest
 
 from app_ui import i18n, tour, url
 
-APP = "../app.py"
-ROOT = Path(__file__).resolve().parent.parent
+from tests.builders import APP, ROOT
+
 PAGES = sorted(f"app_pages/{path.name}" for path in (ROOT / "app_pages").glob("*.py"))
 PHISHING = "[Verify your account](https://evil.example/login) ![](https://evil.example/px.png)"
 HOSTILE = {

@@ -1,12 +1,11 @@
 """Links that reopen a view (AppTest): query parameters restore widgets and the model; tampered
 ones fall back to defaults with a notice; the guided tour opens every step; reports download."""
 
-from pathlib import Path
 
 import pytest
 
 from app_ui import tour
-from builders import open_page
+from tests.builders import APP, open_page
 
 TIMEOUT = 300
 
@@ -135,7 +134,7 @@ def test_a_dataset_link_logs_no_session_state_warning(capfd):
     trace into the server's log on every such visit)."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=180)
+    at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     at.switch_page("app_pages/train.py")
     at.query_params["data"] = "digits"

@@ -3,7 +3,7 @@ never starts training by itself."""
 
 import pytest
 
-from builders import open_page, readable
+from tests.builders import open_page, readable
 
 TIMEOUT = 300
 HOSTILE_LINK = {"data": "digits", "preset": "recommended", "hidden": "4096,4096,4096,4096,4096,4096,4096,4096",

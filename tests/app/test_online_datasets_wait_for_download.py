@@ -8,7 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from aecore import data as aedata
 
-APP = "../app.py"
+from tests.builders import APP
+
 DOWNLOAD_KEY = "data.download"
 
 

@@ -1,7 +1,7 @@
 """Reconstructions page: a model from one of seed 002's presets gets a caption with the three
 presets' measured held-out MSE (bench/seed002.py); other presets do not."""
 
-from builders import open_page
+from tests.builders import open_page
 
 PAGE = "app_pages/reconstructions.py"
 

@@ -11,7 +11,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from builders import open_page, readable
+from tests.builders import open_page, readable
 
 from aecore import export
 from aecore.presets import TrainConfig

@@ -13,9 +13,8 @@ import zipfile
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-from builders import png_declaring, readable, record_slots
+from tests.builders import APP, png_declaring, readable, record_slots
 
-APP = "../app.py"
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
 MIME = {".csv": "text/csv", ".npy": "application/octet-stream", ".npz": "application/octet-stream",
         ".zip": "application/zip"}

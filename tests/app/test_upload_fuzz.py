@@ -16,7 +16,7 @@ import zlib
 import numpy as np
 import pytest
 
-from builders import open_page, readable, zip_bytes
+from tests.builders import open_page, readable, zip_bytes
 
 TIMEOUT = 300
 CSV, BINARY, ZIP, PNG_MIME, JPEG_MIME = ("text/csv", "application/octet-stream", "application/zip",

@@ -16,9 +16,8 @@ from numpy.lib import format as npy_format
 
 from aecore import uploads
 from aecore.budget import Budget
-from builders import compressed_npz_of_zeros, readable
+from tests.builders import APP, compressed_npz_of_zeros, readable
 
-APP = "../app.py"
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
 MB = 1_000_000
 

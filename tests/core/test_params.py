@@ -5,12 +5,13 @@ import dataclasses
 import inspect
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from aecore import cli_options, params
 from aecore.params import BY_NAME, SETTINGS
+
+from tests.builders import APP
 
 
 def test_the_reducer_signature_and_train_config_are_the_settings():
@@ -107,7 +108,7 @@ def test_a_form_setting_has_the_same_default_and_bounds_in_the_link_and_the_trai
     from app_ui import url
     from app_ui.widgets import setting_key
     from aecore.demo import form_config
-    from builders import open_page
+    from tests.builders import open_page
 
     at = open_page("app_pages/train.py", timeout=120)
     widgets = {w.key: w for kind in ("number_input", "slider", "selectbox", "checkbox", "text_input")
@@ -166,7 +167,7 @@ def test_a_link_fills_the_train_forms_convolutional_settings():
     settings (a list of numbers is typed as text, as hidden units are)."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=180)
+    at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     at.switch_page("app_pages/train.py")
     for name, value in {"data": "mnist_sample", "kind": "conv", "filters": "16,32", "kernel": "5"}.items():

@@ -3,9 +3,8 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.builders import ROOT
 
 
 def test_the_docs_site_builds_strictly(tmp_path):

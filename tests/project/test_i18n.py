@@ -7,7 +7,8 @@ import pytest
 
 from app_ui import i18n
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.builders import ROOT
+
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "app_ui").glob("*.py")), *sorted((ROOT / "app_pages").rglob("*.py"))]
 
 

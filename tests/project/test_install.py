@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.builders import ROOT
 
 
 def _clean_copy(dest: Path) -> Path:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.builders import ROOT
+
 LIBRARY = sorted((ROOT / "aecore").glob("*.py"))
 UI = sorted((ROOT / "app_ui").glob("*.py"))
 PAGES = sorted((ROOT / "app_pages").rglob("*.py"))

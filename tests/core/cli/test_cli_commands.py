@@ -4,7 +4,6 @@ exit statuses, early errors, quiet TensorFlow) and ``encode``: tests/test_cli_co
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,7 +13,8 @@ from aecore import cli
 from aecore.run_format import read_run_info
 from aecore.runs import load_codes, load_run
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.builders import ROOT
+
 TINY = ["--n-components", "3", "--hidden-units", "16", "--epochs", "2", "--batch-size", "64",
         "--seed", "0"]
 

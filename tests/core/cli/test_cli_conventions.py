@@ -10,7 +10,6 @@ import sys
 import threading
 import time
 import tomllib
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,7 +19,8 @@ import aecore
 from aecore import cli
 from aecore.runs import load_run
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.builders import ROOT
+
 TINY = ["--n-components", "3", "--hidden-units", "16", "--epochs", "2", "--batch-size", "64", "--seed", "0"]
 
 #: Bad command lines and a word each error must name. Every one must fail with status 2 before

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
-from builders import png_declaring
+from tests.builders import png_declaring
 
 from aecore import digit_input
 from aecore.digit_input import anomaly_percentile, fit_reference, preprocess_digit, read_digit_image

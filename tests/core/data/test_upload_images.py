@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from aecore import upload_images
-from builders import png_declaring
+from tests.builders import png_declaring
 
 
 def _zip(files: dict[str, bytes]) -> bytes:

@@ -17,7 +17,7 @@ from numpy.lib import format as npy_format
 
 from aecore import uploads
 from aecore.budget import Budget
-from builders import compressed_npz_of_zeros, readable, zip_bytes
+from tests.builders import APP, compressed_npz_of_zeros, readable, zip_bytes
 
 
 def _rows(header: str, make_row, n: int = 20) -> bytes:
@@ -201,7 +201,7 @@ def test_app_refuses_a_1e308_csv_and_keeps_the_earlier_upload():
 
     st.cache_resource.clear()
     st.cache_data.clear()
-    at = AppTest.from_file("../app.py", default_timeout=180)
+    at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     at.switch_page("app_pages/train.py").run()
     at.selectbox(key="train.dataset").set_value("upload").run()

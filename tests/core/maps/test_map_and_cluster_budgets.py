@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from aecore import budget as aebudget
-from builders import open_page, record_slots
+from tests.builders import open_page, record_slots
 from aecore.budget import Budget
 from aecore.cluster import cluster, n2d
 from aecore.projection import project, project_sample

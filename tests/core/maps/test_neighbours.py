@@ -13,7 +13,7 @@ from sklearn.neighbors import NearestNeighbors
 from aecore import projector
 from aecore.data import load_dataset
 from aecore.neighbours import MAX_NEIGHBOURS, label_agreement, nearest_rows, neighbours_of
-from builders import open_page
+from tests.builders import open_page
 
 
 @pytest.fixture(scope="module")

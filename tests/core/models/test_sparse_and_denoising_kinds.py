@@ -233,7 +233,7 @@ def test_bad_values_in_a_link_are_dropped_with_a_reason():
 
 
 def _train_page():
-    from builders import open_page
+    from tests.builders import open_page
 
     return open_page("app_pages/train.py", timeout=180)
 

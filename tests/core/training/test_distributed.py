@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +17,8 @@ import pytest
 from aecore import distributed
 from aecore.presets import TrainConfig
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.builders import ROOT
+
 TINY = TrainConfig(n_components=3, hidden_units=(16,), epochs=2, batch_size=64, random_state=0)
 
 
