@@ -1,9 +1,11 @@
-"""Page state in URLs (app_ui.url): typed parameters round-trip; tampered ones are refused."""
+"""Page state in URLs (app_ui.url): typed parameters round-trip; tampered ones are refused; a model's
+settings, the sparse and denoising ones included, are written and read back."""
 
 import pytest
 
+from aecore import params
+from aecore.presets import PRESETS, TrainConfig
 from app_ui import url
-from aecore.presets import PRESETS
 
 SPEC = {
     "w.view": url.Param("view", "choice", choices=("pca", "tsne", "umap")),
@@ -75,3 +77,60 @@ def test_latent_size_must_stay_below_the_features():
 
 def test_no_model_in_a_url_without_model_parameters():
     assert url.model_from_params({"view": "umap", "lang": "ko"}) is None
+
+
+# --------------------------------------------------------------------------- sparse and denoising settings
+
+
+NEW = {"noise": ("ntype", ("denoising",)), "noise_level": ("nlevel", ("denoising",)),
+       "sparsity": ("sparsity", ("sparse",)), "sparsity_weight": ("sw", ("sparse",)),
+       "sparsity_target": ("starget", ("sparse",))}
+
+
+def test_the_five_settings_are_on_the_form_in_links_and_on_the_command_line():
+    urls = [s.url for s in params.SETTINGS if s.url]
+    assert len(urls) == len(set(urls))
+    for name, (link_name, kinds) in NEW.items():
+        setting = params.BY_NAME[name]
+        assert setting.form and setting.cli and setting.url == link_name and setting.kinds == kinds, name
+        assert setting.label == f"train.{name}"
+        assert url.MODEL_FIELDS[name].name == link_name
+    # Settings for all kinds say so.
+    assert params.BY_NAME["hidden_units"].kinds is None
+
+
+def test_a_link_names_a_sparse_l1_model():
+    _, preset_name, config, problems = url.model_from_params(
+        {"data": "digits", "kind": "sparse", "sparsity": "l1", "sw": "0.002"})
+    assert problems == [] and preset_name == "recommended"
+    assert config == url.form_config("recommended").replace(kind="sparse", sparsity="l1", sparsity_weight=0.002)
+    # Written back, only the changed settings appear, and they read back the same.
+    written = url.model_params("digits", "recommended", config)
+    assert {k: written[k] for k in ("kind", "sparsity", "sw")} == {"kind": "sparse", "sparsity": "l1", "sw": "0.002"}
+    assert not {"ntype", "nlevel", "starget"} & set(written)
+    assert url.model_from_params(written)[2] == config
+
+
+@pytest.mark.parametrize("config", [
+    dict(kind="denoising", noise="dropout", noise_level=0.2),
+    dict(kind="sparse", sparsity="kl", sparsity_target=0.05, sparsity_weight=0.5),
+    dict(kind="sparse", sparsity="l1"),
+])
+def test_links_round_trip_the_new_settings(config):
+    for preset_name in ("recommended", "denoising", "sparse"):
+        wanted = url.form_config(preset_name).replace(**config)
+        _, name, parsed, problems = url.model_from_params(url.model_params("mnist_sample", preset_name, wanted))
+        assert (name, parsed, problems) == (preset_name, wanted, [])
+
+
+def test_a_weight_equal_to_the_penalty_default_is_the_default():
+    _, _, config, _ = url.model_from_params({"kind": "sparse", "sparsity": "l1", "sw": "0.001"})
+    assert config.sparsity_weight is None
+    assert url.widget_values("sparse", TrainConfig(kind="sparse", sparsity="l1"))["sparsity_weight"] == 0.001
+
+
+def test_bad_values_in_a_link_are_dropped_with_a_reason():
+    _, _, config, problems = url.model_from_params({"kind": "denoising", "ntype": "salt", "nlevel": "99",
+                                                   "starget": "nan"})
+    assert config == url.form_config("recommended").replace(kind="denoising")
+    assert len(problems) == 3
