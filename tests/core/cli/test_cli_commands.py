@@ -147,3 +147,14 @@ def test_bench_outside_the_repository_is_a_clear_error(monkeypatch, capsys):
     monkeypatch.setattr(subprocess, "call", lambda command: pytest.fail(f"ran {command}"))
     assert cli.main(["bench", "--quick"]) == 2
     assert "repository root" in capsys.readouterr().err
+
+
+#: The posts' datasets the command line lists alongside the others.
+NEW = ("breast_cancer", "seed003_random", "balls")
+
+
+def test_the_cli_lists_the_new_datasets():
+    out = subprocess.run([sys.executable, "-m", "aecore", "train", "--help"], capture_output=True, text=True,
+                         check=True).stdout
+    for name in NEW:
+        assert name in out
