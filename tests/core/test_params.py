@@ -11,8 +11,6 @@ import pytest
 from aecore import cli_options, params
 from aecore.params import BY_NAME, SETTINGS
 
-from tests.builders import APP
-
 
 def test_the_reducer_signature_and_train_config_are_the_settings():
     from aecore import AutoencoderReducer
@@ -104,37 +102,6 @@ def test_help_defaults_and_bounds_read_as_words():
     assert "2147483647" in BY_NAME["random_state"].describe()
 
 
-def test_a_form_setting_has_the_same_default_and_bounds_in_the_link_and_the_train_form():
-    from app_ui import url
-    from app_ui.widgets import setting_key
-    from aecore.demo import form_config
-    from tests.builders import open_page
-
-    at = open_page("app_pages/train.py", timeout=120)
-    widgets = {w.key: w for kind in ("number_input", "slider", "selectbox", "checkbox", "text_input")
-               for w in getattr(at, kind) if w.key}
-    base = form_config("recommended")
-    for s in params.FORM_SETTINGS:
-        param = url.MODEL_FIELDS[s.name]
-        assert (param.name, param.low, param.high, param.choices) == (s.url, s.low, s.high, s.choices), s.name
-        if s.kinds is not None and base.kind not in s.kinds:
-            # Shown for its kinds only (tests/test_seed001_settings.py opens them).
-            assert setting_key(s, "recommended") not in widgets, s.name
-            continue
-        widget = widgets[setting_key(s, "recommended")]
-        if s.type in (int, float):
-            assert (widget.min, widget.max) == (s.low, s.high), s.name
-        if s.type is str:
-            assert tuple(widget.options) == s.choices, s.name
-        # The form starts at the preset's value (for kind-dependent settings, the kind's number).
-        expected = ",".join(map(str, base.hidden_units)) if s.type is tuple else getattr(base, s.name)
-        assert widget.value == expected, s.name
-        # The recommended preset changes only the latent size: every other form setting with a
-        # declared default starts at it.
-        if s.default is not None and s.name != "n_components":
-            assert getattr(base, s.name) == s.default, s.name
-
-
 @pytest.mark.parametrize("name, kind, url_name, text, value", [
     ("kl_weight", "vae", "beta", "4", 4.0),
     ("wta_rate", "wta", "wta", "0.1", 0.1),
@@ -160,19 +127,3 @@ def test_every_kinds_own_setting_is_in_the_form_the_links_and_the_cli(name, kind
 def test_a_convolutional_encoder_needs_filters():
     with pytest.raises(ValueError, match=r"filters=\(\) must be at least 1 whole number"):
         BY_NAME["filters"].check(())
-
-
-def test_a_link_fills_the_train_forms_convolutional_settings():
-    """?kind=conv&filters=16,32&kernel=5 opens the Train page with those values in the kind's own
-    settings (a list of numbers is typed as text, as hidden units are)."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    at.switch_page("app_pages/train.py")
-    for name, value in {"data": "mnist_sample", "kind": "conv", "filters": "16,32", "kernel": "5"}.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    shown = {w.label: w.value for w in list(at.number_input) + list(at.text_input)}
-    assert shown["Conv2D filters (comma-separated)"] == "16,32" and shown["Kernel size"] == 5, shown

@@ -1,8 +1,7 @@
-"""Neighbours in code space vs input space (aecore.neighbours), the Latent page's neighbours panel
-(AppTest) and its Embedding Projector download."""
+"""Neighbours in code space vs input space (aecore.neighbours) and the Embedding Projector files
+(aecore.projector). The Latent page's panel: app/test_latent_page_neighbours.py."""
 
 import io
-import re
 import zipfile
 
 import numpy as np
@@ -13,7 +12,6 @@ from sklearn.neighbors import NearestNeighbors
 from aecore import projector
 from aecore.data import load_dataset
 from aecore.neighbours import MAX_NEIGHBOURS, label_agreement, nearest_rows, neighbours_of
-from tests.builders import open_page
 
 
 @pytest.fixture(scope="module")
@@ -76,20 +74,3 @@ def test_projector_zip_holds_the_projectors_files_for_the_chosen_rows(digits):
     assert rows == sorted(rows) and len(set(rows)) == 100
     np.testing.assert_allclose(tensors, codes[rows], rtol=1e-4, atol=1e-4)
     assert [int(line.split("\t")[0]) for line in metadata[1:]] == list(y[rows])
-
-
-def test_the_latent_page_shows_a_selected_samples_neighbours_and_the_projector_download():
-    at = open_page("app_pages/latent.py", {"view": "pca", "sel": "3500,3501"}, timeout=300)
-    assert any("Neighbours in code space" in h.value for h in at.subheader), [h.value for h in at.subheader]
-    shares = [m.value for m in at.markdown if "share its label" in m.value]
-    assert len(shares) == 2, shares  # code space and input space
-    same = [int(re.search(r"(\d+) of 8 share", text).group(1)) for text in shares]
-    assert same[0] >= 6  # sample #3500 is a 7 of the MNIST sample; its code-space neighbours are mostly 7s
-    at.selectbox(key="latent.nb_point").set_value(3501).run()
-    assert not at.exception
-    at.button(key="latent.nb_measure").click().run()
-    assert not at.exception
-    agreement = [i.value for i in at.info if "random samples" in i.value]
-    assert agreement and re.search(r"\d+% of the 8 nearest", agreement[0])
-    assert [b for b in at.get("download_button") if b.proto.id.endswith("latent.dl.projector")] or \
-        any("Projector" in b.proto.label for b in at.get("download_button"))
