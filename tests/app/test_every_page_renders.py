@@ -301,22 +301,6 @@ def test_no_cross_talk_between_sessions(app):
     assert any("Upload a file" in i.value for i in other.info)
 
 
-def test_shared_models_predict_safely_from_many_threads(digits):
-    """A cached model is shared by sessions: concurrent transforms give the serial answer."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    import numpy as np
-
-    from aecore import AutoencoderReducer
-
-    reducer = AutoencoderReducer(3, epochs=2, hidden_units=(16,), random_state=0).fit(digits.X[:300])
-    expected = reducer.transform(digits.X)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda _: reducer.transform(digits.X), range(16)))
-    for result in results:
-        np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
-
-
 def test_vae_tab_draws_reconstructions_of_one_sample():
     """The shipped VAE demo's tab shows one input, its mean-code reconstruction and random draws,
     with the plain-words caption; another row or seed redraws them."""

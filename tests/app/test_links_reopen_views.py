@@ -1,10 +1,9 @@
 """Links that reopen a view (AppTest): query parameters restore widgets and the model; tampered
-ones fall back to defaults with a notice; the guided tour opens every step; reports download."""
-
+ones fall back to defaults with a notice; reports download. The guided tour's steps:
+app/test_tour_opens_every_step.py."""
 
 import pytest
 
-from app_ui import tour
 from tests.builders import APP, open_page
 
 TIMEOUT = 300
@@ -101,23 +100,6 @@ def test_the_share_box_holds_the_link_of_this_view():
     at = _open("app_pages/clusters.py", {"space": "codes", "method": "kmeans"})
     links = [c.value for c in at.code if "space=codes" in c.value]
     assert links and "data=mnist_sample" in links[0] and "preset=recommended" in links[0]
-
-
-@pytest.mark.parametrize("lang", ["en", "ko"])
-def test_every_tour_step_opens_its_page_with_its_settings(lang):
-    for index, step in enumerate(tour.STEPS):
-        at = _open(step.page, {**tour.link_params(index), "lang": lang})
-        assert at.session_state["lang"] == lang
-        assert at.query_params["tour"] == str(index + 1)
-        banner = [m.value for m in at.markdown if f"{index + 1}" in m.value and "/tour" in m.value]
-        assert banner, f"step {index + 1}: no tour banner"
-
-
-def test_the_home_page_lists_every_tour_step():
-    at = _open("app_pages/home.py", {})
-    text = " ".join(m.value for m in at.markdown)
-    for index in range(len(tour.STEPS)):
-        assert f"**{index + 1}. " in text
 
 
 def test_the_latent_selection_feeds_the_interpolation():

@@ -185,3 +185,19 @@ def test_pipeline_and_grid_search(digits):
     assert search.best_score_ > 0.3  # chance is 0.1
     names = search.best_estimator_[:-1].get_feature_names_out()
     assert names[0] == "autoencoderreducer0"
+
+
+def test_shared_models_predict_safely_from_many_threads(digits):
+    """A cached model is shared by sessions: concurrent transforms give the serial answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from aecore import AutoencoderReducer
+
+    reducer = AutoencoderReducer(3, epochs=2, hidden_units=(16,), random_state=0).fit(digits.X[:300])
+    expected = reducer.transform(digits.X)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: reducer.transform(digits.X), range(16)))
+    for result in results:
+        np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
