@@ -53,7 +53,7 @@ def test_the_page_opens_with_the_demo_model_and_waits_for_a_digit():
 def test_an_uploaded_digit_is_compared_with_the_training_digits(monkeypatch):
     from app_ui import digit_ui
 
-    digit_ui._references.clear()  # an earlier test's digit (tests/test_canvas_payload.py) fitted it
+    digit_ui._references.clear()  # an earlier test's digit (test_digit_canvas_payload.py) fitted it
     taken = record_slots(monkeypatch)
     at = open_page(PAGE, timeout=TIMEOUT)
     data, label = _digit_on_paper(3210)

@@ -240,7 +240,7 @@ def test_anomalies_score_and_evaluate(app):
     assert set(table.index) == {"Autoencoder", "PCA", "IsolationForest"}
     assert list(table.columns) == ["ROC AUC", "Average precision", "Seconds"]
     # The evaluation trains the current model's network (here 2 epochs, so no quality to judge);
-    # tests/test_tabular_anomalies.py holds the quality threshold.
+    # tests/app/test_anomalies_page_tabular.py holds the quality threshold.
     assert ((table["ROC AUC"] >= 0) & (table["ROC AUC"] <= 1)).all()
 
 

@@ -3,7 +3,8 @@
 Each test checks three things: an ``st.error`` that names the problem in plain words, no
 exception element, and that the app keeps working afterwards: the upload accepted before the
 bad one is still the active dataset (nothing a person made is lost) and a new good upload is
-accepted. The readers themselves are tested directly, case by case, in ``tests/test_uploads.py``.
+accepted. The readers themselves are tested directly, case by case, in
+``tests/core/data/test_upload_tables.py`` and its neighbours.
 """
 
 import io

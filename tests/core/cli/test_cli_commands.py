@@ -1,5 +1,5 @@
 """The command line: aecore (python -m aecore) train / runs / bench. Its conventions (version,
-exit statuses, early errors, quiet TensorFlow) and ``encode``: tests/test_cli_conventions.py."""
+exit statuses, early errors, quiet TensorFlow) and ``encode``: test_cli_conventions.py."""
 
 import os
 import subprocess

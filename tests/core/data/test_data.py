@@ -1,4 +1,4 @@
-"""Datasets: the generators, the built-in loaders and the split (uploads: test_uploads.py)."""
+"""Datasets: the generators, the built-in loaders and the split (uploads: test_upload_*.py)."""
 
 import numpy as np
 import pytest
