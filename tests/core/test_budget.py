@@ -1,14 +1,13 @@
 """The resource budget (issue 14): arithmetic sizes match Keras, over-budget work is refused before
-anything is built, slots never leak, and a running training stops between batches."""
+anything is built, and a running training stops between batches. (The job slots:
+app/test_job_slot_queue.py.)"""
 
 import threading
-import time
 
 import numpy as np
 import pytest
 
 from aecore.budget import Budget, NetworkShape
-from app_ui.slots import SlotPool
 
 # The hostile link of issue 14: eight 4096-wide layers, batch 1, 1,000 epochs.
 HOSTILE = dict(n_components=32, hidden_units=(4096,) * 8, batch_size=1, epochs=1000, early_stopping=False)
@@ -134,94 +133,6 @@ def test_every_array_and_decode_limit_counts_real_sizes():
     budget.check_array((5_000, 784), 8)
     with pytest.raises(ValueError, match="pixels"):
         budget.check_decode(3 * 4096 * 4096)
-
-
-# --------------------------------------------------------------------------- slots
-
-
-def test_interrupted_queued_jobs_give_every_slot_back():
-    """Issue 14, case 4: jobs queued for a slot and then stopped (Stop, a widget change, a closed
-    tab: Streamlit raises inside the queue message) never keep a slot."""
-
-    class Stopped(BaseException):
-        pass
-
-    pool = SlotPool(2)
-    release = threading.Event()
-    holding = threading.Barrier(3)
-    errors = []
-
-    def holder():
-        with pool.slot():
-            holding.wait()
-            release.wait(10)
-
-    def queued(stop_after: float):
-        started = time.perf_counter()
-
-        def on_wait(position):
-            assert position >= 1
-            if time.perf_counter() - started > stop_after:
-                raise Stopped()
-
-        try:
-            with pool.slot(on_wait=on_wait, poll=0.01):
-                errors.append("a stopped job ran")
-        except Stopped:
-            pass
-
-    holders = [threading.Thread(target=holder) for _ in range(2)]
-    for thread in holders:
-        thread.start()
-    holding.wait()
-    waiters = [threading.Thread(target=queued, args=(0.05 * i,)) for i in range(6)]
-    for thread in waiters:
-        thread.start()
-    for thread in waiters:
-        thread.join(5)
-    assert pool.waiting == 0 and pool.in_use == 2
-    release.set()
-    for thread in holders:
-        thread.join(5)
-    assert pool.in_use == 0 and not errors
-    # Both slots are free again: two new jobs run at once without waiting.
-    waited = []
-    with pool.slot(on_wait=waited.append), pool.slot(on_wait=waited.append):
-        assert pool.in_use == 2
-    assert not waited and pool.in_use == 0
-
-
-def test_an_exception_inside_the_slot_releases_it():
-    pool = SlotPool(1)
-    with pytest.raises(KeyboardInterrupt):
-        with pool.slot():
-            raise KeyboardInterrupt
-    assert pool.in_use == 0
-
-
-def test_the_queue_is_first_come_first_served():
-    pool = SlotPool(1)
-    order, positions = [], {}
-    gate = threading.Event()
-
-    def job(name):
-        def on_wait(position):
-            positions.setdefault(name, position)
-        with pool.slot(on_wait=on_wait, poll=0.01):
-            order.append(name)
-
-    with pool.slot():
-        threads = []
-        for name in "abc":
-            threads.append(threading.Thread(target=job, args=(name,)))
-            threads[-1].start()
-            while pool.waiting < len(threads):
-                time.sleep(0.005)
-        gate.set()
-    for thread in threads:
-        thread.join(5)
-    assert order == ["a", "b", "c"]
-    assert positions == {"a": 1, "b": 2, "c": 3}
 
 
 # --------------------------------------------------------------------------- stopping a fit
