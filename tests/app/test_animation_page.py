@@ -31,6 +31,7 @@ def _no_exception(at):
 LINK = {"data": "digits", "preset": "recommended", "k": "3", "hidden": "16", "epochs": "2"}
 
 
+@pytest.mark.slow
 def test_train_page_plays_the_latent_space_of_a_model_it_trained():
     at = open_page("app_pages/train.py", LINK)
     at.button(key="train.go").click().run()
@@ -50,6 +51,7 @@ def test_train_page_plays_the_latent_space_of_a_model_it_trained():
     assert len(_chart(again, "train.animation")["frames"]) == 2
 
 
+@pytest.mark.slow
 def test_the_recommended_demo_plays_its_history_and_one_saved_without_it_says_so():
     # The recommended demo ships with its latent history (the tour's "watch it form" step opens it).
     at = open_page("app_pages/train.py", {"data": "mnist_sample", "preset": "recommended", "anim": "1"})

@@ -1,6 +1,10 @@
 """Seed 003's anomaly detection in the app (AppTest): the tour step "tabular_anomalies" opens the
 Anomalies page with malignant as the anomaly class, and its evaluation reaches the post's quality."""
 
+import pytest
+
+pytestmark = pytest.mark.slow  # every test here takes more than ~2 s (see pytest.ini)
+
 
 def test_the_tour_link_opens_malignant_as_the_anomaly_class():
     from app_ui.tour import STEPS

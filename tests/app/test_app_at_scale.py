@@ -79,6 +79,7 @@ def test_a_long_pass_states_its_estimate_and_waits_for_a_slot(monkeypatch, slots
     assert errors is not None and len(errors) == 5000 and not errors.flags.writeable
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(TIMEOUT)
 def test_a_short_pass_runs_at_once(slots_entered, fresh_passes):
     from app_ui import caches, i18n
@@ -110,6 +111,7 @@ def test_work_inside_a_slot_reuses_that_slot(monkeypatch):
         assert pool.in_use == 1
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(TIMEOUT)
 def test_a_large_map_draws_a_stated_subset(monkeypatch):
     from app_ui import analyses, caches, latent_ui

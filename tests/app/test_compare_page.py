@@ -3,6 +3,7 @@ loss curves, reconstructions and two maps); a tampered choice is dropped with th
 models of different data are refused in plain words; runs of the runs folder and models trained
 in this session are compared too, without changing the session's current model."""
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.builders import APP, open_page, readable, record_slots
@@ -21,6 +22,7 @@ def _no_exception(at):
     assert not at.exception, [e.value for e in at.exception]
 
 
+@pytest.mark.slow
 def test_a_link_reopens_two_mnist_demos_side_by_side():
     at = open_page(PAGE, {"a": "demo:mnist-recommended", "b": "demo:mnist-vae-2d"}, timeout=TIMEOUT)
     assert not at.error, [e.value for e in at.error]
@@ -53,6 +55,7 @@ def test_models_of_different_data_are_refused_in_plain_words():
     assert not at.error and len(at.get("plotly_chart")) >= 4
 
 
+@pytest.mark.slow
 def test_a_run_of_the_runs_folder_against_a_model_trained_in_this_session(tmp_path, monkeypatch):
     taken = record_slots(monkeypatch)
     ds = load_digits_8x8()

@@ -109,6 +109,7 @@ def test_a_real_drawing_is_decoded_and_prepared(opened):
     assert digit.shape == (28, 28) and digit.max() == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 def test_the_page_refuses_a_forged_canvas_bomb_and_keeps_working(opened, monkeypatch):
     at = open_page(PAGE, timeout=300)
     # The component registers itself when the page first imports it inside Streamlit's runtime;

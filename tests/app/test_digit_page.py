@@ -7,6 +7,7 @@ import io
 import re
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tests.builders import open_page, readable, record_slots
@@ -50,6 +51,7 @@ def test_the_page_opens_with_the_demo_model_and_waits_for_a_digit():
     assert not at.error and not at.get("plotly_chart")
 
 
+@pytest.mark.slow
 def test_an_uploaded_digit_is_compared_with_the_training_digits(monkeypatch):
     from app_ui import digit_ui
 
@@ -77,6 +79,7 @@ def test_an_uploaded_digit_is_compared_with_the_training_digits(monkeypatch):
     assert taken == ["Preparing the digit comparison"] and len(at.get("plotly_chart")) == 5
 
 
+@pytest.mark.slow
 def test_a_picture_it_cannot_use_gives_an_error_and_the_page_keeps_working():
     at = open_page(PAGE, timeout=TIMEOUT)
     _upload(at, "notes.png", b"these are my notes, not a picture")
@@ -93,6 +96,7 @@ def test_a_picture_it_cannot_use_gives_an_error_and_the_page_keeps_working():
     assert not at.error and len(at.get("plotly_chart")) == 5
 
 
+@pytest.mark.slow
 def test_a_model_of_8x8_digits_is_told_to_train_on_mnist():
     link = {"data": "digits", "preset": "recommended", "k": "3", "hidden": "16", "epochs": "2"}
     at = open_page(PAGE, link, timeout=TIMEOUT)

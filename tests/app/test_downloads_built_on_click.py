@@ -41,6 +41,7 @@ def _visit(*pages: str) -> AppTest:
     return at
 
 
+@pytest.mark.slow
 def test_every_download_is_built_on_click(downloads):
     # The Latent page makes the shipped demo the current model; the Train page then offers its files.
     _visit("app_pages/latent.py", "app_pages/anomalies.py", "app_pages/generate.py", "app_pages/train.py")
@@ -89,6 +90,7 @@ def test_projector_export_keeps_fewer_rows_of_wide_codes():
         assert len(archive.read(projector.TENSORS_FILE).decode().splitlines()) == 20
 
 
+@pytest.mark.slow
 def test_the_report_fits_pca_on_a_sample_of_large_data(digits):
     from aecore import AutoencoderReducer
 

@@ -67,6 +67,7 @@ def test_without_any_model_the_section_says_so(monkeypatch):
     assert not [u for u in at.get("file_uploader") if u.key == "encode.upload"]
 
 
+@pytest.mark.slow
 def test_mnist_images_are_encoded_with_the_demo_model(monkeypatch):
     taken = record_slots(monkeypatch)
     at = _with_demo()
@@ -100,6 +101,7 @@ def test_mnist_images_are_encoded_with_the_demo_model(monkeypatch):
     assert taken == ["encoding"] and len(at.get("download_button")) == 3
 
 
+@pytest.mark.slow
 def test_a_table_with_other_columns_is_refused_and_the_model_kept():
     at = _with_demo()
     before = at.session_state["current_model"]
@@ -114,6 +116,7 @@ def test_a_table_with_other_columns_is_refused_and_the_model_kept():
     assert at.session_state["current_model"] == before
 
 
+@pytest.mark.slow
 def test_a_standardised_table_is_refused_for_a_model_trained_on_0_1_pixels():
     at = _with_demo()
     before = at.session_state["current_model"]
@@ -135,6 +138,7 @@ def digits_run():
     return digits, config, config.to_reducer(image_shape=(8, 8)).fit(digits.X[:300])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("recorded", [True, False], ids=["scaling recorded", "old run"])
 def test_a_run_zip_is_checked_against_the_scaling_it_records(digits_run, recorded):
     digits, config, reducer = digits_run
@@ -168,6 +172,7 @@ def test_the_section_speaks_korean(lang):
     assert [u for u in at.get("file_uploader") if u.key == "encode.upload"]
 
 
+@pytest.mark.slow
 def test_a_download_over_the_limits_is_disabled_with_a_reason(monkeypatch):
     at = _with_demo()
     monkeypatch.setattr(export, "MAX_CSV_VALUES", 500)  # 200 rows x (k codes + an error) is more

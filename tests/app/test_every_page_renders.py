@@ -28,6 +28,7 @@ def _no_exception(at):
     assert not at.exception, [e.value for e in at.exception]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders(app, page):
     app.switch_page(page).run()
@@ -43,6 +44,7 @@ TITLE_KEYS = {"app_pages/home.py": None, "app_pages/linear_3d.py": "linear3d.tit
               "app_pages/generate.py": "generate.title", "app_pages/family.py": "family.title"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_in_korean(app, page):
     """The sidebar's language switch set to Korean: every page renders, under its Korean title."""
@@ -62,6 +64,7 @@ def test_every_page_renders_in_korean(app, page):
         assert app.title[0].value == i18n.translate(key, "ko") != i18n.translate(key, "en")
 
 
+@pytest.mark.slow
 def test_choices_survive_a_switch_to_korean(app):
     """Option values are stable codes: what was picked in English stays picked in Korean; only the
     labels change. (The rerun also hands AppTest's stored format_funcs the Korean-labelled state.)"""
@@ -112,6 +115,7 @@ def test_linear_3d_default_training_is_the_posts_seed_42(app):
     assert all(abs(r - ratio) < 0.015 and abs(a - angle) < 0.15 for r, a in quoted), (quoted, ratio, angle)
 
 
+@pytest.mark.slow
 def test_linear_3d_converged_reaches_pca(app):
     app.switch_page("app_pages/linear_3d.py").run()
     app.toggle(key="linear3d.converge").set_value(True).run()
@@ -122,6 +126,7 @@ def test_linear_3d_converged_reaches_pca(app):
     assert float(metrics["Largest principal angle"].rstrip("°")) <= 1.0
 
 
+@pytest.mark.slow
 def test_linear_3d_bad_learning_rate_is_a_message(app):
     app.switch_page("app_pages/linear_3d.py").run()
     app.select_slider(key="linear3d.lr").set_value(2.0).run()
@@ -139,6 +144,7 @@ def _train_tiny(app, dataset="digits"):
     app.button(key="train.go").click().run()
 
 
+@pytest.mark.slow
 def test_train_then_reconstructions(app):
     _train_tiny(app)
     _no_exception(app)
@@ -152,6 +158,7 @@ def test_train_then_reconstructions(app):
     _no_exception(app)
 
 
+@pytest.mark.slow
 def test_train_rejects_a_latent_size_too_large(app):
     app.switch_page("app_pages/train.py").run()
     app.selectbox(key="train.dataset").set_value("digits").run()
@@ -160,6 +167,7 @@ def test_train_rejects_a_latent_size_too_large(app):
     assert any("latent size" in e.value for e in app.error)
 
 
+@pytest.mark.slow
 def test_train_rejects_bad_hidden_units(app):
     app.switch_page("app_pages/train.py").run()
     app.text_input(key="train.hidden.recommended").set_value("lots").run()
@@ -167,6 +175,7 @@ def test_train_rejects_bad_hidden_units(app):
     assert any("Hidden units" in e.value for e in app.error)
 
 
+@pytest.mark.slow
 def test_trained_model_is_shared_across_sessions(app):
     """A second session with the same dataset and settings gets the cached model instantly."""
     from app_ui.caches import model_registry
@@ -180,6 +189,7 @@ def test_trained_model_is_shared_across_sessions(app):
     assert len(model_registry()) == 1
 
 
+@pytest.mark.slow
 def test_latent_views_and_colours(app):
     _train_tiny(app)
     app.switch_page("app_pages/latent.py").run()
@@ -195,6 +205,7 @@ def test_latent_views_and_colours(app):
     assert any("trustworthiness" in str(df.value.columns.tolist()) for df in app.dataframe)
 
 
+@pytest.mark.slow
 def test_the_latent_map_reconstructs_every_row_only_when_coloured_by_the_error(app, monkeypatch):
     # A pass of the model over every row (15 s at 200,000 rows) is not paid for a map coloured by label.
     from aecore.reducer import AutoencoderReducer
@@ -215,6 +226,7 @@ def test_the_latent_map_reconstructs_every_row_only_when_coloured_by_the_error(a
     assert len(scored) == 1  # kept per model
 
 
+@pytest.mark.slow
 def test_clusters_compare_spaces(app):
     _train_tiny(app)
     app.switch_page("app_pages/clusters.py").run()
@@ -228,6 +240,7 @@ def test_clusters_compare_spaces(app):
     assert len(table) == 4 and "acc" in table.columns
 
 
+@pytest.mark.slow
 def test_anomalies_score_and_evaluate(app):
     _train_tiny(app)
     app.switch_page("app_pages/anomalies.py").run()
@@ -244,6 +257,7 @@ def test_anomalies_score_and_evaluate(app):
     assert ((table["ROC AUC"] >= 0) & (table["ROC AUC"] <= 1)).all()
 
 
+@pytest.mark.slow
 def test_runs_page_opens_a_cli_run(app, tmp_path, monkeypatch):
     from aecore.cli import main
 
@@ -261,6 +275,7 @@ def test_runs_page_opens_a_cli_run(app, tmp_path, monkeypatch):
     assert any(m.label == "Autoencoder test MSE" for m in app.metric)
 
 
+@pytest.mark.slow
 def test_generate_tabs_on_a_trained_model(app):
     _train_tiny(app)
     app.switch_page("app_pages/generate.py").run()
@@ -272,6 +287,7 @@ def test_generate_tabs_on_a_trained_model(app):
     assert any(m.label == "Output vs clean (MSE)" for m in app.metric)
 
 
+@pytest.mark.slow
 def test_vae_preset_samples_and_manifold(app):
     app.switch_page("app_pages/train.py").run()
     app.selectbox(key="train.dataset").set_value("digits").run()
@@ -284,6 +300,7 @@ def test_vae_preset_samples_and_manifold(app):
     assert not any("Train a VAE" in message.value for message in app.info)  # the VAE views are drawn
 
 
+@pytest.mark.slow
 def test_no_cross_talk_between_sessions(app):
     """One person's upload is never visible to another session."""
     rows = "a,b,c\n" + "\n".join(f"{i},{i % 7},{i % 3}" for i in range(40))
@@ -301,6 +318,7 @@ def test_no_cross_talk_between_sessions(app):
     assert any("Upload a file" in i.value for i in other.info)
 
 
+@pytest.mark.slow
 def test_vae_tab_draws_reconstructions_of_one_sample():
     """The shipped VAE demo's tab shows one input, its mean-code reconstruction and random draws,
     with the plain-words caption; another row or seed redraws them."""

@@ -9,6 +9,8 @@ from app_ui import i18n
 
 from tests.builders import APP
 
+pytestmark = pytest.mark.slow  # every test here takes more than ~2 s (see pytest.ini)
+
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
 PAGE = "app_pages/family.py"
 

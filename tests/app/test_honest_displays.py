@@ -48,6 +48,7 @@ def test_a_ratio_of_errors_reads_lower_as_better(ratio, colour, arrow):
     assert _lower_is_better(ratio) == {"delta_color": colour, "delta_arrow": arrow}
 
 
+@pytest.mark.slow
 def test_the_untrained_link_box_leaves_once_trained_and_says_under_a_second():
     import streamlit as st
 

@@ -3,7 +3,11 @@ input space, the share of its label, the measure over random samples and the Pro
 
 import re
 
+import pytest
+
 from tests.builders import open_page
+
+pytestmark = pytest.mark.slow  # every test here takes more than ~2 s (see pytest.ini)
 
 
 def test_the_latent_page_shows_a_selected_samples_neighbours_and_the_projector_download():

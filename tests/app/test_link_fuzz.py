@@ -22,6 +22,8 @@ from app_ui import i18n, tour, url
 
 from tests.builders import APP, ROOT
 
+pytestmark = pytest.mark.slow  # hundreds of short cases, together well over 30 s (see pytest.ini)
+
 PAGES = sorted(f"app_pages/{path.name}" for path in (ROOT / "app_pages").glob("*.py"))
 PHISHING = "[Verify your account](https://evil.example/login) ![](https://evil.example/px.png)"
 HOSTILE = {

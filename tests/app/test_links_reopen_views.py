@@ -76,6 +76,7 @@ def test_tampered_parameters_fall_back_with_a_notice(page):
         assert _notices(at), f"{page} said nothing about the ignored settings"
 
 
+@pytest.mark.slow
 def test_a_link_to_a_model_fills_the_form_trains_on_request_then_serves_it_from_the_cache():
     link = {"data": "digits", "preset": "recommended", "k": "3", "hidden": "16", "epochs": "2"}
     at = _open("app_pages/train.py", link)

@@ -47,6 +47,7 @@ def test_the_hostile_clustering_link_shows_an_error_quickly_and_queues_nothing(m
     assert slots_entered == []  # refused before queuing for a slot
 
 
+@pytest.mark.slow
 def test_clustering_runs_in_a_job_slot_and_comparing_skips_spaces_over_the_budget(slots_entered):
     from app_ui import caches, i18n
 
@@ -79,6 +80,7 @@ def _plotly_array(value) -> np.ndarray:
     return np.ravel(value)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_latent_tsne_over_the_budget_places_the_other_rows(monkeypatch, slots_entered):
     from app_ui import analyses, caches, i18n
@@ -101,6 +103,7 @@ def test_latent_tsne_over_the_budget_places_the_other_rows(monkeypatch, slots_en
     assert table.loc["t-SNE", "rows"] == 5000 and table.loc["t-SNE", "trustworthiness"] > 0.9
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_latent_3d_tsne_over_the_budget_is_drawn_on_a_stated_subsample(monkeypatch, slots_entered):
     from app_ui import caches

@@ -44,6 +44,7 @@ def _open(page, params=None):
     return open_page(page, params, timeout=TIMEOUT)
 
 
+@pytest.mark.slow
 def test_typing_300000_hidden_units_is_refused_without_building_a_model(no_model_built):
     at = _open("app_pages/train.py")
     at.text_input(key="train.hidden.recommended").set_value("300000").run()
@@ -61,11 +62,13 @@ def test_the_hostile_training_link_starts_nothing(no_training):
     assert not [m for m in at.metric if m.label == "AE / PCA"]
 
 
+@pytest.mark.slow
 def test_the_hostile_link_on_a_model_page_starts_nothing(no_training):
     at = _open("app_pages/reconstructions.py", HOSTILE_LINK)
     assert any("limit" in e.value for e in at.error)
 
 
+@pytest.mark.slow
 def test_a_link_to_an_untrained_model_waits_for_the_train_button():
     link = {"data": "digits", "preset": "recommended", "k": "3", "hidden": "16", "epochs": "2"}
     from aecore.reducer import AutoencoderReducer
@@ -96,6 +99,7 @@ def test_a_link_to_an_untrained_model_waits_for_the_train_button():
         AutoencoderReducer.fit = original
 
 
+@pytest.mark.slow
 def test_keeping_the_current_model_dismisses_the_link(no_training):
     link = {"data": "digits", "preset": "recommended", "k": "3", "hidden": "16", "epochs": "2"}
     at = _open("app_pages/latent.py", link)

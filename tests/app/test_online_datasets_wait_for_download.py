@@ -67,6 +67,7 @@ def test_a_link_to_an_online_dataset_downloads_nothing_until_the_button(keras_lo
     assert not [b for b in at.button if b.key == DOWNLOAD_KEY]
 
 
+@pytest.mark.slow
 def test_the_picker_asks_before_a_download(keras_loaders):
     at = _open("app_pages/train.py", {})
     at.selectbox(key="train.dataset").set_value("fashion_mnist").run()

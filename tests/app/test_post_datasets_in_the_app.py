@@ -4,6 +4,7 @@ denoised and generated samples exported on the Generate page; an untrained link'
 wait in the URL, bounded."""
 
 import numpy as np
+import pytest
 
 from aecore import data
 from tests.builders import open_page
@@ -18,6 +19,7 @@ def test_the_train_page_picker_lists_the_new_datasets():
         assert data.BUILTIN_DATASETS[name] in options, options
 
 
+@pytest.mark.slow
 def test_seed003_tour_link_trains_its_model_and_draws_kmeans_5_on_a_pca_map():
     from app_ui import tour
 
@@ -33,6 +35,7 @@ def test_seed003_tour_link_trains_its_model_and_draws_kmeans_5_on_a_pca_map():
     assert any(value == "5" for value in found.values()), found  # clusters found
 
 
+@pytest.mark.slow
 def test_a_table_denoises_feature_by_feature_on_the_generate_page():
     """Seed 003's tabular denoising: noise on breast-cancer rows, the denoising AE's output closer
     to the clean rows than the noisy input, feature by feature."""
@@ -46,6 +49,7 @@ def test_a_table_denoises_feature_by_feature_on_the_generate_page():
     assert output < 0.5 * noisy, (noisy, output)
 
 
+@pytest.mark.slow
 def test_generate_offers_the_generated_samples_as_an_npz_made_on_click():
     from aecore import demo
     from aecore.augment import generate_like, samples_npz

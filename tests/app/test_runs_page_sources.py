@@ -141,6 +141,7 @@ def test_runs_page_has_no_text_box_and_lists_only_the_root_and_the_demos(root, t
     assert any("broken" in w for w in warnings) and any("escape" in w for w in warnings)
 
 
+@pytest.mark.slow
 def test_runs_page_opens_a_run_of_the_root_and_a_demo(root):
     at = _open("app_pages/runs.py")
     at.selectbox(key="runs.choice").set_value("run:good").run()

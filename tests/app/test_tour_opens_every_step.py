@@ -21,6 +21,7 @@ def _open(page, params):
     return open_page(page, params, timeout=TIMEOUT)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_every_tour_step_opens_its_page_with_its_settings(lang):
     for index, step in enumerate(tour.STEPS):

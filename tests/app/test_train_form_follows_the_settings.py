@@ -1,10 +1,13 @@
 """The Train form follows the settings' declarations (aecore.params; AppTest): each form setting has
 the same default and bounds in a link and on the form, and a link fills a kind's own settings."""
 
+import pytest
+
 from aecore import params
 from tests.builders import APP
 
 
+@pytest.mark.slow
 def test_a_form_setting_has_the_same_default_and_bounds_in_the_link_and_the_train_form():
     from app_ui import url
     from app_ui.widgets import setting_key

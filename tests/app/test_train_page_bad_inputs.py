@@ -16,6 +16,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from tests.builders import APP, png_declaring, readable, record_slots
 
+pytestmark = pytest.mark.slow  # every test here takes more than ~2 s (see pytest.ini)
+
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
 MIME = {".csv": "text/csv", ".npy": "application/octet-stream", ".npz": "application/octet-stream",
         ".zip": "application/zip"}

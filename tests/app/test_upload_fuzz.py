@@ -290,6 +290,7 @@ def _upload_and_check(at, page: str, name: str, content: bytes, mime: str) -> li
 SKIPPED_NOT_REFUSED = {"zip with a bad deflate stream"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page, case", _params("train", sorted(SKIPPED_NOT_REFUSED))
                          + _params("encode", sorted(SKIPPED_NOT_REFUSED)))
 def test_a_damaged_image_in_a_zip_is_skipped_and_named(apps, page, case):
@@ -310,6 +311,7 @@ def test_a_malformed_data_file_gives_an_error_not_an_exception(apps, page, case)
         assert any(MARKDOWN_NAME in readable(e) and "\\[click\\]" in e for e in errors), errors
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page, case", _params("runs", RUN_CASES))
 def test_a_malformed_run_zip_gives_an_error_not_an_exception(apps, run_zips, page, case):
     name, content = run_zips[case]

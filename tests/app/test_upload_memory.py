@@ -67,6 +67,7 @@ def test_an_accepted_array_is_held_once_as_float32():
     assert held <= estimate <= 2 * held
 
 
+@pytest.mark.slow
 def test_a_4900_by_4900_csv_is_refused_before_pandas_parses(monkeypatch):
     import pandas as pd
 
@@ -162,6 +163,7 @@ def _errors(at) -> list[str]:
     return [readable(e.value) for e in at.error]
 
 
+@pytest.mark.slow
 def test_app_refuses_an_upload_when_the_server_holds_too_much(upload_page, monkeypatch):
     from app_ui.upload_ledger import upload_ledger
 
@@ -178,6 +180,7 @@ def test_app_refuses_an_upload_when_the_server_holds_too_much(upload_page, monke
                for m in errors), errors
 
 
+@pytest.mark.slow
 def test_app_shows_a_45_mb_cell_as_an_error(upload_page):
     at = upload_page
     content = b"a,b\n" + b"1," + b"9" * (45 * MB) + b"\n" + b"".join(b"%d,%d\n" % (i, i) for i in range(20))
@@ -187,6 +190,7 @@ def test_app_shows_a_45_mb_cell_as_an_error(upload_page):
     assert any("45,000,000 characters" in m for m in errors), errors
 
 
+@pytest.mark.slow
 def test_app_accounts_a_sessions_upload_and_releases_it_when_the_session_ends():
     from app_ui.upload_ledger import upload_ledger
 

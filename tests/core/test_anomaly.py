@@ -48,6 +48,7 @@ def test_holdout_split_needs_one_label_per_row(digits):
         holdout_split(digits.X, digits.y[:-1], [3])
 
 
+@pytest.mark.slow
 def test_evaluate_reports_all_three_methods_and_the_ae_beats_pca(split):
     heard = []
     report = evaluate(split.X_train, split.X_test, split.is_anomaly, 8, reducer_params=SMALL_AE,

@@ -24,6 +24,7 @@ def test_the_evaluation_trains_the_network_of_the_current_model():
     assert "n_components" not in params
 
 
+@pytest.mark.slow
 def test_malignant_tumours_score_as_anomalies_with_the_seed003_network():
     ds = load_breast_cancer_table()
     split = anomaly.holdout_split(ds.X, ds.y, [anomaly.rarest_class(ds.y)])

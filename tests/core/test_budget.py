@@ -155,6 +155,7 @@ class _BatchStop:
             raise KeyboardInterrupt  # what Streamlit's StopException does inside an st.* call
 
 
+@pytest.mark.slow
 def test_a_stop_request_is_honoured_between_batches(mnist_sample):
     """Issue 14, case 10: a stop lands within the epoch, not at its end."""
     from aecore import AutoencoderReducer
@@ -172,6 +173,7 @@ def test_a_stop_request_is_honoured_between_batches(mnist_sample):
     assert step < steps == 250
 
 
+@pytest.mark.slow
 def test_an_exception_from_the_batch_hook_interrupts_the_fit_and_keeps_a_usable_model(mnist_sample):
     from aecore import AutoencoderReducer
 

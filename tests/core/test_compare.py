@@ -82,6 +82,7 @@ def two_tiny_models():
     return a, b, X_train, X_test
 
 
+@pytest.mark.slow
 def test_metrics_rows_are_finite_and_in_range(two_tiny_models):
     a, b, X_train, X_test = two_tiny_models
     X_map = X_test[:300]

@@ -112,6 +112,7 @@ def test_preset_text_says_what_is_built(name):
         assert f"{n_params:,}" in text
 
 
+@pytest.mark.slow
 def test_decoder_units_must_mirror_for_tied_and_greedy():
     from aecore import AutoencoderReducer
     import numpy as np

@@ -16,6 +16,7 @@ def small_digits(digits):
     return digits.X[:300]
 
 
+@pytest.mark.slow
 def test_fit_transform_inverse_shapes(small_digits, tiny):
     reducer = AutoencoderReducer(n_components=3, **tiny).fit(small_digits)
     codes = reducer.transform(small_digits)
@@ -28,6 +29,7 @@ def test_fit_transform_inverse_shapes(small_digits, tiny):
     assert "val_loss" in reducer.history_
 
 
+@pytest.mark.slow
 def test_dataframe_input_and_feature_names(tiny, rng):
     frame = pd.DataFrame(rng.normal(size=(80, 4)), columns=list("abcd"))
     reducer = AutoencoderReducer(n_components=2, **tiny).fit(frame)
@@ -35,6 +37,7 @@ def test_dataframe_input_and_feature_names(tiny, rng):
     assert reducer.transform(frame).shape == (80, 2)
 
 
+@pytest.mark.slow
 def test_progress_callable_hears_every_epoch(small_digits, tiny):
     heard = []
     AutoencoderReducer(2, **tiny).fit(small_digits, progress=lambda epoch, logs: heard.append((epoch, logs)))
@@ -106,6 +109,7 @@ def test_rejects_nan_and_inf(bad, rng):
         AutoencoderReducer(2).fit(X)
 
 
+@pytest.mark.slow
 def test_rejects_wrong_dimensions(rng, tiny):
     with pytest.raises(ValueError, match="2D"):
         AutoencoderReducer(2).fit(rng.normal(size=20))
@@ -116,11 +120,13 @@ def test_rejects_wrong_dimensions(rng, tiny):
         reducer.inverse_transform(np.zeros((3, 4)))
 
 
+@pytest.mark.slow
 def test_batch_larger_than_data_is_clipped(rng):
     reducer = AutoencoderReducer(2, epochs=1, batch_size=10_000, random_state=0, hidden_units=(8,))
     assert reducer.fit(rng.normal(size=(30, 5))).n_epochs_ == 1
 
 
+@pytest.mark.slow
 def test_nan_loss_stops_with_a_message_or_keeps_last_good_weights(small_digits):
     """A learning rate that explodes the loss never leaves NaN weights behind."""
     reducer = AutoencoderReducer(2, optimizer="sgd", learning_rate=10.0, epochs=20, random_state=0,
@@ -134,6 +140,7 @@ def test_nan_loss_stops_with_a_message_or_keeps_last_good_weights(small_digits):
         assert np.isfinite(reducer.transform(small_digits)).all()
 
 
+@pytest.mark.slow
 def test_conv_kind_on_images(digits, tiny):
     reducer = AutoencoderReducer(4, kind="conv", filters=(4, 8), **tiny).fit(digits.X[:200])
     assert reducer.transform(digits.X[:5]).shape == (5, 4)
@@ -145,12 +152,14 @@ def test_conv_kind_refuses_non_square_rows(rng, tiny):
         AutoencoderReducer(2, kind="conv", **tiny).fit(rng.random((30, 10)))
 
 
+@pytest.mark.slow
 def test_same_seed_same_codes(small_digits, tiny):
     a = AutoencoderReducer(2, **tiny).fit(small_digits).transform(small_digits[:10])
     b = AutoencoderReducer(2, **tiny).fit(small_digits).transform(small_digits[:10])
     np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("m,seed", [(60, 4), (60, 7), (1000, 4), (1000, 11)])
 def test_linear_defaults_reach_pca(m, seed):
     """Eckart-Young: no 2D linear code beats PCA, and ours gets there (issue #2's limit)."""
@@ -160,6 +169,7 @@ def test_linear_defaults_reach_pca(m, seed):
     assert scores["max_angle_deg"] <= 1.0
 
 
+@pytest.mark.slow
 def test_seed_settings_fall_short_of_pca():
     """Seed 000's SGD(1.5), 20 epochs: honest, visibly above PCA's optimum."""
     from aecore.presets import preset
@@ -169,6 +179,7 @@ def test_seed_settings_fall_short_of_pca():
     assert 1.05 < scores["mse_ratio"] < 2.0
 
 
+@pytest.mark.slow
 def test_pipeline_and_grid_search(digits):
     """Features for other models: scaler -> reducer -> classifier, cloned and searched."""
     from sklearn.linear_model import LogisticRegression
@@ -187,6 +198,7 @@ def test_pipeline_and_grid_search(digits):
     assert names[0] == "autoencoderreducer0"
 
 
+@pytest.mark.slow
 def test_shared_models_predict_safely_from_many_threads(digits):
     """A cached model is shared by sessions: concurrent transforms give the serial answer."""
     from concurrent.futures import ThreadPoolExecutor

@@ -26,6 +26,7 @@ def fitted(digits):
 # --------------------------------------------------------------------------- verbose, callbacks
 
 
+@pytest.mark.slow
 def test_verbose_0_writes_nothing(small_digits, tiny, capsys):
     AutoencoderReducer(2, **tiny).fit(small_digits)
     captured = capsys.readouterr()
@@ -84,6 +85,7 @@ def test_verbose_and_callbacks_are_parameters_not_model_settings():
 # --------------------------------------------------------------------------- save and load
 
 
+@pytest.mark.slow
 def test_save_then_load_gives_the_same_codes_and_outlier_threshold(fitted, small_digits, tmp_path):
     path = fitted.save(tmp_path / "run", dataset_name="digits")
     loaded = AutoencoderReducer.load(path)

@@ -4,9 +4,12 @@ Two estimators keep the run near a minute: the default stacked autoencoder and t
 one, the kind that differs most inside (a Keras Model subclass with its own training step).
 """
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from aecore import AutoencoderReducer
+
+pytestmark = pytest.mark.slow  # hundreds of short cases, together well over 30 s (see pytest.ini)
 
 #: Tiny, fast and seeded. sklearn's checks use small arrays with few features (down to 2 at
 #: fit), so the code has one dimension; XLA would spend longer compiling than training.

@@ -4,7 +4,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.builders import ROOT
+
+pytestmark = pytest.mark.slow  # every test here takes more than ~2 s (see pytest.ini)
 
 
 def test_the_docs_site_builds_strictly(tmp_path):

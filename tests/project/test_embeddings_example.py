@@ -4,10 +4,12 @@ import json
 import math
 
 import numpy as np
+import pytest
 
 from examples import embeddings
 
 
+@pytest.mark.slow
 def test_quick_run_structure_and_scores():
     result = embeddings.run(seeds=(0,), n_train=400, n_bank=400, cnn_epochs=1,
                             ae_params={"epochs": 3, "hidden_units": (32,)})

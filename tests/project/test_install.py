@@ -21,6 +21,8 @@ import pytest
 
 from tests.builders import ROOT
 
+pytestmark = pytest.mark.slow  # every test here takes more than ~2 s (see pytest.ini)
+
 
 def _clean_copy(dest: Path) -> Path:
     """The files a clean clone would have (tracked, plus new files git does not ignore)."""

@@ -45,6 +45,7 @@ def test_python_dash_m_aecore_runs(tmp_path):
     assert "No runs" in out.stdout
 
 
+@pytest.mark.slow
 def test_train_writes_a_run_with_pca_metrics_and_lists_it(tmp_path, capsys, digits):
     out = tmp_path / "runs" / "digits-k3"
     assert cli.main(["train", "--dataset", "digits", *TINY, "--out", str(out)]) == 0
@@ -64,6 +65,7 @@ def test_train_writes_a_run_with_pca_metrics_and_lists_it(tmp_path, capsys, digi
     assert "digits-k3" in table and "test MSE" in table and "dense" in table
 
 
+@pytest.mark.slow
 def test_train_from_a_csv_path_with_a_preset(tmp_path, capsys, rng):
     frame = pd.DataFrame(rng.normal(size=(120, 6)), columns=list("abcdef"))
     frame["label"] = rng.integers(0, 2, size=120)

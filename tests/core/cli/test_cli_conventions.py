@@ -109,6 +109,7 @@ sys.meta_path.insert(0, _NativeLogOnImport())
 """
 
 
+@pytest.mark.slow
 def test_tensorflow_logs_are_quiet_unless_verbose(tmp_path):
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "sitecustomize.py").write_text(SITECUSTOMIZE)
@@ -127,6 +128,7 @@ def test_tensorflow_logs_are_quiet_unless_verbose(tmp_path):
     assert NATIVE_LINE in verbose.stderr, verbose.stderr
 
 
+@pytest.mark.slow
 def test_an_error_still_reaches_the_terminal_when_native_logs_are_silenced(tmp_path):
     (tmp_path / "empty.csv").write_text("")
     out = subprocess.run([sys.executable, "-m", "aecore", "train", "--dataset", str(tmp_path / "empty.csv"),
@@ -142,6 +144,7 @@ ENDLESS = ["--dataset", "digits", "--n-components", "3", "--hidden-units", "256,
            "--batch-size", "16", "--no-early-stopping"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_training_exits_130_and_writes_no_run(tmp_path):
     out_dir = tmp_path / "run"
     process = subprocess.Popen(
@@ -184,6 +187,7 @@ class _InterruptsWhenCollected:
         _interrupt_self()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("phase", ["loading the data", "an epoch's end", "a finaliser", "measuring against PCA"])
 def test_ctrl_c_in_any_phase_exits_130_and_writes_no_run(tmp_path, monkeypatch, capsys, phase):
     """The signal lands in each phase of ``aecore train`` (sent from inside it, so the phase is
@@ -237,6 +241,7 @@ def test_a_run_records_how_its_data_were_scaled(digits_run):
     assert info.scaling == "values divided by 16 (range 0-1)"
 
 
+@pytest.mark.slow
 def test_encode_writes_codes_and_errors(digits_run, digits, tmp_path, capsys):
     rows = tmp_path / "new.npy"
     images = np.rint(digits.X[:50] * 16).astype(np.uint8).reshape(-1, 8, 8)
@@ -263,6 +268,7 @@ def test_encode_writes_codes_and_errors(digits_run, digits, tmp_path, capsys):
                      "--overwrite"]) == 0
 
 
+@pytest.mark.slow
 def test_encode_refuses_data_the_model_cannot_take_with_status_1(digits_run, tmp_path, capsys, rng):
     assert cli.main(["encode", str(digits_run), "mnist_sample", "--out", str(tmp_path / "a.npy")]) == 1
     err = capsys.readouterr().err
@@ -286,6 +292,7 @@ def test_encode_with_a_damaged_run_fails_with_status_1(digits_run, tmp_path, cap
     assert "'n_features' is 'many'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_encode_with_a_shipped_demo_by_name(tmp_path, capsys):
     assert cli.main(["encode", "mnist-recommended", "mnist_sample", "--out", str(tmp_path / "c.npy")]) == 0
     assert np.load(tmp_path / "c.npy").shape == (5000, 10)

@@ -76,6 +76,7 @@ def test_encode_reads_images_given_flat_as_the_run_trained_on_them(digits_run, d
     np.testing.assert_array_equal(np.load(tmp_path / "flat-codes.npy"), np.load(tmp_path / "square-codes.npy"))
 
 
+@pytest.mark.slow
 def test_encode_keeps_the_label_column_out_of_the_features_and_writes_it(tmp_path, rng, capsys):
     frame = pd.DataFrame(rng.normal(size=(120, 6)), columns=list("abcdef"))
     frame["kind"] = rng.choice(["cat", "dog"], size=120)

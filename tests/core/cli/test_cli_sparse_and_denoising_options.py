@@ -25,6 +25,7 @@ def test_the_command_line_parses_the_new_options():
         cli.build_parser().parse_args(["train", "--dataset", "digits", "--sparsity-target", "1"])
 
 
+@pytest.mark.slow
 def test_the_command_line_trains_a_sparse_l1_model(tmp_path, capsys):
     from aecore.runs import load_run
 

@@ -195,6 +195,7 @@ def test_missing_cells_are_still_dropped_with_a_note():
 # ----------------------------------------------------------------- the app
 
 
+@pytest.mark.slow
 def test_app_refuses_a_1e308_csv_and_keeps_the_earlier_upload():
     import streamlit as st
     from streamlit.testing.v1 import AppTest

@@ -36,6 +36,7 @@ def model(request, dense, vae):
     return {"dense": dense, "vae": vae}[request.param]
 
 
+@pytest.mark.slow
 def test_shapes_and_copied_labels(model, digits):
     X, y = digits
     X_new, y_new = generate_like(model, X[:7], y[:7], n_per_row=3)

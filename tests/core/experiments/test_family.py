@@ -30,6 +30,7 @@ def quick(tiny):
 # --------------------------------------------------------------------------- every kind
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", NEW_KINDS)
 def test_kind_fits_transforms_and_round_trips(kind, small_digits, quick):
     reducer = AutoencoderReducer(3, kind=kind, **quick).fit(small_digits)
@@ -55,6 +56,7 @@ def test_build_contract(kind):
     assert models.Architecture(**dataclasses.asdict(arch)) == arch
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["tied", "vae"])
 def test_pickle_rebuilds_the_models_in_code(kind, small_digits, quick):
     reducer = AutoencoderReducer(2, kind=kind, **quick).fit(small_digits)
@@ -78,6 +80,7 @@ def test_tied_has_about_half_the_parameters():
     assert 0.45 < tied / untied < 0.55
 
 
+@pytest.mark.slow
 def test_tied_decoder_reuses_the_encoder_kernels(small_digits, quick):
     reducer = AutoencoderReducer(3, kind="tied", **quick).fit(small_digits)
     layer = reducer.decoder_.get_layer("reconstruction")
@@ -91,6 +94,7 @@ def test_tied_decoder_reuses_the_encoder_kernels(small_digits, quick):
 # --------------------------------------------------------------------------- greedy
 
 
+@pytest.mark.slow
 def test_greedy_trains_one_stage_per_layer_then_fine_tunes(small_digits, quick):
     heard = []
     reducer = AutoencoderReducer(3, kind="dense", greedy=True, greedy_finetune_epochs=1,
@@ -105,6 +109,7 @@ def test_greedy_trains_one_stage_per_layer_then_fine_tunes(small_digits, quick):
     assert reducer.stopped_reason_ == "completed"
 
 
+@pytest.mark.slow
 def test_greedy_stacks_the_stage_weights(small_digits, quick):
     reducer = AutoencoderReducer(3, kind="tied", greedy=True,
                                  **{**quick, "hidden_units": (16, 8), "epochs": 3}).fit(small_digits)
@@ -117,6 +122,7 @@ def test_greedy_stacks_the_stage_weights(small_digits, quick):
     assert -reducer.score(small_digits) < 1.5 * min(val_loss[-3:])
 
 
+@pytest.mark.slow
 def test_greedy_interrupted_keeps_a_usable_model(small_digits, quick):
     class Rerun(BaseException):
         """Stands in for Streamlit's RerunException."""
@@ -133,6 +139,7 @@ def test_greedy_interrupted_keeps_a_usable_model(small_digits, quick):
     assert np.isfinite(reducer.transform(small_digits)).all()
 
 
+@pytest.mark.slow
 def test_greedy_stop_event(small_digits, quick):
     stop = threading.Event()
     reducer = AutoencoderReducer(3, kind="dense", greedy=True, greedy_finetune_epochs=3,
@@ -145,6 +152,7 @@ def test_greedy_stop_event(small_digits, quick):
 # --------------------------------------------------------------------------- denoising
 
 
+@pytest.mark.slow
 def test_denoising_output_is_closer_to_the_clean_images_than_the_noisy_input(digits):
     """The point of a denoising autoencoder, on held-out digits."""
     X_train, X_test = digits.X[:1400], digits.X[1400:]
@@ -184,6 +192,7 @@ def test_corruption_layer_is_active_only_while_training():
 # --------------------------------------------------------------------------- sparse
 
 
+@pytest.mark.slow
 def test_sparse_kl_codes_approach_the_target_activation(digits):
     reducer = AutoencoderReducer(16, kind="sparse", sparsity="kl", sparsity_target=0.1,
                                  hidden_units=(64,), epochs=30, random_state=0, jit_compile=False)
@@ -221,6 +230,7 @@ def test_vae_tracks_both_loss_terms_and_generates(small_digits, quick):
     assert grid.shape == (16, 64)
 
 
+@pytest.mark.slow
 def test_manifold_grid_varies_the_first_two_of_more_dimensions(small_digits, quick):
     reducer = AutoencoderReducer(3, kind="vae", **quick).fit(small_digits)
     assert reducer.manifold_grid(n=3).shape == (9, 64)
@@ -229,6 +239,7 @@ def test_manifold_grid_varies_the_first_two_of_more_dimensions(small_digits, qui
         one.manifold_grid()
 
 
+@pytest.mark.slow
 def test_sample_needs_a_vae(small_digits, quick):
     reducer = AutoencoderReducer(2, **quick).fit(small_digits)
     with pytest.raises(ValueError, match="kind='vae'"):
@@ -249,6 +260,7 @@ def test_winner_take_all_keeps_the_top_share_per_unit_while_training():
     np.testing.assert_array_equal(np.asarray(layer(x)), x)  # the identity at inference
 
 
+@pytest.mark.slow
 def test_wta_codes_are_relu(small_digits, quick):
     reducer = AutoencoderReducer(4, kind="wta", **quick).fit(small_digits)
     assert reducer.architecture_.code_activation == "relu"
@@ -301,6 +313,7 @@ def test_family_presets(name):
 # --------------------------------------------------------------------------- GAN
 
 
+@pytest.mark.slow
 def test_gan_runs_and_both_losses_are_finite(small_digits):
     from aecore.gan import train_gan
 
@@ -337,6 +350,7 @@ def test_labelled_subset_is_stratified():
     assert len(labelled_subset(y, 1000)) == 300
 
 
+@pytest.mark.slow
 def test_few_label_curve_never_touches_the_reducer(digits, quick):
     from aecore.pretraining import few_label_curve
 
@@ -353,6 +367,7 @@ def test_few_label_curve_never_touches_the_reducer(digits, quick):
     assert reducer.encoder_.trainable
 
 
+@pytest.mark.slow
 def test_few_label_curve_rejects_bad_input(digits, quick):
     from aecore.pretraining import few_label_curve
 
@@ -414,6 +429,7 @@ def test_parameter_split_tied_halves_the_weights():
     assert 0.5 < tied["total"] / dense["total"] < 0.51
 
 
+@pytest.mark.slow
 def test_compare_greedy_gives_both_the_same_budget(small_digits):
     from aecore.family import compare_greedy
 
@@ -431,6 +447,7 @@ def test_compare_greedy_gives_both_the_same_budget(small_digits):
         compare_greedy(small_digits, small_digits, hidden_units=())
 
 
+@pytest.mark.slow
 def test_compare_sparsity_and_gan_progression(small_digits):
     from aecore.family import compare_sparsity, gan_progression
 
@@ -472,6 +489,7 @@ def test_family_figures():
     assert accuracy.layout.xaxis.type == "log" and len(accuracy.data) == 2
 
 
+@pytest.mark.slow
 def test_gan_batch_norm_and_dropout_options(small_digits):
     from aecore.gan import build_gan, train_gan
 

@@ -19,6 +19,7 @@ def vae(data):
                               batch_size=32, early_stopping=False, random_state=0).fit(data)
 
 
+@pytest.mark.slow
 def test_draws_have_the_documented_shape_and_differ(vae, data):
     draws = sample_reconstructions(vae, data[:5], n_draws=6, random_state=0)
     assert draws.shape == (5, 6, data.shape[1]) and draws.dtype == np.float32
@@ -74,6 +75,7 @@ def test_too_many_rows_are_refused_naming_the_limit(vae, data):
     assert sample_reconstructions(vae, data[:500], n_draws=4).shape[:2] == (500, 4)
 
 
+@pytest.mark.slow
 def test_a_non_vae_is_refused(data):
     dense = AutoencoderReducer(2, kind="dense", hidden_units=(16,), epochs=1, random_state=0).fit(data[:100])
     with pytest.raises(ValueError, match=r"kind='dense'.*kind='vae'"):

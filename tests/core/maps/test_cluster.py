@@ -219,6 +219,7 @@ def test_deskewed_blurred_digits_have_purer_neighbours(mnist_sample):
     assert view >= raw + 0.04, (raw, view)  # Measured: 0.85 -> 0.92 on these 2,000.
 
 
+@pytest.mark.slow
 def test_n2d_deskews_raw_features_when_told(mnist_sample, monkeypatch):
     import aecore.cluster as module
 
@@ -241,6 +242,7 @@ def test_n2d_deskews_raw_features_when_told(mnist_sample, monkeypatch):
         n2d(codes, raw_features=X, deskew_shape=(8, 8))
 
 
+@pytest.mark.slow
 def test_recommended_pipeline_reports_progress_and_returns_all_parts(digits, monkeypatch):
     # A two-epoch autoencoder: this checks the plumbing; bench/clustering.py checks quality.
     short = {**cluster_module.RECOMMENDED,

@@ -40,6 +40,7 @@ def test_a_second_view_is_served_from_the_store(codes, monkeypatch):
     np.testing.assert_array_equal(knn.neighbours(codes, 15, approximate=False)[0], first[0])
 
 
+@pytest.mark.slow
 def test_what_a_view_gets_does_not_depend_on_which_view_asked_first(codes):
     alone = cluster.n2d(codes, n_clusters=6, random_state=0)
     knn.clear()

@@ -65,6 +65,7 @@ def test_hdbscan_over_its_row_limit_is_refused_with_the_rows_it_may_cluster(monk
     assert "HDBSCAN's cost" in str(refused.value)  # names kept as written, not lower-cased
 
 
+@pytest.mark.slow
 def test_hdbscan_neighbour_tables_stay_linear_in_the_rows(monkeypatch, rng):
     from sklearn.cluster import HDBSCAN
 
@@ -93,6 +94,7 @@ def test_tsne_over_its_row_limit_is_refused_before_embedding(monkeypatch, rng):
         project(rng.normal(size=(22_000, 4)), "tsne")
 
 
+@pytest.mark.slow
 def test_project_sample_embeds_a_seeded_subsample_and_returns_its_rows(rng):
     X = rng.normal(size=(12_000, 4)).astype(np.float32)
     small = Budget(max_tsne_rows=300, max_rows=200)
@@ -111,6 +113,7 @@ def test_project_sample_embeds_a_seeded_subsample_and_returns_its_rows(rng):
     assert none is None and within.shape == (150, 2)
 
 
+@pytest.mark.slow
 def test_the_default_budget_applies_when_none_is_given(monkeypatch, rng):
     monkeypatch.setattr(aebudget, "DEFAULT", Budget(max_tsne_rows=40))
     X = rng.normal(size=(120, 4))

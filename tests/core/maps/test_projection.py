@@ -44,6 +44,7 @@ def test_pca_is_float32_and_matches_sklearn(small_digits):
     np.testing.assert_allclose(np.abs(embedding), np.abs(expected), atol=1e-4)
 
 
+@pytest.mark.slow
 def test_tsne_map_keeps_neighbours_and_classes(small_digits):
     X, y = small_digits
     embedding = project(X, "tsne", random_state=SEED)
@@ -53,12 +54,14 @@ def test_tsne_map_keeps_neighbours_and_classes(small_digits):
     assert metrics.knn_accuracy(embedding, y) >= 0.92
 
 
+@pytest.mark.slow
 def test_tsne_in_three_dimensions_uses_barnes_hut(small_digits):
     X, _ = small_digits
     embedding = project(X[:200], "tsne", n_components=3, random_state=SEED)
     assert embedding.shape == (200, 3) and np.isfinite(embedding).all()
 
 
+@pytest.mark.slow
 def test_placing_rows_into_a_tsne_map_keeps_its_trustworthiness(digits):
     """The large-n path: a third of the rows embedded, the rest placed by openTSNE's transform,
     against the full embedding of every row (issue 18: within 0.02)."""

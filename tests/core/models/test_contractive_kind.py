@@ -28,6 +28,7 @@ def pair(split):
             AutoencoderReducer(8, **settings).fit(X_train))
 
 
+@pytest.mark.slow
 def test_the_kind_trains_transforms_and_reports_each_loss_term(split, tiny):
     X_train, X_test = split
     reducer = AutoencoderReducer(3, kind="contractive", jit_compile=False, **tiny).fit(X_train[:300])
@@ -40,6 +41,7 @@ def test_the_kind_trains_transforms_and_reports_each_loss_term(split, tiny):
     assert reducer.architecture_.contractive_weight == 0.1
 
 
+@pytest.mark.slow
 def test_the_penalty_makes_held_out_codes_less_sensitive_to_the_input(pair, split):
     _, X_test = split
     plain, contractive = pair
@@ -50,6 +52,7 @@ def test_the_penalty_makes_held_out_codes_less_sensitive_to_the_input(pair, spli
     assert -contractive.score(X_test) < 1.5 * -plain.score(X_test)
 
 
+@pytest.mark.slow
 def test_jacobian_norms_are_exact_for_a_linear_encoder(split):
     X_train, X_test = split
     reducer = AutoencoderReducer(2, kind="linear", epochs=2, random_state=SEED).fit(X_train[:200])
@@ -103,6 +106,7 @@ def test_a_saved_or_pickled_contractive_run_gives_the_same_codes(pair, split, tm
     np.testing.assert_allclose(copy.transform(X_test), reducer.transform(X_test), rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_the_family_comparison_finds_the_contractive_codes_most_robust(split):
     from aecore import family_robustness
 

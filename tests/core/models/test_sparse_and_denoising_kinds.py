@@ -24,6 +24,7 @@ def _layer(reducer, name):
                 if layer.name == name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sparsity", ["kl", "l1"])
 def test_a_sparse_model_trains_with_each_penalty(X, sparsity):
     reducer = AutoencoderReducer(4, kind="sparse", sparsity=sparsity, **TINY).fit(X)
@@ -35,6 +36,7 @@ def test_a_sparse_model_trains_with_each_penalty(X, sparsity):
     assert reducer.architecture_.sparsity_weight == params.SPARSITY_WEIGHTS[sparsity]
 
 
+@pytest.mark.slow
 def test_an_l1_penalty_makes_the_codes_smaller(X):
     settings = dict(TINY, epochs=15, hidden_units=(32,))
     penalised = AutoencoderReducer(8, kind="sparse", sparsity="l1", sparsity_weight=0.05, **settings).fit(X)
@@ -43,6 +45,7 @@ def test_an_l1_penalty_makes_the_codes_smaller(X):
     assert np.abs(penalised.transform(X)).mean() < 0.8 * np.abs(free.transform(X)).mean()
 
 
+@pytest.mark.slow
 def test_a_kl_penalty_pulls_the_mean_activation_towards_its_target(X):
     settings = dict(TINY, epochs=15)
     pulled = AutoencoderReducer(8, kind="sparse", sparsity="kl", sparsity_weight=0.5, sparsity_target=0.05,
@@ -51,6 +54,7 @@ def test_a_kl_penalty_pulls_the_mean_activation_towards_its_target(X):
     assert abs(pulled.transform(X).mean() - 0.05) < abs(free.transform(X).mean() - 0.05)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("noise, level", [("gaussian", 0.3), ("dropout", 0.2)])
 def test_a_denoising_model_trains_with_each_noise(X, noise, level):
     reducer = AutoencoderReducer(4, kind="denoising", noise=noise, noise_level=level, **TINY).fit(X)

@@ -72,6 +72,7 @@ def test_scaling_kind_groups_every_0_1_scaling_and_keeps_standardised_apart():
 # --------------------------------------------------------------------------- encode
 
 
+@pytest.mark.slow
 def test_encode_gives_the_reducers_codes_and_errors(fitted, digits_set):
     X = digits_set.X[300:340]
     encoded = encoding.encode(fitted, X)

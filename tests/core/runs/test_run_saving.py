@@ -31,6 +31,7 @@ def run_dir(tmp_path, fitted, X):
                     codes=reducer.transform(X))
 
 
+@pytest.mark.slow
 def test_metrics_must_be_plain_numbers(tmp_path, fitted):
     config, reducer = fitted
     with pytest.raises(ValueError, match=r"metrics\['curve'\]"):

@@ -45,6 +45,7 @@ def run_dir(tmp_path, fitted, X):
                     codes=reducer.transform(X))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["dense", "conv"])
 def test_load_run_rebuilds_the_same_model(tmp_path, X, kind):
     changes = {"kind": kind, "filters": (4, 8), "hidden_units": ()} if kind == "conv" else {}
@@ -76,6 +77,7 @@ def test_codes_and_files_are_saved(run_dir, fitted, X):
     assert manifest["aecore_version"] and manifest["created"]
 
 
+@pytest.mark.slow
 def test_dataframe_feature_names_survive(tmp_path, X):
     import pandas as pd
 
@@ -161,6 +163,7 @@ def test_bad_image_shape_is_refused(run_dir):
         load_run(run_dir)
 
 
+@pytest.mark.slow
 def test_weights_of_another_model_are_refused(tmp_path, run_dir, X):
     config, other = _fit(X, n_components=4)
     save_run(tmp_path / "other", other, config, "digits")

@@ -172,6 +172,7 @@ MIRRORED = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_mirrored_on_two_logical_cpus_matches_the_default_strategy(digits_npy):
     out = subprocess.run([sys.executable, "-c", MIRRORED, str(digits_npy)], capture_output=True,
                          text=True, env=_env(), cwd=ROOT, timeout=600)
@@ -212,6 +213,7 @@ def _free_ports(n):
     return ports
 
 
+@pytest.mark.slow
 def test_two_workers_train_one_model(digits_npy):
     workers = [f"localhost:{port}" for port in _free_ports(2)]
     procs = [subprocess.Popen(

@@ -17,6 +17,7 @@ def X():
     return load_digits_8x8().X[:300]
 
 
+@pytest.mark.slow
 def test_without_early_stopping_the_last_epochs_weights_are_kept(X):
     seen = {}
 
@@ -44,6 +45,7 @@ def test_without_early_stopping_the_last_epochs_weights_are_kept(X):
         np.testing.assert_array_equal(mine, best)
 
 
+@pytest.mark.slow
 def test_without_early_stopping_the_final_loss_is_the_last_epochs(X):
     reducer = AutoencoderReducer(4, early_stopping=False, validation_fraction=0.2, **TINY).fit(X)
     assert reducer.n_epochs_ == 2

@@ -33,6 +33,7 @@ def fitted(X):
     return _fit(X, 5)
 
 
+@pytest.mark.slow
 def test_fit_keeps_one_frame_per_epoch_of_fixed_rows(fitted, X):
     history = fitted.latent_history_
     assert history.points.shape == (3, MAX_ROWS, 2) and history.points.dtype == np.float32
@@ -57,6 +58,7 @@ def test_wide_codes_are_shown_through_one_pca_fitted_on_the_final_epoch(fitted, 
     assert history.points[-1][:, 0].var() >= history.points[-1][:, 1].var()  # PC1 first
 
 
+@pytest.mark.slow
 def test_two_dimensional_codes_are_shown_as_they_are(X):
     reducer = _fit(X, 2, epochs=2)
     history = reducer.latent_history_
@@ -69,6 +71,7 @@ def test_one_dimensional_codes_are_drawn_against_zeros():
     assert method == "codes" and points.shape == (2, 6, 2) and not points[..., 1].any()
 
 
+@pytest.mark.slow
 def test_small_data_keeps_every_row(digits):
     history = _fit(digits.X[:50], 3, epochs=2).latent_history_
     assert history.n_rows == 50 and history.indices.tolist() == list(range(50))
@@ -86,6 +89,7 @@ def test_long_trainings_keep_every_nth_epoch_and_the_kept_model():
     np.testing.assert_allclose(history.loss, [1, 0.1, 1 / 17, 0.05])
 
 
+@pytest.mark.slow
 def test_early_stopping_snapshots_the_weights_it_keeps(X):
     reducer = _fit(X, 3, epochs=40, early_stopping=True, patience=1, learning_rate=0.05)
     history = reducer.latent_history_
@@ -93,6 +97,7 @@ def test_early_stopping_snapshots_the_weights_it_keeps(X):
     assert history.n_frames == reducer.n_epochs_
 
 
+@pytest.mark.slow
 def test_a_stopped_fit_keeps_the_epochs_it_ran(X):
     stop = threading.Event()
 
@@ -106,6 +111,7 @@ def test_a_stopped_fit_keeps_the_epochs_it_ran(X):
     assert reducer.latent_history_.epochs.tolist() == [1, 2]
 
 
+@pytest.mark.slow
 def test_greedy_training_keeps_no_history(X):
     reducer = _fit(X, 3, epochs=1, greedy=True, greedy_finetune_epochs=0)
     assert reducer.latent_history_ is None
@@ -158,6 +164,7 @@ def test_long_histories_show_at_most_max_frames():
     assert len(positions) == 60 and positions[0] == 0 and positions[-1] == 499
 
 
+@pytest.mark.slow
 def test_a_linear_autoencoder_keeps_its_plane_which_turns_towards_pcas():
     from aecore.data import generate_3d_data
     from aecore.metrics import pca_baseline

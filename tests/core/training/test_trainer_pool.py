@@ -42,6 +42,7 @@ def tracing_count(train_function) -> int:
     return traced.experimental_get_tracing_count()
 
 
+@pytest.mark.slow
 def test_a_second_fit_reuses_the_traced_train_step_and_gives_the_same_model(rows):
     first = AutoencoderReducer(**settings()).fit(rows)
     trainer = only_trainer()
@@ -58,6 +59,7 @@ def test_a_second_fit_reuses_the_traced_train_step_and_gives_the_same_model(rows
     assert int(trainer[0].optimizer.iterations.numpy()) == 3 * 5
 
 
+@pytest.mark.slow
 def test_each_reducer_keeps_its_own_weights(rows):
     first = AutoencoderReducer(**settings()).fit(rows)
     before = [w.copy() for w in first.autoencoder_.get_weights()]
@@ -68,6 +70,7 @@ def test_each_reducer_keeps_its_own_weights(rows):
     assert not np.array_equal(first.transform(rows), other.transform(rows))
 
 
+@pytest.mark.slow
 def test_other_settings_get_another_trainer_and_the_pool_stays_bounded(rows, monkeypatch):
     monkeypatch.setattr(trainer_pool, "MAX_IDLE", 2)
     for units in [(16,), (12,), (8,)]:
@@ -89,6 +92,7 @@ def test_concurrent_fits_of_the_same_settings_get_separate_trainers(rows):
     assert trainer_pool.idle_count() == 2
 
 
+@pytest.mark.slow
 def test_an_interrupted_fit_leaves_a_usable_model_and_a_free_trainer(rows):
     class Rerun(BaseException):
         """Stands in for Streamlit's RerunException, raised inside the progress hook."""
@@ -107,6 +111,7 @@ def test_an_interrupted_fit_leaves_a_usable_model_and_a_free_trainer(rows):
     assert later.n_epochs_ == 3 and only_trainer() is trainer
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, extra", [("denoising", {}), ("vae", {}), ("dense", {"dropout": 0.2})])
 def test_random_layers_repeat_exactly_through_a_reused_trainer(rows, kind, extra):
     """Corruption, sampling and dropout draw from seed generators whose state is copied in too."""
@@ -115,6 +120,7 @@ def test_random_layers_repeat_exactly_through_a_reused_trainer(rows, kind, extra
     np.testing.assert_array_equal(first.transform(rows), again.transform(rows))
 
 
+@pytest.mark.slow
 def test_a_model_too_large_for_the_pool_is_trained_as_it_is(rows, monkeypatch):
     monkeypatch.setattr(trainer_pool, "MAX_IDLE_PARAMETERS", 10)
     reducer = AutoencoderReducer(**settings()).fit(rows)
@@ -148,6 +154,7 @@ def test_seeding_a_fit_leaves_tensorflows_global_seed_alone():
     assert np.random.randint(1000) == np.random.RandomState(5).randint(1000)
 
 
+@pytest.mark.slow
 def test_fits_in_parallel_threads_each_finish_with_their_own_model(rows):
     results = {}
 
@@ -164,6 +171,7 @@ def test_fits_in_parallel_threads_each_finish_with_their_own_model(rows):
     assert 1 <= trainer_pool.idle_count() <= 2  # one trainer each while they overlapped
 
 
+@pytest.mark.slow
 def test_the_fit_that_compiles_a_trainer_collects_its_garbage_and_a_reusing_fit_does_not(rows, monkeypatch):
     # Compiling leaves many new long-lived objects; collected then, Python's next full collection
     # (0.2-0.3 s) does not fall into the first epoch of the next fit.
