@@ -349,20 +349,3 @@ def test_time_estimates_grow_with_the_rows_and_follow_the_budget():
     assert 20 <= estimate_seconds("umap", 60_000) <= 45  # measured: 29 s on 2 cores (100 epochs)
     with pytest.raises(ValueError, match="not a projection method"):
         estimate_seconds("lle", 100)
-
-
-def test_large_maps_start_the_nearest_neighbour_descent_warm_up(monkeypatch):
-    from aecore import projection
-    from app_ui import caches
-
-    calls = []
-    monkeypatch.setattr(projection, "warm_up_umap", lambda **kwargs: calls.append(kwargs))
-    monkeypatch.setattr(caches, "freeze_long_lived_objects", lambda: None)
-    monkeypatch.setattr(caches, "_WARMUP", {})
-    caches.start_umap_warmup_for(5_000, 10)  # exact neighbours: nothing to compile
-    assert caches._WARMUP == {}
-    assert projection.approximate_neighbors(60_000, 10) and not projection.approximate_neighbors(5_000, 10)
-    caches.start_umap_warmup_for(60_000, 10)
-    caches.start_umap_warmup_for(60_000, 32)  # once per process
-    caches._WARMUP["approximate"].join(5)
-    assert calls == [{"approximate": True}]
