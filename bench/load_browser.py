@@ -22,7 +22,7 @@ visitors' own machines.
 
 Usage: ``python -m bench.load_browser --sessions 6 [--browser-nice 19] [--verbose] [--no-write]``
 (writes bench/results_load_browser[_nice19].json and its section of BENCHMARKS.md), or in the full
-bench run (``python -m aecore bench --only load_browser``). tests/test_browser_load.py runs a
+bench run (``python -m aecore bench --only load_browser``). tests/browser/test_browser_load.py runs a
 3-session version with :func:`measure`.
 """
 

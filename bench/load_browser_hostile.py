@@ -71,7 +71,7 @@ def _npy(array, compressed_npz: bool = False) -> bytes:
 
 
 def hostile_uploads() -> dict[str, tuple[str, bytes]]:
-    """The bad files (name -> (file name, content)): a few of tests/test_bad_inputs.py's, the
+    """The bad files (name -> (file name, content)): a few of tests/app/test_train_page_bad_inputs.py's, the
     smallest and the most expensive, and the issue's case 8 files."""
     import numpy as np
 

@@ -1,7 +1,14 @@
-"""Hostile files built in memory, shared by the data and bad-input tests."""
+"""Helpers shared by the tests in every folder: the repository's paths, hostile files built in
+memory, and opening a page in AppTest. Import them as ``from tests.builders import ...``."""
 
 import struct
 import zlib
+from pathlib import Path
+
+#: The repository root, whichever folder of tests/ a test lives in.
+ROOT = Path(__file__).resolve().parent.parent
+#: The app's entry point, as an absolute path for ``AppTest.from_file``.
+APP = str(ROOT / "app.py")
 
 
 def png_declaring(width: int, height: int) -> bytes:
@@ -26,7 +33,7 @@ def open_page(page: str, params: dict | None = None, timeout: float = 300):
     """Run the app in AppTest on ``page`` with query ``params``; assert it raised no exception."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file("../app.py", default_timeout=timeout)
+    at = AppTest.from_file(APP, default_timeout=timeout)
     for name, value in (params or {}).items():
         at.query_params[name] = value
     at.switch_page(page).run()

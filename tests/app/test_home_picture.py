@@ -1,0 +1,36 @@
+"""The home page shows before it tells: the shipped demo's latent space forming, read without
+building the model, drawn above the tour."""
+
+import json
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from aecore.data import datasets as aedata
+from aecore.runs import demo
+from tests.builders import APP
+
+
+def test_the_forming_history_labels_are_the_demo_training_rows_labels():
+    history, labels = demo.forming_history()
+    assert history.points.shape[1:] == (len(labels), 2) and history.n_frames >= 10
+    ds = aedata.load_dataset(demo.DEMOS[demo.FORMING_DEMO][0])
+    train, _ = aedata.train_test_split(ds, test_fraction=0.2, seed=0)
+    assert np.array_equal(labels, ds.y[np.asarray(train)[history.indices]])
+    assert set(np.unique(labels)) == set(range(10))  # every digit is in the picture
+
+
+def test_the_forming_history_is_none_without_the_demo(tmp_path):
+    assert demo.forming_history(root=tmp_path / "nowhere") is None
+
+
+def test_home_opens_on_the_picture_above_the_tour():
+    import streamlit as st
+
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not at.exception, [e.value for e in at.exception]
+    charts = at.get("plotly_chart")
+    assert charts, "the home page has no picture"
+    figure = json.loads(charts[0].proto.spec)
+    assert len(figure["frames"]) >= 10 and figure["layout"]["updatemenus"]  # a Play button

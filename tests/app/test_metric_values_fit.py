@@ -1,0 +1,18 @@
+"""Metric cards show short values: a long value is cut off in a narrow column ("97% of sam…"),
+so the words belong in the label and the value stays a number."""
+
+import pytest
+
+from tests.builders import open_page
+
+#: Characters a metric value may have before a four-column row cuts it off on a laptop screen.
+MAX_VALUE_CHARS = 12
+
+
+@pytest.mark.parametrize("page", ["app_pages/reconstructions.py", "app_pages/train.py"])
+def test_every_metric_value_on_the_shipped_model_is_short(page):
+    at = open_page(page, {"data": "mnist_sample", "preset": "recommended"})
+    assert not at.exception, [e.value for e in at.exception]
+    values = [m.value for m in at.metric]
+    assert values, "no metric on the page"
+    assert all(len(v) <= MAX_VALUE_CHARS for v in values), values

@@ -1,0 +1,39 @@
+"""The guided tour (AppTest): every step's link opens its page with its settings and its banner,
+in English and Korean, and the Home page lists every step."""
+
+import pytest
+
+from app_ui import tour
+from tests.builders import open_page
+
+TIMEOUT = 300
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    import streamlit as st
+
+    st.cache_data.clear()
+    yield
+
+
+def _open(page, params):
+    return open_page(page, params, timeout=TIMEOUT)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_tour_step_opens_its_page_with_its_settings(lang):
+    for index, step in enumerate(tour.STEPS):
+        at = _open(step.page, {**tour.link_params(index), "lang": lang})
+        assert at.session_state["lang"] == lang
+        assert at.query_params["tour"] == str(index + 1)
+        banner = [m.value for m in at.markdown if f"{index + 1}" in m.value and "/tour" in m.value]
+        assert banner, f"step {index + 1}: no tour banner"
+
+
+def test_the_home_page_lists_every_tour_step():
+    at = _open("app_pages/home.py", {})
+    text = " ".join(m.value for m in at.markdown)
+    for index in range(len(tour.STEPS)):
+        assert f"**{index + 1}. " in text
