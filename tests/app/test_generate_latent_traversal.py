@@ -29,6 +29,7 @@ def test_units_outside_the_code_are_refused_with_the_range(units):
         traversal_grid(np.zeros((5, 4)), 0, units, [1.0])
 
 
+@pytest.mark.slow
 def test_the_generate_page_reaches_every_unit_and_draws_the_grid_beside_the_sliders():
     at = open_page("app_pages/generate.py", {"tab": "traverse"}, timeout=300)
     assert not at.exception, [e.value for e in at.exception]

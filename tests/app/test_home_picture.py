@@ -4,6 +4,7 @@ building the model, drawn above the tour."""
 import json
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from aecore.data import datasets as aedata
@@ -11,6 +12,7 @@ from aecore.runs import demo
 from tests.builders import APP
 
 
+@pytest.mark.slow
 def test_the_forming_history_labels_are_the_demo_training_rows_labels():
     history, labels = demo.forming_history()
     assert history.points.shape[1:] == (len(labels), 2) and history.n_frames >= 10
@@ -24,6 +26,7 @@ def test_the_forming_history_is_none_without_the_demo(tmp_path):
     assert demo.forming_history(root=tmp_path / "nowhere") is None
 
 
+@pytest.mark.slow
 def test_home_opens_on_the_picture_above_the_tour():
     import streamlit as st
 

@@ -5,6 +5,8 @@ import pytest
 
 from tests.builders import open_page
 
+pytestmark = pytest.mark.slow  # AppTest on the shipped model's pages
+
 #: Characters a metric value may have before a four-column row cuts it off on a laptop screen.
 MAX_VALUE_CHARS = 12
 
