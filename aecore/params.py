@@ -372,9 +372,8 @@ def latent_size_fits(n_components: int, n_features: int) -> bool:
 def check_latent_size(n_components: int, n_features: int) -> None:
     """``ValueError`` naming the value, the limit and the fix unless :func:`latent_size_fits`."""
     if not latent_size_fits(n_components, n_features):
-        raise ValueError(
-            f"n_components={n_components} must be smaller than the number of features ({n_features}); "
-            "choose a smaller latent size or a dataset with more columns.")
+        raise ValueError(f"n_components={n_components} must be smaller than the number of features "
+                         f"({n_features}); choose a smaller latent size or a dataset with more columns.")
 
 
 def storing_init(**extra):
