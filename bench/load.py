@@ -108,12 +108,7 @@ def _gather(pending: dict, n: int) -> list[dict]:
 
 
 def run_threads(n: int) -> tuple[list[dict], float, float, list[str]]:
-    """n sessions at once, one thread each, in this process.
-
-    Returns (results, wall s, peak MB over the process's life, RSS MB just before the sessions,
-    failures raised in script-runner threads outside any
-    script, which AppTest does not report: they are caught here through threading.excepthook).
-    """
+    """n sessions at once, one thread each, in this process."""
     _warm_up()
     before_mb = _current_rss_mb()
     thread_failures: list[str] = []
@@ -141,10 +136,7 @@ def _pool_initializer() -> None:
 
 
 def run_processes(n: int, workers: int) -> tuple[list[dict], float, float]:
-    """n sessions in a pool of ``workers`` fresh processes. Returns (results, wall s, summed peak MB).
-
-    The wall time includes each worker's start and TensorFlow import.
-    """
+    """n sessions in a pool of ``workers`` fresh processes. Returns (results, wall s, summed peak MB)."""
     # Workers find these functions by module name: "bench.load", never "__main__", which
     # Streamlit's script runner replaces while it runs a page.
     from bench import load as importable
@@ -204,11 +196,7 @@ def measure(mode: str, n: int) -> tuple[list[dict], list[dict]]:
 
 
 def run(quick: bool = False, mode: str | None = None) -> list[dict]:
-    """N = 8 concurrent sessions (4 when quick), in threads and/or a bounded process pool.
-
-    By default a full run measures both ways; a quick run only the process pool, whose figures
-    are trustworthy (the thread figures carry AppTest's own races, counted apart).
-    """
+    """N = 8 concurrent sessions (4 when quick), in threads and/or a bounded process pool."""
     n = 4 if quick else 8
     mode = mode or ("processes" if quick else "both")
     modes = ["threads", "processes"] if mode == "both" else [mode]

@@ -142,13 +142,7 @@ async def _phases(server: Server, sessions: int, trainers: int, steps: list[int]
 def measure(sessions: int = 6, trainers: int = 2, steps: list[int] | None = None, rounds: int = 1,
             solo: bool = True, hostile: str = "all", slot_check: bool = True, verbose: bool = False,
             hostile_limit: float = HOSTILE_LIMIT_S, browser_nice: int = 0, extra_env: dict | None = None) -> dict:
-    """Run the phases against one fresh server; return every measurement (see the module's doc).
-
-    ``hostile`` is "all" (links, keystroke, uploads), "links" (links and keystroke) or "none".
-    ``browser_nice`` > 0 runs Chromium at that lower CPU priority, as if the browsers ran on the
-    visitors' own machines and the server had the cores first.
-    Raises RuntimeError when Chromium or Playwright is missing or the server does not start.
-    """
+    """Run the phases against one fresh server; return every measurement (see the module's doc)."""
     from app_ui import tour
 
     browser.require_browser()

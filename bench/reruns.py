@@ -164,11 +164,7 @@ def _measure_safely(m: Measurement, app_root: Path, reps: int, verbose: bool) ->
 
 def run(quick: bool = False, app_root: Path | None = None, reps: int = 7, only: list[str] | None = None,
         verbose: bool = False, baseline: Path | None = None, rounds: int = 2) -> tuple[list[dict], dict]:
-    """Every measurement (or those named in ``only``); (rows, results by name).
-
-    With ``baseline`` (a second app tree), each measurement runs ``rounds`` times on each tree,
-    alternating baseline then app; a result is then ``{"title", "page", "app", "baseline"}``, each
-    tree's rounds pooled (see :func:`_pool`)."""
+    """Every measurement (or those named in ``only``); (rows, results by name)."""
     app_root = Path(app_root or ROOT).resolve()
     browser.require_browser()
     reps = 3 if quick else reps

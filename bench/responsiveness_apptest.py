@@ -30,10 +30,7 @@ def _raw_options(widget, candidates) -> list:
 
 
 def worker_apptest(out: dict, codes_path: str, reruns: int, max_epochs: int | None) -> None:
-    """One AppTest session through every page; fills ``out`` as it goes (so a failure keeps the rest).
-
-    Every timing is a pair {"script": server-side script seconds, "wall": AppTest.run seconds}.
-    """
+    """One AppTest session through every page; fills ``out`` as it goes (so a failure keeps the rest)."""
     os.chdir(ROOT)
     clock = ScriptClock()
     problems = out.setdefault("problems", [])

@@ -50,11 +50,7 @@ def _peak_rss_mb() -> float:
 
 
 def _steady(epoch_seconds: list[float]) -> float:
-    """Fastest epoch after the first (which also pays for tracing and XLA compilation).
-
-    The minimum, as ``timeit`` reports, because other programs on a shared machine only ever
-    add time; the median moved by 2x between runs on our 2-core runners.
-    """
+    """Fastest epoch after the first (which also pays for tracing and XLA compilation)."""
     return float(np.min(epoch_seconds[1:] if len(epoch_seconds) > 1 else epoch_seconds))
 
 
@@ -72,11 +68,7 @@ class Timing:
         return self.steps / len(self.epochs)
 
     def pass_seconds(self, n_rows: int, batch_size: int) -> float:
-        """Fastest epoch after the first, scaled to one pass over the data (ceil(n/batch) steps).
-
-        Keras 3.15 runs whole executions: with ``steps_per_execution=32`` an "epoch" of 40
-        steps runs 64, so epochs are compared by the work they do, not by their name.
-        """
+        """Fastest epoch after the first, scaled to one pass over the data (ceil(n/batch) steps)."""
         return _steady(self.epochs) * math.ceil(n_rows / batch_size) / self.steps_per_epoch
 
 
@@ -123,11 +115,7 @@ def keras_settings_fit(X: np.ndarray, epochs: int, batch_size: int, jit_compile:
 
 def torch_fit(X: np.ndarray, epochs: int, steps_per_epoch: int, batch_size: int = BATCH_SIZE,
               threads: int = 1) -> Timing:
-    """The same autoencoder in a plain PyTorch loop, ``steps_per_epoch`` optimizer steps per epoch.
-
-    Batches come from a stream of fresh permutations, as Keras' repeated tf.data pipeline gives
-    them, so both frameworks can do exactly the same number of steps on the same data.
-    """
+    """The same autoencoder in a plain PyTorch loop, ``steps_per_epoch`` optimizer steps per epoch."""
     import torch
     from torch import nn
 

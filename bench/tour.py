@@ -51,11 +51,7 @@ class Tour:
         self.trained = "nothing"
 
     def settle(self) -> None:
-        """Wait until the rerun the last action asked for has finished.
-
-        First for the app to show it as running (a busy machine can take a while to start it: the
-        old "not running" state must not count), then for it to be over.
-        """
+        """Wait until the rerun the last action asked for has finished."""
         try:
             self.page.wait_for_selector(browser.BUSY, state="attached", timeout=START_TIMEOUT_MS)
         except Exception:  # noqa: BLE001  (already over, or the action asked for no rerun)
@@ -90,11 +86,7 @@ class Tour:
         return self.page.locator(f".st-key-{re.sub(r'[^a-zA-Z0-9_-]', '-', key)}")
 
     def train_next_seed(self) -> None:
-        """Open the settings, add one to the seed (so the defaults are really trained), Train.
-
-        Where the seed cannot be set, Train runs with the defaults (served from a demo run if the
-        app ships one) and the tour says so.
-        """
+        """Open the settings, add one to the seed (so the defaults are really trained), Train."""
         seed_box = self.page.locator('[class*="st-key-train-seed-"]').first
         try:
             summaries = self.page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary')

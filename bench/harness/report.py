@@ -153,15 +153,7 @@ def save_report(name: str, report: dict, text: str, *, quick: bool, write: bool,
 
 def section_main(name: str, doc: str, measure, markdown, argv: list[str] | None = None, *, quick: str | None = None,
                  arguments: tuple = (), section=None) -> int:
-    """The one ``main`` of a benchmark with a section of its own: ``python -m bench.<name>``.
-
-    ``measure(args)`` returns the report's own fields, among them ``rows``; the report adds the
-    stamp, the command, the seconds and the load average, then ``markdown(report)`` is printed,
-    and written with the results JSON unless ``--no-write``. ``quick`` is the help of ``--quick``
-    (None: no quick mode); ``arguments`` are ``(flags, options)`` pairs for argparse;
-    ``section(args)`` gives the results' name and the section's marker where a flag makes a
-    section of its own.
-    """
+    """The one ``main`` of a benchmark with a section of its own: ``python -m bench.<name>``."""
     parser = argparse.ArgumentParser(prog=f"python -m bench.{name}", description=doc.strip().splitlines()[0])
     if quick:
         parser.add_argument("--quick", action="store_true", help=quick)
