@@ -1,17 +1,8 @@
-"""Load: N concurrent app sessions in AppTest (no server, no socket), each opening every page,
-training a tiny model on scikit-learn's digits and opening Reconstructions; errors and exceptions
-are counted (target 0), wall time and peak resident memory reported. Two ways, both measured:
+"""Load: N concurrent AppTest sessions, each opening every page, training a tiny model and opening
+Reconstructions; errors counted (target 0), wall time and peak memory reported, in ``threads`` (one
+process; AppTest's own races counted apart as harness failures) and ``processes`` (a bounded pool).
 
-- ``threads``: one AppTest per thread in this process, as a server holds its sessions. AppTest is
-  not built for this (each run installs and then removes the process-wide mock ``Runtime``), so
-  its own races (``Runtime hasn't been created!``, a page switch landing elsewhere) are counted
-  apart as harness failures, not app failures.
-- ``processes``: each session in a worker of a bounded process pool (``PROCESS_WORKERS``), so
-  AppTest's globals are never shared; each worker trains the model once.
-
-Usage: ``python -m aecore bench --only load`` or ``python -m bench.load [--quick]`` (quick: 4
-sessions, the process pool only).
-"""
+Usage: ``python -m aecore bench --only load`` or ``python -m bench.load [--quick]``."""
 
 from __future__ import annotations
 

@@ -1,30 +1,10 @@
-"""Issue #14 (case 11): several real browsers on ONE server at once, honest and hostile.
+"""Issue #14 (case 11): several real Chromium browsers on ONE instrumented server: solo (the tour,
+cold and warm), concurrent (``--sessions`` honest people, ``--trainers`` of them training, one hostile
+person: bench/load_browser_hostile.py) and after (a fresh training must not queue). BENCHMARKS.md
+has the method; ``--browser-nice 19`` runs Chromium at the lowest CPU priority.
 
-One instrumented ``streamlit run app.py`` (bench/load_browser_server.py), its process tree's memory
-sampled every 0.2 s; Debian's Chromium (one Playwright context per person, one asyncio loop) plays
-three phases:
-
-1. **Solo:** one person follows the guided tour (:func:`app_ui.tour.link_params`) twice, cold and
-   warm: the baseline.
-2. **Concurrent:** ``--sessions`` honest people follow the same tour at once, the first
-   ``--trainers`` of them after training a small uncached model; one hostile person meanwhile
-   opens the issue's links, types 300000 into Hidden units, uploads bad and large files, forges
-   the drawing canvas and races the training queue (bench/load_browser_hostile.py). The job
-   pool's own log (AECORE_LOG_JOBS=1) gives the most jobs at once.
-3. **After:** every context closed, a fresh person's tiny training must start without queueing;
-   the server's threads are counted and those still using CPU named.
-
-A page is *ready* when the script has finished, the step's tour banner shows, every chart has
-drawn and every image loaded, for 0.4 s (bench/load_browser_person.py). Honest sessions must see
-no exception or error box; the hostile session's outcomes are reported as they are.
-``--browser-nice 19`` runs Chromium at the lowest CPU priority, as if the browsers ran on the
-visitors' own machines.
-
-Usage: ``python -m bench.load_browser --sessions 6 [--browser-nice 19] [--verbose] [--no-write]``
-(writes bench/results_load_browser[_nice19].json and its section of BENCHMARKS.md), or in the full
-bench run (``python -m aecore bench --only load_browser``). tests/browser/test_browser_load.py runs a
-3-session version with :func:`measure`.
-"""
+Usage: ``python -m bench.load_browser --sessions 6 [--browser-nice 19] [--verbose] [--no-write]``;
+tests/browser/test_browser_load.py runs a 3-session version through :func:`measure`."""
 
 from __future__ import annotations
 

@@ -1,35 +1,10 @@
-"""Issue #6: app responsiveness, measured on the offline MNIST sample (5,000 digits, the default).
-
-Every measurement runs in a fresh Python process, as a fresh server would: nothing that earlier
-benchmark modules imported, compiled or cached in this process (TensorFlow, UMAP's numba
-kernels, Streamlit caches) can flatter the figures, and AppTest's process-wide state (it is not
-thread-safe, see bench/load.py) is never shared. "Server time" is the script run, from Streamlit's
-SCRIPT_STARTED to SCRIPT_STOPPED events (when a browser is told the run is over); the wall time
-of ``AppTest.run`` is given alongside, as it also counts what Streamlit does after every script
-(a full ``gc.collect`` and ``keras.backend.clear_session()``, itself another full collection)
-and AppTest's own parsing.
-
-1. ``apptest`` worker, one AppTest session:
-   - the first render of every page registered in app.py in a new session (model pages show the
-     shipped demo model where aecore.runs.demo provides one, else their "train first" state); the
-     first one, Home, also pays the app's imports;
-   - Train with the page's defaults (served from the demo run when they match it), then the same
-     defaults with the next seed, really trained (--quick: at most 5 epochs);
-   - the first render of every model page with that model, in the sidebar's order; on Latent
-     space the first UMAP view, view-only reruns (changing colour-by on the UMAP view; median),
-     the same reruns with two what-ifs applied in the worker only (gc.freeze(); and a thumbnail
-     map drawn once per map), and a later UMAP view (3-D).
-2. ``umap-app`` worker, a person in a fresh server: Home, Latent space (the demo model's default
-   view), then UMAP at once, the 3-D UMAP after it; as the app is (its warm-up starts on Latent
-   space) and (full runs) with the app's warm-up started at server start.
-3. ``umap-cold`` worker (full runs): the first and second UMAP of the trained model's 5,000 x 10
-   codes in a fresh process with Keras imported and no warm-up, umap-learn's import apart.
+"""Issue #6: app responsiveness on the offline MNIST sample, each part in a fresh process
+(bench/responsiveness_apptest.py: every page's first render, training, model pages, Latent space
+reruns; bench/responsiveness_umap.py: UMAP in a fresh server and cold). "Server time" is
+SCRIPT_STARTED to SCRIPT_STOPPED; BENCHMARKS.md has the method.
 
 Usage: ``python -m aecore bench --only responsiveness`` or ``python -m bench.responsiveness
-[--quick]``; the workers are ``python -m bench.responsiveness --worker apptest|umap-app|umap-cold``.
-The AppTest worker lives in bench/responsiveness_apptest.py, the UMAP workers in
-bench/responsiveness_umap.py; this module spawns them, turns their results into rows and runs them.
-"""
+[--quick]``; workers: ``--worker apptest|umap-app|umap-cold``."""
 
 from __future__ import annotations
 

@@ -1,15 +1,8 @@
-"""Every page at 60,000 rows (issue 18): each page's first render and rerun, and the process's
-peak memory, on 5,000 / 20,000 / 60,000 MNIST-shaped rows (or any ``--sizes``, e.g. 200000).
+"""Every page at 60,000 rows (issue 18): each page's first render, rerun, what it said and the
+process's peak memory, one fresh ``--worker N`` process per size, rows uploaded through the Train
+page in AppTest. Method and targets: BENCHMARKS.md (section bench/scale_pages.py).
 
-For each size a fresh ``python -m bench.scale_pages --worker N`` process (so that its memory
-figures are that size's alone) uploads :func:`bench.harness.data.synthetic_mnist` rows through the
-Train page's uploader in AppTest (14x14 images where 28x28 would exceed the upload budget), stores
-two models trained outside the timings as the Train page does, then walks every page registered in
-app.py: first render, rerun, what each said (errors, stated durations, job-slot seconds). The
-method and the targets are written out in BENCHMARKS.md (section bench/scale_pages.py).
-
-Usage: ``python -m bench.scale_pages [--quick | --sizes 5000,20000] [--profile PAGE] [--no-write]``.
-"""
+Usage: ``python -m bench.scale_pages [--quick | --sizes 5000,20000] [--profile PAGE] [--no-write]``."""
 
 from __future__ import annotations
 

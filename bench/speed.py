@@ -1,15 +1,7 @@
-"""Issue #6: training speed and cost growth.
-
-1. The same dense autoencoder (784-512-256-32-256-512-784, ReLU, sigmoid output, Adam 1e-3,
-   MSE, batch 128) trained for the same epochs on the same 5,000 MNIST digits with the same
-   number of threads: Keras through ``AutoencoderReducer`` (our settings: XLA and
-   ``steps_per_execution``) against a plain PyTorch loop, in this process. Skipped, with a
-   note, when PyTorch is not installed (``pip install torch==2.13.0``).
-2. Keras settings: ``jit_compile`` on/off, ``steps_per_execution`` 1 or a whole pass, batch 128
-   or 512.
-3. Cost growth on synthetic MNIST-shaped rows (1k, 5k, 20k, 60k; quick: 1k and 5k): seconds per
-   training epoch, PCA (32 components) fit + projection seconds, and peak resident memory.
-"""
+"""Issue #6: training speed and cost growth: the same dense autoencoder in Keras
+(``AutoencoderReducer``) against a plain PyTorch loop (skipped without torch); Keras settings
+(``jit_compile``, ``steps_per_execution``, batch); cost growth per epoch, PCA and peak memory on
+synthetic MNIST-shaped rows."""
 
 from __future__ import annotations
 

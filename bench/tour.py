@@ -1,16 +1,8 @@
-"""Issue #6: peak memory of ONE real server process through a full tour of the app.
+"""Issue #6: peak memory (VmHWM) of ONE real server process through a full tour of the app in
+Chromium (every page, a real training, UMAP colour-by reruns, clustering), against 1.5 GB; PyTorch's
+share measured apart. Problems become rows, never crashes.
 
-One browser session (Playwright, Debian's Chromium) on the offline MNIST sample visits every page,
-trains the Train page's defaults with the next seed (so that the model is really trained, not
-served from a demo run), then the model pages, a UMAP view with colour-by reruns (timed as a person
-sees them) and clustering. The kernel's peak (VmHWM) of the server is the figure, against the
-issue's target of 1.5 GB; PyTorch's share of it (umap-learn imports it where the `bench` extra
-installed it) is measured apart.
-
-Usage: ``python -m aecore bench --only tour`` (2-3 minutes) or ``python -m bench.tour --verbose
-[--env MALLOC_ARENA_MAX=2]`` to print every step, with an environment variable for the server.
-Problems (no Chromium, no Playwright, a page that fails) become rows, never crashes.
-"""
+Usage: ``python -m aecore bench --only tour`` or ``python -m bench.tour --verbose [--env K=V]``."""
 
 from __future__ import annotations
 
