@@ -11,7 +11,7 @@ import statistics
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from bench.harness.report import load_note, row, table
+from bench.harness.report import load_note, row, stamp_line, table
 from bench.load_browser_server import QUIET_S
 
 GROUP = "Load, real browsers (one server)"
@@ -173,11 +173,10 @@ def markdown(report: dict) -> str:
     nice = report["browser_nice"]
     title = "## Multi-user browser load test" + (f" (Chromium at nice {nice})" if nice else "")
     lines = [_marker("begin", nice), title, "",
-             f"`{report['command']}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
-             f"{m.get('processor')}, {m.get('cpus')} CPUs, {m.get('memory_gb', '?')} GB, Python {m.get('python')}, "
-             "Chromium (Debian) for every browser on the same machine as the server"
-             + (f", at nice {nice}: the server gets the cores first." if nice else
-                " and at the same priority: the browsers' drawing competes with the server."), "",
+             stamp_line(report, stack=f"{m.get('memory_gb', '?')} GB, Python {m.get('python')}, Chromium (Debian) "
+                        "for every browser on the same machine as the server",
+                        end=f", at nice {nice}: the server gets the cores first." if nice else
+                        " and at the same priority: the browsers' drawing competes with the server."), "",
              "Time to a ready page in the browser (from the link to the script finished, charts drawn, "
              "images loaded) and the server's own script time for the same visits (timed inside the "
              "server), seconds:", "",

@@ -177,15 +177,16 @@ def section_main(name: str, doc: str, measure, markdown, argv: list[str] | None 
     return 0
 
 
-def stamp_line(report: dict, load: bool = False) -> str:
-    """The line under a section's title: command, date, commit, seconds, machine (and load average)."""
+def stamp_line(report: dict, load: bool = False, stack: str | None = None, end: str = ".") -> str:
+    """The line under a section's title: command, date, commit, seconds, machine, ``stack`` (default
+    Python, TensorFlow, Keras) and, with ``load``, the load average."""
     m = report["machine"]
+    stack = stack or f"Python {m.get('python')}, TensorFlow {m.get('tensorflow', '?')}, Keras {m.get('keras', '?')}"
     line = (f"`{report['command']}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
-            f"{m.get('processor')}, {m.get('cpus')} CPUs, Python {m.get('python')}, TensorFlow "
-            f"{m.get('tensorflow', '?')}, Keras {m.get('keras', '?')}")
+            f"{m.get('processor')}, {m.get('cpus')} CPUs, {stack}")
     if load and "load_average" in report:
         line += " · load average {} → {}".format(*report["load_average"])
-    return line + "."
+    return line + end
 
 
 def write_plot(fig, html: Path, png: Path) -> list[str]:
