@@ -52,7 +52,6 @@ async def honest_session(browser_app, server: Server, person: Person, steps: lis
     return person
 
 
-
 async def _phases(server: Server, sessions: int, trainers: int, steps: list[int], rounds: int, solo: bool,
                   hostile: str, slot_check: bool, verbose: bool, hostile_limit: float, browser_nice: int) -> dict:
     from playwright.async_api import async_playwright

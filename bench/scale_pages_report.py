@@ -94,7 +94,6 @@ class Said:
         return {"estimates": out, "slot_s": round(slot_s, 3)}
 
 
-
 #: Estimates are shown rounded to whole seconds ("about 0 s"): a step is over its estimate when it
 #: ran longer than the estimate plus this.
 ROUNDING_S = 0.5

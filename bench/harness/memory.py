@@ -83,7 +83,6 @@ class PeakMemory:
         return False
 
 
-
 def children(pid: int) -> list[int]:
     """The direct child processes of ``pid``."""
     found = []
