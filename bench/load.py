@@ -9,12 +9,12 @@ from __future__ import annotations
 import concurrent.futures as futures
 import multiprocessing
 import os
-import resource
 import sys
 import threading
 import time
 
 from bench.harness import apptest
+from bench.harness.memory import maxrss_mib, mib
 from bench.harness.report import row, rows_main
 
 PAGES = ["app_pages/home.py", "app_pages/linear_3d.py", "app_pages/train.py", "app_pages/reconstructions.py"]
@@ -23,20 +23,6 @@ TOTAL_TIMEOUT = 540  # seconds for all sessions of one mode together.
 PROCESS_WORKERS = 4  # at most this many worker processes (each imports TensorFlow: ~0.5 GB).
 #: Text of failures caused by AppTest's process-wide state, not by the app.
 HARNESS_SIGNATURES = ("Runtime hasn't been created", "Runtime._instance", "NoneType' object has no attribute")
-
-
-def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
-    """Peak resident set size in MB (Linux reports kilobytes)."""
-    return resource.getrusage(who).ru_maxrss / 1024.0
-
-
-def _current_rss_mb() -> float:
-    """Resident set size now, in MB (Linux /proc; 0 where unavailable)."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, IndexError):
-        return 0.0
 
 
 def session(index: int) -> dict:
@@ -71,7 +57,7 @@ def session(index: int) -> dict:
         problems.append(f"harness: {type(exc).__name__}: {str(exc)[:300]}")
     return {"index": index, "seconds": time.perf_counter() - started, "problems": problems,
             "trained_here": trained_here, "reconstructions": recon_ok, "pid": os.getpid(),
-            "peak_rss_mb": _peak_rss_mb()}
+            "peak_rss_mb": maxrss_mib()}
 
 
 def _warm_up() -> None:
@@ -101,7 +87,7 @@ def _gather(pending: dict, n: int) -> list[dict]:
 def run_threads(n: int) -> tuple[list[dict], float, float, list[str]]:
     """n sessions at once, one thread each, in this process."""
     _warm_up()
-    before_mb = _current_rss_mb()
+    before_mb = mib()
     thread_failures: list[str] = []
     previous_hook = threading.excepthook
 
@@ -118,7 +104,7 @@ def run_threads(n: int) -> tuple[list[dict], float, float, list[str]]:
         pool.shutdown(wait=False, cancel_futures=True)
     finally:
         threading.excepthook = previous_hook
-    return results, wall, _peak_rss_mb(), before_mb, thread_failures
+    return results, wall, maxrss_mib(), before_mb, thread_failures
 
 
 def _pool_initializer() -> None:

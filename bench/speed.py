@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import os
-import resource
 import time
 from dataclasses import dataclass
 
@@ -15,6 +14,8 @@ import numpy as np
 
 from aecore import AutoencoderReducer
 from aecore.data.datasets import load_mnist_sample
+from bench.harness.data import synthetic_mnist
+from bench.harness.memory import maxrss_mib
 from bench.harness.report import load_note, row, timer
 
 HIDDEN_UNITS = (512, 256)
@@ -34,11 +35,6 @@ def _threads() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # Not Linux.
         return os.cpu_count() or 1
-
-
-def _peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _steady(epoch_seconds: list[float]) -> float:
@@ -147,16 +143,6 @@ def torch_fit(X: np.ndarray, epochs: int, steps_per_epoch: int, batch_size: int 
     return Timing(total, list(np.diff([start] + stamps)), epochs * steps_per_epoch, mse)
 
 
-def synthetic_mnist(n: int, seed: int = 0) -> np.ndarray:
-    """MNIST-shaped rows in [0, 1]: real sample digits, shifted by a pixel and lightly noised."""
-    base = load_mnist_sample().X
-    rng = np.random.default_rng(seed)
-    images = base[rng.integers(0, len(base), n)].reshape(n, 28, 28)
-    images = np.roll(images, rng.integers(-1, 2), axis=rng.integers(1, 3))
-    noisy = images.reshape(n, 784) + rng.normal(0, 0.05, (n, 784)).astype(np.float32)
-    return np.clip(noisy, 0, 1).astype(np.float32)
-
-
 def _torch_available() -> bool:
     try:
         import torch  # noqa: F401
@@ -241,7 +227,7 @@ def run(quick: bool = False) -> list[dict]:
                              "synthetic MNIST-shaped rows"))
         rows.append(row("Cost growth", f"{n:,} rows: PCA-{N_COMPONENTS} fit + projection",
                         min(pca_seconds), unit="s", note="fastest of 3"))
-        rows.append(row("Cost growth", f"{n:,} rows: peak resident memory so far", _peak_rss_mb(),
+        rows.append(row("Cost growth", f"{n:,} rows: peak resident memory so far", maxrss_mib(),
                         unit="MB", note="resource.getrusage ru_maxrss of the benchmark process "
                                         "(TensorFlow and PyTorch included)"))
     return rows

@@ -18,7 +18,7 @@ from bench.harness import browser
 from bench.harness.apptest import page_paths
 from bench.harness.report import failed_row, load_note, row, rows_main
 from bench.harness.server import streamlit_server
-from bench.harness.memory import RssSampler, status_kb
+from bench.harness.memory import RssSampler, mib
 
 GROUP = "Server tour (one process, MNIST sample)"
 START_TIMEOUT_MS = 5_000  # for a rerun to start after a click
@@ -26,10 +26,6 @@ TARGET_MB = 1536
 STEP_TIMEOUT_MS = 300_000  # one step (training, clustering) on a busy 2-core machine
 FIND_TIMEOUT_MS = 60_000  # finding or clicking an element
 COLOUR_RERUNS = 5
-
-
-def _rss_mb(pid: int, field: str = "VmRSS") -> float:
-    return (status_kb(field, pid) or 0) / 1024
 
 
 class Tour:
@@ -61,7 +57,7 @@ class Tour:
         except Exception as exc:  # noqa: BLE001  (one failed step is a row, the tour goes on)
             self.problems.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
         seconds = time.perf_counter() - started
-        rss = _rss_mb(self.pid)
+        rss = mib(pid=self.pid)
         self.steps.append((name, seconds, rss))
         if self.verbose:
             print(f"[tour] {name}: {seconds:.1f} s, RSS {rss:.0f} MB", file=sys.stderr, flush=True)
@@ -138,13 +134,13 @@ def tour(verbose: bool = False, extra_env: dict | None = None) -> dict:
         sampler = RssSampler(server.pid)
         sampler.start()
         try:
-            healthy_mb = _rss_mb(server.pid)
+            healthy_mb = mib(pid=server.pid)
             with browser.chromium() as chromium:
                 page = chromium.new_context(viewport={"width": 1400, "height": 1800}).new_page()
                 page.set_default_timeout(FIND_TIMEOUT_MS)  # finding an element; steps wait longer
                 walk = Tour(page, server.url, server.pid, verbose)
                 walk.run()
-            peak_hwm_mb = _rss_mb(server.pid, "VmHWM")
+            peak_hwm_mb = mib("VmHWM", server.pid)
         finally:
             sampler.stop()
     errors = [line.strip() for line in server.log_text.splitlines() if "Error" in line or "Traceback" in line][-3:]
