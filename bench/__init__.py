@@ -2,7 +2,5 @@
 
 Each module ``bench/<name>.py`` exposes ``run(quick: bool) -> list[dict]`` of
 :func:`bench.harness.report.row`; ``python -m aecore bench [--quick]`` runs them all (bench/run.py).
-Those that write a section of BENCHMARKS.md of their own run as ``python -m bench.<name>`` through
-:func:`bench.harness.report.main`. What they share (server, browser, AppTest, report, data) is
-:mod:`bench.harness`.
-"""
+Those with a BENCHMARKS.md section of their own run as ``python -m bench.<name>``
+(:func:`bench.harness.report.section_main`); what they share is :mod:`bench.harness`."""

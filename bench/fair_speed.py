@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from bench.harness.report import say, section_main
+from bench.harness.report import say, section_main, stamp_line
 from bench.harness.server import ROOT
 
 EPOCHS, BATCH_SIZE, LEARNING_RATE = 10, 128, 1e-3
@@ -138,9 +138,7 @@ def summary(runs: dict) -> dict:
 def markdown(report: dict) -> str:
     s, m = report["summary"], report["machine"]
     lines = ["<!-- bench/fair_speed.py: begin -->", "## Training speed, fairly measured: Keras (ours) against PyTorch",
-             "", f"`{report['command']}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
-             f"{m.get('processor')}, {m.get('cpus')} CPUs, Python {m.get('python')}, torch {report['torch']} · load "
-             "average {} → {}.".format(*report["load_average"]), "",
+             "", stamp_line(report, load=True, stack=f"Python {m.get('python')}, torch {report['torch']}"), "",
              f"784-512-256-32 dense autoencoder, 5,000 MNIST-sample digits, batch {BATCH_SIZE}, {EPOCHS} epochs, "
              "Adam 1e-3, MSE, no validation. Each framework in its own fresh process with its default threading "
              "(imports and data untimed), two fits per process with different seeds (Keras' second fit runs the "

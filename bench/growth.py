@@ -1,19 +1,11 @@
 """Issues #6 and #18: how time and memory grow with the number of samples.
 
-On :func:`bench.harness.data.synthetic_mnist` rows (1,000 to 200,000; quick: 1,000 and 5,000), each
-call the app makes on data of that size is timed and its added peak memory measured
-(:class:`bench.harness.memory.PeakMemory`): training (a fixed 3 epochs, the whole fit and the steadiest
-epoch), encoding, PCA, UMAP, three t-SNEs (ours, the app's large-n path, scikit-learn's), KMeans, a
-Gaussian mixture and HDBSCAN, each up to its ``--*-max-rows`` cap (:data:`LIMITS`). UMAP's numba
-compilation and TensorFlow's start-up are paid first and reported apart. Rows give every figure
-and each method's growth exponent; a full run also draws ``bench/growth.html`` (and
-``docs/growth.png`` where kaleido works) and saves ``bench/results_growth.json``. The method is
-written out next to the rows in BENCHMARKS.md.
+Each call the app makes (training, encoding, PCA, UMAP, three t-SNEs, KMeans, a Gaussian mixture,
+HDBSCAN, each up to its cap in :data:`LIMITS`) timed on 1,000 to 200,000 synthetic MNIST rows, with
+its added peak memory and growth exponent; BENCHMARKS.md has the method.
 
 Usage: ``python -m aecore bench --only growth [--quick]`` or ``python -m bench.growth [--quick]
-[--sizes N,...] [--tsne-max-rows N] [--sklearn-max-rows N] [--hdbscan-max-rows N] [--gmm-max-rows N]
-[--write | --no-write]``.
-"""
+[--sizes N,...] [--*-max-rows N] [--write | --no-write]``."""
 
 from __future__ import annotations
 

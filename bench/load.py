@@ -1,29 +1,20 @@
-"""Load: N concurrent app sessions in AppTest (no server, no socket), each opening every page,
-training a tiny model on scikit-learn's digits and opening Reconstructions; errors and exceptions
-are counted (target 0), wall time and peak resident memory reported. Two ways, both measured:
+"""Load: N concurrent AppTest sessions, each opening every page, training a tiny model and opening
+Reconstructions; errors counted (target 0), wall time and peak memory reported, in ``threads`` (one
+process; AppTest's own races counted apart as harness failures) and ``processes`` (a bounded pool).
 
-- ``threads``: one AppTest per thread in this process, as a server holds its sessions. AppTest is
-  not built for this (each run installs and then removes the process-wide mock ``Runtime``), so
-  its own races (``Runtime hasn't been created!``, a page switch landing elsewhere) are counted
-  apart as harness failures, not app failures.
-- ``processes``: each session in a worker of a bounded process pool (``PROCESS_WORKERS``), so
-  AppTest's globals are never shared; each worker trains the model once.
-
-Usage: ``python -m aecore bench --only load`` or ``python -m bench.load [--quick]`` (quick: 4
-sessions, the process pool only).
-"""
+Usage: ``python -m aecore bench --only load`` or ``python -m bench.load [--quick]``."""
 
 from __future__ import annotations
 
 import concurrent.futures as futures
 import multiprocessing
 import os
-import resource
 import sys
 import threading
 import time
 
 from bench.harness import apptest
+from bench.harness.memory import maxrss_mib, mib
 from bench.harness.report import row, rows_main
 
 PAGES = ["app_pages/home.py", "app_pages/linear_3d.py", "app_pages/train.py", "app_pages/reconstructions.py"]
@@ -32,20 +23,6 @@ TOTAL_TIMEOUT = 540  # seconds for all sessions of one mode together.
 PROCESS_WORKERS = 4  # at most this many worker processes (each imports TensorFlow: ~0.5 GB).
 #: Text of failures caused by AppTest's process-wide state, not by the app.
 HARNESS_SIGNATURES = ("Runtime hasn't been created", "Runtime._instance", "NoneType' object has no attribute")
-
-
-def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
-    """Peak resident set size in MB (Linux reports kilobytes)."""
-    return resource.getrusage(who).ru_maxrss / 1024.0
-
-
-def _current_rss_mb() -> float:
-    """Resident set size now, in MB (Linux /proc; 0 where unavailable)."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, IndexError):
-        return 0.0
 
 
 def session(index: int) -> dict:
@@ -80,7 +57,7 @@ def session(index: int) -> dict:
         problems.append(f"harness: {type(exc).__name__}: {str(exc)[:300]}")
     return {"index": index, "seconds": time.perf_counter() - started, "problems": problems,
             "trained_here": trained_here, "reconstructions": recon_ok, "pid": os.getpid(),
-            "peak_rss_mb": _peak_rss_mb()}
+            "peak_rss_mb": maxrss_mib()}
 
 
 def _warm_up() -> None:
@@ -108,14 +85,9 @@ def _gather(pending: dict, n: int) -> list[dict]:
 
 
 def run_threads(n: int) -> tuple[list[dict], float, float, list[str]]:
-    """n sessions at once, one thread each, in this process.
-
-    Returns (results, wall s, peak MB over the process's life, RSS MB just before the sessions,
-    failures raised in script-runner threads outside any
-    script, which AppTest does not report: they are caught here through threading.excepthook).
-    """
+    """n sessions at once, one thread each, in this process."""
     _warm_up()
-    before_mb = _current_rss_mb()
+    before_mb = mib()
     thread_failures: list[str] = []
     previous_hook = threading.excepthook
 
@@ -132,7 +104,7 @@ def run_threads(n: int) -> tuple[list[dict], float, float, list[str]]:
         pool.shutdown(wait=False, cancel_futures=True)
     finally:
         threading.excepthook = previous_hook
-    return results, wall, _peak_rss_mb(), before_mb, thread_failures
+    return results, wall, maxrss_mib(), before_mb, thread_failures
 
 
 def _pool_initializer() -> None:
@@ -141,10 +113,7 @@ def _pool_initializer() -> None:
 
 
 def run_processes(n: int, workers: int) -> tuple[list[dict], float, float]:
-    """n sessions in a pool of ``workers`` fresh processes. Returns (results, wall s, summed peak MB).
-
-    The wall time includes each worker's start and TensorFlow import.
-    """
+    """n sessions in a pool of ``workers`` fresh processes. Returns (results, wall s, summed peak MB)."""
     # Workers find these functions by module name: "bench.load", never "__main__", which
     # Streamlit's script runner replaces while it runs a page.
     from bench import load as importable
@@ -204,11 +173,7 @@ def measure(mode: str, n: int) -> tuple[list[dict], list[dict]]:
 
 
 def run(quick: bool = False, mode: str | None = None) -> list[dict]:
-    """N = 8 concurrent sessions (4 when quick), in threads and/or a bounded process pool.
-
-    By default a full run measures both ways; a quick run only the process pool, whose figures
-    are trustworthy (the thread figures carry AppTest's own races, counted apart).
-    """
+    """N = 8 concurrent sessions (4 when quick), in threads and/or a bounded process pool."""
     n = 4 if quick else 8
     mode = mode or ("processes" if quick else "both")
     modes = ["threads", "processes"] if mode == "both" else [mode]

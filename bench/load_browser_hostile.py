@@ -92,7 +92,6 @@ def hostile_uploads() -> dict[str, tuple[str, bytes]]:
     }
 
 
-
 def _outcome(snap: dict, finished: bool, limit: float) -> str:
     if not finished:
         return f"still running after {limit:.0f} s"
@@ -100,6 +99,21 @@ def _outcome(snap: dict, finished: bool, limit: float) -> str:
         if snap.get(kind):
             return f"{kind[:-1]}: {snap[kind][0][:160]}"
     return "no message"
+
+
+def _probe(name: str, started: float, ready_s, snap: dict, limit: float, server: "Server", **extra) -> dict:
+    """A probe's result: what the page did within ``limit`` and the server's peak meanwhile."""
+    return {"probe": name, "seconds": time.perf_counter() - started, "finished": ready_s is not None,
+            "outcome": _outcome(snap, ready_s is not None, limit), "exception": bool(snap.get("exceptions")),
+            **extra, "server_peak_mb": server.sampler.max_mb(started, time.perf_counter())}
+
+
+def _messages(snap: dict) -> list[str]:
+    return [m for k in ("errors", "warnings", "infos") for m in snap.get(k, [])][:3]
+
+
+def _harness(name: str, exc: BaseException) -> dict:
+    return {"probe": name, "finished": False, "outcome": f"harness: {type(exc).__name__}: {str(exc)[:160]}"}
 
 
 async def hostile_link(context, url: str, name: str, path: str, limit: float, server: "Server",
@@ -119,12 +133,8 @@ async def hostile_link(context, url: str, name: str, path: str, limit: float, se
         _, ready_s, snap = await browser.settle(limit, started=started, watch=watch)
     except Exception as exc:  # noqa: BLE001
         ready_s, snap = None, {"exceptions": [f"{type(exc).__name__}: {str(exc)[:120]}"]}
-    result = {"probe": name, "seconds": time.perf_counter() - started, "finished": ready_s is not None,
-              "outcome": _outcome(snap, ready_s is not None, limit), "training_started": seen["progress"],
-              "exception": bool(snap.get("exceptions")), "injected_elements": seen["evil"],
-              "messages": [m for k in ("errors", "warnings", "infos") for m in snap.get(k, [])][:3],
-              "server_rss_before_mb": rss_before,
-              "server_peak_mb": server.sampler.max_mb(started, time.perf_counter())}
+    result = _probe(name, started, ready_s, snap, limit, server, training_started=seen["progress"],
+                    injected_elements=seen["evil"], messages=_messages(snap), server_rss_before_mb=rss_before)
     if not result["finished"] and seen["progress"]:
         result["stop"] = await press_stop(browser, limit=30.0)
     browser.say(f"{name}: {result['outcome']} (training started: {seen['progress']})")
@@ -165,12 +175,9 @@ async def hostile_keystroke(context, url: str, limit: float, server: "Server", v
         _, ready_s, snap = await browser.settle(limit, since_runs=runs, started=started)
     except Exception as exc:  # noqa: BLE001
         await browser.page.close()
-        return {"probe": name, "finished": False, "outcome": f"harness: {type(exc).__name__}: {str(exc)[:160]}"}
-    result = {"probe": name, "seconds": time.perf_counter() - started, "finished": ready_s is not None,
-              "outcome": _outcome(snap, ready_s is not None, limit), "exception": bool(snap.get("exceptions")),
-              "messages": [m for k in ("errors", "warnings", "infos") for m in snap.get(k, [])][:3],
-              "server_rss_before_mb": rss_before,
-              "server_peak_mb": server.sampler.max_mb(started, time.perf_counter())}
+        return _harness(name, exc)
+    result = _probe(name, started, ready_s, snap, limit, server, messages=_messages(snap),
+                    server_rss_before_mb=rss_before)
     browser.say(f"{name}: {result['outcome']}, {result['seconds']:.1f} s")
     await browser.page.close()
     return result
@@ -178,19 +185,11 @@ async def hostile_keystroke(context, url: str, limit: float, server: "Server", v
 
 async def hostile_upload_all(context, url: str, limit: float, server: "Server", verbose: bool) -> list[dict]:
     """Upload each bad file on the Train page ("Your own file"); a fresh tab after a hang."""
-    from app_ui.i18n import translate
-
     results, browser = [], None
     for name, (file_name, content) in hostile_uploads().items():
         try:
             if browser is None:
-                browser = await Browser.open(context, url, Person("hostile uploads", "hostile"), verbose)
-                await browser.page.goto(f"{url}/train", wait_until="commit", timeout=limit * 1000)
-                await browser.settle(limit)
-                runs = await browser.runs()
-                await browser.page.get_by_label(translate("ui.dataset", "en")).first.click()
-                await browser.page.get_by_role("option", name=translate("ui.dataset_upload", "en")).first.click()
-                await browser.settle(limit, since_runs=runs)
+                browser = await _upload_tab(context, url, "hostile uploads", limit, verbose)
             runs = await browser.runs()
             started = time.perf_counter()
             await browser.page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
@@ -199,10 +198,7 @@ async def hostile_upload_all(context, url: str, limit: float, server: "Server", 
         except Exception as exc:  # noqa: BLE001
             ready_s, snap = None, {"exceptions": [f"harness: {type(exc).__name__}: {str(exc)[:120]}"]}
             started = time.perf_counter()
-        result = {"probe": f"upload: {name}", "bytes": len(content), "seconds": time.perf_counter() - started,
-                  "finished": ready_s is not None, "outcome": _outcome(snap, ready_s is not None, limit),
-                  "exception": bool(snap.get("exceptions")),
-                  "server_peak_mb": server.sampler.max_mb(started, time.perf_counter())}
+        result = _probe(f"upload: {name}", started, ready_s, snap, limit, server, bytes=len(content))
         results.append(result)
         if browser is not None:
             browser.say(f"upload {name} ({len(content):,} bytes): {result['outcome']}, {result['seconds']:.1f} s")
@@ -212,7 +208,6 @@ async def hostile_upload_all(context, url: str, limit: float, server: "Server", 
     if browser is not None:
         await browser.page.close()
     return results
-
 
 
 def memory_uploads() -> dict[str, tuple[str, bytes]]:
@@ -253,8 +248,7 @@ async def hostile_memory_tabs(context, url: str, limit: float, server: "Server",
             browsers = await asyncio.gather(*[_upload_tab(context, url, f"hostile {name} tab {i + 1}", limit, verbose)
                                               for i in range(tabs)])
         except Exception as exc:  # noqa: BLE001
-            results.append({"probe": f"{tabs} tabs upload {name}", "finished": False,
-                            "outcome": f"harness: {type(exc).__name__}: {str(exc)[:160]}"})
+            results.append(_harness(f"{tabs} tabs upload {name}", exc))
             continue
 
         async def upload(browser: Browser) -> tuple:
@@ -333,8 +327,7 @@ async def hostile_reload_race(context, url: str, limit: float, server: "Server",
         for name in ("A", "B"):
             result[f"stop {name}"] = await press_stop(tabs[name], limit=60.0)
     except Exception as exc:  # noqa: BLE001
-        result = {"probe": "reload race", "finished": False,
-                  "outcome": f"harness: {type(exc).__name__}: {str(exc)[:160]}"}
+        result = _harness("reload race", exc)
     finally:
         for tab in tabs.values():
             await tab.page.close()
@@ -387,10 +380,7 @@ async def hostile_canvas(context, url: str, limit: float, server: "Server", verb
         _, ready_s, snap = await browser.settle(limit, since_runs=runs)
     except Exception as exc:  # noqa: BLE001
         ready_s, snap = None, {"exceptions": [f"harness: {type(exc).__name__}: {str(exc)[:160]}"]}
-    result = {"probe": name, "seconds": time.perf_counter() - started, "finished": ready_s is not None,
-              "outcome": _outcome(snap, ready_s is not None, limit), "exception": bool(snap.get("exceptions")),
-              "server_rss_before_mb": rss_before,
-              "server_peak_mb": server.sampler.max_mb(started, time.perf_counter())}
+    result = _probe(name, started, ready_s, snap, limit, server, server_rss_before_mb=rss_before)
     browser.say(f"{name}: {result['outcome']}")
     await browser.page.close()
     return result

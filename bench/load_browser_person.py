@@ -79,10 +79,7 @@ class Browser:
         return cls(await context.new_page(), url, person, verbose)
 
     def _frame(self, payload) -> None:
-        """Count the server's "script finished" messages (small ForwardMsgs; deltas are not read).
-
-        The page's own run state cannot tell: a short rerun can start and finish within one of
-        React's renders, and the state attribute never shows it running."""
+        """Count the server's "script finished" messages (small ForwardMsgs; deltas are not read)."""
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         if isinstance(payload, bytes) and len(payload) < 2048:
@@ -117,13 +114,7 @@ class Browser:
     async def settle(self, limit: float, expect: str = "", since_runs: int | None = None,
                      started: float | None = None, watch=None) -> tuple[float | None, float | None, dict]:
         """Wait until the page is ready and stays so; returns (script s, ready s, last snapshot),
-        the times counted from ``started`` and None where the limit ran out first.
-
-        After an action (``since_runs``: :meth:`runs` before it) a script run must first have
-        finished after it, so that the state the previous run left does not count (an upload, for
-        one, can take seconds to reach the server before its rerun starts). ``watch(snapshot)``
-        sees every snapshot.
-        """
+        the times counted from ``started`` and None where the limit ran out first."""
         started = time.perf_counter() if started is None else started
         seen_running, script_s, ready_since, snap = since_runs is None, None, None, {}
         while time.perf_counter() - started < limit:

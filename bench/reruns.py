@@ -1,17 +1,9 @@
-"""View-only reruns as a person sees them in a browser: four interactions the redesign changes
-(:data:`MEASUREMENTS`: colour-by on Latent space, the Generate slider and tab switch, the Anomalies
-threshold slider), each in a fresh server and a fresh Chromium: 2 warm-ups, then N timed
-interactions (median), from the input event to the last ``notRunning`` of the runs it caused.
-
-A browser, not AppTest: AppTest always reruns the whole script (it never asks ScriptRunner for a
-fragment), so a fragment's rerun would cost as much as a full one there. The method, and what the
-pages must keep (widget keys, tab labels), are in BENCHMARKS.md and bench/reruns_session.py.
+"""View-only reruns as a person sees them in Chromium (:data:`MEASUREMENTS`), each in a fresh server:
+2 warm-ups, then N timed interactions (median), input event to the last ``notRunning``. The method,
+and what the pages must keep, are in BENCHMARKS.md and bench/reruns_session.py.
 
 Usage: ``python -m bench.reruns [--app-root DIR] [--baseline DIR [--rounds 2]] [--out FILE.json]
-[--reps 7] [--only NAME ...]``. With ``--baseline`` (the app before the redesign) both trees are
-measured in the same run, alternating baseline then app in each round, so that machine noise hits
-both alike; only the server runs in the baseline tree.
-"""
+[--reps 7] [--only NAME ...]``; with ``--baseline`` both trees are measured alternately in each round."""
 
 from __future__ import annotations
 
@@ -164,11 +156,7 @@ def _measure_safely(m: Measurement, app_root: Path, reps: int, verbose: bool) ->
 
 def run(quick: bool = False, app_root: Path | None = None, reps: int = 7, only: list[str] | None = None,
         verbose: bool = False, baseline: Path | None = None, rounds: int = 2) -> tuple[list[dict], dict]:
-    """Every measurement (or those named in ``only``); (rows, results by name).
-
-    With ``baseline`` (a second app tree), each measurement runs ``rounds`` times on each tree,
-    alternating baseline then app; a result is then ``{"title", "page", "app", "baseline"}``, each
-    tree's rounds pooled (see :func:`_pool`)."""
+    """Every measurement (or those named in ``only``); (rows, results by name)."""
     app_root = Path(app_root or ROOT).resolve()
     browser.require_browser()
     reps = 3 if quick else reps

@@ -90,10 +90,7 @@ class Session:
         return self.page.evaluate("performance.now()")
 
     def settle_after(self, action, allow_no_run: bool = False) -> dict:
-        """Clear the log, do ``action``, wait for the runs it causes to end; the timing (page clock).
-
-        With ``allow_no_run`` (a tab), an action that selects a tab and starts no run within 2 s
-        of that counts until the tab showed as selected."""
+        """Clear the log, do ``action``, wait for the runs it causes to end; the timing (page clock)."""
         self.clear()
         action()
         deadline = time.monotonic() + RUN_START_TIMEOUT

@@ -1,35 +1,10 @@
-"""Issue #6: app responsiveness, measured on the offline MNIST sample (5,000 digits, the default).
-
-Every measurement runs in a fresh Python process, as a fresh server would: nothing that earlier
-benchmark modules imported, compiled or cached in this process (TensorFlow, UMAP's numba
-kernels, Streamlit caches) can flatter the figures, and AppTest's process-wide state (it is not
-thread-safe, see bench/load.py) is never shared. "Server time" is the script run, from Streamlit's
-SCRIPT_STARTED to SCRIPT_STOPPED events (when a browser is told the run is over); the wall time
-of ``AppTest.run`` is given alongside, as it also counts what Streamlit does after every script
-(a full ``gc.collect`` and ``keras.backend.clear_session()``, itself another full collection)
-and AppTest's own parsing.
-
-1. ``apptest`` worker, one AppTest session:
-   - the first render of every page registered in app.py in a new session (model pages show the
-     shipped demo model where aecore.runs.demo provides one, else their "train first" state); the
-     first one, Home, also pays the app's imports;
-   - Train with the page's defaults (served from the demo run when they match it), then the same
-     defaults with the next seed, really trained (--quick: at most 5 epochs);
-   - the first render of every model page with that model, in the sidebar's order; on Latent
-     space the first UMAP view, view-only reruns (changing colour-by on the UMAP view; median),
-     the same reruns with two what-ifs applied in the worker only (gc.freeze(); and a thumbnail
-     map drawn once per map), and a later UMAP view (3-D).
-2. ``umap-app`` worker, a person in a fresh server: Home, Latent space (the demo model's default
-   view), then UMAP at once, the 3-D UMAP after it; as the app is (its warm-up starts on Latent
-   space) and (full runs) with the app's warm-up started at server start.
-3. ``umap-cold`` worker (full runs): the first and second UMAP of the trained model's 5,000 x 10
-   codes in a fresh process with Keras imported and no warm-up, umap-learn's import apart.
+"""Issue #6: app responsiveness on the offline MNIST sample, each part in a fresh process
+(``--worker apptest``, here: every page's first render, training, model pages, Latent space
+reruns; bench/responsiveness_umap.py: UMAP in a fresh server and cold). "Server time" is
+SCRIPT_STARTED to SCRIPT_STOPPED; BENCHMARKS.md has the method.
 
 Usage: ``python -m aecore bench --only responsiveness`` or ``python -m bench.responsiveness
-[--quick]``; the workers are ``python -m bench.responsiveness --worker apptest|umap-app|umap-cold``.
-The AppTest worker lives in bench/responsiveness_apptest.py, the UMAP workers in
-bench/responsiveness_umap.py; this module spawns them, turns their results into rows and runs them.
-"""
+[--quick]``; workers: ``--worker apptest|umap-app|umap-cold``."""
 
 from __future__ import annotations
 
@@ -43,11 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.harness import apptest
+from bench.harness.apptest import ScriptClock, charts, registered_pages
 from bench.harness.report import load_note, row, rows_main
-from bench.responsiveness_apptest import MODEL_PAGES, worker_apptest
+from bench.harness.server import ROOT
 from bench.responsiveness_umap import worker_umap_app, worker_umap_cold
 
-ROOT = Path(__file__).resolve().parent.parent
 GROUP = "Responsiveness (MNIST sample)"
 WORKER_TIMEOUT = 480  # seconds for one worker process
 PAGE_TARGET = ""  # the issue sets no target for page renders; the figures are shown as measured
@@ -55,6 +31,138 @@ RERUN_TARGET = "<= 0.3 s"
 FIRST_UMAP_TARGET = "<= 10 s (first UMAP view in a fresh server process)"
 LATER_UMAP_TARGET = "<= 4 s (later UMAP views)"
 QUICK_EPOCHS = 5  # --quick trains the Train page's defaults for at most this many epochs
+MODEL_PAGES = ["app_pages/reconstructions.py", "app_pages/latent.py", "app_pages/clusters.py",
+               "app_pages/anomalies.py", "app_pages/generate.py"]
+
+
+def _raw_options(widget, candidates) -> list:
+    """The raw values of a selectbox/radio among ``candidates`` (AppTest only knows the labels)."""
+    labels, out = list(widget.options), []
+    for value in list(candidates) + labels:
+        try:
+            label = widget.format_func(value)
+        except Exception:  # noqa: BLE001  (a format_func that only takes raw codes)
+            continue
+        if label in labels and value not in out and label not in [widget.format_func(v) for v in out]:
+            out.append(value)
+    return out
+
+
+def worker_apptest(out: dict, codes_path: str, reruns: int, max_epochs: int | None) -> None:
+    """One AppTest session through every page; fills ``out`` as it goes (so a failure keeps the rest)."""
+    os.chdir(ROOT)
+    clock = ScriptClock()
+    problems = out.setdefault("problems", [])
+
+    def timed(step: str, action) -> dict:
+        clock.take()
+        started = time.perf_counter()
+        at = action()
+        wall = time.perf_counter() - started
+        problems.extend(f"{step}: {p}" for p in apptest.problems(at))
+        return {"script": clock.take(), "wall": wall}
+
+    pages = registered_pages()
+    out["pages"], out["before"], out["demo_shown"] = pages, {}, []
+    at = apptest.session()
+
+    def first_visit(page: str, action) -> None:
+        out["before"][page] = timed(page, action)
+        if page in MODEL_PAGES and charts(at):
+            out["demo_shown"].append(page)  # the app shows a shipped demo model before any training
+
+    apptest.walk(at, pages, first_visit)
+
+    at.switch_page("app_pages/train.py").run()
+    # The Train page's defaults may be a shipped demo model (served at once); a different seed of
+    # the same defaults is what a person waits for when they train.
+    out["train_defaults"] = timed("train defaults", lambda: at.button(key="train.go").click().run())
+    out["train_defaults_message"] = next((str(s.value) for s in at.success), "")
+    seeds = [w for w in at.number_input if str(w.key).startswith("train.seed.")]
+    if seeds:
+        seeds[0].set_value(int(seeds[0].value) + 1).run()
+        out["train_seed"] = int(seeds[0].value)
+        epochs = [w for w in at.number_input if str(w.key).startswith("train.epochs.")]
+        if max_epochs and epochs and int(epochs[0].value) > max_epochs:
+            epochs[0].set_value(max_epochs).run()
+            out["train_epochs_cap"] = max_epochs
+        out["train"] = timed("train", lambda: at.button(key="train.go").click().run())
+        out["train_message"] = next((str(s.value) for s in at.success), "")
+    if "current_model" not in at.session_state:
+        problems.append("train: the default model did not train")
+        return
+
+    from app_ui import caches  # the same process, so the same caches as the pages
+
+    current = at.session_state["current_model"]
+    out["config"] = repr(current.config)
+    reducer = (caches.model_registry().get(current.key)
+               or caches.demo_models().get((current.key.name, current.key.config)))
+    if reducer is not None:
+        import numpy as np
+
+        from aecore.data.datasets import load_mnist_sample
+
+        out["epochs"] = int(getattr(reducer, "n_epochs_", 0))
+        np.save(codes_path, reducer.transform(load_mnist_sample().X))
+        out["codes"] = codes_path
+
+    out["after"] = {}
+    for page in MODEL_PAGES:
+        out["after"][page] = timed(page, lambda: at.switch_page(page).run())
+        if not charts(at):
+            problems.append(f"{page}: no chart after training")
+        if page == "app_pages/latent.py":
+            _latent_views(at, out, timed, reruns)
+
+
+def _latent_views(at, out: dict, timed, reruns: int) -> None:
+    """On Latent space (default view drawn): first UMAP view, view-only reruns, a later UMAP view."""
+    import gc
+
+    out["first_umap_view"] = timed("latent umap",
+                                   lambda: at.radio(key="latent.method").set_value("umap").run())
+    colour = at.selectbox(key="latent.color")
+    options = _raw_options(colour, ["label", "error", "reconstruction error", "none"])
+    current = colour.value
+    cycle = [o for o in options if o != current] + [current]
+    out["colour_options"] = [str(o) for o in cycle]
+
+    def reruns_of(step: str) -> list[dict]:
+        return [timed(f"{step} {cycle[i % len(cycle)]}", lambda: at.selectbox(key="latent.color").set_value(
+            cycle[i % len(cycle)]).run()) for i in range(reruns)]
+
+    out["colour_reruns"] = reruns_of("latent colour")
+    # What-ifs, in this worker only (the app is not changed). gc.freeze() moves every object alive
+    # now (TensorFlow, Keras, plotly, the model) out of the collector's reach, so the full
+    # collections Streamlit runs after every script run become cheap.
+    gc.freeze()
+    out["colour_reruns_frozen"] = reruns_of("latent colour (gc frozen)")
+    # ... and the thumbnail map, which does not depend on the colour, drawn once per map.
+    from aecore.figures import builders as figures
+
+    original = figures.thumbnail_map
+    memo: dict = {}
+
+    def thumbnail_map(points_2d, images, *args, **kwargs):
+        import hashlib
+
+        import numpy as np
+
+        key = hashlib.sha1(np.ascontiguousarray(points_2d).tobytes()).hexdigest() + repr((args, kwargs.get(
+            "n_thumbnails"), None if kwargs.get("labels") is None else len(kwargs["labels"])))
+        if key not in memo:
+            memo[key] = original(points_2d, images, *args, **kwargs)
+        return memo[key]
+
+    figures.thumbnail_map = thumbnail_map
+    try:
+        out["colour_reruns_memo"] = reruns_of("latent colour (gc frozen, thumbnails memoised)")
+    finally:
+        figures.thumbnail_map = original
+        gc.unfreeze()
+    out["later_umap_view"] = timed("latent umap 3d", lambda: at.radio(key="latent.dims").set_value(3).run())
+    at.radio(key="latent.dims").set_value(2).run()
 
 
 def _spawn(args: list[str], timeout: float = WORKER_TIMEOUT) -> tuple[dict, str]:

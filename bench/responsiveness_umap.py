@@ -30,11 +30,7 @@ def _start_warmup():
 
 
 def worker_umap_cold(out: dict, codes_path: str, process_start: float) -> None:
-    """First and second UMAP of the codes in a fresh process with no warm-up.
-
-    Keras is imported first, as it is in a server by the time any model (and so any map)
-    exists; its import is reported apart.
-    """
+    """First and second UMAP of the codes in a fresh process with no warm-up."""
     os.chdir(ROOT)
     out["entry_after_process_start"] = time.time() - process_start
     import numpy as np
@@ -63,12 +59,7 @@ def worker_umap_cold(out: dict, codes_path: str, process_start: float) -> None:
 
 
 def worker_umap_app(out: dict, warm_at_start: bool, process_start: float) -> None:
-    """A person in a fresh server: Home, then Latent space (its default view), then UMAP at once.
-
-    Needs a model without training: the shipped demo model the model pages show (aecore.runs.demo).
-    With ``warm_at_start`` the app's warm-up is started before the first page, as if the server
-    started it; otherwise the app does what it does (today: Latent space starts it).
-    """
+    """A person in a fresh server: Home, then Latent space (its default view), then UMAP at once."""
     os.chdir(ROOT)
     out["entry_after_process_start"] = time.time() - process_start
     server_start = time.perf_counter()

@@ -47,13 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0  # only sections: BENCHMARKS.md's table and results.json stay as they are
     for name in [m for m in args.only if m in MODULES] if args.only else \
             [m for m in MODULES if not (args.quick and m in FULL_ONLY)]:
-        try:
-            module = importlib.import_module(f"bench.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"bench.{name}":
-                raise
-            say(f"[{name}] not available yet")
-            continue
+        module = importlib.import_module(f"bench.{name}")
         t0 = time.perf_counter()
         say(f"[{name}] running ...")
         new_rows = module.run(quick=args.quick)

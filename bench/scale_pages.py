@@ -1,15 +1,8 @@
-"""Every page at 60,000 rows (issue 18): each page's first render and rerun, and the process's
-peak memory, on 5,000 / 20,000 / 60,000 MNIST-shaped rows (or any ``--sizes``, e.g. 200000).
+"""Every page at 60,000 rows (issue 18): each page's first render, rerun, what it said and the
+process's peak memory, one fresh ``--worker N`` process per size, rows uploaded through the Train
+page in AppTest. Method and targets: BENCHMARKS.md (section bench/scale_pages.py).
 
-For each size a fresh ``python -m bench.scale_pages --worker N`` process (so that its memory
-figures are that size's alone) uploads :func:`bench.harness.data.synthetic_mnist` rows through the
-Train page's uploader in AppTest (14x14 images where 28x28 would exceed the upload budget), stores
-two models trained outside the timings as the Train page does, then walks every page registered in
-app.py: first render, rerun, what each said (errors, stated durations, job-slot seconds). The
-method and the targets are written out in BENCHMARKS.md (section bench/scale_pages.py).
-
-Usage: ``python -m bench.scale_pages [--quick | --sizes 5000,20000] [--profile PAGE] [--no-write]``.
-"""
+Usage: ``python -m bench.scale_pages [--quick | --sizes 5000,20000] [--no-write]``."""
 
 from __future__ import annotations
 
@@ -127,43 +120,6 @@ def _timed(clock, action) -> dict:
             "charts": len(at.get("plotly_chart")), **_memory(), **(_SAID.take(at) if _SAID is not None else {})}
 
 
-class _Profiler:
-    """cProfile of the AppTest script thread (where the page runs) while ``active``."""
-
-    def __init__(self) -> None:
-        import cProfile
-
-        from streamlit.testing.v1.local_script_runner import LocalScriptRunner
-
-        self.active, self.profile = False, cProfile.Profile()
-        original, profiler = LocalScriptRunner._run_script_thread, self
-
-        def run_script_thread(runner):
-            if not profiler.active:
-                return original(runner)
-            profiler.profile.enable()
-            try:
-                return original(runner)
-            finally:
-                profiler.profile.disable()
-
-        LocalScriptRunner._run_script_thread = run_script_thread
-
-    def report(self, lines: int = 30) -> str:
-        """The heaviest calls by cumulative time, then the app's own (aecore, app_ui, app_pages),
-        then by own time; the profile starts afresh after."""
-        import cProfile
-        import pstats
-
-        out = io.StringIO()
-        stats = pstats.Stats(self.profile, stream=out).sort_stats("cumulative")
-        stats.print_stats(lines)
-        stats.print_stats(r"aecore|app_ui|app_pages", lines)
-        stats.sort_stats("tottime").print_stats(lines // 2)
-        self.profile = cProfile.Profile()
-        return out.getvalue()
-
-
 def _train_models(dataset, log) -> tuple[list, dict]:
     """The recommended preset with EPOCHS epochs, one model per seed, fitted on the app's own
     training split of ``dataset``; the (config, reducer) pairs and the seconds it took."""
@@ -183,8 +139,7 @@ def _train_models(dataset, log) -> tuple[list, dict]:
     return models, seconds
 
 
-def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, profile_page: str | None,
-           log) -> dict:
+def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, log) -> dict:
     """One fresh process, one AppTest session at ``n_rows`` rows; the result, also kept in
     ``out_path`` after every step (so that a crash keeps what was measured)."""
     os.chdir(ROOT)
@@ -199,7 +154,6 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, pr
 
     global _SAID
     clock, _SAID = ScriptClock(), Said()
-    profiler = _Profiler() if profile_page else None
     raw = Path(data_path).read_bytes()
     result["upload_mb"] = len(raw) / 1e6
     at = AppTest.from_file(str(APP), default_timeout=timeout)
@@ -246,15 +200,8 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, pr
 
     for page in registered_pages():
         name = Path(page).stem
-        if profiler is not None:
-            profiler.active = name == profile_page
         first = _timed(clock, lambda: at.switch_page(page).run())
-        if profiler is not None and profiler.active:
-            result["profile"] = {"page": name, "report": profiler.report()}
         rerun = _timed(clock, at.run)
-        if profiler is not None and profiler.active:
-            profiler.active = False
-            result["profile"]["rerun_report"] = profiler.report()
         result["pages"][name] = {"first": first, "rerun": rerun}
         log(f"  {name}: first {first['wall']:.2f} s, rerun {rerun['wall']:.2f} s"
             + "".join(f"; {k}: {first[k]}" for k in ("failed", "exceptions", "errors") if first.get(k)))
@@ -267,10 +214,6 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, pr
             result["pages"]["digit, a digit uploaded"] = {"first": action, "rerun": again}
             log(f"  digit, a digit uploaded: {action['wall']:.2f} s, rerun {again['wall']:.2f} s")
         save()
-        if name == profile_page:  # a profiling run stops after the profiled page
-            result["notes"].append(f"profiling run: stopped after {name}, whose first render and rerun "
-                                   "ran under cProfile")
-            break
     result["memory"] = _memory()
     # Resetting VmHWM resets ru_maxrss too on Linux: the whole process's peak is the larger of the two.
     result["memory"]["peak_mb"] = max(result["memory"]["ru_maxrss_mb"],
@@ -279,7 +222,7 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, pr
     return result
 
 
-def _run_worker(n_rows: int, timeout: float, profile: str | None, tmp: Path, log) -> dict:
+def _run_worker(n_rows: int, timeout: float, tmp: Path, log) -> dict:
     """Make the data here, run one worker process on it, return its result (partial on a crash)."""
     started = time.perf_counter()
     data_path, out_path = tmp / f"rows_{n_rows}.npz", tmp / f"result_{n_rows}.json"
@@ -290,7 +233,7 @@ def _run_worker(n_rows: int, timeout: float, profile: str | None, tmp: Path, log
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     command = [sys.executable, "-m", "bench.scale_pages", "--worker", str(n_rows), "--data", str(data_path),
-               "--out", str(out_path), "--timeout", str(timeout)] + (["--profile", profile] if profile else [])
+               "--out", str(out_path), "--timeout", str(timeout)]
     done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     data_path.unlink()
     try:
@@ -320,12 +263,12 @@ def measure(args) -> dict:
     results = []
     with tempfile.TemporaryDirectory(prefix="scale_pages_") as tmp:
         for n in sizes:
-            result = _run_worker(n, args.timeout, args.profile, Path(tmp), say)
+            result = _run_worker(n, args.timeout, Path(tmp), say)
             if result.get("failed") and not result.get("pages"):
                 # A session that could not even be set up is tried once more in a fresh process;
                 # the first attempt's reason stays in the notes.
                 say(f"{n:,} rows: setup failed ({result['failed'][:200]}); trying once more")
-                retry = _run_worker(n, args.timeout, args.profile, Path(tmp), say)
+                retry = _run_worker(n, args.timeout, Path(tmp), say)
                 retry.setdefault("notes", []).append(f"first attempt failed: {result['failed']}")
                 result = retry
             results.append(result)
@@ -333,10 +276,6 @@ def measure(args) -> dict:
                                           "rerun_s": TARGET_RERUN_S, "peak_mb": TARGET_PEAK_MB},
               "results": results, "exponents": exponents(results)}
     print(table(fields))
-    for r in results:
-        if r.get("profile"):
-            print(f"\ncProfile of {r['profile']['page']}'s first render at {r['rows']:,} rows:\n"
-                  + r["profile"]["report"] + "\ncProfile of its rerun:\n" + r["profile"].get("rerun_report", ""))
     return fields
 
 
@@ -344,18 +283,15 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--worker"]:  # one size, in the fresh process _run_worker started
         parser = argparse.ArgumentParser()
-        for flag, kind in (("--worker", int), ("--data", str), ("--out", str), ("--timeout", float),
-                           ("--profile", str)):
+        for flag, kind in (("--worker", int), ("--data", str), ("--out", str), ("--timeout", float)):
             parser.add_argument(flag, type=kind)
         args = parser.parse_args(argv)
-        print(json.dumps(worker(args.worker, args.data, args.out, args.timeout or RUN_TIMEOUT, args.profile, say)))
+        print(json.dumps(worker(args.worker, args.data, args.out, args.timeout or RUN_TIMEOUT, say)))
         return 0
     return section_main("scale_pages", __doc__, measure, markdown, argv, quick="5,000 rows only; results JSON only",
                         arguments=[
         (("--sizes",), {"type": _sizes, "help": "rows, comma-separated (default 5000,20000,60000)"}),
-        (("--timeout",), {"type": float, "default": RUN_TIMEOUT, "help": "seconds for one AppTest run"}),
-        (("--profile",), {"metavar": "PAGE", "help": "cProfile PAGE's first render and rerun (e.g. clusters) "
-                                                     "and stop after that page (pair it with --no-write)"})])
+        (("--timeout",), {"type": float, "default": RUN_TIMEOUT, "help": "seconds for one AppTest run"})])
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import re
 import time
 
 from bench.harness.data import exponent
+from bench.harness.report import stamp_line
 
 #: Issue 18's targets.
 TARGET_ROWS, TARGET_FIRST_S, TARGET_RERUN_S, TARGET_PEAK_MB = 60_000, 10.0, 1.0, 2_500.0
@@ -93,7 +94,6 @@ class Said:
         return {"estimates": out, "slot_s": round(slot_s, 3)}
 
 
-
 #: Estimates are shown rounded to whole seconds ("about 0 s"): a step is over its estimate when it
 #: ran longer than the estimate plus this.
 ROUNDING_S = 0.5
@@ -165,9 +165,7 @@ def markdown(report: dict) -> str:
     lines = [
         "<!-- bench/scale_pages.py: begin -->",
         f"## Every page at up to {max(sizes, default=TARGET_ROWS):,} rows (issue 18)", "",
-        f"`{report['command']}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
-        f"{m.get('processor')}, {m.get('cpus')} CPUs, Python {m.get('python')}, TensorFlow "
-        f"{m.get('tensorflow')} · load average {{}} → {{}}.".format(*report["load_average"]), "",
+        stamp_line(report, load=True, stack=f"Python {m.get('python')}, TensorFlow {m.get('tensorflow')}"), "",
         "Synthetic MNIST-shaped rows (`bench.harness.data.synthetic_mnist`) uploaded as an `.npz` of 28×28 uint8 images "
         "(14×14, each 2×2 mean-pooled, at sizes whose 28×28 rows would exceed the upload budget's "
         "`max_array_values`) with labels through the Train page's file uploader, in AppTest; two models (the "

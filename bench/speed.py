@@ -1,21 +1,12 @@
-"""Issue #6: training speed and cost growth.
-
-1. The same dense autoencoder (784-512-256-32-256-512-784, ReLU, sigmoid output, Adam 1e-3,
-   MSE, batch 128) trained for the same epochs on the same 5,000 MNIST digits with the same
-   number of threads: Keras through ``AutoencoderReducer`` (our settings: XLA and
-   ``steps_per_execution``) against a plain PyTorch loop, in this process. Skipped, with a
-   note, when PyTorch is not installed (``pip install torch==2.13.0``).
-2. Keras settings: ``jit_compile`` on/off, ``steps_per_execution`` 1 or a whole pass, batch 128
-   or 512.
-3. Cost growth on synthetic MNIST-shaped rows (1k, 5k, 20k, 60k; quick: 1k and 5k): seconds per
-   training epoch, PCA (32 components) fit + projection seconds, and peak resident memory.
-"""
+"""Issue #6: training speed and cost growth: the same dense autoencoder in Keras
+(``AutoencoderReducer``) against a plain PyTorch loop (skipped without torch); Keras settings
+(``jit_compile``, ``steps_per_execution``, batch); cost growth per epoch, PCA and peak memory on
+synthetic MNIST-shaped rows."""
 
 from __future__ import annotations
 
 import math
 import os
-import resource
 import time
 from dataclasses import dataclass
 
@@ -23,6 +14,8 @@ import numpy as np
 
 from aecore import AutoencoderReducer
 from aecore.data.datasets import load_mnist_sample
+from bench.harness.data import synthetic_mnist
+from bench.harness.memory import maxrss_mib
 from bench.harness.report import load_note, row, timer
 
 HIDDEN_UNITS = (512, 256)
@@ -44,17 +37,8 @@ def _threads() -> int:
         return os.cpu_count() or 1
 
 
-def _peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _steady(epoch_seconds: list[float]) -> float:
-    """Fastest epoch after the first (which also pays for tracing and XLA compilation).
-
-    The minimum, as ``timeit`` reports, because other programs on a shared machine only ever
-    add time; the median moved by 2x between runs on our 2-core runners.
-    """
+    """Fastest epoch after the first (which also pays for tracing and XLA compilation)."""
     return float(np.min(epoch_seconds[1:] if len(epoch_seconds) > 1 else epoch_seconds))
 
 
@@ -72,11 +56,7 @@ class Timing:
         return self.steps / len(self.epochs)
 
     def pass_seconds(self, n_rows: int, batch_size: int) -> float:
-        """Fastest epoch after the first, scaled to one pass over the data (ceil(n/batch) steps).
-
-        Keras 3.15 runs whole executions: with ``steps_per_execution=32`` an "epoch" of 40
-        steps runs 64, so epochs are compared by the work they do, not by their name.
-        """
+        """Fastest epoch after the first, scaled to one pass over the data (ceil(n/batch) steps)."""
         return _steady(self.epochs) * math.ceil(n_rows / batch_size) / self.steps_per_epoch
 
 
@@ -123,11 +103,7 @@ def keras_settings_fit(X: np.ndarray, epochs: int, batch_size: int, jit_compile:
 
 def torch_fit(X: np.ndarray, epochs: int, steps_per_epoch: int, batch_size: int = BATCH_SIZE,
               threads: int = 1) -> Timing:
-    """The same autoencoder in a plain PyTorch loop, ``steps_per_epoch`` optimizer steps per epoch.
-
-    Batches come from a stream of fresh permutations, as Keras' repeated tf.data pipeline gives
-    them, so both frameworks can do exactly the same number of steps on the same data.
-    """
+    """The same autoencoder in a plain PyTorch loop, ``steps_per_epoch`` optimizer steps per epoch."""
     import torch
     from torch import nn
 
@@ -165,16 +141,6 @@ def torch_fit(X: np.ndarray, epochs: int, steps_per_epoch: int, batch_size: int 
     with torch.no_grad():
         mse = float(nn.functional.mse_loss(model(data), data))
     return Timing(total, list(np.diff([start] + stamps)), epochs * steps_per_epoch, mse)
-
-
-def synthetic_mnist(n: int, seed: int = 0) -> np.ndarray:
-    """MNIST-shaped rows in [0, 1]: real sample digits, shifted by a pixel and lightly noised."""
-    base = load_mnist_sample().X
-    rng = np.random.default_rng(seed)
-    images = base[rng.integers(0, len(base), n)].reshape(n, 28, 28)
-    images = np.roll(images, rng.integers(-1, 2), axis=rng.integers(1, 3))
-    noisy = images.reshape(n, 784) + rng.normal(0, 0.05, (n, 784)).astype(np.float32)
-    return np.clip(noisy, 0, 1).astype(np.float32)
 
 
 def _torch_available() -> bool:
@@ -261,7 +227,7 @@ def run(quick: bool = False) -> list[dict]:
                              "synthetic MNIST-shaped rows"))
         rows.append(row("Cost growth", f"{n:,} rows: PCA-{N_COMPONENTS} fit + projection",
                         min(pca_seconds), unit="s", note="fastest of 3"))
-        rows.append(row("Cost growth", f"{n:,} rows: peak resident memory so far", _peak_rss_mb(),
+        rows.append(row("Cost growth", f"{n:,} rows: peak resident memory so far", maxrss_mib(),
                         unit="MB", note="resource.getrusage ru_maxrss of the benchmark process "
                                         "(TensorFlow and PyTorch included)"))
     return rows

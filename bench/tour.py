@@ -1,16 +1,8 @@
-"""Issue #6: peak memory of ONE real server process through a full tour of the app.
+"""Issue #6: peak memory (VmHWM) of ONE real server process through a full tour of the app in
+Chromium (every page, a real training, UMAP colour-by reruns, clustering), against 1.5 GB; PyTorch's
+share measured apart. Problems become rows, never crashes.
 
-One browser session (Playwright, Debian's Chromium) on the offline MNIST sample visits every page,
-trains the Train page's defaults with the next seed (so that the model is really trained, not
-served from a demo run), then the model pages, a UMAP view with colour-by reruns (timed as a person
-sees them) and clustering. The kernel's peak (VmHWM) of the server is the figure, against the
-issue's target of 1.5 GB; PyTorch's share of it (umap-learn imports it where the `bench` extra
-installed it) is measured apart.
-
-Usage: ``python -m aecore bench --only tour`` (2-3 minutes) or ``python -m bench.tour --verbose
-[--env MALLOC_ARENA_MAX=2]`` to print every step, with an environment variable for the server.
-Problems (no Chromium, no Playwright, a page that fails) become rows, never crashes.
-"""
+Usage: ``python -m aecore bench --only tour`` or ``python -m bench.tour --verbose [--env K=V]``."""
 
 from __future__ import annotations
 
@@ -26,7 +18,7 @@ from bench.harness import browser
 from bench.harness.apptest import page_paths
 from bench.harness.report import failed_row, load_note, row, rows_main
 from bench.harness.server import streamlit_server
-from bench.harness.memory import RssSampler, status_kb
+from bench.harness.memory import RssSampler, mib
 
 GROUP = "Server tour (one process, MNIST sample)"
 START_TIMEOUT_MS = 5_000  # for a rerun to start after a click
@@ -34,10 +26,6 @@ TARGET_MB = 1536
 STEP_TIMEOUT_MS = 300_000  # one step (training, clustering) on a busy 2-core machine
 FIND_TIMEOUT_MS = 60_000  # finding or clicking an element
 COLOUR_RERUNS = 5
-
-
-def _rss_mb(pid: int, field: str = "VmRSS") -> float:
-    return (status_kb(field, pid) or 0) / 1024
 
 
 class Tour:
@@ -51,11 +39,7 @@ class Tour:
         self.trained = "nothing"
 
     def settle(self) -> None:
-        """Wait until the rerun the last action asked for has finished.
-
-        First for the app to show it as running (a busy machine can take a while to start it: the
-        old "not running" state must not count), then for it to be over.
-        """
+        """Wait until the rerun the last action asked for has finished."""
         try:
             self.page.wait_for_selector(browser.BUSY, state="attached", timeout=START_TIMEOUT_MS)
         except Exception:  # noqa: BLE001  (already over, or the action asked for no rerun)
@@ -73,7 +57,7 @@ class Tour:
         except Exception as exc:  # noqa: BLE001  (one failed step is a row, the tour goes on)
             self.problems.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
         seconds = time.perf_counter() - started
-        rss = _rss_mb(self.pid)
+        rss = mib(pid=self.pid)
         self.steps.append((name, seconds, rss))
         if self.verbose:
             print(f"[tour] {name}: {seconds:.1f} s, RSS {rss:.0f} MB", file=sys.stderr, flush=True)
@@ -90,11 +74,7 @@ class Tour:
         return self.page.locator(f".st-key-{re.sub(r'[^a-zA-Z0-9_-]', '-', key)}")
 
     def train_next_seed(self) -> None:
-        """Open the settings, add one to the seed (so the defaults are really trained), Train.
-
-        Where the seed cannot be set, Train runs with the defaults (served from a demo run if the
-        app ships one) and the tour says so.
-        """
+        """Open the settings, add one to the seed (so the defaults are really trained), Train."""
         seed_box = self.page.locator('[class*="st-key-train-seed-"]').first
         try:
             summaries = self.page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary')
@@ -154,13 +134,13 @@ def tour(verbose: bool = False, extra_env: dict | None = None) -> dict:
         sampler = RssSampler(server.pid)
         sampler.start()
         try:
-            healthy_mb = _rss_mb(server.pid)
+            healthy_mb = mib(pid=server.pid)
             with browser.chromium() as chromium:
                 page = chromium.new_context(viewport={"width": 1400, "height": 1800}).new_page()
                 page.set_default_timeout(FIND_TIMEOUT_MS)  # finding an element; steps wait longer
                 walk = Tour(page, server.url, server.pid, verbose)
                 walk.run()
-            peak_hwm_mb = _rss_mb(server.pid, "VmHWM")
+            peak_hwm_mb = mib("VmHWM", server.pid)
         finally:
             sampler.stop()
     errors = [line.strip() for line in server.log_text.splitlines() if "Error" in line or "Traceback" in line][-3:]

@@ -17,7 +17,7 @@ import numpy as np
 from bench.harness.data import TSNE_SETTINGS as SETTINGS
 from bench.harness.data import exponent as slope
 from bench.harness.data import sklearn_tsne, synthetic_mnist
-from bench.harness.report import row, say, section_main, write_plot
+from bench.harness.report import row, say, section_main, stamp_line, write_plot
 from bench.harness.server import ROOT
 
 HTML = ROOT / "bench" / "tsne.html"
@@ -134,9 +134,7 @@ def figure(results: dict):
 def markdown(report: dict) -> str:
     m, res = report["machine"], report["results"]
     lines = ["<!-- bench/tsne.py: begin -->", "## t-SNE of the codes: openTSNE (ours) against scikit-learn", "",
-             f"`{report['command']}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
-             f"{m.get('processor')}, {m.get('cpus')} CPUs, Python {m.get('python')} · load average "
-             "{} → {}.".format(*report["load_average"]), "",
+             stamp_line(report, load=True, stack=f"Python {m.get('python')}"), "",
              "The shipped recommended model's 10-d codes of the MNIST sample (1,000 and 5,000 rows) and of "
              "MNIST-shaped synthetic sets (20,000 and 60,000); perplexity 15, learning rate 100 (seed 002's), "
              "seed 0, one thread, each library's own schedule, in one process. Trustworthiness: k = 10 on a "

@@ -34,14 +34,7 @@ def charts(at) -> int:
 
 
 class ScriptClock:
-    """Server-side seconds of each script run, from Streamlit's own ScriptRunner events.
-
-    ``AppTest.run``'s wall time also counts what follows the script in every Streamlit run
-    (a full ``gc.collect`` for ``runner.postScriptGC`` and ``keras.backend.clear_session()``,
-    which Streamlit calls whenever Keras is imported) and AppTest's own parsing of the page.
-    The script's time is from SCRIPT_STARTED to SCRIPT_STOPPED_*: when a browser is told the
-    run is over.
-    """
+    """Server-side seconds of each script run, from Streamlit's own ScriptRunner events."""
 
     def __init__(self) -> None:
         from streamlit.runtime.scriptrunner import ScriptRunnerEvent

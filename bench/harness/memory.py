@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+import resource
 import threading
 import time
 
@@ -21,6 +22,16 @@ def status_kb(field: str, pid: int | str = "self") -> int | None:
         return None
     return None
 
+
+
+def mib(field: str = "VmRSS", pid: int | str = "self") -> float:
+    """:func:`status_kb` in MiB (0 where unknown)."""
+    return (status_kb(field, pid) or 0) / 1024
+
+
+def maxrss_mib() -> float:
+    """This process's peak resident memory so far (``ru_maxrss``, kB on Linux) in MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 def settle() -> None:
     """Collect garbage and hand malloc's free memory back, so the next call starts from a low RSS."""
@@ -81,7 +92,6 @@ class PeakMemory:
             peak = max(self._peak, status_kb("VmRSS") or 0, (status_kb("VmHWM") or 0) if self.hwm else 0)
             self.mb = (peak - self._before) * 1024 / 1e6
         return False
-
 
 
 def children(pid: int) -> list[int]:

@@ -153,15 +153,7 @@ def save_report(name: str, report: dict, text: str, *, quick: bool, write: bool,
 
 def section_main(name: str, doc: str, measure, markdown, argv: list[str] | None = None, *, quick: str | None = None,
                  arguments: tuple = (), section=None) -> int:
-    """The one ``main`` of a benchmark with a section of its own: ``python -m bench.<name>``.
-
-    ``measure(args)`` returns the report's own fields, among them ``rows``; the report adds the
-    stamp, the command, the seconds and the load average, then ``markdown(report)`` is printed,
-    and written with the results JSON unless ``--no-write``. ``quick`` is the help of ``--quick``
-    (None: no quick mode); ``arguments`` are ``(flags, options)`` pairs for argparse;
-    ``section(args)`` gives the results' name and the section's marker where a flag makes a
-    section of its own.
-    """
+    """The one ``main`` of a benchmark with a section of its own: ``python -m bench.<name>``."""
     parser = argparse.ArgumentParser(prog=f"python -m bench.{name}", description=doc.strip().splitlines()[0])
     if quick:
         parser.add_argument("--quick", action="store_true", help=quick)
@@ -185,15 +177,16 @@ def section_main(name: str, doc: str, measure, markdown, argv: list[str] | None 
     return 0
 
 
-def stamp_line(report: dict, load: bool = False) -> str:
-    """The line under a section's title: command, date, commit, seconds, machine (and load average)."""
+def stamp_line(report: dict, load: bool = False, stack: str | None = None, end: str = ".") -> str:
+    """The line under a section's title: command, date, commit, seconds, machine, ``stack`` (default
+    Python, TensorFlow, Keras) and, with ``load``, the load average."""
     m = report["machine"]
+    stack = stack or f"Python {m.get('python')}, TensorFlow {m.get('tensorflow', '?')}, Keras {m.get('keras', '?')}"
     line = (f"`{report['command']}` · {report['date']} · commit `{report['commit']}` · {report['seconds']:.0f} s · "
-            f"{m.get('processor')}, {m.get('cpus')} CPUs, Python {m.get('python')}, TensorFlow "
-            f"{m.get('tensorflow', '?')}, Keras {m.get('keras', '?')}")
+            f"{m.get('processor')}, {m.get('cpus')} CPUs, {stack}")
     if load and "load_average" in report:
         line += " · load average {} → {}".format(*report["load_average"])
-    return line + "."
+    return line + end
 
 
 def write_plot(fig, html: Path, png: Path) -> list[str]:

@@ -63,13 +63,7 @@ def wait_healthy(server: Server, timeout: float = START_TIMEOUT_S) -> None:
 @contextmanager
 def streamlit_server(app_root: Path = ROOT, *, env: dict | None = None, program: list[str] | None = None,
                      keep_pythonpath: bool = True, timeout: float = START_TIMEOUT_S):
-    """``with streamlit_server() as server:`` a healthy ``streamlit run app.py`` in ``app_root``.
-
-    ``env`` adds environment variables; ``program`` replaces ``-m streamlit`` (an instrumented
-    launcher); ``keep_pythonpath=False`` makes the app import aecore from ``app_root`` only. The
-    output goes to a temporary file (a pipe nobody reads would fill up and stall the server); the
-    server is stopped, and ``server.log_text`` filled, however the block ends.
-    """
+    """``with streamlit_server() as server:`` a healthy ``streamlit run app.py`` in ``app_root``."""
     port = free_port()
     full_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env or {}))
     if not keep_pythonpath:
