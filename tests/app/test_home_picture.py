@@ -22,8 +22,18 @@ def test_the_forming_history_labels_are_the_demo_training_rows_labels():
     assert set(np.unique(labels)) == set(range(10))  # every digit is in the picture
 
 
+def test_the_forming_history_is_read_without_the_dataset(monkeypatch):
+    """The labels ship with the demo: the home page never loads MNIST or scikit-learn for them."""
+    def refuse(name):
+        raise AssertionError(f"the home picture loaded the dataset {name!r}")
+
+    monkeypatch.setattr(aedata, "load_dataset", refuse)
+    history, labels = demo.forming_history.__wrapped__()
+    assert len(labels) == history.n_rows
+
+
 def test_the_forming_history_is_none_without_the_demo(tmp_path):
-    assert demo.forming_history(root=tmp_path / "nowhere") is None
+    assert demo.forming_history.__wrapped__(root=tmp_path / "nowhere") is None
 
 
 @pytest.mark.slow
