@@ -128,3 +128,16 @@ def test_the_library_has_few_top_level_modules_and_no_import_circles():
 
     for module in sorted(graph):
         visit(module)
+
+
+def test_every_folder_of_the_library_is_a_package_git_keeps():
+    """A folder without a tracked ``__init__.py`` imports in a checkout (as a namespace package) but
+    leaves the wheel without it: a clean clone and an install would not have it."""
+    import subprocess
+
+    tracked = set(subprocess.run(["git", "ls-files", "aecore"], cwd=ROOT, capture_output=True, text=True,
+                                 check=True).stdout.split())
+    folders = {p.parent for p in (ROOT / "aecore").rglob("*.py") if "__pycache__" not in p.parts}
+    missing = sorted(str(folder.relative_to(ROOT)) for folder in folders
+                     if (folder / "__init__.py").relative_to(ROOT).as_posix() not in tracked)
+    assert not missing, f"no tracked __init__.py in {missing}"
