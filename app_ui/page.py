@@ -4,6 +4,10 @@ which ends a page early without losing its link."""
 
 from __future__ import annotations
 
+# Imported whole before any page runs: Plotly peeks at sys.modules["pandas"] while building a figure,
+# and could find it half-imported by another session's thread ("partially initialized module
+# 'pandas' has no attribute 'Series'", seen when the home page's picture met a page importing pandas).
+import pandas  # noqa: F401
 import streamlit as st
 
 from . import caches, page_link
