@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
+from ..models.backend import import_keras
+
 import numpy as np
 
 
@@ -184,7 +186,7 @@ def load_keras_dataset(name: str = "mnist", split: str = "train", limit: int | N
     limit : int, optional
         Keep the first ``limit`` samples.
     """
-    import keras
+    keras = import_keras()
 
     loaders = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist}
     if name not in loaders:

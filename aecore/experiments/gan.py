@@ -13,6 +13,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from ..models.backend import import_keras, import_tensorflow
+
 import numpy as np
 
 
@@ -55,7 +57,7 @@ def build_gan(n_features: int, latent_dim: int = 32, hidden_units=(128, 256),
     discriminator from winning outright early on, which otherwise collapses a small dense GAN on
     MNIST to one blurry blob.
     """
-    import keras
+    keras = import_keras()
     from keras import layers
 
     z = keras.Input(shape=(latent_dim,), name="noise")
@@ -84,7 +86,7 @@ def build_gan(n_features: int, latent_dim: int = 32, hidden_units=(128, 256),
 
 def _gan_model_class():
     """Define the GAN model class on first use (keeps TensorFlow out of module import)."""
-    import keras
+    keras = import_keras()
     from keras import ops
 
     from ..models.builders import random_tensor
@@ -120,7 +122,7 @@ def _gan_model_class():
                             + ops.log1p(ops.exp(-ops.abs(logits))))
 
         def train_step(self, real):
-            import tensorflow as tf
+            tf = import_tensorflow()
 
             if isinstance(real, (tuple, list)):
                 real = real[0]
@@ -192,8 +194,8 @@ def train_gan(X, latent_dim: int = 32, epochs: int = 30, batch_size: int = 128,
     >>> result.samples[-1].shape  # doctest: +SKIP
     (16, 64)
     """
-    import keras
-    import tensorflow as tf
+    keras = import_keras()
+    tf = import_tensorflow()
 
     X = np.asarray(X, dtype=np.float32)
     if X.ndim != 2 or len(X) < 2:

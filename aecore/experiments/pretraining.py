@@ -10,6 +10,8 @@ from __future__ import annotations
 import numbers
 import time
 
+from ..models.backend import import_keras, import_tensorflow
+
 import numpy as np
 
 #: How the classifier's lower layers start and whether they learn.
@@ -37,7 +39,7 @@ def build_classifier(reducer, n_classes: int, mode: str, X_unlabelled=None):
     Returns ``(classifier, encoder)``; the encoder is the classifier's own copy. The code
     standardisation is fitted on the encoder's codes of ``X_unlabelled`` (no labels needed).
     """
-    import keras
+    keras = import_keras()
 
     from ..models import builders as models
 
@@ -64,8 +66,8 @@ def _train_classifier(model, X, y, *, steps: int, batch_size: int, learning_rate
     One long "epoch" over a repeated tf.data stream: Keras' per-epoch overhead would otherwise
     dominate with 50 labels (two batches per pass).
     """
-    import keras
-    import tensorflow as tf
+    keras = import_keras()
+    tf = import_tensorflow()
 
     batch_size = int(min(batch_size, len(X)))
     data = (tf.data.Dataset.from_tensor_slices((X, y)).shuffle(len(X), seed=seed)
@@ -128,7 +130,7 @@ def few_label_curve(reducer, X_train, y_train, X_test, y_test, label_counts=(50,
     >>> {r["mode"]: round(r["accuracy"], 2) for r in rows}  # doctest: +SKIP
     {'scratch': 0.72, 'frozen': 0.77, 'finetune': 0.78}
     """
-    import keras
+    keras = import_keras()
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(reducer, "encoder_")

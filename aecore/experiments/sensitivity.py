@@ -4,6 +4,8 @@ the Family page compares for plain, denoising and contractive autoencoders)."""
 
 from __future__ import annotations
 
+from ..models.backend import import_tensorflow
+
 import numpy as np
 
 
@@ -23,7 +25,7 @@ def jacobian_norms(reducer, X, max_values: int = 4_000_000) -> np.ndarray:
     -------
     ndarray of shape (n_samples,)
     """
-    import tensorflow as tf
+    tf = import_tensorflow()
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(reducer, "encoder_")

@@ -13,8 +13,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-import keras
-from keras import layers, ops
+from .backend import import_keras, import_tensorflow
+
+keras = import_keras()
+from keras import layers, ops  # noqa: E402  (imported quietly just above)
 
 # The kinds built here, those greedy training can stack, the noise types and sparsity penalties
 # are declared with the settings.
@@ -121,7 +123,7 @@ def random_tensor(distribution: str, shape, seed_generator: keras.random.SeedGen
     the default algorithm (that ``keras.random`` uses) about 40x slower, which made a denoising
     epoch on MNIST cost 4 s instead of 0.4 s.
     """
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     seed = tf.cast(tf.math.floormod(seed_generator.next(), 2**31 - 2), "int32")
     if distribution == "normal":
@@ -382,7 +384,7 @@ class VariationalAutoencoder(_EncoderDecoderConfig, keras.Model):
         return reconstruction_loss + self.kl_weight * kl_loss, reconstruction_loss, kl_loss
 
     def train_step(self, data):
-        import tensorflow as tf
+        tf = import_tensorflow()
 
         x = data[0] if isinstance(data, (tuple, list)) else data
         with tf.GradientTape() as tape:
@@ -449,7 +451,7 @@ class ContractiveAutoencoder(_EncoderDecoderConfig, keras.Model):
         super().compile(optimizer=optimizer, **kwargs)
 
     def train_step(self, data):
-        import tensorflow as tf
+        tf = import_tensorflow()
 
         x = data[0] if isinstance(data, (tuple, list)) else data
         with tf.GradientTape() as tape:

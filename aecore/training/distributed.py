@@ -30,6 +30,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from ..models.backend import import_keras, import_tensorflow
 from ..presets import TrainConfig
 
 STRATEGIES = ("none", "mirrored", "multi-worker")
@@ -55,7 +56,7 @@ def split_cpu(n_devices: int) -> list[str]:
     list of str
         The logical CPU device names, e.g. ``["/device:CPU:0", "/device:CPU:1"]``.
     """
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     if not isinstance(n_devices, int) or isinstance(n_devices, bool) or n_devices < 1:
         raise ValueError(f"n_devices={n_devices!r} must be a positive integer, e.g. 2.")
@@ -126,7 +127,7 @@ def make_strategy(name: str = "none", devices: Optional[list[str]] = None):
     -------
     tf.distribute.Strategy
     """
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     if name not in STRATEGIES:
         raise ValueError(f"strategy={name!r} is unknown; choose one of {list(STRATEGIES)}.")
@@ -208,8 +209,8 @@ def _batch_stream(rows, start: int, stop: int, skip: np.ndarray, batch_size: int
 def _train_steps_function(autoencoder, optimizer, strategy, loss: str, global_batch: int,
                           jit_compile: bool):
     """A tf.function running ``n`` synchronous training steps; returns the summed mean losses."""
-    import keras
-    import tensorflow as tf
+    keras = import_keras()
+    tf = import_tensorflow()
 
     from ..params import LOSSES
 
@@ -291,8 +292,8 @@ def fit_streaming(npy_path, config: TrainConfig, strategy=None, batch_size: Opti
     --------
     >>> reducer = fit_streaming("big.npy", TrainConfig(n_components=16), "mirrored")  # doctest: +SKIP
     """
-    import keras
-    import tensorflow as tf
+    keras = import_keras()
+    tf = import_tensorflow()
 
     from ..models import builders as models
     from ..params import OPTIMIZERS

@@ -12,10 +12,12 @@ import math
 import threading
 from typing import Callable, Optional
 
-import keras
 import numpy as np
 
+from ..models.backend import import_keras, import_tensorflow
 from ..params import OPTIMIZERS
+
+keras = import_keras()
 
 ProgressFn = Callable[[int, dict], None]
 
@@ -245,7 +247,7 @@ def _dataset(X: np.ndarray, batch_size: int, shuffle_seed: Optional[int] = None)
     the same seed whatever else the process has done, without TensorFlow's global seed. Rows are
     gathered a batch at a time (one op per batch rather than per row).
     """
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     rows = tf.convert_to_tensor(X)
     n = len(X)

@@ -44,6 +44,14 @@ class Server:
     def pid(self) -> int:
         return self.proc.pid
 
+    def log_so_far(self) -> str:
+        """What the server has written while it runs (read without moving the file's offset,
+        which the server's own descriptor shares)."""
+        if self.log_text:
+            return self.log_text
+        size = os.fstat(self.log.fileno()).st_size
+        return os.pread(self.log.fileno(), size, 0).decode("utf-8", "replace")
+
 
 def wait_healthy(server: Server, timeout: float = START_TIMEOUT_S) -> None:
     """Poll the health endpoint until it answers; RuntimeError (with the log's tail) if the
@@ -65,7 +73,9 @@ def streamlit_server(app_root: Path = ROOT, *, env: dict | None = None, program:
                      keep_pythonpath: bool = True, timeout: float = START_TIMEOUT_S):
     """``with streamlit_server() as server:`` a healthy ``streamlit run app.py`` in ``app_root``."""
     port = free_port()
-    full_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env or {}))
+    # A value of None in ``env`` removes the variable (a server started as a person would start it).
+    full_env = {name: value for name, value in {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}.items()
+                if value is not None}
     if not keep_pythonpath:
         full_env.pop("PYTHONPATH", None)
     command = [sys.executable, *(program or ["-m", "streamlit"]), "run", "app.py", "--server.headless", "true",

@@ -24,9 +24,15 @@ if not os.path.exists(CHROMIUM):
 
 
 @pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as running:
-        yield running.url
+def running_server():
+    # TF_CPP_MIN_LOG_LEVEL unset, as a person starts the app: the log test below reads this log.
+    with streamlit_server(env={"TF_CPP_MIN_LOG_LEVEL": None}) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def server(running_server):
+    return running_server.url
 
 
 @pytest.fixture(scope="module")
@@ -67,14 +73,14 @@ def _shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-@pytest.mark.parametrize("path,title", [("", "Autoencoder Lab"), ("linear_3d", "linear autoencoder"),
-                                        ("family", "The autoencoder family"),
-                                        ("train", "Train an autoencoder"),
-                                        ("reconstructions", "Reconstructions"),
-                                        ("latent", "Latent space"), ("clusters", "Clusters"),
-                                        ("anomalies", "Anomalies"), ("generate", "Generate"),
-                                        ("digit", "Your own digit"), ("compare", "Compare two models"),
-                                        ("runs", "Runs")])
+PAGES = [("", "Autoencoder Lab"), ("linear_3d", "linear autoencoder"), ("family", "The autoencoder family"),
+         ("train", "Train an autoencoder"), ("reconstructions", "Reconstructions"),
+         ("latent", "Latent space"), ("clusters", "Clusters"), ("anomalies", "Anomalies"),
+         ("generate", "Generate"), ("digit", "Your own digit"), ("compare", "Compare two models"),
+         ("runs", "Runs")]
+
+
+@pytest.mark.parametrize("path,title", PAGES)
 def test_every_page_opens(server, page, path, title):
     _open(page, f"{server}/{path}")
     _assert_no_exception(page)
@@ -251,3 +257,17 @@ def test_the_browser_language_picks_korean(browser, server):
         assert "lang=ko" in page.url
     finally:
         context.close()
+
+
+def test_the_server_log_stays_quiet_through_every_page(running_server, page):
+    """Last in this file, so the server has shown every page, trained, uploaded and toured by now:
+    with a link that sets widgets from the URL on top, its log holds nothing but Streamlit's start-up
+    lines (no TensorFlow notices, no warnings, no tracebacks)."""
+    from aecore.models.backend import NOTICE
+
+    _open(page, f"{running_server.url}/train?data=digits&kind=dense")
+    _assert_no_exception(page)
+    log = running_server.log_so_far()
+    noisy = [line for line in log.splitlines(True) if NOTICE.match(line)
+             or any(word in line for word in ("WARNING", "Warning", "Traceback", "Session State", "ERROR"))]
+    assert noisy == [], log[-4000:]
