@@ -17,7 +17,7 @@ from bench.harness import apptest
 from bench.harness.memory import maxrss_mib, mib
 from bench.harness.report import row, rows_main
 
-PAGES = ["app_pages/home.py", "app_pages/linear_3d.py", "app_pages/train.py", "app_pages/reconstructions.py"]
+PAGES = ["aecore_app/app_pages/home.py", "aecore_app/app_pages/linear_3d.py", "aecore_app/app_pages/train.py", "aecore_app/app_pages/reconstructions.py"]
 RUN_TIMEOUT = 240  # seconds per script run; the first run in a process imports TensorFlow.
 TOTAL_TIMEOUT = 540  # seconds for all sessions of one mode together.
 PROCESS_WORKERS = 4  # at most this many worker processes (each imports TensorFlow: ~0.5 GB).
@@ -39,7 +39,7 @@ def session(index: int) -> dict:
     try:
         at = apptest.session(RUN_TIMEOUT)
         apptest.walk(at, PAGES, lambda page, action: check(action(), page))
-        at.switch_page("app_pages/train.py").run()
+        at.switch_page("aecore_app/app_pages/train.py").run()
         at.selectbox(key="train.dataset").set_value("digits").run()
         at.number_input(key="train.epochs.recommended").set_value(2).run()
         at.text_input(key="train.hidden.recommended").set_value("32").run()
@@ -48,7 +48,7 @@ def session(index: int) -> dict:
         trained_here = any(str(s.value).startswith("Trained") for s in at.success)
         if not any(m.label == "AE / PCA" for m in at.metric):
             problems.append("train: no metrics after training")
-        at.switch_page("app_pages/reconstructions.py").run()
+        at.switch_page("aecore_app/app_pages/reconstructions.py").run()
         check(at, "reconstructions")
         recon_ok = any(m.label == "Autoencoder test MSE" for m in at.metric)
         if not recon_ok:
@@ -65,7 +65,7 @@ def _warm_up() -> None:
     import keras  # noqa: F401  (TensorFlow: seconds and hundreds of MB, paid once per process)
     import streamlit as st
 
-    import app_ui.page  # noqa: F401
+    import aecore_app.page  # noqa: F401
     from aecore.data.datasets import load_digits_8x8
     from aecore.reducer import AutoencoderReducer  # noqa: F401
 

@@ -62,7 +62,7 @@ def server_seconds(result: dict, phase: str) -> dict[int, list[float]]:
 def page_table(result: dict) -> list[dict]:
     """Per tour step: p50/p95 time to a ready page and the server's script time, solo (cold, warm)
     and concurrent."""
-    from app_ui import tour
+    from aecore_app import tour
 
     phases = {"solo cold": [result["solo cold"]["person"]] if "solo cold" in result else [],
               "solo warm": [result["solo warm"]["person"]] if "solo warm" in result else [],
@@ -147,7 +147,7 @@ def rows(result: dict) -> list[dict]:
         out.append(row(GROUP, "most jobs running at once (the job pool's own log)", jobs["peak"],
                        target=f"<= {jobs['size'] or 2}",
                        note=f"{jobs['taken']} slots taken in the whole run, every take and release logged "
-                            "by app_ui/slots.py (AECORE_LOG_JOBS=1 on this server)"))
+                            "by aecore_app/slots.py (AECORE_LOG_JOBS=1 on this server)"))
     slot = result.get("slot check")
     if slot:
         started = slot["start_s"]
@@ -312,14 +312,14 @@ def measure(sessions: int = 6, trainers: int = 2, steps: list[int] | None = None
             solo: bool = True, hostile: str = "all", slot_check: bool = True, verbose: bool = False,
             hostile_limit: float = HOSTILE_LIMIT_S, browser_nice: int = 0, extra_env: dict | None = None) -> dict:
     """Run the phases against one fresh server; return every measurement (see the module's doc)."""
-    from app_ui import tour
+    from aecore_app import tour
 
     browser.require_browser()
     steps = list(range(len(tour.STEPS))) if steps is None else steps
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         state_file = Path(scratch) / "state.json"
-        # The job pool logs every slot taken and released (app_ui/slots.py): the most jobs that ran at once.
+        # The job pool logs every slot taken and released (aecore_app/slots.py): the most jobs that ran at once.
         env = {"AECORE_LOG_JOBS": "1", "LOAD_BROWSER_STATE": str(state_file), **(extra_env or {})}
         with streamlit_server(env=env, program=["-c", INSTRUMENTED_STREAMLIT]) as launched:
             sampler = RssSampler(launched.pid, tree=True)
@@ -344,7 +344,7 @@ def measure(sessions: int = 6, trainers: int = 2, steps: list[int] | None = None
 
 
 def jobs_in_log(lines: list[str]) -> dict:
-    """The job pool's own count (app_ui/slots.py's "job slot taken (N of M in use, W waiting)"
+    """The job pool's own count (aecore_app/slots.py's "job slot taken (N of M in use, W waiting)"
     lines): the most jobs in use at once, the pool's size, how many were taken."""
     taken = [re.search(r"job slot taken \((\d+) of (\d+) in use", line) for line in lines]
     taken = [m for m in taken if m]

@@ -157,7 +157,7 @@ async def press_stop(browser: Browser, limit: float) -> str:
 
 async def hostile_keystroke(context, url: str, limit: float, server: "Server", verbose: bool) -> dict:
     """Type 300000 into the Train page's Hidden units box (without pressing Train)."""
-    from app_ui.i18n import translate
+    from aecore_app.i18n import translate
 
     browser = await Browser.open(context, url, Person("hostile keystroke", "hostile"), verbose)
     name = "300000 typed into Hidden units"
@@ -224,7 +224,7 @@ def memory_uploads() -> dict[str, tuple[str, bytes]]:
 
 async def _upload_tab(context, url: str, name: str, limit: float, verbose: bool) -> Browser:
     """A tab on the Train page with "Your own file" chosen."""
-    from app_ui.i18n import translate
+    from aecore_app.i18n import translate
 
     browser = await Browser.open(context, url, Person(name, "hostile"), verbose)
     await browser.page.goto(f"{url}/train", wait_until="commit", timeout=limit * 1000)

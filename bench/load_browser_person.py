@@ -143,8 +143,8 @@ class Browser:
         self.person.problems += [f"{what}: error box: {text}" for text in snap.get("errors", [])]
 
     async def tour_step(self, index: int, limit: float) -> None:
-        from app_ui import tour
-        from app_ui.i18n import translate
+        from aecore_app import tour
+        from aecore_app.i18n import translate
 
         step = tour.STEPS[index]
         page = Path(step.page).stem

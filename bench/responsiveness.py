@@ -31,8 +31,8 @@ RERUN_TARGET = "<= 0.3 s"
 FIRST_UMAP_TARGET = "<= 10 s (first UMAP view in a fresh server process)"
 LATER_UMAP_TARGET = "<= 4 s (later UMAP views)"
 QUICK_EPOCHS = 5  # --quick trains the Train page's defaults for at most this many epochs
-MODEL_PAGES = ["app_pages/reconstructions.py", "app_pages/latent.py", "app_pages/clusters.py",
-               "app_pages/anomalies.py", "app_pages/generate.py"]
+MODEL_PAGES = ["aecore_app/app_pages/reconstructions.py", "aecore_app/app_pages/latent.py", "aecore_app/app_pages/clusters.py",
+               "aecore_app/app_pages/anomalies.py", "aecore_app/app_pages/generate.py"]
 
 
 def _raw_options(widget, candidates) -> list:
@@ -73,7 +73,7 @@ def worker_apptest(out: dict, codes_path: str, reruns: int, max_epochs: int | No
 
     apptest.walk(at, pages, first_visit)
 
-    at.switch_page("app_pages/train.py").run()
+    at.switch_page("aecore_app/app_pages/train.py").run()
     # The Train page's defaults may be a shipped demo model (served at once); a different seed of
     # the same defaults is what a person waits for when they train.
     out["train_defaults"] = timed("train defaults", lambda: at.button(key="train.go").click().run())
@@ -92,7 +92,7 @@ def worker_apptest(out: dict, codes_path: str, reruns: int, max_epochs: int | No
         problems.append("train: the default model did not train")
         return
 
-    from app_ui import caches  # the same process, so the same caches as the pages
+    from aecore_app import caches  # the same process, so the same caches as the pages
 
     current = at.session_state["current_model"]
     out["config"] = repr(current.config)
@@ -112,7 +112,7 @@ def worker_apptest(out: dict, codes_path: str, reruns: int, max_epochs: int | No
         out["after"][page] = timed(page, lambda: at.switch_page(page).run())
         if not charts(at):
             problems.append(f"{page}: no chart after training")
-        if page == "app_pages/latent.py":
+        if page == "aecore_app/app_pages/latent.py":
             _latent_views(at, out, timed, reruns)
 
 

@@ -16,9 +16,9 @@ from bench.harness.server import ROOT
 def _start_warmup():
     """The app's background UMAP warm-up, as a server would start it; returns (thread, what)."""
     try:
-        from app_ui.caches import start_umap_warmup
+        from aecore_app.caches import start_umap_warmup
 
-        return start_umap_warmup(), "app_ui.caches.start_umap_warmup"  # once per process
+        return start_umap_warmup(), "aecore_app.caches.start_umap_warmup"  # once per process
     except ImportError:  # moved: fall back to what aecore.maps.projection offers
         import threading
 
@@ -72,7 +72,7 @@ def worker_umap_app(out: dict, warm_at_start: bool, process_start: float) -> Non
     at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
     at.run()
     out["home"] = clock.take()
-    at.switch_page("app_pages/latent.py").run()
+    at.switch_page("aecore_app/app_pages/latent.py").run()
     out["latent"] = clock.take()
     out["problems"] = problems(at)
     if not charts(at):

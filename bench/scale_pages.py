@@ -32,7 +32,7 @@ SIZES = (5_000, 20_000, 60_000)
 QUICK_SIZES = (5_000,)
 PRESET, SEEDS = "recommended", (0, 1)
 UPLOAD_NAME = "synthetic_mnist.npz"
-DIGIT_PAGE = "app_pages/digit.py"
+DIGIT_PAGE = "aecore_app/app_pages/digit.py"
 RUN_TIMEOUT = 900  # seconds for one AppTest run: UMAP of 60,000 codes on two busy cores is slow
 CHUNK_ROWS = 20_000  # rows generated at once for pooled (14x14) data
 
@@ -126,7 +126,7 @@ def _train_models(dataset, log) -> tuple[list, dict]:
     from aecore.data import datasets as aedata
     from aecore.runs.demo import form_config
 
-    train_idx, _ = aedata.train_test_split(dataset)  # what app_ui.caches.split_indices returns
+    train_idx, _ = aedata.train_test_split(dataset)  # what aecore_app.caches.split_indices returns
     X_train = dataset.X[train_idx]
     models, seconds = [], {}
     for seed in SEEDS:
@@ -159,7 +159,7 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, lo
     at = AppTest.from_file(str(APP), default_timeout=timeout)
     setup = result["setup"]
     setup["startup"] = _timed(clock, at.run)  # imports TensorFlow, Streamlit, the app
-    setup["train_page"] = _timed(clock, lambda: at.switch_page("app_pages/train.py").run())
+    setup["train_page"] = _timed(clock, lambda: at.switch_page("aecore_app/app_pages/train.py").run())
     if not setup["train_page"].get("failed"):
         setup["pick_upload"] = _timed(clock, lambda: at.selectbox(key="train.dataset").set_value("upload").run())
     if "pick_upload" in setup and not setup["pick_upload"].get("failed"):
@@ -177,11 +177,11 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, lo
     log(f"  uploaded {result['upload_mb']:.1f} MB in {result['setup']['upload']['wall']:.1f} s: "
         f"{active.dataset.n_samples:,} rows of {active.dataset.image_shape} pixels, key {active.key}")
 
-    from app_ui.caches import ModelRegistry
-    from app_ui.session import CurrentModel, ModelKey
+    from aecore_app.caches import ModelRegistry
+    from aecore_app.session import CurrentModel, ModelKey
 
     models, result["setup"]["training"] = _train_models(active.dataset, log)
-    # The store the Train page puts a model trained on an upload in (app_ui.session.session_models,
+    # The store the Train page puts a model trained on an upload in (aecore_app.session.session_models,
     # created with the same size when the session has none yet), and the current model it sets.
     if "session_models" not in at.session_state:
         at.session_state["session_models"] = ModelRegistry(max_entries=4)

@@ -54,7 +54,7 @@ class Said:
         import streamlit
         from streamlit.delta_generator import DeltaGenerator
 
-        from app_ui.slots import SlotPool
+        from aecore_app.slots import SlotPool
 
         self.calls, self.slot_s, self.started = [], 0.0, time.perf_counter()
         said = self

@@ -23,7 +23,7 @@ def png_declaring(width: int, height: int) -> bytes:
 
 def readable(markdown: str) -> str:
     """The text a person reads in escaped Markdown: backslash escapes and the invisible word
-    joiners ``app_ui.layout.escape_markdown`` puts before ``:`` and ``@`` removed."""
+    joiners ``aecore_app.layout.escape_markdown`` puts before ``:`` and ``@`` removed."""
     import re
 
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
@@ -42,11 +42,11 @@ def open_page(page: str, params: dict | None = None, timeout: float = 300):
 
 
 def record_slots(monkeypatch) -> list:
-    """Record what asks for one of the server's job slots (``app_ui.session.exclusive``, which
+    """Record what asks for one of the server's job slots (``aecore_app.session.exclusive``, which
     ``run_exclusive`` and every other long job call), granting it."""
     from contextlib import contextmanager
 
-    from app_ui import session
+    from aecore_app import session
 
     entered, real = [], session.exclusive
 

@@ -414,23 +414,3 @@ def _write_atomically(path: str, payload: bytes) -> None:
     finally:
         if os.path.exists(staging):
             os.remove(staging)
-
-
-def bench_command(argv: list[str]) -> int:
-    """``aecore bench``: run ``python -m bench.run`` with the options, in its own process.
-
-    The benchmarks are not part of the library: they live in the repository's bench/ folder.
-    """
-    import importlib.util
-    import subprocess
-
-    try:
-        found = importlib.util.find_spec("bench.run") is not None
-    except ModuleNotFoundError:
-        found = False
-    if not found:
-        raise UsageError(
-            "The benchmarks live in the bench/ folder of the Autoencoder Lab repository, which is "
-            f"not importable from here ({os.getcwd()}); cd to the repository root and run "
-            "python -m aecore bench again.")
-    return subprocess.call([sys.executable, "-m", "bench.run", *argv])

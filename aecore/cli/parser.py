@@ -1,5 +1,7 @@
-"""Command line: train a run, encode new data with it, export it for the Embedding Projector,
-list runs, run the benchmarks.
+"""Command line: start the dashboard, train a run, encode new data with it, export it for the
+Embedding Projector, list runs, run the benchmarks.
+
+    aecore app
 
     aecore train --dataset digits --n-components 8 --epochs 20 --out runs/digits-k8
     aecore encode runs/digits-k8 new_digits.npy --out codes.csv
@@ -29,13 +31,13 @@ from .. import __version__, params
 from . import options as cli_options
 from .commands import (
     UsageError,
-    bench_command,
     config_from_args,
     encode_command,
     export_command,
     runs_command,
     train_command,
 )
+from .launch import app_command, bench_command
 from ..data.datasets import BUILTIN_DATASETS
 from ..presets import PRESETS
 from ..data.upload_limits import MAX_UPLOAD_BYTES
@@ -115,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``aecore`` (``python -m aecore``) argument parser."""
     parser = Parser(
         prog="aecore",
-        description="Autoencoder Lab from the command line: train autoencoders into run "
+        description="Autoencoder Lab from the command line: start the dashboard, train autoencoders into run "
                     "directories, encode new data with them, export them for the Embedding Projector, "
                     "list them, and run the benchmarks.",
         epilog="Exit status: 0 done, 2 usage error, 1 failure, 130 interrupted.")
@@ -124,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     common = _common()
+
+    commands.add_parser("app", help="start the dashboard (streamlit run on the installed app; options "
+                                    "go to streamlit run, e.g. --server.port 8502)",
+                        description="Start Autoencoder Lab in the browser; every option is passed "
+                                    "on to streamlit run.", add_help=False)
 
     train = commands.add_parser(
         "train", parents=[common], help="train an autoencoder and save it as a run directory",
@@ -268,6 +275,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         if argv and argv[0] == "bench":
             return bench_command(argv[1:])
+        if argv and argv[0] == "app":
+            return app_command(argv[1:])
         try:
             args = build_parser().parse_args(argv)
         except SystemExit as exc:  # --help and --version (0), usage errors (2)

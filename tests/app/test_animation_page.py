@@ -34,7 +34,7 @@ LINK = {"data": "digits", "preset": "recommended", "k": "3", "hidden": "16", "ep
 @pytest.mark.slow
 def test_train_page_plays_the_latent_space_of_a_model_it_trained():
     """Watch it form is on by default (issue 36), and a link keeps it."""
-    at = open_page("app_pages/train.py", LINK)
+    at = open_page("aecore_app/app_pages/train.py", LINK)
     at.button(key="train.go").click().run()
     _no_exception(at)
     assert at.toggle(key="train.anim").value is True  # on by default: the model is seen forming at once
@@ -44,7 +44,7 @@ def test_train_page_plays_the_latent_space_of_a_model_it_trained():
     assert any("PCA fitted once" in c.value for c in at.caption), [c.value for c in at.caption]
     assert at.query_params["anim"] == "1"
     # The link with anim=1 reopens the trained model (from the shared cache) with the animation open.
-    again = open_page("app_pages/train.py", {**LINK, "anim": "1"})
+    again = open_page("aecore_app/app_pages/train.py", {**LINK, "anim": "1"})
     _no_exception(again)
     assert again.session_state["train.anim"] is True
     assert len(_chart(again, "train.animation")["frames"]) == 2
@@ -53,7 +53,7 @@ def test_train_page_plays_the_latent_space_of_a_model_it_trained():
 @pytest.mark.slow
 def test_the_recommended_demo_plays_its_history_and_one_saved_without_it_says_so():
     # The recommended demo ships with its latent history (the tour's "watch it form" step opens it).
-    at = open_page("app_pages/train.py", {"data": "mnist_sample", "preset": "recommended", "anim": "1"})
+    at = open_page("aecore_app/app_pages/train.py", {"data": "mnist_sample", "preset": "recommended", "anim": "1"})
     _no_exception(at)
     figure = _chart(at, "train.animation")
     epochs = at.session_state["current_model"].config.epochs
@@ -61,14 +61,14 @@ def test_the_recommended_demo_plays_its_history_and_one_saved_without_it_says_so
     labels = {trace.get("name") for trace in figure["data"]}
     assert {"0", "9"} <= labels or figure["data"][0]["marker"].get("color") is not None
     # The denoising demo was saved before runs kept their history: it says so, and its loss curve stays.
-    at = open_page("app_pages/train.py", {"data": "mnist_sample", "preset": "denoising", "anim": "1"})
+    at = open_page("aecore_app/app_pages/train.py", {"data": "mnist_sample", "preset": "denoising", "anim": "1"})
     _no_exception(at)
     assert any("without its training history" in i.value for i in at.info), [i.value for i in at.info]
     assert _chart(at, "train.loss")["data"]
 
 
 def test_linear_3d_page_turns_the_plane_into_pcas():
-    at = open_page("app_pages/linear_3d.py")
+    at = open_page("aecore_app/app_pages/linear_3d.py")
     at.slider(key="linear3d.epochs").set_value(6).run()
     at.button(key="linear3d.train").click().run()
     _no_exception(at)

@@ -7,7 +7,7 @@ pytestmark = pytest.mark.slow  # every test here takes more than ~2 s (see pytes
 
 
 def test_the_tour_link_opens_malignant_as_the_anomaly_class():
-    from app_ui.tour import STEPS
+    from aecore_app.tour import STEPS
     from tests.builders import open_page
 
     step = next(s for s in STEPS if s.id == "tabular_anomalies")

@@ -35,7 +35,7 @@ def spinners(monkeypatch):
 
 @pytest.fixture
 def fresh_passes():
-    from app_ui import caches, passes
+    from aecore_app import caches, passes
 
     caches.model_passes.clear()
     caches.held_out_reconstructions.clear()
@@ -57,11 +57,11 @@ def _array(value) -> np.ndarray:
 
 @pytest.mark.timeout(TIMEOUT)
 def test_a_long_pass_states_its_estimate_and_waits_for_a_slot(monkeypatch, slots_entered, spinners, fresh_passes):
-    from app_ui import caches, i18n
-    from app_ui.session import default_demo
+    from aecore_app import caches, i18n
+    from aecore_app.session import default_demo
 
     monkeypatch.setattr(fresh_passes, "PASS_SLOT_SECONDS", 0.0)  # every pass counts as long here
-    at = open_page("app_pages/anomalies.py", timeout=TIMEOUT)
+    at = open_page("aecore_app/app_pages/anomalies.py", timeout=TIMEOUT)
     assert i18n.translate("ui.job_pass", "en") in slots_entered, slots_entered
     stated = [s for s in spinners if s.startswith("Reconstructing 5,000 rows with this model: about")]
     assert len(stated) == 1, spinners
@@ -82,14 +82,14 @@ def test_a_long_pass_states_its_estimate_and_waits_for_a_slot(monkeypatch, slots
 @pytest.mark.slow
 @pytest.mark.timeout(TIMEOUT)
 def test_a_short_pass_runs_at_once(slots_entered, fresh_passes):
-    from app_ui import caches, i18n
-    from app_ui.session import default_demo
+    from aecore_app import caches, i18n
+    from aecore_app.session import default_demo
 
-    open_page("app_pages/home.py", timeout=TIMEOUT)  # loads the demo models
+    open_page("aecore_app/app_pages/home.py", timeout=TIMEOUT)  # loads the demo models
     demo = default_demo()
     reducer = caches.demo_models().get((demo.data_key, demo.config))
     assert fresh_passes.pass_seconds(reducer, 5000, "reconstruct") < fresh_passes.PASS_SLOT_SECONDS
-    open_page("app_pages/anomalies.py", timeout=TIMEOUT)
+    open_page("aecore_app/app_pages/anomalies.py", timeout=TIMEOUT)
     assert i18n.translate("ui.job_pass", "en") not in slots_entered, slots_entered
 
 
@@ -97,8 +97,8 @@ def test_a_short_pass_runs_at_once(slots_entered, fresh_passes):
 def test_work_inside_a_slot_reuses_that_slot(monkeypatch):
     # A long job that starts a long pass would otherwise wait for a second slot: with every slot
     # held that way, forever.
-    from app_ui import caches, session
-    from app_ui.slots import SlotPool
+    from aecore_app import caches, session
+    from aecore_app.slots import SlotPool
 
     pool = SlotPool(1)
     monkeypatch.setattr(caches, "job_slots", lambda: pool)
@@ -114,13 +114,13 @@ def test_work_inside_a_slot_reuses_that_slot(monkeypatch):
 @pytest.mark.slow
 @pytest.mark.timeout(TIMEOUT)
 def test_a_large_map_draws_a_stated_subset(monkeypatch):
-    from app_ui import analyses, caches, latent_ui
+    from aecore_app import analyses, caches, latent_ui
 
     monkeypatch.setattr(analyses, "MAP_DRAW_ROWS", 1000)
     monkeypatch.setattr(latent_ui, "DISTRIBUTION_ROWS", 800)
     caches.thumbnail_map_of.clear()
     assert analyses.draw_seconds(10**6) == analyses.draw_seconds(1000) > analyses.draw_seconds(500)  # drawn points only
-    at = open_page("app_pages/latent.py", {"view": "pca"}, timeout=TIMEOUT)
+    at = open_page("aecore_app/app_pages/latent.py", {"view": "pca"}, timeout=TIMEOUT)
     spec = _chart_spec(at, "latent.map")
     ids = np.concatenate([_array(trace.get("customdata", [])) for trace in spec["data"]]).astype(int)
     assert len(ids) == 1000 and len(set(ids)) == 1000 and ids.max() < 5000
@@ -137,7 +137,7 @@ def test_a_large_map_draws_a_stated_subset(monkeypatch):
 def test_the_server_caps_its_malloc_arenas(monkeypatch):
     import platform
 
-    from app_ui import caches
+    from aecore_app import caches
 
     monkeypatch.setattr(caches, "_ARENAS", {})
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
@@ -155,7 +155,7 @@ def test_the_clusters_page_states_both_of_its_umaps():
     # UMAP's 10-d space for the clustering, then a 2-D UMAP map to draw it on: both said first.
     from aecore.maps import cluster, projection
 
-    at = open_page("app_pages/clusters.py", timeout=TIMEOUT)
+    at = open_page("aecore_app/app_pages/clusters.py", timeout=TIMEOUT)
     assert at.session_state["clusters.space"] == "umap" and at.session_state["clusters.map"] == "umap"
     seconds = (projection.estimate_seconds("umap", 5000, cluster.RECOMMENDED["umap_components"])
                + projection.estimate_seconds("umap", 5000))

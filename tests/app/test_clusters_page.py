@@ -17,7 +17,7 @@ def clusters():
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params["space"] = "codes"
     at.query_params["map"] = "pca"
-    at.switch_page("app_pages/clusters.py").run()
+    at.switch_page("aecore_app/app_pages/clusters.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -28,7 +28,7 @@ def _specs(at) -> list[dict]:
 
 def test_every_score_has_a_reading(clusters):
     from aecore.metrics import score_level
-    from app_ui.i18n import strings
+    from aecore_app.i18n import strings
 
     words = strings("en")
     values = {metric.label: float(metric.value) for metric in clusters.metric}

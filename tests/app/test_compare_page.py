@@ -11,11 +11,11 @@ from tests.builders import APP, open_page, readable, record_slots
 from aecore.data.datasets import load_digits_8x8
 from aecore.presets import TrainConfig
 from aecore.runs.saving import save_run
-from app_ui.caches import ModelRegistry
-from app_ui.session import ModelKey
+from aecore_app.caches import ModelRegistry
+from aecore_app.session import ModelKey
 
 TIMEOUT = 300
-PAGE = "app_pages/compare.py"
+PAGE = "aecore_app/app_pages/compare.py"
 
 
 def _no_exception(at):

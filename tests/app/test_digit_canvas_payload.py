@@ -20,7 +20,7 @@ from aecore.data import digit_input
 from aecore.data.digit_input import preprocess_digit, read_canvas_png
 
 MAX_SIDE = 1120  # the page's 280-pixel canvas at a device pixel ratio of 4
-PAGE = "app_pages/digit.py"
+PAGE = "aecore_app/app_pages/digit.py"
 
 
 def _data_url(png: bytes) -> str:

@@ -15,7 +15,7 @@ from tests.builders import open_page, readable, record_slots
 from aecore.data.datasets import load_mnist_sample
 
 TIMEOUT = 300
-PAGE = "app_pages/digit.py"
+PAGE = "aecore_app/app_pages/digit.py"
 
 
 def _no_exception(at):
@@ -53,7 +53,7 @@ def test_the_page_opens_with_the_demo_model_and_waits_for_a_digit():
 
 @pytest.mark.slow
 def test_an_uploaded_digit_is_compared_with_the_training_digits(monkeypatch):
-    from app_ui import caches
+    from aecore_app import caches
 
     caches.digit_references.clear()  # an earlier test's digit (test_digit_canvas_payload.py) fitted it
     taken = record_slots(monkeypatch)

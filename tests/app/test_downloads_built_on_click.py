@@ -44,7 +44,7 @@ def _visit(*pages: str) -> AppTest:
 @pytest.mark.slow
 def test_every_download_is_built_on_click(downloads):
     # The Latent page makes the shipped demo the current model; the Train page then offers its files.
-    _visit("app_pages/latent.py", "app_pages/anomalies.py", "app_pages/generate.py", "app_pages/train.py")
+    _visit("aecore_app/app_pages/latent.py", "aecore_app/app_pages/anomalies.py", "aecore_app/app_pages/generate.py", "aecore_app/app_pages/train.py")
     expected = {"latent.dl.codes", "latent.dl.view", "latent.dl.projector", "anomalies.dl", "generate.augment_dl",
                 "train.dl.csv", "train.dl.npy", "train.dl.zip", "train.dl.report", "train.dl.png"}
     assert expected <= set(downloads), sorted(downloads)
@@ -56,7 +56,7 @@ def test_over_the_limits_the_train_page_samples_the_csv_and_refuses_the_npy(down
     monkeypatch.setattr(export, "MAX_CSV_VALUES", 1_000)
     monkeypatch.setattr(export, "MAX_NPY_VALUES", 1_000)
     monkeypatch.setattr(report, "MAX_FIT_ROWS", 500)
-    at = _visit("app_pages/latent.py", "app_pages/train.py")
+    at = _visit("aecore_app/app_pages/latent.py", "aecore_app/app_pages/train.py")
     captions = " ".join(c.value for c in at.caption)
     make_csv, disabled, _ = downloads["train.dl.csv"]
     assert not disabled

@@ -12,12 +12,12 @@ from tests.builders import open_page, readable, record_slots
 
 from aecore.runs import export
 from aecore.data.datasets import load_dataset, load_mnist_sample
-from app_ui import model_links
-from app_ui.data_ui import upload_key
-from app_ui.session import ModelKey
+from aecore_app import model_links
+from aecore_app.data_ui import upload_key
+from aecore_app.session import ModelKey
 
 TIMEOUT = 300
-PAGE = "app_pages/runs.py"
+PAGE = "aecore_app/app_pages/runs.py"
 DEMO = "mnist-recommended"
 
 
@@ -58,7 +58,7 @@ def test_a_new_session_encodes_with_the_recommended_demo():
 
 
 def test_without_any_model_the_section_says_so(monkeypatch):
-    from app_ui import session
+    from aecore_app import session
 
     monkeypatch.setattr(session, "default_demo", lambda: None)  # As if no demo shipped.
     at = open_page(PAGE, timeout=TIMEOUT)
@@ -111,7 +111,7 @@ def test_a_table_with_other_columns_is_refused_and_the_model_kept():
                          r"trained on 784 \(28x28 images\)", e) for e in errors), errors
     assert at.session_state["current_model"] == before
     assert not at.get("download_button") and not at.get("plotly_chart")
-    at.switch_page("app_pages/reconstructions.py").run()  # the model still works on every page
+    at.switch_page("aecore_app/app_pages/reconstructions.py").run()  # the model still works on every page
     _no_exception(at)
     assert at.session_state["current_model"] == before
 

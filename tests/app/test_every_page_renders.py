@@ -8,9 +8,9 @@ from streamlit.testing.v1 import AppTest
 from tests.builders import APP, ROOT
 
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
-PAGES = ["app_pages/home.py", "app_pages/linear_3d.py", "app_pages/train.py", "app_pages/reconstructions.py",
-         "app_pages/latent.py", "app_pages/clusters.py", "app_pages/anomalies.py", "app_pages/runs.py",
-         "app_pages/generate.py", "app_pages/family.py"]
+PAGES = ["aecore_app/app_pages/home.py", "aecore_app/app_pages/linear_3d.py", "aecore_app/app_pages/train.py", "aecore_app/app_pages/reconstructions.py",
+         "aecore_app/app_pages/latent.py", "aecore_app/app_pages/clusters.py", "aecore_app/app_pages/anomalies.py", "aecore_app/app_pages/runs.py",
+         "aecore_app/app_pages/generate.py", "aecore_app/app_pages/family.py"]
 
 
 @pytest.fixture()
@@ -36,12 +36,12 @@ def test_every_page_renders(app, page):
     assert app.title, f"{page} has no title"
 
 
-#: Each page's title key in app_ui/locales (Home's title is the product name, the same in every language).
-TITLE_KEYS = {"app_pages/home.py": None, "app_pages/linear_3d.py": "linear3d.title",
-              "app_pages/train.py": "train.title", "app_pages/reconstructions.py": "recon.title",
-              "app_pages/latent.py": "latent.title", "app_pages/clusters.py": "clusters.title",
-              "app_pages/anomalies.py": "anomalies.title", "app_pages/runs.py": "runs.title",
-              "app_pages/generate.py": "generate.title", "app_pages/family.py": "family.title"}
+#: Each page's title key in aecore_app/locales (Home's title is the product name, the same in every language).
+TITLE_KEYS = {"aecore_app/app_pages/home.py": None, "aecore_app/app_pages/linear_3d.py": "linear3d.title",
+              "aecore_app/app_pages/train.py": "train.title", "aecore_app/app_pages/reconstructions.py": "recon.title",
+              "aecore_app/app_pages/latent.py": "latent.title", "aecore_app/app_pages/clusters.py": "clusters.title",
+              "aecore_app/app_pages/anomalies.py": "anomalies.title", "aecore_app/app_pages/runs.py": "runs.title",
+              "aecore_app/app_pages/generate.py": "generate.title", "aecore_app/app_pages/family.py": "family.title"}
 
 
 @pytest.mark.slow
@@ -50,7 +50,7 @@ def test_every_page_renders_in_korean(app, page):
     """The sidebar's language switch set to Korean: every page renders, under its Korean title."""
     import re
 
-    from app_ui import i18n
+    from aecore_app import i18n
 
     app.radio(key="lang").set_value("ko").run()
     app.switch_page(page).run()
@@ -68,9 +68,9 @@ def test_every_page_renders_in_korean(app, page):
 def test_choices_survive_a_switch_to_korean(app):
     """Option values are stable codes: what was picked in English stays picked in Korean; only the
     labels change. (The rerun also hands AppTest's stored format_funcs the Korean-labelled state.)"""
-    from app_ui import i18n
+    from aecore_app import i18n
 
-    app.switch_page("app_pages/train.py").run()
+    app.switch_page("aecore_app/app_pages/train.py").run()
     app.selectbox(key="train.dataset").set_value("digits").run()
     app.selectbox(key="train.preset").set_value("sparse").run()
     app.radio(key="lang").set_value("ko").run()
@@ -88,7 +88,7 @@ def test_home_links_every_page(app):
 
 
 def test_linear_3d_train_click(app):
-    app.switch_page("app_pages/linear_3d.py").run()
+    app.switch_page("aecore_app/app_pages/linear_3d.py").run()
     app.slider(key="linear3d.epochs").set_value(5).run()
     app.button(key="linear3d.train").click().run()
     _no_exception(app)
@@ -101,7 +101,7 @@ def test_linear_3d_train_click(app):
 def test_linear_3d_default_training_is_the_posts_seed_42(app):
     """Seed 000's own run (SGD 1.5, 20 epochs, seed 42) on the page's default cloud: measured
     1.334x PCA's error, planes 1.59 degrees apart (seed 0 gave 1.160x and 0.98 degrees)."""
-    app.switch_page("app_pages/linear_3d.py").run()
+    app.switch_page("aecore_app/app_pages/linear_3d.py").run()
     app.button(key="linear3d.train").click().run()
     _no_exception(app)
     metrics = {m.label: m.value for m in app.metric}
@@ -117,7 +117,7 @@ def test_linear_3d_default_training_is_the_posts_seed_42(app):
 
 @pytest.mark.slow
 def test_linear_3d_converged_reaches_pca(app):
-    app.switch_page("app_pages/linear_3d.py").run()
+    app.switch_page("aecore_app/app_pages/linear_3d.py").run()
     app.toggle(key="linear3d.converge").set_value(True).run()
     app.button(key="linear3d.train").click().run()
     _no_exception(app)
@@ -128,7 +128,7 @@ def test_linear_3d_converged_reaches_pca(app):
 
 @pytest.mark.slow
 def test_linear_3d_bad_learning_rate_is_a_message(app):
-    app.switch_page("app_pages/linear_3d.py").run()
+    app.switch_page("aecore_app/app_pages/linear_3d.py").run()
     app.select_slider(key="linear3d.lr").set_value(2.0).run()
     app.slider(key="linear3d.noise").set_value(0.5).run()
     app.slider(key="linear3d.m").set_value(2000).run()
@@ -137,7 +137,7 @@ def test_linear_3d_bad_learning_rate_is_a_message(app):
 
 
 def _train_tiny(app, dataset="digits"):
-    app.switch_page("app_pages/train.py").run()
+    app.switch_page("aecore_app/app_pages/train.py").run()
     app.selectbox(key="train.dataset").set_value(dataset).run()
     app.number_input(key="train.epochs.recommended").set_value(2).run()
     app.text_input(key="train.hidden.recommended").set_value("32").run()
@@ -151,7 +151,7 @@ def test_train_then_reconstructions(app):
     assert not app.error, [e.value for e in app.error]
     labels = [m.label for m in app.metric]
     assert "AE / PCA" in labels and any(label.startswith("Test MSE (PCA") for label in labels)
-    app.switch_page("app_pages/reconstructions.py").run()
+    app.switch_page("aecore_app/app_pages/reconstructions.py").run()
     _no_exception(app)
     assert any(m.label == "Autoencoder test MSE" for m in app.metric)
     app.radio(key="recon.which").set_value("worst").run()
@@ -160,7 +160,7 @@ def test_train_then_reconstructions(app):
 
 @pytest.mark.slow
 def test_train_rejects_a_latent_size_too_large(app):
-    app.switch_page("app_pages/train.py").run()
+    app.switch_page("aecore_app/app_pages/train.py").run()
     app.selectbox(key="train.dataset").set_value("digits").run()
     app.number_input(key="train.k.recommended").set_value(64).run()
     _no_exception(app)
@@ -169,7 +169,7 @@ def test_train_rejects_a_latent_size_too_large(app):
 
 @pytest.mark.slow
 def test_train_rejects_bad_hidden_units(app):
-    app.switch_page("app_pages/train.py").run()
+    app.switch_page("aecore_app/app_pages/train.py").run()
     app.text_input(key="train.hidden.recommended").set_value("lots").run()
     _no_exception(app)
     assert any("Hidden units" in e.value for e in app.error)
@@ -178,7 +178,7 @@ def test_train_rejects_bad_hidden_units(app):
 @pytest.mark.slow
 def test_trained_model_is_shared_across_sessions(app):
     """A second session with the same dataset and settings gets the cached model instantly."""
-    from app_ui.caches import model_registry
+    from aecore_app.caches import model_registry
 
     _train_tiny(app)
     assert len(model_registry()) == 1
@@ -192,7 +192,7 @@ def test_trained_model_is_shared_across_sessions(app):
 @pytest.mark.slow
 def test_latent_views_and_colours(app):
     _train_tiny(app)
-    app.switch_page("app_pages/latent.py").run()
+    app.switch_page("aecore_app/app_pages/latent.py").run()
     _no_exception(app)
     for method in ["pca", "tsne", "umap"]:
         app.radio(key="latent.method").set_value(method).run()
@@ -215,7 +215,7 @@ def test_the_latent_map_reconstructs_every_row_only_when_coloured_by_the_error(a
                         lambda self, X: scored.append(len(X)) or real(self, X))
     _train_tiny(app)
     scored.clear()
-    app.switch_page("app_pages/latent.py").run()
+    app.switch_page("aecore_app/app_pages/latent.py").run()
     _no_exception(app)
     assert app.selectbox(key="latent.color").value == "label" and scored == []
     app.selectbox(key="latent.color").set_value("error").run()
@@ -229,7 +229,7 @@ def test_the_latent_map_reconstructs_every_row_only_when_coloured_by_the_error(a
 @pytest.mark.slow
 def test_clusters_compare_spaces(app):
     _train_tiny(app)
-    app.switch_page("app_pages/clusters.py").run()
+    app.switch_page("aecore_app/app_pages/clusters.py").run()
     _no_exception(app)
     labels = {m.label for m in app.metric}
     assert {"silhouette", "accuracy (matched)", "NMI", "ARI"} <= labels
@@ -243,7 +243,7 @@ def test_clusters_compare_spaces(app):
 @pytest.mark.slow
 def test_anomalies_score_and_evaluate(app):
     _train_tiny(app)
-    app.switch_page("app_pages/anomalies.py").run()
+    app.switch_page("aecore_app/app_pages/anomalies.py").run()
     _no_exception(app)
     app.slider(key="anomalies.percentile").set_value(95.0).run()
     app.button(key="anomalies.go").click().run()
@@ -264,13 +264,13 @@ def test_runs_page_opens_a_cli_run(app, tmp_path, monkeypatch):
     assert main(["train", "--dataset", "digits", "--n-components", "3", "--hidden-units", "16",
                  "--epochs", "2", "--quiet", "--out", str(tmp_path / "demo-run")]) == 0
     monkeypatch.setenv("AECORE_RUNS_ROOT", str(tmp_path))  # the server owner's runs folder
-    app.switch_page("app_pages/runs.py").run()
+    app.switch_page("aecore_app/app_pages/runs.py").run()
     app.selectbox(key="runs.choice").set_value("run:demo-run").run()
     _no_exception(app)
     app.button(key="runs.open").click().run()
     _no_exception(app)
     assert any("Opened" in s.value for s in app.success)
-    app.switch_page("app_pages/reconstructions.py").run()
+    app.switch_page("aecore_app/app_pages/reconstructions.py").run()
     _no_exception(app)
     assert any(m.label == "Autoencoder test MSE" for m in app.metric)
 
@@ -278,7 +278,7 @@ def test_runs_page_opens_a_cli_run(app, tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_generate_tabs_on_a_trained_model(app):
     _train_tiny(app)
-    app.switch_page("app_pages/generate.py").run()
+    app.switch_page("aecore_app/app_pages/generate.py").run()
     _no_exception(app)
     app.slider(key="generate.steps").set_value(5).run()
     app.slider(key="generate.z0").set_value(1.0).run()
@@ -289,13 +289,13 @@ def test_generate_tabs_on_a_trained_model(app):
 
 @pytest.mark.slow
 def test_vae_preset_samples_and_manifold(app):
-    app.switch_page("app_pages/train.py").run()
+    app.switch_page("aecore_app/app_pages/train.py").run()
     app.selectbox(key="train.dataset").set_value("digits").run()
     app.selectbox(key="train.preset").set_value("vae_2d").run()
     app.number_input(key="train.epochs.vae_2d").set_value(2).run()
     app.button(key="train.go").click().run()
     _no_exception(app)
-    app.switch_page("app_pages/generate.py").run()
+    app.switch_page("aecore_app/app_pages/generate.py").run()
     _no_exception(app)
     assert not any("Train a VAE" in message.value for message in app.info)  # the VAE views are drawn
 
@@ -304,14 +304,14 @@ def test_vae_preset_samples_and_manifold(app):
 def test_no_cross_talk_between_sessions(app):
     """One person's upload is never visible to another session."""
     rows = "a,b,c\n" + "\n".join(f"{i},{i % 7},{i % 3}" for i in range(40))
-    app.switch_page("app_pages/train.py").run()
+    app.switch_page("aecore_app/app_pages/train.py").run()
     app.selectbox(key="train.dataset").set_value("upload").run()
     app.file_uploader(key="train.upload").set_value(("mine.csv", rows.encode(), "text/csv")).run()
     _no_exception(app)
     assert any("40 samples" in c.value for c in app.caption)
     other = AppTest.from_file(APP, default_timeout=TIMEOUT)
     other.run()
-    other.switch_page("app_pages/train.py").run()
+    other.switch_page("aecore_app/app_pages/train.py").run()
     other.selectbox(key="train.dataset").set_value("upload").run()
     _no_exception(other)
     assert not any("40 samples" in c.value for c in other.caption)
@@ -324,7 +324,7 @@ def test_vae_tab_draws_reconstructions_of_one_sample():
     with the plain-words caption; another row or seed redraws them."""
     from tests.builders import open_page
 
-    at = open_page("app_pages/generate.py", {"data": "mnist_sample", "preset": "vae_2d", "tab": "vae"})
+    at = open_page("aecore_app/app_pages/generate.py", {"data": "mnist_sample", "preset": "vae_2d", "tab": "vae"})
     assert at.number_input(key="generate.draw_row").value == 0
     assert any("stays partly random" in c.value for c in at.caption)
     at.number_input(key="generate.draw_row").set_value(7).run()

@@ -5,14 +5,14 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_ui import i18n
+from aecore_app import i18n
 
 from tests.builders import APP
 
 pytestmark = pytest.mark.slow  # every test here takes more than ~2 s (see pytest.ini)
 
 TIMEOUT = 180  # TensorFlow's import alone can take longer than AppTest's 3 s default.
-PAGE = "app_pages/family.py"
+PAGE = "aecore_app/app_pages/family.py"
 
 
 def en(key: str, **values) -> str:
@@ -152,7 +152,7 @@ def test_every_button_on_tiny_settings(app):
     assert any(c.value.startswith("Encoder: a dense autoencoder trained for 1 epochs") for c in app.caption)
 
     # Every result survives reruns and a trip to another page.
-    app.switch_page("app_pages/train.py").run()
+    app.switch_page("aecore_app/app_pages/train.py").run()
     app.selectbox(key="train.dataset").set_value("digits").run()
     app.number_input(key="train.epochs.recommended").set_value(1).run()
     app.text_input(key="train.hidden.recommended").set_value("32").run()

@@ -31,7 +31,7 @@ def test_units_outside_the_code_are_refused_with_the_range(units):
 
 @pytest.mark.slow
 def test_the_generate_page_reaches_every_unit_and_draws_the_grid_beside_the_sliders():
-    at = open_page("app_pages/generate.py", {"tab": "traverse"}, timeout=300)
+    at = open_page("aecore_app/app_pages/generate.py", {"tab": "traverse"}, timeout=300)
     assert not at.exception, [e.value for e in at.exception]
     units = at.multiselect(key="generate.units")
     k = len(units.options)

@@ -16,12 +16,12 @@ def _figure(at, key: str) -> dict:
 
 
 def test_the_selection_strip_samples_the_whole_selection_and_says_so():
-    from app_ui import i18n
+    from aecore_app import i18n
 
     # Fifty rows linked (a link's value holds 200 characters), in two runs far apart: the strip's
     # first 24 rows by index would all be from the first run.
     selected = list(range(0, 30)) + list(range(3500, 3520))
-    at = open_page("app_pages/latent.py", {"view": "pca", "sel": ",".join(map(str, selected))})
+    at = open_page("aecore_app/app_pages/latent.py", {"view": "pca", "sel": ",".join(map(str, selected))})
     captions = _figure(at, "latent.selected")["layout"]["xaxis"]["ticktext"]
     shown = [int(c.lstrip("#")) for c in captions]
     assert len(shown) == 24 and set(shown) <= set(selected)
@@ -33,7 +33,7 @@ def test_the_selection_strip_samples_the_whole_selection_and_says_so():
 def test_a_denoiser_that_lowers_the_error_shows_a_green_fall():
     from streamlit.proto.Metric_pb2 import Metric
 
-    at = open_page("app_pages/generate.py", {"data": "mnist_sample", "preset": "denoising", "tab": "denoise"})
+    at = open_page("aecore_app/app_pages/generate.py", {"data": "mnist_sample", "preset": "denoising", "tab": "denoise"})
     output = [m for m in at.metric if m.label == "Output vs clean (MSE)"]
     assert output, [m.label for m in at.metric]
     assert output[0].proto.delta.endswith("× the noise") and float(output[0].proto.delta.split("×")[0]) < 1
@@ -43,7 +43,7 @@ def test_a_denoiser_that_lowers_the_error_shows_a_green_fall():
 
 @pytest.mark.parametrize("ratio, colour, arrow", [(0.25, "green", "down"), (1.7, "red", "up"), (1.0, "gray", "off")])
 def test_a_ratio_of_errors_reads_lower_as_better(ratio, colour, arrow):
-    from app_ui.denoise_ui import _lower_is_better
+    from aecore_app.denoise_ui import _lower_is_better
 
     assert _lower_is_better(ratio) == {"delta_color": colour, "delta_arrow": arrow}
 
@@ -55,7 +55,7 @@ def test_the_untrained_link_box_leaves_once_trained_and_says_under_a_second():
     st.cache_resource.clear()
     # A tiny model (its estimate is well under a second) that no other test trains.
     link = {"data": "digits", "preset": "recommended", "k": "3", "hidden": "11", "epochs": "2"}
-    at = open_page("app_pages/reconstructions.py", link)
+    at = open_page("aecore_app/app_pages/reconstructions.py", link)
     boxes = [m.value for m in at.markdown if "nobody has trained" in m.value]
     assert boxes and "under a second" in boxes[0] and "about 0 s" not in boxes[0], boxes
     at.button(key="link.train").click().run()
@@ -65,7 +65,7 @@ def test_the_untrained_link_box_leaves_once_trained_and_says_under_a_second():
 
 
 def test_a_duration_under_a_second_is_said_in_words():
-    from app_ui.layout import at_most_text
+    from aecore_app.layout import at_most_text
 
     assert at_most_text(0.3) == "under a second"
     assert at_most_text(12.4) == "at most about 12 s"
@@ -74,7 +74,7 @@ def test_a_duration_under_a_second_is_said_in_words():
 def test_an_animation_that_ends_before_the_last_epoch_trained_says_why():
     from types import SimpleNamespace
 
-    from app_ui.animation_ui import _kept_note
+    from aecore_app.animation_ui import _kept_note
 
     history = SimpleNamespace(epochs=np.array([1, 380, 760]))
     note = _kept_note(SimpleNamespace(n_epochs_=779), history)

@@ -1,4 +1,4 @@
-"""The server's job slot queue (app_ui.slots, issue 14): jobs queued and then stopped never keep a
+"""The server's job slot queue (aecore_app.slots, issue 14): jobs queued and then stopped never keep a
 slot, an exception inside a slot releases it, and the queue is first come, first served. (Races
 between sessions: test_job_slots_race.py.)"""
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from app_ui.slots import SlotPool
+from aecore_app.slots import SlotPool
 
 
 def test_interrupted_queued_jobs_give_every_slot_back():

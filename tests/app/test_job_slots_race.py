@@ -12,8 +12,8 @@ import threading
 import pytest
 import streamlit as st
 
-from app_ui import caches, session
-from app_ui.slots import JOBS_LOGGER, SlotPool
+from aecore_app import caches, session
+from aecore_app.slots import JOBS_LOGGER, SlotPool
 
 WAIT = 10  # seconds an Event may take before the test gives up (never reached when it passes)
 

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow  # every test here takes more than ~2 s (see pytes
 
 
 def test_the_latent_page_shows_a_selected_samples_neighbours_and_the_projector_download():
-    at = open_page("app_pages/latent.py", {"view": "pca", "sel": "3500,3501"}, timeout=300)
+    at = open_page("aecore_app/app_pages/latent.py", {"view": "pca", "sel": "3500,3501"}, timeout=300)
     assert any("Neighbours in code space" in h.value for h in at.subheader), [h.value for h in at.subheader]
     shares = [m.value for m in at.markdown if "share its label" in m.value]
     assert len(shares) == 2, shares  # code space and input space

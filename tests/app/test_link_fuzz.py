@@ -1,7 +1,7 @@
 """Issue #14: hostile values for every query parameter of every page (AppTest).
 
 Each page reads its own parameters (its ``url_state`` spec, found here in the page's source), the
-model parameters of :mod:`app_ui.url`, ``tour`` and ``lang``. For each page and each hostile
+model parameters of :mod:`aecore_app.url`, ``tour`` and ``lang``. For each page and each hostile
 value, one run sets every one of them to that value at once; then each parameter gets the Markdown
 phishing link on its own. No run may raise, and no text element may show hostile Markdown
 unescaped (a link, an image, HTML, a Streamlit directive or icon, a clickable address).
@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_ui import i18n, model_links, tour, url
+from aecore_app import i18n, model_links, tour, url
 
 from tests.builders import APP, ROOT
 
 pytestmark = pytest.mark.slow  # hundreds of short cases, together well over 30 s (see pytest.ini)
 
-PAGES = sorted(f"app_pages/{path.name}" for path in (ROOT / "app_pages").glob("*.py"))
+PAGES = sorted(f"aecore_app/app_pages/{path.name}" for path in (ROOT / "aecore_app" / "app_pages").glob("*.py"))
 PHISHING = "[Verify your account](https://evil.example/login) ![](https://evil.example/px.png)"
 HOSTILE = {
     "markdown": PHISHING,
@@ -109,7 +109,7 @@ def _assert_safe(at: AppTest) -> None:
 
 def test_every_page_reads_some_parameters():
     assert len(PAGES) >= 10
-    for page in ("app_pages/latent.py", "app_pages/clusters.py", "app_pages/linear_3d.py"):
+    for page in ("aecore_app/app_pages/latent.py", "aecore_app/app_pages/clusters.py", "aecore_app/app_pages/linear_3d.py"):
         assert _page_params(page), page
     for value in HOSTILE.values():  # none of them is a valid model setting: no link trains here
         assert not any(_is_valid(name, None, value) for name in GLOBAL_PARAMS if name != "hidden" or value)
@@ -125,11 +125,11 @@ def test_hostile_values_in_every_parameter_at_once(page, value):
 
 
 # One run per parameter with the phishing link: a page's own parameters on that page; the shared
-# ones (model, tour, language), which app.py and app_ui read the same way for every page, on a
+# ones (model, tour, language), which app.py and aecore_app read the same way for every page, on a
 # page that opens the linked model and on one that reads no model. (The Train page, which fills its
 # form from a model link, gets them all at once above: one of its runs costs several others.)
 ONE_BY_ONE = ([(page, name) for page in PAGES for name in _page_params(page)]
-              + [(page, name) for page in ("app_pages/latent.py", "app_pages/home.py") for name in GLOBAL_PARAMS])
+              + [(page, name) for page in ("aecore_app/app_pages/latent.py", "aecore_app/app_pages/home.py") for name in GLOBAL_PARAMS])
 
 
 @pytest.mark.timeout(180)
@@ -137,6 +137,6 @@ ONE_BY_ONE = ([(page, name) for page in PAGES for name in _page_params(page)]
 def test_a_phishing_link_in_each_parameter_is_escaped(page, name):
     at = _open(page, {name: PHISHING})
     _assert_safe(at)
-    if name not in ("tour", "lang") and (name not in MODEL_PARAMS or page != "app_pages/home.py"):
+    if name not in ("tour", "lang") and (name not in MODEL_PARAMS or page != "aecore_app/app_pages/home.py"):
         notices = [i.value for i in at.info if "Verify your account" in i.value]
         assert notices, f"{page} said nothing about {name}=..."

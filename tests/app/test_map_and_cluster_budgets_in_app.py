@@ -28,7 +28,7 @@ def _forbid(monkeypatch, target: str):
 
 @pytest.fixture()
 def slots_entered(monkeypatch):
-    """Record what asks for one of the server's job slots (``app_ui.session.exclusive``), granting it."""
+    """Record what asks for one of the server's job slots (``aecore_app.session.exclusive``), granting it."""
     return record_slots(monkeypatch)
 
 
@@ -39,7 +39,7 @@ def _open(page, params):
 @pytest.mark.timeout(120)  # the whole test, TensorFlow's import and the demo models' loading included
 def test_the_hostile_clustering_link_shows_an_error_quickly_and_queues_nothing(monkeypatch, slots_entered):
     _forbid(monkeypatch, "sklearn.mixture.GaussianMixture.fit")
-    at = _open("app_pages/clusters.py", HOSTILE)
+    at = _open("aecore_app/app_pages/clusters.py", HOSTILE)
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "limit is 5e\\+11" in errors[0], errors  # escaped Markdown
     assert "n\\_init\\=50" in errors[0]
@@ -49,10 +49,10 @@ def test_the_hostile_clustering_link_shows_an_error_quickly_and_queues_nothing(m
 
 @pytest.mark.slow
 def test_clustering_runs_in_a_job_slot_and_comparing_skips_spaces_over_the_budget(slots_entered):
-    from app_ui import caches, i18n
+    from aecore_app import caches, i18n
 
     caches.cluster_results.clear()  # nothing cached: the clustering must really run
-    at = _open("app_pages/clusters.py", {"space": "codes", "method": "gmm", "clusters": "10", "n_init": "1"})
+    at = _open("aecore_app/app_pages/clusters.py", {"space": "codes", "method": "gmm", "clusters": "10", "n_init": "1"})
     assert not at.error, [e.value for e in at.error]
     assert slots_entered == [i18n.translate("ui.job_clustering", "en")]
 
@@ -83,12 +83,12 @@ def _plotly_array(value) -> np.ndarray:
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_latent_tsne_over_the_budget_places_the_other_rows(monkeypatch, slots_entered):
-    from app_ui import analyses, caches, i18n
+    from aecore_app import analyses, caches, i18n
 
     monkeypatch.setattr(aebudget, "DEFAULT", Budget(max_tsne_rows=500))
     monkeypatch.setattr(analyses, "MAP_SLOT_ROWS", 400)  # so that this small map is a "large" one
     caches.map_views.clear()
-    at = _open("app_pages/latent.py", {"view": "tsne"})
+    at = _open("aecore_app/app_pages/latent.py", {"view": "tsne"})
     assert at.session_state["latent.method"] == "tsne"
     assert slots_entered == [i18n.translate("ui.job_map", "en")]  # drawn in a job slot
     ids, title = _map_ids(at)
@@ -106,11 +106,11 @@ def test_latent_tsne_over_the_budget_places_the_other_rows(monkeypatch, slots_en
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_latent_3d_tsne_over_the_budget_is_drawn_on_a_stated_subsample(monkeypatch, slots_entered):
-    from app_ui import caches
+    from aecore_app import caches
 
     monkeypatch.setattr(aebudget, "DEFAULT", Budget(max_tsne_rows=300))
     caches.map_views.clear()
-    at = _open("app_pages/latent.py", {"view": "tsne", "dims": "3"})
+    at = _open("aecore_app/app_pages/latent.py", {"view": "tsne", "dims": "3"})
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["latent.dims"] == 3
     # openTSNE places rows in 2-D only: a 3-D t-SNE map is scikit-learn's, on a stated subsample.

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from app_ui import tour, url
-from app_ui.layout import escape_markdown
+from aecore_app import tour, url
+from aecore_app.layout import escape_markdown
 from tests.builders import open_page
 
 TIMEOUT = 300
@@ -45,7 +45,7 @@ def test_escape_markdown_shortens_long_names():
 
 
 def test_a_markdown_link_in_a_link_is_shown_escaped():
-    at = _open("app_pages/latent.py", {"view": PHISHING})
+    at = _open("aecore_app/app_pages/latent.py", {"view": PHISHING})
     notices = [i.value for i in at.info if "link" in i.value]
     assert notices, [i.value for i in at.info]
     assert "Verify your account" in notices[0]
@@ -59,7 +59,7 @@ def test_tour_accepts_only_ascii_step_numbers(value):
     assert tour.step_from_params({"tour": "3"}) == 2
 
 
-@pytest.mark.parametrize("page", ["app_pages/home.py", "app_pages/latent.py"])
+@pytest.mark.parametrize("page", ["aecore_app/app_pages/home.py", "aecore_app/app_pages/latent.py"])
 @pytest.mark.parametrize("value", ["²", "٣"])
 def test_a_tour_link_with_unicode_digits_opens_the_page(page, value):
     at = _open(page, {"tour": value})

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.slow  # AppTest on the shipped model's pages
 MAX_VALUE_CHARS = 12
 
 
-@pytest.mark.parametrize("page", ["app_pages/reconstructions.py", "app_pages/train.py"])
+@pytest.mark.parametrize("page", ["aecore_app/app_pages/reconstructions.py", "aecore_app/app_pages/train.py"])
 def test_every_metric_value_on_the_shipped_model_is_short(page):
     at = open_page(page, {"data": "mnist_sample", "preset": "recommended"})
     assert not at.exception, [e.value for e in at.exception]

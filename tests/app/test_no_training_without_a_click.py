@@ -46,7 +46,7 @@ def _open(page, params=None):
 
 @pytest.mark.slow
 def test_typing_300000_hidden_units_is_refused_without_building_a_model(no_model_built):
-    at = _open("app_pages/train.py")
+    at = _open("aecore_app/app_pages/train.py")
     at.text_input(key="train.hidden.recommended").set_value("300000").run()
     assert not at.exception, [e.value for e in at.exception]
     errors = [readable(e.value) for e in at.error]
@@ -56,7 +56,7 @@ def test_typing_300000_hidden_units_is_refused_without_building_a_model(no_model
 
 
 def test_the_hostile_training_link_starts_nothing(no_training):
-    at = _open("app_pages/train.py", HOSTILE_LINK)
+    at = _open("aecore_app/app_pages/train.py", HOSTILE_LINK)
     assert at.session_state["train.hidden.recommended"] == "4096,4096,4096,4096,4096,4096,4096,4096"
     assert any("parameters" in e.value and "limit" in e.value for e in at.error)
     assert not [m for m in at.metric if m.label == "AE / PCA"]
@@ -64,7 +64,7 @@ def test_the_hostile_training_link_starts_nothing(no_training):
 
 @pytest.mark.slow
 def test_the_hostile_link_on_a_model_page_starts_nothing(no_training):
-    at = _open("app_pages/reconstructions.py", HOSTILE_LINK)
+    at = _open("aecore_app/app_pages/reconstructions.py", HOSTILE_LINK)
     assert any("limit" in e.value for e in at.error)
 
 
@@ -82,7 +82,7 @@ def test_a_link_to_an_untrained_model_waits_for_the_train_button():
 
     AutoencoderReducer.fit = counted
     try:
-        at = _open("app_pages/reconstructions.py", link)
+        at = _open("aecore_app/app_pages/reconstructions.py", link)
         assert not fits
         assert any("nobody has trained" in m.value for m in at.markdown)
         assert any("parameters" in m.value for m in at.markdown)
@@ -93,7 +93,7 @@ def test_a_link_to_an_untrained_model_waits_for_the_train_button():
         assert any(m.label == "Autoencoder test MSE" for m in at.metric)
         assert at.query_params["hidden"] == "16"
         # Another session with the same link opens the trained model at once.
-        again = _open("app_pages/reconstructions.py", link)
+        again = _open("aecore_app/app_pages/reconstructions.py", link)
         assert len(fits) == 1 and any(m.label == "Autoencoder test MSE" for m in again.metric)
     finally:
         AutoencoderReducer.fit = original
@@ -102,7 +102,7 @@ def test_a_link_to_an_untrained_model_waits_for_the_train_button():
 @pytest.mark.slow
 def test_keeping_the_current_model_dismisses_the_link(no_training):
     link = {"data": "digits", "preset": "recommended", "k": "3", "hidden": "16", "epochs": "2"}
-    at = _open("app_pages/latent.py", link)
+    at = _open("aecore_app/app_pages/latent.py", link)
     assert at.button(key="link.keep")
     at.button(key="link.keep").click().run()
     assert not at.exception, [e.value for e in at.exception]

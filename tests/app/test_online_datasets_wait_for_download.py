@@ -27,7 +27,7 @@ def keras_loaders(monkeypatch, tmp_path):
     empty Keras cache (nothing is downloaded yet) and the app's dataset cache cleared."""
     import keras
 
-    from app_ui import caches
+    from aecore_app import caches
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     calls = []
@@ -49,7 +49,7 @@ def _open(page: str, params: dict[str, str]) -> AppTest:
     return at
 
 
-@pytest.mark.parametrize("page, data", [("app_pages/train.py", "mnist"), ("app_pages/latent.py", "fashion_mnist")])
+@pytest.mark.parametrize("page, data", [("aecore_app/app_pages/train.py", "mnist"), ("aecore_app/app_pages/latent.py", "fashion_mnist")])
 def test_a_link_to_an_online_dataset_downloads_nothing_until_the_button(keras_loaders, page, data):
     at = _open(page, {"data": data})
     assert not at.exception, [e.value[:300] for e in at.exception]
@@ -69,7 +69,7 @@ def test_a_link_to_an_online_dataset_downloads_nothing_until_the_button(keras_lo
 
 @pytest.mark.slow
 def test_the_picker_asks_before_a_download(keras_loaders):
-    at = _open("app_pages/train.py", {})
+    at = _open("aecore_app/app_pages/train.py", {})
     at.selectbox(key="train.dataset").set_value("fashion_mnist").run()
     assert not at.exception, [e.value[:300] for e in at.exception]
     assert keras_loaders == []
@@ -84,7 +84,7 @@ def test_a_cached_online_dataset_loads_without_a_button(keras_loaders, tmp_path)
     (x_train, y_train), (x_test, y_test) = _fake_arrays()
     np.savez(cached, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     assert aedata.is_cached("mnist")
-    at = _open("app_pages/train.py", {"data": "mnist"})
+    at = _open("aecore_app/app_pages/train.py", {"data": "mnist"})
     assert not at.exception, [e.value[:300] for e in at.exception]
     assert keras_loaders == ["mnist"]
     assert not [b for b in at.button if b.key == DOWNLOAD_KEY]

@@ -13,7 +13,7 @@ NEW = ("breast_cancer", "seed003_random", "balls")
 
 
 def test_the_train_page_picker_lists_the_new_datasets():
-    at = open_page("app_pages/train.py", {})
+    at = open_page("aecore_app/app_pages/train.py", {})
     options = at.selectbox(key="train.dataset").options
     for name in NEW:
         assert data.BUILTIN_DATASETS[name] in options, options
@@ -21,7 +21,7 @@ def test_the_train_page_picker_lists_the_new_datasets():
 
 @pytest.mark.slow
 def test_seed003_tour_link_trains_its_model_and_draws_kmeans_5_on_a_pca_map():
-    from app_ui import tour
+    from aecore_app import tour
 
     index = [s.id for s in tour.STEPS].index("seed003")
     at = open_page(tour.STEPS[index].page, tour.link_params(index))
@@ -39,7 +39,7 @@ def test_seed003_tour_link_trains_its_model_and_draws_kmeans_5_on_a_pca_map():
 def test_a_table_denoises_feature_by_feature_on_the_generate_page():
     """Seed 003's tabular denoising: noise on breast-cancer rows, the denoising AE's output closer
     to the clean rows than the noisy input, feature by feature."""
-    at = open_page("app_pages/generate.py", {"data": "breast_cancer", "preset": "denoising", "epochs": "30",
+    at = open_page("aecore_app/app_pages/generate.py", {"data": "breast_cancer", "preset": "denoising", "epochs": "30",
                                                    "level": "0.3"})
     at.button(key="link.train").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -54,7 +54,7 @@ def test_generate_offers_the_generated_samples_as_an_npz_made_on_click():
     from aecore.runs import demo
     from aecore.experiments.augment import generate_like, samples_npz
 
-    at = open_page("app_pages/generate.py", {"data": "mnist_sample", "preset": "vae_2d", "tab": "vae"})
+    at = open_page("aecore_app/app_pages/generate.py", {"data": "mnist_sample", "preset": "vae_2d", "tab": "vae"})
     assert any("Export generated samples" in e.label for e in at.expander)
     at.number_input(key="generate.augment_per_row").set_value(2).run()
     assert not at.exception
@@ -74,7 +74,7 @@ def test_an_untrained_links_view_parameters_wait_in_the_url_bounded():
     """While a link's model waits for Train, the URL keeps the link's view parameters (so they
     apply after training), but no more than 32 of them and none longer than 512 characters."""
     junk = {f"junk{i}": "x" for i in range(40)}
-    at = open_page("app_pages/clusters.py", {"data": "seed003_random", "preset": "seed003_tabular",
+    at = open_page("aecore_app/app_pages/clusters.py", {"data": "seed003_random", "preset": "seed003_tabular",
                                              "space": "codes", "huge": "y" * 600, **junk})
     kept = {name: at.query_params[name] for name in at.query_params}
     assert kept.get("space") == "codes" and "huge" not in kept

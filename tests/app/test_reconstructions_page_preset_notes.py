@@ -3,7 +3,7 @@ presets' measured held-out MSE (bench/seed002.py); other presets do not."""
 
 from tests.builders import open_page
 
-PAGE = "app_pages/reconstructions.py"
+PAGE = "aecore_app/app_pages/reconstructions.py"
 
 
 def _captions(at) -> list[str]:

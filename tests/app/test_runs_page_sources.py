@@ -19,8 +19,8 @@ from aecore.presets import TrainConfig
 from aecore.runs.format import CONFIG_FILE, WEIGHTS_FILE
 from aecore.runs.saving import save_run
 from aecore.runs.loading import is_within, list_runs, load_run, resolve_run, runs_root
-from app_ui import model_links
-from app_ui.session import ModelKey
+from aecore_app import model_links
+from aecore_app.session import ModelKey
 
 TIMEOUT = 300
 SEED = 0
@@ -131,7 +131,7 @@ def test_load_run_checks_the_budget_before_building(tmp_path, fitted, monkeypatc
 def test_runs_page_has_no_text_box_and_lists_only_the_root_and_the_demos(root, tmp_path):
     from aecore.runs import demo
 
-    at = _open("app_pages/runs.py")
+    at = _open("aecore_app/app_pages/runs.py")
     assert not at.text_input, "the Runs page must not take a server path"
     choice = at.selectbox(key="runs.choice")
     assert choice.options == [f"{name} (demo)" for name in demo.DEMOS] + ["good"]
@@ -143,7 +143,7 @@ def test_runs_page_has_no_text_box_and_lists_only_the_root_and_the_demos(root, t
 
 @pytest.mark.slow
 def test_runs_page_opens_a_run_of_the_root_and_a_demo(root):
-    at = _open("app_pages/runs.py")
+    at = _open("aecore_app/app_pages/runs.py")
     at.selectbox(key="runs.choice").set_value("run:good").run()
     at.button(key="runs.open").click().run()
     _no_exception(at)
@@ -176,7 +176,7 @@ def _with_members(data: bytes, extra: dict[str, bytes] = None, replace: dict[str
 
 
 def _upload(name: str, data: bytes):
-    at = _open("app_pages/runs.py")
+    at = _open("aecore_app/app_pages/runs.py")
     at.file_uploader(key="runs.upload").set_value((name, data, "application/zip")).run()
     _no_exception(at)
     return at
@@ -188,7 +188,7 @@ def test_an_uploaded_run_zip_becomes_the_current_model(run_zip):
     assert any(s.value.startswith("Opened digits\\-run") for s in at.success), [s.value for s in at.success]
     current = at.session_state["current_model"]
     assert current.key.source == "zip" and current.data_key == "digits"
-    at.switch_page("app_pages/reconstructions.py").run()
+    at.switch_page("aecore_app/app_pages/reconstructions.py").run()
     _no_exception(at)
     assert any(m.label == "Autoencoder test MSE" for m in at.metric)
 

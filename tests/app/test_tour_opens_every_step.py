@@ -3,7 +3,7 @@ in English and Korean, and the Home page lists every step."""
 
 import pytest
 
-from app_ui import tour
+from aecore_app import tour
 from tests.builders import open_page
 
 TIMEOUT = 300
@@ -33,7 +33,7 @@ def test_every_tour_step_opens_its_page_with_its_settings(lang):
 
 
 def test_the_home_page_lists_every_tour_step():
-    at = _open("app_pages/home.py", {})
+    at = _open("aecore_app/app_pages/home.py", {})
     text = " ".join(m.value for m in at.markdown)
     for index in range(len(tour.STEPS)):
         assert f"**{index + 1}. " in text

@@ -9,12 +9,12 @@ from tests.builders import APP
 
 @pytest.mark.slow
 def test_a_form_setting_has_the_same_default_and_bounds_in_the_link_and_the_train_form():
-    from app_ui import model_links
-    from app_ui.widgets import setting_key
+    from aecore_app import model_links
+    from aecore_app.widgets import setting_key
     from aecore.runs.demo import form_config
     from tests.builders import open_page
 
-    at = open_page("app_pages/train.py", timeout=120)
+    at = open_page("aecore_app/app_pages/train.py", timeout=120)
     widgets = {w.key: w for kind in ("number_input", "slider", "selectbox", "checkbox", "text_input")
                for w in getattr(at, kind) if w.key}
     base = form_config("recommended")
@@ -46,7 +46,7 @@ def test_a_link_fills_the_train_forms_convolutional_settings():
 
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
-    at.switch_page("app_pages/train.py")
+    at.switch_page("aecore_app/app_pages/train.py")
     for name, value in {"data": "mnist_sample", "kind": "conv", "filters": "16,32", "kernel": "5"}.items():
         at.query_params[name] = value
     at.run()

@@ -9,7 +9,7 @@ from aecore import params
 def _train_page():
     from tests.builders import open_page
 
-    return open_page("app_pages/train.py", timeout=180)
+    return open_page("aecore_app/app_pages/train.py", timeout=180)
 
 
 def _keys(at):

@@ -132,7 +132,7 @@ def train_page():
     st.cache_data.clear()
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
-    at.switch_page("app_pages/train.py").run()
+    at.switch_page("aecore_app/app_pages/train.py").run()
     at.selectbox(key="train.dataset").set_value("upload").run()
     _upload(at, "good.csv", _table(40, 12, seed=0))
     _assert_clean(at)
@@ -263,7 +263,7 @@ def test_loss_turning_nan_later_keeps_the_best_weights(train_page):
 
 def test_decoding_a_zip_of_images_takes_a_job_slot(train_page, monkeypatch):
     """Issue 14: image decoding is long work, bounded like training (one of the server's slots)."""
-    from app_ui import caches
+    from aecore_app import caches
 
     taken = record_slots(monkeypatch)
     _upload(train_page, "digits.zip", _zip({f"{i}.png": _png(value=20 * i) for i in range(12)}))

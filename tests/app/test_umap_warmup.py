@@ -1,10 +1,10 @@
-"""The app starts UMAP's nearest-neighbour descent warm-up (app_ui.caches) for maps large enough to
+"""The app starts UMAP's nearest-neighbour descent warm-up (aecore_app.caches) for maps large enough to
 use approximate neighbours, once per process; exact neighbours need none."""
 
 
 def test_large_maps_start_the_nearest_neighbour_descent_warm_up(monkeypatch):
     from aecore.maps import projection
-    from app_ui import caches
+    from aecore_app import caches
 
     calls = []
     monkeypatch.setattr(projection, "warm_up_umap", lambda **kwargs: calls.append(kwargs))

@@ -264,10 +264,10 @@ def apps():
     def app(page: str):
         if page not in opened:
             if page == "train":
-                at = open_page("app_pages/train.py", timeout=TIMEOUT)
+                at = open_page("aecore_app/app_pages/train.py", timeout=TIMEOUT)
                 at.selectbox(key="train.dataset").set_value("upload").run()
             else:
-                at = open_page("app_pages/digit.py" if page == "digit" else "app_pages/runs.py", timeout=TIMEOUT)
+                at = open_page("aecore_app/app_pages/digit.py" if page == "digit" else "aecore_app/app_pages/runs.py", timeout=TIMEOUT)
             assert not at.exception, [e.value for e in at.exception]
             opened[page] = at
         return opened[page]

@@ -97,7 +97,7 @@ def test_a_45_mb_cell_is_a_value_error():
 
 
 def test_uploads_of_several_sessions_over_the_server_limit_are_refused():
-    from app_ui.upload_ledger import UploadLedger
+    from aecore_app.upload_ledger import UploadLedger
 
     budget = Budget()
     ledger = UploadLedger()
@@ -117,7 +117,7 @@ def test_uploads_of_several_sessions_over_the_server_limit_are_refused():
 
 
 def test_a_sessions_share_is_released_when_the_session_ends():
-    from app_ui.upload_ledger import UploadLedger
+    from aecore_app.upload_ledger import UploadLedger
 
     ledger = UploadLedger()
     token = ledger.token("visitor")
@@ -135,7 +135,7 @@ def test_a_sessions_share_is_released_when_the_session_ends():
 def fresh_ledger(monkeypatch):
     """Each test starts with an empty ledger of its own (the server's is a module global); the
     fake visitors' entries a test adds go with it."""
-    from app_ui import upload_ledger
+    from aecore_app import upload_ledger
 
     monkeypatch.setattr(upload_ledger, "_LEDGER", upload_ledger.UploadLedger())
 
@@ -149,7 +149,7 @@ def _open_upload_page():
     st.cache_data.clear()
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
-    at.switch_page("app_pages/train.py").run()
+    at.switch_page("aecore_app/app_pages/train.py").run()
     at.selectbox(key="train.dataset").set_value("upload").run()
     return at
 
@@ -165,7 +165,7 @@ def _errors(at) -> list[str]:
 
 @pytest.mark.slow
 def test_app_refuses_an_upload_when_the_server_holds_too_much(upload_page, monkeypatch):
-    from app_ui.upload_ledger import upload_ledger
+    from aecore_app.upload_ledger import upload_ledger
 
     at = upload_page
     ledger = upload_ledger()
@@ -192,7 +192,7 @@ def test_app_shows_a_45_mb_cell_as_an_error(upload_page):
 
 @pytest.mark.slow
 def test_app_accounts_a_sessions_upload_and_releases_it_when_the_session_ends():
-    from app_ui.upload_ledger import upload_ledger
+    from aecore_app.upload_ledger import upload_ledger
 
     at = _open_upload_page()  # not a fixture: pytest would keep the session alive until teardown
     ledger = upload_ledger()

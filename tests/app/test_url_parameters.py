@@ -1,12 +1,12 @@
-"""Page state in URLs (app_ui.url): typed parameters round-trip; tampered ones are refused; a model's
+"""Page state in URLs (aecore_app.url): typed parameters round-trip; tampered ones are refused; a model's
 settings, the sparse and denoising ones included, are written and read back."""
 
 import pytest
 
 from aecore import params
 from aecore.presets import PRESETS, TrainConfig
-from app_ui import model_links
-from app_ui import url
+from aecore_app import model_links
+from aecore_app import url
 
 SPEC = {
     "w.view": url.Param("view", "choice", choices=("pca", "tsne", "umap")),

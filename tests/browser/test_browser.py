@@ -197,7 +197,7 @@ def test_box_selection_on_the_latent_map_shows_samples(server, page):
 
 
 def _text(key, lang, **values):
-    from app_ui.i18n import translate
+    from aecore_app.i18n import translate
 
     return translate(key, lang, **values)
 
@@ -205,7 +205,7 @@ def _text(key, lang, **values):
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_guided_tour_end_to_end(server, page, lang):
     """Home → every step of the tour through its Next link, in English and in Korean."""
-    from app_ui import tour
+    from aecore_app import tour
 
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -115,7 +115,7 @@ def test_every_kinds_own_setting_is_in_the_form_the_links_and_the_cli(name, kind
     the contractive weight) come from the schema to the Train form, a link and aecore train."""
     from aecore.cli.parser import build_parser
     from aecore.cli.commands import config_from_args
-    from app_ui import model_links
+    from aecore_app import model_links
 
     setting = BY_NAME[name]
     assert setting.form and setting.cli and setting.url == url_name and setting.kinds == (kind,)

@@ -10,7 +10,7 @@ from aecore.maps import cluster
 from aecore import params
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = sorted([*ROOT.glob("aecore/**/*.py"), *ROOT.glob("app_ui/*.py"), *ROOT.glob("app_pages/**/*.py")])
+SOURCES = sorted([*ROOT.glob("aecore/**/*.py"), *ROOT.glob("aecore_app/*.py"), *ROOT.glob("aecore_app/app_pages/**/*.py")])
 
 #: Lists of names, each with the one module allowed to write it out.
 DECLARED = {
@@ -28,7 +28,7 @@ DECLARED = {
 #: the list): (list, file) -> why.
 PER_NAME_TEXTS = {
     ("the clustering methods", "aecore/budget.py"): "the budget's hint for each method",
-    ("the clustering methods", "app_pages/clusters.py"): "each method's display name",
+    ("the clustering methods", "aecore_app/app_pages/clusters.py"): "each method's display name",
 }
 
 
@@ -148,7 +148,7 @@ def test_a_built_in_datasets_width_is_read_from_the_data():
 
 
 def test_a_model_link_checks_the_latent_size_against_the_datas_real_width():
-    from app_ui import model_links
+    from aecore_app import model_links
 
     _, _, config, problems = model_links.model_from_params({"data": "breast_cancer", "k": "30"})
     assert config.n_components == model_links.form_config("recommended").n_components

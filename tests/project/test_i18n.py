@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from app_ui import i18n
+from aecore_app import i18n
 
 from tests.builders import ROOT
 
-SOURCES = [ROOT / "app.py", *sorted((ROOT / "app_ui").glob("*.py")), *sorted((ROOT / "app_pages").rglob("*.py"))]
+SOURCES = [ROOT / "app.py", *sorted((ROOT / "aecore_app").glob("*.py")), *sorted((ROOT / "aecore_app" / "app_pages").rglob("*.py"))]
 
 
 def test_no_key_missing_in_either_language():

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 import tomllib
 from pathlib import Path
 
@@ -64,10 +65,15 @@ def test_pip_install_app_extra_then_the_aecore_command_from_elsewhere(tmp_path, 
     with open(ROOT / "pyproject.toml", "rb") as f:
         version = tomllib.load(f)["project"]["version"]
     assert _run([aecore, "--version"], elsewhere, env).stdout.strip() == f"aecore {version} (Autoencoder Lab)"
-    where = _run([str(python), "-c", "import aecore, app_ui; print(aecore.__file__); print(app_ui.__file__)"],
+    where = _run([str(python), "-c", "import aecore, aecore_app; print(aecore.__file__); print(aecore_app.__file__)"],
                  elsewhere, env).stdout.split()
     assert all(path.startswith(site) for path in where), where  # The installed copy, not the checkout.
-    assert Path(site, "app_ui", "locales", "ko.toml").is_file()
+    assert Path(site, "aecore_app", "locales", "ko.toml").is_file()
+    assert Path(site, "aecore_app", "app_pages", "family_tabs", "gan.py").is_file()
+    # The app's settings travel with it, the same as the checkout's (see the comment atop both).
+    assert Path(site, "aecore_app", ".streamlit", "config.toml").read_bytes() == (
+        ROOT / ".streamlit" / "config.toml").read_bytes()
+    assert not Path(site, "app_ui").exists() and not Path(site, "app_pages").exists()
     assert Path(site, "aecore", "py.typed").is_file()  # type checkers read the package's hints
     license = _run([str(python), "-c", "import importlib.metadata as m; "
                     "print(m.metadata('autoencoder-lab')['License'])"], elsewhere, env).stdout
@@ -85,3 +91,36 @@ def test_pip_install_app_extra_then_the_aecore_command_from_elsewhere(tmp_path, 
     listing = _run([aecore, "runs"], elsewhere, env).stdout
     assert "mnist-recommended" in listing and "balls-seed004" in listing
     assert "python -m aecore" not in _run([str(python), "-m", "aecore", "--help"], elsewhere, env).stdout
+
+    _aecore_app_serves_the_home_page(aecore, elsewhere, env)
+
+
+def _aecore_app_serves_the_home_page(aecore: str, cwd: Path, env: dict) -> None:
+    """``aecore app`` from the installed package, outside the checkout: Chromium opens the home page."""
+    from bench.harness.browser import CHROMIUM, IDLE, chromium
+    from bench.harness.server import free_port, healthy
+
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            raise RuntimeError("CI must install Debian's chromium (scripts/test.sh does).")
+        return
+    port = free_port()
+    flags = ["--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"]
+    with open(cwd / "app.log", "w+") as log:
+        proc = subprocess.Popen([aecore, "app", *flags], cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 180
+            while not healthy(url, timeout=2):
+                assert proc.poll() is None and time.monotonic() < deadline, log.read()
+                time.sleep(0.5)  # polling a server that is starting
+            with chromium() as browser:
+                page = browser.new_page()
+                page.set_default_timeout(180_000)
+                page.goto(url)
+                page.wait_for_selector(IDLE, state="attached")
+                assert "Autoencoder Lab" in page.locator("h1").first.inner_text()
+                assert page.locator('[data-testid="stException"]').count() == 0
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)

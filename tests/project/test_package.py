@@ -22,10 +22,10 @@ def test_core_modules_never_import_streamlit_nor_the_app():
     for path in (ROOT / "aecore").glob("*.py"):
         text = path.read_text()
         assert "import streamlit" not in text and "from streamlit" not in text, path.name
-        assert "app_ui" not in text and "app_pages" not in text, path.name  # the app imports the core, not back
+        assert "aecore_app" not in text and "app_pages" not in text, path.name  # the app imports the core, not back
 
 
 def test_the_core_holds_no_app_only_modules():
-    """Link state, the guided tour, UI strings and the job queue are the app's (``app_ui``)."""
+    """Link state, the guided tour, UI strings and the job queue are the app's (``aecore_app``)."""
     for name in ("ui.py", "share.py", "tour.py", "i18n.py", "slots.py", "locales"):
         assert not (ROOT / "aecore" / name).exists(), name

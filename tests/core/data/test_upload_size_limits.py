@@ -204,7 +204,7 @@ def test_app_refuses_a_1e308_csv_and_keeps_the_earlier_upload():
     st.cache_data.clear()
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
-    at.switch_page("app_pages/train.py").run()
+    at.switch_page("aecore_app/app_pages/train.py").run()
     at.selectbox(key="train.dataset").set_value("upload").run()
     good = _rows(",".join(f"f{j}" for j in range(12)), lambda i: ",".join(f"{(i * 7 + j * 3) % 11 + j}" for j in range(12)), n=40)
     at.file_uploader(key="train.upload").set_value(("good.csv", good, "text/csv")).run()

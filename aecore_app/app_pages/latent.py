@@ -1,0 +1,146 @@
+"""Latent space: map a trained model's codes in 2D/3D, colour them, select points to see samples."""
+
+from contextlib import nullcontext
+from functools import partial
+
+import numpy as np
+import streamlit as st
+
+from aecore.figures import builders as figures
+from aecore.runs import projector
+from aecore.maps import projection
+from aecore_app.analyses import draw_seconds, drawn_rows, projection_of
+from aecore_app.caches import start_umap_warmup, start_umap_warmup_for, thumbnail_map_of
+from aecore_app.i18n import t
+from aecore_app.layout import page_theme
+from aecore_app.latent_ui import (DISTRIBUTION_ROWS, colour_options, colour_values, selected_samples_ui, selection_from,
+                              view_quality_rows, view_quality_table_ui)
+from aecore_app.model_ui import current_model_ui
+from aecore_app.neighbours_ui import neighbours_ui
+from aecore_app.page import stop
+from aecore_app.passes import codes_of, reconstruction_errors
+from aecore_app.reports import codes_csv_button
+from aecore_app.page_link import sync_url, url_state
+from aecore_app.url import Param
+
+st.title(t("latent.title"))
+start_umap_warmup()
+loaded = current_model_ui()
+if loaded is None:
+    stop()
+ds, reducer, k = loaded.dataset, loaded.reducer, loaded.config.n_components
+codes = codes_of(loaded.id, reducer, ds.X)
+start_umap_warmup_for(*codes.shape)  # large maps: nearest-neighbour descent compiles in the background
+
+with st.expander(t("common.what")):
+    st.markdown(t("latent.explain"))
+
+methods = (["raw"] if k <= 3 else []) + ["pca", "tsne", "umap"]
+names = {"raw": t("latent.raw_codes", k=k), "pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
+color_names = colour_options(ds)  # stable codes ("column:NAME" for a feature) -> translated text
+url_state("latent", {
+    "latent.method": Param("view", "choice", choices=tuple(methods)),
+    "latent.dims": Param("dims", "choice", choices=(2, 3)),
+    "latent.color": Param("color", "choice", choices=tuple(color_names)),
+    "latent.sel": Param("sel", "ints", 0, ds.n_samples - 1, max_items=100)})
+c1, c2 = st.columns([2, 1])
+method = c1.radio(t("latent.view"), methods, format_func=names.get, horizontal=True, key="latent.method")
+dims = c2.radio(t("latent.dimensions"), [2, 3], horizontal=True, key="latent.dims",
+                disabled=method == "raw" and k < 3)
+if method == "raw":
+    dims = min(dims, k)
+
+# Above the budget's rows for t-SNE / UMAP, the map shows a stated random subsample: every per-row
+# array below is taken for the map's rows (view.take), and selections carry the original row ids.
+# The spinner says how long the map should take before it starts.
+busy = (st.spinner(t("latent.computing", view=names[method], n=len(codes),
+                     seconds=max(1.0, projection.estimate_seconds(method, len(codes), dims) + draw_seconds(len(codes)))))
+        if method != "raw" else nullcontext())
+with busy:
+    view = projection_of(loaded.id, method, dims, codes)
+if method == "tsne":
+    st.caption(t("latent.tsne_settings", n=len(view.points)))
+    if view.placed:
+        st.caption(t("latent.tsne_placed", embedded=view.n_total - view.placed, placed=view.placed))
+
+
+@st.fragment
+def map_ui(loaded, view, method: str, dims: int, codes: np.ndarray) -> None:
+    """Colour-by, the map and the selected samples: a new colour or selection reruns only this."""
+    ds, reducer = loaded.dataset, loaded.reducer
+    color_by = st.selectbox(t("latent.colour_by"), list(color_names), format_func=color_names.get,
+                            key="latent.color")
+    color, categorical, color_title = colour_values(ds, color_by, lambda: reconstruction_errors(loaded.id, reducer, ds.X))
+    color, points, ids = view.take(color), view.points, view.ids
+    drawn = view.drawn()  # above MAP_DRAW_ROWS points a seeded random subset is drawn
+    if drawn is not None:
+        points, ids, color = points[drawn], ids[drawn], None if color is None else np.asarray(color)[drawn]
+    axis = {"raw": "z", "pca": "PC", "tsne": "t-SNE ", "umap": "UMAP "}[method]
+    title = (t("latent.map_title_sample", view=names[method], n=len(view.points), total=view.n_total, seconds=view.seconds)
+             if view.sampled else t("latent.map_title", view=names[method], seconds=view.seconds))
+    if dims == 3:
+        st.plotly_chart(figures.codings_scatter_3d(points, color, categorical=categorical, title=title,
+                                                   labels=(f"{axis}1", f"{axis}2", f"{axis}3")),
+                        key="latent.map3d")
+        st.caption(t("latent.rotate_hint"))
+        chosen = np.array([], dtype=int)
+    else:
+        fig = figures.codings_scatter(points, color, title, (f"{axis}1", f"{axis}2"), color_title,
+                                      categorical=categorical, customdata=ids)
+        fig.update_layout(dragmode="select")  # box by default; lasso is one click away in the toolbar
+        event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"),
+                                key="latent.map")
+        chosen = selection_from(event, view.points, view.ids)
+    if view.sampled:
+        st.caption(t("ui.map_sample_note", view=names[method], n=len(view.points), total=view.n_total))
+    if drawn is not None:
+        st.caption(t("latent.drawn_note", drawn=len(drawn), n=len(view.points)))
+    if len(chosen):
+        selected_samples_ui(ds, reducer, chosen)
+        neighbours_ui(ds, codes, chosen, loaded.id, view, (f"{axis}1", f"{axis}2"))
+    elif dims == 2:
+        st.caption(t("latent.select_hint"))
+    sync_url()
+
+
+map_ui(loaded, view, method, dims, codes)
+points = view.points
+
+tabs = st.tabs([t("latent.tab_thumbnails"), t("latent.tab_distributions"), t("latent.tab_quality"),
+                t("common.downloads")])
+with tabs[0]:
+    if ds.is_image and dims == 2:
+        st.plotly_chart(thumbnail_map_of(view.key, method, view, ds.X, ds.image_shape, ds.y,
+                                         background=page_theme()), key="latent.thumbs")
+    else:
+        st.caption(t("latent.thumbnails_note"))
+with tabs[1]:
+    shown = drawn_rows(len(codes), DISTRIBUTION_ROWS)  # every value is sent to the browser
+    st.plotly_chart(figures.latent_distributions(
+        codes if shown is None else codes[shown],
+        title=(t("latent.distributions_title") if shown is None
+               else t("latent.distributions_title_sample", n=len(shown), total=len(codes)))),
+                    key="latent.violins")
+    if k > 1:
+        st.plotly_chart(figures.correlation_heatmap(codes, title=t("latent.correlation_title")), key="latent.corr")
+with tabs[2]:
+    st.caption(t("latent.quality_caption"))
+    if st.button(t("latent.compare_views"), key="latent.quality"):
+        rows = view_quality_rows(loaded.id, [m for m in methods if m != "raw"], codes, ds)
+        st.session_state["latent.quality_rows"] = (loaded.id, rows)
+    stored = st.session_state.get("latent.quality_rows")
+    if stored and stored[0] == loaded.id:
+        view_quality_table_ui(stored[1], names)
+with tabs[3]:
+    d1, d2 = st.columns(2)
+    # Made when clicked (at 60,000 rows writing both CSVs cost ~1 s a rerun), within the export limits.
+    codes_csv_button(d1, t("common.codes_csv"), codes, ds.y, f"{ds.name}_codes.csv", "latent.dl.codes")
+    # A subsample's CSV leads with the original row ids.
+    codes_csv_button(d2, t("latent.view_csv", view=names[method]), points, view.take(ds.y),
+                     f"{ds.name}_{method}_{dims}d.csv", "latent.dl.view", row_ids=view.rows)
+    n_exported = projector.export_rows(len(codes), codes.shape[1])
+    st.download_button(t("latent.export.projector_zip", n=n_exported),
+                       partial(projector.projector_zip, codes, ds.y, ds.X if ds.is_image else None, ds.image_shape,
+                               ds.label_names),
+                       f"{ds.name}_projector.zip", "application/zip", key="latent.dl.projector",
+                       help=t("latent.export.projector_help", n=n_exported))

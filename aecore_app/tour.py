@@ -1,0 +1,108 @@
+"""The guided tour: the source posts' story in order, each step a page with the settings to show.
+
+The steps are plain data (:data:`STEPS`, :func:`link_params`, :func:`step_from_params`): the home
+page lists them (:func:`tour_ui`), and each page shows the step it was opened for (``?tour=N``)
+with what to look at and links to the previous and next steps (:func:`tour_banner`). Titles and
+explanations are the ``tour.<id>.title`` / ``tour.<id>.look`` strings in ``aecore_app/locales``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from .i18n import t
+
+DEMO = {"data": "mnist_sample", "preset": "recommended"}
+#: Longest ``tour`` value read from a URL: a step number has one or two digits.
+MAX_STEP_DIGITS = 3
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    page: str  # the page file it opens (aecore_app/app_pages/)
+    params: dict = field(default_factory=dict)  # query parameters: the model and the view
+
+
+#: The MNIST sample holds 500 digits of each class in order: #500 is its first 1, #3500 its first 7.
+#: The balls' rows 0 and 1 hold the ball on the left and on the right (``aecore.data.datasets.make_balls``).
+#: The steps follow the source posts (post 000 to 004); each title names its post.
+SEED002 = {"data": "mnist_sample", "preset": "seed002_cnn_elu"}
+SEED003 = {"data": "seed003_random", "preset": "seed003_tabular"}
+STEPS = (
+    Step("linear", "aecore_app/app_pages/linear_3d.py", {"converge": "0"}),
+    Step("mnist", "aecore_app/app_pages/reconstructions.py", {**DEMO, "show": "worst"}),
+    Step("seed002_tsne", "aecore_app/app_pages/latent.py", {**SEED002, "view": "tsne", "dims": "2", "color": "label"}),
+    Step("seed002_kmeans", "aecore_app/app_pages/clusters.py", {**SEED002, "space": "codes", "method": "kmeans",
+                                                     "clusters": "10", "n_init": "10", "map": "tsne"}),
+    Step("latent", "aecore_app/app_pages/latent.py", {**DEMO, "view": "umap", "dims": "2", "color": "label"}),
+    Step("clusters", "aecore_app/app_pages/clusters.py", {**DEMO, "space": "umap", "method": "gmm", "clusters": "10",
+                                               "map": "umap"}),
+    Step("family", "aecore_app/app_pages/family.py", {"dataset": "digits", "tab": "tied"}),
+    Step("denoising", "aecore_app/app_pages/generate.py", {"data": "mnist_sample", "preset": "denoising", "tab": "denoise",
+                                                "level": "0.5"}),
+    Step("vae", "aecore_app/app_pages/generate.py", {"data": "mnist_sample", "preset": "vae_2d", "tab": "walk",
+                                          "from": "500", "to": "3500"}),
+    Step("seed003", "aecore_app/app_pages/clusters.py", {**SEED003, "space": "codes", "method": "kmeans", "clusters": "5",
+                                              "n_init": "10", "map": "pca"}),
+    Step("anomalies", "aecore_app/app_pages/anomalies.py", {**DEMO}),
+    Step("tabular_anomalies", "aecore_app/app_pages/anomalies.py", {"data": "breast_cancer", "preset": "seed003_tabular"}),
+    Step("balls", "aecore_app/app_pages/generate.py", {"data": "balls", "preset": "seed004_balls", "tab": "walk",
+                                            "from": "0", "to": "1", "steps": "7"}),
+    # Beyond the posts: what a person can do with the same models.
+    Step("animation", "aecore_app/app_pages/train.py", {**DEMO, "anim": "1"}),
+    Step("neighbours", "aecore_app/app_pages/latent.py", {**DEMO, "view": "pca", "dims": "2", "color": "label",
+                                               "sel": ",".join(str(i) for i in range(3500, 3512))}),
+    Step("digit", "aecore_app/app_pages/digit.py", {**DEMO}),
+    Step("compare", "aecore_app/app_pages/compare.py", {"a": "demo:mnist-recommended", "b": "demo:mnist-denoising"}),
+)
+
+
+def link_params(index: int) -> dict[str, str]:
+    """The query parameters that open step ``index`` (0-based) of the tour."""
+    return {**STEPS[index].params, "tour": str(index + 1)}
+
+
+def step_from_params(params) -> int | None:
+    """The 0-based step a URL's ``tour`` parameter names, or None (absent or invalid)."""
+    text = params.get("tour")
+    # Only ASCII digits: str.isdigit() also accepts "²" (which int() refuses) and "٣" (which
+    # int() reads as 3); a link has no business spelling a step number either way.
+    if not (isinstance(text, str) and 0 < len(text) <= MAX_STEP_DIGITS
+            and text.isascii() and text.isdigit()):
+        return None
+    index = int(text) - 1
+    return index if 0 <= index < len(STEPS) else None
+
+
+def tour_ui() -> None:
+    """The home page's guided tour: each step, what it shows, and a link that opens it."""
+    st.subheader(t("tour.heading"), anchor="tour")
+    st.caption(t("tour.intro"))
+    for i, step in enumerate(STEPS):
+        with st.container(border=True):
+            text, link = st.columns([4, 1], vertical_alignment="center")
+            text.markdown(f"**{i + 1}. {t(f'tour.{step.id}.title')}**  \n{t(f'tour.{step.id}.look')}")
+            link.page_link(step.page, label=t("tour.open"), icon=":material/play_arrow:",
+                           query_params=link_params(i))
+
+
+def tour_banner() -> None:
+    """On a page opened from the tour (``?tour=N``): the step, what to look at, previous/next."""
+    index = step_from_params({name: st.query_params[name] for name in st.query_params})
+    if index is None:
+        return
+    step = STEPS[index]
+    with st.container(border=True):
+        st.markdown(f":material/tour: **{t('tour.step', n=index + 1, total=len(STEPS))} · "
+                    f"{t(f'tour.{step.id}.title')}**  \n{t(f'tour.{step.id}.look')}")
+        back, forward, done = st.columns(3)
+        if index > 0:
+            back.page_link(STEPS[index - 1].page, label=t("tour.previous"), icon=":material/arrow_back:",
+                           query_params=link_params(index - 1))
+        if index + 1 < len(STEPS):
+            forward.page_link(STEPS[index + 1].page, label=t("tour.next"),
+                              icon=":material/arrow_forward:", query_params=link_params(index + 1))
+        done.page_link("aecore_app/app_pages/home.py", label=t("tour.end"), icon=":material/close:")
