@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from aecore.anomaly import POST_ANOMALY_CLASSES
+
 from .i18n import t
 
 DEMO = {"data": "mnist_sample", "preset": "recommended"}
@@ -31,6 +33,9 @@ class Step:
 #: The steps follow the source posts (post 000 to 004); each title names its post.
 SEED002 = {"data": "mnist_sample", "preset": "seed002_cnn_elu"}
 SEED003 = {"data": "seed003_random", "preset": "seed003_tabular"}
+#: Post 003's anomalies in the breast-cancer table (the malignant tumours), spelled out in the
+#: link so that the step opens on them whatever the page's default becomes.
+BREAST_CANCER_ANOMALIES = ",".join(str(c) for c in POST_ANOMALY_CLASSES["breast_cancer"])
 STEPS = (
     Step("linear", "aecore_app/app_pages/linear_3d.py", {"converge": "0"}),
     Step("mnist", "aecore_app/app_pages/reconstructions.py", {**DEMO, "show": "worst"}),
@@ -48,7 +53,8 @@ STEPS = (
     Step("seed003", "aecore_app/app_pages/clusters.py", {**SEED003, "space": "codes", "method": "kmeans", "clusters": "5",
                                               "n_init": "10", "map": "pca"}),
     Step("anomalies", "aecore_app/app_pages/anomalies.py", {**DEMO}),
-    Step("tabular_anomalies", "aecore_app/app_pages/anomalies.py", {"data": "breast_cancer", "preset": "seed003_tabular"}),
+    Step("tabular_anomalies", "aecore_app/app_pages/anomalies.py", {"data": "breast_cancer", "preset": "seed003_tabular",
+                                                         "classes": BREAST_CANCER_ANOMALIES}),
     Step("balls", "aecore_app/app_pages/generate.py", {"data": "balls", "preset": "seed004_balls", "tab": "walk",
                                             "from": "0", "to": "1", "steps": "7"}),
     # Beyond the posts: what a person can do with the same models.

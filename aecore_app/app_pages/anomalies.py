@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from aecore.figures import builders as figures
-from aecore.anomaly import per_feature_errors, rarest_class, threshold_at_percentile
+from aecore.anomaly import anomaly_classes, per_feature_errors, threshold_at_percentile
 from aecore_app.analyses import anomaly_evaluation
 from aecore_app.i18n import t
 from aecore_app.layout import escape_markdown
@@ -70,9 +70,9 @@ with tab_eval:
         st.info(t("anomalies.no_labels"))
         stop()
     names = ds.label_names or [str(v) for v in np.unique(ds.y)]
-    classes = st.multiselect(t("anomalies.classes"), list(range(len(names))),
-                             default=[rarest_class(ds.y)], format_func=lambda i: names[i],
-                             key="anomalies.classes")
+    default = anomaly_classes(loaded.active.key if loaded.active.shared else None, ds.y)
+    classes = st.multiselect(t("anomalies.classes"), list(range(len(names))), default=list(default),
+                             format_func=lambda i: names[i], key="anomalies.classes")
     k = st.number_input(t("anomalies.latent_size"), 1, 256, min(loaded.config.n_components, ds.n_features - 1),
                         key="anomalies.k")
     if not classes or len(classes) == len(names):
@@ -94,4 +94,6 @@ with tab_eval:
     table = table.rename(index=lambda m: t(f"anomalies.method_{m}"),
                          columns={c: t(f"anomalies.col_{c}") for c in table.columns})
     st.dataframe(table, width="stretch")
+    st.caption(t("anomalies.split", train=len(report.methods["autoencoder"].train_scores),
+                 anomalies=int(report.is_anomaly.sum()), normal=int((~report.is_anomaly).sum())))
     st.plotly_chart(figures.roc_pr_curves(report.methods), key="anomalies.curves")
