@@ -107,6 +107,12 @@ class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefi
                                  "greedy=False or pick one of those kinds.")
             if self.batch_norm:
                 raise ValueError("greedy=True does not support batch_norm=True; turn one of them off.")
+        if self.kind == "conv":
+            # Each strided convolution halves the image: too many filter layers for the image is a
+            # setting's error, found here rather than while Keras builds the model.
+            from .models.shapes import conv_image_shape
+
+            conv_image_shape(n_features, self.image_shape, len(self.filters))
         if self.noise == "dropout" and self.noise_level >= 1.0:
             raise ValueError(f"noise_level={self.noise_level!r} must be in [0, 1) for dropout noise "
                              "(the share of values set to zero) or in [0, 10] for Gaussian noise "

@@ -22,11 +22,25 @@ def setting_key(setting: params.Setting, preset_name: str) -> str:
     return f"train.{setting.url}.{preset_name}"
 
 
+def setting_help(setting: params.Setting) -> str:
+    """A setting's help text in this session's language, its default and bounds filled in from its
+    declaration (so the numbers are written once); the library's English help where the locales
+    have none."""
+    def text(value) -> str:
+        if isinstance(value, tuple):
+            return ",".join(map(str, value))
+        return params.number_text(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            else str(value)
+
+    return t_or(f"param_help.{setting.name}", setting.help[0].upper() + setting.help[1:] + ".",
+                default=text(setting.default), low=text(setting.low), high=text(setting.high))
+
+
 def setting_ui(setting: params.Setting, value, key: str, container=st):
     """One widget for a setting, with its declared bounds or choices; returns the widget's value
     (text for a list of numbers, parsed by the caller)."""
     label = t(setting.label_key)
-    help_text = t_or(f"param.{setting.name}", setting.help[0].upper() + setting.help[1:] + ".")
+    help_text = setting_help(setting)
     # A link (or the preset picker) may have set the widget through the Session State API: then it
     # is created without a default of its own, or Streamlit logs a warning with a stack trace.
     preset = key not in st.session_state
@@ -57,7 +71,8 @@ def settings_form_ui() -> TrainConfig:
     The widgets start at the preset's values (learning rate, epochs and batch size resolved to
     the kind's numbers). Settings of some kinds only (``Setting.kinds``) get a row of their own
     under the others, shown for the kind chosen above; otherwise they keep the preset's values.
-    Hidden units that are not whole numbers fall back to the preset's with an error; values
+    A list of numbers (hidden units, filters) that is not whole numbers falls back to the preset's,
+    with an error naming the setting; values
     outside a setting's bounds are the caller's to report (the reducer names them).
     """
     names = list(PRESETS)
@@ -87,8 +102,10 @@ def settings_form_ui() -> TrainConfig:
             try:
                 values[setting.name] = params.parse_numbers(text)
             except ValueError:
-                st.error(t("train.bad_hidden_units", got=escape_markdown(repr(text[:40])),
-                           preset=getattr(base, setting.name)))
+                preset = getattr(base, setting.name)
+                st.error(t("train.bad_numbers", setting=t(setting.label_key), got=escape_markdown(repr(text[:40])),
+                           example=",".join(map(str, setting.default or preset)),
+                           preset=",".join(map(str, preset))))
                 values[setting.name] = getattr(base, setting.name)
     return base.replace(**values)
 

@@ -11,14 +11,15 @@ import time
 from typing import Optional
 
 from .family import ProgressFn, _mse, _report
-from ..params import HIDDEN_UNITS
+from ..params import BY_NAME, HIDDEN_UNITS
 
 #: The members of :func:`compare_robustness`, in the order the page shows them.
 ROBUSTNESS_MEMBERS = ("dense", "denoising", "contractive")
 
 
 def compare_robustness(X_train, X_test, n_components: int = 10, hidden_units=HIDDEN_UNITS, epochs: int = 5,
-                       noise_level: float = 0.3, contractive_weight: float = 0.1,
+                       noise_level: float = BY_NAME["noise_level"].default,
+                       contractive_weight: float = BY_NAME["contractive_weight"].default,
                        probe_noise: float = 0.05, random_state: int = 0,
                        progress: Optional[ProgressFn] = None, jit_compile: bool = True) -> dict:
     """Train a plain, a denoising and a contractive autoencoder of the same size and budget, and

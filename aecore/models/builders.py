@@ -10,7 +10,6 @@ are still never loaded from files: they are rebuilt by :func:`build` and only we
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 from .backend import import_keras, import_tensorflow
@@ -29,6 +28,7 @@ from ..params import (
     SPARSITY_TYPES,
     SPARSITY_WEIGHTS,
 )
+from .shapes import conv_image_shape
 
 #: Code activations some kinds impose: a KL sparsity target needs codes in (0, 1), winner-take-all
 #: keeps the largest non-negative activations, and a VAE's code is the mean of a Gaussian.
@@ -86,11 +86,7 @@ def code_activation(arch: Architecture) -> str:
 
 def infer_image_shape(n_features: int) -> tuple[int, int]:
     """Guess a square image shape from a flat row length."""
-    side = int(round(math.sqrt(n_features)))
-    if side * side != n_features:
-        raise ValueError(f"n_features={n_features} is not a square number, so the rows are not square "
-                         "images; pass image_shape=(height, width) or use kind='dense'.")
-    return side, side
+    return conv_image_shape(n_features)
 
 
 def build(arch: Architecture) -> tuple[keras.Model, keras.Model, keras.Model]:
@@ -350,7 +346,11 @@ class VariationalAutoencoder(_EncoderDecoderConfig, keras.Model):
     """
 
     def __init__(self, encoder, decoder, kl_weight: float = 1.0, **kwargs):
-        super().__init__(**kwargs)
+        # A Functional model (inputs -> decoder(z_mean)), as the contractive autoencoder: its
+        # weights file then holds only "layers/..." arrays, which load_run accepts (a subclassed
+        # model wrote "encoder/..." paths, and a saved VAE run could not be opened again).
+        inputs = keras.Input(shape=tuple(encoder.inputs[0].shape[1:]), name="x")
+        super().__init__(inputs=inputs, outputs=decoder(encoder(inputs)[0]), **kwargs)
         self.encoder = encoder
         self.decoder = decoder
         self.kl_weight = float(kl_weight)
@@ -369,10 +369,6 @@ class VariationalAutoencoder(_EncoderDecoderConfig, keras.Model):
         """Compile; ``loss`` names the reconstruction term instead of a Keras loss."""
         self.reconstruction_loss_name = _reconstruction_loss_name(loss, "a VAE")
         super().compile(optimizer=optimizer, **kwargs)
-
-    def call(self, inputs, training=False):
-        z_mean, _, _ = self.encoder(inputs, training=training)
-        return self.decoder(z_mean, training=training)
 
     def loss_terms(self, x, training: bool = False, sample: bool = True):
         """``(total, reconstruction_loss, kl_loss)`` of a batch; ``sample=False`` decodes the mean."""
@@ -565,7 +561,6 @@ def _vae(arch: Architecture):
     decoder = _dense_decoder(arch)
     autoencoder = VariationalAutoencoder(sampler, decoder, kl_weight=arch.kl_weight,
                                          name="vae_autoencoder")
-    autoencoder(ops.zeros((1, arch.n_features)))  # Build it, so it can count and set weights.
     return autoencoder, encoder, decoder
 
 
@@ -579,14 +574,8 @@ def _contractive(arch: Architecture):
 
 def _conv(arch: Architecture):
     """Seed 002's CNN: strided Conv2D down, a Dense bottleneck, Conv2DTranspose up."""
-    height, width = arch.image_shape or infer_image_shape(arch.n_features)
-    if height * width != arch.n_features:
-        raise ValueError(f"image_shape={arch.image_shape} has {height * width} pixels but rows have "
-                         f"{arch.n_features} features.")
+    height, width = conv_image_shape(arch.n_features, arch.image_shape, len(arch.filters))
     factor = 2 ** len(arch.filters)
-    if height % factor or width % factor:
-        raise ValueError(f"Images of {height}x{width} cannot be halved {len(arch.filters)} times; use "
-                         f"sizes divisible by {factor} or fewer filters.")
     enc_act = arch.encoder_activation or arch.activation
     x = keras.Input(shape=(arch.n_features,))
     h = layers.Reshape((height, width, 1))(x)

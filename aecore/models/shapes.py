@@ -19,6 +19,32 @@ from typing import Optional
 from ..params import BY_NAME
 
 
+def conv_image_shape(n_features: int, image_shape=None, n_filters: int = 1) -> tuple[int, int]:
+    """The ``(height, width)`` a convolutional autoencoder sees in rows of ``n_features`` values
+    (square unless ``image_shape`` says otherwise), checked before anything is built: the pixels
+    must fill the row and each of the ``n_filters`` strided layers halves both sides."""
+    if image_shape is None:
+        side = int(round(math.sqrt(n_features)))
+        if side * side != n_features:
+            raise ValueError(f"n_features={n_features} is not a square number, so the rows are not square "
+                             "images; pass image_shape=(height, width) or use kind='dense'.")
+        image_shape = (side, side)
+    height, width = (int(v) for v in image_shape)
+    if height * width != n_features:
+        raise ValueError(f"image_shape={tuple(image_shape)} has {height * width} pixels but rows have "
+                         f"{n_features} features.")
+    factor = 2 ** int(n_filters)
+    if height % factor or width % factor:
+        fits = 0
+        while height % 2 ** (fits + 1) == 0 and width % 2 ** (fits + 1) == 0:
+            fits += 1
+        raise ValueError(f"filters has {n_filters} layers, but images of {height}x{width} can be halved "
+                         f"only {fits} time{'s' if fits != 1 else ''} (each convolution halves both "
+                         f"sides); give at most {fits} filter numbers or use images whose sides "
+                         f"divide by {factor}.")
+    return height, width
+
+
 @dataclass(frozen=True)
 class Layer:
     """One row of a model summary computed from shapes: name, type, output width, parameters,
@@ -113,10 +139,8 @@ class NetworkShape:
         return rows
 
     def _conv_layers(self) -> list[Layer]:
-        if self.image_shape is not None:
-            height, width = (int(v) for v in self.image_shape)
-        else:
-            height = width = int(round(math.sqrt(self.n_features)))
+        height, width = (int(v) for v in self.image_shape) if self.image_shape is not None else \
+            (int(round(math.sqrt(self.n_features))),) * 2
         k2 = self.kernel_size ** 2
         rows: list[Layer] = []
         channels, h, w = 1, height, width

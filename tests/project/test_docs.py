@@ -44,3 +44,11 @@ def test_the_notebook_page_runs_cell_by_cell(capsys):
     assert namespace["search"].score(namespace["X_test"], namespace["y_test"]) > 0.8
     flagged, y_test = namespace["flagged"], namespace["y_test"]
     assert flagged[y_test == 0].mean() > flagged[y_test != 0].mean()  # the unseen digit stands out
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/getting-started.md"])
+def test_the_pages_that_list_the_kinds_name_every_kind_the_schema_declares(page):
+    from aecore.params import KINDS
+
+    text = " ".join((ROOT / page).read_text(encoding="utf-8").split())
+    assert [kind for kind in KINDS if f'`"{kind}"`' not in text] == []

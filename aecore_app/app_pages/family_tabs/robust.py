@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from aecore.experiments import robustness as family_robustness
+from aecore.params import BY_NAME
 from aecore_app.family_ui import FamilyData, latent_input, press_button_or, run_action, timing_caption
 from aecore_app.i18n import t
 
@@ -17,7 +18,9 @@ def tab_ui(data: FamilyData) -> None:
         k = latent_input("robust", data, 10)
     epochs = c2.slider(t("family.epochs"), 1, 30, 10 if data.small else 5, key=f"family.robust.epochs.{data.key}",
                        help=t("family.epochs_help"))
-    weight = c3.select_slider(t("family.contractive_weight"), [0.01, 0.03, 0.1, 0.3, 1.0], 0.1,
+    # The library's default weight (aecore.params), with a few around it to try.
+    default = BY_NAME["contractive_weight"].default
+    weight = c3.select_slider(t("family.contractive_weight"), sorted({0.01, 0.03, default, 0.3, 1.0}), default,
                               key="family.robust.weight")
     if st.button(t("family.robust_go"), type="primary", key="family.robust.go"):
         settings = dict(n_components=int(k), hidden_units=data.hidden_units, epochs=int(epochs),

@@ -91,6 +91,7 @@ def test_the_shape_arithmetic_matches_keras():
     assert np.asarray(encoder(np.zeros((3, 64), np.float32))).shape == (3, 4)
 
 
+@pytest.mark.slow  # the pair fixture trains two networks for 30 epochs
 def test_a_saved_or_pickled_contractive_run_gives_the_same_codes(pair, split, tmp_path):
     from aecore.presets import TrainConfig
     from aecore.runs.saving import save_run
