@@ -94,6 +94,13 @@ def digit_png(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def subset(n_total: int, n: int, seed: int = 0) -> np.ndarray:
+    """Sorted indices of a seeded random subset (the sample is sorted by digit)."""
+    if n >= n_total:
+        return np.arange(n_total)
+    return np.sort(np.random.default_rng(seed).choice(n_total, size=n, replace=False))
+
+
 def exponent(sizes: list[int], values: list[float]) -> float:
     """Least-squares slope of log(values) against log(rows): 1 is linear, 2 quadratic."""
     if len(sizes) < 2:
