@@ -3,8 +3,6 @@ AE-2D, PCA, t-SNE, UMAP and AE(10) -> UMAP, with seconds, PCA as the baseline.""
 
 from __future__ import annotations
 
-import numpy as np
-
 from aecore import AutoencoderReducer
 from aecore.data.datasets import load_mnist_sample
 from aecore.metrics import knn_accuracy, trustworthiness
