@@ -18,6 +18,7 @@ from aecore.maps.cluster import _neighbor_view, _unit_rows, cluster, recommended
 from aecore.data.datasets import load_mnist_sample
 from aecore.metrics import cluster_scores
 from aecore.maps.projection import project, warm_up_umap
+from bench.harness.data import subset
 from bench.harness.report import row, timer
 
 GROUP = "Clustering (MNIST sample)"
@@ -29,13 +30,6 @@ RECOMMENDED = "recommended: deskew -> AE(10) -> joint neighbours -> UMAP(10) -> 
 WITHOUT_DESKEW = "ablation, no deskewing: AE(10) -> joint neighbours -> UMAP(10) -> GMM"
 WITHOUT_AE = "ablation, no autoencoder: UMAP(10) of deskewed, blurred pixels -> GMM"
 TARGET = {"acc": 0.90, "nmi": 0.85}
-
-
-def _subset(n_total: int, n: int, seed: int = 0) -> np.ndarray:
-    """Sorted indices of a seeded random subset (the sample is sorted by digit)."""
-    if n >= n_total:
-        return np.arange(n_total)
-    return np.sort(np.random.default_rng(seed).choice(n_total, size=n, replace=False))
 
 
 def _timed_pipeline(X: np.ndarray, seed: int, deskew_shape) -> tuple:
@@ -53,7 +47,7 @@ def _timed_pipeline(X: np.ndarray, seed: int, deskew_shape) -> tuple:
 
 def run(quick: bool = False) -> list[dict]:
     ds = load_mnist_sample()
-    used = _subset(ds.n_samples, 2000 if quick else ds.n_samples)
+    used = subset(ds.n_samples, 2000 if quick else ds.n_samples)
     X, y = ds.X[used], ds.y[used]
     seeds = (0,) if quick else (0, 1, 2, 3, 4)
     # The app warms UMAP up when it starts; do the same so seconds are what a person waits.

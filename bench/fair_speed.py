@@ -38,17 +38,36 @@ def _fit_result(start: float, stamps: list[float], steps: int, mse: float) -> di
             "epochs": [round(e, 4) for e in epochs], "steps": int(steps), "mse": float(mse)}
 
 
-def keras_fits(X: np.ndarray) -> list[dict]:
-    """``AutoencoderReducer.fit`` as the app calls it, twice in this process."""
+def keras_reducer(epochs: int = EPOCHS, batch_size: int = BATCH_SIZE, random_state: int = 0, **settings):
+    """The autoencoder both benchmarks time, as ``AutoencoderReducer`` (no validation, no early stop)."""
     from aecore import AutoencoderReducer
 
+    return AutoencoderReducer(
+        n_components=N_COMPONENTS, kind="dense", hidden_units=HIDDEN_UNITS, activation="relu",
+        output_activation="sigmoid", optimizer="adam", learning_rate=LEARNING_RATE, loss="mse", batch_size=batch_size,
+        epochs=epochs, early_stopping=False, validation_fraction=0.0, random_state=random_state, **settings)
+
+
+def torch_autoencoder(d: int):
+    """The same network in PyTorch, with Keras' initialisation (Glorot-uniform kernels, zero biases),
+    so that both train the same model."""
+    from torch import nn
+
+    model = nn.Sequential(
+        nn.Linear(d, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, N_COMPONENTS),
+        nn.Linear(N_COMPONENTS, 256), nn.ReLU(), nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, d), nn.Sigmoid())
+    for layer in model:
+        if isinstance(layer, nn.Linear):
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+    return model
+
+
+def keras_fits(X: np.ndarray) -> list[dict]:
+    """``AutoencoderReducer.fit`` as the app calls it, twice in this process."""
     results = []
     for seed in range(FITS_PER_PROCESS):
-        reducer = AutoencoderReducer(
-            n_components=N_COMPONENTS, kind="dense", hidden_units=HIDDEN_UNITS, activation="relu",
-            output_activation="sigmoid", optimizer="adam", learning_rate=LEARNING_RATE, loss="mse",
-            batch_size=BATCH_SIZE, epochs=EPOCHS, early_stopping=False, validation_fraction=0.0,
-            random_state=seed)
+        reducer = keras_reducer(random_state=seed)
         stamps: list[float] = []
         start = time.perf_counter()
         reducer.fit(X, progress=lambda epoch, logs: stamps.append(time.perf_counter()))
@@ -66,14 +85,7 @@ def torch_fits(X: np.ndarray) -> list[dict]:
     results = []
     for seed in range(FITS_PER_PROCESS):
         torch.manual_seed(seed)
-        d = X.shape[1]
-        model = nn.Sequential(
-            nn.Linear(d, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, N_COMPONENTS),
-            nn.Linear(N_COMPONENTS, 256), nn.ReLU(), nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, d), nn.Sigmoid())
-        for layer in model:  # Keras' initialisation, so both train the same model
-            if isinstance(layer, nn.Linear):
-                nn.init.xavier_uniform_(layer.weight)
-                nn.init.zeros_(layer.bias)
+        model = torch_autoencoder(X.shape[1])
         optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
         stamps: list[float] = []
         steps = 0

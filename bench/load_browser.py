@@ -1,7 +1,7 @@
 """Issue #14 (case 11): several real Chromium browsers on ONE instrumented server: solo (the tour,
-cold and warm), concurrent (``--sessions`` honest people, ``--trainers`` of them training, one hostile
-person: bench/load_browser_hostile.py) and after (a fresh training must not queue). BENCHMARKS.md
-has the method; ``--browser-nice 19`` runs Chromium at the lowest CPU priority.
+cold and warm), concurrent (``--sessions`` honest people, ``--trainers`` of them training, and the
+hostile visitor of bench/load_browser_visitors.py) and after (a fresh training must not queue).
+BENCHMARKS.md has the method; ``--browser-nice 19`` runs Chromium at the lowest CPU priority.
 
 Usage: ``python -m bench.load_browser --sessions 6 [--browser-nice 19] [--verbose] [--no-write]``;
 tests/browser/test_browser_load.py runs a 3-session version through :func:`measure`."""
@@ -24,8 +24,7 @@ from bench.harness import browser
 from bench.harness.memory import RssSampler, status_kb, tree_rss_kb
 from bench.harness.report import failed_row, load_note, row, section_main, stamp_line, table
 from bench.harness.server import healthy, streamlit_server
-from bench.load_browser_hostile import hostile_session
-from bench.load_browser_person import Browser, Person
+from bench.load_browser_visitors import Browser, Person, hostile_session
 from bench.load_browser_server import (INSTRUMENTED_STREAMLIT, QUIET_S, Phase, Renicer, Server, busy_threads,
                                        server_state, server_threads)
 

@@ -1,17 +1,22 @@
-"""The server side of the multi-user browser load test (bench/load_browser.py): the instrumented
-``streamlit`` launcher (names its threads, times its script runs, dumps both on SIGUSR1), the
-threads and CPU time of the server, read from /proc, and :class:`Renicer`, which keeps the Chromium
-processes at a lower CPU priority while they run."""
+"""The server side of the browser load test (bench/load_browser.py): the instrumented ``streamlit``
+launcher (names its threads, times its script runs, dumps both on SIGUSR1), the server's threads and
+CPU time from /proc, :class:`Renicer` (Chromium at a lower priority), and what the hostile visitor
+sends the server: its links and its files."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
+import struct
 import threading
 import time
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from bench.harness.memory import RssSampler, cpu_seconds, descendants
 
@@ -173,3 +178,88 @@ class Server:
     url: str
     sampler: RssSampler
     state_file: Path
+
+
+#: 4096x4096 is the image reader's pixel cap per image: each of these PNGs is a few hundred bytes
+#: zipped and takes ~0.2 s of a core to decode (issue 14, case 8; it used 3,200 of them).
+PIXEL_CAP_PNGS = 400
+HOSTILE_LINKS = {
+    "huge training link": "/train?data=digits&preset=recommended&hidden=" + ",".join(["4096"] * 8)
+                          + "&k=32&batch=1&epochs=1000&es=0",
+    "raw-pixel mixture link": "/clusters?data=mnist_sample&preset=recommended&space=raw&method=gmm"
+                              "&clusters=50&n_init=50",
+    "Markdown in a link value": "/latent?view=" + quote(
+        "[Verify your account](https://evil.example/login) ![](https://evil.example/px.png)", safe=""),
+    "unicode digit ?tour=²": "/?tour=" + quote("²", safe=""),
+}
+#: Installed in the canvas tab before any script: every canvas's toDataURL returns the forged PNG
+#: once ``window.__forged`` is set, as a visitor could do from the browser's console.
+FORGE_JS = """(() => {
+  const real = HTMLCanvasElement.prototype.toDataURL;
+  HTMLCanvasElement.prototype.toDataURL = function (...args) { return window.__forged || real.apply(this, args); };
+})();"""
+
+
+def _zip(files: dict) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def png(width: int, height: int, mode: str = "L", colour=0) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new(mode, (width, height), colour).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A decompression bomb's header (tests/builders.py): width x height pixels in a few hundred bytes."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(bytes(4096))) + chunk(b"IEND", b""))
+
+
+def _npy(array, compressed_npz: bool = False) -> bytes:
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, X=array) if compressed_npz else np.save(buffer, array, allow_pickle=True)
+    return buffer.getvalue()
+
+
+def hostile_uploads() -> dict[str, tuple[str, bytes]]:
+    """The bad files (name -> (file name, content)): a few of tests/app/test_train_page_bad_inputs.py's,
+    the smallest and the most expensive, and the issue's case 8 files."""
+    import numpy as np
+
+    cap = png(4096, 4096)
+    return {
+        "binary file renamed .csv": ("photo.csv", png(10, 12)),
+        "pickled objects .npy": ("objects.npy", _npy(np.array([{"a": 1}] * 20, dtype=object))),
+        "1,000,000-row CSV": ("rows.csv", b"a,b\n" + b"1,2\n" * 1_000_000),
+        "decompression bomb ZIP": ("bomb.zip", _zip({f"{i}.png": _png_declaring(30_000, 30_000) for i in range(12)})),
+        "path traversal ZIP": ("evil.zip", _zip({"../evil.png": png(10, 12), **{f"{i}.png": png(10, 12)
+                                                                                  for i in range(12)}})),
+        "CSV with +-1e308": ("huge.csv", ("a,b,c\n" + "\n".join(
+            f"{1e308 if i % 2 else -1e308},{i},{i * 2}" for i in range(40)) + "\n").encode()),
+        "20000x4900 .npz (uint8 zeros)": ("wide.npz", _npy(np.zeros((20_000, 4_900), np.uint8), True)),
+        f"{PIXEL_CAP_PNGS} pixel-cap PNGs in a ZIP": ("many.zip", _zip({f"{i}.png": cap for i in range(PIXEL_CAP_PNGS)})),
+    }
+
+
+def memory_uploads() -> dict[str, tuple[str, bytes]]:
+    """Issue 29, case 1: files that pass every check and are large once parsed. The .npz is 0.4 MB
+    compressed and 200 MB as int32; the CSV is 48 MB of zeros and ones."""
+    import numpy as np
+
+    wide = np.tile((np.arange(5_000) % 2).astype(np.int32), (10_000, 1))
+    line = ",".join("01"[i % 2] for i in range(4_900)).encode() + b"\n"
+    return {"10000x5000 int32 .npz": ("wide_int32.npz", _npy(wide, True)),
+            "4900x4900 CSV of 0/1": ("zeros_ones.csv", ",".join(f"c{i}" for i in range(4_900)).encode() + b"\n"
+                                     + line * 4_900)}

@@ -3,27 +3,19 @@ AE-2D, PCA, t-SNE, UMAP and AE(10) -> UMAP, with seconds, PCA as the baseline.""
 
 from __future__ import annotations
 
-import numpy as np
-
 from aecore import AutoencoderReducer
 from aecore.data.datasets import load_mnist_sample
 from aecore.metrics import knn_accuracy, trustworthiness
 from aecore.maps.projection import project, warm_up_umap
+from bench.harness.data import subset
 from bench.harness.report import row, timer
 
 GROUP = "2-D maps (MNIST sample)"
 
 
-def _subset(n_total: int, n: int, seed: int = 0) -> np.ndarray:
-    """Sorted indices of a seeded random subset (the sample is sorted by digit)."""
-    if n >= n_total:
-        return np.arange(n_total)
-    return np.sort(np.random.default_rng(seed).choice(n_total, size=n, replace=False))
-
-
 def run(quick: bool = False) -> list[dict]:
     ds = load_mnist_sample()
-    rows_used = _subset(ds.n_samples, 2000 if quick else ds.n_samples)
+    rows_used = subset(ds.n_samples, 2000 if quick else ds.n_samples)
     X, y = ds.X[rows_used], ds.y[rows_used]
 
     # UMAP compiles numba code once per process; pay it up front so the timings below are the

@@ -1,7 +1,8 @@
-"""Issue #6: app responsiveness on the offline MNIST sample, each part in a fresh process
-(``--worker apptest``, here: every page's first render, training, model pages, Latent space
-reruns; bench/responsiveness_umap.py: UMAP in a fresh server and cold). "Server time" is
-SCRIPT_STARTED to SCRIPT_STOPPED; BENCHMARKS.md has the method.
+"""Issue #6: app responsiveness on the offline MNIST sample, each part in a fresh process:
+``--worker apptest`` (every page's first render, training, model pages, Latent space reruns),
+``umap-cold`` (the first and second UMAP of the codes, no warm-up) and ``umap-app`` (a person in a
+fresh server: Home, Latent space, then UMAP at once, ``--warm``: warm-up at server start). "Server
+time" is SCRIPT_STARTED to SCRIPT_STOPPED; BENCHMARKS.md has the method.
 
 Usage: ``python -m aecore bench --only responsiveness`` or ``python -m bench.responsiveness
 [--quick]``; workers: ``--worker apptest|umap-app|umap-cold``."""
@@ -22,7 +23,6 @@ from bench.harness import apptest
 from bench.harness.apptest import ScriptClock, charts, registered_pages
 from bench.harness.report import load_note, row, rows_main
 from bench.harness.server import ROOT
-from bench.responsiveness_umap import worker_umap_app, worker_umap_cold
 
 GROUP = "Responsiveness (MNIST sample)"
 WORKER_TIMEOUT = 480  # seconds for one worker process
@@ -163,6 +163,71 @@ def _latent_views(at, out: dict, timed, reruns: int) -> None:
         gc.unfreeze()
     out["later_umap_view"] = timed("latent umap 3d", lambda: at.radio(key="latent.dims").set_value(3).run())
     at.radio(key="latent.dims").set_value(2).run()
+
+
+def worker_umap_cold(out: dict, codes_path: str, process_start: float) -> None:
+    """First and second UMAP of the codes in a fresh process with no warm-up."""
+    os.chdir(ROOT)
+    out["entry_after_process_start"] = time.time() - process_start
+    import numpy as np
+
+    codes = np.load(codes_path)
+    out["shape"] = list(codes.shape)
+    started = time.perf_counter()
+    import keras  # noqa: F401
+
+    out["import_keras"] = time.perf_counter() - started
+    from aecore.maps.projection import project
+
+    started = time.perf_counter()
+    import umap  # noqa: F401
+
+    out["import_umap"] = time.perf_counter() - started
+    out["torch_imported"] = "torch" in sys.modules
+    started = time.perf_counter()
+    project(codes, "umap")
+    out["first_project"] = time.perf_counter() - started
+    out["first_umap"] = out["import_umap"] + out["first_project"]
+    started = time.perf_counter()
+    project(codes, "umap")
+    out["later_umap"] = time.perf_counter() - started
+    out["process_start_to_end"] = time.time() - process_start
+
+
+def worker_umap_app(out: dict, warm_at_start: bool, process_start: float) -> None:
+    """A person in a fresh server: Home, then Latent space (its default view), then UMAP at once."""
+    os.chdir(ROOT)
+    out["entry_after_process_start"] = time.time() - process_start
+    server_start = time.perf_counter()
+    thread = None
+    if warm_at_start:  # as a server would start it, once per process
+        from aecore_app.caches import start_umap_warmup
+
+        thread, out["warmup"] = start_umap_warmup(), "aecore_app.caches.start_umap_warmup"
+    clock = ScriptClock()
+    at = apptest.session()
+    at.run()
+    out["home"] = clock.take()
+    at.switch_page("aecore_app/app_pages/latent.py").run()
+    out["latent"] = clock.take()
+    out["problems"] = apptest.problems(at)
+    if not charts(at):
+        out["problems"].append("Latent space drew no map: no demo model in this checkout")
+        return
+    import threading
+
+    warmups = [t for t in threading.enumerate() if t.name == "umap-warmup"] or ([thread] if thread else [])
+    out["warmup_alive_at_request"] = any(t.is_alive() for t in warmups)
+    out["request_after_server_start"] = time.perf_counter() - server_start
+    started = time.perf_counter()
+    at.radio(key="latent.method").set_value("umap").run()
+    out["first_umap_wall"] = time.perf_counter() - started
+    out["first_umap"] = clock.take()
+    out["problems"] += apptest.problems(at)
+    started = time.perf_counter()
+    at.radio(key="latent.dims").set_value(3).run()
+    out["later_umap"] = clock.take()
+    out["process_start_to_end"] = time.time() - process_start
 
 
 def _spawn(args: list[str], timeout: float = WORKER_TIMEOUT) -> tuple[dict, str]:

@@ -1,6 +1,7 @@
-"""Every page at 60,000 rows (issue 18): each page's first render, rerun, what it said and the
-process's peak memory, one fresh ``--worker N`` process per size, rows uploaded through the Train
-page in AppTest. Method and targets: BENCHMARKS.md (section bench/scale_pages.py).
+"""Every page at 60,000 rows (issue 18): each page's first render, rerun, what it said (the durations
+it stated, the seconds it held a job slot: :class:`Said`) and the process's peak memory, one fresh
+``--worker N`` process per size, rows uploaded through the Train page in AppTest; its BENCHMARKS.md
+section. Method and targets: BENCHMARKS.md (section bench/scale_pages.py).
 
 Usage: ``python -m bench.scale_pages [--quick | --sizes 5000,20000] [--no-write]``."""
 
@@ -8,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import gc
-import io
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -18,15 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
-from bench.harness.apptest import APP, ScriptClock, registered_pages
-from bench.harness.data import synthetic_mnist
-from bench.harness.report import say, section_main
-from bench.harness.server import ROOT
+from bench.harness import apptest
+from bench.harness.apptest import ScriptClock, registered_pages
+from bench.harness.data import digit_png, exponent, upload_bytes
 from bench.harness.memory import reset_hwm, status_kb
-from bench.scale_pages_report import (EPOCHS, TARGET_FIRST_S, TARGET_PEAK_MB, TARGET_RERUN_S, TARGET_ROWS,
-                                      TEXT_CHARS, Said, exponents, markdown, problems_of, table, texts)
+from bench.harness.report import say, section_main, stamp_line
+from bench.harness.server import ROOT
 
 SIZES = (5_000, 20_000, 60_000)
 QUICK_SIZES = (5_000,)
@@ -34,70 +32,233 @@ PRESET, SEEDS = "recommended", (0, 1)
 UPLOAD_NAME = "synthetic_mnist.npz"
 DIGIT_PAGE = "aecore_app/app_pages/digit.py"
 RUN_TIMEOUT = 900  # seconds for one AppTest run: UMAP of 60,000 codes on two busy cores is slow
-CHUNK_ROWS = 20_000  # rows generated at once for pooled (14x14) data
+
+
+#: Issue 18's targets.
+TARGET_ROWS, TARGET_FIRST_S, TARGET_RERUN_S, TARGET_PEAK_MB = 60_000, 10.0, 1.0, 2_500.0
+EPOCHS = 2  # of the two models trained before the pages run
+TEXT_CHARS = 300  # of a message kept in the results
+
+#: A duration as the English locale writes one: "12 s", "1.5 min", "10 seconds".
+_DURATION = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(s|secs?|seconds?|min|minutes?|h|hours?)\b")
+_UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "min": 60, "minute": 60, "minutes": 60,
+          "h": 3600, "hour": 3600, "hours": 3600}
+#: Words that make a duration a promise about work to come, not a measurement ("Ran in 3 s").
+_ESTIMATE_WORDS = ("about", "roughly", "at most", "estimat", "would take", "should take")
+
+
+def mentions_time(text: str) -> bool:
+    """Whether ``text`` mentions a duration ("about 12 s", "half a minute", "a few seconds")."""
+    return bool(_DURATION.search(text) or re.search(r"\b(second|minute|hour)s?\b", text, re.IGNORECASE))
+
+
+def stated_seconds(text: str) -> float | None:
+    """The seconds an estimate in ``text`` states (the largest duration it names), else None."""
+    lower = text.lower()
+    if not any(word in lower for word in _ESTIMATE_WORDS):
+        return None
+    found = [float(n.replace(",", "")) * _UNITS[unit.lower()] for n, unit in _DURATION.findall(text)]
+    if "half a minute" in lower:
+        found.append(30.0)
+    return max(found) if found else None
+
+
+def texts(elements) -> list[str]:
+    return [str(e.value)[:TEXT_CHARS] for e in elements]
+
+
+class Said:
+    """What the pages said while a step ran, read by :func:`_timed`: every ``caption``, ``info``
+    and ``spinner`` text (placeholders an estimate is shown in and emptied once the work is done
+    included), and the seconds the step held one of the server's job slots."""
+
+    def __init__(self) -> None:
+        from contextlib import contextmanager
+
+        import streamlit
+        from streamlit.delta_generator import DeltaGenerator
+
+        from aecore_app.slots import SlotPool
+
+        self.calls, self.slot_s, self.started = [], 0.0, time.perf_counter()
+        said = self
+        for kind in ("caption", "info", "spinner"):
+            def wrap(call, first, kind=kind):
+                def recorded(*args, **kwargs):
+                    text = kwargs.get("body", kwargs.get("text", args[first] if len(args) > first else ""))
+                    said.calls.append((kind, str(text)[:TEXT_CHARS], time.perf_counter() - said.started))
+                    return call(*args, **kwargs)
+                return recorded
+            # st.caption is a method bound at import; note.caption (a placeholder's) is the class's.
+            setattr(streamlit, kind, wrap(getattr(streamlit, kind), 0))
+            setattr(DeltaGenerator, kind, wrap(getattr(DeltaGenerator, kind), 1))
+        slot = SlotPool.slot
+
+        @contextmanager
+        def held(pool, *args, **kwargs):
+            with slot(pool, *args, **kwargs):
+                started = time.perf_counter()
+                try:
+                    yield
+                finally:
+                    said.slot_s += time.perf_counter() - started
+
+        SlotPool.slot = held
+
+    def take(self, at=None) -> dict:
+        """The slot seconds and the texts that mention a duration since the last call (the
+        page's final captions and infos too, for any the wrappers missed)."""
+        out = [{"kind": kind, "text": text, "at_s": round(at_s, 2)} for kind, text, at_s in self.calls]
+        final = ([("caption", e) for e in texts(at.caption)] + [("info", e) for e in texts(at.info)]
+                 if at is not None else [])
+        out += [{"kind": kind + " (final)", "text": text} for kind, text in final
+                if text not in {o["text"] for o in out}]
+        out = [dict(o, seconds=stated_seconds(o["text"])) for o in out if mentions_time(o["text"])]
+        slot_s, self.calls, self.slot_s, self.started = self.slot_s, [], 0.0, time.perf_counter()
+        return {"estimates": out, "slot_s": round(slot_s, 3)}
+
+
+#: Estimates are shown rounded to whole seconds ("about 0 s"): a step is over its estimate when it
+#: ran longer than the estimate plus this.
+ROUNDING_S = 0.5
+
+
+def over_estimate(step: dict) -> bool:
+    """Whether a step ran (wall seconds) longer than the estimates it stated add up to."""
+    stated = stated_total(step)
+    return stated is not None and step["wall"] > stated + ROUNDING_S
+
+
+def stated_total(step: dict) -> float | None:
+    """The seconds a step's stated estimates add up to (None: it stated none)."""
+    found = [e["seconds"] for e in step.get("estimates", []) if e.get("seconds") is not None]
+    return sum(found) if found else None
+
+
+def _side(result: dict) -> str:
+    side = result.get("image_side") or 28
+    return f"{side}×{side}"
+
+
+def exponents(results: list[dict]) -> dict:
+    """Per page: the growth exponent of first-render and rerun seconds over the sizes it ran at."""
+
+    pages = list(dict.fromkeys(name for r in results for name in r.get("pages", {})))
+    out = {}
+    for name in pages:
+        out[name] = {}
+        for step in ("first", "rerun"):
+            points = [(r["rows"], r["pages"][name][step]["wall"]) for r in results
+                      if name in r.get("pages", {}) and not r["pages"][name][step].get("failed")]
+            if len(points) >= 2:
+                out[name][step] = exponent([p[0] for p in points], [p[1] for p in points])
+    return out
+
+
+def problems_of(step: dict) -> list[str]:
+    return ([f"failed: {step['failed']}"] if step.get("failed") else []) + \
+        [f"exception: {e}" for e in step.get("exceptions", [])] + [f"error: {e}" for e in step.get("errors", [])]
+
+
+def _mark(value: float, target: float) -> str:
+    return "✓" if value <= target else "✗"
+
+
+def _seconds(result: dict, name: str, step: str) -> str:
+    """A page step's wall seconds, with the target's mark at the target size."""
+    found = result.get("pages", {}).get(name, {}).get(step)
+    if found is None:
+        return "—"
+    if found.get("failed"):
+        return "failed"
+    text = f"{found['wall']:.2f}"
+    if result["rows"] == TARGET_ROWS:
+        text += " " + _mark(found["wall"], TARGET_FIRST_S if step == "first" else TARGET_RERUN_S)
+    return text
+
+
+def _clean(text: str) -> str:
+    return " ".join(str(text).replace("|", "/").split())
+
+
+def markdown(report: dict) -> str:
+    """The BENCHMARKS.md section of a run."""
+    m, results = report["machine"], report["results"]
+    sizes = [r["rows"] for r in results]
+    pages = list(dict.fromkeys(name for r in results for name in r.get("pages", {})))
+    lines = [
+        "<!-- bench/scale_pages.py: begin -->",
+        f"## Every page at up to {max(sizes, default=TARGET_ROWS):,} rows (issue 18)", "",
+        stamp_line(report, load=True, stack=f"Python {m.get('python')}, TensorFlow {m.get('tensorflow')}"), "",
+        "Synthetic MNIST-shaped rows (`bench.harness.data.synthetic_mnist`) uploaded as an `.npz` of 28×28 uint8 images "
+        "(14×14, each 2×2 mean-pooled, at sizes whose 28×28 rows would exceed the upload budget's "
+        "`max_array_values`) with labels through the Train page's file uploader, in AppTest; two models (the "
+        "recommended preset, "
+        f"dense 512-256-10, {EPOCHS} epochs, seeds 0 and 1, on the app's training split) trained outside the timings, "
+        "stored in the session's model store and the first made the current model, as the Train page does. "
+        "One fresh process and one session per size; the pages in app.py's order, so a page may reuse what an "
+        "earlier one cached (codes, maps), as for a person going through them. First render: "
+        "`at.switch_page(page).run()` wall seconds; rerun: `at.run()` again with nothing changed. "
+        f"Targets (issue 18) at {TARGET_ROWS:,} rows: first render ≤ {TARGET_FIRST_S:g} s, rerun ≤ "
+        f"{TARGET_RERUN_S:g} s, peak memory ≤ {TARGET_PEAK_MB / 1000:g} GB (✓ / ✗).", "",
+        "| page | " + " | ".join(f"{r['rows']:,} rows ({_side(r)}): first s | rerun s" for r in results)
+        + (" | growth exponent: first / rerun" if len(sizes) >= 2 else "") + " |",
+        "|---" * (1 + 2 * len(sizes) + (len(sizes) >= 2)) + "|"]
+    growth = report.get("exponents", {})
+    for name in pages:
+        cells = [f"{_seconds(r, name, 'first')} | {_seconds(r, name, 'rerun')}" for r in results]
+        row = f"| {name} | " + " | ".join(cells)
+        if len(sizes) >= 2:
+            e = growth.get(name, {})
+            row += " | " + " / ".join(f"{e[s]:.2f}" if s in e else "—" for s in ("first", "rerun"))
+        lines.append(row + " |")
+    problems = [(r["rows"], name, step, p) for r in results for name, steps in r.get("pages", {}).items()
+                for step, found in steps.items() for p in problems_of(found)]
+    problems += [(r["rows"], "(setup)", "", r["failed"]) for r in results if r.get("failed")]
+    problems += [(r["rows"], "(setup)", "", note) for r in results for note in r.get("notes", [])]
+    if problems:
+        lines += ["", "What went wrong:", ""]
+        lines += [f"- {n:,} rows, {name}{f' ({step})' if step else ''}: {_clean(p)}" for n, name, step, p in problems]
+    else:
+        lines += ["", "No page raised an exception or showed `st.error` at any size."]
+    stated = [(r, name, step, found) for r in results for name, steps in r.get("pages", {}).items()
+              for step, found in steps.items() if stated_total(found) is not None]
+    if stated:
+        lines += ["", "Stated estimates (texts of `st.caption`, `st.info` and `st.spinner` that state a duration, "
+                  "placeholders emptied once the work is done included) against the measured seconds:", "",
+                  "| rows | page | step | stated: s | wall: s (✗: over the estimate) | in a job slot: s "
+                  "| what the page said |",
+                  "|---|---|---|---|---|---|---|"]
+        lines += [f"| {r['rows']:,} | {name} | {step} | {stated_total(found):,.0f} | {found['wall']:.1f}"
+                  f"{' ✗' if over_estimate(found) else ''} | {found.get('slot_s', 0):.1f} | "
+                  + " · ".join(_clean(e["text"]) for e in found["estimates"] if e.get("seconds") is not None) + " |"
+                  for r, name, step, found in stated]
+    lines += ["", "| rows | upload parsed: s | training 2 models: s | peak RSS, whole process: MB | peak RSS while "
+              "the pages ran: MB | RSS at the end: MB |", "|---|---|---|---|---|---|"]
+    for r in results:
+        setup, memory = r.get("setup", {}), r.get("memory", {})
+        peak = memory.get("peak_mb")
+        peak_text = "—" if peak is None else f"{peak:,.0f}" + (f" {_mark(peak, TARGET_PEAK_MB)}"
+                                                                 if r["rows"] == TARGET_ROWS else "")
+        hwm = memory.get("hwm_mb") if r.get("peak_reset") else None
+        lines.append(f"| {r['rows']:,} | {setup.get('upload', {}).get('wall', float('nan')):.1f} | "
+                     f"{sum(setup.get('training', {}).values()):.1f} | {peak_text} | "
+                     f"{'—' if hwm is None else f'{hwm:,.0f}'} | {memory.get('rss_mb') or float('nan'):,.0f} |")
+    lines += ["", "Peak RSS, whole process: `ru_maxrss` (upload, training and pages in one process, as on a server "
+              "that trains); while the pages ran: `VmHWM` after resetting it once the models were stored. MB = 10⁶ "
+              "bytes.",
+              "<!-- bench/scale_pages.py: end -->"]
+    return "\n".join(lines)
 
 
 def _memory() -> dict:
-    """Peak RSS of the whole process, current RSS and the peak since the last reset, in MB."""
+    """Peak RSS of the whole process, current RSS and the peak since the last reset, in MB (10^6 bytes)."""
+    rss, hwm = status_kb("VmRSS"), status_kb("VmHWM")
     return {"ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6,
-            "rss_mb": _status_mb("VmRSS"), "hwm_mb": _status_mb("VmHWM")}
+            "rss_mb": None if rss is None else rss * 1024 / 1e6, "hwm_mb": None if hwm is None else hwm * 1024 / 1e6}
 
 
-def _status_mb(field: str) -> float | None:
-    """A ``/proc/self/status`` figure (VmRSS, VmHWM) in MB (10^6 bytes)."""
-    kb = status_kb(field)
-    return None if kb is None else kb * 1024 / 1e6
-
-
-def image_side(n_rows: int) -> int:
-    """28 (MNIST's side) when ``n_rows`` 28x28 images fit the app's upload budget
-    (``Budget.default().max_array_values``), else 14: the same digits 2x2 mean-pooled."""
-    from aecore.budget import Budget
-
-    return 28 if n_rows * 28 * 28 <= Budget.default().max_array_values else 14
-
-
-def upload_bytes(n_rows: int) -> tuple[bytes, int]:
-    """``n_rows`` synthetic MNIST-shaped rows with labels as an ``.npz`` of uint8 images of
-    :func:`image_side` pixels a side, and that side. Pooled images are made CHUNK_ROWS rows at a
-    time (seed = the chunk's index), so that no float copy of every row is ever held."""
-    side = image_side(n_rows)
-    if side == 28:
-        X, y = synthetic_mnist(n_rows, labels=True)
-        images = np.round(X * 255).astype(np.uint8).reshape(n_rows, 28, 28)
-        del X
-    else:
-        images, y = np.empty((n_rows, side, side), np.uint8), np.empty(n_rows, np.int64)
-        for index, start in enumerate(range(0, n_rows, CHUNK_ROWS)):
-            n = min(CHUNK_ROWS, n_rows - start)
-            X, y[start:start + n] = synthetic_mnist(n, seed=index, labels=True)
-            images[start:start + n] = np.round(pool(X, side) * 255)
-            del X
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, X=images, y=y.astype(np.int64))
-    return buffer.getvalue(), side
-
-
-def pool(X: np.ndarray, side: int) -> np.ndarray:
-    """Rows of 28x28 images mean-pooled to ``side`` x ``side`` (28 a multiple of ``side``)."""
-    f = 28 // side
-    return X.reshape(len(X), side, f, side, f).mean(axis=(2, 4))
-
-
-def _digit_png(image: np.ndarray) -> bytes:
-    """A square digit in [0, 1] (a flat row of any side) as dark ink on white paper, enlarged, as a PNG."""
-    from PIL import Image
-
-    side = int(round(np.sqrt(image.size)))
-    ink = Image.fromarray((image.reshape(side, side) * 255).round().astype(np.uint8)).resize((100, 100))
-    paper = np.full((160, 160), 255, np.uint8)
-    paper[30:130, 30:130] = 255 - np.asarray(ink)
-    buffer = io.BytesIO()
-    Image.fromarray(paper).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-_SAID = None  # a bench.scale_pages_report.Said in the worker
+_SAID = None  # a Said in the worker
 
 
 def _timed(clock, action) -> dict:
@@ -143,9 +304,6 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, lo
     """One fresh process, one AppTest session at ``n_rows`` rows; the result, also kept in
     ``out_path`` after every step (so that a crash keeps what was measured)."""
     os.chdir(ROOT)
-    from streamlit.testing.v1 import AppTest
-
-
     result: dict = {"rows": n_rows, "pages": {}, "setup": {}, "notes": []}
 
     def save() -> None:
@@ -156,7 +314,7 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, lo
     clock, _SAID = ScriptClock(), Said()
     raw = Path(data_path).read_bytes()
     result["upload_mb"] = len(raw) / 1e6
-    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    at = apptest.session(timeout)
     setup = result["setup"]
     setup["startup"] = _timed(clock, at.run)  # imports TensorFlow, Streamlit, the app
     setup["train_page"] = _timed(clock, lambda: at.switch_page("aecore_app/app_pages/train.py").run())
@@ -191,7 +349,7 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, lo
     config = models[0][0]
     at.session_state["current_model"] = CurrentModel(ModelKey.trained(active.key, config), active.key,
                                                      config, PRESET)
-    digit = _digit_png(active.dataset.X[0])
+    digit = digit_png(active.dataset.X[0])
     del models, active, store, reducer
     gc.collect()
     result["setup"]["memory_before_pages"] = _memory()
@@ -247,14 +405,10 @@ def _run_worker(n_rows: int, timeout: float, tmp: Path, log) -> dict:
 
 
 def _sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--sizes {text!r} must be whole numbers separated by commas, "
-                                         "e.g. 5000,20000") from None
-    if not sizes or min(sizes) < 100:
-        raise argparse.ArgumentTypeError(f"--sizes {text!r} needs at least one size of 100 rows or more.")
-    return sorted(set(sizes))
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts or not all(p.isdigit() for p in parts) or min(map(int, parts)) < 100:
+        raise argparse.ArgumentTypeError(f"--sizes {text!r}: whole numbers of 100 rows or more, e.g. 5000,20000")
+    return sorted(set(map(int, parts)))
 
 
 def measure(args) -> dict:
@@ -272,11 +426,9 @@ def measure(args) -> dict:
                 retry.setdefault("notes", []).append(f"first attempt failed: {result['failed']}")
                 result = retry
             results.append(result)
-    fields = {"sizes": sizes, "targets": {"rows": TARGET_ROWS, "first_s": TARGET_FIRST_S,
-                                          "rerun_s": TARGET_RERUN_S, "peak_mb": TARGET_PEAK_MB},
-              "results": results, "exponents": exponents(results)}
-    print(table(fields))
-    return fields
+    return {"sizes": sizes, "targets": {"rows": TARGET_ROWS, "first_s": TARGET_FIRST_S,
+                                        "rerun_s": TARGET_RERUN_S, "peak_mb": TARGET_PEAK_MB},
+            "results": results, "exponents": exponents(results)}
 
 
 def main(argv: list[str] | None = None) -> int:

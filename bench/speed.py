@@ -12,16 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aecore import AutoencoderReducer
 from aecore.data.datasets import load_mnist_sample
+from bench.fair_speed import BATCH_SIZE, HIDDEN_UNITS, LEARNING_RATE, N_COMPONENTS, keras_reducer, torch_autoencoder
 from bench.harness.data import synthetic_mnist
 from bench.harness.memory import maxrss_mib
 from bench.harness.report import load_note, row, timer
 
-HIDDEN_UNITS = (512, 256)
-N_COMPONENTS = 32
-BATCH_SIZE = 128
-LEARNING_RATE = 1e-3
 GROUP = "Training speed"
 
 # PyTorch's OpenMP threads spin while they wait; on a busy machine (a shared 2-core runner, or
@@ -64,11 +60,7 @@ def keras_reducer_fit(X: np.ndarray, epochs: int, batch_size: int = BATCH_SIZE,
                       jit_compile: bool = True) -> Timing:
     """AutoencoderReducer with our settings (XLA, steps_per_execution) and no validation split."""
     stamps = []
-    reducer = AutoencoderReducer(
-        n_components=N_COMPONENTS, kind="dense", hidden_units=HIDDEN_UNITS, activation="relu",
-        output_activation="sigmoid", optimizer="adam", learning_rate=LEARNING_RATE, loss="mse",
-        batch_size=batch_size, epochs=epochs, early_stopping=False, validation_fraction=0.0,
-        jit_compile=jit_compile, random_state=0)
+    reducer = keras_reducer(epochs, batch_size, jit_compile=jit_compile)
     start = time.perf_counter()
     reducer.fit(X, progress=lambda epoch, logs: stamps.append(time.perf_counter()))
     total = time.perf_counter() - start
@@ -109,18 +101,9 @@ def torch_fit(X: np.ndarray, epochs: int, steps_per_epoch: int, batch_size: int 
 
     torch.manual_seed(0)
     torch.set_num_threads(threads)
-    d = X.shape[1]
-    model = nn.Sequential(
-        nn.Linear(d, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, N_COMPONENTS),
-        nn.Linear(N_COMPONENTS, 256), nn.ReLU(), nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, d),
-        nn.Sigmoid())
-    # Keras' defaults, so that both run the same algorithm: Glorot-uniform kernels, zero biases,
-    # and Adam with epsilon 1e-7. (Started from the same weights on the same batches, the two
-    # losses agreed within 3% over 200 steps.)
-    for layer in model:
-        if isinstance(layer, nn.Linear):
-            nn.init.xavier_uniform_(layer.weight)
-            nn.init.zeros_(layer.bias)
+    # Keras' initialisation, and Adam with its epsilon 1e-7: both run the same algorithm. (Started from
+    # the same weights on the same batches, the two losses agreed within 3% over 200 steps.)
+    model = torch_autoencoder(X.shape[1])
     optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, eps=1e-7)
     data = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
     generator = torch.Generator().manual_seed(0)

@@ -1,5 +1,6 @@
-"""bench/scale_pages.py's data and report helpers: the image side chosen from the upload budget,
-the 2x2 pooling, the digit PNG of any side, and the stated estimates read from the pages' texts."""
+"""bench/scale_pages.py's data (bench/harness/data.py) and report helpers: the image side chosen from
+the upload budget, the 2x2 pooling, the digit PNG of any side, and the stated estimates read from
+the pages' texts."""
 
 from __future__ import annotations
 
@@ -9,30 +10,30 @@ import numpy as np
 import pytest
 
 from aecore.budget import Budget
-from bench import scale_pages
-from bench.scale_pages_report import mentions_time, stated_seconds, stated_total, table
+from bench.harness import data
+from bench.scale_pages import markdown, mentions_time, stated_seconds, stated_total
 
 
 def test_the_side_is_28_while_28x28_rows_fit_the_upload_budget_and_14_beyond():
     limit = Budget.default().max_array_values
-    assert scale_pages.image_side(limit // 784) == 28
-    assert scale_pages.image_side(limit // 784 + 1) == 14
-    assert scale_pages.image_side(200_000) == 14 and 200_000 * 14 * 14 <= limit
+    assert data.image_side(limit // 784) == 28
+    assert data.image_side(limit // 784 + 1) == 14
+    assert data.image_side(200_000) == 14 and 200_000 * 14 * 14 <= limit
 
 
 def test_pooling_averages_each_2x2_block():
     X = np.arange(2 * 784, dtype=np.float32).reshape(2, 784) / 2000
-    pooled = scale_pages.pool(X, 14)
+    pooled = data.pool(X, 14)
     assert pooled.shape == (2, 14, 14)
     image = X[1].reshape(28, 28)
     assert pooled[1, 3, 5] == pytest.approx(image[6:8, 10:12].mean())
 
 
 def test_small_pooled_uploads_are_14x14_uint8_images_with_labels(monkeypatch):
-    monkeypatch.setattr(scale_pages, "image_side", lambda n_rows: 14)
-    monkeypatch.setattr(scale_pages, "CHUNK_ROWS", 40)
-    data, side = scale_pages.upload_bytes(100)
-    arrays = np.load(io.BytesIO(data))
+    monkeypatch.setattr(data, "image_side", lambda n_rows: 14)
+    monkeypatch.setattr(data, "CHUNK_ROWS", 40)
+    payload, side = data.upload_bytes(100)
+    arrays = np.load(io.BytesIO(payload))
     assert side == 14
     assert arrays["X"].shape == (100, 14, 14) and arrays["X"].dtype == np.uint8
     assert arrays["y"].shape == (100,) and arrays["X"].max() > 100
@@ -52,7 +53,7 @@ def test_the_app_reads_a_14x14_upload_as_images():
 def test_the_digit_png_takes_a_flat_row_of_any_side(side):
     from PIL import Image
 
-    png = scale_pages._digit_png(np.linspace(0, 1, side * side, dtype=np.float32))
+    png = data.digit_png(np.linspace(0, 1, side * side, dtype=np.float32))
     assert Image.open(io.BytesIO(png)).size == (160, 160)
 
 
@@ -73,12 +74,14 @@ def test_texts_without_a_duration_are_not_kept():
     assert not mentions_time("28x28 images on a 2-core CPU, 10 codes")
 
 
-def test_the_table_names_the_side_and_sets_estimates_against_the_wall_seconds():
+def test_the_section_names_the_side_and_sets_estimates_against_the_wall_seconds():
     estimate = {"kind": "spinner", "text": "Computing the UMAP view of 9 codes: about 2 s", "seconds": 2.0}
     step = {"wall": 5.0, "script": 4.9, "slot_s": 4.5, "estimates": [estimate]}
     rerun = {"wall": 0.1, "script": 0.1, "estimates": []}
     result = {"rows": 200_000, "image_side": 14, "pages": {"latent": {"first": step, "rerun": rerun}},
               "setup": {"training": {"seed 0": 1.0}}, "memory": {"peak_mb": 1.0}}
     assert stated_total(step) == 2.0 and stated_total(rerun) is None
-    text = table({"results": [result]})
-    assert "14×14 images" in text and "stated 2 s, wall 5.0 s OVER" in text
+    report = {"results": [result], "machine": {}, "command": "python -m bench.scale_pages", "date": "2026-12-02",
+              "commit": "abc1234", "seconds": 1.0}
+    text = markdown(report)
+    assert "200,000 rows (14×14)" in text and "| 200,000 | latent | first | 2 | 5.0 ✗ | 4.5 |" in text
