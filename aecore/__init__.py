@@ -10,7 +10,7 @@ it) is loaded on first use, so the command line answers ``--help`` and bad optio
 
 from __future__ import annotations
 
-from ._version import DISTRIBUTION, __version__
+from ._version import DISTRIBUTION, __version__  # noqa: F401  (aecore.DISTRIBUTION, kept out of dir())
 
 __all__ = ["AutoencoderReducer", "__version__"]
 

@@ -103,7 +103,9 @@ def summarise(runs: list[dict]) -> list[dict]:
             for condition in CONDITIONS:
                 acc = {r["draw"]: r["accuracy"] for r in mine if r["condition"] == condition}
                 gains = [acc[d] - base[d] for d in sorted(acc)]
-                sd = (lambda v: float(np.std(v, ddof=1)) if len(v) > 1 else 0.0)
+                def sd(values):
+                    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+
                 out.append({"labels_per_class": per_class, "classifier": name, "condition": condition,
                             "accuracy": float(np.mean(list(acc.values()))), "accuracy_sd": sd(list(acc.values())),
                             "gain": float(np.mean(gains)), "gain_sd": sd(gains),

@@ -144,7 +144,9 @@ def markdown(report: dict) -> str:
              "ours: kNN | scikit-learn: kNN |", "|---|---|---|---|---|---|---|---|"]
     for n, ours in res["ours"].items():
         theirs = res["sklearn"].get(n)
-        fmt = (lambda key, spec: format(theirs[key], spec) if theirs else "not run")
+        def fmt(key, spec, theirs=theirs):
+            return format(theirs[key], spec) if theirs else "not run"
+
         ratio = f"{ours['seconds'] / theirs['seconds']:.2f}" if theirs else "-"
         lines.append(f"| {int(n):,} | {ours['seconds']:.1f} | {fmt('seconds', '.1f')} | {ratio} | "
                      f"{ours['trustworthiness']:.3f} | {fmt('trustworthiness', '.3f')} | {ours['knn_accuracy']:.3f} | "

@@ -31,7 +31,6 @@ from .. import __version__, params
 from . import options as cli_options
 from .commands import (
     UsageError,
-    config_from_args,
     encode_command,
     export_command,
     runs_command,

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 # The template, palettes and log axes every figure shares: aecore/figures_style.py.
-from .style import CLUSTER_COLOURS, NOISE_COLOUR, QUALITATIVE, TEMPLATE, cluster_colour, log_axis
+from .style import NOISE_COLOUR, QUALITATIVE, TEMPLATE, cluster_colour, log_axis
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 420) -> go.Figure:

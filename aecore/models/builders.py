@@ -12,11 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .backend import import_keras, import_tensorflow
-
-keras = import_keras()
-from keras import layers, ops  # noqa: E402  (imported quietly just above)
-
 # The kinds built here, those greedy training can stack, the noise types and sparsity penalties
 # are declared with the settings.
 from ..params import (
@@ -28,7 +23,11 @@ from ..params import (
     SPARSITY_TYPES,
     SPARSITY_WEIGHTS,
 )
+from .backend import import_keras, import_tensorflow
 from .shapes import conv_image_shape
+
+keras = import_keras()
+layers, ops = keras.layers, keras.ops
 
 #: Code activations some kinds impose: a KL sparsity target needs codes in (0, 1), winner-take-all
 #: keeps the largest non-negative activations, and a VAE's code is the mean of a Gaussian.

@@ -48,8 +48,6 @@ TITLE_KEYS = {"aecore_app/app_pages/home.py": None, "aecore_app/app_pages/linear
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_in_korean(app, page):
     """The sidebar's language switch set to Korean: every page renders, under its Korean title."""
-    import re
-
     from aecore_app import i18n
 
     app.radio(key="lang").set_value("ko").run()

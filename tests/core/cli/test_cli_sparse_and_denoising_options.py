@@ -4,6 +4,7 @@ and trains a sparse L1 model with them."""
 import pytest
 
 from aecore.cli import parser as cli
+from aecore.cli.commands import config_from_args
 
 
 def _layer(reducer, name):
@@ -16,7 +17,7 @@ def test_the_command_line_parses_the_new_options():
     args = cli.build_parser().parse_args(
         ["train", "--dataset", "digits", "--kind", "sparse", "--sparsity", "l1", "--sparsity-weight", "0.001",
          "--noise", "dropout", "--noise-level", "0.2", "--sparsity-target", "0.05"])
-    config = cli.config_from_args(args)
+    config = config_from_args(args)
     assert (config.kind, config.sparsity, config.sparsity_weight, config.noise, config.noise_level,
             config.sparsity_target) == ("sparse", "l1", 0.001, "dropout", 0.2, 0.05)
     with pytest.raises(SystemExit):
