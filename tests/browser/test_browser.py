@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.harness.browser import CHROMIUM, IDLE, chromium
-from bench.harness.server import streamlit_server
+from bench.harness.browser import CHROMIUM, IDLE
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,33 +20,6 @@ if not os.path.exists(CHROMIUM):
     if os.environ.get("CI"):
         raise RuntimeError("CI must install Debian's chromium for the browser suite (scripts/test.sh does).")
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def running_server():
-    # TF_CPP_MIN_LOG_LEVEL unset, as a person starts the app: the log test below reads this log.
-    with streamlit_server(env={"TF_CPP_MIN_LOG_LEVEL": None}) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def server(running_server):
-    return running_server.url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as instance:
-        yield instance
-
-
-@pytest.fixture()
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 2000})
-    page = context.new_page()
-    page.set_default_timeout(180_000)
-    yield page
-    context.close()
 
 
 def _open(page, url):

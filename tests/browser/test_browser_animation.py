@@ -3,12 +3,9 @@
 3D → 2D page's plane animation draws too. Screenshots: latent-animation, linear3d-plane-animation."""
 
 import pytest
-import test_browser
 from test_browser import _assert_no_exception, _open, _settle, _shot
 
 pytestmark = pytest.mark.browser
-# The browser suite's fixtures (its Streamlit server and Chromium), used here too.
-server, browser, page = test_browser.server, test_browser.browser, test_browser.page
 
 # The animated chart's frames and slider steps, read from Plotly's own state in the page.
 ANIMATIONS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))

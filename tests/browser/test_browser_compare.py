@@ -4,10 +4,9 @@ exception box. Screenshot: test-artifacts/compare-two-models.png."""
 
 import pytest
 
-from test_browser import _assert_no_exception, _open, _shot, browser, page, server
+from test_browser import _assert_no_exception, _open, _shot
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser", "page", "server"]  # test_browser's fixtures, used by this module's test
 
 
 def test_a_link_opens_the_comparison_of_two_demos(server, page):

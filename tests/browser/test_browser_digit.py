@@ -9,12 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import test_browser
 from test_browser import _assert_no_exception, _open, _settle, _shot
 
 pytestmark = pytest.mark.browser
-# The shared fixtures (one streamlit server for this file, Chromium, a fresh page per test).
-server, browser, page = test_browser.server, test_browser.browser, test_browser.page
 SHARE = re.compile(r"(\d) of (\d) share the majority label (\d)")
 
 

@@ -8,7 +8,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from test_browser import _assert_no_exception, _open, _settle, _shot, browser, page, server  # noqa: F401
+from test_browser import _assert_no_exception, _open, _settle, _shot
 
 pytestmark = pytest.mark.browser
 

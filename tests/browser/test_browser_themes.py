@@ -9,10 +9,9 @@ import io
 import numpy as np
 import pytest
 
-from test_browser import ARTIFACTS, _assert_no_exception, _open, browser, server
+from test_browser import ARTIFACTS, _assert_no_exception, _open
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser", "server"]  # test_browser's fixtures, used by this module's tests
 
 # Each figure's backgrounds as Plotly resolved them (template, Streamlit's theme and the figure's own).
 BACKGROUNDS = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')).map(p => {
