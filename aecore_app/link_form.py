@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .model_links import MODEL_FIELDS, widget_values
-from .page_link import linked_model, show_url_notice
+from .page_link import linked_model, set_from_link, show_url_notice
 
 
 def train_form_from_link() -> None:
@@ -18,10 +18,8 @@ def train_form_from_link() -> None:
         return
     data_key, preset_name, config = link
     values = widget_values(preset_name, config)
-    st.session_state.update({"train.dataset": data_key, "active_dataset": data_key,
-                             "train.preset": preset_name})
-    for field, param in MODEL_FIELDS.items():
-        st.session_state[f"train.{param.name}.{preset_name}"] = values[field]
+    set_from_link({"train.dataset": data_key, "active_dataset": data_key, "train.preset": preset_name,
+                   **{f"train.{param.name}.{preset_name}": values[field] for field, param in MODEL_FIELDS.items()}})
     st.session_state["_url.train_now"] = True
     st.rerun()
 

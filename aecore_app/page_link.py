@@ -5,6 +5,7 @@ box; :func:`linked_model` reads the model a newly arrived link names, once.
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -18,6 +19,30 @@ from .layout import escape_markdown
 from .model_links import MODEL_PARAM_NAMES, model_from_params, model_params
 from .online_data_ui import online_dataset_ui
 from .url import Param, read, write
+
+#: The widget keys a link has set in any session of this server (widget names, a bounded set).
+_LINK_SET: set[str] = set()
+
+
+class _WidgetsSetByLinks(logging.Filter):
+    """Drop Streamlit's warning that a widget created with a default also had its value set through
+    the Session State API, for the widgets a link sets: overriding the default is what a link is for,
+    and the warning (with its stack) filled the server's log at every shared link."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("set via the Session State API" in message
+                    and any(f'key "{key}"' in message for key in _LINK_SET))
+
+
+logging.getLogger("streamlit.elements.lib.policies").addFilter(_WidgetsSetByLinks())
+
+
+def set_from_link(values: dict) -> None:
+    """Put widget values a link carries into this session, before the widgets are created."""
+    _LINK_SET.update(values)
+    st.session_state.update(values)
+
 
 def _run_state() -> dict:
     """What this run's page binds to the URL: its spec, its model, the Share box's slot."""
@@ -56,7 +81,7 @@ def url_state(page: str, spec: dict[str, Param]) -> None:
             st.session_state["_url.notice"] = problems
         changed = {key: value for key, value in values.items() if st.session_state.get(key) != value}
         if changed:
-            st.session_state.update(changed)
+            set_from_link(changed)
             st.rerun()  # widgets pick the values up on a fresh run (no default-value conflict)
     show_url_notice()
 

@@ -41,8 +41,9 @@ c1, c2, c3, c4 = st.columns(4)
 # the codes themselves and says what UMAP would cost; it runs when a person chooses it.
 umap_seconds = projection.estimate_seconds("umap", len(codes), cluster.RECOMMENDED["umap_components"])
 long_umap = umap_seconds > LONG_SECONDS
-space = c1.selectbox(t("clusters.input_space"), list(SPACES), index=2 if long_umap else 3, format_func=SPACES.get,
-                     key="clusters.space")
+# The default goes into the session, not the widget: a link may have set the key already.
+st.session_state.setdefault("clusters.space", "codes" if long_umap else "umap")
+space = c1.selectbox(t("clusters.input_space"), list(SPACES), format_func=SPACES.get, key="clusters.space")
 method = c2.selectbox(t("clusters.method"), cluster.METHODS, key="clusters.method",
                       format_func={"kmeans": "KMeans", "gmm": t("clusters.method_gmm"), "hdbscan": "HDBSCAN"}.get)
 default_k = len(np.unique(ds.y)) if ds.y is not None else 10
