@@ -4,16 +4,13 @@
 Community Cloud the root's ``app.py`` calls :func:`run`. Pages are named by absolute paths, so the
 same registry serves both."""
 
-from pathlib import Path
-
 import streamlit as st
 
+from aecore_app.app_pages import PAGES_DIR as PAGES
 from aecore_app.i18n import t
 from aecore_app.page import APP_NAME, page_done, page_setup
 from aecore_app.page_link import write_url
 from aecore_app.tour import tour_banner
-
-PAGES = Path(__file__).resolve().parent / "app_pages"
 
 
 def run() -> None:

@@ -11,6 +11,7 @@ import streamlit as st
 from aecore.data import datasets as aedata
 from aecore.presets import TrainConfig
 
+from .app_pages import page_file
 from . import caches, page, page_link, session
 from .i18n import t
 from .layout import at_most_text, escape_markdown
@@ -50,7 +51,7 @@ def current_model_ui() -> LoadedModel | None:
         st.caption(t("share.demo_model", preset=current.preset))
     if reducer is None:
         st.info(t("ui.no_model"))
-        st.page_link("aecore_app/app_pages/train.py", label=t("ui.go_to_train"), icon=":material/model_training:")
+        st.page_link(page_file("train.py"), label=t("ui.go_to_train"), icon=":material/model_training:")
         return None
     if current.data_key in aedata.BUILTIN_DATASETS:
         active = ActiveData(current.data_key, caches.builtin_dataset(current.data_key), shared=True)

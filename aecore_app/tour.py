@@ -14,6 +14,7 @@ import streamlit as st
 
 from aecore.anomaly import POST_ANOMALY_CLASSES
 
+from .app_pages import page_file
 from .i18n import t
 
 DEMO = {"data": "mnist_sample", "preset": "recommended"}
@@ -37,32 +38,32 @@ SEED003 = {"data": "seed003_random", "preset": "seed003_tabular"}
 #: link so that the step opens on them whatever the page's default becomes.
 BREAST_CANCER_ANOMALIES = ",".join(str(c) for c in POST_ANOMALY_CLASSES["breast_cancer"])
 STEPS = (
-    Step("linear", "aecore_app/app_pages/linear_3d.py", {"converge": "0"}),
-    Step("mnist", "aecore_app/app_pages/reconstructions.py", {**DEMO, "show": "worst"}),
-    Step("seed002_tsne", "aecore_app/app_pages/latent.py", {**SEED002, "view": "tsne", "dims": "2", "color": "label"}),
-    Step("seed002_kmeans", "aecore_app/app_pages/clusters.py", {**SEED002, "space": "codes", "method": "kmeans",
+    Step("linear", page_file("linear_3d.py"), {"converge": "0"}),
+    Step("mnist", page_file("reconstructions.py"), {**DEMO, "show": "worst"}),
+    Step("seed002_tsne", page_file("latent.py"), {**SEED002, "view": "tsne", "dims": "2", "color": "label"}),
+    Step("seed002_kmeans", page_file("clusters.py"), {**SEED002, "space": "codes", "method": "kmeans",
                                                      "clusters": "10", "n_init": "10", "map": "tsne"}),
-    Step("latent", "aecore_app/app_pages/latent.py", {**DEMO, "view": "umap", "dims": "2", "color": "label"}),
-    Step("clusters", "aecore_app/app_pages/clusters.py", {**DEMO, "space": "umap", "method": "gmm", "clusters": "10",
+    Step("latent", page_file("latent.py"), {**DEMO, "view": "umap", "dims": "2", "color": "label"}),
+    Step("clusters", page_file("clusters.py"), {**DEMO, "space": "umap", "method": "gmm", "clusters": "10",
                                                "map": "umap"}),
-    Step("family", "aecore_app/app_pages/family.py", {"dataset": "digits", "tab": "tied"}),
-    Step("denoising", "aecore_app/app_pages/generate.py", {"data": "mnist_sample", "preset": "denoising", "tab": "denoise",
+    Step("family", page_file("family.py"), {"dataset": "digits", "tab": "tied"}),
+    Step("denoising", page_file("generate.py"), {"data": "mnist_sample", "preset": "denoising", "tab": "denoise",
                                                 "level": "0.5"}),
-    Step("vae", "aecore_app/app_pages/generate.py", {"data": "mnist_sample", "preset": "vae_2d", "tab": "walk",
+    Step("vae", page_file("generate.py"), {"data": "mnist_sample", "preset": "vae_2d", "tab": "walk",
                                           "from": "500", "to": "3500"}),
-    Step("seed003", "aecore_app/app_pages/clusters.py", {**SEED003, "space": "codes", "method": "kmeans", "clusters": "5",
+    Step("seed003", page_file("clusters.py"), {**SEED003, "space": "codes", "method": "kmeans", "clusters": "5",
                                               "n_init": "10", "map": "pca"}),
-    Step("anomalies", "aecore_app/app_pages/anomalies.py", {**DEMO}),
-    Step("tabular_anomalies", "aecore_app/app_pages/anomalies.py", {"data": "breast_cancer", "preset": "seed003_tabular",
+    Step("anomalies", page_file("anomalies.py"), {**DEMO}),
+    Step("tabular_anomalies", page_file("anomalies.py"), {"data": "breast_cancer", "preset": "seed003_tabular",
                                                          "classes": BREAST_CANCER_ANOMALIES}),
-    Step("balls", "aecore_app/app_pages/generate.py", {"data": "balls", "preset": "seed004_balls", "tab": "walk",
+    Step("balls", page_file("generate.py"), {"data": "balls", "preset": "seed004_balls", "tab": "walk",
                                             "from": "0", "to": "1", "steps": "7"}),
     # Beyond the posts: what a person can do with the same models.
-    Step("animation", "aecore_app/app_pages/train.py", {**DEMO, "anim": "1"}),
-    Step("neighbours", "aecore_app/app_pages/latent.py", {**DEMO, "view": "pca", "dims": "2", "color": "label",
+    Step("animation", page_file("train.py"), {**DEMO, "anim": "1"}),
+    Step("neighbours", page_file("latent.py"), {**DEMO, "view": "pca", "dims": "2", "color": "label",
                                                "sel": ",".join(str(i) for i in range(3500, 3512))}),
-    Step("digit", "aecore_app/app_pages/digit.py", {**DEMO}),
-    Step("compare", "aecore_app/app_pages/compare.py", {"a": "demo:mnist-recommended", "b": "demo:mnist-denoising"}),
+    Step("digit", page_file("digit.py"), {**DEMO}),
+    Step("compare", page_file("compare.py"), {"a": "demo:mnist-recommended", "b": "demo:mnist-denoising"}),
 )
 
 
@@ -111,4 +112,4 @@ def tour_banner() -> None:
         if index + 1 < len(STEPS):
             forward.page_link(STEPS[index + 1].page, label=t("tour.next"),
                               icon=":material/arrow_forward:", query_params=link_params(index + 1))
-        done.page_link("aecore_app/app_pages/home.py", label=t("tour.end"), icon=":material/close:")
+        done.page_link(page_file("home.py"), label=t("tour.end"), icon=":material/close:")

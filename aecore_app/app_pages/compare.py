@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from aecore_app.app_pages import page_file
 from aecore_app.compare_ui import (comparison_ui, default_pair_ui, load_model_ui, loss_chart_ui, maps_ui,
                                metrics_table_ui, model_choices, pair_data_ui, reconstructions_ui,
                                settings_table_ui)
@@ -17,7 +18,7 @@ with st.expander(t("common.what")):
 choices = model_choices()
 if len(choices) < 2:
     st.info(t("compare.too_few"))
-    st.page_link("aecore_app/app_pages/train.py", label=t("ui.go_to_train"), icon=":material/model_training:")
+    st.page_link(page_file("train.py"), label=t("ui.go_to_train"), icon=":material/model_training:")
     stop()
 
 # A link such as ?a=demo:mnist-recommended&b=demo:mnist-denoising reopens the comparison; a value

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from aecore_app.app_pages import page_file
 from aecore_app import digit_ui
 from aecore_app.i18n import t
 from aecore_app.layout import escape_markdown
@@ -17,7 +18,7 @@ if loaded is None:
     stop()
 if not digit_ui.fits_model(loaded.dataset):
     st.info(t("digit.not_mnist", data=escape_markdown(loaded.active.key)), icon=":material/info:")
-    st.page_link("aecore_app/app_pages/train.py", label=t("digit.go_train"), icon=":material/model_training:")
+    st.page_link(page_file("train.py"), label=t("digit.go_train"), icon=":material/model_training:")
     stop()
 
 digit = digit_ui.digit_input_ui()

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from aecore_app.app_pages import page_file
 from aecore_app.app_pages.family_tabs import gan, greedy, pretraining, robust, sparse, tied
 from aecore_app.family_ui import DATASETS, family_data_ui, theory
 from aecore_app.i18n import t
@@ -36,6 +37,6 @@ with tab_more:
     theory("denoising_vae")
     st.markdown(t("family.denoising_line"))
     st.markdown(t("family.vae_line"))
-    st.page_link("aecore_app/app_pages/generate.py", label=t("family.go_generate"), icon=":material/auto_awesome:")
+    st.page_link(page_file("generate.py"), label=t("family.go_generate"), icon=":material/auto_awesome:")
     st.caption(t("family.more_caption"))
     robust.tab_ui(data)

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from aecore_app.app_pages import page_file
 from aecore_app.home_ui import forming_picture_ui
 from aecore_app.i18n import t
 from aecore_app.page import APP_NAME
@@ -15,20 +16,20 @@ st.markdown(t("home.posts"))  # the five source posts, named once: every page ca
 left, right = st.columns(2)
 with left:
     st.subheader(t("home.start_here"))
-    st.page_link("aecore_app/app_pages/linear_3d.py", label=t("linear3d.title"), icon=":material/3d_rotation:")
+    st.page_link(page_file("linear_3d.py"), label=t("linear3d.title"), icon=":material/3d_rotation:")
     st.caption(t("home.linear3d_caption"))
 with right:
     st.subheader(t("home.images_and_tables"))
-    st.page_link("aecore_app/app_pages/train.py", label=t("train.title"), icon=":material/model_training:")
-    st.page_link("aecore_app/app_pages/reconstructions.py", label=t("home.compare_link"), icon=":material/compare:")
+    st.page_link(page_file("train.py"), label=t("train.title"), icon=":material/model_training:")
+    st.page_link(page_file("reconstructions.py"), label=t("home.compare_link"), icon=":material/compare:")
     st.caption(t("home.data_caption"))
 
 st.subheader(t("home.more.heading"))
 for column, (page, label, icon, caption) in zip(st.columns(4), [
-        ("aecore_app/app_pages/digit.py", "digit.title", ":material/draw:", "home.more.digit"),
-        ("aecore_app/app_pages/train.py", "home.more.animation_link", ":material/animation:", "home.more.animation"),
-        ("aecore_app/app_pages/latent.py", "home.more.neighbours_link", ":material/hub:", "home.more.neighbours"),
-        ("aecore_app/app_pages/compare.py", "compare.title", ":material/compare_arrows:", "home.more.compare")]):
+        (page_file("digit.py"), "digit.title", ":material/draw:", "home.more.digit"),
+        (page_file("train.py"), "home.more.animation_link", ":material/animation:", "home.more.animation"),
+        (page_file("latent.py"), "home.more.neighbours_link", ":material/hub:", "home.more.neighbours"),
+        (page_file("compare.py"), "compare.title", ":material/compare_arrows:", "home.more.compare")]):
     column.page_link(page, label=t(label), icon=icon)
     column.caption(t(caption))
 

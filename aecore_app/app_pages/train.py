@@ -7,6 +7,7 @@ import streamlit as st
 from aecore.figures import builders as figures
 from aecore.budget import NetworkShape
 from aecore.params import latent_size_fits
+from aecore_app.app_pages import page_file
 from aecore_app.animation_ui import latent_animation_ui
 from aecore_app.caches import pca_baseline_of, split_indices
 from aecore_app.data_ui import dataset_picker_ui, dataset_summary_ui
@@ -111,4 +112,4 @@ st.subheader(t("common.downloads"))
 model_downloads_ui(reducer, cfg, active, codes_of(current.key.id, reducer, ds.X),
                    {"test_mse": test_mse, "pca_test_mse": pca.mse}, page="train")
 report_downloads_ui(reducer, cfg, active, train_idx, test_idx, page="train")
-st.page_link("aecore_app/app_pages/reconstructions.py", label=t("train.see_reconstructions"), icon=":material/compare:")
+st.page_link(page_file("reconstructions.py"), label=t("train.see_reconstructions"), icon=":material/compare:")

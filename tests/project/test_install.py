@@ -120,7 +120,8 @@ def _aecore_app_serves_the_home_page(aecore: str, cwd: Path, env: dict) -> None:
                 page.goto(url)
                 page.wait_for_selector(IDLE, state="attached")
                 assert "Autoencoder Lab" in page.locator("h1").first.inner_text()
-                assert page.locator('[data-testid="stException"]').count() == 0
+                exceptions = page.locator('[data-testid="stException"]')
+                assert exceptions.count() == 0, exceptions.first.inner_text()
         finally:
             proc.terminate()
             proc.wait(timeout=30)
