@@ -12,4 +12,6 @@ python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -r requirements-dev.txt
 export TF_CPP_MIN_LOG_LEVEL=3
-.venv/bin/python -m pytest "$@"
+# Two workers, one per core of a 2-core machine; a file stays on one worker (its module-scoped
+# server and fixtures are started once, its tests run in order).
+.venv/bin/python -m pytest -n 2 --dist loadfile "$@"
