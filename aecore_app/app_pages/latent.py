@@ -55,7 +55,7 @@ settings = map_settings_ui(method)  # t-SNE's / UMAP's own settings, in the link
 view = map_view_ui(loaded.id, method, names[method], dims, codes, settings)
 if view is None:
     stop()
-map_scores_ui(view, ds)  # what the settings cost in faithfulness, beside the map
+scores = st.container()  # the map's scores go above it, computed once the map is drawn
 
 
 @st.fragment
@@ -98,6 +98,8 @@ def map_ui(loaded, view, method: str, dims: int, codes: np.ndarray) -> None:
 
 
 map_ui(loaded, view, method, dims, codes)
+with scores:
+    map_scores_ui(view, ds)  # what the map settings cost in faithfulness, beside the map
 points = view.points
 
 tabs = st.tabs([t("latent.tab_thumbnails"), t("latent.tab_distributions"), t("latent.tab_quality"),
