@@ -147,6 +147,11 @@ def map_scores_ui(view, ds: aedata.Dataset) -> None:
                 (t("latent.column_knn"), "–" if knn is None else f"{knn:.3f}", t("latent.help_knn"))])
 
 
+def quality_key(model_id: str) -> tuple:
+    """What the views table was computed for: the model and every method's map settings."""
+    return (model_id, *(tuple(map_settings_of(method).items()) for method in MAP_SETTINGS))
+
+
 def view_quality_rows(model_id: str, methods: list[str], codes: np.ndarray, ds: aedata.Dataset) -> list[dict]:
     """Trustworthiness and kNN accuracy of each 2D view with this session's map settings, each
     scored on the rows it shows (a random subsample above the budget)."""

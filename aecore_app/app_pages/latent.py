@@ -12,8 +12,8 @@ from aecore_app.caches import start_umap_warmup, start_umap_warmup_for, thumbnai
 from aecore_app.i18n import t
 from aecore_app.layout import page_theme
 from aecore_app.latent_ui import (DISTRIBUTION_ROWS, colour_options, colour_values, map_scores_ui, map_settings_params,
-                                  map_settings_ui, map_view_ui, selected_samples_ui, selection_from, view_quality_rows,
-                                  view_quality_table_ui)
+                                  map_settings_ui, map_view_ui, quality_key, selected_samples_ui, selection_from,
+                                  view_quality_rows, view_quality_table_ui)
 from aecore_app.model_ui import current_model_ui
 from aecore_app.neighbours_ui import neighbours_ui
 from aecore_app.page import stop
@@ -123,9 +123,9 @@ with tabs[2]:
     st.caption(t("latent.quality_caption"))
     if st.button(t("latent.compare_views"), key="latent.quality"):
         rows = view_quality_rows(loaded.id, [m for m in methods if m != "raw"], codes, ds)
-        st.session_state["latent.quality_rows"] = (loaded.id, rows)
+        st.session_state["latent.quality_rows"] = (quality_key(loaded.id), rows)
     stored = st.session_state.get("latent.quality_rows")
-    if stored and stored[0] == loaded.id:
+    if stored and stored[0] == quality_key(loaded.id):  # a table of other map settings is not shown
         view_quality_table_ui(stored[1], names)
 with tabs[3]:
     d1, d2 = st.columns(2)
