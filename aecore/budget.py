@@ -285,7 +285,9 @@ class Budget:
         row costs with the map's settings against the defaults' (:func:`aecore.maps.projection.row_cost`):
         costlier settings (a larger perplexity, more neighbours) get fewer rows in the same time."""
         limit = {"tsne": self.max_tsne_rows, "umap": self.max_umap_rows}.get(method, self.max_rows)
-        return limit if method == "pca" or row_cost <= 1 else math.floor(limit / row_cost)
+        if method == "pca" or row_cost <= 1 or math.isinf(limit):
+            return limit
+        return math.floor(limit / row_cost)
 
     def check_projection(self, method: str, n_rows: int, row_cost: float = 1.0, settings: str = "") -> None:
         """``ValueError`` when ``method`` may not embed ``n_rows`` rows at once (with settings whose

@@ -70,6 +70,7 @@ def test_costlier_settings_get_fewer_rows_and_a_longer_estimate():
     budget = Budget(max_tsne_rows=1000, max_umap_rows=1000)
     assert budget.projection_rows("tsne", row_cost("tsne", perplexity=100.0)) < 1000
     assert budget.projection_rows("umap", row_cost("umap", n_neighbors=5)) == 1000  # cheaper: no more rows
+    assert Budget.unlimited().projection_rows("tsne", row_cost("tsne", perplexity=100.0)) == float("inf")
     assert estimate_seconds("umap", 5000, n_neighbors=50) > estimate_seconds("umap", 5000)
     X = np.random.default_rng(SEED).normal(size=(400, 4)).astype(np.float32)
     with pytest.raises(ValueError, match=r"400 rows with perplexity=100.0 \(4.1 times .* budget of 24[0-9] rows"
