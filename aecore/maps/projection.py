@@ -349,11 +349,11 @@ SECONDS_PER_ROW = {"pca": 2e-6, "tsne": 1.3e-3, "tsne_placed": 4e-4, "umap": 6.5
 FIXED_SECONDS = {"pca": 0.1, "tsne": 3.0, "umap": 0.5}
 #: A row's cost against the default settings' per unit of perplexity (t-SNE) or neighbour (UMAP)
 #: above the default, and the least it falls to below it: each row's neighbours (3 x perplexity
-#: for t-SNE) are found and pulled on at every step. Fitted on the slow side of bench/maps.py's
-#: "map settings" group (5,000 MNIST codes: t-SNE 4.0 / 5.2 / 6.9 / 21 s at perplexity 5 / 15 / 30
-#: / 100, UMAP 2.7 / 3.8 / 6.2 s at 5 / 15 / 50 neighbours). The learning rate and min_dist
-#: change no step's cost.
-ROW_COST_SLOPE = {"tsne": ("perplexity", 0.036, 0.75), "umap": ("n_neighbors", 0.019, 0.7)}
+#: for t-SNE) are found and pulled on at every step. Fitted on the slow side of two runs of
+#: bench/maps.py's "Map settings" group (5,000 MNIST codes, against the default: t-SNE 0.5-0.8 /
+#: 1.3 / 2.9-4.1 times at perplexity 5 / 30 / 100, UMAP 0.7-1.0 / 1.6-2.1 times at 5 / 50
+#: neighbours). The learning rate and min_dist change no step's cost.
+ROW_COST_SLOPE = {"tsne": ("perplexity", 0.036, 0.75), "umap": ("n_neighbors", 0.031, 0.8)}
 
 
 def row_cost(method: str, **settings) -> float:
