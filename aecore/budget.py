@@ -280,18 +280,26 @@ class Budget:
 
     # ------------------------------------------------------------------ maps and clusters
 
-    def projection_rows(self, method: str) -> float:
-        """The most rows ``method`` ("pca", "tsne", "umap") may embed at once."""
-        return {"tsne": self.max_tsne_rows, "umap": self.max_umap_rows}.get(method, self.max_rows)
+    def projection_rows(self, method: str, row_cost: float = 1.0) -> float:
+        """The most rows ``method`` ("pca", "tsne", "umap") may embed at once; ``row_cost`` is what a
+        row costs with the map's settings against the defaults' (:func:`aecore.maps.projection.row_cost`):
+        costlier settings (a larger perplexity, more neighbours) get fewer rows in the same time."""
+        limit = {"tsne": self.max_tsne_rows, "umap": self.max_umap_rows}.get(method, self.max_rows)
+        if method == "pca" or row_cost <= 1 or math.isinf(limit):
+            return limit
+        return math.floor(limit / row_cost)
 
-    def check_projection(self, method: str, n_rows: int) -> None:
-        """``ValueError`` when ``method`` may not embed ``n_rows`` rows at once."""
-        limit = self.projection_rows(method)
+    def check_projection(self, method: str, n_rows: int, row_cost: float = 1.0, settings: str = "") -> None:
+        """``ValueError`` when ``method`` may not embed ``n_rows`` rows at once (with settings whose
+        rows cost ``row_cost`` times the defaults', written out in ``settings``)."""
+        limit = self.projection_rows(method, row_cost)
         if n_rows > limit:
+            costs = f" with {settings} ({row_cost:.1f} times the default settings' cost a row)" if row_cost > 1 else ""
+            cheaper = ", choose cheaper settings" if row_cost > 1 else ""
             raise ValueError(
-                f"method={method!r} on {n_rows:,} rows is over the budget of {limit:,.0f} rows; embed "
-                f"a random sample of at most {limit:,.0f} rows (aecore.maps.projection.project_sample) or "
-                "use method='pca'.")
+                f"method={method!r} on {n_rows:,} rows{costs} is over the budget of {limit:,.0f} rows; embed "
+                f"a random sample of at most {limit:,.0f} rows (aecore.maps.projection.project_sample){cheaper} "
+                "or use method='pca'.")
 
     @staticmethod
     def cluster_compute(method: str, n_rows: int, n_features: int, n_clusters: int, n_init: int) -> float:

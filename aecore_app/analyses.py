@@ -77,8 +77,12 @@ class MapView:
 
 
 def projection_of(model_key_id: str, method: str, n_components: int, codes: np.ndarray,
-                  random_state: int = 0) -> MapView:
-    """A 2D/3D view of the codes, computed once per model, method and budget.
+                  random_state: int = 0, settings: dict | None = None) -> MapView:
+    """A 2D/3D view of the codes, computed once per model, method, map settings and budget.
+
+    ``settings`` are the method's map settings (:data:`aecore.maps.map_settings.MAP_SETTINGS`;
+    ``None``: the defaults), checked first: a bad one raises ``ValueError`` in plain words. They
+    are part of the shared cache's key as plain values, every default written out.
 
     ``method="raw"`` shows the first codes themselves. t-SNE and UMAP embed at most the budget's
     rows for them (:meth:`aecore.budget.Budget.projection_rows`), a stated, seeded random
@@ -86,14 +90,15 @@ def projection_of(model_key_id: str, method: str, n_components: int, codes: np.n
     every other row into that map (:func:`aecore.maps.projection.project_placed`), so it draws them
     all. Above ``MAP_SLOT_ROWS`` rows they wait for one of the server's job slots, saying where
     they are in the queue."""
-    from aecore.maps import projection
+    from aecore.maps import map_settings, projection
     from aecore.budget import Budget
 
     if method == "raw":
         return MapView(codes[:, :n_components], 0.0, None, len(codes), f"{model_key_id}-raw-{n_components}")
     budget = Budget.default()
-    limit = budget.projection_rows(method)
-    key = (model_key_id, method, int(n_components), random_state, limit)
+    chosen = map_settings.as_key(method, settings)
+    limit = budget.projection_rows(method, projection.row_cost(method, **dict(chosen)))
+    key = (model_key_id, method, int(n_components), random_state, limit, chosen)
 
     placing = method == "tsne" and n_components <= 2
 
@@ -101,10 +106,12 @@ def projection_of(model_key_id: str, method: str, n_components: int, codes: np.n
         started = time.perf_counter()
         placed = 0
         if placing:
-            points, embedded = projection.project_placed(codes, n_components, random_state, budget=budget)
+            points, embedded = projection.project_placed(codes, n_components, random_state, budget=budget,
+                                                         **dict(chosen))
             rows, placed = None, 0 if embedded is None else len(codes) - len(embedded)
         else:
-            points, rows = projection.project_sample(codes, method, n_components, random_state, budget=budget)
+            points, rows = projection.project_sample(codes, method, n_components, random_state, budget=budget,
+                                                     **dict(chosen))
         for array in (points, rows):
             if array is not None:
                 array.flags.writeable = False  # shared by every session

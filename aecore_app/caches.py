@@ -252,6 +252,16 @@ def thumbnail_map_of(view_key: str, method: str, _view, _X: np.ndarray, image_sh
                                  n_thumbnails=n_thumbnails, background=background)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def view_scores_of(view_key: str, _view, _X: np.ndarray, _y) -> tuple[float, float | None]:
+    """Trustworthiness (against the data's rows) and kNN accuracy (of the labels; ``None`` without
+    labels) of one map view, keyed by the view's key (model, method, map settings, budget)."""
+    from aecore.metrics import knn_accuracy, trustworthiness
+
+    trust = float(trustworthiness(_view.take(_X), _view.points))
+    return trust, None if _y is None else float(knn_accuracy(_view.points, _view.take(_y)))
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def family_parameter_counts(n_features: int, n_components: int, hidden_units: tuple[int, ...]) -> dict:
     """Encoder / decoder / total parameters of the dense and the tied autoencoder of one shape."""

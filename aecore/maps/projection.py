@@ -17,20 +17,18 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from . import knn
+from . import knn, map_settings
 from .knn import import_umap
 from ..budget import Budget, resolve
 
 #: Projection methods :func:`project` knows, in the order the app lists them.
 METHODS = ("pca", "tsne", "umap")
 
-#: The settings each method uses unless told otherwise. The t-SNE ones are seed 002's; pass
-#: ``learning_rate="auto"`` for openTSNE's n / 12 (no better here, and slower; bench/tsne.py).
-DEFAULTS = {
-    "pca": {},
-    "tsne": {"perplexity": 15.0, "learning_rate": 100.0},
-    "umap": {"n_neighbors": 15, "min_dist": 0.1, "n_epochs": 200},
-}
+#: The settings each method uses unless told otherwise: those a person may change are declared in
+#: :mod:`aecore.maps.map_settings` (t-SNE's are seed 002's; ``learning_rate="auto"`` gives openTSNE's
+#: n / 12, no better here and slower: bench/tsne.py).
+DEFAULTS = {method: map_settings.defaults(method) for method in METHODS}
+DEFAULTS["umap"]["n_epochs"] = 200
 
 #: Above this many rows (where umap-learn itself drops from 500 epochs to 200) UMAP runs
 #: UMAP_LARGE_EPOCHS epochs unless told otherwise: a third less time for a map about as
@@ -115,8 +113,11 @@ def project(X, method: str, n_components: int = 2, random_state: int | None = 0,
         :meth:`Budget.default`. Above the limit, use :func:`project_sample`.
     **params
         Passed to the estimator (``sklearn.decomposition.PCA``, ``openTSNE.TSNE`` — or
-        ``sklearn.manifold.TSNE`` in 3 dimensions — or ``umap.UMAP``). On tiny inputs t-SNE's ``perplexity`` is clipped to
-        ``(n_samples - 1) / 3`` and UMAP's ``n_neighbors`` to ``n_samples - 1``.
+        ``sklearn.manifold.TSNE`` in 3 dimensions — or ``umap.UMAP``). The settings a person may
+        change (t-SNE's ``perplexity`` and ``learning_rate``, UMAP's ``n_neighbors`` and ``min_dist``)
+        are checked against their bounds in :data:`aecore.maps.map_settings.MAP_SETTINGS`; costlier
+        ones than the defaults lower the budget's rows (:func:`row_cost`). On tiny inputs t-SNE's
+        ``perplexity`` is clipped to ``(n_samples - 1) / 3`` and UMAP's ``n_neighbors`` to ``n_samples - 1``.
 
     Returns
     -------
@@ -138,7 +139,8 @@ def project(X, method: str, n_components: int = 2, random_state: int | None = 0,
     n_components = _check_method(method, n_components)
     X = _check_X(X, method, n_components)
     n_samples, n_features = X.shape
-    resolve(budget).check_projection(method, n_samples)
+    params = map_settings.check(method, params)
+    resolve(budget).check_projection(method, n_samples, row_cost(method, **params), _written(params))
     settings = {**DEFAULTS[method], **params}
     if method == "umap" and "n_epochs" not in params and n_samples > UMAP_LARGE_ROWS:
         settings["n_epochs"] = UMAP_LARGE_EPOCHS
@@ -217,7 +219,8 @@ def project_sample(X, method: str, n_components: int = 2, random_state: int | No
     n_components = _check_method(method, n_components)
     X = _check_X(X, method, n_components)
     budget = resolve(budget)
-    limit = budget.projection_rows(method)
+    params = map_settings.check(method, params)
+    limit = budget.projection_rows(method, row_cost(method, **params))
     if X.shape[0] <= limit:
         return project(X, method, n_components, random_state, budget=budget, **params), None
     rng = np.random.default_rng(random_state)
@@ -297,7 +300,8 @@ def project_placed(X, n_components: int = 2, random_state: int | None = 0, budge
     X = _check_X(X, "tsne", n_components)
     budget = resolve(budget)
     budget.check_rows(X.shape[0], X.shape[1], what="data to map")
-    limit = int(budget.projection_rows("tsne"))
+    params = map_settings.check("tsne", params)
+    limit = int(budget.projection_rows("tsne", row_cost("tsne", **params)))
     if X.shape[0] <= limit:
         return project(X, "tsne", n_components, random_state, budget=budget, **params), None
     rng = np.random.default_rng(random_state)
@@ -343,16 +347,40 @@ def _umap(X: np.ndarray, n_components: int, random_state, settings: dict) -> np.
 #: and bench/growth.py measured (BENCHMARKS.md), so that a stated estimate is not overrun.
 SECONDS_PER_ROW = {"pca": 2e-6, "tsne": 1.3e-3, "tsne_placed": 4e-4, "umap": 6.5e-4}
 FIXED_SECONDS = {"pca": 0.1, "tsne": 3.0, "umap": 0.5}
+#: A row's cost against the default settings' per unit of perplexity (t-SNE) or neighbour (UMAP)
+#: above the default, and the least it falls to below it: each row's neighbours (3 x perplexity
+#: for t-SNE) are found and pulled on at every step. Fitted on the slow side of two runs of
+#: bench/maps.py's "Map settings" group (5,000 MNIST codes, against the default: t-SNE 0.5-0.8 /
+#: 1.3 / 2.9-4.1 times at perplexity 5 / 30 / 100, UMAP 0.7-1.0 / 1.6-2.1 times at 5 / 50
+#: neighbours). The learning rate and min_dist change no step's cost.
+ROW_COST_SLOPE = {"tsne": ("perplexity", 0.036, 0.75), "umap": ("n_neighbors", 0.031, 0.8)}
 
 
-def estimate_seconds(method: str, n_samples: int, n_components: int = 2, budget: Budget | None = None) -> float:
+def row_cost(method: str, **settings) -> float:
+    """What a row of ``method``'s map costs with ``settings`` (checked) against the defaults' (1.0)."""
+    if method not in ROW_COST_SLOPE:
+        return 1.0
+    name, slope, least = ROW_COST_SLOPE[method]
+    value = map_settings.check(method, settings).get(name, DEFAULTS[method][name])
+    return max(least, 1.0 + slope * (float(value) - DEFAULTS[method][name]))
+
+
+def _written(settings: dict) -> str:
+    """Settings as they are passed, for an error message: ``"perplexity=100.0, learning_rate=200.0"``."""
+    return ", ".join(f"{name}={value!r}" for name, value in settings.items())
+
+
+def estimate_seconds(method: str, n_samples: int, n_components: int = 2, budget: Budget | None = None,
+                     **settings) -> float:
     """About how long a map of ``n_samples`` codes takes the way the app draws it (above the budget's
-    rows a subsample, whose other rows a 2-D t-SNE places): said before the work starts."""
+    rows a subsample, whose other rows a 2-D t-SNE places), with ``method``'s map ``settings``
+    (:data:`aecore.maps.map_settings.MAP_SETTINGS`): said before the work starts."""
     _check_method(method, n_components)
+    cost = row_cost(method, **settings)
     rows = int(n_samples)
-    limit = (budget or Budget.default()).projection_rows(method) if method != "pca" else rows
+    limit = (budget or Budget.default()).projection_rows(method, cost) if method != "pca" else rows
     embedded = int(min(rows, limit))
-    seconds = FIXED_SECONDS[method] + SECONDS_PER_ROW[method] * embedded
+    seconds = FIXED_SECONDS[method] + SECONDS_PER_ROW[method] * cost * embedded
     if method == "tsne" and n_components <= 2:
         seconds += SECONDS_PER_ROW["tsne_placed"] * (rows - embedded)
     return float(seconds)

@@ -1,6 +1,5 @@
 """Latent space: map a trained model's codes in 2D/3D, colour them, select points to see samples."""
 
-from contextlib import nullcontext
 from functools import partial
 
 import numpy as np
@@ -8,13 +7,13 @@ import streamlit as st
 
 from aecore.figures import builders as figures
 from aecore.runs import projector
-from aecore.maps import projection
-from aecore_app.analyses import draw_seconds, drawn_rows, projection_of
+from aecore_app.analyses import drawn_rows
 from aecore_app.caches import start_umap_warmup, start_umap_warmup_for, thumbnail_map_of
 from aecore_app.i18n import t
 from aecore_app.layout import page_theme
-from aecore_app.latent_ui import (DISTRIBUTION_ROWS, colour_options, colour_values, selected_samples_ui, selection_from,
-                              view_quality_rows, view_quality_table_ui)
+from aecore_app.latent_ui import (DISTRIBUTION_ROWS, colour_options, colour_values, map_scores_ui, map_settings_params,
+                                  map_settings_ui, map_view_ui, quality_key, selected_samples_ui, selection_from,
+                                  view_quality_rows, view_quality_table_ui)
 from aecore_app.model_ui import current_model_ui
 from aecore_app.neighbours_ui import neighbours_ui
 from aecore_app.page import stop
@@ -42,7 +41,7 @@ url_state("latent", {
     "latent.method": Param("view", "choice", choices=tuple(methods)),
     "latent.dims": Param("dims", "choice", choices=(2, 3)),
     "latent.color": Param("color", "choice", choices=tuple(color_names)),
-    "latent.sel": Param("sel", "ints", 0, ds.n_samples - 1, max_items=100)})
+    "latent.sel": Param("sel", "ints", 0, ds.n_samples - 1, max_items=100), **map_settings_params()})
 c1, c2 = st.columns([2, 1])
 method = c1.radio(t("latent.view"), methods, format_func=names.get, horizontal=True, key="latent.method")
 dims = c2.radio(t("latent.dimensions"), [2, 3], horizontal=True, key="latent.dims",
@@ -50,18 +49,13 @@ dims = c2.radio(t("latent.dimensions"), [2, 3], horizontal=True, key="latent.dim
 if method == "raw":
     dims = min(dims, k)
 
+settings = map_settings_ui(method)  # t-SNE's / UMAP's own settings, in the link
 # Above the budget's rows for t-SNE / UMAP, the map shows a stated random subsample: every per-row
 # array below is taken for the map's rows (view.take), and selections carry the original row ids.
-# The spinner says how long the map should take before it starts.
-busy = (st.spinner(t("latent.computing", view=names[method], n=len(codes),
-                     seconds=max(1.0, projection.estimate_seconds(method, len(codes), dims) + draw_seconds(len(codes)))))
-        if method != "raw" else nullcontext())
-with busy:
-    view = projection_of(loaded.id, method, dims, codes)
-if method == "tsne":
-    st.caption(t("latent.tsne_settings", n=len(view.points)))
-    if view.placed:
-        st.caption(t("latent.tsne_placed", embedded=view.n_total - view.placed, placed=view.placed))
+view = map_view_ui(loaded.id, method, names[method], dims, codes, settings)
+if view is None:
+    stop()
+scores = st.container()  # the map's scores go above it, computed once the map is drawn
 
 
 @st.fragment
@@ -104,6 +98,8 @@ def map_ui(loaded, view, method: str, dims: int, codes: np.ndarray) -> None:
 
 
 map_ui(loaded, view, method, dims, codes)
+with scores:
+    map_scores_ui(view, ds)  # what the map settings cost in faithfulness, beside the map
 points = view.points
 
 tabs = st.tabs([t("latent.tab_thumbnails"), t("latent.tab_distributions"), t("latent.tab_quality"),
@@ -127,9 +123,9 @@ with tabs[2]:
     st.caption(t("latent.quality_caption"))
     if st.button(t("latent.compare_views"), key="latent.quality"):
         rows = view_quality_rows(loaded.id, [m for m in methods if m != "raw"], codes, ds)
-        st.session_state["latent.quality_rows"] = (loaded.id, rows)
+        st.session_state["latent.quality_rows"] = (quality_key(loaded.id), rows)
     stored = st.session_state.get("latent.quality_rows")
-    if stored and stored[0] == loaded.id:
+    if stored and stored[0] == quality_key(loaded.id):  # a table of other map settings is not shown
         view_quality_table_ui(stored[1], names)
 with tabs[3]:
     d1, d2 = st.columns(2)

@@ -34,6 +34,8 @@ LINKS = [
     ("aecore_app/app_pages/latent.py", {"view": "pca", "color": "error", "dims": "3"},
      {"latent.method": "pca", "latent.color": "error", "latent.dims": 3}),
     ("aecore_app/app_pages/latent.py", {"view": "pca", "sel": "3,5,8"}, {"latent.sel": (3, 5, 8)}),
+    ("aecore_app/app_pages/latent.py", {"view": "pca", "perplexity": "30", "tsne_lr": "200", "neighbors": "40"},
+     {"latent.perplexity": 30.0, "latent.tsne_lr": 200.0, "latent.neighbors": 40}),
     ("aecore_app/app_pages/clusters.py", {"space": "codes", "method": "kmeans", "clusters": "5", "n_init": "2"},
      {"clusters.space": "codes", "clusters.k": 5, "clusters.n_init": 2}),
     ("aecore_app/app_pages/generate.py", {"tab": "denoise", "level": "0.5", "from": "4", "to": "9"},
