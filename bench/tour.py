@@ -13,6 +13,8 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
+from urllib.parse import urlencode
 
 from bench.harness import browser
 from bench.harness.apptest import page_paths
@@ -125,6 +127,41 @@ class Tour:
         for path in ["anomalies", "generate", "runs", "home"]:
             if path in paths:
                 self.step(f"page {path} (trained model)", lambda: self.nav(path))
+
+
+def step_url(url: str, index: int, lang: str) -> str:
+    """The address of guided-tour step ``index`` (0-based) in ``lang``, as its Open link makes it."""
+    from aecore_app import tour as guided
+
+    return f"{url}/{Path(guided.STEPS[index].page).stem}?{urlencode({**guided.link_params(index), 'lang': lang})}"
+
+
+def arrival_seconds(page, url: str, index: int, lang: str) -> float:
+    """Seconds from opening step ``index``'s link in a fresh session to the end of the page's run
+    (the app's "not running" state): what a person waits for the step's claim, work included."""
+    started = time.perf_counter()
+    page.goto(step_url(url, index, lang))
+    page.wait_for_selector('[data-testid="stApp"]')
+    # The first run starts once the websocket is up: wait for it before waiting for its end.
+    try:
+        page.wait_for_selector(browser.BUSY, state="attached", timeout=START_TIMEOUT_MS)
+    except Exception:  # noqa: BLE001  (a run already over)
+        pass
+    page.wait_for_selector(browser.IDLE, state="attached", timeout=STEP_TIMEOUT_MS)
+    return time.perf_counter() - started
+
+
+def guided_tour_arrivals(new_page, url: str, lang: str) -> list[dict]:
+    """Each guided-tour step's arrival time on a warm server: every step opened once (warming the
+    caches and the shared models), then once more in a new session, timed by :func:`arrival_seconds`.
+    ``new_page()`` returns a fresh browser page (a new session)."""
+    from aecore_app import tour as guided
+
+    for index in range(len(guided.STEPS)):
+        arrival_seconds(new_page(), url, index, lang)
+    return [{"step": index + 1, "id": step.id, "lang": lang,
+             "seconds": round(arrival_seconds(new_page(), url, index, lang), 2)}
+            for index, step in enumerate(guided.STEPS)]
 
 
 def tour(verbose: bool = False, extra_env: dict | None = None) -> dict:
