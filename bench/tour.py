@@ -151,17 +151,23 @@ def arrival_seconds(page, url: str, index: int, lang: str) -> float:
     return time.perf_counter() - started
 
 
-def guided_tour_arrivals(new_page, url: str, lang: str) -> list[dict]:
+def guided_tour_arrivals(new_page, url: str, lang: str, warm: bool = True, check=None) -> list[dict]:
     """Each guided-tour step's arrival time on a warm server: every step opened once (warming the
-    caches and the shared models), then once more in a new session, timed by :func:`arrival_seconds`.
-    ``new_page()`` returns a fresh browser page (a new session)."""
+    caches and the shared models; ``warm=False`` when the server has shown them already), then once
+    more in a new session, timed by :func:`arrival_seconds`. ``new_page()`` returns a fresh browser
+    page (a new session); ``check(page)``, when given, looks at each timed step once it arrived."""
     from aecore_app import tour as guided
 
-    for index in range(len(guided.STEPS)):
+    for index in range(len(guided.STEPS) if warm else 0):
         arrival_seconds(new_page(), url, index, lang)
-    return [{"step": index + 1, "id": step.id, "lang": lang,
-             "seconds": round(arrival_seconds(new_page(), url, index, lang), 2)}
-            for index, step in enumerate(guided.STEPS)]
+    rows = []
+    for index, step in enumerate(guided.STEPS):
+        page = new_page()
+        rows.append({"step": index + 1, "id": step.id, "lang": lang,
+                     "seconds": round(arrival_seconds(page, url, index, lang), 2)})
+        if check is not None:
+            check(page)
+    return rows
 
 
 def tour(verbose: bool = False, extra_env: dict | None = None) -> dict:
