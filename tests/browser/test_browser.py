@@ -245,7 +245,9 @@ def test_tour_digit_step_canvas_toolbar_leaves_the_instructions_readable(server,
     page.mouse.up()
     page.mouse.move(box["x"] + 100, box["y"] + 100)  # the pointer over the canvas shows the toolbar
     toolbar = page.locator(".dc-toolbar-card").first
-    page.wait_for_function("getComputedStyle(document.querySelector('.dc-toolbar')).opacity === '1'")
+    # The component draws in a shadow root, which document.querySelector does not enter.
+    page.wait_for_function("bar => getComputedStyle(bar).opacity === '1'",
+                           arg=page.locator(".dc-toolbar").first.element_handle())
     page.wait_for_timeout(500)  # its rise (a 0.1 s transition after 0.1 s) is over
     instructions = page.get_by_text(_text("digit.draw_help", "en")).first.bounding_box()
     card = toolbar.bounding_box()
