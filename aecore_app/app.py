@@ -10,7 +10,7 @@ from aecore_app.app_pages import PAGES_DIR as PAGES
 from aecore_app.i18n import t
 from aecore_app.page import APP_NAME, page_done, page_setup
 from aecore_app.page_link import write_url
-from aecore_app.tour import tour_banner
+from aecore_app.tour import end_arrival, tour_banner
 
 
 def run() -> None:
@@ -43,6 +43,7 @@ def run() -> None:
     tour_banner()  # on a page opened from the guided tour: the step, what to look at, next/previous
     try:
         navigation.run()
+        end_arrival()  # a tour step's jobs are for the run(s) its link started, not for later clicks
     finally:
         write_url()  # the page's state into the URL (also after st.stop), and the Share box
         page_done()

@@ -52,6 +52,9 @@ def _canvas_picture() -> str | None:
         st.info(t("digit.no_canvas"))
         return None
     st.caption(t("digit.draw_help"))
+    # The canvas's toolbar rises 2.65rem above the canvas when the pointer is over it (and stays
+    # there after a stroke): this room keeps it off the instructions above.
+    st.space("small")
     result = st_canvas(stroke_width=STROKE_WIDTH, stroke_color="#000000", background_color="#FFFFFF",
                        height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw", return_image_data=True,
                        key="digit.canvas", on_change=partial(_chose, "draw"))

@@ -12,7 +12,7 @@ from aecore.data import datasets as aedata
 from aecore.presets import TrainConfig
 
 from .app_pages import page_file
-from . import caches, page, page_link, session
+from . import caches, page, page_link, session, tour
 from .i18n import t
 from .layout import at_most_text, escape_markdown
 from .session import ActiveData, CurrentModel, ModelKey
@@ -111,6 +111,8 @@ def _pending_model_ui(data_key: str, preset_name: str, config: TrainConfig) -> N
         st.caption(" → ".join(f"{layer.name} {layer.output_shape}" for layer in layers))
         train, keep = st.columns(2)
         go = train.button(t("common.train"), type="primary", key="link.train", icon=":material/model_training:")
+        # A tour step's own link is the person's request (its small model trains in seconds).
+        go = tour.asks_for("train") or go
         if keep.button(t("share.keep_current"), key="link.keep"):
             st.session_state.pop("_url.pending_model", None)
             page_link.forget_url_model()

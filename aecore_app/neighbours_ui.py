@@ -11,7 +11,7 @@ from aecore.data import datasets as aedata
 from aecore.figures import builders as figures
 from aecore.maps.neighbours import neighbours_of
 
-from . import caches
+from . import caches, tour
 from .i18n import t
 from .session import exclusive
 
@@ -69,7 +69,8 @@ def neighbours_ui(ds: aedata.Dataset, codes: np.ndarray, chosen: np.ndarray, mod
             title=t("neighbours.map_title")), key="latent.nb_map")
     if ds.y is None:
         return
-    if st.button(t("neighbours.measure", n=AGREEMENT_QUERIES, k=k), key="latent.nb_measure"):
+    asked = tour.asks_for("measure")  # the tour's step shows the measure on arrival
+    if st.button(t("neighbours.measure", n=AGREEMENT_QUERIES, k=k), key="latent.nb_measure") or asked:
         with exclusive(t("neighbours.job")):
             st.session_state["latent.nb_agreement"] = (model_id, k, caches.label_agreement_of(model_id, codes, ds.X, ds.y, k, AGREEMENT_QUERIES))
     stored = st.session_state.get("latent.nb_agreement")

@@ -27,6 +27,11 @@ class Step:
     id: str
     page: str  # the page file it opens (aecore_app/app_pages/)
     params: dict = field(default_factory=dict)  # query parameters: the model and the view
+    #: What the step's own link asks the page to do on arrival, so that what its text talks about is
+    #: shown without a click: "train" (the link's small model), "evaluate" (the Anomalies page's
+    #: evaluation with labels), "measure" (the neighbours' agreement). Each job is seconds long and
+    #: fixed by the step's settings (cached for the next visitor).
+    work: tuple[str, ...] = ()
 
 
 #: The MNIST sample holds 500 digits of each class in order: #500 is its first 1, #3500 its first 7.
@@ -38,7 +43,7 @@ SEED003 = {"data": "seed003_random", "preset": "seed003_tabular"}
 #: link so that the step opens on them whatever the page's default becomes.
 BREAST_CANCER_ANOMALIES = ",".join(str(c) for c in POST_ANOMALY_CLASSES["breast_cancer"])
 STEPS = (
-    Step("linear", page_file("linear_3d.py"), {"converge": "0"}),
+    Step("linear", page_file("linear_3d.py"), {"converge": "0"}, work=("train",)),
     Step("mnist", page_file("reconstructions.py"), {**DEMO, "show": "worst"}),
     Step("seed002_tsne", page_file("latent.py"), {**SEED002, "view": "tsne", "dims": "2", "color": "label"}),
     Step("seed002_kmeans", page_file("clusters.py"), {**SEED002, "space": "codes", "method": "kmeans",
@@ -52,16 +57,17 @@ STEPS = (
     Step("vae", page_file("generate.py"), {"data": "mnist_sample", "preset": "vae_2d", "tab": "walk",
                                           "from": "500", "to": "3500"}),
     Step("seed003", page_file("clusters.py"), {**SEED003, "space": "codes", "method": "kmeans", "clusters": "5",
-                                              "n_init": "10", "map": "pca"}),
-    Step("anomalies", page_file("anomalies.py"), {**DEMO}),
+                                              "n_init": "10", "map": "pca"}, work=("train",)),
+    Step("anomalies", page_file("anomalies.py"), {**DEMO, "tab": "evaluate"}, work=("evaluate",)),
     Step("tabular_anomalies", page_file("anomalies.py"), {"data": "breast_cancer", "preset": "seed003_tabular",
-                                                         "classes": BREAST_CANCER_ANOMALIES}),
+                                                         "classes": BREAST_CANCER_ANOMALIES, "tab": "evaluate"},
+         work=("train", "evaluate")),
     Step("balls", page_file("generate.py"), {"data": "balls", "preset": "seed004_balls", "tab": "walk",
                                             "from": "0", "to": "1", "steps": "7"}),
     # Beyond the posts: what a person can do with the same models.
     Step("animation", page_file("train.py"), {**DEMO, "anim": "1"}),
     Step("neighbours", page_file("latent.py"), {**DEMO, "view": "pca", "dims": "2", "color": "label",
-                                               "sel": ",".join(str(i) for i in range(3500, 3512))}),
+                                               "sel": ",".join(str(i) for i in range(3500, 3512))}, work=("measure",)),
     Step("digit", page_file("digit.py"), {**DEMO}),
     Step("compare", page_file("compare.py"), {"a": "demo:mnist-recommended", "b": "demo:mnist-denoising"}),
 )
@@ -84,6 +90,43 @@ def step_from_params(params) -> int | None:
     return index if 0 <= index < len(STEPS) else None
 
 
+#: Session key: ``(step index, the jobs its link asked for and no page has done yet)``.
+_ARRIVAL = "_tour.arrival"
+#: Session key: the last link that arrived as a tour step (an arrival counts once, not at every rerun).
+_SEEN = "_tour.seen"
+
+
+def _incoming() -> dict[str, str]:
+    return {name: st.query_params[name] for name in st.query_params}
+
+
+def _note_arrival(params: dict[str, str], index: int) -> None:
+    """Remember the jobs of step ``index`` when this run is its own link, newly arrived."""
+    step = STEPS[index]
+    # Only the step's own link, unchanged: a setting added or changed (a hostile link dressed as a
+    # tour step, or a person's edit) makes it an ordinary link, which never starts work by itself.
+    own = set(params) <= {*step.params, "tour", "lang"} and all(
+        params.get(name) == value for name, value in step.params.items())
+    if own and params != st.session_state.get(_SEEN):
+        st.session_state[_SEEN] = params
+        st.session_state[_ARRIVAL] = (index, set(step.work))
+
+
+def asks_for(job: str) -> bool:
+    """True once when the tour step this page was opened for asked for ``job`` on arrival
+    (see :attr:`Step.work`). Call it once per run, before the button that does the job."""
+    arrival = st.session_state.get(_ARRIVAL)
+    if arrival is None or arrival[0] != step_from_params(_incoming()) or job not in arrival[1]:
+        return False
+    arrival[1].discard(job)
+    return True
+
+
+def end_arrival() -> None:
+    """Drop the jobs of the last arrival that no page has done: called once a page's run completes."""
+    st.session_state.pop(_ARRIVAL, None)
+
+
 def tour_ui() -> None:
     """The home page's guided tour: each step, what it shows, and a link that opens it."""
     st.subheader(t("tour.heading"), anchor="tour")
@@ -98,9 +141,11 @@ def tour_ui() -> None:
 
 def tour_banner() -> None:
     """On a page opened from the tour (``?tour=N``): the step, what to look at, previous/next."""
-    index = step_from_params({name: st.query_params[name] for name in st.query_params})
+    params = _incoming()
+    index = step_from_params(params)
     if index is None:
         return
+    _note_arrival(params, index)
     step = STEPS[index]
     with st.container(border=True):
         st.markdown(f":material/tour: **{t('tour.step', n=index + 1, total=len(STEPS))} · "

@@ -1,6 +1,7 @@
 """Issue #6: peak memory (VmHWM) of ONE real server process through a full tour of the app in
 Chromium (every page, a real training, UMAP colour-by reruns, clustering), against 1.5 GB; PyTorch's
-share measured apart. Problems become rows, never crashes.
+share measured apart. Issue 36: each guided-tour step's arrival time on a warm server (English and
+Korean). Problems become rows, never crashes.
 
 Usage: ``python -m aecore bench --only tour`` or ``python -m bench.tour --verbose [--env K=V]``."""
 
@@ -13,6 +14,8 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
+from urllib.parse import urlencode
 
 from bench.harness import browser
 from bench.harness.apptest import page_paths
@@ -127,6 +130,90 @@ class Tour:
                 self.step(f"page {path} (trained model)", lambda: self.nav(path))
 
 
+def step_url(url: str, index: int, lang: str) -> str:
+    """The address of guided-tour step ``index`` (0-based) in ``lang``, as its Open link makes it."""
+    from aecore_app import tour as guided
+
+    return f"{url}/{Path(guided.STEPS[index].page).stem}?{urlencode({**guided.link_params(index), 'lang': lang})}"
+
+
+#: Records the app's script state with its time since the navigation started (performance.now()):
+#: installed before the page's own scripts, so no change is missed.
+_STATE_LOG = """() => { window.__aecoreStates = [];
+  new MutationObserver(() => { const app = document.querySelector('[data-testid="stApp"]');
+    if (app) window.__aecoreStates.push([performance.now(), app.getAttribute('data-test-script-state')]); })
+  .observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']}); }"""
+#: A run that ends and another that starts within this (a widget reporting its value, a rerun the page
+#: asked for) belong to one arrival.
+QUIET_MS = 800
+
+
+def arrival(page, url: str, index: int, lang: str) -> dict:
+    """Open step ``index``'s link in ``page`` (a fresh session) and time its arrival: ``seconds`` from
+    the navigation's start to the end of the page's last run (the app's "not running" state, quiet
+    for :data:`QUIET_MS`): what a person waits for the step's claim, its work included;
+    ``script_seconds`` from the first run's start to that end (the server's part); ``runs``."""
+    page.add_init_script(f"({_STATE_LOG})()")
+    page.goto(step_url(url, index, lang))
+    deadline = time.perf_counter() + STEP_TIMEOUT_MS / 1000
+    while time.perf_counter() < deadline:
+        states = page.evaluate("window.__aecoreStates")
+        running = [at for at, state in states if state == "running"]
+        if running and states[-1][1] == "notRunning" and page.evaluate("performance.now()") - states[-1][0] > QUIET_MS:
+            ended = states[-1][0]
+            return {"seconds": ended / 1000, "script_seconds": (ended - running[0]) / 1000, "runs": len(running)}
+        page.wait_for_timeout(100)
+    raise TimeoutError(f"tour step {index + 1} still running after {STEP_TIMEOUT_MS / 1000:.0f} s")
+
+
+def guided_tour_arrivals(new_page, url: str, lang: str, warm: bool = True, check=None) -> list[dict]:
+    """Each guided-tour step's arrival on a warm server: every step opened once (warming the caches
+    and the shared models; ``warm=False`` when the server has shown them already), then once more in
+    a new session, timed by :func:`arrival`. ``new_page()`` returns a fresh browser page (a new
+    session); ``check(page)``, when given, looks at each timed step once it arrived."""
+    from aecore_app import tour as guided
+
+    for index in range(len(guided.STEPS) if warm else 0):
+        arrival(new_page(), url, index, lang)
+    rows = []
+    for index, step in enumerate(guided.STEPS):
+        page = new_page()
+        timed = arrival(page, url, index, lang)
+        rows.append({"step": index + 1, "id": step.id, "lang": lang, "runs": timed["runs"],
+                     **{name: round(timed[name], 2) for name in ("seconds", "script_seconds")}})
+        if check is not None:
+            check(page)
+    return rows
+
+
+def arrival_rows() -> list[dict]:
+    """Rows: the slowest guided-tour step's arrival time per language on a warm server, every
+    step's time in the note (issue 36: a step shows its claim within about 3 s once warm)."""
+    out = []
+    with streamlit_server() as server, browser.chromium() as chromium:
+        pages = []
+
+        def new_page():
+            while pages:
+                pages.pop().context.close()
+            page = chromium.new_context(viewport={"width": 1400, "height": 2000}).new_page()
+            page.set_default_timeout(FIND_TIMEOUT_MS)
+            pages.append(page)
+            return page
+
+        for lang in ("en", "ko"):
+            times = guided_tour_arrivals(new_page, server.url, lang)
+            slowest = max(times, key=lambda r: r["seconds"])
+            out.append(row(GROUP, f"guided tour ({lang}): slowest step's arrival on a warm server",
+                           slowest["seconds"], unit="s", target="<= 3 s",
+                           note=f"step {slowest['step']} ({slowest['id']}); from opening the step's link in a "
+                                "fresh session to the end of its last run, the step's work included (the "
+                                "server's script time in brackets): "
+                                + ", ".join(f"{r['step']} {r['seconds']:.1f} ({r['script_seconds']:.1f})"
+                                            for r in times) + "; " + load_note()))
+    return out
+
+
 def tour(verbose: bool = False, extra_env: dict | None = None) -> dict:
     """Run the tour; returns peaks, steps and problems (raises RuntimeError on a missing prerequisite)."""
     started = time.perf_counter()
@@ -207,6 +294,10 @@ def run(quick: bool = False) -> list[dict]:
                              f"app's 'not running' state: min {min(times):.2f} s, max {max(times):.2f} s; "
                              "includes Chromium drawing the page on the same 2 cores (software WebGL); "
                              + load))
+    try:
+        rows += arrival_rows()
+    except Exception as exc:  # noqa: BLE001  (a row, as every problem here)
+        rows.append(failed_row(GROUP, "guided tour arrivals", exc))
     torch_mb = torch_share_mb()
     if torch_mb is not None and torch_mb > 1:
         rows.append(row(GROUP, "of the peak: PyTorch, imported by umap-learn in this environment only",

@@ -7,8 +7,9 @@ import streamlit as st
 from aecore.figures import builders as figures
 from aecore.anomaly import anomaly_classes, per_feature_errors, threshold_at_percentile
 from aecore_app.analyses import anomaly_evaluation
+from aecore_app import tour
 from aecore_app.i18n import t
-from aecore_app.layout import escape_markdown
+from aecore_app.layout import coded_tabs, escape_markdown
 from aecore_app.model_ui import current_model_ui
 from aecore_app.page import stop
 from aecore_app.passes import reconstruction_errors
@@ -45,8 +46,10 @@ ds, reducer = loaded.dataset, loaded.reducer
 n_classes = len(np.unique(ds.y)) if ds.y is not None else 0
 url_state("anomalies", {"anomalies.percentile": Param("percentile", "float", 80.0, 99.9),
                         "anomalies.classes": Param("classes", "ints", 0, max(n_classes - 1, 0), max_items=50),
-                        "anomalies.k": Param("latent", "int", 1, 256)})
-tab_score, tab_eval = st.tabs([t("anomalies.tab_score"), t("anomalies.tab_evaluate")])
+                        "anomalies.k": Param("latent", "int", 1, 256),
+                        "anomalies.tab": Param("tab", "choice", choices=("score", "evaluate"))})
+tab_score, tab_eval = coded_tabs("anomalies.tab", {"score": t("anomalies.tab_score"),
+                                                  "evaluate": t("anomalies.tab_evaluate")})
 
 with tab_score:
     scores = reconstruction_errors(loaded.id, reducer, ds.X)
@@ -78,7 +81,8 @@ with tab_eval:
     if not classes or len(classes) == len(names):
         st.error(t("anomalies.pick_classes"))
         stop()
-    if st.button(t("anomalies.evaluate"), type="primary", key="anomalies.go"):
+    asked = tour.asks_for("evaluate")  # the tour's step shows the evaluation on arrival
+    if st.button(t("anomalies.evaluate"), type="primary", key="anomalies.go") or asked:
         try:
             st.session_state["anomalies.report"] = (loaded.active.key, anomaly_evaluation(
                 loaded.active, tuple(sorted(classes)), int(k), loaded.config))

@@ -7,6 +7,7 @@ from aecore.data.datasets import Dataset, generate_3d_data
 from aecore.metrics import compare_linear_to_pca, pca_baseline
 from aecore.presets import TrainConfig, preset
 from aecore_app.animation_ui import plane_animation_ui
+from aecore_app import tour
 from aecore_app.i18n import t
 from aecore_app.layout import metric_row, reason_text
 from aecore_app.page import stop
@@ -54,7 +55,9 @@ active = ActiveData(f"3d-m{m}-n{noise}-w{w1},{w2}-s{seed}", Dataset("3d", X.asty
 pca = pca_baseline(X, 2)
 
 results = st.session_state.setdefault("linear3d.results", {})
-if st.button(t("common.train"), type="primary", key="linear3d.train"):
+# The tour's step trains on arrival (a second or two): its text talks about the trained plane.
+asked = tour.asks_for("train")
+if st.button(t("common.train"), type="primary", key="linear3d.train") or (asked and active.key not in results):
     try:
         reducer = train_reducer(active, config, X)
     except ValueError as exc:
