@@ -1,7 +1,8 @@
 """The dark theme in a real browser: Chromium asks for a dark colour scheme, Streamlit picks the
-app's dark theme, and no Plotly figure on Home, 3D -> 2D, Clusters or Latent space draws a white
-background (paper, plot area, 3D scene walls, the low end of a heatmap of counts); the thumbnail
-map's digits are inked light. Screenshots: test-artifacts/themes/<page>-dark.png."""
+app's dark theme, and no Plotly figure on any page (charts waited for on Home, 3D -> 2D, Clusters and
+Latent space) draws a white background (paper, plot area, 3D scene walls, the low end of a heatmap of
+counts); the thumbnail map's digits are inked light. Screenshots of every page:
+test-artifacts/themes/<page>-dark.png."""
 
 import base64
 import io
@@ -41,8 +42,11 @@ def _white(colour) -> bool:
 
 
 # Clusters on the codes and drawn on PCA: the page's default UMAP would add ~30 s of compilation.
+# The other pages: whatever figures they draw on arrival (none waited for), and a screenshot of each.
 @pytest.mark.parametrize("path,charts", [("", 0), ("linear_3d", 2), ("clusters?space=codes&map=pca", 3),
-                                         ("latent", 2)])
+                                         ("latent", 2), ("family", 0), ("train", 0), ("reconstructions", 0),
+                                         ("anomalies", 0), ("generate", 0), ("digit", 0), ("compare", 0),
+                                         ("runs", 0)])
 def test_no_figure_is_white_in_the_dark_theme(server, dark_page, path, charts):
     _open(dark_page, f"{server}/{path}")
     _assert_no_exception(dark_page)
