@@ -18,3 +18,10 @@ def test_every_metric_value_on_the_shipped_model_is_short(page):
     values = [m.value for m in at.metric]
     assert values, "no metric on the page"
     assert all(len(v) <= MAX_VALUE_CHARS for v in values), values
+
+
+def test_the_family_pages_tied_weights_metrics_are_short():
+    """The tab that opens first: its decoder card held "536,592 → 1,082" and was cut off."""
+    at = open_page("aecore_app/app_pages/family.py", {"dataset": "digits", "tab": "tied"})
+    values = [m.value for m in at.metric]
+    assert len(values) >= 4 and all(len(v) <= MAX_VALUE_CHARS for v in values), values

@@ -20,7 +20,7 @@ def tab_ui(data: FamilyData) -> None:
         (t("family.tied_dense_params"), f"{dense['total']:,}", None),
         (t("family.tied_tied_params"), f"{tied['total']:,}", None),
         (t("family.tied_ratio"), f"{tied['total'] / dense['total']:.3f}×", t("family.tied_ratio_help")),
-        (t("family.tied_decoder_params"), f"{dense['decoder']:,} → {tied['decoder']:,}",
+        (t("family.tied_decoder_params", untied=f"{dense['decoder']:,}"), f"{tied['decoder']:,}",
          t("family.tied_decoder_help")),
     ])
     st.plotly_chart(figures.parameter_bars(
