@@ -15,7 +15,11 @@ PAGE = "aecore_app/app_pages/latent.py"
 def _fresh_caches():
     import streamlit as st
 
+    from aecore_app import caches
+
     st.cache_data.clear()
+    # The shared views too: another test in this process may have drawn the default UMAP already.
+    caches.map_views.clear()
     yield
 
 
