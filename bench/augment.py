@@ -1,4 +1,4 @@
-"""Seed 004 calls the decoder a generative model, "related to data augmentation" (데이터 증강과도
+"""Post 004 calls the decoder a generative model, "related to data augmentation" (데이터 증강과도
 관련 있음). Does it help? A few-label task on the MNIST sample, measured: classifiers trained on L
 labelled rows per class, alone, with decoder samples around them, or with pixel noise (the control).
 The method is written out with the results in BENCHMARKS.md (section bench/augment.py).
@@ -19,7 +19,7 @@ from aecore.experiments.augment import generate_like
 from aecore.data.datasets import load_dataset, train_test_split
 from bench.harness.report import row, say, section_main, stamp_line
 
-GROUP = "Seed 004: decoder samples as data augmentation (MNIST sample, few labels)"
+GROUP = "Post 004: decoder samples as data augmentation (MNIST sample, few labels)"
 LABELS, QUICK_LABELS = (5, 10, 20), (5,)
 DRAWS, QUICK_DRAWS = 5, 2
 N_PER_ROW = 5
@@ -163,7 +163,7 @@ def verdict(result: dict) -> str:
 
 def markdown(report: dict) -> str:
     r = report["result"]
-    lines = [BEGIN, "## Seed 004: do decoder samples help as data augmentation?", "", stamp_line(report), "",
+    lines = [BEGIN, "## Post 004: do decoder samples help as data augmentation?", "", stamp_line(report), "",
              f"The MNIST sample's app split ({r['train_rows']:,} training rows, {r['test_rows']:,} held-out). L labelled "
              "rows per class drawn from the training split (5 draws per L); classifiers on raw pixels: "
              "`LogisticRegression(max_iter=1000)` and 1-NN. (a) labelled rows only; (b) plus "

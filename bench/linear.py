@@ -1,4 +1,4 @@
-"""Seed 000: the linear autoencoder against PCA (MSE ratio and largest principal angle)."""
+"""Post 000: the linear autoencoder against PCA (MSE ratio and largest principal angle)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Seed 002's claim that its CNN autoencoder reconstructs MNIST better than its dense one
+"""Post 002's claim that its CNN autoencoder reconstructs MNIST better than its dense one
 ("CNN을 이용한 학습 결과가 더 높은 예측을 보여준다"), measured on the MNIST sample: the seed's three
 networks as the presets build them, trained as the seed does for several seeds, against PCA-64 on
 the same split. The method is written out with the results in BENCHMARKS.md (section
@@ -19,7 +19,7 @@ from aecore.metrics import pca_baseline, reconstruction_mse
 from aecore.presets import preset
 from bench.harness.report import row, say, section_main, stamp_line
 
-GROUP = "Seed 002: dense vs CNN autoencoders (MNIST sample)"
+GROUP = "Post 002: dense vs CNN autoencoders (MNIST sample)"
 PRESETS = ("seed002_dense", "seed002_cnn", "seed002_cnn_elu")
 SEEDS, QUICK_SEEDS = (0, 1, 2), (0,)
 QUICK_EPOCHS = 2
@@ -173,7 +173,7 @@ def markdown(report: dict) -> str:
     r = report["result"]
     s = r["summary"]
     proto = {p["preset"]: p for p in r["protocol"]}
-    lines = [BEGIN, "## Seed 002: dense vs CNN autoencoders on MNIST", "",
+    lines = [BEGIN, "## Post 002: dense vs CNN autoencoders on MNIST", "",
              stamp_line(report, load=True), "",
              "The seed's three networks as the presets build them (dense 784 → 784 ReLU → 64 ReLU → 784 sigmoid; "
              "CNN Conv2D 32/64 k2 s2 ReLU → Dense 64 → Dense 3136 → Conv2DTranspose 32 → 1 sigmoid; CNN-ELU "

@@ -1,4 +1,4 @@
-"""Seed 001's claim that tying the decoder's weights to the encoder's "trains faster and overfits
+"""Post 001's claim that tying the decoder's weights to the encoder's "trains faster and overfits
 less", measured on the MNIST sample: kind "tied" against kind "dense" with the same shape and
 settings, fitted back to back in alternating order per seed, over a standard and a long small-data
 budget. The method is written out with the results in BENCHMARKS.md (section bench/tied.py).
@@ -149,7 +149,7 @@ def _verdict(s: dict) -> str:
 
 
 def markdown(report: dict) -> str:
-    lines = [BEGIN, "## Tied vs untied weights: speed and overfitting (seed 001's claim)", "",
+    lines = [BEGIN, "## Tied vs untied weights: speed and overfitting (post 001's claim)", "",
              stamp_line(report, load=True), "",
              f"784-{'-'.join(map(str, SHAPE['hidden_units']))}-{SHAPE['n_components']} autoencoders, kind "
              "`dense` against kind `tied`, same settings (batch 128, Adam 1e-3, fixed epochs, no early "

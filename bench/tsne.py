@@ -136,7 +136,7 @@ def markdown(report: dict) -> str:
     lines = ["<!-- bench/tsne.py: begin -->", "## t-SNE of the codes: openTSNE (ours) against scikit-learn", "",
              stamp_line(report, load=True, stack=f"Python {m.get('python')}"), "",
              "The shipped recommended model's 10-d codes of the MNIST sample (1,000 and 5,000 rows) and of "
-             "MNIST-shaped synthetic sets (20,000 and 60,000); perplexity 15, learning rate 100 (seed 002's), "
+             "MNIST-shaped synthetic sets (20,000 and 60,000); perplexity 15, learning rate 100 (post 002's), "
              "seed 0, one thread, each library's own schedule, in one process. Trustworthiness: k = 10 on a "
              "2,000-row subsample against the codes; kNN: 5-fold accuracy of the map. Plot: "
              "[bench/tsne.html](bench/tsne.html).", "",

@@ -1,4 +1,4 @@
-"""Seed 003's use case: compress a network's embeddings with an autoencoder before KMeans.
+"""Post 003's use case: compress a network's embeddings with an autoencoder before KMeans.
 
 The post says autoencoders compress ResNet / BERT outputs before clustering. No ResNet or BERT
 is available offline, so this example makes a comparable bank in-process: a small CNN classifier

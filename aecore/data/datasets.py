@@ -71,7 +71,7 @@ class Dataset:
 
 def generate_3d_data(m: int = 60, w1: float = 0.1, w2: float = 0.3, noise: float = 0.1,
                      seed: int = 4, center: bool = True) -> np.ndarray:
-    """Seed 000's noisy 3D cloud lying near a tilted plane.
+    """Post 000's noisy 3D cloud lying near a tilted plane.
 
     Same formulas and the same random stream as the seed's ``generate_3d_data`` after
     ``np.random.seed(seed)`` (the seed uses 4), centred like the seed does.
@@ -232,7 +232,7 @@ def load_breast_cancer_table() -> Dataset:
 
 
 def make_seed003_table(n_rows: int = 1000, n_features: int = 100, seed: int = 0) -> Dataset:
-    """Seed 003's own table: ``torch.rand(1000, 100)``, uniform values in [0, 1), no labels.
+    """Post 003's own table: ``torch.rand(1000, 100)``, uniform values in [0, 1), no labels.
 
     It has no structure for an autoencoder to find; the seed uses it to show the mechanics
     (train, take the 10 codes, KMeans(5), PCA to 2-D), and so do we.
@@ -256,7 +256,7 @@ def ball_image(cx: float, cy: float, side: int = BALL_SIDE, radius: float = BALL
 
 
 def make_balls(n_images: int = 2000, seed: int = 0) -> Dataset:
-    """Seed 004's toy: images of one ball at random positions (28x28, values 0-1).
+    """Post 004's toy: images of one ball at random positions (28x28, values 0-1).
 
     Rows 0 and 1 are the seed's picture: the ball on the left and on the right of the middle row.
     The pixel average of the two is two faint half-balls; a code that learned the ball's position

@@ -1,6 +1,6 @@
 """New labelled rows from a fitted autoencoder: decode codes near each row's own code.
 
-Seed 004 calls the decoder a generative model, "related to data augmentation". :func:`generate_like`
+Post 004 calls the decoder a generative model, "related to data augmentation". :func:`generate_like`
 takes labelled rows and makes ``n_per_row`` new ones per row, each carrying its row's label:
 
 * a VAE (``kind="vae"``) draws codes from its encoder's Gaussian for the row,

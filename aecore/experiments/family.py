@@ -21,7 +21,7 @@ from ..params import HIDDEN_UNITS
 
 ProgressFn = Callable[[str, int, int], None]
 
-#: The default label counts of the few-label curve (seed 001's "a few labels" experiment).
+#: The default label counts of the few-label curve (post 001's "a few labels" experiment).
 LABEL_COUNTS = (50, 100, 500, 1000)
 
 

@@ -1,4 +1,4 @@
-"""A small dense generative adversarial network on flat rows (seed 001's last family member).
+"""A small dense generative adversarial network on flat rows (post 001's last family member).
 
 A generator turns Gaussian noise into rows; a discriminator learns to tell them from real
 rows; each improves against the other. The training rule follows keras-io's GAN examples: a

@@ -1,4 +1,4 @@
-"""Unsupervised pretraining (seed 001): reuse a fitted encoder's layers in a classifier that
+"""Unsupervised pretraining (post 001): reuse a fitted encoder's layers in a classifier that
 only a few labelled samples train, and compare it with the same classifier trained from scratch.
 
 The reducer passed in is never changed: its encoder is rebuilt in code and its weights copied,

@@ -227,7 +227,7 @@ def _spread_out(points: np.ndarray, n: int, min_distance: float, rng) -> np.ndar
 def thumbnail_map(points_2d: np.ndarray, images: np.ndarray, image_shape: tuple[int, int],
                   labels: np.ndarray | None = None, n_thumbnails: int = 300, random_state: int = 0,
                   title: str | None = None, background: str = "light") -> go.Figure:
-    """A 2D map with small images drawn at their points, like seed 002's t-SNE of MNIST digits.
+    """A 2D map with small images drawn at their points, like post 002's t-SNE of MNIST digits.
 
     Every point is a marker (coloured by label, row id in ``customdata`` so selections work);
     a few hundred of them also get their image, drawn as a Plotly layout image (a base64 PNG,

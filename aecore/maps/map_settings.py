@@ -13,7 +13,7 @@ from ..params import Setting
 
 S = Setting
 #: Method -> the settings of its map a person may change, in the order the app shows them. The
-#: defaults are seed 002's t-SNE settings and umap-learn's own neighbours and minimum distance.
+#: defaults are post 002's t-SNE settings and umap-learn's own neighbours and minimum distance.
 MAP_SETTINGS: dict[str, tuple[Setting, ...]] = {
     "tsne": (
         S("perplexity", float, 15.0, "t-SNE's perplexity: about how many neighbours each point keeps "

@@ -25,7 +25,7 @@ from ..budget import Budget, resolve
 METHODS = ("pca", "tsne", "umap")
 
 #: The settings each method uses unless told otherwise: those a person may change are declared in
-#: :mod:`aecore.maps.map_settings` (t-SNE's are seed 002's; ``learning_rate="auto"`` gives openTSNE's
+#: :mod:`aecore.maps.map_settings` (t-SNE's are post 002's; ``learning_rate="auto"`` gives openTSNE's
 #: n / 12, no better here and slower: bench/tsne.py).
 DEFAULTS = {method: map_settings.defaults(method) for method in METHODS}
 DEFAULTS["umap"]["n_epochs"] = 200
@@ -96,7 +96,7 @@ def project(X, method: str, n_components: int = 2, random_state: int | None = 0,
         Latent codes or any numeric features.
     method : {"pca", "tsne", "umap"}
         ``"pca"``: linear and fast. ``"tsne"``: openTSNE's FFT-accelerated t-SNE in 1-2
-        dimensions, scikit-learn's Barnes-Hut in 3 (seed 002's ``perplexity=15,
+        dimensions, scikit-learn's Barnes-Hut in 3 (post 002's ``perplexity=15,
         learning_rate=100`` unless given). ``"umap"``: umap-learn
         (``n_neighbors=15, min_dist=0.1, n_epochs=200`` unless given, 100 above
         :data:`UMAP_LARGE_ROWS`; umap-learn itself runs

@@ -472,7 +472,7 @@ class ContractiveAutoencoder(_EncoderDecoderConfig, keras.Model):
 
 
 def _linear(arch: Architecture):
-    """Seed 000: one linear Dense layer each way; with MSE it learns PCA's subspace."""
+    """Post 000: one linear Dense layer each way; with MSE it learns PCA's subspace."""
     x = keras.Input(shape=(arch.n_features,))
     encoder = keras.Model(x, layers.Dense(arch.n_components, name="codings")(x), name="encoder")
     z = keras.Input(shape=(arch.n_components,))
@@ -572,7 +572,7 @@ def _contractive(arch: Architecture):
 
 
 def _conv(arch: Architecture):
-    """Seed 002's CNN: strided Conv2D down, a Dense bottleneck, Conv2DTranspose up."""
+    """Post 002's CNN: strided Conv2D down, a Dense bottleneck, Conv2DTranspose up."""
     height, width = conv_image_shape(arch.n_features, arch.image_shape, len(arch.filters))
     factor = 2 ** len(arch.filters)
     enc_act = arch.encoder_activation or arch.activation

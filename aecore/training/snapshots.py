@@ -7,7 +7,7 @@ compared: the codes themselves for a 2-D latent space (a 1-D one is drawn agains
 ONE PCA fitted on the last snapshot's codes and applied to every snapshot. The result is a small
 :class:`LatentHistory` (about 8 kB per kept epoch), saved with a run as ``latent_history.npz``.
 
-A linear autoencoder (``kind="linear"``, seed 000) also keeps its decoder's weights per snapshot:
+A linear autoencoder (``kind="linear"``, post 000) also keeps its decoder's weights per snapshot:
 the plane it can reconstruct, which :func:`decoder_planes` turns into bases and centres and
 :func:`plane_angles` compares with PCA's.
 

@@ -20,7 +20,7 @@ st.markdown(t("linear3d.intro"))
 with st.expander(t("common.what")):
     st.markdown(t("linear3d.explain"))
 
-OPTIMIZERS = ("sgd", "adam")  # seed 000's SGD, and the optimizer that converges without tuning
+OPTIMIZERS = ("sgd", "adam")  # post 000's SGD, and the optimizer that converges without tuning
 LEARNING_RATES = (0.001, 0.01, 0.05, 0.1, 0.5, 1.0, 1.5, 2.0)
 url_state("linear3d", {
     "linear3d.m": Param("m", "int", 20, 2000), "linear3d.noise": Param("noise", "float", 0.0, 0.5),

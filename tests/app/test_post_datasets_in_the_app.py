@@ -1,5 +1,5 @@
 """The posts' datasets and experiments in the app (AppTest): the Train page's picker lists the new
-datasets; seed 003's whole experiment (KMeans(5) on the codes, a PCA map) from its tour link; a table
+datasets; post 003's whole experiment (KMeans(5) on the codes, a PCA map) from its tour link; a table
 denoised and generated samples exported on the Generate page; an untrained link's view parameters
 wait in the URL, bounded."""
 
@@ -35,7 +35,7 @@ def test_seed003_tour_link_trains_its_model_and_draws_kmeans_5_on_a_pca_map():
 
 @pytest.mark.slow
 def test_a_table_denoises_feature_by_feature_on_the_generate_page():
-    """Seed 003's tabular denoising: noise on breast-cancer rows, the denoising AE's output closer
+    """Post 003's tabular denoising: noise on breast-cancer rows, the denoising AE's output closer
     to the clean rows than the noisy input, feature by feature."""
     at = open_page("aecore_app/app_pages/generate.py", {"data": "breast_cancer", "preset": "denoising", "epochs": "30",
                                                    "level": "0.3"})

@@ -1,4 +1,4 @@
-"""Reconstructions page: a model from one of seed 002's presets gets a caption with the three
+"""Reconstructions page: a model from one of post 002's presets gets a caption with the three
 presets' measured held-out MSE (bench/seed002.py); other presets do not."""
 
 from tests.builders import open_page

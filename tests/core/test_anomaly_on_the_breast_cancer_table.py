@@ -1,4 +1,4 @@
-"""Seed 003's anomaly detection on the breast-cancer table: the malignant tumours (the minority,
+"""Post 003's anomaly detection on the breast-cancer table: the malignant tumours (the minority,
 scikit-learn's label 0) are the anomalies, and the evaluation trains the seed-003 network, not
 another one. (The tour step "tabular_anomalies" in the app: app/test_anomalies_page_tabular.py.)"""
 

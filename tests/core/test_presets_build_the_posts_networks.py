@@ -65,7 +65,7 @@ SEEDS = {
     "seed003_tabular": (100, None, [
         "Dense(64, relu)", "Dense(32, relu)", "Dense(10, linear)", "Dense(32, relu)", "Dense(64, relu)",
         "Dense(100, sigmoid)"], 17_838),
-    # Seed 004 draws its balls without a network; ours is the smallest that walks one ball between two.
+    # Post 004 draws its balls without a network; ours is the smallest that walks one ball between two.
     "seed004_balls": (784, (28, 28), [
         "Dense(256, relu)", "Dense(64, relu)", "Dense(2, linear)", "Dense(64, relu)", "Dense(256, relu)",
         "Dense(784, sigmoid)"], 435_858),

@@ -171,7 +171,7 @@ def test_linear_defaults_reach_pca(m, seed):
 
 @pytest.mark.slow
 def test_seed_settings_fall_short_of_pca():
-    """Seed 000's SGD(1.5), 20 epochs: honest, visibly above PCA's optimum."""
+    """Post 000's SGD(1.5), 20 epochs: honest, visibly above PCA's optimum."""
     from aecore.presets import preset
 
     X = generate_3d_data(60, seed=4)

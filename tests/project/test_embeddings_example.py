@@ -1,4 +1,4 @@
-"""examples/embeddings.py (seed 003's "compress embeddings before clustering") runs end to end."""
+"""examples/embeddings.py (post 003's "compress embeddings before clustering") runs end to end."""
 
 import json
 import math

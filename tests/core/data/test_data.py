@@ -7,7 +7,7 @@ from aecore.data import datasets as data
 
 
 def _seed_generate_3d_data(m, w1=0.1, w2=0.3, noise=0.1):
-    """Seed 000's code, verbatim, on NumPy's global generator."""
+    """Post 000's code, verbatim, on NumPy's global generator."""
     angles = np.random.rand(m) * 3 * np.pi / 2 - 0.5
     out = np.empty((m, 3))
     out[:, 0] = np.cos(angles) + np.sin(angles) / 2 + noise * np.random.randn(m) / 2

@@ -1,6 +1,6 @@
-"""The posts' data, offline: seed 003's random table and a real table (breast cancer), seed 004's
+"""The posts' data, offline: post 003's random table and a real table (breast cancer), post 004's
 ball images and its shipped model. (Listed by the CLI: core/cli/test_cli_commands.py; the app's
-picker and seed 003's experiment from its tour link: app/test_post_datasets_in_the_app.py.)"""
+picker and post 003's experiment from its tour link: app/test_post_datasets_in_the_app.py.)"""
 
 import numpy as np
 import pytest
@@ -50,7 +50,7 @@ def test_balls_are_one_ball_each_and_rows_0_1_are_left_and_right():
 
 
 def test_the_shipped_ball_model_walks_one_ball_where_pixels_blend_two_halves():
-    """Seed 004's claim, measured on the shipped model: every step of the latent walk from the
+    """Post 004's claim, measured on the shipped model: every step of the latent walk from the
     left ball to the right one decodes to one ball; the pixel blend's midpoint is two half-balls."""
     from aecore.runs import demo
     from aecore.maps.latent_walk import interpolate

@@ -19,7 +19,7 @@ def few_digits(digits):
 
 
 def test_the_defaults_are_todays_settings():
-    # Seed 002's t-SNE settings and umap-learn's own, as the maps were drawn before they could change.
+    # Post 002's t-SNE settings and umap-learn's own, as the maps were drawn before they could change.
     assert map_settings.defaults("tsne") == {"perplexity": 15.0, "learning_rate": 100.0}
     assert map_settings.defaults("umap") == {"n_neighbors": 15, "min_dist": 0.1}
     assert DEFAULTS["umap"]["n_epochs"] == 200 and DEFAULTS["pca"] == {}

@@ -1,4 +1,4 @@
-"""The sparse and denoising kinds (seed 001): each sparsity penalty and each noise trains (tiny,
+"""The sparse and denoising kinds (post 001): each sparsity penalty and each noise trains (tiny,
 seeded) and does what it is for; the noise acts while training only."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Early stopping off (seed 001's setting): all epochs train and the last epoch's weights are kept;
+"""Early stopping off (post 001's setting): all epochs train and the last epoch's weights are kept;
 with it on, the best epoch's; the help says so."""
 
 import numpy as np
