@@ -111,6 +111,11 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
 }
 
 
+#: Post 002's three networks, in the post's order: the dense one, then the CNN and the CNN with ELU
+#: (the Reconstructions page and ``bench/seed002.py`` compare them).
+POST002_PRESETS = ("seed002_dense", "seed002_cnn", "seed002_cnn_elu")
+
+
 def preset(name: str) -> TrainConfig:
     """The :class:`TrainConfig` of a named preset."""
     if name not in PRESETS:

@@ -44,7 +44,7 @@ SEED003 = {"data": "seed003_random", "preset": "seed003_tabular"}
 BREAST_CANCER_ANOMALIES = ",".join(str(c) for c in POST_ANOMALY_CLASSES["breast_cancer"])
 STEPS = (
     Step("linear", page_file("linear_3d.py"), {"converge": "0"}, work=("train",)),
-    Step("mnist", page_file("reconstructions.py"), {**DEMO, "show": "worst"}),
+    Step("seed002_compare", page_file("reconstructions.py"), {**SEED002, "show": "random"}),
     Step("seed002_tsne", page_file("latent.py"), {**SEED002, "view": "tsne", "dims": "2", "color": "label"}),
     Step("seed002_kmeans", page_file("clusters.py"), {**SEED002, "space": "codes", "method": "kmeans",
                                                      "clusters": "10", "n_init": "10", "map": "tsne"}),

@@ -16,11 +16,10 @@ import numpy as np
 
 from aecore.data.datasets import load_dataset, train_test_split
 from aecore.metrics import pca_baseline, reconstruction_mse
-from aecore.presets import preset
+from aecore.presets import POST002_PRESETS as PRESETS, preset
 from bench.harness.report import row, say, section_main, stamp_line
 
 GROUP = "Post 002: dense vs CNN autoencoders (MNIST sample)"
-PRESETS = ("seed002_dense", "seed002_cnn", "seed002_cnn_elu")
 SEEDS, QUICK_SEEDS = (0, 1, 2), (0,)
 QUICK_EPOCHS = 2
 PROTOCOL_SEED = 42

@@ -32,6 +32,8 @@ DEMOS = {
     "mnist-recommended": ("mnist_sample", "recommended"),
     "mnist-denoising": ("mnist_sample", "denoising"),
     "mnist-vae-2d": ("mnist_sample", "vae_2d"),
+    "mnist-seed002-dense": ("mnist_sample", "seed002_dense"),
+    "mnist-seed002-cnn": ("mnist_sample", "seed002_cnn"),
     "mnist-seed002-cnn-elu": ("mnist_sample", "seed002_cnn_elu"),
     "balls-seed004": ("balls", "seed004_balls"),
 }

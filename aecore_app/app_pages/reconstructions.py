@@ -7,6 +7,8 @@ import streamlit as st
 from aecore.figures import builders as figures
 from aecore.anomaly import per_feature_errors
 from aecore.metrics import per_sample_mse
+from aecore.presets import POST002_PRESETS
+from aecore_app import post002_ui
 from aecore_app.caches import pca_baseline_of, split_indices
 from aecore_app.i18n import t
 from aecore_app.layout import metric_row
@@ -32,7 +34,8 @@ pca = pca_baseline_of(active.key, config.n_components, ds.X, train_idx, test_idx
 ae_err, pca_err = per_sample_mse(X_test, ae_recon), per_sample_mse(X_test, pca.reconstruction)
 
 st.caption(t("recon.caption", kind=config.kind, k=config.n_components, data=active.key, n=len(test_idx)))
-if getattr(current_model(), "preset", None) in ("seed002_dense", "seed002_cnn", "seed002_cnn_elu"):
+post002 = post002_ui.applies(current_model())  # post 002's three networks side by side, below
+if not post002 and getattr(current_model(), "preset", None) in POST002_PRESETS:
     st.caption(t("recon.seed002_note"))  # measured by bench/seed002.py: the three post-002 networks compared
 metric_row([
     (t("recon.ae_mse"), f"{ae_err.mean():.5f}", None),
@@ -51,7 +54,9 @@ order = {"random": np.random.default_rng(0).permutation(len(test_idx)),
          "best": np.argsort(ae_err),
          "worst": np.argsort(ae_err)[::-1]}[which][:count]
 
-if ds.is_image:
+if ds.is_image and post002:
+    post002_ui.comparison_ui(X_test, order, pca.reconstruction, config.n_components, ds.image_shape)
+elif ds.is_image:
     captions = [f"{ae_err[i]:.3f}" for i in order]
     st.plotly_chart(figures.reconstruction_grid(
         [X_test[order], ae_recon[order], pca.reconstruction[order]],

@@ -63,6 +63,7 @@ def test_page_renders_tied_counts_and_the_generate_link(app):
     _no_exception(app)
     _no_error(app)
     assert app.title[0].value == en("family.title")
+    assert en("family.intro") in [c.value for c in app.caption]
     found = metrics(app)
     assert 0.45 < float(found[en("family.tied_ratio")].rstrip("×")) < 0.55
     assert any(title.startswith("Trainable parameters, 64 → 32 → 10") for title in chart_titles(app))
@@ -85,6 +86,14 @@ def test_page_renders_tied_counts_and_the_generate_link(app):
     _no_exception(app)
     assert any("Hidden units must be" in e.value for e in app.error)
     assert metrics(app)[en("family.tied_dense_params")]  # falls back to 512,256 and goes on
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_intro_names_the_robustness_tab(lang):
+    # The contractive robustness comparison lives in the last tab: the intro says where to find it.
+    intro = i18n.translate("family.intro", lang)
+    assert f"**{i18n.translate('family.tab_denoising_vae', lang)}**" in intro
+    assert i18n.translate("family.model_contractive_robust", lang) in intro
 
 
 def test_every_button_on_tiny_settings(app):

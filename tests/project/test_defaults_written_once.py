@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from aecore.maps import cluster
-from aecore import params
+from aecore import params, presets
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted([*ROOT.glob("aecore/**/*.py"), *ROOT.glob("aecore_app/*.py"), *ROOT.glob("aecore_app/app_pages/**/*.py")])
@@ -23,6 +23,7 @@ DECLARED = {
     "the losses": (params.LOSSES, "aecore/params.py"),
     "the optimizers": (tuple(params.OPTIMIZERS), "aecore/params.py"),
     "the clustering methods": (cluster.METHODS, "aecore/maps/cluster.py"),
+    "post 002's networks": (presets.POST002_PRESETS, "aecore/presets.py"),
 }
 #: Dicts keyed by a whole list that say something of their own about each name (not a copy of
 #: the list): (list, file) -> why.
