@@ -14,7 +14,7 @@ from aecore.models import builders as models
 from aecore.models.noise import corrupt
 from aecore.params import KINDS
 
-#: Post 001's family: every kind the schema declares beyond the first three (seeds 000 and 002's).
+#: Post 001's family: every kind the schema declares beyond the first three (posts 000 and 002's).
 NEW_KINDS = [kind for kind in KINDS if kind not in ("linear", "dense", "conv")]
 
 
