@@ -5,6 +5,10 @@ stores built on them: the shared models, the job slots, the map views, the clust
 Family page's results, the whole-data passes and the Digit page's references.
 
 Nothing from a cache is mutated or refitted: every session shares it.
+
+The same work asked for by many sessions at once runs once: Streamlit's caches hold a lock per
+key while they compute a missing value (the others wait, stoppable), and the stores below get
+the same from :func:`aecore_app.session.run_exclusive` (:meth:`ModelRegistry.claim`).
 """
 
 from __future__ import annotations

@@ -246,7 +246,7 @@ def markdown(report: dict) -> str:
             lines.append(f"| {page} | " + " | ".join(cells) + " |")
         for label, key in (("server peak MB", "peak_mb"), ("settled MB", "settled_mb"), ("idle server MB", "idle_mb"),
                            ("errors", "errors"), ("wall s", "wall_s")):
-            lines.append(f"| {label} | " + " | ".join(f"{h[key]:,.0f} | " for h in heads) + " |")
+            lines.append(f"| *{label}* | " + " | ".join(f"{h[key]:,.0f} | " for h in heads) + "|")
         lines.append("")
         for k, h in zip(crowds, heads):
             target = TARGETS.get(h["visitors"], {})
