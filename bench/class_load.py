@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bench.harness.memory import RssSampler, tree_rss_kb
 from bench.harness.report import commit, load_note, now, say, section_main, stamp_line
@@ -118,9 +119,9 @@ def settled_mb(pid: int) -> float:
     return tree_rss_kb(pid) / 1024
 
 
-def crowd(n_visitors: int, stagger: float, log=say) -> dict:
-    """``n_visitors`` sessions on one fresh server, started ``stagger`` s apart."""
-    with streamlit_server(flags=AGENT_FLAGS) as server:
+def crowd(n_visitors: int, stagger: float, app_root=ROOT, log=say) -> dict:
+    """``n_visitors`` sessions on one fresh server of ``app_root``'s app, started ``stagger`` s apart."""
+    with streamlit_server(app_root, flags=AGENT_FLAGS) as server:
         idle_mb = tree_rss_kb(server.pid) / 1024
         sampler = RssSampler(server.pid, every=0.2, tree=True)
         sampler.start()
@@ -149,9 +150,9 @@ def crowd(n_visitors: int, stagger: float, log=say) -> dict:
             "server_log_tail": server.log_text[-1500:] if errors else ""}
 
 
-def solo(log=say) -> dict:
+def solo(app_root=ROOT, log=say) -> dict:
     """One visitor through every page of the visit on a fresh server: seconds per page, peak."""
-    with streamlit_server(flags=AGENT_FLAGS) as server:
+    with streamlit_server(app_root, flags=AGENT_FLAGS) as server:
         sampler = RssSampler(server.pid, every=0.2, tree=True)
         sampler.start()
         visitor = Visitor("solo")
@@ -164,12 +165,12 @@ def solo(log=say) -> dict:
             "error_examples": visitor.errors[:8]}
 
 
-def cold(log=say) -> dict:
+def cold(app_root=ROOT, log=say) -> dict:
     """A fresh server per page: the page's link (a creating call naming it) until its run finishes,
     and the server's peak meanwhile."""
     pages = {}
     for path, page in COLD:
-        with streamlit_server(flags=AGENT_FLAGS) as server:
+        with streamlit_server(app_root, flags=AGENT_FLAGS) as server:
             sampler = RssSampler(server.pid, every=0.2, tree=True)
             sampler.start()
             visitor = Visitor("cold")
@@ -182,27 +183,105 @@ def cold(log=say) -> dict:
 
 
 def measure(args) -> dict:
-    """Run the phases asked for; merge them into the results kept from earlier runs."""
+    """Run the phases asked for, each on ``--baseline``'s checkout first ("before") when one is
+    given, then on this one; merge them into the results kept from earlier runs (a run with a
+    baseline replaces them all: before and after belong to one run)."""
     kept = json.loads(RESULTS.read_text()).get("phases", {}) if RESULTS.exists() else {}
-    phases = dict(kept)
+    phases = {} if args.baseline else dict(kept)
+    checkouts = [(" (before)", Path(args.baseline).resolve()), (" (after)", ROOT)] if args.baseline else [("", ROOT)]
 
-    def stamped(result: dict) -> dict:
-        return {**result, "date": now(), "commit": commit(dirty=True), "load": load_note(),
+    def stamped(result: dict, root) -> dict:
+        return {**result, "date": now(), "commit": commit(root, dirty=True), "load": load_note(),
                 "command": " ".join(["python -m bench.class_load", *sys.argv[1:]])}
 
-    if "cold" in args.phases:
-        phases["cold"] = stamped(cold())
-    if "solo" in args.phases:
-        phases["solo"] = stamped(solo())
+    for suffix, root in checkouts:
+        if "cold" in args.phases:
+            phases["cold" + suffix] = stamped(cold(root), root)
+        if "solo" in args.phases:
+            phases["solo" + suffix] = stamped(solo(root), root)
     if "crowd" in args.phases:
         for n in args.visitors:
-            say(f"[class_load] {n} visitors, {args.stagger} s apart ...")
-            phases[f"crowd {n}"] = stamped(crowd(n, args.stagger))
+            for suffix, root in checkouts:
+                say(f"[class_load] {n} visitors{suffix}, {args.stagger} s apart ...")
+                phases[f"crowd {n}{suffix}"] = stamped(crowd(n, args.stagger, root), root)
     return {"phases": phases}
 
 
 def _target(ok: bool) -> str:
     return "yes" if ok else "**no**"
+
+
+def _variants(phases: dict, name: str) -> list[str]:
+    """The keys of phase ``name`` ("cold", "solo", "crowd 20"), before before after."""
+    return sorted((k for k in phases if k == name or k.startswith(name + " (")), key=lambda k: "after" in k)
+
+
+def _cold_lines(phases: dict) -> list[str]:
+    keys = _variants(phases, "cold")
+    if not keys:
+        return []
+    lines = [(f"**Cold start**, a fresh server per page, the page's link until its run finished (target ≤ "
+             f"{TARGETS['cold_s']:.0f} s); seconds and the server's peak MB:"), "",
+             "| page | " + " | ".join(f"{k}: s | MB" for k in keys) + " |", "|---|" + "---|---|" * len(keys)]
+    for _, page in COLD:
+        cells = []
+        for k in keys:
+            r = phases[k]["pages"].get(page)
+            seconds = None if r is None else r["seconds"]
+            cells.append("- | -" if seconds is None else
+                         f"{seconds:.1f}{'' if seconds <= TARGETS['cold_s'] else ' ✗'} | {r['peak_mb']:,.0f}")
+        lines.append(f"| {page} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for k in keys:
+        c = phases[k]
+        errors = [f"{page}: {e}" for page, r in c["pages"].items() for e in r["errors"]]
+        lines.append(f"- {k}: `{c['command']}`, commit `{c['commit']}`, {c['load']}; errors: "
+                     f"{'; '.join(errors) or 0}.")
+    return lines + [""]
+
+
+def _solo_lines(phases: dict) -> list[str]:
+    lines = []
+    for k in _variants(phases, "solo"):
+        s = phases[k]
+        lines += [f"**One visitor through every page**{k[4:]} (`{s['command']}`, commit `{s['commit']}`, {s['load']}): "
+                  f"server peak **{s['peak_mb']:,.0f} MB** (target ≤ {TARGETS['solo_peak_mb']:,} MB: "
+                  f"{_target(s['peak_mb'] <= TARGETS['solo_peak_mb'])}), settled {s['settled_mb']:,.0f} MB, "
+                  f"errors {s['errors']}; seconds per page: "
+                  + ", ".join(f"{p} {v:.1f}" for p, v in s["seconds"].items()) + ".", ""]
+        lines += [f"- {e}" for e in s["error_examples"]]
+    return lines
+
+
+def _crowd_lines(phases: dict) -> list[str]:
+    crowds = sorted((k for k in phases if k.startswith("crowd ")), key=lambda k: (int(k.split()[1]), "after" in k))
+    if not crowds:
+        return []
+    heads = [phases[k] for k in crowds]
+    lines = [(f"**Visitors on one server**, started {heads[0]['stagger_s']} s apart; seconds until each page's "
+             "run finished:"), "",
+             "| page | " + " | ".join(f"{k[6:]} visitors: p50 | p95" for k in crowds) + " |",
+             "|---|" + "---|---|" * len(heads)]
+    for _, page in VISIT:
+        cells = [f"{h['pages'][page]['p50']:.1f} | {h['pages'][page]['p95']:.1f}" if page in h["pages"]
+                 else "- | -" for h in heads]
+        lines.append(f"| {page} | " + " | ".join(cells) + " |")
+    for label, key in (("server peak MB", "peak_mb"), ("settled MB", "settled_mb"), ("idle server MB", "idle_mb"),
+                       ("errors", "errors"), ("wall s", "wall_s")):
+        lines.append(f"| *{label}* | " + " | ".join(f"{h[key]:,.0f} | " for h in heads) + "|")
+    lines.append("")
+    for k, h in zip(crowds, heads):
+        target = TARGETS.get(h["visitors"], {})
+        verdicts = []
+        if "peak_mb" in target:
+            verdicts.append(f"peak ≤ {target['peak_mb']:,} MB: {_target(h['peak_mb'] <= target['peak_mb'])}")
+        if "p95_s" in target:
+            worst = max(p["p95"] for p in h["pages"].values())
+            verdicts.append(f"every p95 ≤ {target['p95_s']:.0f} s: {_target(worst <= target['p95_s'])}")
+        verdicts.append(f"0 errors: {_target(h['errors'] == 0)}")
+        lines.append(f"- {k} (`{h['command']}`, commit `{h['commit']}`, {h['load']}): " + "; ".join(verdicts)
+                     + "." + "".join(f"\n  - {e}" for e in h["error_examples"][:4]))
+    return lines
 
 
 def markdown(report: dict) -> str:
@@ -214,51 +293,11 @@ def markdown(report: dict) -> str:
              "shipped demos, nothing trained; a page's time runs from the request until its script run "
              "finishes (reruns included). Errors: uncaught exceptions and `st.error` boxes in the pages, and "
              "refused or failed requests. Memory: the RSS of the server's process tree, sampled every 0.2 s; "
-             f"*settled*: {SETTLE_S:.0f} s after the last visitor, sessions still open. Other helpers' jobs "
-             "shared the two cores during every run (the load average of each phase is in its row).", ""]
-    if "cold" in phases:
-        c = phases["cold"]
-        lines += [f"**Cold start**, a fresh server per page (`{c['command']}`, commit `{c['commit']}`, "
-                  f"{c['load']}; target ≤ {TARGETS['cold_s']:.0f} s):", "",
-                  "| page | seconds | server peak MB | within target | errors |", "|---|---|---|---|---|"]
-        for page, r in c["pages"].items():
-            s = r["seconds"]
-            lines.append(f"| {page} | {'-' if s is None else f'{s:.1f}'} | {r['peak_mb']:,.0f} | "
-                         f"{_target(s is not None and s <= TARGETS['cold_s'])} | {'; '.join(r['errors']) or 0} |")
-        lines.append("")
-    if "solo" in phases:
-        s = phases["solo"]
-        lines += [f"**One visitor through every page** (`{s['command']}`, commit `{s['commit']}`, {s['load']}): "
-                  f"server peak **{s['peak_mb']:,.0f} MB** (target ≤ {TARGETS['solo_peak_mb']:,} MB: "
-                  f"{_target(s['peak_mb'] <= TARGETS['solo_peak_mb'])}), settled {s['settled_mb']:,.0f} MB, "
-                  f"errors {s['errors']}; seconds per page: "
-                  + ", ".join(f"{p} {v:.1f}" for p, v in s["seconds"].items()) + ".", ""]
-        lines += [f"- {e}" for e in s["error_examples"]]
-    crowds = sorted((k for k in phases if k.startswith("crowd ")), key=lambda k: int(k.split()[1]))
-    if crowds:
-        heads = [phases[k] for k in crowds]
-        lines += ["**Visitors on one server**, started " + f"{heads[0]['stagger_s']} s apart:", "",
-                  "| page | " + " | ".join(f"{h['visitors']} visitors: p50 s | p95 s" for h in heads) + " |",
-                  "|---|" + "---|---|" * len(heads)]
-        for _, page in VISIT:
-            cells = [f"{h['pages'][page]['p50']:.1f} | {h['pages'][page]['p95']:.1f}" if page in h["pages"]
-                     else "- | -" for h in heads]
-            lines.append(f"| {page} | " + " | ".join(cells) + " |")
-        for label, key in (("server peak MB", "peak_mb"), ("settled MB", "settled_mb"), ("idle server MB", "idle_mb"),
-                           ("errors", "errors"), ("wall s", "wall_s")):
-            lines.append(f"| *{label}* | " + " | ".join(f"{h[key]:,.0f} | " for h in heads) + "|")
-        lines.append("")
-        for k, h in zip(crowds, heads):
-            target = TARGETS.get(h["visitors"], {})
-            verdicts = []
-            if "peak_mb" in target:
-                verdicts.append(f"peak ≤ {target['peak_mb']:,} MB: {_target(h['peak_mb'] <= target['peak_mb'])}")
-            if "p95_s" in target:
-                worst = max(p["p95"] for p in h["pages"].values())
-                verdicts.append(f"every p95 ≤ {target['p95_s']:.0f} s: {_target(worst <= target['p95_s'])}")
-            verdicts.append(f"0 errors: {_target(h['errors'] == 0)}")
-            lines.append(f"- {k} (`{h['command']}`, commit `{h['commit']}`, {h['load']}): " + "; ".join(verdicts)
-                         + "." + "".join(f"\n  - {e}" for e in h["error_examples"][:4]))
+             f"*settled*: {SETTLE_S:.0f} s after the last visitor, sessions still open. Phases run apart keep "
+             "their own command, commit and load; `--baseline DIR` measures another checkout the same way in "
+             "the same run (before / after). Other helpers' jobs shared the two cores during these runs: the "
+             "load average of each phase is beside it.", ""]
+    lines += _cold_lines(phases) + _solo_lines(phases) + _crowd_lines(phases)
     lines.append("<!-- bench/class_load.py: end -->")
     return "\n".join(lines)
 
@@ -267,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = (
         (("--visitors",), {"type": int, "nargs": "+", "default": [20], "help": "visitors on one server, per run"}),
         (("--stagger",), {"type": float, "default": 0.2, "help": "seconds between two visitors' arrivals"}),
+        (("--baseline",), {"metavar": "DIR", "help": "a checkout measured first, the same way (before / after)"}),
         (("--phases",), {"nargs": "+", "choices": ["cold", "solo", "crowd"], "default": ["cold", "solo", "crowd"],
                          "help": "what to measure (each on fresh servers); the others are kept from earlier runs"}),
     )
