@@ -9,7 +9,7 @@ p95 seconds until the run finishes, errors, the server's peak and settled memory
 result is kept in bench/results_class_load.json, so phases run apart (each under 10 minutes on two
 cores) build one section of BENCHMARKS.md.
 
-Usage: ``python -m bench.class_load --visitors 20 40 [--phases crowd] [--no-write]``."""
+Usage: ``python -m bench.class_load --visitors 20 40 [--phases crowd] [--baseline DIR] [--no-write]``."""
 
 from __future__ import annotations
 
