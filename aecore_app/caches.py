@@ -5,6 +5,10 @@ stores built on them: the shared models, the job slots, the map views, the clust
 Family page's results, the whole-data passes and the Digit page's references.
 
 Nothing from a cache is mutated or refitted: every session shares it.
+
+The same work asked for by many sessions at once runs once: Streamlit's caches hold a lock per
+key while they compute a missing value (the others wait, stoppable), and the stores below get
+the same from :func:`aecore_app.session.run_exclusive` (:meth:`ModelRegistry.claim`).
 """
 
 from __future__ import annotations
@@ -271,14 +275,13 @@ def family_parameter_counts(n_features: int, n_components: int, hidden_units: tu
             for kind in ("dense", "tied")}
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def label_agreement_of(model_id: str, _codes: np.ndarray, _X: np.ndarray, _y: np.ndarray, k: int,
-                       n_queries: int) -> tuple[float, float]:
+@st.cache_resource(max_entries=1)
+def label_agreements() -> ModelRegistry:
     """How often a row's nearest neighbours in code and in input space share its label
-    (:func:`aecore.maps.neighbours.label_agreement`), measured once per (model, k)."""
-    from aecore.maps.neighbours import label_agreement
-
-    return label_agreement(_codes, _X, _y, k, n_queries=n_queries)
+    (:func:`aecore.maps.neighbours.label_agreement`: two numbers), per (model id, k, queries),
+    shared by every session. A store read before a job slot is asked for: with a cache inside
+    the slot, every session of a class queued for a slot only to read the same two numbers."""
+    return ModelRegistry(max_entries=16)
 
 
 # --------------------------------------------------------------------------- once per process

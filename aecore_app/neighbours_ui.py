@@ -9,11 +9,11 @@ import streamlit as st
 
 from aecore.data import datasets as aedata
 from aecore.figures import builders as figures
-from aecore.maps.neighbours import neighbours_of
+from aecore.maps.neighbours import label_agreement, neighbours_of
 
 from . import caches, tour
 from .i18n import t
-from .session import exclusive
+from .session import run_exclusive
 
 #: Samples whose neighbours are averaged for the whole-map measure.
 AGREEMENT_QUERIES = 300
@@ -71,8 +71,9 @@ def neighbours_ui(ds: aedata.Dataset, codes: np.ndarray, chosen: np.ndarray, mod
         return
     asked = tour.asks_for("measure")  # the tour's step shows the measure on arrival
     if st.button(t("neighbours.measure", n=AGREEMENT_QUERIES, k=k), key="latent.nb_measure") or asked:
-        with exclusive(t("neighbours.job")):
-            st.session_state["latent.nb_agreement"] = (model_id, k, caches.label_agreement_of(model_id, codes, ds.X, ds.y, k, AGREEMENT_QUERIES))
+        agreement = run_exclusive(caches.label_agreements(), (model_id, k, AGREEMENT_QUERIES), t("neighbours.job"),
+                                  lambda: label_agreement(codes, ds.X, ds.y, k, n_queries=AGREEMENT_QUERIES))
+        st.session_state["latent.nb_agreement"] = (model_id, k, agreement)
     stored = st.session_state.get("latent.nb_agreement")
     if stored and stored[:2] == (model_id, k):
         in_codes, in_inputs = stored[2]
