@@ -170,7 +170,7 @@ def guided_tour_arrivals(new_page, url: str, lang: str, warm: bool = True, check
     """Each guided-tour step's arrival on a warm server: every step opened once (warming the caches
     and the shared models; ``warm=False`` when the server has shown them already), then once more in
     a new session, timed by :func:`arrival`. ``new_page()`` returns a fresh browser page (a new
-    session); ``check(page)``, when given, looks at each timed step once it arrived."""
+    session); ``check(page, index)``, when given, looks at each timed step once it arrived."""
     from aecore_app import tour as guided
 
     for index in range(len(guided.STEPS) if warm else 0):
@@ -182,7 +182,7 @@ def guided_tour_arrivals(new_page, url: str, lang: str, warm: bool = True, check
         rows.append({"step": index + 1, "id": step.id, "lang": lang, "runs": timed["runs"],
                      **{name: round(timed[name], 2) for name in ("seconds", "script_seconds")}})
         if check is not None:
-            check(page)
+            check(page, index)
     return rows
 
 
