@@ -32,8 +32,8 @@ def denoise_ui(ds, reducer, kind: str) -> None:
     c1, c2 = st.columns(2)
     noise_names = {name: t(f"generate.noise_{name}") for name in NOISE_TYPES}
     noise = c1.radio(t("common.noise"), NOISE_TYPES, format_func=noise_names.get, horizontal=True,
-                     key="generate.noise")
-    level = c2.slider(t("generate.noise_level"), 0.0, 0.9, 0.3, 0.05, key="generate.level")
+                     key="generate.noise", persist_state="page")
+    level = c2.slider(t("generate.noise_level"), 0.0, 0.9, 0.3, 0.05, key="generate.level", persist_state="page")
     n_rows = min(ds.n_samples, IMAGE_ROWS if ds.is_image else TABLE_ROWS)
     clean = ds.X[np.random.default_rng(0).choice(ds.n_samples, n_rows, replace=False)]
     noisy = corrupt(clean, noise, level, random_state=0).astype(np.float32)

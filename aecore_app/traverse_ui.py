@@ -28,14 +28,15 @@ def _height(n_rows: int, n_cols: int, width: int = 500) -> int:
 def traverse_ui(ds, reducer, codes: np.ndarray) -> None:
     k = codes.shape[1]
     controls, picture = st.columns([1, 2])
-    sample = controls.number_input(t("generate.around_sample"), 0, ds.n_samples - 1, 0, key="generate.around")
+    sample = controls.number_input(t("generate.around_sample"), 0, ds.n_samples - 1, 0, key="generate.around",
+                                   persist_state="page")
     names = [f"z{d + 1}" for d in range(k)]
     units = controls.multiselect(t("generate.units"), range(k), default=list(range(min(k, FIRST_UNITS))),
-                                 format_func=names.__getitem__, key="generate.units") or [0]
+                                 format_func=names.__getitem__, key="generate.units", persist_state="page") or [0]
     controls.caption(t("generate.sliders_caption", shown=len(units), k=k))
     offsets = np.zeros(k)
     for d in units:
-        offsets[d] = controls.slider(names[d], -3.0, 3.0, 0.0, 0.25, key=f"generate.z{d}")
+        offsets[d] = controls.slider(names[d], -3.0, 3.0, 0.0, 0.25, key=f"generate.z{d}", persist_state="page")
     moved = reducer.inverse_transform(traverse(codes, int(sample), offsets))
     decoded = reducer.inverse_transform(codes[sample][None].astype(np.float32))
     fig = figures.reconstruction_grid([np.concatenate([ds.X[sample][None], decoded, moved])], [""], ds.image_shape,

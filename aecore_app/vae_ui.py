@@ -18,8 +18,9 @@ N_DRAWS = 6
 def vae_draws_ui(ds, reducer) -> None:
     """Number inputs for the row and the draws' seed; the input, its mean reconstruction and draws."""
     c1, c2 = st.columns(2)
-    row = int(c1.number_input(t("generate.draws_row"), 0, ds.n_samples - 1, 0, key="generate.draw_row"))
-    seed = int(c2.number_input(t("generate.draws_seed"), 0, 10_000, 0, key="generate.draw_seed"))
+    row = int(c1.number_input(t("generate.draws_row"), 0, ds.n_samples - 1, 0, key="generate.draw_row",
+                              persist_state="page"))
+    seed = int(c2.number_input(t("generate.draws_seed"), 0, 10_000, 0, key="generate.draw_seed", persist_state="page"))
     x = ds.X[row][None].astype(np.float32)
     mean = reducer.reconstruct(x)
     draws = sample_reconstructions(reducer, x, N_DRAWS, random_state=seed)[0]

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from bench.harness import browser
 from bench.harness.apptest import page_paths
 from bench.harness.report import failed_row, load_note, row, rows_main
-from bench.harness.server import streamlit_server
+from bench.harness.server import ROOT, streamlit_server
 from bench.harness.memory import RssSampler, mib
 
 GROUP = "Server tour (one process, MNIST sample)"
@@ -170,7 +170,7 @@ def guided_tour_arrivals(new_page, url: str, lang: str, warm: bool = True, check
     """Each guided-tour step's arrival on a warm server: every step opened once (warming the caches
     and the shared models; ``warm=False`` when the server has shown them already), then once more in
     a new session, timed by :func:`arrival`. ``new_page()`` returns a fresh browser page (a new
-    session); ``check(page)``, when given, looks at each timed step once it arrived."""
+    session); ``check(page, index)``, when given, looks at each timed step once it arrived."""
     from aecore_app import tour as guided
 
     for index in range(len(guided.STEPS) if warm else 0):
@@ -182,7 +182,7 @@ def guided_tour_arrivals(new_page, url: str, lang: str, warm: bool = True, check
         rows.append({"step": index + 1, "id": step.id, "lang": lang, "runs": timed["runs"],
                      **{name: round(timed[name], 2) for name in ("seconds", "script_seconds")}})
         if check is not None:
-            check(page)
+            check(page, index)
     return rows
 
 
@@ -212,6 +212,34 @@ def arrival_rows() -> list[dict]:
                                 + ", ".join(f"{r['step']} {r['seconds']:.1f} ({r['script_seconds']:.1f})"
                                             for r in times) + "; " + load_note()))
     return out
+
+
+def step_arrivals(steps: list[int], langs: list[str], reps: int, root: Path | None = None) -> list[dict]:
+    """Chosen steps' (1-based) arrival times on one server, each opened once to warm it and then
+    ``reps`` times in fresh sessions: per step and language, the median and the fastest ``seconds``
+    and the median ``script_seconds`` (:func:`arrival`), of the app in ``root`` (this checkout by
+    default): two trees compared on the same machine."""
+    with streamlit_server(root or ROOT) as server, browser.chromium() as chromium:
+        def timed(number: int, lang: str) -> dict:
+            context = chromium.new_context(viewport={"width": 1400, "height": 2000})
+            page = context.new_page()
+            page.set_default_timeout(STEP_TIMEOUT_MS)
+            try:
+                return arrival(page, server.url, number - 1, lang)
+            finally:
+                context.close()
+
+        for lang in langs:
+            for number in steps:
+                timed(number, lang)
+        out = []
+        for lang in langs:
+            for number in steps:
+                times = [timed(number, lang) for _ in range(reps)]
+                out.append({"step": number, "lang": lang, "median": statistics.median(t["seconds"] for t in times),
+                            "min": min(t["seconds"] for t in times),
+                            "script_median": statistics.median(t["script_seconds"] for t in times)})
+        return out
 
 
 def tour(verbose: bool = False, extra_env: dict | None = None) -> dict:
@@ -314,7 +342,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="print every step as it ends")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="(with --verbose) an environment variable for the server, e.g. MALLOC_ARENA_MAX=2")
+    parser.add_argument("--arrivals", metavar="STEPS", help="only time these tour steps' arrivals (e.g. 8,9,15), "
+                        "in English and Korean, --reps times each after a warm-up, and print them")
+    parser.add_argument("--reps", type=int, default=2, help="(with --arrivals) timed arrivals per step and language")
+    parser.add_argument("--root", type=Path, help="(with --arrivals) the checkout whose app is served (a baseline)")
     args = parser.parse_args(argv)
+    if args.arrivals:
+        steps = [int(number) for number in args.arrivals.split(",")]
+        for found in step_arrivals(steps, ["en", "ko"], args.reps, args.root):
+            print(" ".join(f"{name} {value:.2f}" if isinstance(value, float) else f"{name} {value}"
+                           for name, value in found.items()), flush=True)
+        return 0
     if not args.verbose:
         return rows_main(run, [])
     result = tour(verbose=True, extra_env=dict(item.split("=", 1) for item in args.env))

@@ -140,7 +140,9 @@ def reconstruction_grid(rows: list[np.ndarray], row_names: list[str], image_shap
     """Image rows (e.g. originals / AE / PCA) as one grayscale mosaic with labelled rows."""
     h, w = image_shape
     gap = max(1, h // 14)
-    mosaic = image_mosaic(rows, image_shape, gap=gap)
+    # Single precision: the page sends half the bytes (Plotly writes arrays as binary) for pixels
+    # no eye tells from double's.
+    mosaic = image_mosaic(rows, image_shape, gap=gap).astype(np.float32)
     fig = go.Figure(go.Heatmap(z=mosaic, colorscale="gray_r", zmin=0, zmax=1, showscale=False,
                                hoverinfo="skip"))
     fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False, scaleanchor="x",

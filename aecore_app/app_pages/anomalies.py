@@ -21,7 +21,7 @@ from aecore_app.url import Param
 def threshold_ui(ds, scores: np.ndarray) -> None:
     """The threshold slider and what it flags: moving it reruns this fragment only."""
     percentile = st.slider(t("anomalies.percentile"), 80.0, 99.9, 99.0, 0.1, key="anomalies.percentile",
-                           help=t("anomalies.percentile_help"))
+                           help=t("anomalies.percentile_help"), persist_state="page")
     threshold = threshold_at_percentile(scores, percentile)
     flagged = np.flatnonzero(scores > threshold)
     st.caption(t("anomalies.threshold", threshold=threshold, flagged=len(flagged), n=len(scores)))
@@ -35,23 +35,8 @@ def threshold_ui(ds, scores: np.ndarray) -> None:
     sync_url()
 
 
-st.title(t("anomalies.title"))
-with st.expander(t("common.what")):
-    st.markdown(t("anomalies.explain"))
-
-loaded = current_model_ui()
-if loaded is None:
-    stop()
-ds, reducer = loaded.dataset, loaded.reducer
-n_classes = len(np.unique(ds.y)) if ds.y is not None else 0
-url_state("anomalies", {"anomalies.percentile": Param("percentile", "float", 80.0, 99.9),
-                        "anomalies.classes": Param("classes", "ints", 0, max(n_classes - 1, 0), max_items=50),
-                        "anomalies.k": Param("latent", "int", 1, 256),
-                        "anomalies.tab": Param("tab", "choice", choices=("score", "evaluate"))})
-tab_score, tab_eval = coded_tabs("anomalies.tab", {"score": t("anomalies.tab_score"),
-                                                  "evaluate": t("anomalies.tab_evaluate")})
-
-with tab_score:
+def score_tab_ui(loaded, ds, reducer) -> None:
+    """Every row scored: the threshold, what it flags, the worst rows."""
     scores = reconstruction_errors(loaded.id, reducer, ds.X)
     threshold_ui(ds, scores)
     top = np.argsort(scores)[::-1][:12]
@@ -68,16 +53,18 @@ with tab_score:
                      .round(3).style.background_gradient(axis=None, cmap="Reds"), width="stretch")
         st.caption(t("anomalies.feature_errors_caption"))
 
-with tab_eval:
+
+def evaluate_tab_ui(loaded, ds, reducer) -> None:
+    """Chosen classes as the anomalies: the autoencoder's scores against PCA's and IsolationForest's."""
     if ds.y is None:
         st.info(t("anomalies.no_labels"))
         stop()
     names = ds.label_names or [str(v) for v in np.unique(ds.y)]
     default = anomaly_classes(loaded.active.key if loaded.active.shared else None, ds.y)
     classes = st.multiselect(t("anomalies.classes"), list(range(len(names))), default=list(default),
-                             format_func=lambda i: names[i], key="anomalies.classes")
+                             format_func=lambda i: names[i], key="anomalies.classes", persist_state="page")
     k = st.number_input(t("anomalies.latent_size"), 1, 256, min(loaded.config.n_components, ds.n_features - 1),
-                        key="anomalies.k")
+                        key="anomalies.k", persist_state="page")
     if not classes or len(classes) == len(names):
         st.error(t("anomalies.pick_classes"))
         stop()
@@ -101,3 +88,27 @@ with tab_eval:
     st.caption(t("anomalies.split", train=len(report.methods["autoencoder"].train_scores),
                  anomalies=int(report.is_anomaly.sum()), normal=int((~report.is_anomaly).sum())))
     st.plotly_chart(figures.roc_pr_curves(report.methods), key="anomalies.curves")
+
+
+st.title(t("anomalies.title"))
+with st.expander(t("common.what")):
+    st.markdown(t("anomalies.explain"))
+
+loaded = current_model_ui()
+if loaded is None:
+    stop()
+ds, reducer = loaded.dataset, loaded.reducer
+n_classes = len(np.unique(ds.y)) if ds.y is not None else 0
+url_state("anomalies", {"anomalies.percentile": Param("percentile", "float", 80.0, 99.9),
+                        "anomalies.classes": Param("classes", "ints", 0, max(n_classes - 1, 0), max_items=50),
+                        "anomalies.k": Param("latent", "int", 1, 256),
+                        "anomalies.tab": Param("tab", "choice", choices=("score", "evaluate"))})
+tab_score, tab_eval = coded_tabs("anomalies.tab", {"score": t("anomalies.tab_score"),
+                                                  "evaluate": t("anomalies.tab_evaluate")})
+# Only the open tab is drawn: the tour's evaluation step waits on no scoring, table or histogram.
+if tab_score.open:
+    with tab_score:
+        score_tab_ui(loaded, ds, reducer)
+if tab_eval.open:
+    with tab_eval:
+        evaluate_tab_ui(loaded, ds, reducer)

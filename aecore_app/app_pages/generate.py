@@ -32,10 +32,11 @@ def walk_ui(ds, reducer, codes) -> None:
                   kwargs={"generate.from": a, "generate.to": b})
     else:
         st.caption(t("generate.selection_hint"))
+    first, other = walk_ends(range(ds.n_samples), ds.y)  # two different digits when labels say which
     c1, c2, c3 = st.columns(3)
-    start = c1.number_input(t("generate.from_sample"), 0, last, 0, key="generate.from")
-    end = c2.number_input(t("generate.to_sample"), 0, last, min(1, last), key="generate.to")
-    steps = c3.slider(t("generate.steps"), 3, 15, 9, key="generate.steps")
+    start = c1.number_input(t("generate.from_sample"), 0, last, first, key="generate.from", persist_state="page")
+    end = c2.number_input(t("generate.to_sample"), 0, last, other, key="generate.to", persist_state="page")
+    steps = c3.slider(t("generate.steps"), 3, 15, 9, key="generate.steps", persist_state="page")
     weights, path = interpolate(codes[start], codes[end], steps)
     _, pixel_blend = interpolate(ds.X[start], ds.X[end], steps)
     st.plotly_chart(figures.reconstruction_grid(
@@ -47,7 +48,7 @@ def walk_ui(ds, reducer, codes) -> None:
 
 @st.fragment
 def vae_samples_ui(ds, reducer) -> None:
-    seed = st.number_input(t("common.seed"), 0, 10_000, 0, key="generate.seed")
+    seed = st.number_input(t("common.seed"), 0, 10_000, 0, key="generate.seed", persist_state="page")
     samples = reducer.sample(24, random_state=int(seed))
     st.plotly_chart(figures.reconstruction_grid([samples[:12], samples[12:]], ["", ""], ds.image_shape,
                                                 t("generate.samples_title")), key="generate.samples")
@@ -76,6 +77,19 @@ url_state("generate", {
     "generate.level": Param("level", "float", 0.0, 0.9)})
 
 
+def vae_tab_ui(loaded, ds, reducer) -> None:
+    if loaded.config.kind != "vae":
+        st.info(t("generate.train_a_vae"))
+        return
+    vae_samples_ui(ds, reducer)
+    vae_draws_ui(ds, reducer)
+    if loaded.config.n_components >= 2:
+        grid = reducer.manifold_grid(n=12)
+        st.plotly_chart(figures.reconstruction_grid([grid[i * 12:(i + 1) * 12] for i in range(12)],
+                                                    [""] * 12, ds.image_shape, t("generate.manifold_title")),
+                        key="generate.manifold")
+
+
 @st.fragment
 def tabs_ui(loaded, ds, reducer, codes) -> None:
     """The tabs, as one fragment: switching tabs reruns them, not the page. A table has one: denoising."""
@@ -84,23 +98,19 @@ def tabs_ui(loaded, ds, reducer, codes) -> None:
         denoise_ui(ds, reducer, loaded.config.kind)
         return
     tab_walk, tab_traverse, tab_vae, tab_denoise = coded_tabs("generate.tab", TABS)
-    with tab_walk:
-        walk_ui(ds, reducer, codes)
-    with tab_traverse:
-        traverse_ui(ds, reducer, codes)
-    with tab_vae:
-        if loaded.config.kind != "vae":
-            st.info(t("generate.train_a_vae"))
-        else:
-            vae_samples_ui(ds, reducer)
-            vae_draws_ui(ds, reducer)
-            if loaded.config.n_components >= 2:
-                grid = reducer.manifold_grid(n=12)
-                st.plotly_chart(figures.reconstruction_grid([grid[i * 12:(i + 1) * 12] for i in range(12)],
-                                                            [""] * 12, ds.image_shape, t("generate.manifold_title")),
-                                key="generate.manifold")
-    with tab_denoise:
-        denoise_ui(ds, reducer, loaded.config.kind)
+    # Only the open tab is drawn: the closed ones' decoding and figures would delay the one shown.
+    if tab_walk.open:
+        with tab_walk:
+            walk_ui(ds, reducer, codes)
+    if tab_traverse.open:
+        with tab_traverse:
+            traverse_ui(ds, reducer, codes)
+    if tab_vae.open:
+        with tab_vae:
+            vae_tab_ui(loaded, ds, reducer)
+    if tab_denoise.open:
+        with tab_denoise:
+            denoise_ui(ds, reducer, loaded.config.kind)
     sync_url()
 
 

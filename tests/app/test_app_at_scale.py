@@ -150,6 +150,36 @@ def test_the_server_caps_its_malloc_arenas(monkeypatch):
     assert caches.limit_malloc_arenas() is True  # the owner's setting is left alone
 
 
+def test_the_server_keeps_its_imports_out_of_every_collection(monkeypatch):
+    """Streamlit collects garbage after every run: the objects the imports made (TensorFlow's half
+    million) are frozen out of those collections once, after a collection, so nothing dead is kept."""
+    import gc
+    import weakref
+
+    import keras  # noqa: F401  (TensorFlow's modules, as the model pages import them)
+
+    from aecore_app import page
+
+    class Node:
+        pass
+
+    monkeypatch.setattr(page, "_frozen_at", [0])
+    gc.unfreeze()
+    gc.disable()
+    try:
+        dead = Node()
+        dead.itself = dead  # a cycle: only a collection frees it
+        ref = weakref.ref(dead)
+        del dead
+        page.freeze_imports()
+        frozen = gc.get_freeze_count()
+        assert ref() is None and frozen > 100_000
+        page.freeze_imports()  # no module imported since: no collection, nothing more frozen
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.enable()
+
+
 @pytest.mark.timeout(TIMEOUT)
 def test_the_clusters_page_states_both_of_its_umaps():
     # UMAP's 10-d space for the clustering, then a 2-D UMAP map to draw it on: both said first.

@@ -221,12 +221,19 @@ def test_clusters_compare_spaces(app):
     assert len(table) == 4 and "acc" in table.columns
 
 
+def _open_tab(app, key, code):
+    """Open a page's tab (``layout.coded_tabs``) as a click on it does, and rerun."""
+    app.session_state[key] = code
+    app.run()
+
+
 @pytest.mark.slow
 def test_anomalies_score_and_evaluate(app):
     _train_tiny(app)
     app.switch_page("aecore_app/app_pages/anomalies.py").run()
     _no_exception(app)
     app.slider(key="anomalies.percentile").set_value(95.0).run()
+    _open_tab(app, "anomalies.tab", "evaluate")  # a closed tab is not drawn
     app.button(key="anomalies.go").click().run()
     _no_exception(app)
     table = app.dataframe[-1].value
@@ -262,10 +269,14 @@ def test_generate_tabs_on_a_trained_model(app):
     app.switch_page("aecore_app/app_pages/generate.py").run()
     _no_exception(app)
     app.slider(key="generate.steps").set_value(5).run()
+    _open_tab(app, "generate.tab", "traverse")  # a closed tab is not drawn
     app.slider(key="generate.z0").set_value(1.0).run()
+    _open_tab(app, "generate.tab", "denoise")
     app.slider(key="generate.level").set_value(0.5).run()
     _no_exception(app)
     assert any(m.label == "Output vs clean (MSE)" for m in app.metric)
+    _open_tab(app, "generate.tab", "walk")
+    assert app.slider(key="generate.steps").value == 5  # a tab's settings outlast a visit to another
 
 
 @pytest.mark.slow
@@ -277,8 +288,10 @@ def test_vae_preset_samples_and_manifold(app):
     app.button(key="train.go").click().run()
     _no_exception(app)
     app.switch_page("aecore_app/app_pages/generate.py").run()
+    _open_tab(app, "generate.tab", "vae")
     _no_exception(app)
     assert not any("Train a VAE" in message.value for message in app.info)  # the VAE views are drawn
+    assert any(c.proto.id.endswith("generate.manifold") for c in app.get("plotly_chart"))
 
 
 @pytest.mark.slow

@@ -41,6 +41,31 @@ def test_a_denoiser_that_lowers_the_error_shows_a_green_fall():
     assert output[0].proto.direction == Metric.MetricDirection.DOWN
 
 
+def test_the_interpolation_opens_between_two_different_digits():
+    from aecore.data import datasets as aedata
+
+    at = open_page("aecore_app/app_pages/generate.py", {"tab": "walk"})  # the shipped demo, on the MNIST sample
+    start, end = at.number_input(key="generate.from").value, at.number_input(key="generate.to").value
+    labels = aedata.load_dataset("mnist_sample").y
+    assert labels[start] != labels[end], (start, end, labels[start], labels[end])
+    assert f"#{start}" in _figure(at, "generate.walk")["layout"]["title"]["text"]
+
+
+def test_the_generate_page_draws_only_its_open_tab():
+    at = open_page("aecore_app/app_pages/generate.py", {"data": "mnist_sample", "preset": "vae_2d", "tab": "walk"})
+    keys = {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+    assert any(key.endswith("generate.walk") for key in keys), keys
+    closed = ("generate.traverse", "generate.samples", "generate.draws", "generate.manifold", "generate.denoise")
+    assert not [key for key in keys if key.endswith(closed)], keys
+    at.number_input(key="generate.to").set_value(3500).run()
+    at.session_state["generate.tab"] = "vae"  # another tab, as a click would choose it
+    at.run()
+    keys = {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+    assert any(key.endswith("generate.manifold") for key in keys)
+    assert not any(key.endswith("generate.walk") for key in keys)
+    assert at.session_state["generate.to"] == 3500  # the closed tab's settings are kept (and stay in the link)
+
+
 @pytest.mark.parametrize("ratio, colour, arrow", [(0.25, "green", "down"), (1.7, "red", "up"), (1.0, "gray", "off")])
 def test_a_ratio_of_errors_reads_lower_as_better(ratio, colour, arrow):
     from aecore_app.denoise_ui import _lower_is_better
