@@ -11,7 +11,9 @@ from .style import NOISE_COLOUR, QUALITATIVE, TEMPLATE, cluster_colour, log_axis
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 420) -> go.Figure:
-    fig.update_layout(template=TEMPLATE, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+    # Subplot titles are annotations above the plot area: a 10 px top margin cut them off.
+    top = 40 if title or fig.layout.annotations else 10
+    fig.update_layout(template=TEMPLATE, height=height, margin=dict(l=10, r=10, t=top, b=10),
                       title=dict(text=title, x=0.01) if title else None)
     return fig
 
