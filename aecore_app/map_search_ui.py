@@ -53,16 +53,33 @@ def _column_values(ds: aedata.Dataset, column: str, errors):
     return ds.X[:, ds.feature_names.index(column.removeprefix("column:"))], True
 
 
+def _keep(key: str) -> None:
+    """Copy a search widget's value into the session key the link reads (left out when empty)."""
+    value = st.session_state.get(f"{key}.w")
+    if value in ("", None):
+        st.session_state.pop(key, None)
+    else:
+        st.session_state[key] = value
+
+
 def search_ui(ds: aedata.Dataset, errors) -> np.ndarray | None:
     """The search's column and query; the rows it matches (a mask over every row), ``None`` without
-    a query. A query it cannot read is said in plain words, quoted escaped."""
+    a query. A query it cannot read is said in plain words, quoted escaped. The widgets start from
+    the link's keys (``latent.find_col``, ``latent.find``), which hold a search only while it has a
+    query, so an unused search adds nothing to the link."""
     columns = search_columns(ds)
+    st.session_state["latent.find_col.w"] = st.session_state.get("latent.find_col", next(iter(columns)))
+    st.session_state["latent.find.w"] = st.session_state.get("latent.find", "")
     left, right = st.columns([1, 2])
-    column = left.selectbox(t("latent.find_in"), list(columns), format_func=columns.get, key="latent.find_col")
-    query = right.text_input(t("latent.find"), key="latent.find", max_chars=search.MAX_QUERY_CHARS,
-                             placeholder=t("latent.find_placeholder"), help=t("latent.find_help"))
+    column = left.selectbox(t("latent.find_in"), list(columns), format_func=columns.get, key="latent.find_col.w",
+                            on_change=_keep, args=("latent.find_col",))
+    query = right.text_input(t("latent.find"), key="latent.find.w", max_chars=search.MAX_QUERY_CHARS,
+                             placeholder=t("latent.find_placeholder"), help=t("latent.find_help"),
+                             on_change=_keep, args=("latent.find",))
     if not query.strip():
+        st.session_state.pop("latent.find_col", None)
         return None
+    st.session_state["latent.find_col"] = column
     values, numeric = _column_values(ds, column, errors)
     try:
         return search.find_rows(values, query, numeric=numeric)
