@@ -117,8 +117,8 @@ def _check_checkpoints(n_checkpoints, n_rows: int, n_components: int, budget: Bu
     needed = checkpoint_bytes(n_checkpoints, n_rows, n_components)
     if needed > budget.max_checkpoint_bytes:
         fits = max(1, int(budget.max_checkpoint_bytes // checkpoint_bytes(1, n_rows, n_components)))
-        raise ValueError(f"n_checkpoints={n_checkpoints} of {n_rows:,} rows would hold {needed / 1e6:,.1f} MB; "
-                         f"the limit is {budget.max_checkpoint_bytes / 1e6:,.1f} MB. Keep at most {fits} "
+        raise ValueError(f"n_checkpoints={n_checkpoints} of {n_rows:,} rows would hold {needed / 1e6:,.3g} MB; "
+                         f"the limit is {budget.max_checkpoint_bytes / 1e6:,.3g} MB. Keep at most {fits} "
                          "checkpoints, or embed a random sample of fewer rows.")
     return int(n_checkpoints)
 

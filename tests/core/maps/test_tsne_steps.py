@@ -63,7 +63,7 @@ def test_a_number_of_checkpoints_out_of_bounds_is_refused_in_plain_words(n):
 
 def test_the_copies_memory_is_counted_against_the_budget_before_anything_runs():
     X = np.random.default_rng(0).normal(size=(1000, 4))
-    with pytest.raises(ValueError, match=r"n_checkpoints=20 of 1,000 rows would hold 0\.2 MB; the limit is "
+    with pytest.raises(ValueError, match=r"n_checkpoints=20 of 1,000 rows would hold 0\.16 MB; the limit is "
                                          r"0\.1 MB\. Keep at most 12 checkpoints"):
         tsne_checkpoints(X, n_checkpoints=20, budget=Budget(max_checkpoint_bytes=100_000))
 
