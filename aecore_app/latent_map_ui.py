@@ -39,7 +39,8 @@ def map_ui(loaded: LoadedModel, view, method: str, name: str, dims: int, codes: 
                             key="latent.color")
     color, categorical, color_title = colour_values(ds, color_by, lambda: reconstruction_errors(loaded.id, reducer, ds.X))
     color, points, ids = view.take(color), view.points, view.ids
-    ringed = None if found is None else view.take(found)
+    # A map of the matches alone would ring every point: it rings nothing.
+    ringed = None if found is None or st.session_state.get("latent.iso") == "find" else view.take(found)
     drawn = view.drawn()  # above MAP_DRAW_ROWS points a seeded random subset is drawn
     if drawn is not None:
         points, ids, color = points[drawn], ids[drawn], None if color is None else np.asarray(color)[drawn]
@@ -57,8 +58,9 @@ def map_ui(loaded: LoadedModel, view, method: str, name: str, dims: int, codes: 
                                       categorical=categorical, customdata=ids, highlight=ringed,
                                       highlight_name=t("latent.find_legend"))
         fig.update_layout(dragmode="select")  # box by default; lasso is one click away in the toolbar
+        # An isolated map is another chart: a box drawn on the whole map must not select on it.
         event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"),
-                                key="latent.map")
+                                key="latent.map_iso" if isolated else "latent.map")
         chosen = selection_from(event, view.points, view.ids)
     matches_caption(found, None if found is None or not (view.sampled or isolated) else int(view.take(found).sum()))
     if view.sampled and not isolated:

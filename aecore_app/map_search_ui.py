@@ -104,7 +104,8 @@ def isolate_buttons_ui(chosen: np.ndarray, found: np.ndarray | None) -> None:
     options = []
     if len(chosen) >= search.MIN_ISOLATED_ROWS:
         options.append(("sel", t("latent.iso_selection", n=len(chosen))))
-    if found is not None and int(found.sum()) >= search.MIN_ISOLATED_ROWS:
+    if (found is not None and int(found.sum()) >= search.MIN_ISOLATED_ROWS
+            and st.session_state.get("latent.iso") != "find"):  # not when the map shows the matches already
         options.append(("find", t("latent.iso_matches", n=int(found.sum()))))
     for (kind, label), column in zip(options, st.columns(max(len(options), 1))):
         if column.button(label, key=f"latent.iso_{kind}", icon=":material/filter_center_focus:"):

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 # The template, palettes and log axes every figure shares: aecore/figures_style.py.
-from .style import NOISE_COLOUR, QUALITATIVE, TEMPLATE, cluster_colour, log_axis
+from .style import FOUND_COLOUR, NOISE_COLOUR, QUALITATIVE, TEMPLATE, cluster_colour, log_axis
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 420) -> go.Figure:
@@ -81,7 +81,7 @@ def codings_scatter(codes: np.ndarray, color: np.ndarray | None = None, title: s
         found = np.asarray(highlight, dtype=bool)
         fig.add_trace(scatter(x=codes[found, 0], y=codes[found, 1], mode="markers", name=highlight_name,
                               customdata=ids[found], showlegend=True,
-                              marker=dict(size=9 if big else 12, symbol="circle-open", color="#E45756",
+                              marker=dict(size=9 if big else 12, symbol="circle-open", color=FOUND_COLOUR,
                                           line=dict(width=2))))
     fig.update_xaxes(title=labels[0], zeroline=False)
     fig.update_yaxes(title=labels[1], zeroline=False, scaleanchor="x" if not big else None)

@@ -35,7 +35,7 @@ def _plain(value):
 
 def _map(at) -> dict:
     """The map's figure as plain lists."""
-    charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith("-latent.map")]
+    charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith(("-latent.map", "-latent.map_iso"))]
     return _plain(json.loads(charts[0].proto.spec))
 
 
