@@ -18,26 +18,18 @@ from .analyses import MapView
 from .i18n import t
 from .latent_ui import colour_options, map_settings_of, map_view_ui
 from .layout import escape_markdown
-from .url import Param
 
-#: Most selected rows a link carries for an isolated selection (their ids fit a link's value);
-#: a search's matches are re-found from the search itself, however many.
-ISO_LINK_ROWS = 35
+#: Most selected rows a link carries for an isolated selection, and the characters their ids may
+#: take (six digits and a comma each, for the budget's 200,000 rows); a search's matches are
+#: re-found from the search itself, however many. The page declares the link's parameters.
+ISO_LINK_ROWS = 80
+ISO_LINK_CHARS = 7 * ISO_LINK_ROWS
 
 
 def search_columns(ds: aedata.Dataset) -> dict[str, str]:
     """Search choices as stable codes ("column:NAME" for a feature) -> the text shown."""
     columns = {code: name for code, name in colour_options(ds).items() if code != "none"}
     return {**columns, "row": t("latent.find_row")}
-
-
-def search_params(ds: aedata.Dataset) -> dict[str, Param]:
-    """Session key -> link parameter of the search and the isolation."""
-    return {"latent.find_col": Param("find_col", "choice", choices=tuple(search_columns(ds))),
-            "latent.find": Param("find", "text", max_chars=search.MAX_QUERY_CHARS),
-            "latent.iso": Param("iso", "choice", choices=("sel", "find")),
-            "latent.iso_view": Param("iso_view", "choice", choices=METHODS),
-            "latent.iso_rows": Param("iso_rows", "ints", 0, ds.n_samples - 1, max_items=ISO_LINK_ROWS)}
 
 
 def _column_values(ds: aedata.Dataset, column: str, errors):

@@ -19,20 +19,14 @@ from .analyses import drawn_rows
 from .i18n import t
 from .layout import escape_markdown
 from .model_ui import LoadedModel
-from .url import Param
 
 #: Rows t-SNE embeds to be watched at most (a seeded random sample above it, stated): the
-#: default demo's 5,000 codes in ~10 s on 2 shared cores (BENCHMARKS.md).
+#: default demo's 5,000 codes in about 4 s on 2 busy cores (bench/tsne_watch.py, BENCHMARKS.md).
 WATCH_ROWS = 5000
 #: Points each frame of the animation draws at most: every frame carries its points to the browser.
 WATCH_DRAW_ROWS = 2000
 #: Seconds between two updates of the progress bar (where a Stop interrupts the run).
 PROGRESS_EVERY = 0.25
-
-
-def watch_params() -> dict[str, Param]:
-    """The toggle's link parameter (``watch=1``)."""
-    return {"latent.watch": Param("watch", "bool")}
 
 
 def _shipped(loaded: LoadedModel, n_rows: int, chosen: tuple):

@@ -24,8 +24,8 @@ class Param:
 
     ``kind`` is ``"int"``, ``"float"``, ``"bool"``, ``"choice"`` (one of ``choices``),
     ``"ints"`` (comma-separated whole numbers, e.g. hidden units or selected rows) or ``"text"``
-    (printable text of at most ``max_chars`` characters, e.g. a search: the page reads it
-    strictly and escapes it before showing it).
+    (printable text, e.g. a search: the page reads it strictly and escapes it before showing it).
+    A value is at most ``max_chars`` characters long.
     """
 
     name: str
@@ -39,11 +39,9 @@ class Param:
 
     def parse(self, text: str) -> Any:
         """The widget value for ``text``; ``ValueError`` in plain words when it is not valid."""
-        if not isinstance(text, str) or len(text) > MAX_VALUE_CHARS:
-            raise ValueError(f"{self.name}: the value is too long")
+        if not isinstance(text, str) or len(text) > self.max_chars:
+            raise ValueError(f"{self.name}: the value is too long (more than {self.max_chars} characters)")
         if self.kind == "text":
-            if len(text) > self.max_chars:
-                raise ValueError(f"{self.name}: the text is longer than {self.max_chars} characters")
             if not text.isprintable():
                 raise ValueError(f"{self.name}: the text holds characters that are not printable")
             return text

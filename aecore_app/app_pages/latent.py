@@ -5,6 +5,8 @@ from functools import partial
 import streamlit as st
 
 from aecore.figures import builders as figures
+from aecore.maps.projection import METHODS
+from aecore.maps.search import MAX_QUERY_CHARS
 from aecore.runs import projector
 from aecore_app.analyses import drawn_rows
 from aecore_app.caches import start_umap_warmup, start_umap_warmup_for, thumbnail_map_of
@@ -13,13 +15,13 @@ from aecore_app.layout import page_theme
 from aecore_app.latent_map_ui import map_ui
 from aecore_app.latent_ui import (DISTRIBUTION_ROWS, colour_options, map_scores_ui, map_settings_params, map_settings_ui,
                                   map_view_ui, quality_key, view_quality_rows, view_quality_table_ui)
-from aecore_app.map_search_ui import isolation_ui, search_params, search_ui
+from aecore_app.map_search_ui import ISO_LINK_CHARS, ISO_LINK_ROWS, isolation_ui, search_columns, search_ui
 from aecore_app.model_ui import current_model_ui
 from aecore_app.page import stop
 from aecore_app.passes import codes_of, reconstruction_errors
 from aecore_app.reports import codes_csv_button
 from aecore_app.page_link import url_state
-from aecore_app.tsne_watch_ui import tsne_watch_ui, watch_params
+from aecore_app.tsne_watch_ui import tsne_watch_ui
 from aecore_app.url import Param
 
 st.title(t("latent.title"))
@@ -42,7 +44,13 @@ url_state("latent", {
     "latent.dims": Param("dims", "choice", choices=(2, 3)),
     "latent.color": Param("color", "choice", choices=tuple(color_names)),
     "latent.sel": Param("sel", "ints", 0, ds.n_samples - 1, max_items=100), **map_settings_params(),
-    **search_params(ds), **watch_params()})
+    # The search (kept only while it has a query), the isolation and its own map, the t-SNE you watch.
+    "latent.find_col": Param("find_col", "choice", choices=tuple(search_columns(ds))),
+    "latent.find": Param("find", "text", max_chars=MAX_QUERY_CHARS),
+    "latent.iso": Param("iso", "choice", choices=("sel", "find")),
+    "latent.iso_view": Param("iso_view", "choice", choices=METHODS),
+    "latent.iso_rows": Param("iso_rows", "ints", 0, ds.n_samples - 1, max_items=ISO_LINK_ROWS, max_chars=ISO_LINK_CHARS),
+    "latent.watch": Param("watch", "bool")})
 c1, c2 = st.columns([2, 1])
 method = c1.radio(t("latent.view"), methods, format_func=names.get, horizontal=True, key="latent.method")
 dims = c2.radio(t("latent.dimensions"), [2, 3], horizontal=True, key="latent.dims",

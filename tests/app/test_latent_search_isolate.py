@@ -65,7 +65,7 @@ def test_a_query_it_cannot_read_is_said_in_plain_words_and_shown_escaped():
 
 def test_a_search_longer_than_a_link_may_hold_is_ignored_with_a_reason():
     at = open_page(PAGE, {"view": "pca", "find": "1," * 60})
-    assert any("find" in i.value and "longer than 100" in i.value for i in at.info)
+    assert any("find" in i.value and "more than 100 characters" in i.value for i in at.info)
     assert "find" not in at.query_params
 
 

@@ -34,7 +34,7 @@ def test_round_trip_of_every_kind():
     ("view", "<script>", "is not one of"), ("dims", "4", "is not one of"), ("k", "1", "outside"),
     ("k", "ten", "is not a number"), ("level", "inf", "finite"), ("level", "nan", "finite"),
     ("on", "yes", "must be 1 or 0"), ("ids", "1,2,3,4,5,6", "more than 5"), ("ids", "1,x", "whole numbers"),
-    ("ids", "1,-2", "outside"), ("view", "u" * 500, "too long"), ("find", "x" * 13, "longer than 12"),
+    ("ids", "1,-2", "outside"), ("view", "u" * 500, "too long"), ("find", "x" * 13, "more than 12 characters"),
     ("find", "3\n<h1>", "not printable"), ("find", "\u202e5", "not printable"),
 ])
 def test_tampered_values_are_dropped_with_a_reason(name, text, words):
