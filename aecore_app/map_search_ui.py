@@ -85,7 +85,9 @@ def matches_caption(found: np.ndarray | None, on_map: int | None = None) -> None
     if found is None:
         return
     query = escape_markdown(st.session_state.get("latent.find", ""), 60)
-    text = t("latent.find_count", n=int(found.sum()), total=len(found), query=query)
+    alone = st.session_state.get("latent.iso") == "find"  # the map shows the matches alone, unringed
+    text = t("latent.find_count_alone" if alone else "latent.find_count", n=int(found.sum()), total=len(found),
+             query=query)
     if on_map is not None and on_map != int(found.sum()):
         text += " " + t("latent.find_on_map", n=on_map)
     st.caption(text)

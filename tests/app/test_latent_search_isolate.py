@@ -78,6 +78,8 @@ def test_the_matches_mapped_on_their_own_then_back_to_every_point():
     assert title.startswith(f"PCA of {n:,} of the 5,000 codes, mapped on their own")
     assert at.query_params["iso"] == "find" and at.query_params["iso_view"] == "pca"
     assert len(_map(at)["data"][0]["x"]) == n  # only the sevens are on the map
+    assert not _ringed(at) and any(readable(c.value).endswith('match "7": this map shows them alone.') for c in at.caption)
+    assert not [b for b in at.button if b.key == "latent.iso_find"]  # no second isolation of the same matches
     at.radio(key="latent.iso_view").set_value("umap").run()
     assert _map(at)["layout"]["title"]["text"].startswith(f"UMAP of {n:,} of the 5,000 codes")
     assert at.query_params["iso_view"] == "umap"
@@ -94,6 +96,9 @@ def test_a_link_isolates_the_selected_rows_it_names():
     assert spec["layout"]["title"]["text"].startswith("PCA of 30 of the 5,000 codes, mapped on their own")
     assert sorted(v for trace in spec["data"] for v in trace.get("customdata", [])) == rows
     assert at.query_params["iso_rows"] == ",".join(map(str, rows))
+    # Row 3000 is the only 6: no kNN accuracy with a one-point label, the trustworthiness still.
+    scores = {m.label: m.value for m in at.metric}
+    assert scores["kNN accuracy"] == "–" and 0 < float(scores["trustworthiness"]) <= 1
 
 
 def test_a_link_isolating_a_selection_it_does_not_name_falls_back_to_the_whole_map():
