@@ -138,6 +138,9 @@ class Budget:
     max_tsne_rows, max_umap_rows : int
         Rows embedded by t-SNE / UMAP; above them the app embeds a stated random subsample (for a
         2-D t-SNE map, and places every other row into it).
+    max_checkpoint_bytes : int
+        What the kept checkpoints of one t-SNE you watch converge may hold (checkpoints x rows x
+        dimensions float32 values, :func:`aecore.maps.tsne_steps.tsne_checkpoints`): 64 MB.
     max_cluster_compute : float
         Estimated operations of one clustering (see :meth:`cluster_compute`; how many a second each
         method gets through: :data:`CLUSTER_OPERATIONS_PER_SECOND`, HDBSCAN's 5e11 about 20 s).
@@ -161,6 +164,7 @@ class Budget:
     max_server_upload_bytes: int = 600_000_000
     max_tsne_rows: int = 20_000
     max_umap_rows: int = 70_000
+    max_checkpoint_bytes: int = 64_000_000
     max_cluster_compute: float = 5e11
 
     @classmethod

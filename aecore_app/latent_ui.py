@@ -142,7 +142,10 @@ def map_view_ui(model_id: str, method: str, name: str, dims: int, codes: np.ndar
 def map_scores_ui(view, ds: aedata.Dataset) -> None:
     """The map's trustworthiness and kNN accuracy beside it, so that a setting's cost in
     faithfulness shows with the map it drew."""
-    trust, knn = view_scores_of(view.key, view, ds.X, ds.y)
+    try:
+        trust, knn = view_scores_of(view.key, view, ds.X, ds.y)
+    except ValueError:  # a few points mapped on their own: a label with one point has no kNN score
+        trust, knn = view_scores_of(view.key, view, ds.X, None)
     metric_row([(t("latent.column_trustworthiness"), f"{trust:.3f}", t("latent.help_trustworthiness")),
                 (t("latent.column_knn"), "–" if knn is None else f"{knn:.3f}", t("latent.help_knn"))])
 

@@ -22,8 +22,10 @@ MAX_VALUE_CHARS = 200
 class Param:
     """One query parameter: its name in the URL and how its text becomes a widget value.
 
-    ``kind`` is ``"int"``, ``"float"``, ``"bool"``, ``"choice"`` (one of ``choices``) or
-    ``"ints"`` (comma-separated whole numbers, e.g. hidden units or selected rows).
+    ``kind`` is ``"int"``, ``"float"``, ``"bool"``, ``"choice"`` (one of ``choices``),
+    ``"ints"`` (comma-separated whole numbers, e.g. hidden units or selected rows) or ``"text"``
+    (printable text, e.g. a search: the page reads it strictly and escapes it before showing it).
+    A value is at most ``max_chars`` characters long.
     """
 
     name: str
@@ -33,11 +35,16 @@ class Param:
     choices: tuple = ()
     max_items: int = 64
     min_items: int = 0
+    max_chars: int = MAX_VALUE_CHARS
 
     def parse(self, text: str) -> Any:
         """The widget value for ``text``; ``ValueError`` in plain words when it is not valid."""
-        if not isinstance(text, str) or len(text) > MAX_VALUE_CHARS:
-            raise ValueError(f"{self.name}: the value is too long")
+        if not isinstance(text, str) or len(text) > self.max_chars:
+            raise ValueError(f"{self.name}: the value is too long (more than {self.max_chars} characters)")
+        if self.kind == "text":
+            if not text.isprintable():
+                raise ValueError(f"{self.name}: the text holds characters that are not printable")
+            return text
         if self.kind == "choice":
             for choice in self.choices:
                 if str(choice) == text:

@@ -1,4 +1,5 @@
-"""Plotly animations of a training: the latent space forming, a linear decoder's plane turning.
+"""Plotly animations of a training: the latent space forming, a linear decoder's plane turning,
+a t-SNE map converging.
 
 Arrays (and an :class:`aecore.training.snapshots.LatentHistory`) in, ``go.Figure`` out, as in
 :mod:`aecore.figures.builders`. Each figure has one frame per kept epoch (at most ``max_frames``, spread
@@ -95,14 +96,66 @@ def latent_animation(history, labels: Optional[np.ndarray] = None, title: Option
     go.Figure
         Shows the last frame; the slider moves between frames, ▶ plays from the first.
     """
-    points = np.asarray(history.points)
+    def heading(position: int) -> str:
+        loss = float(history.loss[position]) if len(history.loss) else float("nan")
+        return frame_title.format(epoch=int(history.epochs[position]), loss=loss, title=title or "")
+
+    return _points_animation(np.asarray(history.points), np.asarray(history.indices), history.epochs, heading,
+                             labels, categorical=categorical, axis_titles=axis_titles, step_label=epoch_label,
+                             step_name="epoch", max_frames=max_frames, duration=duration)
+
+
+def tsne_animation(checkpoints, labels: Optional[np.ndarray] = None, *, categorical: bool = True,
+                   axis_titles: Sequence[str] = ("t-SNE 1", "t-SNE 2"), iteration_label: str = "iteration",
+                   frame_title: str = "iteration {iteration}: KL divergence {kl:.3f}{phase}",
+                   exaggeration_note: str = " (early exaggeration)", max_frames: int = MAX_FRAMES,
+                   duration: int = 400) -> go.Figure:
+    """A t-SNE map after each checkpoint of its iterations, as an animation.
+
+    Parameters
+    ----------
+    checkpoints : aecore.maps.tsne_steps.TSNECheckpoints
+    labels : ndarray of shape (checkpoints.n_rows,), optional
+        A value per row, colouring the points.
+    categorical : bool, default=True
+    axis_titles : (str, str)
+    iteration_label : str
+        The slider's prefix.
+    frame_title : str
+        Each frame's title: a ``str.format`` template with ``{iteration}``, ``{kl}`` (the KL
+        divergence) and ``{phase}`` (``exaggeration_note`` during early exaggeration, else "").
+    max_frames : int, default=60
+    duration : int
+        Milliseconds per frame when playing.
+
+    Returns
+    -------
+    go.Figure
+        Shows the finished map; each frame has its own axes' ranges (the map grows from a dot to
+        its final size, which fixed axes would hide), and its title follows the slider.
+    """
+    def heading(position: int) -> str:
+        note = exaggeration_note if bool(checkpoints.exaggerated[position]) else ""
+        return frame_title.format(iteration=int(checkpoints.iterations[position]),
+                                  kl=float(checkpoints.kl_divergence[position]), phase=note)
+
+    return _points_animation(np.asarray(checkpoints.points), np.asarray(checkpoints.indices), checkpoints.iterations,
+                             heading, labels, categorical=categorical, axis_titles=axis_titles,
+                             step_label=iteration_label, step_name="iteration", max_frames=max_frames,
+                             duration=duration, rescale=True)
+
+
+def _points_animation(points: np.ndarray, ids: np.ndarray, steps, heading, labels: Optional[np.ndarray], *,
+                      categorical: bool, axis_titles: Sequence[str], step_label: str, step_name: str,
+                      max_frames: int, duration: int, rescale: bool = False) -> go.Figure:
+    """Points after each step (``points[i]`` after ``steps[i]``), one frame each, titled
+    ``heading(i)``; ``rescale``: each frame has its own axes' ranges, else one range holds all."""
     if labels is not None:
         labels = np.asarray(labels)
         if labels.shape != (points.shape[1],):
             raise ValueError(f"labels has shape {labels.shape}; expected ({points.shape[1]},), one "
                              "value per row of the history (labels[history.indices]).")
     positions = frame_positions(len(points), max_frames)
-    ids = np.asarray(history.indices)
     # One trace holds every point, so that a frame is one small object (a trace per label makes
     # building the figure ten times slower); the legend's entries are markers without points.
     marker = dict(size=5 if points.shape[1] > 300 else 7, opacity=0.75, color=QUALITATIVE[0])
@@ -118,14 +171,13 @@ def latent_animation(history, labels: Optional[np.ndarray] = None, title: Option
     elif labels is not None:
         marker.update(color=labels, colorscale="Viridis", showscale=True, colorbar=dict(thickness=12))
 
-    def heading(position: int) -> str:
-        loss = float(history.loss[position]) if len(history.loss) else float("nan")
-        return frame_title.format(epoch=int(history.epochs[position]), loss=loss, title=title or "")
+    def ranges(p: int) -> dict:
+        return {"xaxis": {"range": _padded_range(points[p][:, 0])}, "yaxis": {"range": _padded_range(points[p][:, 1])}}
 
-    names = [f"epoch {int(history.epochs[p])}" for p in positions]
+    names = [f"{step_name} {int(steps[p])}" for p in positions]
     # A frame carries only the points' new positions: colours and hover stay the trace's.
     frames = [go.Frame(name=name, data=[go.Scatter(x=points[p][:, 0], y=points[p][:, 1])], traces=[0],
-                       layout=dict(title=dict(text=heading(p))))
+                       layout=dict(title=dict(text=heading(p)), **(ranges(p) if rescale else {})))
               for name, p in zip(names, positions)]
     last = positions[-1]
     hover = ("row %{customdata}: %{text}<extra></extra>" if labels is not None
@@ -134,7 +186,7 @@ def latent_animation(history, labels: Optional[np.ndarray] = None, title: Option
                               customdata=ids, text=None if labels is None else labels.astype(str),
                               hovertemplate=hover, showlegend=False, name="codes")
     fig = go.Figure(data=[points_trace, *legend], frames=frames)
-    shown = points[positions]
+    shown = points[[last]] if rescale else points[positions]
     fig.update_xaxes(title=axis_titles[0], range=_padded_range(shown[..., 0]), autorange=False, zeroline=False)
     fig.update_yaxes(title=axis_titles[1], range=_padded_range(shown[..., 1]), autorange=False, zeroline=False)
     fig.update_layout(template=TEMPLATE, height=520, title=dict(text=heading(last), x=0.01),
@@ -142,8 +194,8 @@ def latent_animation(history, labels: Optional[np.ndarray] = None, title: Option
                       legend=dict(itemclick=False, itemdoubleclick=False),
                       # redraw=True: a frame's title is layout, and without a redraw Plotly moves
                       # only the points and keeps the title of the epoch first drawn.
-                      **_controls(names, [str(int(history.epochs[p])) for p in positions],
-                                  f"{epoch_label} ", redraw=True, duration=duration))
+                      **_controls(names, [str(int(steps[p])) for p in positions],
+                                  f"{step_label} ", redraw=True, duration=duration))
     return fig
 
 

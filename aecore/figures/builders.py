@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 # The template, palettes and log axes every figure shares: aecore/figures_style.py.
-from .style import NOISE_COLOUR, QUALITATIVE, TEMPLATE, cluster_colour, log_axis
+from .style import FOUND_COLOUR, NOISE_COLOUR, QUALITATIVE, TEMPLATE, cluster_colour, log_axis
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 420) -> go.Figure:
@@ -55,8 +55,10 @@ def decoded_surface(decode, codes: np.ndarray, steps: int = 12, margin: float = 
 
 def codings_scatter(codes: np.ndarray, color: np.ndarray | None = None, title: str | None = None,
                     labels: tuple[str, str] = ("z1", "z2"), color_title: str = "",
-                    categorical: bool = False, customdata: np.ndarray | None = None) -> go.Figure:
-    """A 2D map of codes (or of any 2D projection), optionally coloured."""
+                    categorical: bool = False, customdata: np.ndarray | None = None,
+                    highlight: np.ndarray | None = None, highlight_name: str = "matches") -> go.Figure:
+    """A 2D map of codes (or of any 2D projection), optionally coloured; ``highlight`` (a boolean
+    mask over the points) rings the points found, on top, as a legend entry ``highlight_name``."""
     fig = go.Figure()
     big = len(codes) > 1000
     scatter = go.Scattergl if big else go.Scatter
@@ -77,6 +79,12 @@ def codings_scatter(codes: np.ndarray, color: np.ndarray | None = None, title: s
             marker.update(color="#4C78A8")
         fig.add_trace(scatter(x=codes[:, 0], y=codes[:, 1], mode="markers", marker=marker,
                               customdata=ids, name="codes", showlegend=False))
+    if highlight is not None and np.any(highlight):
+        found = np.asarray(highlight, dtype=bool)
+        fig.add_trace(scatter(x=codes[found, 0], y=codes[found, 1], mode="markers", name=highlight_name,
+                              customdata=ids[found], showlegend=True,
+                              marker=dict(size=9 if big else 12, symbol="circle-open", color=FOUND_COLOUR,
+                                          line=dict(width=2))))
     fig.update_xaxes(title=labels[0], zeroline=False)
     fig.update_yaxes(title=labels[1], zeroline=False, scaleanchor="x" if not big else None)
     return _layout(fig, title, height=420)

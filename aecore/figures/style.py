@@ -37,6 +37,8 @@ QUALITATIVE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B",
 CLUSTER_COLOURS = ["#7F3C8D", "#11A579", "#3969AC", "#F2B701", "#E73F74", "#80BA5A", "#E68310", "#008695",
                    "#CF1C90", "#F97B72"]
 NOISE_COLOUR = "#9a9a9a"
+#: The ring of the points a search found: in neither palette above, seen on light and dark themes.
+FOUND_COLOUR = "#FF00FF"
 
 
 def log_axis(values) -> dict:

@@ -3,7 +3,8 @@
 Each demo is a run directory (see :mod:`aecore.runs.format`) whose weights are stored as float16 in a
 compressed ``weights.f16.npz`` instead of ``model.weights.h5``: about 2 MB per model instead of
 4.3 MB. They are trained on exactly the split and settings the Train page uses for its presets, so
-they are the cache entries a person would otherwise wait for. Rebuild them with::
+they are the cache entries a person would otherwise wait for (with :data:`TSNE_DEMO`'s t-SNE
+checkpoints). Rebuild them with::
 
     python -m aecore.runs.demo
 
@@ -151,6 +152,43 @@ def forming_history(name: str = FORMING_DEMO, root: Path = DEMO_DIR):
     return history, labels
 
 
+#: The demo whose t-SNE map is shipped after each checkpoint of its iterations (every row, the
+#: default map settings), so that the Latent space page's "Watch t-SNE converge" opens at once.
+TSNE_DEMO = FORMING_DEMO
+TSNE_CHECKPOINTS_FILE = "tsne_checkpoints.npz"
+
+
+def build_tsne_checkpoints(name: str = TSNE_DEMO, root: Path = DEMO_DIR) -> Path:
+    """Compute and write demo ``name``'s t-SNE checkpoints (float16 points, ~0.3 MB for 5,000 rows)."""
+    from ..data import datasets as aedata
+    from ..maps import tsne_steps
+
+    reducer, _ = load(Path(root) / name)
+    codes = reducer.transform(aedata.load_dataset(DEMOS[name][0]).X)
+    path = Path(root) / name / TSNE_CHECKPOINTS_FILE
+    tsne_steps.tsne_checkpoints(codes).save(path, dtype=np.float16)
+    return path
+
+
+@functools.lru_cache(maxsize=2)
+def shipped_tsne_checkpoints(name: str, n_rows: int, root: Path = DEMO_DIR):
+    """Demo ``name``'s shipped t-SNE checkpoints (default settings and checkpoints, seed 0) for its
+    dataset's ``n_rows`` rows; ``None`` when none are shipped or they do not fit. Read once."""
+    from ..maps import tsne_steps
+
+    path = Path(root) / name / TSNE_CHECKPOINTS_FILE
+    if not path.is_file():
+        return None
+    try:
+        found = tsne_steps.TSNECheckpoints.load(path, n_rows=n_rows)
+    except ValueError as exc:
+        print(f"aecore.runs.demo: skipped {path}: {exc}", file=sys.stderr)
+        return None
+    for array in (found.points, found.iterations, found.kl_divergence, found.exaggerated, found.indices):
+        array.flags.writeable = False  # shared by every session
+    return found
+
+
 def load_all(root: Path = DEMO_DIR) -> list[tuple[str, str, TrainConfig, object]]:
     """Every shipped demo as ``(dataset, preset, config, reducer)``; damaged ones are skipped."""
     found = []
@@ -170,3 +208,5 @@ def load_all(root: Path = DEMO_DIR) -> list[tuple[str, str, TrainConfig, object]
 if __name__ == "__main__":
     for path in build(names=sys.argv[1:] or None):
         print("wrote", path)
+    if TSNE_DEMO in (sys.argv[1:] or DEMOS):
+        print("wrote", build_tsne_checkpoints())

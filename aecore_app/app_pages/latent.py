@@ -2,24 +2,26 @@
 
 from functools import partial
 
-import numpy as np
 import streamlit as st
 
 from aecore.figures import builders as figures
+from aecore.maps.projection import METHODS
+from aecore.maps.search import MAX_QUERY_CHARS
 from aecore.runs import projector
 from aecore_app.analyses import drawn_rows
 from aecore_app.caches import start_umap_warmup, start_umap_warmup_for, thumbnail_map_of
 from aecore_app.i18n import t
 from aecore_app.layout import page_theme
-from aecore_app.latent_ui import (DISTRIBUTION_ROWS, colour_options, colour_values, map_scores_ui, map_settings_params,
-                                  map_settings_ui, map_view_ui, quality_key, selected_samples_ui, selection_from,
-                                  view_quality_rows, view_quality_table_ui)
+from aecore_app.latent_map_ui import map_ui
+from aecore_app.latent_ui import (DISTRIBUTION_ROWS, colour_options, map_scores_ui, map_settings_params, map_settings_ui,
+                                  map_view_ui, quality_key, view_quality_rows, view_quality_table_ui)
+from aecore_app.map_search_ui import ISO_LINK_CHARS, ISO_LINK_ROWS, isolation_ui, search_columns, search_ui
 from aecore_app.model_ui import current_model_ui
-from aecore_app.neighbours_ui import neighbours_ui
 from aecore_app.page import stop
 from aecore_app.passes import codes_of, reconstruction_errors
 from aecore_app.reports import codes_csv_button
-from aecore_app.page_link import sync_url, url_state
+from aecore_app.page_link import url_state
+from aecore_app.tsne_watch_ui import tsne_watch_ui
 from aecore_app.url import Param
 
 st.title(t("latent.title"))
@@ -41,7 +43,14 @@ url_state("latent", {
     "latent.method": Param("view", "choice", choices=tuple(methods)),
     "latent.dims": Param("dims", "choice", choices=(2, 3)),
     "latent.color": Param("color", "choice", choices=tuple(color_names)),
-    "latent.sel": Param("sel", "ints", 0, ds.n_samples - 1, max_items=100), **map_settings_params()})
+    "latent.sel": Param("sel", "ints", 0, ds.n_samples - 1, max_items=100), **map_settings_params(),
+    # The search (kept only while it has a query), the isolation and its own map, the t-SNE you watch.
+    "latent.find_col": Param("find_col", "choice", choices=tuple(search_columns(ds))),
+    "latent.find": Param("find", "text", max_chars=MAX_QUERY_CHARS),
+    "latent.iso": Param("iso", "choice", choices=("sel", "find")),
+    "latent.iso_view": Param("iso_view", "choice", choices=METHODS),
+    "latent.iso_rows": Param("iso_rows", "ints", 0, ds.n_samples - 1, max_items=ISO_LINK_ROWS, max_chars=ISO_LINK_CHARS),
+    "latent.watch": Param("watch", "bool")})
 c1, c2 = st.columns([2, 1])
 method = c1.radio(t("latent.view"), methods, format_func=names.get, horizontal=True, key="latent.method")
 dims = c2.radio(t("latent.dimensions"), [2, 3], horizontal=True, key="latent.dims",
@@ -55,51 +64,16 @@ settings = map_settings_ui(method)  # t-SNE's / UMAP's own settings, in the link
 view = map_view_ui(loaded.id, method, names[method], dims, codes, settings)
 if view is None:
     stop()
+found = search_ui(ds, lambda: reconstruction_errors(loaded.id, reducer, ds.X))  # matches, ringed on the map
+isolated = isolation_ui(loaded.id, codes, found, method, names)  # a selection or the matches mapped alone
+if isolated is not None:
+    view, method, dims = isolated[0], isolated[1], 2
 scores = st.container()  # the map's scores go above it, computed once the map is drawn
-
-
-@st.fragment
-def map_ui(loaded, view, method: str, dims: int, codes: np.ndarray) -> None:
-    """Colour-by, the map and the selected samples: a new colour or selection reruns only this."""
-    ds, reducer = loaded.dataset, loaded.reducer
-    color_by = st.selectbox(t("latent.colour_by"), list(color_names), format_func=color_names.get,
-                            key="latent.color")
-    color, categorical, color_title = colour_values(ds, color_by, lambda: reconstruction_errors(loaded.id, reducer, ds.X))
-    color, points, ids = view.take(color), view.points, view.ids
-    drawn = view.drawn()  # above MAP_DRAW_ROWS points a seeded random subset is drawn
-    if drawn is not None:
-        points, ids, color = points[drawn], ids[drawn], None if color is None else np.asarray(color)[drawn]
-    axis = {"raw": "z", "pca": "PC", "tsne": "t-SNE ", "umap": "UMAP "}[method]
-    title = (t("latent.map_title_sample", view=names[method], n=len(view.points), total=view.n_total, seconds=view.seconds)
-             if view.sampled else t("latent.map_title", view=names[method], seconds=view.seconds))
-    if dims == 3:
-        st.plotly_chart(figures.codings_scatter_3d(points, color, categorical=categorical, title=title,
-                                                   labels=(f"{axis}1", f"{axis}2", f"{axis}3")),
-                        key="latent.map3d")
-        st.caption(t("latent.rotate_hint"))
-        chosen = np.array([], dtype=int)
-    else:
-        fig = figures.codings_scatter(points, color, title, (f"{axis}1", f"{axis}2"), color_title,
-                                      categorical=categorical, customdata=ids)
-        fig.update_layout(dragmode="select")  # box by default; lasso is one click away in the toolbar
-        event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"),
-                                key="latent.map")
-        chosen = selection_from(event, view.points, view.ids)
-    if view.sampled:
-        st.caption(t("ui.map_sample_note", view=names[method], n=len(view.points), total=view.n_total))
-    if drawn is not None:
-        st.caption(t("latent.drawn_note", drawn=len(drawn), n=len(view.points)))
-    if len(chosen):
-        selected_samples_ui(ds, reducer, chosen)
-        neighbours_ui(ds, codes, chosen, loaded.id, view, (f"{axis}1", f"{axis}2"))
-    elif dims == 2:
-        st.caption(t("latent.select_hint"))
-    sync_url()
-
-
-map_ui(loaded, view, method, dims, codes)
+map_ui(loaded, view, method, names[method], dims, codes, color_names, found, isolated is not None)
 with scores:
     map_scores_ui(view, ds)  # what the map settings cost in faithfulness, beside the map
+if method == "tsne" and dims == 2 and isolated is None:
+    tsne_watch_ui(loaded, codes, settings)  # the map's iterations, played
 points = view.points
 
 tabs = st.tabs([t("latent.tab_thumbnails"), t("latent.tab_distributions"), t("latent.tab_quality"),

@@ -15,13 +15,16 @@ SPEC = {
     "w.level": url.Param("level", "float", 0.0, 0.9),
     "w.on": url.Param("on", "bool"),
     "w.ids": url.Param("ids", "ints", 0, 4999, max_items=5),
+    "w.find": url.Param("find", "text", max_chars=12),
 }
 
 
 def test_round_trip_of_every_kind():
-    values = {"w.view": "umap", "w.dims": 3, "w.k": 12, "w.level": 0.35, "w.on": True, "w.ids": (4, 17, 9)}
+    values = {"w.view": "umap", "w.dims": 3, "w.k": 12, "w.level": 0.35, "w.on": True, "w.ids": (4, 17, 9),
+              "w.find": "<b>3, 5"}
     text = url.write(values, SPEC)
-    assert text == {"view": "umap", "dims": "3", "k": "12", "level": "0.35", "on": "1", "ids": "4,17,9"}
+    assert text == {"view": "umap", "dims": "3", "k": "12", "level": "0.35", "on": "1", "ids": "4,17,9",
+                    "find": "<b>3, 5"}  # kept as typed: the page escapes it before showing it
     parsed, problems = url.read(text, SPEC)
     assert problems == [] and parsed == values
     assert type(parsed["w.dims"]) is int  # the option itself, not its text
@@ -31,7 +34,8 @@ def test_round_trip_of_every_kind():
     ("view", "<script>", "is not one of"), ("dims", "4", "is not one of"), ("k", "1", "outside"),
     ("k", "ten", "is not a number"), ("level", "inf", "finite"), ("level", "nan", "finite"),
     ("on", "yes", "must be 1 or 0"), ("ids", "1,2,3,4,5,6", "more than 5"), ("ids", "1,x", "whole numbers"),
-    ("ids", "1,-2", "outside"), ("view", "u" * 500, "too long"),
+    ("ids", "1,-2", "outside"), ("view", "u" * 500, "too long"), ("find", "x" * 13, "more than 12 characters"),
+    ("find", "3\n<h1>", "not printable"), ("find", "\u202e5", "not printable"),
 ])
 def test_tampered_values_are_dropped_with_a_reason(name, text, words):
     control = "on" if name != "on" else "k"
