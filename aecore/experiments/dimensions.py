@@ -238,20 +238,23 @@ def summary(result: dict, share: float = 0.9) -> dict:
     """What a sweep's curves say, for a caption: the sizes where the autoencoder's held-out error is
     below PCA's (``autoencoder_better``) and the others (``pca_better``), and the fewest PCA
     components that explain ``share`` of the variance (``components_for_share``; None when the
-    curve never gets there).
+    curve never gets there), and the share the largest size keeps (``variance_at_largest``).
 
     Examples
     --------
-    >>> summary({"sizes": [2, 8], "autoencoder": {"mse": [0.04, 0.03]}, "pca": {"mse": [0.05, 0.02]},
+    >>> summary({"sizes": [2, 8], "autoencoder": {"mse": [0.04, 0.03]},
+    ...          "pca": {"mse": [0.05, 0.02], "explained_variance": [0.7, 0.99]},
     ...          "explained_variance_curve": [0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99]})
-    {'autoencoder_better': [2], 'pca_better': [8], 'components_for_share': 4, 'share': 0.9}
+    {'autoencoder_better': [2], 'pca_better': [8], 'components_for_share': 4, 'share': 0.9, 'largest_size': 8, 'variance_at_largest': 0.99}
     """
     sizes, ae, pca = result["sizes"], result["autoencoder"]["mse"], result["pca"]["mse"]
     curve = np.asarray(result.get("explained_variance_curve") or [], dtype=np.float64)
     reached = np.flatnonzero(curve >= share)
     return {"autoencoder_better": [int(k) for k, a, p in zip(sizes, ae, pca) if a < p],
             "pca_better": [int(k) for k, a, p in zip(sizes, ae, pca) if a >= p],
-            "components_for_share": int(reached[0]) + 1 if reached.size else None, "share": float(share)}
+            "components_for_share": int(reached[0]) + 1 if reached.size else None, "share": float(share),
+            "largest_size": int(max(sizes)),
+            "variance_at_largest": float(result["pca"]["explained_variance"][int(np.argmax(sizes))])}
 
 
 def shipped_result(dataset: str = SHIPPED_DATASET, settings: SweepSettings = SweepSettings(),

@@ -122,11 +122,13 @@ def test_mismatched_columns_are_refused(digits_split):
 
 
 def test_the_summary_reads_the_curves():
-    result = {"sizes": [2, 8, 64], "autoencoder": {"mse": [0.04, 0.02, 0.012]}, "pca": {"mse": [0.05, 0.03, 0.01]},
+    result = {"sizes": [2, 8, 64], "autoencoder": {"mse": [0.04, 0.02, 0.012]},
+              "pca": {"mse": [0.05, 0.03, 0.01], "explained_variance": [0.2, 0.5, 0.95]},
               "explained_variance_curve": list(np.linspace(0.1, 0.95, 64))}
     found = dimensions.summary(result)
     assert found["autoencoder_better"] == [2, 8] and found["pca_better"] == [64]
     assert found["components_for_share"] == int(np.argmax(np.linspace(0.1, 0.95, 64) >= 0.9)) + 1
+    assert found["largest_size"] == 64 and found["variance_at_largest"] == 0.95
     assert dimensions.summary(result, share=0.99)["components_for_share"] is None
 
 
