@@ -69,4 +69,6 @@ def latent_size_curves(result: Mapping, words: Mapping[str, str] | None = None,
     fig.update_yaxes(**log_axis(mse_values), row=1, col=1)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=3)
     fig.update_layout(legend=dict(orientation="h", y=-0.25, x=0, yanchor="top"))
-    return _layout(fig, title, height=380)
+    fig = _layout(fig, title, height=400)
+    # The panels' own titles sit above their plots: leave the figure's title a line of its own.
+    return fig.update_layout(margin=dict(t=80 if title else 40))
