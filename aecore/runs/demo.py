@@ -33,6 +33,7 @@ DEMOS = {
     "mnist-denoising": ("mnist_sample", "denoising"),
     "mnist-vae-2d": ("mnist_sample", "vae_2d"),
     "mnist-seed002-cnn-elu": ("mnist_sample", "seed002_cnn_elu"),
+    "mnist-conv-vae-2d": ("mnist_sample", "conv_vae_2d"),
     "balls-seed004": ("balls", "seed004_balls"),
 }
 
