@@ -3,7 +3,7 @@
 import streamlit as st
 
 from aecore_app.app_pages import page_file
-from aecore_app.app_pages.family_tabs import dimensions, gan, greedy, pretraining, robust, sparse, tied
+from aecore_app.app_pages.family_tabs import beta_vae, dimensions, gan, greedy, pretraining, robust, sparse, tied
 from aecore_app.family_ui import DATASETS, family_data_ui, theory
 from aecore_app.i18n import t
 from aecore_app.layout import coded_tabs
@@ -40,6 +40,7 @@ with tab_more:
     st.markdown(t("family.vae_line"))
     st.page_link(page_file("generate.py"), label=t("family.go_generate"), icon=":material/auto_awesome:")
     st.caption(t("family.more_caption"))
+    beta_vae.section_ui(data)
     robust.tab_ui(data)
 with tab_dims:
     dimensions.tab_ui(data)
