@@ -1,6 +1,7 @@
 """The Family page's "How many dimensions?" tab in a real browser: a link to the tab on the MNIST
 sample draws the shipped sweep (three panels: error, trustworthiness, explained variance) at once,
-with no button to press and no exception box. Screenshot: test-artifacts/family-dimensions.png."""
+with no button to press and no exception box; the VAE tab draws the β comparison. Screenshots:
+test-artifacts/family-dimensions.png, test-artifacts/family-beta-vae.png."""
 
 import pytest
 
@@ -22,3 +23,14 @@ def test_a_link_opens_the_shipped_latent_size_sweep(server, page):
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     tab.scroll_into_view_if_needed()
     _shot(page, "family-dimensions")
+
+
+def test_the_beta_slider_shows_each_betas_plane(server, page):
+    _open(page, f"{server}/family?dataset=mnist_sample&tab=more")
+    _assert_no_exception(page)
+    tab = page.get_by_role("tabpanel").filter(has_text="β: reconstruction against a smooth latent space")
+    tab.get_by_text("The plane decoded (the prior's 5% to 95% quantiles), β = 1").first.wait_for()
+    assert tab.get_by_text("β (KL weight)").count() >= 1
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    tab.get_by_text("What β trades: reconstruction error against KL").first.scroll_into_view_if_needed()
+    _shot(page, "family-beta-vae")
