@@ -50,9 +50,10 @@ def markdown(report: dict) -> str:
     lines = ["<!-- bench/beta_vae.py: begin -->", "## β-VAE: reconstruction against a smooth latent space (issue 35)", "",
              stamp_line(report, load=True), "",
              f"Preset `{beta_vae.PRESET}` (Conv2D 32, 64 with stride 2 -> Dense 16 -> a 2-D Gaussian code -> Dense "
-             "7·7·64 -> Conv2DTranspose 32, 1; cross-entropy reconstruction term, Adam 1e-3, batch 128, seed 0) "
+             "7·7·64 -> Conv2DTranspose 32, 1; cross-entropy reconstruction term, Adam 1e-3, seed 0) "
              f"trained at each β on {report['n_train']:,} rows of the MNIST sample's training split (a seeded "
-             f"subsample), at most {report['max_epochs']} epochs with early stopping; measured on the "
+             f"subsample), batches of {beta_vae.BATCH_SIZE}, at most {report['max_epochs']} epochs with early stopping; "
+             "measured on the "
              f"{report['n_test']:,} held-out rows: the mean squared error of the mean code's decoding, and the KL "
              "divergence of the encoder's Gaussian from N(0, I) in nats per row. The Family page's β slider shows "
              "the shipped result of the same settings (`python -m aecore.experiments.beta_vae`).", "",
