@@ -55,3 +55,17 @@ def test_other_data_are_pointed_to_the_mnist_sample():
     at = _open("digits")
     assert en("family.beta.only_mnist") in [i.value for i in at.info]
     assert not any(s.key == "family.beta.value" for s in at.select_slider)
+
+
+def test_the_shipped_convolutional_vae_opens_on_the_generate_page_without_training():
+    """The demo of preset conv_vae_2d is what a link to that preset opens: its 2-D plane is ready."""
+    from aecore_app.caches import demo_models, model_registry
+    from tests.builders import open_page
+
+    at = open_page("aecore_app/app_pages/generate.py", {"data": "mnist_sample", "preset": "conv_vae_2d", "tab": "walk"})
+    current = at.session_state["current_model"]
+    assert current.config.kind == "vae" and current.config.vae_layers == "conv" and current.preset == "conv_vae_2d"
+    assert model_registry().get(current.key) is None  # nothing was trained ...
+    assert demo_models().get(("mnist_sample", current.config)) is not None  # ... the shipped demo is the model
+    assert not at.error, [e.value for e in at.error]
+    assert at.get("plotly_chart")  # the latent walk's figures, drawn from the shipped weights
