@@ -32,6 +32,8 @@ GREEDY_KINDS = ("dense", "tied")
 HIDDEN_UNITS = (512, 256)
 #: Ways the denoising autoencoder corrupts its inputs (also :func:`aecore.models.noise.corrupt`).
 NOISE_TYPES = ("gaussian", "dropout")
+#: A VAE's layers: dense, or strided convolutions after keras-io's VAE (square grayscale images).
+VAE_LAYERS = ("dense", "conv")
 SPARSITY_TYPES = ("kl", "l1")
 ACTIVATIONS = ("relu", "elu", "selu", "tanh")
 CODE_ACTIVATIONS = ("linear", "relu", "elu", "selu", "tanh", "sigmoid")
@@ -234,8 +236,7 @@ SETTINGS: tuple[Setting, ...] = (
       label="train.batch_size", url="batch", form=True, cli=True, example=128),
     S("early_stopping", bool, True, "stop when the validation loss stops improving and keep the best "
       "weights; off: train all epochs and keep the last", label="train.early_stopping", url="es",
-      form=True, cli=True,
-      doc="Without a validation split the training loss is watched."),
+      form=True, cli=True, doc="Without a validation split the training loss is watched."),
     S("patience", int, None, "epochs without improvement before early stopping", low=1, high=1000,
       optional=True, example=10),
     S("validation_fraction", float, None, "share of the rows held out to monitor training", low=0.0,
@@ -247,12 +248,11 @@ SETTINGS: tuple[Setting, ...] = (
     S("dropout", float, 0.0, "dropout rate after each hidden layer", low=0.0, high=0.5, step=0.05,
       label="train.dropout", url="dropout", form=True, cli=True, example=0.1),
     S("image_shape", tuple, None, "(height, width) of the images for kind='conv'", low=1, high=4096,
-      optional=True, config=False, example=(28, 28),
-      doc='``None`` assumes square images.'),
-    S("filters", tuple, (32, 64), "Conv2D filters for kind='conv'", low=1, high=1024, min_items=1,
-      label="train.filters", url="filters", form=True, cli=True, kinds=("conv",)),
-    S("kernel_size", int, 3, "convolution kernel size for kind='conv'", low=1, high=15,
-      label="train.kernel_size", url="kernel", form=True, cli=True, kinds=("conv",)),
+      optional=True, config=False, example=(28, 28), doc='``None`` assumes square images.'),
+    S("filters", tuple, (32, 64), "Conv2D filters for kind='conv' and a VAE's conv layers", low=1, high=1024,
+      min_items=1, label="train.filters", url="filters", form=True, cli=True, kinds=("conv", "vae")),
+    S("kernel_size", int, 3, "convolution kernel size for kind='conv' and a VAE's conv layers", low=1, high=15,
+      label="train.kernel_size", url="kernel", form=True, cli=True, kinds=("conv", "vae")),
     S("greedy", bool, False, "greedy layer-wise training (kinds dense and tied)", doc=(
         "Train one shallow autoencoder per layer on the codes of the previous one (each for up to "
         "``epochs`` epochs) and stack them, instead of training the whole network at once. Progress "
@@ -291,9 +291,10 @@ SETTINGS: tuple[Setting, ...] = (
     S("kl_weight", float, 1.0, "kind vae: weight of the KL term (the beta of a beta-VAE)", low=0.0,
       high=1000.0, label="train.kl_weight", url="beta", form=True, cli=True, kinds=("vae",),
       doc="1 gives the evidence lower bound; more, a beta-VAE."),
-    S("wta_rate", float, 0.05, "kind wta: share of a batch's activations each code unit keeps",
-      low=0.0, high=1.0, low_open=True, label="train.wta_rate", url="wta", form=True, cli=True,
-      kinds=("wta",)),
+    S("vae_layers", str, "dense", "kind vae: dense layers or conv (keras-io's VAE: strided Conv2D, Conv2DTranspose)",
+      choices=VAE_LAYERS, label="train.vae_layers", url="vlayers", form=True, cli=True, kinds=("vae",)),
+    S("wta_rate", float, 0.05, "kind wta: share of a batch's activations each code unit keeps", low=0.0,
+      high=1.0, low_open=True, label="train.wta_rate", url="wta", form=True, cli=True, kinds=("wta",)),
     S("jit_compile", bool, True, "compile with XLA (about twice as fast on a CPU for these models)"),
     S("random_state", int, 0, "random seed: the same seed gives the same model", low=0, high=2**31 - 1,
       label="common.seed", url="seed", form=True, cli=True, cli_alias="--seed", optional=True,

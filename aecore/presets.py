@@ -100,6 +100,11 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
     "vae_2d": (
         "Variational AE, 2-D code, keras-io's cross-entropy loss: sample new digits, map the latent plane.",
         TrainConfig(kind="vae", n_components=2, loss="binary_crossentropy")),
+    "conv_vae_2d": (
+        "Convolutional VAE after keras-io's (Conv2D 32, 64 -> Dense 16 -> 2-D code -> Conv2DTranspose), "
+        "cross-entropy loss, at most 30 epochs: the digits' 2-D manifold.",
+        TrainConfig(kind="vae", vae_layers="conv", n_components=2, hidden_units=(16,), decoder_units=(),
+                    loss="binary_crossentropy", epochs=30)),
     "wta": (
         "Winner-take-all AE: 64 ReLU codes, each keeping its top 5% activations of a batch while training.",
         TrainConfig(kind="wta", n_components=64, wta_rate=0.05)),

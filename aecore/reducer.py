@@ -107,7 +107,7 @@ class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefi
                                  "greedy=False or pick one of those kinds.")
             if self.batch_norm:
                 raise ValueError("greedy=True does not support batch_norm=True; turn one of them off.")
-        if self.kind == "conv":
+        if self.kind == "conv" or (self.kind == "vae" and self.vae_layers == "conv"):
             # Each strided convolution halves the image: too many filter layers for the image is a
             # setting's error, found here rather than while Keras builds the model.
             from .models.shapes import conv_image_shape
@@ -169,7 +169,7 @@ class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefi
             filters=tuple(self.filters), kernel_size=int(self.kernel_size), noise=self.noise,
             noise_level=float(self.noise_level), clip_noise=bool(in_unit_range),
             sparsity=self.sparsity, sparsity_weight=params["sparsity_weight"],
-            sparsity_target=float(self.sparsity_target), kl_weight=float(self.kl_weight),
+            sparsity_target=float(self.sparsity_target), kl_weight=float(self.kl_weight), vae_layers=self.vae_layers,
             wta_rate=float(self.wta_rate), contractive_weight=float(self.contractive_weight))
         # Record the code activation the kind really uses (sparse: sigmoid, wta: relu, ...).
         return replace(arch, code_activation=models.code_activation(arch))

@@ -25,7 +25,8 @@ FULL_ONLY = {"load", "tour", "load_browser"}
 #: Benchmarks that run in their own processes and write their own section of BENCHMARKS.md (and
 #: results JSON), with the arguments a full run gives them: run before MODULES in a full run, or
 #: alone with --only NAME (never in --quick: together about 20 minutes).
-SECTIONS = {"tsne": [], "fair_speed": [], "scale_pages": ["--sizes", "5000,20000,60000,200000"]}
+SECTIONS = {"tsne": [], "fair_speed": [], "scale_pages": ["--sizes", "5000,20000,60000,200000"], "dims": [],
+            "beta_vae": []}
 #: Figures modules write next to their rows (path from the repository root, what it shows);
 #: BENCHMARKS.md links those that exist and shows the images.
 FIGURES = [("bench/growth.html", "cost growth curves, log-log (interactive, self-contained)"),

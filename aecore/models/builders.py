@@ -40,7 +40,7 @@ class Architecture:
 
     The fields after ``kernel_size`` only matter to one kind each: ``noise``, ``noise_level`` and
     ``clip_noise`` to "denoising"; ``sparsity``, ``sparsity_weight`` and ``sparsity_target`` to
-    "sparse"; ``kl_weight`` to "vae"; ``wta_rate`` to "wta"; ``contractive_weight`` to
+    "sparse"; ``kl_weight`` and ``vae_layers`` to "vae"; ``wta_rate`` to "wta"; ``contractive_weight`` to
     "contractive".
     """
 
@@ -67,6 +67,7 @@ class Architecture:
     sparsity_weight: float = SPARSITY_WEIGHTS[BY_NAME["sparsity"].default]
     sparsity_target: float = BY_NAME["sparsity_target"].default
     kl_weight: float = BY_NAME["kl_weight"].default
+    vae_layers: str = BY_NAME["vae_layers"].default
     wta_rate: float = BY_NAME["wta_rate"].default
     contractive_weight: float = BY_NAME["contractive_weight"].default
 
@@ -549,15 +550,17 @@ def _tied_decoder(arch: Architecture, encoder: keras.Model) -> keras.Model:
 
 
 def _vae(arch: Architecture):
-    """Variational autoencoder: the encoder gives a mean and a log-variance per code unit."""
+    """Variational autoencoder: the encoder gives a mean and a log-variance per code unit; its layers
+    are dense, or (``vae_layers="conv"``) keras-io's strided convolutions and their transposes."""
+    conv = arch.vae_layers == "conv"
     x = keras.Input(shape=(arch.n_features,))
-    h = _dense_encoder_body(x, arch)
+    h = _conv_encoder_body(x, arch) if conv else _dense_encoder_body(x, arch)
     z_mean = layers.Dense(arch.n_components, name="z_mean")(h)
     z_log_var = layers.Dense(arch.n_components, name="z_log_var")(h)
     z = Sampling(name="z")([z_mean, z_log_var])
     sampler = keras.Model(x, [z_mean, z_log_var, z], name="vae_encoder")
     encoder = keras.Model(x, z_mean, name="encoder")
-    decoder = _dense_decoder(arch)
+    decoder = _conv_decoder(arch) if conv else _dense_decoder(arch)
     autoencoder = VariationalAutoencoder(sampler, decoder, kl_weight=arch.kl_weight,
                                          name="vae_autoencoder")
     return autoencoder, encoder, decoder
@@ -573,10 +576,16 @@ def _contractive(arch: Architecture):
 
 def _conv(arch: Architecture):
     """Post 002's CNN: strided Conv2D down, a Dense bottleneck, Conv2DTranspose up."""
-    height, width = conv_image_shape(arch.n_features, arch.image_shape, len(arch.filters))
-    factor = 2 ** len(arch.filters)
-    enc_act = arch.encoder_activation or arch.activation
     x = keras.Input(shape=(arch.n_features,))
+    code = layers.Dense(arch.n_components, activation=arch.code_activation, name="codings")(
+        _conv_encoder_body(x, arch))
+    return keras.Model(x, code, name="encoder"), _conv_decoder(arch)
+
+
+def _conv_encoder_body(x, arch: Architecture):
+    """Rows as images, strided Conv2D layers (each halves the sides), flattened, the Dense layers."""
+    height, width = conv_image_shape(arch.n_features, arch.image_shape, len(arch.filters))
+    enc_act = arch.encoder_activation or arch.activation
     h = layers.Reshape((height, width, 1))(x)
     for i, n_filters in enumerate(arch.filters):
         h = layers.Conv2D(n_filters, arch.kernel_size, strides=2, padding="same",
@@ -584,9 +593,13 @@ def _conv(arch: Architecture):
     h = layers.Flatten()(h)
     for i, units in enumerate(arch.hidden_units):
         h = layers.Dense(units, activation=enc_act, name=f"enc_dense_{i}")(h)
-    code = layers.Dense(arch.n_components, activation=arch.code_activation, name="codings")(h)
-    encoder = keras.Model(x, code, name="encoder")
+    return h
 
+
+def _conv_decoder(arch: Architecture) -> keras.Model:
+    """Codes -> the Dense layers, a small image, Conv2DTranspose layers back up -> flat rows."""
+    height, width = conv_image_shape(arch.n_features, arch.image_shape, len(arch.filters))
+    factor = 2 ** len(arch.filters)
     small_h, small_w, top = height // factor, width // factor, arch.filters[-1]
     z = keras.Input(shape=(arch.n_components,))
     h = z
@@ -599,8 +612,7 @@ def _conv(arch: Architecture):
                                    activation=arch.activation, name=f"deconv_{i}")(h)
     h = layers.Conv2DTranspose(1, arch.kernel_size, strides=2, padding="same",
                                activation=arch.output_activation, name="reconstruction")(h)
-    decoder = keras.Model(z, layers.Flatten()(h), name="decoder")
-    return encoder, decoder
+    return keras.Model(z, layers.Flatten()(h), name="decoder")
 
 
 # --------------------------------------------------------------------------- greedy layer-wise

@@ -80,6 +80,7 @@ class NetworkShape:
     image_shape: Optional[tuple] = None
     filters: tuple = BY_NAME["filters"].default
     kernel_size: int = BY_NAME["kernel_size"].default
+    vae_layers: str = BY_NAME["vae_layers"].default
 
     @classmethod
     def of(cls, settings, n_features: int, image_shape=None) -> "NetworkShape":
@@ -94,7 +95,8 @@ class NetworkShape:
                                   else tuple(int(u) for u in settings.decoder_units)),
                    image_shape=tuple(image) if image is not None else None,
                    filters=tuple(int(f) for f in (settings.filters or ())),
-                   kernel_size=int(settings.kernel_size))
+                   kernel_size=int(settings.kernel_size),
+                   vae_layers=str(getattr(settings, "vae_layers", BY_NAME["vae_layers"].default)))
 
     # ------------------------------------------------------------------ layers
 
@@ -117,7 +119,7 @@ class NetworkShape:
                           (self.n_features + 1) * self.n_components, self.n_features * self.n_components),
                     Layer("reconstruction", "Dense", (self.n_features,),
                           (self.n_components + 1) * self.n_features, self.n_features * self.n_components)]
-        if self.kind == "conv":
+        if self.kind == "conv" or (self.kind == "vae" and self.vae_layers == "conv"):
             return self._conv_layers()
         tied = self.kind == "tied"
         rows: list[Layer] = []
@@ -156,7 +158,8 @@ class NetworkShape:
             rows.append(Layer(f"enc_dense_{i}", "Dense", (units,), (prev + 1) * units, prev * units))
             prev = units
         k = self.n_components
-        rows.append(Layer("codings", "Dense", (k,), (prev + 1) * k, prev * k))
+        codes = ("z_mean", "z_log_var") if self.kind == "vae" else ("codings",)
+        rows += [Layer(name, "Dense", (k,), (prev + 1) * k, prev * k) for name in codes]
         prev = k
         for i, units in enumerate(self._decoder_units()):
             rows.append(Layer(f"dec_dense_{i}", "Dense", (units,), (prev + 1) * units, prev * units))

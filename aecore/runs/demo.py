@@ -36,6 +36,7 @@ DEMOS = {
     "mnist-seed002-dense": ("mnist_sample", "seed002_dense"),
     "mnist-seed002-cnn": ("mnist_sample", "seed002_cnn"),
     "mnist-seed002-cnn-elu": ("mnist_sample", "seed002_cnn_elu"),
+    "mnist-conv-vae-2d": ("mnist_sample", "conv_vae_2d"),
     "balls-seed004": ("balls", "seed004_balls"),
 }
 

@@ -69,9 +69,10 @@ def test_page_renders_tied_counts_and_the_generate_link(app):
     assert any(title.startswith("Trainable parameters, 64 → 32 → 10") for title in chart_titles(app))
     # The denoising / VAE tab explains and links to the Generate page; every tab has its theory.
     assert any(en("family.go_generate") in str(link.proto) for link in app.get("page_link"))
-    assert sum(e.label == en("family.what") for e in app.expander) == 6
-    # Nothing trained yet: each training tab (and the robustness comparison) asks for its button.
-    assert sum(i.value == en("family.press_button") for i in app.info) == 5
+    assert sum(e.label == en("family.what") for e in app.expander) == 7
+    # Nothing trained yet: each training tab (the robustness comparison and the latent-size sweep
+    # too, on digits: only the MNIST sample's sweep is shipped) asks for its button.
+    assert sum(i.value == en("family.press_button") for i in app.info) == 6
 
     # Bad input is a message in plain words, never an exception.
     app.multiselect(key="family.pre.counts.digits").set_value([2000]).run()
@@ -159,6 +160,14 @@ def test_every_button_on_tiny_settings(app):
     assert list(table.index) == [10] and table.shape[1] == 3
     assert ((table >= 0) & (table <= 1)).all().all()
     assert any(c.value.startswith("Encoder: a dense autoencoder trained for 1 epochs") for c in app.caption)
+
+    # How many dimensions: two latent sizes, one epoch each.
+    app.multiselect(key="family.dims.sizes.digits").set_value([2, 8]).run()
+    app.slider(key="family.dims.epochs.digits").set_value(1).run()
+    app.button(key="family.dims.go").click().run()
+    _no_exception(app)
+    _no_error(app)
+    assert en("family.dims.chart", rows=360) in chart_titles(app)
 
     # Every result survives reruns and a trip to another page.
     app.switch_page("aecore_app/app_pages/train.py").run()

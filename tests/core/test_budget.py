@@ -28,10 +28,15 @@ SHAPES = [
     dict(kind="conv", n_features=784, n_components=10, hidden_units=(32,), filters=(8, 16), kernel_size=3),
     dict(kind="conv", n_features=64, n_components=4, hidden_units=(), filters=(8,), kernel_size=3,
          image_shape=(8, 8)),
+    # keras-io's convolutional VAE: Conv2D 32, 64 (stride 2), Dense 16, a 2-D code; no Dense layer up.
+    dict(kind="vae", vae_layers="conv", n_features=784, n_components=2, hidden_units=(16,), decoder_units=(),
+         filters=(32, 64), kernel_size=3),
+    dict(kind="vae", vae_layers="conv", n_features=64, n_components=3, hidden_units=(), filters=(8,),
+         kernel_size=3, image_shape=(8, 8)),
 ]
 
 
-@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: f"{s['kind']}-{s['hidden_units']}")
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: f"{s['kind']}-{s.get('vae_layers', '')}-{s['hidden_units']}")
 def test_arithmetic_parameter_count_matches_keras(shape):
     from aecore.models import builders as models
 

@@ -109,16 +109,18 @@ def test_help_defaults_and_bounds_read_as_words():
     ("filters", "conv", "filters", "16,32", (16, 32)),
     ("kernel_size", "conv", "kernel", "5", 5),
     ("contractive_weight", "contractive", "cw", "0.3", 0.3),
+    ("vae_layers", "vae", "vlayers", "conv", "conv"),
+    ("filters", "vae", "filters", "16,32", (16, 32)),  # a convolutional VAE's
 ])
 def test_every_kinds_own_setting_is_in_the_form_the_links_and_the_cli(name, kind, url_name, text, value):
-    """Post 001's knobs (the VAE's beta, the WTA rate, the convolutional filters and kernel size,
-    the contractive weight) come from the schema to the Train form, a link and aecore train."""
+    """Post 001's knobs (the VAE's beta and layers, the WTA rate, the convolutional filters and kernel
+    size, the contractive weight) come from the schema to the Train form, a link and aecore train."""
     from aecore.cli.parser import build_parser
     from aecore.cli.commands import config_from_args
     from aecore_app import model_links
 
     setting = BY_NAME[name]
-    assert setting.form and setting.cli and setting.url == url_name and setting.kinds == (kind,)
+    assert setting.form and setting.cli and setting.url == url_name and kind in setting.kinds
     args = build_parser().parse_args(["train", "--dataset", "digits", "--kind", kind, setting.flag, text])
     assert getattr(config_from_args(args), name) == value
     _, _, config, problems = model_links.model_from_params({"data": "digits", "kind": kind, url_name: text})

@@ -19,6 +19,7 @@ TINY = ["--n-components", "2", "--hidden-units", "16", "--epochs", "1", "--batch
     ("conv", ["--filters", "8"], "filters", (8,)),
     ("conv", ["--kernel-size", "15"], "kernel_size", 15),
     ("contractive", ["--contractive-weight", "2.5"], "contractive_weight", 2.5),
+    ("vae", ["--vae-layers", "conv"], "vae_layers", "conv"),
 ])
 def test_a_value_at_a_bound_is_taken(kind, argv, field, value):
     args = cli.build_parser().parse_args(["train", "--dataset", "digits", "--kind", kind, *argv])

@@ -25,8 +25,12 @@ CASES = {
     "conv": ({"filters": (4, 6, 8), "kernel_size": 5},
              lambda r: ([layer.filters for layer in _conv_layers(r)], _conv_layers(r)[0].kernel_size)),
     "contractive": ({"contractive_weight": 0.3}, lambda r: r.autoencoder_.contractive_weight),
+    "vae-conv": ({"vae_layers": "conv", "filters": (4, 6), "kl_weight": 2.0},
+                 lambda r: ([layer.filters for layer in _conv_layers(r)], r.autoencoder_.kl_weight,
+                            r.decoder_.layers[-2].__class__.__name__)),
 }
-EXPECTED = {"vae": 4.0, "wta": 0.2, "conv": ([4, 6, 8], (5, 5)), "contractive": 0.3}
+EXPECTED = {"vae": 4.0, "wta": 0.2, "conv": ([4, 6, 8], (5, 5)), "contractive": 0.3,
+            "vae-conv": ([4, 6], 2.0, "Conv2DTranspose")}
 
 
 @pytest.mark.slow
@@ -38,7 +42,7 @@ def test_a_kinds_own_setting_reaches_the_trained_model_and_its_saved_run(kind, d
     settings, held = CASES[kind]
     for name, value in settings.items():  # a test of a value the model would hold anyway proves nothing
         assert value != getattr(TrainConfig(), name), name
-    config = TrainConfig(kind=kind, n_components=2, hidden_units=(16,), epochs=1, batch_size=64,
+    config = TrainConfig(kind=kind.split("-")[0], n_components=2, hidden_units=(16,), epochs=1, batch_size=64,
                          jit_compile=False, **settings)
     reducer = config.to_reducer(image_shape=digits.image_shape).fit(digits.X[:200])
     assert held(reducer) == EXPECTED[kind]

@@ -1,0 +1,79 @@
+"""Issue 35: the β of a β-VAE. The convolutional VAE (preset conv_vae_2d, keras-io's shape, a 2-D code)
+trained at β = 0.1, 1 and 10 on the MNIST sample, each measured on the held-out rows: reconstruction
+error and the KL divergence of its codes from the prior. The settings are the shipped result's
+(:mod:`aecore.experiments.beta_vae`); the section is bench/beta_vae.py in BENCHMARKS.md.
+
+Usage: ``python -m bench.beta_vae [--quick] [--no-write]`` (full: several minutes on 2 shared cores), or
+``python -m aecore bench --only beta_vae``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from aecore.experiments import beta_vae
+from bench.harness.report import row, say, section_main, stamp_line
+
+GROUP = "β-VAE: reconstruction against KL (MNIST sample, held-out rows)"
+
+
+def measure(quick: bool, log=say) -> dict:
+    """The comparison on the shipped result's rows (quick: 2 epochs)."""
+    from aecore.data import datasets as aedata
+
+    ds = aedata.load_dataset(beta_vae.SHIPPED_DATASET)
+    train, test = aedata.train_test_split(ds)
+    train = np.sort(np.random.default_rng(0).choice(train, size=min(beta_vae.TRAIN_ROWS, len(train)), replace=False))
+    epochs = 2 if quick else beta_vae.EPOCHS
+    started = time.perf_counter()
+    result = beta_vae.beta_tradeoff(ds.X[train], ds.X[test], epochs=epochs, image_shape=ds.image_shape,
+                                    progress=lambda phase, done, total: log(f"[beta_vae] {phase}: {done}/{total}")
+                                    if done % 5 == 0 else None)
+    numbers = {k: result[k] for k in ("betas", "reconstruction_mse", "kl", "epochs", "estimated_seconds")}
+    # "seconds" is the report's own (the whole run), so each β's fit time has a name of its own.
+    return {**numbers, "fit_seconds": result["seconds"], "n_train": len(train), "n_test": len(test), "max_epochs": epochs,
+            "sweep_seconds": round(time.perf_counter() - started, 1)}
+
+
+def rows(fields: dict) -> list[dict]:
+    found = []
+    for beta, mse, kl in zip(fields["betas"], fields["reconstruction_mse"], fields["kl"]):
+        found.append(row(GROUP, f"β = {beta:g}: held-out reconstruction MSE", mse, target="rises with β"))
+        found.append(row(GROUP, f"β = {beta:g}: KL from the prior", kl, unit="nats/row", target="falls with β"))
+    return found
+
+
+def markdown(report: dict) -> str:
+    lines = ["<!-- bench/beta_vae.py: begin -->", "## β-VAE: reconstruction against a smooth latent space (issue 35)", "",
+             stamp_line(report, load=True), "",
+             f"Preset `{beta_vae.PRESET}` (Conv2D 32, 64 with stride 2 -> Dense 16 -> a 2-D Gaussian code -> Dense "
+             "7·7·64 -> Conv2DTranspose 32, 1; cross-entropy reconstruction term, Adam 1e-3, seed 0) "
+             f"trained at each β on {report['n_train']:,} rows of the MNIST sample's training split (a seeded "
+             f"subsample), batches of {beta_vae.BATCH_SIZE}, at most {report['max_epochs']} epochs with early stopping; "
+             "measured on the "
+             f"{report['n_test']:,} held-out rows: the mean squared error of the mean code's decoding, and the KL "
+             "divergence of the encoder's Gaussian from N(0, I) in nats per row. The Family page's β slider shows "
+             "the shipped result of the same settings (`python -m aecore.experiments.beta_vae`).", "",
+             "| β | held-out MSE | KL (nats/row) | epochs | fit s |", "|---|---|---|---|---|"]
+    for i, beta in enumerate(report["betas"]):
+        lines.append(f"| {beta:g} | {report['reconstruction_mse'][i]:.5f} | {report['kl'][i]:.3f} | "
+                     f"{report['epochs'][i]} | {report['fit_seconds'][i]:.0f} |")
+    lines += ["", f"The three trainings took {report['sweep_seconds']:.0f} s; the estimate was "
+              f"{report['estimated_seconds']:.0f} s (a quiet machine's speeds; see the load average).", "",
+              "<!-- bench/beta_vae.py: end -->"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    def fields(args) -> dict:
+        found = measure(args.quick)
+        return {**found, "rows": rows(found)}
+
+    return section_main("beta_vae", __doc__, fields, markdown, argv, quick="2 epochs per β")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
