@@ -60,7 +60,8 @@ def _mb(n_bytes: float) -> str:
     return f"{n_bytes / 1e6:,.0f} MB"
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """A duration as people read it in an estimate: "40 s", "3 min", "2.5 h"."""
     if seconds < 90:
         return f"{seconds:,.0f} s"
     if seconds < 5400:
@@ -83,7 +84,7 @@ class TrainingEstimate:
     def describe(self) -> str:
         return (f"{self.parameters:,} parameters, about {_mb(self.bytes)} of memory, "
                 f"{self.compute:.2g} multiply-adds in {self.steps:,} steps, "
-                f"about {_duration(self.seconds)} on a 2-core CPU" + (f" ({self.note})" if self.note else ""))
+                f"about {duration_text(self.seconds)} on a 2-core CPU" + (f" ({self.note})" if self.note else ""))
 
 
 def _env_scale() -> float:
@@ -219,7 +220,7 @@ class Budget:
         if estimate.compute > self.max_training_compute:
             raise ValueError(
                 f"Training would take {estimate.compute:.2g} multiply-adds ({epochs:,} epochs x "
-                f"{n_rows:,} rows x {shape.training_macs_per_row():,} per row), about {_duration(estimate.seconds)}; "
+                f"{n_rows:,} rows x {shape.training_macs_per_row():,} per row), about {duration_text(estimate.seconds)}; "
                 f"the limit is {self.max_training_compute:.2g}. Use fewer epochs, fewer rows or a "
                 "smaller network.")
         if estimate.steps > self.max_training_steps:

@@ -54,7 +54,7 @@ def check_tradeoff(betas, n_train: int, n_features: int, epochs: int = EPOCHS, i
     """Seconds the comparison will take (estimated); ``ValueError`` for a β outside the setting's
     bounds, fewer than two βs, or trainings over the budget (each alone, or together over one
     training's compute budget)."""
-    from ..budget import MACS_PER_SECOND, NetworkShape, _duration, resolve
+    from ..budget import MACS_PER_SECOND, NetworkShape, duration_text, resolve
     from ..params import BY_NAME
 
     budget = resolve(budget)
@@ -70,7 +70,7 @@ def check_tradeoff(betas, n_train: int, n_features: int, epochs: int = EPOCHS, i
     if compute > budget.max_training_compute:
         raise ValueError(
             f"{len(betas)} trainings would take {compute:.2g} multiply-adds, about "
-            f"{_duration(3 * compute / MACS_PER_SECOND)}; the limit is {budget.max_training_compute:.2g}. "
+            f"{duration_text(3 * compute / MACS_PER_SECOND)}; the limit is {budget.max_training_compute:.2g}. "
             "Compare fewer βs, train fewer epochs or use fewer rows.")
     return estimate.seconds * len(betas)
 

@@ -70,11 +70,11 @@ class SweepEstimate:
     per_size_seconds: tuple[float, ...] = field(default=())
 
     def describe(self) -> str:
-        from ..budget import _duration
+        from ..budget import duration_text
 
         return (f"{len(self.sizes)} autoencoders (latent sizes {', '.join(map(str, self.sizes))}) of at most "
                 f"{self.epochs:,} epochs on {self.n_train:,} rows: {self.compute:.2g} multiply-adds, about "
-                f"{_duration(self.seconds)} on a 2-core CPU")
+                f"{duration_text(self.seconds)} on a 2-core CPU")
 
 
 def usable_sizes(sizes, n_features: int, n_train: int) -> tuple[int, ...]:
@@ -101,7 +101,7 @@ def check_sweep(settings: SweepSettings, n_train: int, n_test: int, n_features: 
         below the training rows, too few held-out rows for the neighbours, a training over the
         budget, or all trainings together over one training's compute budget.
     """
-    from ..budget import MACS_PER_SECOND, NetworkShape, _duration, prediction_seconds, resolve
+    from ..budget import MACS_PER_SECOND, NetworkShape, duration_text, prediction_seconds, resolve
 
     budget = resolve(budget)
     sizes = tuple(settings.sizes)
@@ -133,7 +133,7 @@ def check_sweep(settings: SweepSettings, n_train: int, n_test: int, n_features: 
     if compute > budget.max_training_compute:
         raise ValueError(
             f"The sweep would take {compute:.2g} multiply-adds ({len(per_size)} latent sizes x {settings.epochs:,} "
-            f"epochs x {n_train:,} rows), about {_duration(3 * compute / MACS_PER_SECOND)}; the limit is "
+            f"epochs x {n_train:,} rows), about {duration_text(3 * compute / MACS_PER_SECOND)}; the limit is "
             f"{budget.max_training_compute:.2g}. Try fewer latent sizes, fewer epochs or fewer rows.")
     return SweepEstimate(tuple(sorted(set(sizes))), int(n_train), int(settings.epochs), compute,
                          float(sum(per_size)), tuple(per_size))
