@@ -330,17 +330,19 @@ def start_umap_warmup(approximate: bool = False) -> threading.Thread:
     clearing Streamlit's caches must not start it again.) ``approximate``: nearest-neighbour
     descent's code, which only maps above the exact budget need (started when such a model is
     trained or shown, so that the compilation overlaps the training)."""
-    from aecore.maps import projection
+    from aecore.maps import knn, projection
 
     name = "approximate" if approximate else "thread"
     with _WARMUP_LOCK:
         if name not in _WARMUP:
-            # Imported here first, in the page's thread: two threads importing scikit-learn at once
-            # can leave it half-initialised ("cannot import name 'clone' from partially initialized
-            # module 'sklearn.base'"), which broke the first page of a fresh server once.
-            projection.import_umap()
+            # scikit-learn here first, in the page's thread: two threads importing it at once can
+            # leave it half-initialised ("cannot import name 'clone' from partially initialized
+            # module 'sklearn.base'"), which broke the first page of a fresh server once. umap-learn
+            # and numba (~9 s of a loaded 2-core server) load in the thread, after the page's run.
+            knn.import_umap_dependencies()
 
             def warm_up() -> None:
+                projection.import_umap()
                 projection.warm_up_umap(approximate=approximate)
                 freeze_long_lived_objects()
 

@@ -35,7 +35,7 @@ def page_setup() -> None:
 def page_done() -> None:
     """After the page has drawn: start UMAP's warm-up once per server process, so that the first UMAP
     view (Latent space, Clusters) is ready. Here rather than before the page, because the warm-up first
-    imports umap-learn in this thread (~2 s, see :func:`aecore_app.caches.start_umap_warmup`)."""
+    imports scikit-learn in this thread (see :func:`aecore_app.caches.start_umap_warmup`)."""
     caches.start_umap_warmup()
     freeze_imports()
 

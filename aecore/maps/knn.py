@@ -99,6 +99,23 @@ def _import_umap_without_parametric() -> None:
     sys.modules["umap.parametric_umap"] = stub
 
 
+#: The scikit-learn modules umap-learn and pynndescent import. :func:`import_umap_dependencies` imports
+#: them in a page's own thread, so that umap-learn itself can be imported in a background thread: two
+#: threads importing scikit-learn at once can leave it half-initialised ("cannot import name 'clone'
+#: from partially initialized module 'sklearn.base'"), while numba and umap-learn are only ever
+#: imported through :func:`import_umap`.
+UMAP_SKLEARN_MODULES = ("sklearn.base", "sklearn.utils.validation", "sklearn.neighbors", "sklearn.decomposition",
+                        "sklearn.metrics.pairwise", "sklearn.manifold", "sklearn.preprocessing", "sklearn.cluster")
+
+
+def import_umap_dependencies() -> None:
+    """Import the scikit-learn modules umap-learn needs (:data:`UMAP_SKLEARN_MODULES`) in this thread."""
+    from importlib import import_module
+
+    for name in UMAP_SKLEARN_MODULES:
+        import_module(name)
+
+
 def import_umap():
     """umap-learn, imported without ParametricUMAP (see :func:`_import_umap_without_parametric`).
 

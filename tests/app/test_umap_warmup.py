@@ -8,6 +8,7 @@ def test_large_maps_start_the_nearest_neighbour_descent_warm_up(monkeypatch):
 
     calls = []
     monkeypatch.setattr(projection, "warm_up_umap", lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(projection, "import_umap", lambda: None)  # the warm-up's thread imports it first
     monkeypatch.setattr(caches, "freeze_long_lived_objects", lambda: None)
     monkeypatch.setattr(caches, "_WARMUP", {})
     caches.start_umap_warmup_for(5_000, 10)  # exact neighbours: nothing to compile

@@ -1,0 +1,59 @@
+"""Pages whose first view needs no live model load no TensorFlow (772 MB, seconds on 2 cores) and
+no openTSNE or PyTorch, and leave umap-learn and numba to the warm-up's background thread, so a
+visitor's first page is not kept waiting by libraries it does not use (issue 31)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.builders import APP, ROOT
+
+#: Pages a link may open first that draw without a live model: Home, then 3D → 2D.
+LIGHT_PAGES = ("aecore_app/app_pages/home.py", "aecore_app/app_pages/linear_3d.py")
+#: Never imported by these pages' runs, in any thread.
+NEVER = ("tensorflow", "keras", "openTSNE", "torch")
+#: Imported only by UMAP's warm-up thread, after the page's run.
+WARM_UP_ONLY = ("umap", "numba", "pynndescent")
+
+# A fresh process, so sys.modules starts clean: a finder first in sys.meta_path writes down which
+# thread imported each library first, then each page runs once with AppTest.
+PROBE = """
+import importlib.abc, json, sys, threading
+from streamlit.testing.v1 import AppTest
+
+WATCHED = {watched!r}
+first = {{}}
+
+class Spy(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        top = name.split(".")[0]
+        if top in WATCHED and top not in first:
+            first[top] = threading.current_thread().name
+        return None
+
+sys.meta_path.insert(0, Spy())
+at = AppTest.from_file({app!r}, default_timeout=300)
+at.run()
+seen = {{}}
+for page in {pages!r}:
+    if page != {pages!r}[0]:
+        at.switch_page(page).run()
+    seen[page] = {{"exceptions": [e.value for e in at.exception], "imported": dict(first)}}
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.slow
+def test_home_and_3d_to_2d_import_no_tensorflow_on_their_first_run():
+    code = PROBE.format(watched=NEVER + WARM_UP_ONLY, app=APP, pages=LIGHT_PAGES)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                            timeout=600, check=True)
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    for page, found in seen.items():
+        assert not found["exceptions"], (page, found["exceptions"])
+        imported = found["imported"]
+        assert not set(NEVER) & set(imported), f"{page} imported {imported} on its first run"
+        in_page = {name: thread for name, thread in imported.items() if not thread.startswith("umap-warmup-")}
+        assert not in_page, f"{page} imported {in_page} in its own thread instead of the warm-up's"
