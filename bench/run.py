@@ -18,10 +18,10 @@ from bench.harness.server import ROOT
 
 #: Benchmark modules in the order they run; each exposes run(quick) -> list of rows.
 MODULES = ["linear", "reconstruction", "maps", "clustering", "anomaly", "family", "speed", "growth",
-           "responsiveness", "load", "tour", "load_browser"]
-#: Left out of --quick to keep it under 5 minutes (the load test alone takes ~80 s, the browser
-#: tour of one server ~3 min, six browsers on one server ~6 min).
-FULL_ONLY = {"load", "tour", "load_browser"}
+           "responsiveness", "tour", "load_browser"]
+#: Left out of --quick to keep it under 5 minutes (the browser tour of one server ~3 min, six
+#: browsers on one server ~6 min).
+FULL_ONLY = {"tour", "load_browser"}
 #: Benchmarks that run in their own processes and write their own section of BENCHMARKS.md (and
 #: results JSON), with the arguments a full run gives them: run before MODULES in a full run, or
 #: alone with --only NAME (never in --quick: together about 20 minutes).
