@@ -35,7 +35,12 @@ def app_command(argv: list[str]) -> int:
     """``aecore app [streamlit run options]``: the dashboard in this terminal, on the offline default
     data. The runs folder stays the current directory's ``runs/`` (or ``$AECORE_RUNS_ROOT``), as in a
     checkout; Streamlit reads the app's settings beside its script."""
-    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(app_script()), *argv])
+    command = [sys.executable, "-m", "streamlit", "run", str(app_script()), *argv]
+    if os.name == "posix":
+        # Become the server rather than its parent: a SIGTERM to `aecore app` (a service manager, a
+        # test's terminate()) then stops Streamlit itself instead of leaving it running orphaned.
+        os.execv(sys.executable, command)
+    return subprocess.call(command)
 
 
 def bench_command(argv: list[str]) -> int:

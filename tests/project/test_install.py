@@ -106,10 +106,10 @@ def _aecore_app_serves_the_home_page(aecore: str, cwd: Path, env: dict) -> None:
         return
     port = free_port()
     flags = ["--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"]
+    url = f"http://127.0.0.1:{port}"
     with open(cwd / "app.log", "w+") as log:
         proc = subprocess.Popen([aecore, "app", *flags], cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 180
             while not healthy(url, timeout=2):
                 assert proc.poll() is None and time.monotonic() < deadline, log.read()
@@ -125,3 +125,5 @@ def _aecore_app_serves_the_home_page(aecore: str, cwd: Path, env: dict) -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+    # `aecore app` is the server (exec), not a parent that dies and leaves it serving orphaned.
+    assert not healthy(url, timeout=2), "the server still answers after `aecore app` was terminated"
