@@ -116,12 +116,18 @@ def import_umap_dependencies() -> None:
         import_module(name)
 
 
+_UMAP_IMPORT_LOCK = threading.Lock()
+
+
 def import_umap():
     """umap-learn, imported without ParametricUMAP (see :func:`_import_umap_without_parametric`).
 
     It lives here, below :mod:`aecore.maps.projection`, because both modules need it and projection
-    imports this one."""
-    _import_umap_without_parametric()
-    import umap
+    imports this one. One thread at a time: the app's warm-up thread imports umap-learn while a page
+    may ask for it, and a thread entering a package's import cycle while another is inside it can
+    see a half-initialised module."""
+    with _UMAP_IMPORT_LOCK:
+        _import_umap_without_parametric()
+        import umap
 
     return umap
