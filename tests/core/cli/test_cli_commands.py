@@ -133,25 +133,43 @@ def test_bench_delegates_to_bench_run_in_its_own_process(monkeypatch):
     assert seen == [[sys.executable, "-m", "bench.run", "--quick", "--only", "speed"]]
 
 
+class _Replaced(Exception):
+    """Stands for os.execv's never returning: this process would have become Streamlit."""
+
+
 def test_app_runs_streamlit_on_the_installed_apps_script(monkeypatch):
+    import os
     import subprocess
 
     from tests.builders import ROOT
 
     seen = []
+
+    def execv(path, command):
+        seen.append(command)
+        raise _Replaced
+
+    # Never the real ones: execv would turn this test's process into a Streamlit server.
+    monkeypatch.setattr(os, "execv", execv)
     monkeypatch.setattr(subprocess, "call", lambda command: seen.append(command) or 0)
-    assert cli.main(["app", "--server.port", "8502"]) == 0
+    if os.name == "posix":  # `aecore app` becomes the server (a SIGTERM then stops Streamlit itself)
+        with pytest.raises(_Replaced):
+            cli.main(["app", "--server.port", "8502"])
+    else:
+        assert cli.main(["app", "--server.port", "8502"]) == 0
     assert seen == [[sys.executable, "-m", "streamlit", "run", str(ROOT / "aecore_app" / "app.py"),
                      "--server.port", "8502"]]
 
 
 def test_app_without_streamlit_says_what_to_install(monkeypatch, capsys):
     import importlib.util
+    import os
     import subprocess
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "streamlit" else real(name, *a))
     monkeypatch.setattr(subprocess, "call", lambda command: pytest.fail(f"ran {command}"))
+    monkeypatch.setattr(os, "execv", lambda path, command: pytest.fail(f"ran {command}"))
     assert cli.main(["app"]) == 2
     assert 'pip install "autoencoder-lab[app]"' in capsys.readouterr().err
 
