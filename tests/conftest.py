@@ -7,7 +7,20 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from tests import quiet  # noqa: E402
+
 SEED = 0
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Every test passes the quiet gate (tests/quiet.py), set-up and tear-down included, except a
+    test marked ``quiet``, which takes the gate itself around what it measures."""
+    if item.get_closest_marker("quiet"):
+        yield
+        return
+    with quiet.passing():
+        yield
 
 
 @pytest.fixture(scope="session")

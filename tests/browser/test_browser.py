@@ -178,13 +178,16 @@ def _text(key, lang, **values):
 _WALKED: set[str] = set()
 
 
+@pytest.mark.quiet
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_guided_tour_end_to_end(browser, server, page, lang):
     """The guided tour in English and in Korean, and each step's arrival time on a warm server,
     written to test-artifacts/tour_arrival.json (a measurement to read, not asserted: it depends on
     the machine). English walks Home → every step through its Next link (which warms the server);
     Korean opens each step's link in a fresh session, timed, and checks there what the walk checks:
-    the step's banner, its link and a Next link to the following step, in Korean."""
+    the step's banner, its link and a Next link to the following step, in Korean. The timed part
+    runs with the other test worker paused (tests/quiet.py): a step is timed, not its neighbour's
+    training."""
     from aecore_app import tour
 
     errors = []
@@ -247,8 +250,11 @@ def _record_arrivals(browser, server, lang, shots):
             assert query.get("tour") == [str(index + 2)], query  # the session keeps the language
         _shot(page, f"tour-{lang}-{index + 1}")
 
+    from tests.quiet import alone
+
     try:
-        rows = guided_tour_arrivals(new_page, server, lang, warm=False, check=check)
+        with alone():
+            rows = guided_tour_arrivals(new_page, server, lang, warm=False, check=check)
     finally:
         while pages:
             pages.pop().context.close()
