@@ -87,7 +87,7 @@ def activation_profile(codes, threshold: float = 0.1) -> dict:
 def winner_take_all(codes, rate: float = 0.05, batch_size: int = 128) -> np.ndarray:
     """The codes as a winner-take-all decoder sees them while training: in each batch of
     ``batch_size`` rows, every unit keeps its largest ``rate`` share of values (at least one,
-    ties kept) and the others become 0 (:class:`aecore.models.builders.WinnerTakeAll` in NumPy).
+    ties kept) and the others become 0 (:class:`aecore.models.regularised.WinnerTakeAll` in NumPy).
 
     At inference the rule is off and the encoder's codes are used as they are; this shows what
     the training rule does to them.

@@ -89,7 +89,7 @@ def _gan_model_class():
     keras = import_keras()
     from keras import ops
 
-    from ..models.builders import random_tensor
+    from ..models.backend import random_tensor
 
     class GAN(keras.Model):
         """Alternate one discriminator step and one generator step per batch."""

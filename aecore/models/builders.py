@@ -4,27 +4,23 @@ Every builder takes and returns *flat* rows ``(batch, n_features)``: image model
 inside, so the reducer, the metrics and the app never care which kind they hold. The encoder
 always returns the codes (for the variational autoencoder: the mean of the code distribution).
 
-Custom layers live here and are registered with Keras under the package ``"aecore"``. Models
-are still never loaded from files: they are rebuilt by :func:`build` and only weights are read.
+:func:`build` is the one place that maps a kind to its builder. The custom layers and models of the
+variational and the regularised kinds live in :mod:`.variational` and :mod:`.regularised`; the tied
+decoder's layer is here. All are registered with Keras under the package ``"aecore"``. Models are
+still never loaded from files: they are rebuilt by :func:`build` and only weights are read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-# The kinds built here, those greedy training can stack, the noise types and sparsity penalties
-# are declared with the settings.
-from ..params import (
-    BY_NAME,
-    GREEDY_KINDS,
-    KINDS,
-    LOSSES,
-    NOISE_TYPES,
-    SPARSITY_TYPES,
-    SPARSITY_WEIGHTS,
-)
-from .backend import import_keras, import_tensorflow
+# The kinds built here, those greedy training can stack and the sparsity penalties' weights are
+# declared with the settings.
+from ..params import BY_NAME, GREEDY_KINDS, KINDS, SPARSITY_WEIGHTS
+from .backend import import_keras
+from .regularised import ContractiveAutoencoder, Corruption, SparsityPenalty, WinnerTakeAll
 from .shapes import conv_image_shape
+from .variational import Sampling, VariationalAutoencoder
 
 keras = import_keras()
 layers, ops = keras.layers, keras.ops
@@ -109,22 +105,7 @@ def build(arch: Architecture) -> tuple[keras.Model, keras.Model, keras.Model]:
     return autoencoder, encoder, decoder
 
 
-# --------------------------------------------------------------------------- custom layers
-
-
-def random_tensor(distribution: str, shape, seed_generator: keras.random.SeedGenerator):
-    """Standard normal or uniform [0, 1) values, fresh at every training step.
-
-    Uses TensorFlow's Philox generator: with a seed that changes every step, XLA on a CPU runs
-    the default algorithm (that ``keras.random`` uses) about 40x slower, which made a denoising
-    epoch on MNIST cost 4 s instead of 0.4 s.
-    """
-    tf = import_tensorflow()
-
-    seed = tf.cast(tf.math.floormod(seed_generator.next(), 2**31 - 2), "int32")
-    if distribution == "normal":
-        return tf.random.stateless_normal(shape, seed=seed, alg="philox")
-    return tf.random.stateless_uniform(shape, seed=seed, alg="philox")
+# --------------------------------------------------------------------------- the tied decoder's layer
 
 
 @keras.saving.register_keras_serializable(package="aecore")
@@ -162,311 +143,6 @@ class DenseTranspose(layers.Layer):
         raise ValueError(f"DenseTranspose is tied to the live layer {config.get('tied_to')!r}; a tied "
                          "autoencoder cannot be rebuilt from a config. Rebuild it with "
                          "aecore.models.build(Architecture(kind='tied', ...)) and load its weights.")
-
-
-@keras.saving.register_keras_serializable(package="aecore")
-class Corruption(layers.Layer):
-    """Corrupt the inputs while training, the identity at inference (denoising autoencoders).
-
-    ``noise="gaussian"`` adds ``level`` x N(0, 1) to every value; ``noise="dropout"`` sets a share
-    ``level`` of the values to zero (masking noise, without Dropout's rescaling, so the model
-    learns to fill in exactly the kind of gaps :func:`aecore.models.noise.corrupt` makes). ``clip``
-    keeps corrupted values in [0, 1], as for pixel data.
-    """
-
-    def __init__(self, noise: str = "gaussian", level: float = 0.3, clip: bool = False, seed=None,
-                 **kwargs):
-        super().__init__(**kwargs)
-        if noise not in NOISE_TYPES:
-            raise ValueError(f"noise={noise!r} must be one of {list(NOISE_TYPES)}.")
-        self.noise, self.level, self.clip, self.seed = noise, float(level), bool(clip), seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-
-    def call(self, inputs, training=False):
-        if not training or self.level == 0:
-            return inputs
-        if self.noise == "gaussian":
-            noisy = inputs + self.level * random_tensor("normal", ops.shape(inputs), self.seed_generator)
-        else:
-            keep = random_tensor("uniform", ops.shape(inputs), self.seed_generator) >= self.level
-            noisy = inputs * ops.cast(keep, inputs.dtype)
-        return ops.clip(noisy, 0.0, 1.0) if self.clip else noisy
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        return {**super().get_config(), "noise": self.noise, "level": self.level, "clip": self.clip,
-                "seed": self.seed}
-
-
-@keras.saving.register_keras_serializable(package="aecore")
-class SparsityPenalty(layers.Layer):
-    """The identity, adding a sparsity penalty on its inputs (the codes) to the training loss.
-
-    ``sparsity="kl"``: ``weight`` x the sum over units of KL(target || mean activation of the unit
-    over the batch), for codes in (0, 1) (Geron's sparse autoencoder). ``sparsity="l1"``:
-    ``weight`` x the mean over the batch of the codes' L1 norm. Keras' ``activity_regularizer``
-    divides by the batch size, which would make the KL term depend on it, hence this layer.
-    """
-
-    def __init__(self, sparsity: str = "kl", weight: float = 0.01, target: float = 0.1, **kwargs):
-        super().__init__(**kwargs)
-        if sparsity not in SPARSITY_TYPES:
-            raise ValueError(f"sparsity={sparsity!r} must be one of {list(SPARSITY_TYPES)}.")
-        self.sparsity, self.weight, self.target = sparsity, float(weight), float(target)
-
-    def call(self, inputs, training=False):
-        if training and self.weight > 0:
-            self.add_loss(self.weight * self.penalty(inputs))
-        return inputs
-
-    def penalty(self, codes):
-        """The unweighted penalty of a batch of codes."""
-        if self.sparsity == "l1":
-            return ops.mean(ops.sum(ops.abs(codes), axis=-1))
-        mean = ops.clip(ops.mean(codes, axis=0), 1e-6, 1.0 - 1e-6)
-        target = self.target
-        return ops.sum(target * ops.log(target / mean)
-                       + (1.0 - target) * ops.log((1.0 - target) / (1.0 - mean)))
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        return {**super().get_config(), "sparsity": self.sparsity, "weight": self.weight,
-                "target": self.target}
-
-
-@keras.saving.register_keras_serializable(package="aecore")
-class WinnerTakeAll(layers.Layer):
-    """Lifetime sparsity (Makhzani & Frey's winner-take-all autoencoder).
-
-    While training, each unit keeps only its largest ``rate`` share of activations across the
-    batch (at least one) and the rest are set to zero, so gradients flow through the winners
-    only. At inference it is the identity.
-    """
-
-    def __init__(self, rate: float = 0.05, **kwargs):
-        super().__init__(**kwargs)
-        if not 0.0 < rate <= 1.0:
-            raise ValueError(f"rate={rate!r} must be in (0, 1], e.g. 0.05 keeps the top 5%.")
-        self.rate = float(rate)
-
-    def call(self, inputs, training=False):
-        if not training:
-            return inputs
-        n = ops.shape(inputs)[0]
-        k = ops.maximum(ops.cast(ops.ceil(self.rate * ops.cast(n, "float32")), "int32"), 1)
-        # The k-th largest value of each unit (column) over the batch is its threshold.
-        threshold = ops.take(ops.sort(inputs, axis=0), n - k, axis=0)
-        mask = ops.cast(inputs >= ops.stop_gradient(threshold), inputs.dtype)
-        return inputs * mask
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        return {**super().get_config(), "rate": self.rate}
-
-
-@keras.saving.register_keras_serializable(package="aecore")
-class Sampling(layers.Layer):
-    """Draw ``z = mean + exp(log_var / 2) * epsilon`` (the reparameterisation trick)."""
-
-    def __init__(self, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-
-    def call(self, inputs):
-        z_mean, z_log_var = inputs
-        epsilon = random_tensor("normal", ops.shape(z_mean), self.seed_generator)
-        return z_mean + ops.exp(0.5 * z_log_var) * epsilon
-
-    def compute_output_shape(self, input_shape):
-        return input_shape[0]
-
-    def get_config(self):
-        return {**super().get_config(), "seed": self.seed}
-
-
-def _reconstruction_loss_name(loss: str, model: str) -> str:
-    """``loss`` when it names a reconstruction term a custom training step computes itself."""
-    if loss not in LOSSES:
-        raise ValueError(f"loss={loss!r} must be one of {list(LOSSES)} for {model}.")
-    return loss
-
-
-def _reconstruction_loss(x, reconstruction, loss_name: str):
-    """The mean per-feature reconstruction term of a batch (MSE or binary cross-entropy)."""
-    if loss_name == "binary_crossentropy":
-        p = ops.clip(reconstruction, 1e-7, 1.0 - 1e-7)
-        return ops.mean(-(x * ops.log(p) + (1.0 - x) * ops.log(1.0 - p)))
-    return ops.mean(ops.square(x - reconstruction))
-
-
-class _EncoderDecoderConfig:
-    """``get_config`` / ``from_config`` of a model made from an encoder, a decoder and one weight
-    (``WEIGHT``), shared by the VAE and the contractive autoencoder."""
-
-    WEIGHT = ""
-
-    def get_config(self):
-        return {**super().get_config(), self.WEIGHT: getattr(self, self.WEIGHT),
-                "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "decoder": keras.saving.serialize_keras_object(self.decoder)}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
-        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
-        return cls(encoder, decoder, **config)
-
-
-@keras.saving.register_keras_serializable(package="aecore")
-class VariationalAutoencoder(_EncoderDecoderConfig, keras.Model):
-    """A VAE after keras-io's ``examples/generative/vae.py``: a custom training step, with the
-    loss terms tracked in ``metrics`` so ``fit()``'s history shows each of them.
-
-    Parameters
-    ----------
-    encoder : keras.Model
-        Rows -> ``[z_mean, z_log_var, z]`` (``z`` sampled).
-    decoder : keras.Model
-        Codes -> rows.
-    kl_weight : float
-        Weight of the KL term (1 is the evidence lower bound; more gives a beta-VAE).
-
-    Both loss terms are divided by the number of features (the reconstruction term is the mean
-    per feature, as for every other kind), so the numbers read on the same scale as the other
-    kinds' losses; the optimum is that of keras-io's summed loss. The reconstruction term is the
-    ``loss`` given to :meth:`compile` ("mse" or "binary_crossentropy").
-    """
-
-    def __init__(self, encoder, decoder, kl_weight: float = 1.0, **kwargs):
-        # A Functional model (inputs -> decoder(z_mean)), as the contractive autoencoder: its
-        # weights file then holds only "layers/..." arrays, which load_run accepts (a subclassed
-        # model wrote "encoder/..." paths, and a saved VAE run could not be opened again).
-        inputs = keras.Input(shape=tuple(encoder.inputs[0].shape[1:]), name="x")
-        super().__init__(inputs=inputs, outputs=decoder(encoder(inputs)[0]), **kwargs)
-        self.encoder = encoder
-        self.decoder = decoder
-        self.kl_weight = float(kl_weight)
-        self.reconstruction_loss_name = "mse"
-        self.total_loss_tracker = keras.metrics.Mean(name="loss")
-        self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
-        self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
-
-    @property
-    def metrics(self):
-        return [self.total_loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]
-
-    WEIGHT = "kl_weight"
-
-    def compile(self, optimizer="adam", loss="mse", **kwargs):
-        """Compile; ``loss`` names the reconstruction term instead of a Keras loss."""
-        self.reconstruction_loss_name = _reconstruction_loss_name(loss, "a VAE")
-        super().compile(optimizer=optimizer, **kwargs)
-
-    def loss_terms(self, x, training: bool = False, sample: bool = True):
-        """``(total, reconstruction_loss, kl_loss)`` of a batch; ``sample=False`` decodes the mean."""
-        z_mean, z_log_var, z = self.encoder(x, training=training)
-        reconstruction = self.decoder(z if sample else z_mean, training=training)
-        reconstruction_loss = _reconstruction_loss(x, reconstruction, self.reconstruction_loss_name)
-        kl = -0.5 * (1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
-        kl_loss = ops.mean(ops.sum(kl, axis=1)) / x.shape[-1]
-        return reconstruction_loss + self.kl_weight * kl_loss, reconstruction_loss, kl_loss
-
-    def train_step(self, data):
-        tf = import_tensorflow()
-
-        x = data[0] if isinstance(data, (tuple, list)) else data
-        with tf.GradientTape() as tape:
-            total, reconstruction_loss, kl_loss = self.loss_terms(x, training=True)
-        gradients = tape.gradient(total, self.trainable_weights)
-        self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
-        self.total_loss_tracker.update_state(total)
-        self.reconstruction_loss_tracker.update_state(reconstruction_loss)
-        self.kl_loss_tracker.update_state(kl_loss)
-        return {m.name: m.result() for m in self.metrics}
-
-    def validation_logs(self, X, batch: int = 4096) -> dict:
-        """Held-out ``val_loss``, ``val_reconstruction_loss`` and ``val_kl_loss``, decoding the mean
-        code (deterministic), for :class:`aecore.training.monitor.TrainingMonitor`."""
-        sums, n = [0.0, 0.0, 0.0], len(X)
-        for i in range(0, n, batch):
-            chunk = X[i:i + batch]
-            terms = self.loss_terms(ops.convert_to_tensor(chunk), training=False, sample=False)
-            for j, value in enumerate(terms):
-                sums[j] += float(value) * len(chunk)
-        total, reconstruction_loss, kl_loss = (s / n for s in sums)
-        return {"val_loss": total, "val_reconstruction_loss": reconstruction_loss,
-                "val_kl_loss": kl_loss}
-
-
-@keras.saving.register_keras_serializable(package="aecore")
-class ContractiveAutoencoder(_EncoderDecoderConfig, keras.Model):
-    """A contractive autoencoder (Rifai et al., ICML 2011): the reconstruction loss plus
-    ``contractive_weight`` x the squared Frobenius norm of the encoder's Jacobian ``J = df(x)/dx``,
-    which makes the codes insensitive to small moves of the input.
-
-    The same shape as :class:`VariationalAutoencoder`: a custom training step, loss trackers in
-    ``metrics`` (``loss``, ``reconstruction_loss``, ``contractive_loss``).
-
-    The exact norm of a deep encoder's Jacobian costs one backward pass per code unit; the training
-    step uses Hutchinson's unbiased estimate instead, ``||J||_F^2 = E ||u^T J||^2`` for
-    ``u ~ N(0, I)``: one vector-Jacobian product per row, about doubling the encoder's cost.
-    :func:`aecore.experiments.sensitivity.jacobian_norms` measures the exact norm. The penalty is divided by the
-    number of features, as the reconstruction loss is a mean per feature.
-    """
-
-    def __init__(self, encoder, decoder, contractive_weight: float = 0.1, **kwargs):
-        # A Functional model (inputs -> decoder(encoder(inputs))) with a custom training step: its
-        # weights file then holds only "layers/..." arrays, as every other kind's does.
-        inputs = keras.Input(shape=tuple(encoder.inputs[0].shape[1:]), name="x")
-        super().__init__(inputs=inputs, outputs=decoder(encoder(inputs)), **kwargs)
-        self.encoder, self.decoder = encoder, decoder
-        self.contractive_weight = float(contractive_weight)
-        self.reconstruction_loss_name = "mse"
-        self.seed_generator = keras.random.SeedGenerator()
-        self.total_loss_tracker = keras.metrics.Mean(name="loss")
-        self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
-        self.contractive_loss_tracker = keras.metrics.Mean(name="contractive_loss")
-
-    @property
-    def metrics(self):
-        return [self.total_loss_tracker, self.reconstruction_loss_tracker, self.contractive_loss_tracker]
-
-    WEIGHT = "contractive_weight"
-
-    def compile(self, optimizer="adam", loss="mse", **kwargs):
-        """Compile; ``loss`` names the reconstruction term instead of a Keras loss."""
-        self.reconstruction_loss_name = _reconstruction_loss_name(loss, "a contractive autoencoder")
-        super().compile(optimizer=optimizer, **kwargs)
-
-    def train_step(self, data):
-        tf = import_tensorflow()
-
-        x = data[0] if isinstance(data, (tuple, list)) else data
-        with tf.GradientTape() as tape:
-            with tf.GradientTape() as inner:
-                inner.watch(x)
-                codes = self.encoder(x, training=True)
-            # u^T J for one Gaussian u per row; recorded by the outer tape (double backpropagation).
-            u = random_tensor("normal", ops.shape(codes), self.seed_generator)
-            projected = inner.gradient(codes, x, output_gradients=u)
-            contractive_loss = ops.mean(ops.sum(ops.square(projected), axis=1)) / x.shape[-1]
-            reconstruction = self.decoder(codes, training=True)
-            reconstruction_loss = _reconstruction_loss(x, reconstruction, self.reconstruction_loss_name)
-            total = reconstruction_loss + self.contractive_weight * contractive_loss
-        gradients = tape.gradient(total, self.trainable_weights)
-        self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
-        self.total_loss_tracker.update_state(total)
-        self.reconstruction_loss_tracker.update_state(reconstruction_loss)
-        self.contractive_loss_tracker.update_state(contractive_loss)
-        return {m.name: m.result() for m in self.metrics}
 
 
 # --------------------------------------------------------------------------- builders

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from aecore.figures import builders as figures
+from aecore.figures import anomaly as figures_anomaly, builders as figures
 from aecore.anomaly import anomaly_classes, per_feature_errors, threshold_at_percentile
 from aecore_app.analyses import anomaly_evaluation
 from aecore_app import tour
@@ -25,7 +25,7 @@ def threshold_ui(ds, scores: np.ndarray) -> None:
     threshold = threshold_at_percentile(scores, percentile)
     flagged = np.flatnonzero(scores > threshold)
     st.caption(t("anomalies.threshold", threshold=threshold, flagged=len(flagged), n=len(scores)))
-    st.plotly_chart(figures.score_histogram(scores, threshold, title=t("anomalies.histogram_title")),
+    st.plotly_chart(figures_anomaly.score_histogram(scores, threshold, title=t("anomalies.histogram_title")),
                     key="anomalies.hist")
     # Made when clicked: every move of the slider reruns this fragment (at 200,000 rows the 80th
     # percentile flags 40,000 rows, a 1 MB CSV).
@@ -87,7 +87,7 @@ def evaluate_tab_ui(loaded, ds, reducer) -> None:
     st.dataframe(table, width="stretch")
     st.caption(t("anomalies.split", train=len(report.methods["autoencoder"].train_scores),
                  anomalies=int(report.is_anomaly.sum()), normal=int((~report.is_anomaly).sum())))
-    st.plotly_chart(figures.roc_pr_curves(report.methods), key="anomalies.curves")
+    st.plotly_chart(figures_anomaly.roc_pr_curves(report.methods), key="anomalies.curves")
 
 
 st.title(t("anomalies.title"))

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from aecore.maps import cluster, projection
-from aecore.figures import builders as figures
+from aecore.figures import builders as figures, cluster as figures_cluster
 from aecore.maps.cluster_spaces import cluster_means
 from aecore_app.analyses import cluster_run, projection_of
 from aecore_app.clusters_ui import cluster_order, score_cards_ui
@@ -110,7 +110,7 @@ with left:
     # The map may show a random subsample of the rows (above the budget): its labels are those rows',
     # and a cluster with no row on the map has no centre there (NaN is not drawn).
     centers_2d = cluster_means(view.points, view.take(result.labels), means.ids).means if len(means.ids) else None
-    st.plotly_chart(figures.cluster_map(view.points, view.take(result.labels), centers_2d,
+    st.plotly_chart(figures_cluster.cluster_map(view.points, view.take(result.labels), centers_2d,
                                         t("clusters.map_title", view=map_names[map_method]), names),
                     key="clusters.map_chart")
     if view.sampled:
@@ -120,7 +120,7 @@ with right:
     if confusion is not None:
         matrix, rows, cols = confusion
         row_names = [ds.label_names[r] for r in rows] if ds.label_names else [str(r) for r in rows]
-        st.plotly_chart(figures.confusion_heatmap(matrix, row_names, [f"c{c}" for c in cols],
+        st.plotly_chart(figures_cluster.confusion_heatmap(matrix, row_names, [f"c{c}" for c in cols],
                                                   t("clusters.confusion_title")),
                         key="clusters.confusion")
     else:

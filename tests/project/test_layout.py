@@ -12,8 +12,6 @@ from tests.builders import ROOT
 LIBRARY = sorted((ROOT / "aecore").rglob("*.py"))
 UI = sorted((ROOT / "aecore_app").glob("*.py"))
 PAGES = sorted((ROOT / "aecore_app" / "app_pages").rglob("*.py"))
-#: Lists of small builders, which STYLE.md lets grow past the module limit.
-BUILDER_LISTS = {"figures/builders.py", "models/builders.py"}
 MODULE_LINES = 450
 PAGE_LINES = 150
 
@@ -37,8 +35,6 @@ def test_the_library_never_imports_streamlit_the_app_or_the_benchmarks(path):
 @pytest.mark.parametrize("path", LIBRARY + UI + sorted((ROOT / "bench").rglob("*.py")),
                          ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_module_is_over_the_limit(path):
-    if path.relative_to(ROOT).as_posix().removeprefix("aecore/") in BUILDER_LISTS:
-        return
     assert len(path.read_text(encoding="utf-8").splitlines()) <= MODULE_LINES
 
 

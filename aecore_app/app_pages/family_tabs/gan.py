@@ -3,7 +3,7 @@
 import streamlit as st
 
 from aecore.experiments import family
-from aecore.figures import builders as figures
+from aecore.figures import builders as figures, family as figures_family
 from aecore_app.family_ui import FamilyData, press_button_or, run_action, theory, timing_caption
 from aecore_app.i18n import t
 
@@ -22,7 +22,7 @@ def tab_ui(data: FamilyData) -> None:
     if entry is None:
         return
     result = entry["result"]
-    st.plotly_chart(figures.gan_losses(
+    st.plotly_chart(figures_family.gan_losses(
         result["d_loss"], result["g_loss"], names=(t("family.discriminator"), t("family.generator")),
         title=t("family.gan_losses"), xaxis_title=t("family.epoch"), yaxis_title=t("family.loss")),
         key="family.gan.losses")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from aecore.experiments import family
-from aecore.figures import builders as figures
+from aecore.figures import family as figures_family
 from aecore_app.family_ui import FamilyData, latent_input, press_button_or, run_action, theory, timing_caption
 from aecore_app.i18n import t
 
@@ -36,7 +36,7 @@ def tab_ui(data: FamilyData) -> None:
                  t("family.seconds", seconds=e2e["seconds"]), delta_color="off")
     st.caption(t("family.greedy_result", ratio=greedy["test_mse"] / e2e["test_mse"],
                  pca=result["pca_test_mse"], k=entry["settings"]["n_components"], budget=result["budget"]))
-    st.plotly_chart(figures.loss_comparison(
+    st.plotly_chart(figures_family.loss_comparison(
         {t("family.model_greedy"): greedy["val_loss"], t("family.model_e2e"): e2e["val_loss"]},
         stages=greedy.get("stage"), title=t("family.greedy_chart"), xaxis_title=t("family.epoch"),
         yaxis_title=t("family.validation_loss"), stage_label=t("family.stage")), key="family.greedy.chart")

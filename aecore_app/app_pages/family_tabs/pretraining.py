@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from aecore.experiments import family
-from aecore.figures import builders as figures
+from aecore.figures import family as figures_family
 from aecore_app.family_ui import (FamilyData, family_reusable_model, latent_input, press_button_or, run_action,
                               theory, timing_caption)
 from aecore_app.i18n import t
@@ -77,7 +77,7 @@ def tab_ui(data: FamilyData) -> None:
     modes = {"frozen": t("family.mode_frozen"), "finetune": t("family.mode_finetune"),
              "scratch": t("family.mode_scratch")}
     ordered = sorted(result["rows"], key=lambda r: list(modes).index(r["mode"]))
-    st.plotly_chart(figures.accuracy_vs_labels(
+    st.plotly_chart(figures_family.accuracy_vs_labels(
         ordered, mode_names=modes, title=t("family.pre_chart"), xaxis_title=t("family.pre_x"),
         yaxis_title=t("family.pre_y")), key="family.pre.chart")
     table = (pd.DataFrame(result["rows"]).pivot(index="n_labels", columns="mode", values="accuracy")

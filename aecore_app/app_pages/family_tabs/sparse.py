@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from aecore.experiments import family
-from aecore.figures import builders as figures
+from aecore.figures import family as figures_family
 from aecore_app.family_ui import FamilyData, latent_input, press_button_or, run_action, theory, timing_caption
 from aecore_app.i18n import t
 from aecore_app.layout import metric_row
@@ -39,12 +39,12 @@ def tab_ui(data: FamilyData) -> None:
              "wta": t("family.model_wta"), "wta_rule": t("family.model_wta_rule")}
     metric_row([(t("family.active_of", model=names[name]), f"{profiles[name]['fraction_active']:.1%}",
                  t("family.active_help", threshold=threshold)) for name in names])
-    st.plotly_chart(figures.activation_bars(
+    st.plotly_chart(figures_family.activation_bars(
         {names[name]: profiles[name]["mean_activation"] for name in names},
         targets={names["sparse"]: result["sparsity_target"]}, title=t("family.sparse_bars"),
         xaxis_title=t("family.unit_rank"), yaxis_title=t("family.mean_activation"),
         target_label=t("family.kl_target")), key="family.sparse.bars")
-    st.plotly_chart(figures.active_fraction_histogram(
+    st.plotly_chart(figures_family.active_fraction_histogram(
         {names[name]: profiles[name]["per_sample"] for name in names}, n_units=result["n_components"],
         title=t("family.sparse_hist"),
         xaxis_title=t("family.share_active"), yaxis_title=t("family.samples")), key="family.sparse.hist")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from aecore.figures import builders as figures
+from aecore.figures import family as figures_family
 from aecore_app.caches import family_parameter_counts
 from aecore_app.family_ui import FamilyData, latent_input, theory
 from aecore_app.i18n import t
@@ -23,7 +23,7 @@ def tab_ui(data: FamilyData) -> None:
         (t("family.tied_decoder_params", untied=f"{dense['decoder']:,}"), f"{tied['decoder']:,}",
          t("family.tied_decoder_help")),
     ])
-    st.plotly_chart(figures.parameter_bars(
+    st.plotly_chart(figures_family.parameter_bars(
         {t("family.model_dense"): dense, t("family.model_tied"): tied},
         part_names={"encoder": t("family.encoder"), "decoder": t("family.decoder")},
         title=t("family.tied_chart", shape=" → ".join(map(str, (n_features, *hidden, int(k))))),

@@ -475,19 +475,19 @@ def test_pretraining_curve_rejects_bad_label_counts(digits):
 
 
 def test_family_figures():
-    from aecore.figures import builders as figures
+    from aecore.figures import family as figures_family
 
-    bars = figures.parameter_bars({"dense": {"encoder": 10, "decoder": 10}, "tied": {"encoder": 10, "decoder": 1}})
+    bars = figures_family.parameter_bars({"dense": {"encoder": 10, "decoder": 10}, "tied": {"encoder": 10, "decoder": 1}})
     assert [trace.type for trace in bars.data] == ["bar", "bar", "scatter"]
-    curves = figures.loss_comparison({"greedy": [0.3, 0.2, 0.1], "e2e": [0.2, 0.1, 0.05]}, stages=[1, 2, 2])
+    curves = figures_family.loss_comparison({"greedy": [0.3, 0.2, 0.1], "e2e": [0.2, 0.1, 0.05]}, stages=[1, 2, 2])
     assert len(curves.layout.shapes) == 1 and curves.layout.yaxis.type == "log"
-    activations = figures.activation_bars({"a": np.array([0.1, 0.5]), "b": np.array([2.0, 0.0])},
+    activations = figures_family.activation_bars({"a": np.array([0.1, 0.5]), "b": np.array([2.0, 0.0])},
                                           targets={"a": 0.1})
     assert list(activations.data[0].y) == [0.5, 0.1] and len(activations.layout.shapes) == 1
-    assert len(figures.active_fraction_histogram({"a": np.array([0.1, 0.2])}).data) == 1
-    assert len(figures.gan_losses([0.7, 0.6], [1.0, 1.2]).data) == 2
+    assert len(figures_family.active_fraction_histogram({"a": np.array([0.1, 0.2])}).data) == 1
+    assert len(figures_family.gan_losses([0.7, 0.6], [1.0, 1.2]).data) == 2
     rows = [{"n_labels": n, "mode": m, "accuracy": 0.5} for n in (10, 100) for m in ("frozen", "scratch")]
-    accuracy = figures.accuracy_vs_labels(rows)
+    accuracy = figures_family.accuracy_vs_labels(rows)
     assert accuracy.layout.xaxis.type == "log" and len(accuracy.data) == 2
 
 

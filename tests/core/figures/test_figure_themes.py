@@ -4,7 +4,7 @@ end on the heatmaps, thumbnails inked for the page's theme; clusters have colour
 import numpy as np
 import pytest
 
-from aecore.figures import builders as figures, animation as figures_animation
+from aecore.figures import builders as figures, animation as figures_animation, cluster as figures_cluster, style as figures_style
 
 
 def _white(colour) -> bool:
@@ -19,8 +19,8 @@ def _figures(rng):
         "codings_scatter": figures.codings_scatter(points[:, :2], labels, categorical=True),
         "codings_scatter_3d": figures.codings_scatter_3d(points, labels, categorical=True),
         "thumbnail_map": figures.thumbnail_map(points[:, :2], images, (8, 8), labels, n_thumbnails=5),
-        "confusion_heatmap": figures.confusion_heatmap(np.eye(3, dtype=int) * 5, [0, 1, 2], [2, 0, 1]),
-        "cluster_map": figures.cluster_map(points[:, :2], labels),
+        "confusion_heatmap": figures_cluster.confusion_heatmap(np.eye(3, dtype=int) * 5, [0, 1, 2], [2, 0, 1]),
+        "cluster_map": figures_cluster.cluster_map(points[:, :2], labels),
         "loss_curves": figures.loss_curves({"loss": [1.0, 0.5, 0.2]}),
     }
 
@@ -39,7 +39,7 @@ def test_no_figure_draws_a_white_background(rng):
 def test_heatmaps_and_3d_clouds_use_scales_without_a_white_end(rng):
     from plotly.colors import get_colorscale
 
-    fig = figures.confusion_heatmap(np.eye(3, dtype=int) * 5, [0, 1, 2], [2, 0, 1])
+    fig = figures_cluster.confusion_heatmap(np.eye(3, dtype=int) * 5, [0, 1, 2], [2, 0, 1])
     scale = fig.data[0].colorscale
     low = scale[0][1] if not isinstance(scale, str) else get_colorscale(scale)[0][1]
     assert low.lower() not in {"#ffffff", "rgb(255,255,255)", "rgb(247,251,255)", "#f7fbff"}
@@ -80,19 +80,19 @@ def test_the_plane_animation_cloud_has_no_white_end(rng):
 
 def test_clusters_have_a_palette_apart_from_the_labels(rng):
     labels = np.arange(40) % 4
-    clusters = figures.cluster_map(rng.normal(size=(40, 2)), labels)
+    clusters = figures_cluster.cluster_map(rng.normal(size=(40, 2)), labels)
     by_label = figures.codings_scatter(rng.normal(size=(40, 2)), labels, categorical=True)
     cluster_colours = {trace.marker.color for trace in clusters.data}
-    assert not cluster_colours & set(figures.QUALITATIVE)
+    assert not cluster_colours & set(figures_style.QUALITATIVE)
     assert not cluster_colours & {trace.marker.color for trace in by_label.data}
-    assert figures.cluster_colour(-1) == figures.NOISE_COLOUR
+    assert figures_style.cluster_colour(-1) == figures_style.NOISE_COLOUR
     # A cluster keeps its colour whether or not noise is present.
-    with_noise = figures.cluster_map(rng.normal(size=(41, 2)), np.r_[labels, -1])
-    assert {t.name: t.marker.color for t in with_noise.data}["cluster 2"] == figures.cluster_colour(2)
+    with_noise = figures_cluster.cluster_map(rng.normal(size=(41, 2)), np.r_[labels, -1])
+    assert {t.name: t.marker.color for t in with_noise.data}["cluster 2"] == figures_style.cluster_colour(2)
 
 
 def test_cluster_map_names_clusters(rng):
-    fig = figures.cluster_map(rng.normal(size=(30, 2)), np.arange(30) % 3, names={1: "cluster 1 (mostly 6s)"})
+    fig = figures_cluster.cluster_map(rng.normal(size=(30, 2)), np.arange(30) % 3, names={1: "cluster 1 (mostly 6s)"})
     assert [trace.name for trace in fig.data] == ["cluster 0", "cluster 1 (mostly 6s)", "cluster 2"]
 
 

@@ -6,7 +6,7 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from aecore.maps import cluster as cluster_module
-from aecore.figures import builders as figures
+from aecore.figures import cluster as figures_cluster
 from aecore import metrics
 from aecore.maps.cluster import ClusterResult, cluster, n2d, recommended_pipeline
 from aecore.maps.projection import project
@@ -358,7 +358,7 @@ def test_cluster_map_has_one_trace_per_cluster_and_selectable_ids(blobs):
     result = cluster(X, n_clusters=4)
     labels = result.labels.copy()
     labels[:5] = -1
-    fig = figures.cluster_map(X, labels, centers_2d=result.centers, title="clusters")
+    fig = figures_cluster.cluster_map(X, labels, centers_2d=result.centers, title="clusters")
     assert isinstance(fig, go.Figure)
     names = [trace.name for trace in fig.data]
     assert names[0] == "noise" and names[-1] == "centres" and len(names) == 6
@@ -372,29 +372,29 @@ def test_cluster_map_has_one_trace_per_cluster_and_selectable_ids(blobs):
 
 
 def test_cluster_map_uses_webgl_for_many_points(rng):
-    fig = figures.cluster_map(rng.normal(size=(1500, 2)), np.arange(1500) % 3)
+    fig = figures_cluster.cluster_map(rng.normal(size=(1500, 2)), np.arange(1500) % 3)
     assert {trace.type for trace in fig.data} == {"scattergl"}
 
 
 def test_cluster_map_rejects_mismatched_labels(rng):
     with pytest.raises(ValueError, match="labels has 9 entries"):
-        figures.cluster_map(rng.normal(size=(10, 2)), np.zeros(9))
+        figures_cluster.cluster_map(rng.normal(size=(10, 2)), np.zeros(9))
 
 
 def test_confusion_heatmap_shows_counts_and_noise():
     matrix, rows, cols = metrics.matched_confusion([0, 0, 1, 1], [3, -1, 2, 2])
-    fig = figures.confusion_heatmap(matrix, rows, cols, title="confusion")
+    fig = figures_cluster.confusion_heatmap(matrix, rows, cols, title="confusion")
     heat = fig.data[0]
     assert list(heat.x) == ["3", "2", "noise"] and list(heat.y) == ["0", "1"]
     assert np.asarray(heat.z).tolist() == matrix.tolist()
     with pytest.raises(ValueError, match="column labels"):
-        figures.confusion_heatmap(matrix, rows, cols[:2], title="bad")
+        figures_cluster.confusion_heatmap(matrix, rows, cols[:2], title="bad")
 
 
 def test_metric_bars_groups_methods():
     table = {"KMeans": {"acc": 0.52, "nmi": 0.49}, "N2D": {"acc": 0.93, "nmi": 0.87, "ari": 0.86}}
-    fig = figures.metric_bars(table, title="methods")
+    fig = figures_cluster.metric_bars(table, title="methods")
     assert [trace.name for trace in fig.data] == ["KMeans", "N2D"]
     assert list(fig.data[0].x) == ["acc", "nmi", "ari"] and np.isnan(fig.data[0].y[2])
     with pytest.raises(ValueError, match="table is empty"):
-        figures.metric_bars({}, title="none")
+        figures_cluster.metric_bars({}, title="none")
