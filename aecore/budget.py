@@ -36,7 +36,7 @@ from .models.shapes import Layer, NetworkShape  # noqa: F401  (re-exported: the 
 # that an estimate the app states is not overrun. How each was measured: BENCHMARKS.md, "How the
 # measured constants were chosen".
 #: Multiply-adds per second one training reaches, a step counted as 3 forward passes (the network
-#: bench/speed.py trains).
+#: bench/fair_speed.py trains).
 MACS_PER_SECOND = 2.5e10
 #: Operations (:meth:`Budget.cluster_compute`'s units) each clustering method gets through per
 #: second (bench/growth.py, bench/scale_pages.py); the pages' estimates divide by these.

@@ -232,7 +232,7 @@ def pca_baseline_of(dataset_key: str, n_components: int, _X: np.ndarray, _train_
     """PCA's held-out baseline for a dataset's split (``_X``'s rows ``_train_idx`` and
     ``_test_idx``), fitted once per (dataset, k) and shared read-only: refitting it on every visit
     cost ~1.5 s of server time per page view, ~15 s with six people on the server
-    (bench/load_browser.py). The rows are copied out only to fit it (150 MB at 60,000 rows)."""
+    (the retired browser load test; BENCHMARKS.md, "Retired benchmarks"). The rows are copied out only to fit it (150 MB at 60,000 rows)."""
     from aecore.metrics import pca_baseline
 
     return pca_baseline(_X[_train_idx], n_components, _X[_test_idx])

@@ -17,9 +17,8 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from aecore.experiments.augment import generate_like
 from aecore.data.datasets import load_dataset, train_test_split
-from bench.harness.report import row, say, section_main, stamp_line
+from bench.harness.report import say, section_main, stamp_line
 
-GROUP = "Post 004: decoder samples as data augmentation (MNIST sample, few labels)"
 LABELS, QUICK_LABELS = (5, 10, 20), (5,)
 DRAWS, QUICK_DRAWS = 5, 2
 N_PER_ROW = 5
@@ -115,20 +114,6 @@ def summarise(runs: list[dict]) -> list[dict]:
     return out
 
 
-def rows(result: dict) -> list[dict]:
-    """bench/run.py's row format: each augmented condition's accuracy against labelled-only."""
-    out = []
-    for e in result["summary"]:
-        if e["condition"] == "labelled only":
-            continue
-        base = next(b for b in result["summary"] if b["condition"] == "labelled only"
-                    and b["labels_per_class"] == e["labels_per_class"] and b["classifier"] == e["classifier"])
-        out.append(row(GROUP, f"L={e['labels_per_class']}/class, {e['classifier']}, {e['condition']}: test accuracy",
-                       e["accuracy"], baseline=base["accuracy"], baseline_name="labelled only", target="shown honestly",
-                       note=f"gain {e['gain']:+.3f} ± {e['gain_sd']:.3f}, higher in {e['gain_wins']} of {e['draws']} draws"))
-    return out
-
-
 def verdict(result: dict) -> str:
     """One plain sentence: do decoder samples help here, and more than pixel noise does?"""
     s = result["summary"]
@@ -195,11 +180,7 @@ def markdown(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    def measure(args) -> dict:
-        result = run(args.quick, log=say)
-        return {"result": result, "rows": rows(result)}
-
-    return section_main("augment", __doc__, measure, markdown, argv,
+    return section_main("augment", __doc__, lambda args: {"result": run(args.quick, log=say)}, markdown, argv,
                        quick=f"L = 5, {QUICK_DRAWS} draws (about 1 minute)")
 
 

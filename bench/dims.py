@@ -11,50 +11,19 @@ Usage: ``python -m bench.dims [--quick] [--no-write]`` (full: a few minutes on 2
 from __future__ import annotations
 
 import sys
-import time
 
-from aecore.experiments.dimensions import SweepSettings, check_sweep, latent_size_sweep, summary
-from bench.harness.report import row, say, section_main, stamp_line
+from aecore.experiments.dimensions import SweepSettings, run_shipped, summary
+from bench.harness.report import say, section_main, stamp_line
 
-GROUP = "How many dimensions: autoencoder vs PCA (MNIST sample, held-out rows)"
 QUICK = SweepSettings(sizes=(2, 16), epochs=3)
 
 
 def measure(quick: bool, log=say) -> dict:
-    """The sweep on the pages' split of the MNIST sample, and its estimate."""
-    from aecore.data import datasets as aedata
-
-    ds = aedata.load_dataset("mnist_sample")
-    train, test = aedata.train_test_split(ds)
+    """The shipped result's sweep (:func:`aecore.experiments.dimensions.run_shipped`; quick: 2 sizes, 3 epochs)."""
     settings = QUICK if quick else SweepSettings()
-    estimate = check_sweep(settings, len(train), len(test), ds.n_features)
-    log(f"[dims] {estimate.describe()}")
-    started, logged = time.perf_counter(), set()
-
-    def progress(phase: str, done: int, total: int) -> None:
-        if phase not in logged and done % settings.epochs == 0:  # once per latent size
-            logged.add(phase)
-            log(f"[dims] {phase}: step {done}/{total} ({time.perf_counter() - started:.0f} s)")
-
-    result = latent_size_sweep(ds.X[train], ds.X[test], settings, progress=progress)
-    return {"settings": settings.as_dict(), "estimated_seconds": round(estimate.seconds, 1),
-            "sweep_seconds": round(time.perf_counter() - started, 1), "result": result}
-
-
-def rows(fields: dict) -> list[dict]:
-    """One row per latent size: the autoencoder's held-out MSE against PCA's, trustworthiness in the note."""
-    result = fields["result"]
-    ae, pca = result["autoencoder"], result["pca"]
-    found = []
-    for i, k in enumerate(result["sizes"]):
-        found.append(row(GROUP, f"k={k}: autoencoder held-out MSE", ae["mse"][i], baseline=pca["mse"][i],
-                         baseline_name=f"PCA-{k}", target="shown honestly", note=(
-                             f"trustworthiness {ae['trustworthiness'][i]:.3f} (PCA {pca['trustworthiness'][i]:.3f}); "
-                             f"PCA explains {pca['explained_variance'][i]:.1%}; {ae['epochs'][i]} epochs, "
-                             f"{ae['seconds'][i]:.0f} s")))
-    found.append(row(GROUP, "whole sweep", fields["sweep_seconds"], unit="s", baseline=fields["estimated_seconds"],
-                     baseline_name="estimate stated first", target="a few minutes"))
-    return found
+    result = run_shipped(settings, log=lambda text: log(f"[dims] {text}"))
+    return {"settings": settings.as_dict(), "estimated_seconds": result["estimated_seconds"],
+            "sweep_seconds": result["seconds"], "result": result}
 
 
 def markdown(report: dict) -> str:
@@ -92,11 +61,7 @@ def markdown(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    def fields(args) -> dict:
-        found = measure(args.quick)
-        return {**found, "rows": rows(found)}
-
-    return section_main("dims", __doc__, fields, markdown, argv, quick="2 latent sizes, 3 epochs (about a minute)")
+    return section_main("dims", __doc__, lambda args: measure(args.quick), markdown, argv, quick="2 latent sizes, 3 epochs (about a minute)")
 
 
 if __name__ == "__main__":

@@ -17,11 +17,9 @@ from bench.harness.report import marked_sections, say, stamp, table
 from bench.harness.server import ROOT
 
 #: Benchmark modules in the order they run; each exposes run(quick) -> list of rows.
-MODULES = ["linear", "reconstruction", "maps", "clustering", "anomaly", "family", "speed", "growth",
-           "responsiveness", "tour", "load_browser"]
-#: Left out of --quick to keep it under 5 minutes (the browser tour of one server ~3 min, six
-#: browsers on one server ~6 min).
-FULL_ONLY = {"tour", "load_browser"}
+MODULES = ["linear", "reconstruction", "maps", "clustering", "anomaly", "family", "growth", "tour"]
+#: Left out of --quick to keep it under 5 minutes (the browser tour of one server takes ~3 min).
+FULL_ONLY = {"tour"}
 #: Benchmarks that run in their own processes and write their own section of BENCHMARKS.md (and
 #: results JSON), with the arguments a full run gives them: run before MODULES in a full run, or
 #: alone with --only NAME (never in --quick: together about 20 minutes).
@@ -116,7 +114,8 @@ def write_markdown(report: dict) -> None:
         f"Machine: {m.get('processor')} · {m.get('cpus')} CPUs · {m.get('memory_gb', '?')} GB · "
         f"Python {m.get('python')} · TensorFlow {m.get('tensorflow', '?')} · Keras {m.get('keras', '?')}.", "",
         "Reproduce with `python -m aecore bench` (full) or `python -m aecore bench --quick` (< 5 min). "
-        "Every ratio is measured against its baseline in the same process.", ""]
+        "Every ratio is measured against its baseline in the same process. Benchmarks retired, and what "
+        "measures their figures now: [Retired benchmarks](#retired-benchmarks).", ""]
     present = [(path, what) for path, what in FIGURES if (ROOT / path).exists()]
     links = [f"[{what}]({path})" for path, what in present if not path.endswith(".png")]
     images = [f"![{what}]({path})" for path, what in present if path.endswith(".png")]

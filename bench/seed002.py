@@ -17,9 +17,8 @@ import numpy as np
 from aecore.data.datasets import load_dataset, train_test_split
 from aecore.metrics import pca_baseline, reconstruction_mse
 from aecore.presets import POST002_PRESETS as PRESETS, preset
-from bench.harness.report import row, say, section_main, stamp_line
+from bench.harness.report import say, section_main, stamp_line
 
-GROUP = "Post 002: dense vs CNN autoencoders (MNIST sample)"
 SEEDS, QUICK_SEEDS = (0, 1, 2), (0,)
 QUICK_EPOCHS = 2
 PROTOCOL_SEED = 42
@@ -99,28 +98,6 @@ def run(quick: bool = False, seeds=None, log=None) -> dict:
     return {"train_rows": len(X_train), "test_rows": len(X_test), "all_rows": len(ds.X), "seeds": list(seeds),
             "epochs": epochs or preset(PRESETS[0]).epochs, "pca_test_mse": pca.mse, "pca_all_mse": pca_all.mse,
             "summary": summarise(runs, pca.mse), "runs": runs, "protocol": protocol}
-
-
-def rows(result: dict) -> list[dict]:
-    """The bench's rows (bench/run.py's format): test MSE against PCA-64, seconds against dense."""
-    out = []
-    s = result["summary"]
-    dense = s["seed002_dense"]
-    for name in PRESETS:
-        e = s[name]
-        spread = " / ".join(f"{v:.5f}" for v in e["test_mse_per_seed"])
-        out.append(row(GROUP, f"{name}: held-out test MSE (mean of {len(result['seeds'])} seeds)", e["test_mse"],
-                       baseline=result["pca_test_mse"], baseline_name="PCA-64", target="shown honestly",
-                       note=f"{e['params']:,} parameters; per seed {spread}; train MSE {e['train_mse']:.5f}"))
-        out.append(row(GROUP, f"{name}: fit seconds (median)", e["fit_seconds"], unit="s",
-                       baseline=dense["fit_seconds"], baseline_name="seed002_dense",
-                       note=f"{result['train_rows']:,} rows, {result['epochs']} epochs"))
-    for p in result["protocol"]:
-        out.append(row(GROUP, f"{p['preset']}: seed protocol train MSE ({p['train_rows']:,} rows, seed {p['seed']})",
-                       p["train_mse"], baseline=result["pca_all_mse"],
-                       baseline_name=f"PCA-64 on all {result['all_rows']:,} rows",
-                       note=f"fit {p['fit_seconds']:.1f} s"))
-    return out
 
 
 #: A CNN whose mean test MSE is within this share of dense's, and that does not beat it in every
@@ -203,11 +180,7 @@ def markdown(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    def fields(args) -> dict:
-        result = run(args.quick, seeds=args.seeds, log=say)
-        return {"result": result, "rows": rows(result)}
-
-    return section_main("seed002", __doc__, fields, markdown, argv,
+    return section_main("seed002", __doc__, lambda args: {"result": run(args.quick, seeds=args.seeds, log=say)}, markdown, argv,
                         quick=f"one seed, {QUICK_EPOCHS} epochs (about 1 minute)",
                         arguments=[(("--seeds",), {"type": int, "nargs": "+",
                                                    "help": f"random seeds (default {' '.join(map(str, SEEDS))})"})])

@@ -15,9 +15,8 @@ import numpy as np
 
 from aecore import AutoencoderReducer
 from aecore.data.datasets import load_dataset, train_test_split
-from bench.harness.report import row, say, section_main, stamp_line
+from bench.harness.report import say, section_main, stamp_line
 
-GROUP = "Tied vs untied weights (MNIST sample)"
 KINDS = ("dense", "tied")
 SHAPE = {"n_components": 10, "hidden_units": (512, 256)}
 TRAINING = {"batch_size": 128, "learning_rate": 1e-3, "early_stopping": False, "validation_fraction": 0.0}
@@ -116,28 +115,6 @@ def measure(quick: bool = False, seeds=None, budgets=None, log=None) -> dict:
     return result
 
 
-def run(quick: bool = False) -> list[dict]:
-    """bench/run.py's interface: the rows only (``python -m bench.tied`` also writes its section)."""
-    return rows(measure(quick))
-
-
-def rows(result: dict) -> list[dict]:
-    """The bench's rows (bench/run.py's format), tied with dense as baseline."""
-    out = []
-    for name, budget in result.items():
-        s = budget["summary"]
-        where = f"{name}: {budget['train_rows']} rows, {budget['epochs']} epochs"
-        for key, label, unit in (("params", "parameters", ""), ("seconds_per_epoch", "seconds per epoch", "s"),
-                                 ("train_mse", "train MSE", ""), ("test_mse", "test MSE", ""),
-                                 ("gap", "test - train MSE", "")):
-            note = ""
-            if key in s["per_seed_ratio"]:
-                note = "ratio per seed " + " / ".join(f"{v:.3f}" for v in s["per_seed_ratio"][key])
-            out.append(row(GROUP, f"{where}: tied {label}", s["tied"][key], unit=unit, baseline=s["dense"][key],
-                           baseline_name="untied dense", target="shown honestly", note=note))
-    return out
-
-
 def _verdict(s: dict) -> str:
     r = s["ratio"]
     speed = ("faster" if r["seconds_per_epoch"] < 0.95 else "slower" if r["seconds_per_epoch"] > 1.05
@@ -194,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     def fields(args) -> dict:
         budgets = measure(args.quick, log=say)
         return {"seeds": next(iter(budgets.values()))["seeds"], "settings": {**SHAPE, **TRAINING},
-                "budgets": budgets, "rows": rows(budgets)}
+                "budgets": budgets}
 
     return section_main("tied", __doc__, fields, markdown, argv, quick="one seed, short budgets (about 1 minute)")
 

@@ -331,7 +331,7 @@ def run(quick: bool = False) -> list[dict]:
         rows.append(row(GROUP, "of the peak: PyTorch, imported by umap-learn in this environment only",
                         torch_mb, unit="MB",
                         note=f"RSS of `import keras, umap` with and without torch importable; torch comes only "
-                             "with the bench extra (bench/speed.py), not with requirements.txt, so a "
+                             "with the bench extra (bench/fair_speed.py), not with requirements.txt, so a "
                              f"deployment would peak about {result['peak_mb'] - torch_mb:.0f} MB on "
                              "this tour"))
     return rows

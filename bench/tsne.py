@@ -17,12 +17,11 @@ import numpy as np
 from bench.harness.data import TSNE_SETTINGS as SETTINGS
 from bench.harness.data import exponent as slope
 from bench.harness.data import sklearn_tsne, synthetic_mnist
-from bench.harness.report import row, say, section_main, stamp_line, write_plot
+from bench.harness.report import say, section_main, stamp_line, write_plot
 from bench.harness.server import ROOT
 
 HTML = ROOT / "bench" / "tsne.html"
 PNG = ROOT / "docs" / "tsne.png"
-GROUP = "t-SNE of the codes: openTSNE (ours) vs scikit-learn"
 SIZES, QUICK_SIZES = (1_000, 5_000, 20_000, 60_000), (1_000, 5_000)
 SKLEARN_MAX_ROWS = 20_000
 PLACED = (60_000, 20_000)  # rows in all, rows embedded (the rest placed)
@@ -80,33 +79,6 @@ def measure(quick: bool, log=print) -> dict:
 def exponent(points: dict) -> float:
     sizes = sorted(points)
     return slope(sizes, [points[n]["seconds"] for n in sizes])
-
-
-def rows(results: dict) -> list[dict]:
-    out = []
-    for n, ours in results["ours"].items():
-        theirs = results["sklearn"].get(n)
-        out.append(row(GROUP, f"{n:,} codes: seconds, ours", ours["seconds"], unit="s",
-                       baseline=None if theirs is None else theirs["seconds"],
-                       target="≤ 8 s at 5,000, ≤ 90 s at 60,000" if n in (5_000, 60_000) else "",
-                       note="" if theirs else "scikit-learn not run at this size"))
-        for metric in ("trustworthiness", "knn_accuracy"):
-            out.append(row(GROUP, f"{n:,} codes: {metric.replace('_', ' ')}, ours", ours[metric],
-                           baseline=None if theirs is None else theirs[metric],
-                           target="≥ 0.90" if metric == "trustworthiness" and n == 60_000 else ""))
-    placed = results.get("placed")
-    if placed:
-        out.append(row(GROUP, f"{placed['rows']:,} codes, {placed['embedded']:,} embedded and the rest placed: "
-                              "seconds", placed["seconds"], unit="s"))
-        out.append(row(GROUP, f"{placed['rows']:,} codes, placed: trustworthiness", placed["trustworthiness"],
-                       baseline=results["ours"][placed["rows"]]["trustworthiness"],
-                       note="baseline: all rows embedded"))
-    for name in ("ours", "sklearn"):
-        if len(results[name]) > 1:
-            out.append(row(GROUP, f"growth exponent, {'ours' if name == 'ours' else 'scikit-learn'}",
-                           exponent(results[name]), target="≤ 1.1" if name == "ours" else "",
-                           note="over " + ", ".join(f"{n:,}" for n in sorted(results[name]))))
-    return out
 
 
 def figure(results: dict):
@@ -168,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     def fields(args) -> dict:
         results = measure(args.quick, log=say)
         figures = write_plot(figure(results), HTML, PNG) if not (args.no_write or args.quick) else None
-        return {"settings": SETTINGS, "results": results, "rows": rows(results), "figures": figures}
+        return {"settings": SETTINGS, "results": results, "figures": figures}
 
     return section_main("tsne", __doc__, fields, markdown, argv, quick="1,000 and 5,000 rows (about a minute)")
 

@@ -266,9 +266,10 @@ def shipped_result(dataset: str = SHIPPED_DATASET, settings: SweepSettings = Swe
     return found if found.get("settings") == settings.as_dict() else None
 
 
-def build_shipped(path: Path = SHIPPED_FILE, settings: SweepSettings = SweepSettings(), log=print) -> dict:
-    """Run the sweep on the MNIST sample's training split (the one every page uses), score it on its
-    held-out rows and write the result to ``path``."""
+def run_shipped(settings: SweepSettings = SweepSettings(), log=print) -> dict:
+    """Run the sweep on the MNIST sample's training split (the one every page uses) and score it on
+    its held-out rows: :func:`latent_size_sweep`'s result with ``dataset`` and ``seconds``; each latent
+    size's end goes to ``log``. :func:`build_shipped` and ``python -m bench.dims`` both call it."""
     from ..data import datasets as aedata
 
     ds = aedata.load_dataset(SHIPPED_DATASET)
@@ -282,6 +283,12 @@ def build_shipped(path: Path = SHIPPED_FILE, settings: SweepSettings = SweepSett
 
     result = latent_size_sweep(ds.X[train], ds.X[test], settings, progress=progress)
     result.update(dataset=SHIPPED_DATASET, seconds=round(time.perf_counter() - started, 1))
+    return result
+
+
+def build_shipped(path: Path = SHIPPED_FILE, settings: SweepSettings = SweepSettings(), log=print) -> dict:
+    """Run :func:`run_shipped` and write its result to ``path``."""
+    result = run_shipped(settings, log)
     Path(path).write_text(json.dumps(result, indent=1) + "\n")
     log(f"wrote {path} in {result['seconds']:.0f} s")
     return result

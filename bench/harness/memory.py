@@ -1,11 +1,10 @@
 """Memory and CPU readings from /proc: the added peak memory of one call in this process
-(:class:`PeakMemory`), and another process (tree)'s resident memory and CPU time (a server)."""
+(:class:`PeakMemory`), and another process (tree)'s resident memory (a server)."""
 
 from __future__ import annotations
 
 import gc
 import os
-import resource
 import threading
 import time
 
@@ -23,15 +22,10 @@ def status_kb(field: str, pid: int | str = "self") -> int | None:
     return None
 
 
-
 def mib(field: str = "VmRSS", pid: int | str = "self") -> float:
     """:func:`status_kb` in MiB (0 where unknown)."""
     return (status_kb(field, pid) or 0) / 1024
 
-
-def maxrss_mib() -> float:
-    """This process's peak resident memory so far (``ru_maxrss``, kB on Linux) in MiB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 def settle() -> None:
     """Collect garbage and hand malloc's free memory back, so the next call starts from a low RSS."""
@@ -143,13 +137,3 @@ class RssSampler(threading.Thread):
         self._halt.set()
         self.join(timeout=5)
 
-
-def cpu_seconds(pid: int, children: bool = True) -> float:
-    """CPU time a process (all its threads, and with ``children`` its waited-for children) has used
-    so far; 0 once it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return sum(int(v) for v in fields[11:15 if children else 13]) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return 0.0

@@ -15,9 +15,9 @@ OLD = """# Benchmarks
 | rows | s |
 <!-- bench/tsne.py: end -->
 
-<!-- bench/load_browser.py --browser-nice 19: begin -->
-## load, nice 19
-<!-- bench/load_browser.py --browser-nice 19: end -->
+<!-- bench/class_load.py --phases cold: begin -->
+## a class, cold
+<!-- bench/class_load.py --phases cold: end -->
 <!-- bench/broken.py: begin -->
 a section whose end marker was lost is not kept
 """
@@ -26,7 +26,7 @@ a section whose end marker was lost is not kept
 def test_marked_sections_are_found_whole_and_in_order():
     sections = marked_sections(OLD)
     assert [s.splitlines()[0] for s in sections] == ["<!-- bench/tsne.py: begin -->",
-                                                     "<!-- bench/load_browser.py --browser-nice 19: begin -->"]
+                                                     "<!-- bench/class_load.py --phases cold: begin -->"]
     assert sections[0].endswith("<!-- bench/tsne.py: end -->") and "| rows | s |" in sections[0]
 
 

@@ -1,4 +1,4 @@
-"""bench/beta_vae.py: two rows per β (error, KL) and its marked section of BENCHMARKS.md, written from
+"""bench/beta_vae.py: its marked section of BENCHMARKS.md, written from
 a comparison's numbers (the comparison itself is tested in tests/core/experiments)."""
 
 from bench import beta_vae, run
@@ -13,12 +13,6 @@ REPORT = {**FIELDS, "command": "python -m bench.beta_vae", "date": "2026-12-07",
 
 def test_it_is_a_section_of_aecore_bench():
     assert "beta_vae" in run.SECTIONS
-
-
-def test_two_rows_per_beta():
-    rows = beta_vae.rows(FIELDS)
-    assert [r["name"] for r in rows[:2]] == ["β = 0.1: held-out reconstruction MSE", "β = 0.1: KL from the prior"]
-    assert len(rows) == 6 and rows[-1]["value"] == 0.05 and rows[-1]["unit"] == "nats/row"
 
 
 def test_the_section_is_marked_stamped_and_tables_every_beta():
