@@ -161,12 +161,13 @@ def _log_jobs_to_stderr() -> None:
 @st.cache_resource(max_entries=1, show_spinner=False)
 def demo_models() -> dict:
     """The demo runs shipped in ``demo_runs/`` (see :mod:`aecore.runs.demo`), by ``(dataset, config)``;
-    loaded once per process and never evicted, so the default views never wait on training."""
+    read once per process and never evicted, so the default views never wait on training. Each is
+    a :class:`aecore.runs.demo.DemoModel`: described from its JSON, its network built (TensorFlow
+    imported) only when a page runs it, once per process for every session."""
     from aecore.runs import demo
 
-    models = {(data_key, config): reducer for data_key, _, config, reducer in demo.load_all()}
-    freeze_long_lived_objects()
-    return models
+    return {(data_key, config): model
+            for data_key, _, config, model in demo.describe_all(on_load=freeze_long_lived_objects)}
 
 
 @st.cache_resource(max_entries=1)

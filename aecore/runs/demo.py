@@ -18,6 +18,7 @@ import functools
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -187,6 +188,87 @@ def shipped_tsne_checkpoints(name: str, n_rows: int, root: Path = DEMO_DIR):
         return None
     for array in (found.points, found.iterations, found.kl_divergence, found.exaggerated, found.indices):
         array.flags.writeable = False  # shared by every session
+    return found
+
+
+class DemoModel:
+    """A shipped demo's model, described from its JSON files and built on first use.
+
+    What a page shows about a model before it runs it (its size, settings, training history) is
+    read from the run's JSON without Keras; anything else (``transform``, ``inverse_transform``,
+    ``sample``, ...) builds the fitted reducer once, the first caller's thread doing it while the
+    others wait, and is answered by it. Importing TensorFlow costs ~770 MB and seconds: a first
+    view that the demo ships (:mod:`aecore.runs.demo_views`) never pays it.
+
+    Parameters
+    ----------
+    run_dir : path
+        The demo's run directory.
+    on_load : callable, optional
+        Called once, with no argument, after the model is built (the app freezes what is alive
+        then out of the garbage collector's reach).
+    """
+
+    #: What is answered from the run's files without building the model.
+    DESCRIBED = ("n_components", "n_features_in_", "history_", "n_epochs_", "best_epoch_", "stopped_reason_",
+                 "latent_history_", "output_activation_")
+
+    def __init__(self, run_dir, on_load=None):
+        self.run_dir = Path(run_dir)
+        self.info = run_format.read_run_info(self.run_dir)
+        manifest = run_format._read_json(os.fspath(self.run_dir), run_format.CONFIG_FILE, dict)
+        training = manifest["training"]
+        self._described = {
+            "n_components": int(self.info.n_components), "n_features_in_": int(self.info.n_features),
+            "history_": runs._read_history(os.fspath(self.run_dir), training["n_epochs"]),
+            "n_epochs_": int(training["n_epochs"]), "best_epoch_": int(training["best_epoch"]),
+            "stopped_reason_": str(training["stopped_reason"]),
+            "latent_history_": runs.load_latent_history(self.run_dir, self.info),
+            "output_activation_": manifest["output_activation"]}
+        self._on_load = on_load
+        self._reducer = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the Keras model has been built."""
+        return self._reducer is not None
+
+    def reducer(self):
+        """The fitted :class:`~aecore.AutoencoderReducer`, built on the first call (thread-safe)."""
+        with self._lock:
+            if self._reducer is None:
+                self._reducer, _ = load(self.run_dir)
+                if self._on_load is not None:
+                    self._on_load()
+            return self._reducer
+
+    def __getattr__(self, name: str):
+        # Only called for names the handle itself lacks; dunders (copy, pickle) are never forwarded.
+        if name.startswith("__") or name in ("_described", "_reducer", "_lock", "_on_load"):
+            raise AttributeError(name)
+        if name in self._described:
+            return self._described[name]
+        return getattr(self.reducer(), name)
+
+    def __repr__(self) -> str:
+        return f"DemoModel({self.run_dir.name!r}, loaded={self.loaded})"
+
+
+def describe_all(root: Path = DEMO_DIR, on_load=None) -> list[tuple[str, str, TrainConfig, DemoModel]]:
+    """Every shipped demo as ``(dataset, preset, config, model)``, read from its JSON files only
+    (no Keras): each :class:`DemoModel` builds its network when first used. Damaged ones are skipped."""
+    found = []
+    for name, (data_key, preset_name) in DEMOS.items():
+        run_dir = Path(root) / name
+        if not (run_dir / WEIGHTS_FILE).is_file():
+            continue
+        try:
+            model = DemoModel(run_dir, on_load=on_load)
+        except ValueError as exc:
+            print(f"aecore.runs.demo: skipped {run_dir}: {exc}", file=sys.stderr)
+            continue
+        found.append((data_key, preset_name, model.info.config, model))
     return found
 
 
