@@ -44,8 +44,22 @@ def _run(registry: caches.ModelRegistry, key: tuple, reducer, n_rows: int, what:
         return session.run_exclusive(registry, key, t("ui.job_pass"), frozen, queue=seconds >= PASS_SLOT_SECONDS)
 
 
+def shipped_views(model_key_id: str, reducer=None):
+    """The first views shipped with the demo whose model id is ``model_key_id``
+    (:class:`aecore.runs.demo_views.FirstViews`; NumPy only, no Keras), else None; with ``reducer``,
+    only when it is that demo's model."""
+    for (data_key, config), model in caches.demo_models().items():
+        if session.ModelKey.trained(data_key, config).id == model_key_id:
+            return model.first_views() if reducer is None or reducer is model else None
+    return None
+
+
 def codes_of(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
-    """The latent codes of every row of the model's data (read-only), computed once per model."""
+    """The latent codes of every row of the model's data (read-only), computed once per model; a
+    shipped demo's are read from its files (its network is not built for them)."""
+    views = shipped_views(model_key_id, reducer)
+    if views is not None and views.codes.shape[0] == len(X) and X.shape[1] == reducer.n_features_in_:
+        return views.codes
     return _run(caches.model_passes(), ("codes", model_key_id), reducer, len(X), "encode", lambda: reducer.transform(X))
 
 
@@ -59,6 +73,14 @@ def held_out_errors(model_key_id: str, reducer, X_test: np.ndarray) -> np.ndarra
     """Per-row reconstruction error of a model's held-out rows (read-only), computed once per model."""
     return _run(caches.model_passes(), ("held-out errors", model_key_id), reducer, len(X_test), "reconstruct",
                 lambda: reducer.reconstruction_error(X_test))
+
+
+def decoded(model_key_id: str, reducer, codes: np.ndarray) -> np.ndarray:
+    """The decoder's output for ``codes``: shipped with a demo for its first clustering's cluster
+    means (its network is not built for them), else computed."""
+    views = shipped_views(model_key_id, reducer)
+    found = None if views is None else views.decoded(codes)
+    return found if found is not None else reducer.inverse_transform(codes)
 
 
 def held_out_reconstruction(model_key_id: str, reducer, X_test: np.ndarray) -> np.ndarray:

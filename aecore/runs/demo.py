@@ -4,9 +4,10 @@ Each demo is a run directory (see :mod:`aecore.runs.format`) whose weights are s
 compressed ``weights.f16.npz`` instead of ``model.weights.h5``: about 2 MB per model instead of
 4.3 MB. They are trained on exactly the split and settings the Train page uses for its presets, so
 they are the cache entries a person would otherwise wait for (with :data:`TSNE_DEMO`'s t-SNE
-checkpoints). Rebuild them with::
+checkpoints) and the first views of their pages (:mod:`aecore.runs.demo_views`). Rebuild them
+with (``--views-only``: the views alone, from the shipped models)::
 
-    python -m aecore.runs.demo
+    python -m aecore.runs.demo [--views-only] [demo names]
 
 Loading follows the runs' rules: the model is rebuilt from our code and only plain arrays are read
 (``allow_pickle=False``), after their shapes were checked.
@@ -243,6 +244,13 @@ class DemoModel:
                     self._on_load()
             return self._reducer
 
+    def first_views(self):
+        """The views of its pages shipped with it (:class:`aecore.runs.demo_views.FirstViews`), or
+        None; read once per process, NumPy only."""
+        from . import demo_views
+
+        return demo_views.load_views(self.run_dir, int(self.info.n_components))
+
     def __getattr__(self, name: str):
         # Only called for names the handle itself lacks; dunders (copy, pickle) are never forwarded.
         if name.startswith("__") or name in ("_described", "_reducer", "_lock", "_on_load"):
@@ -288,8 +296,30 @@ def load_all(root: Path = DEMO_DIR) -> list[tuple[str, str, TrainConfig, object]
     return found
 
 
+def build_views(names=None, root: Path = DEMO_DIR) -> list[Path]:
+    """Compute and write the first views (:mod:`aecore.runs.demo_views`) of the demos ``names``
+    (default: all) from their shipped models; the models themselves are not retrained."""
+    from . import demo_views
+    from ..data import datasets as aedata
+
+    written = []
+    for name in names or DEMOS:
+        data_key = DEMOS[name][0]
+        reducer, _ = load(Path(root) / name)
+        path = Path(root) / name / demo_views.VIEWS_FILE
+        demo_views.compute(reducer, aedata.load_dataset(data_key), data_key).save(path)
+        written.append(path)
+    return written
+
+
 if __name__ == "__main__":
-    for path in build(names=sys.argv[1:] or None):
+    # --views-only: the pages' first views again from the shipped models, nothing retrained.
+    views_only = "--views-only" in sys.argv[1:]
+    chosen = [name for name in sys.argv[1:] if name != "--views-only"] or None
+    if not views_only:
+        for path in build(names=chosen):
+            print("wrote", path)
+        if TSNE_DEMO in (chosen or DEMOS):
+            print("wrote", build_tsne_checkpoints())
+    for path in build_views(chosen):
         print("wrote", path)
-    if TSNE_DEMO in (sys.argv[1:] or DEMOS):
-        print("wrote", build_tsne_checkpoints())

@@ -57,3 +57,20 @@ def test_home_and_3d_to_2d_import_no_tensorflow_on_their_first_run():
         assert not set(NEVER) & set(imported), f"{page} imported {imported} on its first run"
         in_page = {name: thread for name, thread in imported.items() if not thread.startswith("umap-warmup-")}
         assert not in_page, f"{page} imported {in_page} in its own thread instead of the warm-up's"
+
+
+#: Model pages whose first view of the default demo is shipped with it (aecore.runs.demo_views).
+SHIPPED_PAGES = ("aecore_app/app_pages/latent.py", "aecore_app/app_pages/clusters.py")
+
+
+@pytest.mark.slow
+def test_latent_space_and_clusters_draw_the_default_demo_without_tensorflow():
+    # One fresh visitor: Home, then each page in turn; no model is trained, so the default demo is shown.
+    code = PROBE.format(watched=("tensorflow", "keras"), app=APP, pages=("aecore_app/app_pages/home.py",)
+                        + SHIPPED_PAGES)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                            timeout=600, check=True)
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    for page in SHIPPED_PAGES:
+        assert not seen[page]["exceptions"], (page, seen[page]["exceptions"])
+        assert not seen[page]["imported"], f"{page} imported {seen[page]['imported']} for the shipped demo"

@@ -1,0 +1,205 @@
+"""The first views shipped with each demo: what its pages show before a person changes anything.
+
+A model page of a shipped demo opens on the codes of its dataset's rows, a 2-D map of them (PCA on
+the Latent space page; UMAP under the Clusters page's clusters) and the Clusters page's default
+clustering (KMeans in N2D's UMAP space, one cluster per class, 10 restarts) with its clusters'
+decoded means. Computed here from the shipped model, those need Keras, UMAP and a minute of a
+2-core machine; shipped next to the model (``first_views.npz``, float16, ~0.1-0.6 MB a demo) they
+are read with NumPy alone. The demo-making command writes them (:func:`aecore.runs.demo.build_views`),
+and only them with::
+
+    python -m aecore.runs.demo --views-only
+
+Every view is computed from the *shipped* codes (the model's codes rounded to float16), so a page
+that recomputes one from those codes with the same settings gets the same picture. The app uses a
+view only when a request matches it exactly (same model, rows, method and settings) and computes
+as before otherwise; ``tests/core/runs/test_demo_views.py`` recomputes them from the models.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+VIEWS_FILE = "first_views.npz"
+#: The 2-D maps shipped: the Latent space page opens on PCA (codes wider than 3), the Clusters
+#: page draws its clusters on UMAP.
+FIRST_MAPS = (("pca", 2), ("umap", 2))
+#: The Clusters page's first clustering: (space, method, restarts); one cluster per class.
+FIRST_CLUSTERING = ("umap", "kmeans", 10)
+RANDOM_STATE = 0
+
+
+def _read_only(array: np.ndarray, dtype=np.float32) -> np.ndarray:
+    """``array`` as ``dtype``, read-only: the views are shared by every session of a server."""
+    array = np.ascontiguousarray(array, dtype=dtype)
+    array.flags.writeable = False
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class ShippedMap:
+    """One map of the codes: the request it answers (method, dimensions, seed, map settings as
+    ``(name, value)`` pairs, every row mapped), its points and the seconds it took to make."""
+
+    method: str
+    n_components: int
+    random_state: int
+    settings: tuple
+    points: np.ndarray
+    seconds: float
+
+
+@dataclass(frozen=True, eq=False)
+class ShippedClustering:
+    """One clustering of every row: its request, its :class:`~aecore.maps.cluster_spaces.SpaceClustering`,
+    and the decoder's picture of each cluster's mean code (``means`` in cluster-id order, ``decoded``
+    the reconstructions of those means)."""
+
+    space: str
+    method: str
+    n_clusters: int
+    n_init: int
+    random_state: int
+    clustering: object
+    means: np.ndarray
+    decoded: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class FirstViews:
+    """A demo's shipped views (see the module's docstring); arrays read-only."""
+
+    codes: np.ndarray
+    maps: tuple
+    clusterings: tuple
+
+    def map(self, method: str, n_components: int, random_state: int, settings: tuple) -> ShippedMap | None:
+        """The shipped map of every row for exactly this request, else None."""
+        return next((m for m in self.maps if (m.method, m.n_components, m.random_state, m.settings)
+                     == (method, int(n_components), random_state, tuple(settings))), None)
+
+    def clustering(self, space: str, method: str, n_clusters: int, n_init: int,
+                   random_state: int = RANDOM_STATE) -> ShippedClustering | None:
+        """The shipped clustering for exactly this request, else None."""
+        request = (space, method, int(n_clusters), int(n_init), random_state)
+        return next((c for c in self.clusterings
+                     if (c.space, c.method, c.n_clusters, c.n_init, c.random_state) == request), None)
+
+    def decoded(self, codes) -> np.ndarray | None:
+        """The decoder's output for ``codes`` when every row is one of the shipped clusterings'
+        mean codes (to float32 rounding: the page averages the same codes), else None."""
+        codes = np.asarray(codes, dtype=np.float32)
+        for shipped in self.clusterings:
+            if codes.ndim != 2 or codes.shape[1] != shipped.means.shape[1] or not len(shipped.means):
+                continue
+            gaps = np.abs(codes[:, None, :] - shipped.means[None, :, :]).max(axis=2)
+            nearest = gaps.argmin(axis=1)
+            tolerance = 1e-5 * (1.0 + float(np.abs(shipped.means).max()))
+            if len(codes) and bool((gaps[np.arange(len(codes)), nearest] <= tolerance).all()):
+                return shipped.decoded[nearest]
+        return None
+
+    def save(self, path) -> None:
+        """Write the views as float16 arrays and one JSON text (no pickles)."""
+        arrays = {"codes": self.codes.astype(np.float16)}
+        meta = {"maps": [], "clusterings": []}
+        for i, m in enumerate(self.maps):
+            arrays[f"map{i}"] = m.points.astype(np.float16)
+            meta["maps"].append({"method": m.method, "n_components": m.n_components,
+                                 "random_state": m.random_state, "settings": [list(p) for p in m.settings],
+                                 "seconds": round(m.seconds, 2)})
+        for i, c in enumerate(self.clusterings):
+            result, scores, seconds = c.clustering
+            arrays[f"cluster{i}_labels"] = result.labels.astype(np.int16)
+            arrays[f"cluster{i}_centers"] = result.centers.astype(np.float32)
+            arrays[f"cluster{i}_means"] = c.means.astype(np.float32)
+            arrays[f"cluster{i}_decoded"] = c.decoded.astype(np.float16)
+            meta["clusterings"].append({"space": c.space, "method": c.method, "n_clusters": c.n_clusters,
+                                        "n_init": c.n_init, "random_state": c.random_state,
+                                        "result_method": result.method, "seconds": round(seconds, 2),
+                                        "scores": {k: float(v) for k, v in scores.items()}})
+        np.savez_compressed(path, meta=np.array(json.dumps(meta)), **arrays)
+
+    @classmethod
+    def load(cls, path, n_components: int) -> "FirstViews":
+        """Read views written by :meth:`save`; ``ValueError`` when the file is damaged or was made
+        for another model (``n_components`` wide codes expected)."""
+        from ..maps.cluster import ClusterResult
+        from ..maps.cluster_spaces import SpaceClustering
+
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                arrays = {key: stored[key] for key in stored.files}
+            meta = json.loads(str(arrays.pop("meta")))
+            codes = _read_only(arrays["codes"])
+            maps = tuple(ShippedMap(m["method"], int(m["n_components"]), int(m["random_state"]),
+                                    tuple(tuple(p) for p in m["settings"]), _read_only(arrays[f"map{i}"]),
+                                    float(m["seconds"])) for i, m in enumerate(meta["maps"]))
+            clusterings = tuple(ShippedClustering(
+                c["space"], c["method"], int(c["n_clusters"]), int(c["n_init"]), int(c["random_state"]),
+                SpaceClustering(ClusterResult(_read_only(arrays[f"cluster{i}_labels"], np.int64),
+                                              _read_only(arrays[f"cluster{i}_centers"]), c["result_method"]),
+                                dict(c["scores"]), float(c["seconds"])),
+                _read_only(arrays[f"cluster{i}_means"]), _read_only(arrays[f"cluster{i}_decoded"]))
+                for i, c in enumerate(meta["clusterings"]))
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise ValueError(f"{path} is damaged ({exc}); rebuild it with "
+                             "`python -m aecore.runs.demo --views-only`.") from exc
+        n_rows = len(codes)
+        if codes.ndim != 2 or codes.shape[1] != n_components or any(len(m.points) != n_rows for m in maps) \
+                or any(len(c.clustering.result.labels) != n_rows for c in clusterings):
+            raise ValueError(f"{path} does not fit its model ({codes.shape} codes, {n_components} expected, "
+                             "or a view of other rows); rebuild it with `python -m aecore.runs.demo --views-only`.")
+        return cls(codes, maps, clusterings)
+
+
+def compute(reducer, dataset, data_key: str) -> FirstViews:
+    """The first views of ``reducer`` (a fitted model) on every row of ``dataset`` (the built-in
+    dataset ``data_key``), made exactly as the app's pages make them."""
+    from ..budget import Budget
+    from ..maps import cluster_spaces, map_settings, projection
+
+    budget = Budget.default()
+    codes = reducer.transform(dataset.X).astype(np.float16).astype(np.float32)  # what is shipped
+    maps = []
+    for method, n_components in FIRST_MAPS:
+        settings = map_settings.as_key(method, None)
+        started = time.perf_counter()
+        points, rows = projection.project_sample(codes, method, n_components, RANDOM_STATE, budget=budget,
+                                                 **dict(settings))
+        if rows is None:  # a map of a subsample is not a first view the app would draw
+            maps.append(ShippedMap(method, n_components, RANDOM_STATE, settings, points,
+                                   time.perf_counter() - started))
+    space, method, n_init = FIRST_CLUSTERING
+    n_clusters = len(np.unique(dataset.y)) if dataset.y is not None else 10
+    handwriting = data_key in cluster_spaces.HANDWRITING_DATASETS
+    clustering = cluster_spaces.cluster_space(space, dataset.X, codes, method, n_clusters, n_init, y=dataset.y,
+                                              deskew_shape=dataset.image_shape if handwriting else None,
+                                              random_state=RANDOM_STATE, budget=budget)
+    means = cluster_spaces.cluster_means(codes, clustering.result.labels).means.astype(np.float32)
+    decoded = reducer.inverse_transform(means)
+    shipped = ShippedClustering(space, method, n_clusters, n_init, RANDOM_STATE, clustering, means, decoded)
+    return FirstViews(codes, tuple(maps), (shipped,))
+
+
+@functools.lru_cache(maxsize=16)
+def load_views(run_dir: Path, n_components: int) -> FirstViews | None:
+    """The views shipped in demo run ``run_dir`` (read once per process), or None when it ships
+    none or they are damaged (the pages then compute them)."""
+    path = Path(run_dir) / VIEWS_FILE
+    if not path.is_file():
+        return None
+    try:
+        return FirstViews.load(path, n_components)
+    except ValueError as exc:
+        print(f"aecore.runs.demo_views: skipped {path}: {exc}", file=sys.stderr)
+        return None
