@@ -149,7 +149,7 @@ def cluster_run(model_key_id: str, space: str, method: str, n_clusters: int, n_i
     found = registry.get(key)
     if found is not None:
         return found
-    views = shipped_views(model_key_id, loaded.reducer)
+    views = shipped_views(model_key_id)  # its shipped codes are the demo's: no model to compare
     shipped = (views.clustering(space, method, n_clusters, n_init)
                if views is not None and codes is views.codes else None)
     if shipped is not None:  # a shipped demo's first clustering, on its shipped codes

@@ -64,7 +64,12 @@ def codes_of(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
 
 
 def reconstruction_errors(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
-    """Per-row reconstruction error of the model's data (read-only), computed once per model."""
+    """Per-row reconstruction error of the model's data (read-only), computed once per model; a
+    shipped demo's are read from its files."""
+    views = shipped_views(model_key_id, reducer)
+    if views is not None and views.errors is not None and len(views.errors) == len(X) \
+            and X.shape[1] == reducer.n_features_in_:
+        return views.errors
     return _run(caches.model_passes(), ("errors", model_key_id), reducer, len(X), "reconstruct",
                 lambda: reducer.reconstruction_error(X))
 
@@ -81,6 +86,15 @@ def decoded(model_key_id: str, reducer, codes: np.ndarray) -> np.ndarray:
     views = shipped_views(model_key_id, reducer)
     found = None if views is None else views.decoded(codes)
     return found if found is not None else reducer.inverse_transform(codes)
+
+
+def reconstructed_rows(model_key_id: str, reducer, X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The reconstructions of the model data's ``rows``: shipped with a demo for its worst rows (the
+    Anomalies page's first view), else computed."""
+    views = shipped_views(model_key_id, reducer)
+    found = (views.reconstructions(rows) if views is not None and views.errors is not None
+             and len(views.errors) == len(X) else None)
+    return found if found is not None else reducer.reconstruct(X[rows])
 
 
 def held_out_reconstruction(model_key_id: str, reducer, X_test: np.ndarray) -> np.ndarray:

@@ -1,12 +1,13 @@
 """The first views shipped with each demo: what its pages show before a person changes anything.
 
 A model page of a shipped demo opens on the codes of its dataset's rows, a 2-D map of them (PCA on
-the Latent space page; UMAP under the Clusters page's clusters) and the Clusters page's default
+the Latent space page; UMAP under the Clusters page's clusters), the Clusters page's default
 clustering (KMeans in N2D's UMAP space, one cluster per class, 10 restarts) with its clusters'
-decoded means. Computed here from the shipped model, those need Keras, UMAP and a minute of a
-2-core machine; shipped next to the model (``first_views.npz``, float16, ~0.1-0.6 MB a demo) they
-are read with NumPy alone. The demo-making command writes them (:func:`aecore.runs.demo.build_views`),
-and only them with::
+decoded means, and the Anomalies page's scores (each row's reconstruction error) with the
+reconstructions of the worst rows. Computed here from the shipped model, those need Keras, UMAP
+and a minute of a 2-core machine; shipped next to the model (``first_views.npz``, float16,
+~0.1-0.6 MB a demo) they are read with NumPy alone. The demo-making command writes them
+(:func:`aecore.runs.demo.build_views`), and only them with::
 
     python -m aecore.runs.demo --views-only
 
@@ -35,6 +36,9 @@ VIEWS_FILE = "first_views.npz"
 FIRST_MAPS = (("pca", 2), ("umap", 2))
 #: The Clusters page's first clustering: (space, method, restarts); one cluster per class.
 FIRST_CLUSTERING = ("umap", "kmeans", 10)
+#: Reconstructions shipped of the rows with the largest errors: the Anomalies page shows the worst
+#: 12; twice as many cover rows whose float16 errors tie at its cut.
+WORST_ROWS = 24
 RANDOM_STATE = 0
 
 
@@ -81,6 +85,9 @@ class FirstViews:
     codes: np.ndarray
     maps: tuple
     clusterings: tuple
+    errors: np.ndarray | None = None  # each row's reconstruction error (the Anomalies page's scores)
+    worst_rows: np.ndarray | None = None  # the WORST_ROWS rows with the largest errors ...
+    worst_reconstructions: np.ndarray | None = None  # ... and their reconstructions
 
     def map(self, method: str, n_components: int, random_state: int, settings: tuple) -> ShippedMap | None:
         """The shipped map of every row for exactly this request, else None."""
@@ -108,9 +115,22 @@ class FirstViews:
                 return shipped.decoded[nearest]
         return None
 
+    def reconstructions(self, rows) -> np.ndarray | None:
+        """The reconstructions of ``rows`` (row ids) when every one is shipped, else None."""
+        if self.worst_rows is None:
+            return None
+        at = {int(row): i for i, row in enumerate(self.worst_rows)}
+        rows = np.asarray(rows).ravel()
+        if not all(int(row) in at for row in rows):
+            return None
+        return self.worst_reconstructions[[at[int(row)] for row in rows]]
+
     def save(self, path) -> None:
         """Write the views as float16 arrays and one JSON text (no pickles)."""
         arrays = {"codes": self.codes.astype(np.float16)}
+        if self.errors is not None:
+            arrays.update(errors=self.errors.astype(np.float16), worst_rows=self.worst_rows.astype(np.int32),
+                          worst_reconstructions=self.worst_reconstructions.astype(np.float16))
         meta = {"maps": [], "clusterings": []}
         for i, m in enumerate(self.maps):
             arrays[f"map{i}"] = m.points.astype(np.float16)
@@ -151,15 +171,21 @@ class FirstViews:
                                 dict(c["scores"]), float(c["seconds"])),
                 _read_only(arrays[f"cluster{i}_means"]), _read_only(arrays[f"cluster{i}_decoded"]))
                 for i, c in enumerate(meta["clusterings"]))
+            worst = {key: _read_only(arrays[key], dtype) for key, dtype in
+                     (("errors", np.float32), ("worst_rows", np.int64), ("worst_reconstructions", np.float32))
+                     if key in arrays}
         except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
             raise ValueError(f"{path} is damaged ({exc}); rebuild it with "
                              "`python -m aecore.runs.demo --views-only`.") from exc
         n_rows = len(codes)
         if codes.ndim != 2 or codes.shape[1] != n_components or any(len(m.points) != n_rows for m in maps) \
-                or any(len(c.clustering.result.labels) != n_rows for c in clusterings):
+                or any(len(c.clustering.result.labels) != n_rows for c in clusterings) \
+                or ("errors" in worst and (len(worst["errors"]) != n_rows or len(worst.get("worst_rows", ()))
+                                           != len(worst.get("worst_reconstructions", ())))):
             raise ValueError(f"{path} does not fit its model ({codes.shape} codes, {n_components} expected, "
                              "or a view of other rows); rebuild it with `python -m aecore.runs.demo --views-only`.")
-        return cls(codes, maps, clusterings)
+        return cls(codes, maps, clusterings, worst.get("errors"), worst.get("worst_rows"),
+                   worst.get("worst_reconstructions"))
 
 
 def compute(reducer, dataset, data_key: str) -> FirstViews:
@@ -188,7 +214,9 @@ def compute(reducer, dataset, data_key: str) -> FirstViews:
     means = cluster_spaces.cluster_means(codes, clustering.result.labels).means.astype(np.float32)
     decoded = reducer.inverse_transform(means)
     shipped = ShippedClustering(space, method, n_clusters, n_init, RANDOM_STATE, clustering, means, decoded)
-    return FirstViews(codes, tuple(maps), (shipped,))
+    errors = reducer.reconstruction_error(dataset.X).astype(np.float16).astype(np.float32)
+    worst = np.argsort(errors)[::-1][:WORST_ROWS]
+    return FirstViews(codes, tuple(maps), (shipped,), errors, worst, reducer.reconstruct(dataset.X[worst]))
 
 
 @functools.lru_cache(maxsize=16)

@@ -59,6 +59,20 @@ def test_shipped_codes_pca_map_and_decoded_means_are_the_models(shipped, name):
     assert views.decoded(views.codes[:3] + 1.0) is None  # other codes are decoded by the model
 
 
+@pytest.mark.parametrize("name", CHECKED)
+def test_shipped_errors_and_worst_reconstructions_are_the_models(shipped, name):
+    reducer, views, ds = shipped(name)
+    errors = reducer.reconstruction_error(ds.X)
+    np.testing.assert_allclose(views.errors, errors, rtol=1e-3, atol=1e-3 * float(errors.max()))
+    worst = views.worst_rows
+    assert len(worst) == demo_views.WORST_ROWS
+    assert views.errors[worst].min() >= np.sort(views.errors)[::-1][len(worst) - 1]  # the largest, ties aside
+    reconstructions = reducer.reconstruct(ds.X[worst])
+    np.testing.assert_allclose(views.worst_reconstructions, reconstructions, rtol=1e-3, atol=1e-3)
+    assert np.array_equal(views.reconstructions(worst[[2, 0]]), views.worst_reconstructions[[2, 0]])
+    assert views.reconstructions([int(np.argmin(views.errors))]) is None  # other rows: the model's
+
+
 def _shared_neighbours(a: np.ndarray, b: np.ndarray, k: int = 10) -> float:
     """The share of each point's k nearest neighbours that two maps of the same rows have in common."""
     from sklearn.neighbors import NearestNeighbors
