@@ -63,19 +63,30 @@ def codes_of(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
     return _run(caches.model_passes(), ("codes", model_key_id), reducer, len(X), "encode", lambda: reducer.transform(X))
 
 
+def _shipped_errors(model_key_id: str, reducer, X: np.ndarray, held_out: bool):
+    """A demo's shipped errors of these rows (its data's, or its held-out split's), else None."""
+    views = shipped_views(model_key_id, reducer)
+    found = None if views is None else views.held_out if held_out else views.every_row
+    ok = found is not None and len(found.errors) == len(X) and X.shape[1] == reducer.n_features_in_
+    return found if ok else None
+
+
 def reconstruction_errors(model_key_id: str, reducer, X: np.ndarray) -> np.ndarray:
     """Per-row reconstruction error of the model's data (read-only), computed once per model; a
     shipped demo's are read from its files."""
-    views = shipped_views(model_key_id, reducer)
-    if views is not None and views.errors is not None and len(views.errors) == len(X) \
-            and X.shape[1] == reducer.n_features_in_:
-        return views.errors
+    shipped = _shipped_errors(model_key_id, reducer, X, held_out=False)
+    if shipped is not None:
+        return shipped.errors
     return _run(caches.model_passes(), ("errors", model_key_id), reducer, len(X), "reconstruct",
                 lambda: reducer.reconstruction_error(X))
 
 
 def held_out_errors(model_key_id: str, reducer, X_test: np.ndarray) -> np.ndarray:
-    """Per-row reconstruction error of a model's held-out rows (read-only), computed once per model."""
+    """Per-row reconstruction error of a model's held-out rows (read-only), computed once per model;
+    a shipped demo's are read from its files."""
+    shipped = _shipped_errors(model_key_id, reducer, X_test, held_out=True)
+    if shipped is not None:
+        return shipped.errors
     return _run(caches.model_passes(), ("held-out errors", model_key_id), reducer, len(X_test), "reconstruct",
                 lambda: reducer.reconstruction_error(X_test))
 
@@ -88,12 +99,11 @@ def decoded(model_key_id: str, reducer, codes: np.ndarray) -> np.ndarray:
     return found if found is not None else reducer.inverse_transform(codes)
 
 
-def reconstructed_rows(model_key_id: str, reducer, X: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The reconstructions of the model data's ``rows``: shipped with a demo for its worst rows (the
-    Anomalies page's first view), else computed."""
-    views = shipped_views(model_key_id, reducer)
-    found = (views.reconstructions(rows) if views is not None and views.errors is not None
-             and len(views.errors) == len(X) else None)
+def reconstructed_rows(model_key_id: str, reducer, X: np.ndarray, rows: np.ndarray, held_out: bool = False):
+    """The reconstructions of ``X[rows]`` (``X``: the model's data, or with ``held_out`` its
+    held-out rows): shipped with a demo for the rows its pages show first, else computed."""
+    shipped = _shipped_errors(model_key_id, reducer, X, held_out)
+    found = None if shipped is None else shipped.reconstructed(rows)
     return found if found is not None else reducer.reconstruct(X[rows])
 
 

@@ -3,11 +3,12 @@
 A model page of a shipped demo opens on the codes of its dataset's rows, a 2-D map of them (PCA on
 the Latent space page; UMAP under the Clusters page's clusters), the Clusters page's default
 clustering (KMeans in N2D's UMAP space, one cluster per class, 10 restarts) with its clusters'
-decoded means, and the Anomalies page's scores (each row's reconstruction error) with the
-reconstructions of the worst rows. Computed here from the shipped model, those need Keras, UMAP
-and a minute of a 2-core machine; shipped next to the model (``first_views.npz``, float16,
-~0.1-0.6 MB a demo) they are read with NumPy alone. The demo-making command writes them
-(:func:`aecore.runs.demo.build_views`), and only them with::
+decoded means, the Anomalies page's scores (each row's reconstruction error) with the worst rows'
+reconstructions, and the held-out rows' errors with the reconstructions the Reconstructions page
+shows first (its random, best and worst rows). Computed here from the shipped model, those need
+Keras, UMAP and a minute of a 2-core machine; shipped next to the model (``first_views.npz``,
+float16 codes and pictures, ~0.1-0.7 MB a demo) they are read with NumPy alone. The demo-making
+command writes them (:func:`aecore.runs.demo.build_views`), and only them with::
 
     python -m aecore.runs.demo --views-only
 
@@ -36,9 +37,38 @@ VIEWS_FILE = "first_views.npz"
 FIRST_MAPS = (("pca", 2), ("umap", 2))
 #: The Clusters page's first clustering: (space, method, restarts); one cluster per class.
 FIRST_CLUSTERING = ("umap", "kmeans", 10)
-#: Reconstructions shipped of the rows with the largest errors: the Anomalies page shows the worst
-#: 12; twice as many cover rows whose float16 errors tie at its cut.
-WORST_ROWS = 24
+#: Reconstructions shipped per list of rows on show: the Anomalies page shows the worst 12 rows (twice
+#: as many cover ties at its cut); the Reconstructions page 4-24 held-out rows (12 at first), random
+#: (a permutation seeded 0), best or worst.
+SHOWN_ROWS = 24
+
+
+@dataclass(frozen=True, eq=False)
+class RowErrors:
+    """Every row's reconstruction error (float32) and the reconstructions of the rows on show."""
+
+    errors: np.ndarray
+    rows: np.ndarray
+    reconstructions: np.ndarray
+
+    def reconstructed(self, rows) -> np.ndarray | None:
+        """The reconstructions of ``rows`` (row positions) when every one is shipped, else None."""
+        at = {int(row): i for i, row in enumerate(self.rows)}
+        rows = np.asarray(rows).ravel()
+        if not all(int(row) in at for row in rows):
+            return None
+        return self.reconstructions[[at[int(row)] for row in rows]]
+
+    @classmethod
+    def of(cls, reducer, X: np.ndarray, *orders) -> "RowErrors":
+        """``X``'s errors and the reconstructions of the first :data:`SHOWN_ROWS` of each order
+        (``"worst"``, ``"best"``, or an array of positions)."""
+        errors = reducer.reconstruction_error(X).astype(np.float32)
+        ranked = np.argsort(errors)
+        chosen = [np.asarray({"worst": ranked[::-1], "best": ranked}[order] if isinstance(order, str) else order)
+                  [:SHOWN_ROWS] for order in orders]
+        rows = np.unique(np.concatenate(chosen))
+        return cls(errors, rows, reducer.reconstruct(X[rows]))
 RANDOM_STATE = 0
 
 
@@ -85,9 +115,8 @@ class FirstViews:
     codes: np.ndarray
     maps: tuple
     clusterings: tuple
-    errors: np.ndarray | None = None  # each row's reconstruction error (the Anomalies page's scores)
-    worst_rows: np.ndarray | None = None  # the WORST_ROWS rows with the largest errors ...
-    worst_reconstructions: np.ndarray | None = None  # ... and their reconstructions
+    every_row: RowErrors | None = None  # the dataset's rows (the Anomalies page)
+    held_out: RowErrors | None = None  # the held-out split's rows (the Train and Reconstructions pages)
 
     def map(self, method: str, n_components: int, random_state: int, settings: tuple) -> ShippedMap | None:
         """The shipped map of every row for exactly this request, else None."""
@@ -115,22 +144,13 @@ class FirstViews:
                 return shipped.decoded[nearest]
         return None
 
-    def reconstructions(self, rows) -> np.ndarray | None:
-        """The reconstructions of ``rows`` (row ids) when every one is shipped, else None."""
-        if self.worst_rows is None:
-            return None
-        at = {int(row): i for i, row in enumerate(self.worst_rows)}
-        rows = np.asarray(rows).ravel()
-        if not all(int(row) in at for row in rows):
-            return None
-        return self.worst_reconstructions[[at[int(row)] for row in rows]]
-
     def save(self, path) -> None:
         """Write the views as float16 arrays and one JSON text (no pickles)."""
         arrays = {"codes": self.codes.astype(np.float16)}
-        if self.errors is not None:
-            arrays.update(errors=self.errors.astype(np.float16), worst_rows=self.worst_rows.astype(np.int32),
-                          worst_reconstructions=self.worst_reconstructions.astype(np.float16))
+        for prefix, found in (("every_row", self.every_row), ("held_out", self.held_out)):
+            if found is not None:
+                arrays.update({f"{prefix}_errors": found.errors, f"{prefix}_rows": found.rows.astype(np.int32),
+                               f"{prefix}_reconstructions": found.reconstructions.astype(np.float16)})
         meta = {"maps": [], "clusterings": []}
         for i, m in enumerate(self.maps):
             arrays[f"map{i}"] = m.points.astype(np.float16)
@@ -171,21 +191,22 @@ class FirstViews:
                                 dict(c["scores"]), float(c["seconds"])),
                 _read_only(arrays[f"cluster{i}_means"]), _read_only(arrays[f"cluster{i}_decoded"]))
                 for i, c in enumerate(meta["clusterings"]))
-            worst = {key: _read_only(arrays[key], dtype) for key, dtype in
-                     (("errors", np.float32), ("worst_rows", np.int64), ("worst_reconstructions", np.float32))
-                     if key in arrays}
+            errors = {prefix: RowErrors(_read_only(arrays[f"{prefix}_errors"]),
+                                        _read_only(arrays[f"{prefix}_rows"], np.int64),
+                                        _read_only(arrays[f"{prefix}_reconstructions"]))
+                      for prefix in ("every_row", "held_out") if f"{prefix}_errors" in arrays}
         except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
             raise ValueError(f"{path} is damaged ({exc}); rebuild it with "
                              "`python -m aecore.runs.demo --views-only`.") from exc
         n_rows = len(codes)
         if codes.ndim != 2 or codes.shape[1] != n_components or any(len(m.points) != n_rows for m in maps) \
                 or any(len(c.clustering.result.labels) != n_rows for c in clusterings) \
-                or ("errors" in worst and (len(worst["errors"]) != n_rows or len(worst.get("worst_rows", ()))
-                                           != len(worst.get("worst_reconstructions", ())))):
+                or ("every_row" in errors and len(errors["every_row"].errors) != n_rows) \
+                or any(len(e.rows) != len(e.reconstructions) or (len(e.rows) and e.rows.max() >= len(e.errors))
+                       for e in errors.values()):
             raise ValueError(f"{path} does not fit its model ({codes.shape} codes, {n_components} expected, "
                              "or a view of other rows); rebuild it with `python -m aecore.runs.demo --views-only`.")
-        return cls(codes, maps, clusterings, worst.get("errors"), worst.get("worst_rows"),
-                   worst.get("worst_reconstructions"))
+        return cls(codes, maps, clusterings, errors.get("every_row"), errors.get("held_out"))
 
 
 def compute(reducer, dataset, data_key: str) -> FirstViews:
@@ -214,9 +235,13 @@ def compute(reducer, dataset, data_key: str) -> FirstViews:
     means = cluster_spaces.cluster_means(codes, clustering.result.labels).means.astype(np.float32)
     decoded = reducer.inverse_transform(means)
     shipped = ShippedClustering(space, method, n_clusters, n_init, RANDOM_STATE, clustering, means, decoded)
-    errors = reducer.reconstruction_error(dataset.X).astype(np.float16).astype(np.float32)
-    worst = np.argsort(errors)[::-1][:WORST_ROWS]
-    return FirstViews(codes, tuple(maps), (shipped,), errors, worst, reducer.reconstruct(dataset.X[worst]))
+    from ..data import datasets as aedata
+
+    _, test_idx = aedata.train_test_split(dataset, test_fraction=0.2, seed=0)  # the app's split
+    X_test = dataset.X[test_idx]
+    random_rows = np.random.default_rng(0).permutation(len(X_test))  # the Reconstructions page's
+    return FirstViews(codes, tuple(maps), (shipped,), RowErrors.of(reducer, dataset.X, "worst"),
+                      RowErrors.of(reducer, X_test, random_rows, "best", "worst"))
 
 
 @functools.lru_cache(maxsize=16)

@@ -60,12 +60,12 @@ def test_home_and_3d_to_2d_import_no_tensorflow_on_their_first_run():
 
 
 #: Model pages whose first view of the default demo is shipped with it (aecore.runs.demo_views).
-SHIPPED_PAGES = ("aecore_app/app_pages/latent.py", "aecore_app/app_pages/clusters.py",
-                 "aecore_app/app_pages/anomalies.py")
+SHIPPED_PAGES = tuple(f"aecore_app/app_pages/{page}.py" for page in ("latent", "clusters", "anomalies",
+                                                                       "reconstructions", "train"))
 
 
 @pytest.mark.slow
-def test_latent_space_clusters_and_anomalies_draw_the_default_demo_without_tensorflow():
+def test_model_pages_draw_the_default_demo_from_its_shipped_views_without_tensorflow():
     # One fresh visitor: Home, then each page in turn; no model is trained, so the default demo is shown.
     code = PROBE.format(watched=("tensorflow", "keras"), app=APP, pages=("aecore_app/app_pages/home.py",)
                         + SHIPPED_PAGES)
