@@ -57,6 +57,7 @@ class MapView:
     n_total: int
     key: str
     placed: int = 0
+    scores: tuple | None = None  # (trustworthiness, kNN accuracy) shipped with a demo's first map
 
     @property
     def sampled(self) -> bool:
@@ -110,7 +111,7 @@ def projection_of(model_key_id: str, method: str, n_components: int, codes: np.n
     def work() -> MapView:
         if shipped is not None:
             return MapView(shipped.points, shipped.seconds, None, len(codes),
-                           hashlib.sha256(repr(key).encode()).hexdigest()[:16])
+                           hashlib.sha256(repr(key).encode()).hexdigest()[:16], scores=shipped.scores)
         started = time.perf_counter()
         placed = 0
         if placing:

@@ -79,10 +79,20 @@ def _read_only(array: np.ndarray, dtype=np.float32) -> np.ndarray:
     return array
 
 
+def _scores(found) -> tuple | None:
+    """A map's stored scores: (trustworthiness, kNN accuracy or None), or None when not stored."""
+    if found is None:
+        return None
+    trust, knn = found
+    return float(trust), None if knn is None else float(knn)
+
+
 @dataclass(frozen=True, eq=False)
 class ShippedMap:
     """One map of the codes: the request it answers (method, dimensions, seed, map settings as
-    ``(name, value)`` pairs, every row mapped), its points and the seconds it took to make."""
+    ``(name, value)`` pairs, every row mapped), its points, the seconds it took to make and its
+    scores against the data (trustworthiness, kNN accuracy of the labels or None), as the Latent
+    space page shows them beside it."""
 
     method: str
     n_components: int
@@ -90,6 +100,7 @@ class ShippedMap:
     settings: tuple
     points: np.ndarray
     seconds: float
+    scores: tuple | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,7 +167,7 @@ class FirstViews:
             arrays[f"map{i}"] = m.points.astype(np.float16)
             meta["maps"].append({"method": m.method, "n_components": m.n_components,
                                  "random_state": m.random_state, "settings": [list(p) for p in m.settings],
-                                 "seconds": round(m.seconds, 2)})
+                                 "seconds": round(m.seconds, 2), "scores": m.scores})
         for i, c in enumerate(self.clusterings):
             result, scores, seconds = c.clustering
             arrays[f"cluster{i}_labels"] = result.labels.astype(np.int16)
@@ -183,7 +194,8 @@ class FirstViews:
             codes = _read_only(arrays["codes"])
             maps = tuple(ShippedMap(m["method"], int(m["n_components"]), int(m["random_state"]),
                                     tuple(tuple(p) for p in m["settings"]), _read_only(arrays[f"map{i}"]),
-                                    float(m["seconds"])) for i, m in enumerate(meta["maps"]))
+                                    float(m["seconds"]), _scores(m.get("scores")))
+                         for i, m in enumerate(meta["maps"]))
             clusterings = tuple(ShippedClustering(
                 c["space"], c["method"], int(c["n_clusters"]), int(c["n_init"]), int(c["random_state"]),
                 SpaceClustering(ClusterResult(_read_only(arrays[f"cluster{i}_labels"], np.int64),
@@ -214,6 +226,7 @@ def compute(reducer, dataset, data_key: str) -> FirstViews:
     dataset ``data_key``), made exactly as the app's pages make them."""
     from ..budget import Budget
     from ..maps import cluster_spaces, map_settings, projection
+    from ..metrics import knn_accuracy, trustworthiness
 
     budget = Budget.default()
     codes = reducer.transform(dataset.X).astype(np.float16).astype(np.float32)  # what is shipped
@@ -223,9 +236,12 @@ def compute(reducer, dataset, data_key: str) -> FirstViews:
         started = time.perf_counter()
         points, rows = projection.project_sample(codes, method, n_components, RANDOM_STATE, budget=budget,
                                                  **dict(settings))
+        seconds = time.perf_counter() - started
         if rows is None:  # a map of a subsample is not a first view the app would draw
-            maps.append(ShippedMap(method, n_components, RANDOM_STATE, settings, points,
-                                   time.perf_counter() - started))
+            points = points.astype(np.float16).astype(np.float32)  # what is shipped, and scored
+            scores = (float(trustworthiness(dataset.X, points)),
+                      None if dataset.y is None else float(knn_accuracy(points, dataset.y)))
+            maps.append(ShippedMap(method, n_components, RANDOM_STATE, settings, points, seconds, scores))
     space, method, n_init = FIRST_CLUSTERING
     n_clusters = len(np.unique(dataset.y)) if dataset.y is not None else 10
     handwriting = data_key in cluster_spaces.HANDWRITING_DATASETS

@@ -7,6 +7,7 @@ import pytest
 
 from aecore.data import datasets as aedata
 from aecore.maps import cluster_spaces, map_settings, projection
+from aecore.metrics import knn_accuracy, trustworthiness
 from aecore.runs import demo, demo_views
 
 NAMES = list(demo.DEMOS)
@@ -50,6 +51,10 @@ def test_shipped_codes_pca_map_and_decoded_means_are_the_models(shipped, name):
     points, rows = projection.project_sample(views.codes, "pca", 2, demo_views.RANDOM_STATE)
     assert rows is None
     np.testing.assert_allclose(pca.points, points, rtol=1e-3, atol=1e-3 * _scale(points))
+    for shipped_map in views.maps:  # the scores beside each map, of its shipped points
+        trust, knn = shipped_map.scores
+        assert trust == pytest.approx(trustworthiness(ds.X, shipped_map.points), abs=1e-3)
+        assert knn == pytest.approx(knn_accuracy(shipped_map.points, ds.y), abs=1e-3)
     for clustering in views.clusterings:
         means = cluster_spaces.cluster_means(views.codes, clustering.clustering.result.labels).means
         np.testing.assert_allclose(clustering.means, means, rtol=1e-5, atol=1e-5 * _scale(means))
