@@ -161,12 +161,13 @@ def _log_jobs_to_stderr() -> None:
 @st.cache_resource(max_entries=1, show_spinner=False)
 def demo_models() -> dict:
     """The demo runs shipped in ``demo_runs/`` (see :mod:`aecore.runs.demo`), by ``(dataset, config)``;
-    loaded once per process and never evicted, so the default views never wait on training."""
+    read once per process and never evicted, so the default views never wait on training. Each is
+    a :class:`aecore.runs.demo.DemoModel`: described from its JSON, its network built (TensorFlow
+    imported) only when a page runs it, once per process for every session."""
     from aecore.runs import demo
 
-    models = {(data_key, config): reducer for data_key, _, config, reducer in demo.load_all()}
-    freeze_long_lived_objects()
-    return models
+    return {(data_key, config): model
+            for data_key, _, config, model in demo.describe_all(on_load=freeze_long_lived_objects)}
 
 
 @st.cache_resource(max_entries=1)
@@ -262,6 +263,9 @@ def view_scores_of(view_key: str, _view, _X: np.ndarray, _y) -> tuple[float, flo
     labels) of one map view, keyed by the view's key (model, method, map settings, budget)."""
     from aecore.metrics import knn_accuracy, trustworthiness
 
+    if _view.scores is not None:  # a shipped demo's first map came with them (aecore.runs.demo_views)
+        trust, knn = _view.scores
+        return trust, None if _y is None else knn
     trust = float(trustworthiness(_view.take(_X), _view.points))
     return trust, None if _y is None else float(knn_accuracy(_view.points, _view.take(_y)))
 

@@ -4,9 +4,10 @@ Each demo is a run directory (see :mod:`aecore.runs.format`) whose weights are s
 compressed ``weights.f16.npz`` instead of ``model.weights.h5``: about 2 MB per model instead of
 4.3 MB. They are trained on exactly the split and settings the Train page uses for its presets, so
 they are the cache entries a person would otherwise wait for (with :data:`TSNE_DEMO`'s t-SNE
-checkpoints). Rebuild them with::
+checkpoints) and the first views of their pages (:mod:`aecore.runs.demo_views`). Rebuild them
+with (``--views-only``: the views alone, from the shipped models)::
 
-    python -m aecore.runs.demo
+    python -m aecore.runs.demo [--views-only] [demo names]
 
 Loading follows the runs' rules: the model is rebuilt from our code and only plain arrays are read
 (``allow_pickle=False``), after their shapes were checked.
@@ -18,6 +19,7 @@ import functools
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -190,6 +192,94 @@ def shipped_tsne_checkpoints(name: str, n_rows: int, root: Path = DEMO_DIR):
     return found
 
 
+class DemoModel:
+    """A shipped demo's model, described from its JSON files and built on first use.
+
+    What a page shows about a model before it runs it (its size, settings, training history) is
+    read from the run's JSON without Keras; anything else (``transform``, ``inverse_transform``,
+    ``sample``, ...) builds the fitted reducer once, the first caller's thread doing it while the
+    others wait, and is answered by it. Importing TensorFlow costs ~770 MB and seconds: a first
+    view that the demo ships (:mod:`aecore.runs.demo_views`) never pays it.
+
+    Parameters
+    ----------
+    run_dir : path
+        The demo's run directory.
+    on_load : callable, optional
+        Called once, with no argument, after the model is built (the app freezes what is alive
+        then out of the garbage collector's reach).
+    """
+
+    #: What is answered from the run's files without building the model.
+    DESCRIBED = ("n_components", "n_features_in_", "history_", "n_epochs_", "best_epoch_", "stopped_reason_",
+                 "latent_history_", "output_activation_")
+
+    def __init__(self, run_dir, on_load=None):
+        self.run_dir = Path(run_dir)
+        self.info = run_format.read_run_info(self.run_dir)
+        manifest = run_format._read_json(os.fspath(self.run_dir), run_format.CONFIG_FILE, dict)
+        training = manifest["training"]
+        self._described = {
+            "n_components": int(self.info.n_components), "n_features_in_": int(self.info.n_features),
+            "history_": runs._read_history(os.fspath(self.run_dir), training["n_epochs"]),
+            "n_epochs_": int(training["n_epochs"]), "best_epoch_": int(training["best_epoch"]),
+            "stopped_reason_": str(training["stopped_reason"]),
+            "latent_history_": runs.load_latent_history(self.run_dir, self.info),
+            "output_activation_": manifest["output_activation"]}
+        self._on_load = on_load
+        self._reducer = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the Keras model has been built."""
+        return self._reducer is not None
+
+    def reducer(self):
+        """The fitted :class:`~aecore.AutoencoderReducer`, built on the first call (thread-safe)."""
+        with self._lock:
+            if self._reducer is None:
+                self._reducer, _ = load(self.run_dir)
+                if self._on_load is not None:
+                    self._on_load()
+            return self._reducer
+
+    def first_views(self):
+        """The views of its pages shipped with it (:class:`aecore.runs.demo_views.FirstViews`), or
+        None; read once per process, NumPy only."""
+        from . import demo_views
+
+        return demo_views.load_views(self.run_dir, int(self.info.n_components))
+
+    def __getattr__(self, name: str):
+        # Only called for names the handle itself lacks; dunders (copy, pickle) are never forwarded.
+        if name.startswith("__") or name in ("_described", "_reducer", "_lock", "_on_load"):
+            raise AttributeError(name)
+        if name in self._described:
+            return self._described[name]
+        return getattr(self.reducer(), name)
+
+    def __repr__(self) -> str:
+        return f"DemoModel({self.run_dir.name!r}, loaded={self.loaded})"
+
+
+def describe_all(root: Path = DEMO_DIR, on_load=None) -> list[tuple[str, str, TrainConfig, DemoModel]]:
+    """Every shipped demo as ``(dataset, preset, config, model)``, read from its JSON files only
+    (no Keras): each :class:`DemoModel` builds its network when first used. Damaged ones are skipped."""
+    found = []
+    for name, (data_key, preset_name) in DEMOS.items():
+        run_dir = Path(root) / name
+        if not (run_dir / WEIGHTS_FILE).is_file():
+            continue
+        try:
+            model = DemoModel(run_dir, on_load=on_load)
+        except ValueError as exc:
+            print(f"aecore.runs.demo: skipped {run_dir}: {exc}", file=sys.stderr)
+            continue
+        found.append((data_key, preset_name, model.info.config, model))
+    return found
+
+
 def load_all(root: Path = DEMO_DIR) -> list[tuple[str, str, TrainConfig, object]]:
     """Every shipped demo as ``(dataset, preset, config, reducer)``; damaged ones are skipped."""
     found = []
@@ -206,8 +296,30 @@ def load_all(root: Path = DEMO_DIR) -> list[tuple[str, str, TrainConfig, object]
     return found
 
 
+def build_views(names=None, root: Path = DEMO_DIR) -> list[Path]:
+    """Compute and write the first views (:mod:`aecore.runs.demo_views`) of the demos ``names``
+    (default: all) from their shipped models; the models themselves are not retrained."""
+    from . import demo_views
+    from ..data import datasets as aedata
+
+    written = []
+    for name in names or DEMOS:
+        data_key = DEMOS[name][0]
+        reducer, _ = load(Path(root) / name)
+        path = Path(root) / name / demo_views.VIEWS_FILE
+        demo_views.compute(reducer, aedata.load_dataset(data_key), data_key).save(path)
+        written.append(path)
+    return written
+
+
 if __name__ == "__main__":
-    for path in build(names=sys.argv[1:] or None):
+    # --views-only: the pages' first views again from the shipped models, nothing retrained.
+    views_only = "--views-only" in sys.argv[1:]
+    chosen = [name for name in sys.argv[1:] if name != "--views-only"] or None
+    if not views_only:
+        for path in build(names=chosen):
+            print("wrote", path)
+        if TSNE_DEMO in (chosen or DEMOS):
+            print("wrote", build_tsne_checkpoints())
+    for path in build_views(chosen):
         print("wrote", path)
-    if TSNE_DEMO in (sys.argv[1:] or DEMOS):
-        print("wrote", build_tsne_checkpoints())

@@ -12,7 +12,7 @@ from aecore_app.i18n import t
 from aecore_app.layout import coded_tabs, escape_markdown
 from aecore_app.model_ui import current_model_ui
 from aecore_app.page import stop
-from aecore_app.passes import reconstruction_errors
+from aecore_app.passes import reconstructed_rows, reconstruction_errors
 from aecore_app.page_link import sync_url, url_state
 from aecore_app.url import Param
 
@@ -41,7 +41,7 @@ def score_tab_ui(loaded, ds, reducer) -> None:
     threshold_ui(ds, scores)
     top = np.argsort(scores)[::-1][:12]
     st.subheader(t("anomalies.top"))
-    recon = reducer.reconstruct(ds.X[top])
+    recon = reconstructed_rows(loaded.id, reducer, ds.X, top)
     if ds.is_image:
         st.plotly_chart(figures.reconstruction_grid([ds.X[top], recon],
                                                     [t("common.sample"), t("common.reconstruction")],

@@ -13,7 +13,7 @@ from aecore_app.i18n import t
 from aecore_app.layout import escape_markdown
 from aecore_app.model_ui import current_model_ui
 from aecore_app.page import stop
-from aecore_app.passes import codes_of
+from aecore_app.passes import codes_of, decoded as decode
 from aecore_app.page_link import url_state
 from aecore_app.url import Param
 
@@ -130,7 +130,7 @@ if len(means.ids):
     # A cluster "means" what the decoder draws from the average code of its members.
     at = {c: i for i, c in enumerate(means.ids.tolist())}
     shown = [at[c] for c in order]
-    decoded = reducer.inverse_transform(means.means[shown].astype(np.float32))
+    decoded = decode(loaded.id, reducer, means.means[shown].astype(np.float32))
     st.subheader(t("clusters.meaning"))
     if ds.is_image:
         st.plotly_chart(figures.reconstruction_grid([decoded], [t("clusters.decoded_centre")], ds.image_shape,

@@ -57,3 +57,21 @@ def test_home_and_3d_to_2d_import_no_tensorflow_on_their_first_run():
         assert not set(NEVER) & set(imported), f"{page} imported {imported} on its first run"
         in_page = {name: thread for name, thread in imported.items() if not thread.startswith("umap-warmup-")}
         assert not in_page, f"{page} imported {in_page} in its own thread instead of the warm-up's"
+
+
+#: Model pages whose first view of the default demo is shipped with it (aecore.runs.demo_views).
+SHIPPED_PAGES = tuple(f"aecore_app/app_pages/{page}.py" for page in ("latent", "clusters", "anomalies",
+                                                                       "reconstructions", "train"))
+
+
+@pytest.mark.slow
+def test_model_pages_draw_the_default_demo_from_its_shipped_views_without_tensorflow():
+    # One fresh visitor: Home, then each page in turn; no model is trained, so the default demo is shown.
+    code = PROBE.format(watched=("tensorflow", "keras"), app=APP, pages=("aecore_app/app_pages/home.py",)
+                        + SHIPPED_PAGES)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                            timeout=600, check=True)
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    for page in SHIPPED_PAGES:
+        assert not seen[page]["exceptions"], (page, seen[page]["exceptions"])
+        assert not seen[page]["imported"], f"{page} imported {seen[page]['imported']} for the shipped demo"
