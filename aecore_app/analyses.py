@@ -131,6 +131,14 @@ def projection_of(model_key_id: str, method: str, n_components: int, codes: np.n
     return session.run_exclusive(caches.map_views(), key, t("ui.job_map"), work, queue=heavy)
 
 
+def shipped_clustering(model_key_id: str, space: str, method: str, n_clusters: int, n_init: int,
+                       codes: np.ndarray):
+    """The demo's shipped clustering with exactly these settings on its shipped codes, else None."""
+    views = shipped_views(model_key_id)  # its shipped codes are the demo's: no model to compare
+    return (views.clustering(space, method, n_clusters, n_init)
+            if views is not None and codes is views.codes else None)
+
+
 def cluster_run(model_key_id: str, space: str, method: str, n_clusters: int, n_init: int,
                 loaded, codes: np.ndarray) -> cluster_spaces.SpaceClustering:
     """Cluster one input space of the current model's data: (result, scores, seconds).
@@ -150,9 +158,7 @@ def cluster_run(model_key_id: str, space: str, method: str, n_clusters: int, n_i
     found = registry.get(key)
     if found is not None:
         return found
-    views = shipped_views(model_key_id)  # its shipped codes are the demo's: no model to compare
-    shipped = (views.clustering(space, method, n_clusters, n_init)
-               if views is not None and codes is views.codes else None)
+    shipped = shipped_clustering(model_key_id, space, method, n_clusters, n_init, codes)
     if shipped is not None:  # a shipped demo's first clustering, on its shipped codes
         return session.run_exclusive(registry, key, t("ui.job_clustering"), lambda: shipped.clustering,
                                      queue=False)

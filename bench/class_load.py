@@ -295,8 +295,8 @@ def markdown(report: dict) -> str:
              "refused or failed requests. Memory: the RSS of the server's process tree, sampled every 0.2 s; "
              f"*settled*: {SETTLE_S:.0f} s after the last visitor, sessions still open. Phases run apart keep "
              "their own command, commit and load; `--baseline DIR` measures another checkout the same way in "
-             "the same run (before / after). Other helpers' jobs shared the two cores during these runs: the "
-             "load average of each phase is beside it.", ""]
+             "the same run (before / after). The load average of each phase is beside it (the benchmark's own "
+             "server and visitors count in it).", ""]
     lines += _cold_lines(phases) + _solo_lines(phases) + _crowd_lines(phases)
     lines.append("<!-- bench/class_load.py: end -->")
     return "\n".join(lines)

@@ -7,7 +7,7 @@ import streamlit as st
 from aecore.maps import cluster, projection
 from aecore.figures import builders as figures, cluster as figures_cluster
 from aecore.maps.cluster_spaces import cluster_means
-from aecore_app.analyses import cluster_run, projection_of
+from aecore_app.analyses import cluster_run, projection_of, shipped_clustering
 from aecore_app.clusters_ui import cluster_order, score_cards_ui
 from aecore_app.i18n import t
 from aecore_app.layout import escape_markdown
@@ -65,8 +65,8 @@ except ValueError as exc:  # invalid or over the budget: say why in plain words,
     st.error(t("clusters.failed", error=escape_markdown(exc)), icon=":material/block:")
     stop()
 
-score_cards_ui(scores, len(set(result.labels) - {-1}), seconds,
-               len(np.unique(ds.y)) if ds.y is not None else None)
+score_cards_ui(scores, len(set(result.labels) - {-1}), seconds, len(np.unique(ds.y)) if ds.y is not None else None,
+               shipped=shipped_clustering(loaded.id, space, method, int(n_clusters), int(n_init), codes) is not None)
 
 if st.button(t("clusters.compare"), key="clusters.compare"):
     rows, skipped = [], []

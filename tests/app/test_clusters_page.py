@@ -54,3 +54,13 @@ def test_decoded_centres_follow_the_heatmap_order(clusters):
     columns = heatmap["data"][0]["x"]
     centres = [text.split(" ")[0] for text in grid["layout"]["xaxis"]["ticktext"]]
     assert centres == columns
+
+
+def test_a_shipped_clustering_says_its_time_was_taken_when_the_demo_was_made(clusters):
+    # The codes-space clustering above is computed here: its time is this server's.
+    assert "seconds" in [metric.label for metric in clusters.metric]
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.switch_page("aecore_app/app_pages/clusters.py").run()  # the default: the demo's shipped clustering
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [metric.label for metric in at.metric]
+    assert "seconds, when the demo was made" in labels and "seconds" not in labels, labels
