@@ -25,7 +25,7 @@ def _title(view, name: str, isolated: bool) -> str:
         return t("latent.map_title_isolated", view=name, n=len(view.points), total=view.n_total, seconds=view.seconds)
     if view.sampled:
         return t("latent.map_title_sample", view=name, n=len(view.points), total=view.n_total, seconds=view.seconds)
-    return t("latent.map_title", view=name, seconds=view.seconds)
+    return t("latent.map_title_shipped" if view.shipped else "latent.map_title", view=name, seconds=view.seconds)
 
 
 @st.fragment

@@ -105,3 +105,12 @@ def test_an_animation_that_ends_before_the_last_epoch_trained_says_why():
     note = _kept_note(SimpleNamespace(n_epochs_=779), history)
     assert "epoch 760" in note and "779 epochs" in note
     assert _kept_note(SimpleNamespace(n_epochs_=760), history) == ""
+
+
+def test_a_map_shipped_with_the_demo_says_so_in_its_title():
+    # The default demo's UMAP map comes with it (aecore.runs.demo_views): the title's seconds are the
+    # ones it took when the demo was made, not a wait on this server; PCA here is computed.
+    umap = _figure(open_page("aecore_app/app_pages/latent.py", {"view": "umap"}), "latent.map")
+    assert "shipped with the demo" in umap["layout"]["title"]["text"], umap["layout"]["title"]
+    pca = _figure(open_page("aecore_app/app_pages/latent.py", {"view": "pca", "dims": "3"}), "latent.map3d")
+    assert "shipped" not in pca["layout"]["title"]["text"], pca["layout"]["title"]
