@@ -281,18 +281,14 @@ def describe_all(root: Path = DEMO_DIR, on_load=None) -> list[tuple[str, str, Tr
 
 
 def load_all(root: Path = DEMO_DIR) -> list[tuple[str, str, TrainConfig, object]]:
-    """Every shipped demo as ``(dataset, preset, config, reducer)``; damaged ones are skipped."""
+    """Every shipped demo as ``(dataset, preset, config, reducer)``, each network built now (Keras);
+    damaged ones are skipped."""
     found = []
-    for name, (data_key, preset_name) in DEMOS.items():
-        run_dir = Path(root) / name
-        if not (run_dir / WEIGHTS_FILE).is_file():
-            continue
+    for data_key, preset_name, config, model in describe_all(root):
         try:
-            reducer, manifest = load(run_dir)
+            found.append((data_key, preset_name, config, model.reducer()))
         except ValueError as exc:
-            print(f"aecore.runs.demo: skipped {run_dir}: {exc}", file=sys.stderr)
-            continue
-        found.append((data_key, preset_name, TrainConfig.from_dict(manifest["config"]), reducer))
+            print(f"aecore.runs.demo: skipped {model.run_dir}: {exc}", file=sys.stderr)
     return found
 
 
