@@ -257,7 +257,7 @@ def thumbnail_map_of(view_key: str, method: str, _view, _X: np.ndarray, image_sh
                                  n_thumbnails=n_thumbnails, background=background)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False)  # two floats an entry; recomputing one costs ~1 s
 def view_scores_of(view_key: str, _view, _X: np.ndarray, _y) -> tuple[float, float | None]:
     """Trustworthiness (against the data's rows) and kNN accuracy (of the labels; ``None`` without
     labels) of one map view, keyed by the view's key (model, method, map settings, budget)."""
