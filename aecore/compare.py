@@ -19,6 +19,8 @@ from .params import CONFIG_SETTINGS
 
 #: Rows drawn on each latent map (and used for its trustworthiness, an O(n^2) measure).
 MAP_ROWS = 2000
+#: Held-out rows whose reconstructions a comparison shows (the same ones for both models).
+SAMPLES = 8
 #: Measured on this project's 2-core machines: 2,000 MNIST rows' trustworthiness takes ~0.5 s and
 #: PCA's baseline on 4,000 training rows ~1 s; the estimate scales those with the data's size.
 _TRUST_SECONDS_PER_UNIT = 1.2e-10
@@ -163,6 +165,45 @@ def model_metrics(name: str, reducer, X_test, *, X_train=None, pca_mse: float | 
                         test_mse=reconstruction_mse(X_test, reducer.reconstruct(X_test)
                                                     if reconstruction is None else reconstruction),
                         pca_mse=float(pca_mse), trustworthiness=trust)
+
+
+@dataclass(frozen=True, eq=False)
+class Yardsticks:
+    """What a comparison measures on one model (:func:`yardsticks`)."""
+
+    metrics: ModelMetrics
+    points: np.ndarray  # its 2-D map of the map rows (read-only)
+    method: str  # how the map was made: "codes" or "pca"
+    samples: np.ndarray  # reconstructions of the SAMPLES held-out rows on show
+    feature_errors: np.ndarray  # mean squared error per feature on the held-out rows
+
+
+def comparison_rows(n_samples: int, n_test: int, random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``(map_rows, sample_idx)``: the dataset's rows drawn on the maps, and the positions within
+    the held-out rows whose reconstructions are shown; the same for every model of a dataset."""
+    return sample_rows(n_samples, MAP_ROWS, random_state), sample_rows(n_test, SAMPLES, random_state)
+
+
+def yardsticks(name: str, reducer, X, train_idx, test_idx, *, pca_mse: float | None = None,
+               random_state: int = 0) -> Yardsticks:
+    """One fitted model's yardsticks on a split of ``X`` (rows ``train_idx`` / ``test_idx``): its
+    metrics (:func:`model_metrics`), its 2-D map of :func:`comparison_rows`' map rows, the
+    reconstructions of the rows on show and the error per feature. ``pca_mse``: PCA's baseline
+    when the caller has it, else fitted on the training rows."""
+    from .anomaly import per_feature_errors
+
+    X_test, k = X[test_idx], int(reducer.n_components)
+    if pca_mse is None:
+        pca_mse = pca_baseline(X[train_idx], k, X_test).mse if k < min(len(train_idx), X.shape[1]) else float("nan")
+    map_rows, sample_idx = comparison_rows(len(X), len(test_idx), random_state)
+    X_map = X[map_rows]
+    points, method = map_points(reducer.transform(X_map), random_state=random_state)
+    reconstruction = reducer.reconstruct(X_test)
+    metrics = model_metrics(name, reducer, X_test, pca_mse=pca_mse, X_map=X_map, points=points,
+                            reconstruction=reconstruction, random_state=random_state)
+    points.flags.writeable = False  # shared by every session of a server
+    return Yardsticks(metrics, points, method, reconstruction[sample_idx],
+                      per_feature_errors(X_test, reconstruction).mean(axis=0))
 
 
 def metrics_rows(models: Mapping[str, object], X_test, *, X_train=None,

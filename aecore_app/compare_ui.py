@@ -24,11 +24,10 @@ from aecore.presets import TrainConfig
 from . import caches, session
 from .i18n import t, t_or
 from .layout import escape_markdown
+from .passes import shipped_views
 from .runs_ui import demo_run_names, run_list
 from .session import ActiveData, ModelKey
 
-#: Held-out samples whose reconstructions are shown (the same ones for both models).
-SAMPLES = 8
 SEED = 0
 
 
@@ -53,17 +52,6 @@ class ComparedModel:
 
 
 @dataclass(frozen=True)
-class _Yardsticks:
-    """What the comparison measured on one model (cached per model and dataset)."""
-
-    metrics: compare.ModelMetrics
-    points: np.ndarray  # its 2-D map of the map rows
-    method: str  # "codes" or "pca"
-    samples: np.ndarray  # reconstructions of the SAMPLES held-out samples
-    feature_errors: np.ndarray  # mean squared error per feature on the held-out rows
-
-
-@dataclass(frozen=True)
 class Comparison:
     """Both models' yardsticks on the same rows of one dataset."""
 
@@ -71,8 +59,8 @@ class Comparison:
     test_idx: np.ndarray
     sample_idx: np.ndarray  # positions within test_idx
     map_rows: np.ndarray
-    a: _Yardsticks
-    b: _Yardsticks
+    a: compare.Yardsticks
+    b: compare.Yardsticks
 
 
 # --------------------------------------------------------------------------- choices
@@ -239,20 +227,23 @@ def comparison_ui(a: ComparedModel, b: ComparedModel, active: ActiveData) -> Com
     measured once per dataset (in one of the server's job slots, its time said first)."""
     ds = active.dataset
     train_idx, test_idx = caches.split_indices(active.key, ds.n_samples, ds)
-    sample_idx = compare.sample_rows(len(test_idx), SAMPLES, SEED)
-    map_rows = compare.sample_rows(ds.n_samples, compare.MAP_ROWS, SEED)
+    map_rows, sample_idx = compare.comparison_rows(ds.n_samples, len(test_idx), SEED)
     registry = caches.compared_runs() if active.shared else _session_results()
     keys = {model.id: ("compare", model.id, active.key) for model in (a, b)}
-    missing = {model_id for model_id, key in keys.items() if registry.get(key) is None}
+    shipped = {model.id: _shipped(model, active, test_idx) for model in (a, b)}
+    missing = {model_id for model_id, key in keys.items() if registry.get(key) is None and shipped[model_id] is None}
     note = st.empty()
     if missing:
         note.caption(t("compare.estimate", seconds=compare.estimate_seconds(
             ds.n_features, len(map_rows), len(train_idx), n_models=len(missing))))
 
     def measure(model: ComparedModel):
-        def work() -> _Yardsticks:
+        if shipped[model.id] is not None:
+            return shipped[model.id]
+
+        def work() -> compare.Yardsticks:
             with st.spinner(t("compare.measuring", label=escape_markdown(model.choice.label, 120))):
-                return _measure(model, active, train_idx, test_idx, sample_idx, map_rows)
+                return _measure(model, active, train_idx, test_idx)
         return session.run_exclusive(registry, keys[model.id], t("compare.job"), work)
 
     measured_a, measured_b = measure(a), measure(b)
@@ -260,23 +251,23 @@ def comparison_ui(a: ComparedModel, b: ComparedModel, active: ActiveData) -> Com
     return Comparison(active, test_idx, sample_idx, map_rows, measured_a, measured_b)
 
 
-def _measure(model: ComparedModel, active: ActiveData, train_idx, test_idx, sample_idx, map_rows) -> _Yardsticks:
-    """One model's yardsticks on the comparison's rows."""
-    from aecore.anomaly import per_feature_errors
+def _shipped(model: ComparedModel, active: ActiveData, test_idx) -> compare.Yardsticks | None:
+    """A shipped demo's yardsticks on its own data and split, which come with it
+    (:mod:`aecore.runs.demo_views`; its network is not built for them), else None."""
+    views = shipped_views(model.id, model.reducer) if active.shared else None
+    if views is None or views.compare is None or views.held_out is None or len(test_idx) != len(views.held_out.errors):
+        return None
+    return replace(views.compare, metrics=replace(views.compare.metrics, name=model.choice.id))
 
-    ds, reducer = active.dataset, model.reducer
-    X_test, k = ds.X[test_idx], int(reducer.n_components)
+
+def _measure(model: ComparedModel, active: ActiveData, train_idx, test_idx) -> compare.Yardsticks:
+    """One model's yardsticks on the comparison's rows."""
+    ds, k = active.dataset, int(model.reducer.n_components)
     pca_mse = float("nan")
     if k < min(len(train_idx), ds.n_features):
         pca_mse = caches.pca_baseline_of(active.key, k, ds.X, train_idx, test_idx).mse
-    X_map = ds.X[map_rows]
-    points, method = compare.map_points(reducer.transform(X_map), random_state=SEED)
-    reconstruction = reducer.reconstruct(X_test)
-    metrics = compare.model_metrics(model.choice.id, reducer, X_test, pca_mse=pca_mse, X_map=X_map,
-                                    points=points, reconstruction=reconstruction, random_state=SEED)
-    points.flags.writeable = False  # shared by every session
-    return _Yardsticks(metrics, points, method, reconstruction[sample_idx],
-                       per_feature_errors(X_test, reconstruction).mean(axis=0))
+    return compare.yardsticks(model.choice.id, model.reducer, ds.X, train_idx, test_idx, pca_mse=pca_mse,
+                              random_state=SEED)
 
 
 # --------------------------------------------------------------------------- rendering
@@ -307,7 +298,7 @@ def settings_table_ui(a: ComparedModel, b: ComparedModel) -> None:
 
 def metrics_table_ui(comparison: Comparison) -> None:
     """Both models' yardsticks, measure by measure."""
-    def column(y: _Yardsticks) -> list[str]:
+    def column(y: compare.Yardsticks) -> list[str]:
         m = y.metrics
         return [m.kind, str(m.n_components), f"{m.parameters:,}", str(m.epochs or "–"), f"{m.test_mse:.5f}",
                 _number(m.pca_mse, ".5f"), _number(m.mse_ratio, ".3f", "×"), _number(m.trustworthiness, ".3f")]

@@ -9,6 +9,10 @@ import numbers
 import numpy as np
 
 
+#: Points on a walk between two codes that the Generate page draws first (both ends included).
+DEFAULT_STEPS = 9
+
+
 def interpolate(start, end, steps: int) -> tuple[np.ndarray, np.ndarray]:
     """Points evenly spaced on the straight line from ``start`` to ``end``, both included.
 

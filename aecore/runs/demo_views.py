@@ -20,6 +20,7 @@ as before otherwise; ``tests/core/runs/test_demo_views.py`` recomputes them from
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import sys
@@ -30,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .. import compare
 
 VIEWS_FILE = "first_views.npz"
 #: The 2-D maps shipped: the Latent space page opens on PCA (codes wider than 3), the Clusters
@@ -128,6 +131,8 @@ class FirstViews:
     clusterings: tuple
     every_row: RowErrors | None = None  # the dataset's rows (the Anomalies page)
     held_out: RowErrors | None = None  # the held-out split's rows (the Train and Reconstructions pages)
+    decodings: tuple = ()  # (codes, decoded) pairs: the Generate page's first walk
+    compare: object = None  # its yardsticks on the held-out split (aecore.compare.Yardsticks): Compare's
 
     def map(self, method: str, n_components: int, random_state: int, settings: tuple) -> ShippedMap | None:
         """The shipped map of every row for exactly this request, else None."""
@@ -143,16 +148,17 @@ class FirstViews:
 
     def decoded(self, codes) -> np.ndarray | None:
         """The decoder's output for ``codes`` when every row is one of the shipped clusterings'
-        mean codes (to float32 rounding: the page averages the same codes), else None."""
+        mean codes or of the shipped walk's codes (to float32 rounding: the page computes the same
+        codes), else None."""
         codes = np.asarray(codes, dtype=np.float32)
-        for shipped in self.clusterings:
-            if codes.ndim != 2 or codes.shape[1] != shipped.means.shape[1] or not len(shipped.means):
+        for known, decoded in [(c.means, c.decoded) for c in self.clusterings] + list(self.decodings):
+            if codes.ndim != 2 or codes.shape[1] != known.shape[1] or not len(known):
                 continue
-            gaps = np.abs(codes[:, None, :] - shipped.means[None, :, :]).max(axis=2)
+            gaps = np.abs(codes[:, None, :] - known[None, :, :]).max(axis=2)
             nearest = gaps.argmin(axis=1)
-            tolerance = 1e-5 * (1.0 + float(np.abs(shipped.means).max()))
+            tolerance = 1e-5 * (1.0 + float(np.abs(known).max()))
             if len(codes) and bool((gaps[np.arange(len(codes)), nearest] <= tolerance).all()):
-                return shipped.decoded[nearest]
+                return decoded[nearest]
         return None
 
     def save(self, path) -> None:
@@ -162,7 +168,14 @@ class FirstViews:
             if found is not None:
                 arrays.update({f"{prefix}_errors": found.errors, f"{prefix}_rows": found.rows.astype(np.int32),
                                f"{prefix}_reconstructions": found.reconstructions.astype(np.float16)})
+        for i, (known, decoded) in enumerate(self.decodings):
+            arrays.update({f"decoding{i}_codes": known.astype(np.float32), f"decoding{i}_decoded": decoded.astype(np.float16)})
         meta = {"maps": [], "clusterings": []}
+        if self.compare is not None:
+            arrays.update({"compare_points": self.compare.points.astype(np.float32),
+                           "compare_samples": self.compare.samples.astype(np.float16),
+                           "compare_feature_errors": self.compare.feature_errors.astype(np.float32)})
+            meta["compare"] = {"method": self.compare.method, "metrics": dataclasses.asdict(self.compare.metrics)}
         for i, m in enumerate(self.maps):
             arrays[f"map{i}"] = m.points.astype(np.float16)
             meta["maps"].append({"method": m.method, "n_components": m.n_components,
@@ -207,6 +220,12 @@ class FirstViews:
                                         _read_only(arrays[f"{prefix}_rows"], np.int64),
                                         _read_only(arrays[f"{prefix}_reconstructions"]))
                       for prefix in ("every_row", "held_out") if f"{prefix}_errors" in arrays}
+            found = meta.get("compare")
+            compared = None if found is None else compare.Yardsticks(
+                compare.ModelMetrics(**found["metrics"]), _read_only(arrays["compare_points"]), str(found["method"]),
+                _read_only(arrays["compare_samples"]), _read_only(arrays["compare_feature_errors"]))
+            decodings = tuple((_read_only(arrays[f"decoding{i}_codes"]), _read_only(arrays[f"decoding{i}_decoded"]))
+                              for i in range(sum(key.endswith("_codes") and key.startswith("decoding") for key in arrays)))
         except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
             raise ValueError(f"{path} is damaged ({exc}); rebuild it with "
                              "`python -m aecore.runs.demo --views-only`.") from exc
@@ -215,10 +234,12 @@ class FirstViews:
                 or any(len(c.clustering.result.labels) != n_rows for c in clusterings) \
                 or ("every_row" in errors and len(errors["every_row"].errors) != n_rows) \
                 or any(len(e.rows) != len(e.reconstructions) or (len(e.rows) and e.rows.max() >= len(e.errors))
-                       for e in errors.values()):
+                       for e in errors.values()) \
+                or any(known.ndim != 2 or known.shape[1] != n_components or len(known) != len(decoded)
+                       for known, decoded in decodings):
             raise ValueError(f"{path} does not fit its model ({codes.shape} codes, {n_components} expected, "
                              "or a view of other rows); rebuild it with `python -m aecore.runs.demo --views-only`.")
-        return cls(codes, maps, clusterings, errors.get("every_row"), errors.get("held_out"))
+        return cls(codes, maps, clusterings, errors.get("every_row"), errors.get("held_out"), decodings, compared)
 
 
 def compute(reducer, dataset, data_key: str) -> FirstViews:
@@ -253,11 +274,20 @@ def compute(reducer, dataset, data_key: str) -> FirstViews:
     shipped = ShippedClustering(space, method, n_clusters, n_init, RANDOM_STATE, clustering, means, decoded)
     from ..data import datasets as aedata
 
-    _, test_idx = aedata.train_test_split(dataset, test_fraction=0.2, seed=0)  # the app's split
+    train_idx, test_idx = aedata.train_test_split(dataset, test_fraction=0.2, seed=0)  # the app's split
     X_test = dataset.X[test_idx]
     random_rows = np.random.default_rng(0).permutation(len(X_test))  # the Reconstructions page's
+    decodings = ()
+    if dataset.is_image:  # the Generate page's first walk: between two different digits, as it opens
+        from ..maps.latent_walk import DEFAULT_STEPS, interpolate
+        from ..maps.selection import walk_ends
+
+        first, other = walk_ends(range(dataset.n_samples), dataset.y)
+        _, path = interpolate(codes[first], codes[other], DEFAULT_STEPS)
+        decodings = ((path, reducer.inverse_transform(path)),)
     return FirstViews(codes, tuple(maps), (shipped,), RowErrors.of(reducer, dataset.X, "worst"),
-                      RowErrors.of(reducer, X_test, random_rows, "best", "worst"))
+                      RowErrors.of(reducer, X_test, random_rows, "best", "worst"), decodings,
+                      compare.yardsticks("demo", reducer, dataset.X, train_idx, test_idx, random_state=RANDOM_STATE))
 
 
 @functools.lru_cache(maxsize=16)

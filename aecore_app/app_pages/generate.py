@@ -3,7 +3,7 @@
 import streamlit as st
 
 from aecore.figures import builders as figures
-from aecore.maps.latent_walk import interpolate
+from aecore.maps.latent_walk import DEFAULT_STEPS, interpolate
 from aecore.maps.selection import walk_ends
 from aecore.params import NOISE_TYPES
 from aecore_app.augment_ui import augment_ui
@@ -12,7 +12,7 @@ from aecore_app.i18n import t
 from aecore_app.layout import coded_tabs
 from aecore_app.model_ui import current_model_ui
 from aecore_app.page import stop
-from aecore_app.passes import codes_of
+from aecore_app.passes import codes_of, decoded as decode
 from aecore_app.page_link import sync_url, url_state
 from aecore_app.traverse_ui import traverse_ui
 from aecore_app.url import Param
@@ -22,7 +22,7 @@ from aecore_app.vae_ui import vae_draws_ui
 
 
 @st.fragment
-def walk_ui(ds, reducer, codes) -> None:
+def walk_ui(model_id: str, ds, reducer, codes) -> None:
     last = ds.n_samples - 1
     picked = [i for i in st.session_state.get("latent.sel", ()) if i <= last]
     if len(picked) >= 2:  # samples selected on the Latent space page's map, of two digits if it can
@@ -36,11 +36,11 @@ def walk_ui(ds, reducer, codes) -> None:
     c1, c2, c3 = st.columns(3)
     start = c1.number_input(t("generate.from_sample"), 0, last, first, key="generate.from", persist_state="page")
     end = c2.number_input(t("generate.to_sample"), 0, last, other, key="generate.to", persist_state="page")
-    steps = c3.slider(t("generate.steps"), 3, 15, 9, key="generate.steps", persist_state="page")
+    steps = c3.slider(t("generate.steps"), 3, 15, DEFAULT_STEPS, key="generate.steps", persist_state="page")
     weights, path = interpolate(codes[start], codes[end], steps)
     _, pixel_blend = interpolate(ds.X[start], ds.X[end], steps)
     st.plotly_chart(figures.reconstruction_grid(
-        [reducer.inverse_transform(path), pixel_blend], [t("generate.latent_path"), t("generate.pixel_blend")],
+        [decode(model_id, reducer, path), pixel_blend], [t("generate.latent_path"), t("generate.pixel_blend")],
         ds.image_shape, t("generate.walk_title", start=start, end=end), [f"{w:.2f}" for w in weights]),
         key="generate.walk")
     sync_url()
@@ -101,7 +101,7 @@ def tabs_ui(loaded, ds, reducer, codes) -> None:
     # Only the open tab is drawn: the closed ones' decoding and figures would delay the one shown.
     if tab_walk.open:
         with tab_walk:
-            walk_ui(ds, reducer, codes)
+            walk_ui(loaded.id, ds, reducer, codes)
     if tab_traverse.open:
         with tab_traverse:
             traverse_ui(ds, reducer, codes)

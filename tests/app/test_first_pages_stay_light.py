@@ -61,7 +61,8 @@ def test_home_and_3d_to_2d_import_no_tensorflow_on_their_first_run():
 
 #: Model pages whose first view of the default demo is shipped with it (aecore.runs.demo_views).
 SHIPPED_PAGES = tuple(f"aecore_app/app_pages/{page}.py" for page in ("latent", "clusters", "anomalies",
-                                                                       "reconstructions", "train"))
+                                                                       "reconstructions", "train", "generate",
+                                                                       "compare"))
 
 
 @pytest.mark.slow

@@ -62,6 +62,14 @@ def test_shipped_codes_pca_map_and_decoded_means_are_the_models(shipped, name):
         np.testing.assert_allclose(clustering.decoded, decoded, rtol=1e-3, atol=1e-3 * _scale(decoded))
         assert np.array_equal(views.decoded(clustering.means[::-1]), clustering.decoded[::-1])
     assert views.decoded(views.codes[:3] + 1.0) is None  # other codes are decoded by the model
+    if ds.is_image:  # the Generate page's first walk, between two different digits, as the page makes it
+        from aecore.maps.latent_walk import DEFAULT_STEPS, interpolate
+        from aecore.maps.selection import walk_ends
+
+        first, other = walk_ends(range(ds.n_samples), ds.y)
+        _, path = interpolate(views.codes[first], views.codes[other], DEFAULT_STEPS)
+        walk = reducer.inverse_transform(path)
+        np.testing.assert_allclose(views.decoded(path), walk, rtol=1e-3, atol=1e-3 * _scale(walk))
 
 
 @pytest.mark.parametrize("name", CHECKED)
@@ -81,6 +89,24 @@ def test_shipped_errors_and_reconstructions_on_show_are_the_models(shipped, name
     assert len(views.held_out.rows) < len(test_idx)
     missing = np.setdiff1d(np.arange(len(test_idx)), views.held_out.rows)[:1]
     assert views.held_out.reconstructed(missing) is None  # other rows: the model's
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_shipped_comparison_yardsticks_are_the_models(shipped, name):
+    from aecore import compare
+
+    reducer, views, ds = shipped(name)
+    train_idx, test_idx = aedata.train_test_split(ds, test_fraction=0.2, seed=0)
+    measured = compare.yardsticks("demo", reducer, ds.X, train_idx, test_idx)
+    found = views.compare
+    assert (found.method, found.metrics.kind, found.metrics.n_components, found.metrics.parameters,
+            found.metrics.epochs) == (measured.method, measured.metrics.kind, measured.metrics.n_components,
+                                      measured.metrics.parameters, measured.metrics.epochs)
+    for field in ("test_mse", "pca_mse", "trustworthiness"):
+        assert getattr(found.metrics, field) == pytest.approx(getattr(measured.metrics, field), rel=1e-3, nan_ok=True)
+    np.testing.assert_allclose(found.points, measured.points, rtol=1e-3, atol=1e-3 * _scale(measured.points))
+    np.testing.assert_allclose(found.samples, measured.samples, rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(found.feature_errors, measured.feature_errors, rtol=1e-3, atol=1e-6)
 
 
 def _shared_neighbours(a: np.ndarray, b: np.ndarray, k: int = 10) -> float:
