@@ -4,9 +4,10 @@ A model page of a shipped demo opens on the codes of its dataset's rows, a 2-D m
 the Latent space page; UMAP under the Clusters page's clusters), the Clusters page's default
 clustering (KMeans in N2D's UMAP space, one cluster per class, 10 restarts) with its clusters'
 decoded means, the Anomalies page's scores (each row's reconstruction error) with the worst rows'
-reconstructions, and the held-out rows' errors with the reconstructions the Reconstructions page
-shows first (its random, best and worst rows). Computed here from the shipped model, those need
-Keras, UMAP and a minute of a 2-core machine; shipped next to the model (``first_views.npz``,
+reconstructions, the held-out rows' errors with the reconstructions the Reconstructions page
+shows first (its random, best and worst rows), the Generate page's first walk between two digits
+and the Compare page's yardsticks (:func:`aecore.compare.yardsticks`). Computed here from the
+shipped model, those need Keras, UMAP and a minute of a 2-core machine; shipped next to the model (``first_views.npz``,
 float16 codes and pictures, ~0.1-0.7 MB a demo) they are read with NumPy alone. The demo-making
 command writes them (:func:`aecore.runs.demo.build_views`), and only them with::
 
