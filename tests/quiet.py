@@ -8,7 +8,8 @@ model measured the other worker (issue 36: steps at 1.4–2.3 s alone read 3–4
 Two ``flock`` files per run (one run: xdist's ``PYTEST_XDIST_TESTRUNUID``). A test takes the
 *gate* shared and lets it go at once, then holds *busy* shared while it runs (set-up and tear-down
 included: a module's server starts there). ``alone()`` takes the gate exclusively (new tests wait
-at it), then *busy* exclusively (the running ones finish). Without xdist both are no-ops.
+at it), then *busy* exclusively (the running ones finish), then waits for idle CPUs (threads a
+finished test left behind). Without xdist the locks are no-ops.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 try:
@@ -56,7 +58,37 @@ def passing():
 
 @contextlib.contextmanager
 def alone():
-    """The body runs while no other worker runs a test. Only in a test marked ``quiet`` (which does
-    not pass the gate itself: it would wait for its own shared hold)."""
+    """The body runs while no other worker runs a test, once the CPUs are idle. Only in a test
+    marked ``quiet`` (which does not pass the gate itself: it would wait for its own shared hold)."""
     with _locked("gate", fcntl.LOCK_EX if fcntl else 0), _locked("busy", fcntl.LOCK_EX if fcntl else 0):
+        if _lock_path("busy") is not None:  # under xdist: another worker's threads may linger
+            wait_for_idle_cpus()
         yield
+
+
+def _cpu_times() -> tuple[int, int] | None:
+    """(busy, total) jiffies of every CPU since boot, from /proc/stat (Linux), else None."""
+    try:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle and iowait
+    return sum(values) - idle, sum(values)
+
+
+def wait_for_idle_cpus(busy_cores: float = 0.3, window_s: float = 1.0, limit_s: float = 120.0) -> bool:
+    """Wait until the machine uses at most ``busy_cores`` CPUs over ``window_s`` (at most ``limit_s``);
+    whether it did. A test that ended may leave threads running in its worker (an AppTest's UMAP
+    warm-up compiles for ~20 s): a quiet measurement waits for them too."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        before = _cpu_times()
+        time.sleep(window_s)
+        after = _cpu_times()
+        if before is None or after is None:
+            return False
+        busy, total = after[0] - before[0], after[1] - before[1]
+        if total > 0 and busy / total * (os.cpu_count() or 1) <= busy_cores:
+            return True
+    return False

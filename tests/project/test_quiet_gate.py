@@ -12,6 +12,7 @@ from tests import quiet
 def one_run(monkeypatch, tmp_path):
     monkeypatch.setenv("PYTEST_XDIST_TESTRUNUID", "gate-test")
     monkeypatch.setattr(quiet.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(quiet, "wait_for_idle_cpus", lambda: True)  # the order of the locks only
     if quiet.fcntl is None:
         pytest.skip("flock is POSIX-only; elsewhere the gate does nothing")
 
@@ -52,3 +53,12 @@ def test_without_xdist_the_gate_is_open(monkeypatch):
     monkeypatch.delenv("PYTEST_XDIST_TESTRUNUID", raising=False)
     with quiet.passing(), quiet.alone():
         pass
+
+
+def test_waiting_for_idle_cpus_ends_when_they_are_and_gives_up_at_its_limit():
+    import os
+
+    if quiet._cpu_times() is None:
+        pytest.skip("no /proc/stat here")
+    assert quiet.wait_for_idle_cpus(busy_cores=os.cpu_count(), window_s=0.1, limit_s=5)  # never busier than all
+    assert not quiet.wait_for_idle_cpus(busy_cores=-1, window_s=0.1, limit_s=0.3)  # never idle enough
