@@ -18,7 +18,7 @@ _PUBLIC = {
     "score_histogram": "anomaly", "thumbnail_map": "builders",
     "CLUSTER_COLOURS": "style", "NEUTRAL_LINE": "style", "NEUTRAL_LINE_3D": "style",
     "NOISE_COLOUR": "style", "QUALITATIVE": "style", "TEMPLATE": "style", "TRANSPARENT": "style",
-    "cluster_colour": "style", "log_axis": "style",
+    "cluster_colour": "style", "log_axis": "style", "use_template": "style",
 }
 __all__ = sorted(_PUBLIC)
 __getattr__, __dir__ = lazy_exports(__name__, _PUBLIC)

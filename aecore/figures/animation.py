@@ -14,7 +14,8 @@ from typing import Optional, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .builders import QUALITATIVE, TEMPLATE
+from .builders import QUALITATIVE
+from .style import use_template
 
 #: Frames drawn at most; a longer history shows every n-th snapshot.
 MAX_FRAMES = 60
@@ -189,7 +190,8 @@ def _points_animation(points: np.ndarray, ids: np.ndarray, steps, heading, label
     shown = points[[last]] if rescale else points[positions]
     fig.update_xaxes(title=axis_titles[0], range=_padded_range(shown[..., 0]), autorange=False, zeroline=False)
     fig.update_yaxes(title=axis_titles[1], range=_padded_range(shown[..., 1]), autorange=False, zeroline=False)
-    fig.update_layout(template=TEMPLATE, height=520, title=dict(text=heading(last), x=0.01),
+    use_template(fig)
+    fig.update_layout(height=520, title=dict(text=heading(last), x=0.01),
                       margin=dict(l=10, r=10, t=40, b=10),
                       legend=dict(itemclick=False, itemdoubleclick=False),
                       # redraw=True: a frame's title is layout, and without a redraw Plotly moves
@@ -294,7 +296,8 @@ def plane_animation(X: np.ndarray, bases: np.ndarray, centres: np.ndarray, angle
     everything = np.vstack([X, *corners])
     axes = {f"{axis}axis": dict(title=f"x{i + 1}", range=_padded_range(everything[:, i], 0.05), autorange=False)
             for i, axis in enumerate("xyz")}
-    fig.update_layout(template=TEMPLATE, height=560, title=dict(text=heading(last), x=0.01),
+    use_template(fig)
+    fig.update_layout(height=560, title=dict(text=heading(last), x=0.01),
                       margin=dict(l=10, r=10, t=40, b=10), legend=dict(x=1, xanchor="right", y=1, yanchor="top"),
                       scene=dict(aspectmode="data", **axes),
                       **_controls(frame_names, [str(int(epochs[p])) for p in positions],

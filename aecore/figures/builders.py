@@ -11,14 +11,14 @@ import numpy as np
 import plotly.graph_objects as go
 
 # The template, palettes and log axes every figure shares: aecore/figures/style.py.
-from .style import FOUND_COLOUR, NOISE_COLOUR, QUALITATIVE, TEMPLATE, log_axis
+from .style import FOUND_COLOUR, NOISE_COLOUR, QUALITATIVE, log_axis, use_template
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 420) -> go.Figure:
     # Subplot titles are annotations above the plot area: a 10 px top margin cut them off.
     top = 40 if title or fig.layout.annotations else 10
-    fig.update_layout(template=TEMPLATE, height=height, margin=dict(l=10, r=10, t=top, b=10),
-                      title=dict(text=title, x=0.01) if title else None)
+    use_template(fig).update_layout(height=height, margin=dict(l=10, r=10, t=top, b=10),
+                                    title=dict(text=title, x=0.01) if title else None)
     return fig
 
 

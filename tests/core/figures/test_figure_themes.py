@@ -101,3 +101,13 @@ def test_a_3d_map_names_its_axes(rng):
     scene = fig.layout.scene
     assert (scene.xaxis.title.text, scene.yaxis.title.text, scene.zaxis.title.text) == ("UMAP 1", "UMAP 2", "UMAP 3")
     assert figures.codings_scatter_3d(rng.normal(size=(10, 3))).layout.scene.xaxis.title.text == "z1"
+
+
+def test_the_template_given_without_validation_is_the_validated_one_and_validation_stays_on():
+    import plotly.graph_objects as go
+
+    quick = figures_style.use_template(go.Figure(go.Scatter(x=[0, 1], y=[1, 0])))
+    checked = go.Figure(go.Scatter(x=[0, 1], y=[1, 0])).update_layout(template=figures_style.TEMPLATE)
+    assert quick.to_plotly_json() == checked.to_plotly_json()
+    with pytest.raises(ValueError):  # the figure still refuses a property Plotly does not know
+        quick.update_layout(not_a_layout_property=1)
