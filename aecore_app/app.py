@@ -6,6 +6,7 @@ same registry serves both."""
 
 import streamlit as st
 
+from aecore_app import idle
 from aecore_app.app_pages import PAGES_DIR as PAGES
 from aecore_app.i18n import t
 from aecore_app.page import APP_NAME, page_done, page_setup
@@ -15,6 +16,11 @@ from aecore_app.tour import end_arrival, tour_banner
 
 def run() -> None:
     """Set the page up, show the navigation and run the chosen page."""
+    with idle.script_run():  # background work (UMAP's warm-up) waits for a pause between runs
+        _run()
+
+
+def _run() -> None:
     page_setup()
     navigation = st.navigation({
         APP_NAME: [

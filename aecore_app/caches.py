@@ -22,6 +22,7 @@ import streamlit as st
 from aecore.data import datasets as aedata
 from aecore.figures import builders as figures
 
+from . import idle
 from .i18n import t
 from .slots import SlotPool
 
@@ -333,19 +334,23 @@ def start_umap_warmup(approximate: bool = False) -> threading.Thread:
     view a person asks for does not pay ~30 s of compilation. (A module-level flag, not a cache:
     clearing Streamlit's caches must not start it again.) ``approximate``: nearest-neighbour
     descent's code, which only maps above the exact budget need (started when such a model is
-    trained or shown, so that the compilation overlaps the training)."""
+    trained or shown, so that the compilation overlaps the training). The exact path's waits for a
+    pause between script runs (:mod:`aecore_app.idle`) and imports scikit-learn there."""
     from aecore.maps import knn, projection
 
     name = "approximate" if approximate else "thread"
     with _WARMUP_LOCK:
         if name not in _WARMUP:
-            # scikit-learn here first, in the page's thread: two threads importing it at once can
-            # leave it half-initialised ("cannot import name 'clone' from partially initialized
-            # module 'sklearn.base'"), which broke the first page of a fresh server once. umap-learn
-            # and numba (~9 s of a loaded 2-core server) load in the thread, after the page's run.
-            knn.import_umap_dependencies()
+            # scikit-learn first, with no page importing it beside (see aecore_app.idle): in a pause
+            # between runs, or here in the page's thread for the approximate path, which a training
+            # starts to overlap it. umap-learn and numba load in the thread, after the page's run.
+            if approximate:
+                knn.import_umap_dependencies()
 
             def warm_up() -> None:
+                if not approximate:
+                    with idle.between_runs():
+                        knn.import_umap_dependencies()
                 projection.import_umap()
                 projection.warm_up_umap(approximate=approximate)
                 freeze_long_lived_objects()

@@ -9,7 +9,7 @@ from aecore.maps.projection import METHODS
 from aecore.maps.search import MAX_QUERY_CHARS
 from aecore.runs import projector
 from aecore_app.analyses import drawn_rows
-from aecore_app.caches import start_umap_warmup, start_umap_warmup_for, thumbnail_map_of
+from aecore_app.caches import start_umap_warmup_for, thumbnail_map_of
 from aecore_app.i18n import t
 from aecore_app.layout import page_theme
 from aecore_app.latent_map_ui import map_ui
@@ -25,7 +25,6 @@ from aecore_app.tsne_watch_ui import tsne_watch_ui
 from aecore_app.url import Param
 
 st.title(t("latent.title"))
-start_umap_warmup()
 loaded = current_model_ui()
 if loaded is None:
     stop()
