@@ -4,10 +4,12 @@ principal angles between an autoencoder's decoder subspace and PCA's."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.linalg import subspace_angles
-from sklearn.decomposition import PCA
+
+if TYPE_CHECKING:  # imported where used: pages that only show shipped results never load scikit-learn
+    from sklearn.decomposition import PCA
 
 
 def reconstruction_mse(X, X_hat) -> float:
@@ -57,6 +59,8 @@ def pca_baseline(X_train, n_components: int, X_eval=None, random_state: int = 0)
     if n_components >= min(X_train.shape):
         raise ValueError(f"n_components={n_components} must be smaller than both the number of samples "
                          f"and features {X_train.shape}.")
+    from sklearn.decomposition import PCA
+
     pca = PCA(n_components=n_components, random_state=random_state).fit(X_train)
     codes = pca.transform(X_eval)
     recon = pca.inverse_transform(codes)
@@ -72,6 +76,8 @@ def decoder_subspace(reducer) -> np.ndarray:
 
 def principal_angles_degrees(basis_a, basis_b) -> np.ndarray:
     """Principal angles between the column spaces of two (d, k) matrices, largest first, in degrees."""
+    from scipy.linalg import subspace_angles
+
     return np.degrees(subspace_angles(np.asarray(basis_a, np.float64), np.asarray(basis_b, np.float64)))
 
 

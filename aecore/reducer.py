@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .params import KIND_DEFAULTS, SPARSITY_WEIGHTS, numpydoc, storing_init
+from .params import SPARSITY_WEIGHTS, numpydoc, resolved_training, storing_init
 from .progress import chain, for_verbosity
 from .reducer_mixins import OutlierScoresMixin, RunPersistenceMixin
 from .training.snapshots import LatentSnapshots
@@ -69,17 +69,7 @@ class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefi
         ``total_epochs`` is the most epochs a fit can report to ``progress``: ``epochs``, or for
         greedy training ``epochs`` per stacked layer plus ``greedy_finetune_epochs``.
         """
-        defaults = KIND_DEFAULTS.get(self.kind, KIND_DEFAULTS["dense"])
-        params = {name: defaults[name] if getattr(self, name) is None else getattr(self, name)
-                  for name in ("learning_rate", "epochs", "batch_size", "patience",
-                               "validation_fraction")}
-        total = params["epochs"]
-        if self.greedy and isinstance(total, numbers.Integral):
-            n_stages = len(tuple(self.hidden_units or ())) + 1
-            finetune = self.greedy_finetune_epochs
-            total = total * n_stages + (finetune if isinstance(finetune, numbers.Integral) else 0)
-        params["total_epochs"] = total
-        return params
+        return resolved_training(self.get_params(deep=False))
 
     def _resolve_params(self, n_samples: int, n_features: int) -> dict:
         """Check every setting (its declaration in :mod:`aecore.params`, then the rules that

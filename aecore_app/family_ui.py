@@ -29,8 +29,29 @@ class FamilyData:
     key: str
     dataset: aedata.Dataset
     hidden_units: tuple[int, ...]
-    train_idx: np.ndarray
-    test_idx: np.ndarray
+
+    # The split when an action needs it: scikit-learn makes it, and its import (a second of a cold
+    # server) is not worth a first view that only counts the rows.
+    @property
+    def train_idx(self) -> np.ndarray:
+        return caches.split_indices(self.key, self.dataset.n_samples, self.dataset)[0]
+
+    @property
+    def test_idx(self) -> np.ndarray:
+        return caches.split_indices(self.key, self.dataset.n_samples, self.dataset)[1]
+
+    @property
+    def n_train(self) -> int:
+        return self.dataset.n_samples - self.n_test
+
+    @property
+    def n_test(self) -> int:
+        return aedata.test_rows(self.dataset.n_samples)
+
+    @property
+    def n_classes(self) -> int:
+        """Classes among the labels (a stratified split keeps each of them in the training rows)."""
+        return len(np.unique(self.dataset.y))
 
     @property
     def X_train(self) -> np.ndarray:
@@ -83,9 +104,9 @@ def family_data_ui() -> FamilyData:
     except ValueError as exc:
         st.error(str(exc))
         page.stop()
-    train_idx, test_idx = caches.split_indices(data_key, ds.n_samples, ds)
-    st.caption(t("family.data_caption", train=len(train_idx), test=len(test_idx), features=ds.n_features))
-    return FamilyData(data_key, ds, hidden, train_idx, test_idx)
+    data = FamilyData(data_key, ds, hidden)
+    st.caption(t("family.data_caption", train=data.n_train, test=data.n_test, features=ds.n_features))
+    return data
 
 
 # --------------------------------------------------------------------------- actions and results

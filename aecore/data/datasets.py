@@ -8,6 +8,7 @@ A person's own files are parsed into a :class:`Dataset` by :mod:`aecore.data.upl
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -398,6 +399,12 @@ def load_dataset(name: str) -> Dataset:
 
 
 # --------------------------------------------------------------------------- splits
+
+
+def test_rows(n_samples: int, test_fraction: float = 0.2) -> int:
+    """How many of ``n_samples`` rows :func:`train_test_split` holds out (scikit-learn's rounding:
+    the test set's size rounded up), known without splitting."""
+    return math.ceil(test_fraction * n_samples)
 
 
 def train_test_split(dataset: Dataset, test_fraction: float = 0.2, seed: int = 0):

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import format as run_format, saving as run_saving, loading as runs
+from ..params import resolved_training
 from ..presets import PRESETS, TrainConfig
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_runs"
@@ -62,7 +63,7 @@ def form_config(preset_name: str) -> TrainConfig:
     True
     """
     base = PRESETS[preset_name][1]
-    defaults = base.to_reducer().resolved_params()
+    defaults = resolved_training(base.to_dict())
     return base.replace(learning_rate=float(defaults["learning_rate"]), epochs=int(defaults["epochs"]),
                         batch_size=int(defaults["batch_size"]))
 

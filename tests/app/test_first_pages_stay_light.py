@@ -34,6 +34,9 @@ class Spy(importlib.abc.MetaPathFinder):
         return None
 
 sys.meta_path.insert(0, Spy())
+if {no_warm_up!r}:  # only the pages' own imports are watched
+    import aecore_app.caches
+    aecore_app.caches.start_umap_warmup = lambda approximate=False: None
 at = AppTest.from_file({app!r}, default_timeout=300)
 at.run()
 seen = {{}}
@@ -47,7 +50,7 @@ print(json.dumps(seen))
 
 @pytest.mark.slow
 def test_home_and_3d_to_2d_import_no_tensorflow_on_their_first_run():
-    code = PROBE.format(watched=NEVER + WARM_UP_ONLY, app=APP, pages=LIGHT_PAGES)
+    code = PROBE.format(watched=NEVER + WARM_UP_ONLY, app=APP, pages=LIGHT_PAGES, no_warm_up=False)
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                             timeout=600, check=True)
     seen = json.loads(result.stdout.strip().splitlines()[-1])
@@ -69,10 +72,26 @@ SHIPPED_PAGES = tuple(f"aecore_app/app_pages/{page}.py" for page in ("latent", "
 def test_model_pages_draw_the_default_demo_from_its_shipped_views_without_tensorflow():
     # One fresh visitor: Home, then each page in turn; no model is trained, so the default demo is shown.
     code = PROBE.format(watched=("tensorflow", "keras"), app=APP, pages=("aecore_app/app_pages/home.py",)
-                        + SHIPPED_PAGES)
+                        + SHIPPED_PAGES, no_warm_up=False)
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                             timeout=600, check=True)
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     for page in SHIPPED_PAGES:
         assert not seen[page]["exceptions"], (page, seen[page]["exceptions"])
         assert not seen[page]["imported"], f"{page} imported {seen[page]['imported']} for the shipped demo"
+
+
+#: Pages whose first view of the default demo needs no scikit-learn or SciPy (a second or more of a
+#: cold server's first run): the warm-up imports them in a pause between runs (aecore_app/idle.py).
+NO_SKLEARN_PAGES = tuple(f"aecore_app/app_pages/{page}.py" for page in ("home", "latent", "family"))
+
+
+@pytest.mark.slow
+def test_home_latent_space_and_family_draw_their_first_view_without_scikit_learn():
+    code = PROBE.format(watched=("sklearn", "scipy"), app=APP, pages=NO_SKLEARN_PAGES, no_warm_up=True)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                            timeout=600, check=True)
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    for page in NO_SKLEARN_PAGES:
+        assert not seen[page]["exceptions"], (page, seen[page]["exceptions"])
+        assert not seen[page]["imported"], f"{page} imported {seen[page]['imported']} on its first view"

@@ -40,4 +40,4 @@ def section_ui(data: FamilyData) -> None:
                                     title=t("family.beta.plane", beta=f"{beta:g}")), key="family.beta.plane")
     settings = result["settings"]
     st.caption(t("family.beta.used", preset=settings["preset"], epochs=settings["epochs"],
-                 train=beta_vae.TRAIN_ROWS, test=len(data.test_idx), seconds=float(sum(result["seconds"]))))
+                 train=beta_vae.TRAIN_ROWS, test=data.n_test, seconds=float(sum(result["seconds"]))))

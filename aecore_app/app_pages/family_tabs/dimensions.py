@@ -18,7 +18,7 @@ EPOCH_RANGE = (1, 50)
 def _settings_ui(data: FamilyData) -> dimensions.SweepSettings:
     """The latent sizes and epochs (kept per dataset); sizes the data cannot take are said, not offered."""
     defaults = dimensions.SweepSettings()
-    usable = dimensions.usable_sizes(dimensions.SIZES, data.dataset.n_features, len(data.train_idx))
+    usable = dimensions.usable_sizes(dimensions.SIZES, data.dataset.n_features, data.n_train)
     left, right = st.columns([3, 1])
     sizes = left.multiselect(t("family.dims.sizes"), usable, usable, key=f"family.dims.sizes.{data.key}")
     epochs = right.slider(t("family.dims.epochs"), *EPOCH_RANGE, defaults.epochs, key=f"family.dims.epochs.{data.key}")
@@ -36,13 +36,13 @@ def _run_ui(data: FamilyData, settings: dimensions.SweepSettings) -> None:
         st.error(t("family.dims.no_sizes"), icon=":material/error:")
     else:
         try:
-            estimate = dimensions.check_sweep(settings, len(data.train_idx), len(data.test_idx),
+            estimate = dimensions.check_sweep(settings, data.n_train, data.n_test,
                                               data.dataset.n_features)
         except ValueError as exc:
             st.error(t("family.failed", reason=escape_markdown(exc)), icon=":material/error:")
     if estimate is not None:
         st.caption(t("family.dims.estimate", n=len(estimate.sizes), epochs=settings.epochs,
-                     rows=len(data.train_idx), seconds=estimate.seconds))
+                     rows=data.n_train, seconds=estimate.seconds))
     if st.button(t("family.dims.go"), type="primary", key="family.dims.go", disabled=estimate is None):
         X_train, X_test = data.X_train, data.X_test
         run_action("dims", data, asdict(settings), lambda progress: dimensions.latent_size_sweep(

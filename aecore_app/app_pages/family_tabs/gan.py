@@ -13,9 +13,8 @@ def tab_ui(data: FamilyData) -> None:
     c1, c2 = st.columns(2)
     gan_epochs = c1.slider(t("family.epochs"), 1, 100, 30, key="family.gan.epochs")
     latent_dim = c2.select_slider(t("family.gan_noise"), [8, 16, 32, 64], 32, key="family.gan.latent")
-    X_train = data.X_train
     if st.button(t("family.gan_go"), type="primary", key="family.gan.go"):
-        settings = dict(epochs=int(gan_epochs), latent_dim=int(latent_dim))
+        settings, X_train = dict(epochs=int(gan_epochs), latent_dim=int(latent_dim)), data.X_train
         run_action("gan", data, settings, lambda progress: family.gan_progression(X_train, **settings,
                                                                                   progress=progress))
     entry = press_button_or("gan", data)
@@ -33,7 +32,7 @@ def tab_ui(data: FamilyData) -> None:
     samples = result["samples"][epoch - 1]
     half = (len(samples) + 1) // 2
     st.plotly_chart(figures.reconstruction_grid(
-        [samples[:half], samples[half:], X_train[:half]], [t("family.gan_generated"), "", t("family.gan_real")],
+        [samples[:half], samples[half:], data.X_train[:half]], [t("family.gan_generated"), "", t("family.gan_real")],
         data.dataset.image_shape, t("family.gan_samples_title", epoch=epoch, total=n_epochs)),
         key="family.gan.grid")
     timing_caption(entry, result["seconds"])

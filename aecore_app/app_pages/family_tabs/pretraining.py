@@ -47,14 +47,14 @@ def tab_ui(data: FamilyData) -> None:
                               key=f"family.pre.ae_epochs.{data.key}")
     steps = c3.slider(t("family.pre_steps"), 50, 1000, 200, 50, key="family.pre.steps",
                       help=t("family.pre_steps_help"))
-    X_train, y_train, X_test, y_test = data.X_train, data.y_train, data.X_test, data.y_test
-    default_counts = [n for n in family.LABEL_COUNTS if n <= len(X_train)]
+    default_counts = [n for n in family.LABEL_COUNTS if n <= data.n_train]
     wanted = st.multiselect(t("family.pre_counts"), LABEL_OPTIONS, default_counts,
                             key=f"family.pre.counts.{data.key}")
-    usable, problem = _label_problem(wanted, len(X_train), len(set(y_train.tolist())))
+    usable, problem = _label_problem(wanted, data.n_train, data.n_classes)
     if problem:
         st.error(problem, icon=":material/error:")
     if st.button(t("family.pre_go"), type="primary", key="family.pre.go", disabled=problem is not None):
+        X_train, y_train, X_test, y_test = data.X_train, data.y_train, data.X_test, data.y_test
         if source == "session":
             reducer = reusable.reducer
             settings = dict(model=reusable.id, demo=reusable.demo, kind=config.kind,
@@ -87,9 +87,9 @@ def tab_ui(data: FamilyData) -> None:
                  column_config={name: st.column_config.NumberColumn(format="percent") for name in modes.values()})
     if result["reused"]:
         used = entry["settings"]
-        st.caption(t("family.pre_used_session", steps=result["steps"], test=len(y_test), model=t(
+        st.caption(t("family.pre_used_session", steps=result["steps"], test=data.n_test, model=t(
             "family.pre_demo" if used["demo"] else "family.pre_session", kind=used["kind"], k=used["k"])))
     else:
         st.caption(t("family.pre_used_fresh", epochs=result["ae_epochs"], seconds=result["ae_seconds"],
-                     steps=result["steps"], test=len(y_test)))
+                     steps=result["steps"], test=data.n_test))
     timing_caption(entry, result["ae_seconds"] + sum(r["seconds"] for r in result["rows"]))

@@ -111,3 +111,11 @@ def test_split_is_stratified(mnist_sample):
     train, test = data.train_test_split(mnist_sample, 0.2, seed=0)
     assert len(train) == 4000 and len(test) == 1000 and not set(train) & set(test)
     assert np.bincount(mnist_sample.y[test]).tolist() == [100] * 10
+
+
+@pytest.mark.parametrize("n_samples", [20, 569, 1797, 5000, 1001])
+@pytest.mark.parametrize("fraction", [0.2, 0.15, 0.33])
+def test_the_held_out_count_known_without_splitting_is_the_splits(n_samples, fraction):
+    # The Family page counts the rows on its first view and splits only when an action trains.
+    ds = data.Dataset("rows", np.zeros((n_samples, 2), np.float32), np.arange(n_samples) % 2)
+    assert data.test_rows(n_samples, fraction) == len(data.train_test_split(ds, fraction, seed=0)[1])
