@@ -23,6 +23,10 @@ def pytest_runtest_protocol(item, nextitem):
         yield
 
 
+def pytest_sessionfinish(session):
+    quiet.remove_files()
+
+
 @pytest.fixture(scope="session")
 def mnist_sample():
     from aecore.data.datasets import load_mnist_sample

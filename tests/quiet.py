@@ -33,6 +33,15 @@ def _lock_path(name: str) -> Path | None:
     return Path(tempfile.gettempdir()) / f"aecore-tests-{run}.{name}"
 
 
+def remove_files() -> None:
+    """Remove this run's two files (each worker as it finishes: a worker still running re-creates
+    them, and has no one left to wait for)."""
+    for name in ("gate", "busy"):
+        path = _lock_path(name)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def _locked(name: str, mode: int):
     path = _lock_path(name)
