@@ -376,3 +376,25 @@ def forming_history():
     from aecore.runs import demo
 
     return demo.forming_history()
+
+
+#: Epochs the home page's picture plays (of the demo's 48): every visitor's first page carries it,
+#: and each frame is 1,000 points more to send (bench.class_load: the picture was most of the home
+#: page's time with 20 visitors at once).
+HOME_PICTURE_FRAMES = 16
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def forming_picture(epoch_label: str, frame_title: str):
+    """The home page's picture as a figure, built once per language (the labels name it) and shared:
+    Streamlit copies a figure to send it and never changes it. None without the demo's history."""
+    from aecore.figures import animation as figures_animation
+
+    found = forming_history()
+    if found is None:
+        return None
+    history, labels = found
+    fig = figures_animation.latent_animation(history, labels, axis_titles=("PC1", "PC2"), epoch_label=epoch_label,
+                                             frame_title=frame_title, max_frames=HOME_PICTURE_FRAMES)
+    fig.update_layout(height=460, margin={"t": 60, "b": 10})
+    return fig, history.n_rows, len(fig.frames), int(history.epochs[-1])

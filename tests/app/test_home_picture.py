@@ -47,3 +47,7 @@ def test_home_opens_on_the_picture_above_the_tour():
     assert charts, "the home page has no picture"
     figure = json.loads(charts[0].proto.spec)
     assert len(figure["frames"]) >= 10 and figure["layout"]["updatemenus"]  # a Play button
+    # The caption says how many of the epochs the picture plays (not "each of its epochs").
+    history, _ = demo.forming_history()
+    caption = next(c.value for c in at.caption if "▶" in c.value)
+    assert f"at {len(figure['frames'])} of its {int(history.epochs[-1])} epochs" in caption, caption
