@@ -317,7 +317,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 del S
 
-#: Settings that depend on the kind when left as ``None`` (resolved by :func:`resolved_training`).
+#: Settings that depend on the kind when left as ``None`` (see :func:`aecore.presets.resolved_training`).
 #: Linear models see only a handful
 #: of features, so they need a larger step and more passes to reach PCA's optimum.
 KIND_DEFAULTS = {
@@ -330,27 +330,6 @@ KIND_DEFAULTS = {
 }
 # The other stacked kinds train like "dense".
 KIND_DEFAULTS.update({kind: dict(KIND_DEFAULTS["dense"]) for kind in KINDS if kind not in KIND_DEFAULTS})
-
-#: The training settings :data:`KIND_DEFAULTS` resolves.
-TRAINING_SETTINGS = ("learning_rate", "epochs", "batch_size", "patience", "validation_fraction")
-
-
-def resolved_training(settings: dict) -> dict:
-    """The training settings a model of ``settings`` (a reducer's parameters, a TrainConfig's fields)
-    actually uses: ``None`` replaced by its kind's defaults. ``total_epochs`` is the most epochs a fit
-    can report to ``progress``: ``epochs``, or for greedy training ``epochs`` per stacked layer plus
-    ``greedy_finetune_epochs``. Plain Python, so that reading a shipped model's settings needs no
-    scikit-learn (``AutoencoderReducer.resolved_params`` calls it)."""
-    defaults = KIND_DEFAULTS.get(settings.get("kind"), KIND_DEFAULTS["dense"])
-    params = {name: defaults[name] if settings.get(name) is None else settings[name] for name in TRAINING_SETTINGS}
-    total = params["epochs"]
-    if settings.get("greedy") and isinstance(total, numbers.Integral):
-        n_stages = len(tuple(settings.get("hidden_units") or ())) + 1
-        finetune = settings.get("greedy_finetune_epochs")
-        total = total * n_stages + (finetune if isinstance(finetune, numbers.Integral) else 0)
-    params["total_epochs"] = total
-    return params
-
 
 #: Default sparsity weight per penalty when ``sparsity_weight=None``.
 SPARSITY_WEIGHTS = {"kl": 0.01, "l1": 1e-3}

@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, field, make_dataclass, replace
 from typing import Optional
 
-from .params import CONFIG_SETTINGS
+from .params import CONFIG_SETTINGS, KIND_DEFAULTS
+
+
+#: The training settings :data:`KIND_DEFAULTS` resolves.
+TRAINING_SETTINGS = ("learning_rate", "epochs", "batch_size", "patience", "validation_fraction")
+
+
+def resolved_training(settings: dict) -> dict:
+    """The training settings a model of ``settings`` (a reducer's parameters, a TrainConfig's fields)
+    actually uses: ``None`` replaced by its kind's defaults. ``total_epochs`` is the most epochs a fit
+    can report to ``progress``: ``epochs``, or for greedy training ``epochs`` per stacked layer plus
+    ``greedy_finetune_epochs``. Plain Python, so that reading a shipped model's settings needs no
+    scikit-learn (``AutoencoderReducer.resolved_params`` calls it)."""
+    defaults = KIND_DEFAULTS.get(settings.get("kind"), KIND_DEFAULTS["dense"])
+    params = {name: defaults[name] if settings.get(name) is None else settings[name] for name in TRAINING_SETTINGS}
+    total = params["epochs"]
+    if settings.get("greedy") and isinstance(total, numbers.Integral):
+        n_stages = len(tuple(settings.get("hidden_units") or ())) + 1
+        finetune = settings.get("greedy_finetune_epochs")
+        total = total * n_stages + (finetune if isinstance(finetune, numbers.Integral) else 0)
+    params["total_epochs"] = total
+    return params
 
 
 class _TrainConfigMethods:

@@ -11,7 +11,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .params import SPARSITY_WEIGHTS, numpydoc, resolved_training, storing_init
+from .params import SPARSITY_WEIGHTS, numpydoc, storing_init
+from .presets import TRAINING_SETTINGS, resolved_training
 from .progress import chain, for_verbosity
 from .reducer_mixins import OutlierScoresMixin, RunPersistenceMixin
 from .training.snapshots import LatentSnapshots
@@ -79,8 +80,7 @@ class AutoencoderReducer(OutlierScoresMixin, RunPersistenceMixin, ClassNamePrefi
         check(self.get_params())
         check_latent_size(self.n_components, n_features)
         params = self.resolved_params()
-        params.update(check({name: params[name] for name in
-                             ("learning_rate", "epochs", "batch_size", "patience", "validation_fraction")}))
+        params.update(check({name: params[name] for name in TRAINING_SETTINGS}))
         params["hidden_units"] = tuple(int(u) for u in (self.hidden_units or ()))
         params["decoder_units"] = (None if self.decoder_units is None
                                    else tuple(int(u) for u in self.decoder_units))

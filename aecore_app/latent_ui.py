@@ -21,11 +21,6 @@ from .layout import escape_markdown, metric_row
 from .model_links import setting_param
 from .url import Param
 
-#: The violins of the code dimensions are drawn from at most this many rows, a seeded sample the
-#: title names: every value is sent to each visitor (the demo's 5,000 × 10 codes were the Latent
-#: page's largest chart; 0.3 s a rerun at 200,000 rows).
-DISTRIBUTION_ROWS = 2_000
-
 
 def colour_options(ds: aedata.Dataset) -> dict[str, str]:
     """Colour-by choices as stable codes ("column:NAME" for a feature) -> the text shown."""

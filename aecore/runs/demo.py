@@ -26,8 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import format as run_format, saving as run_saving, loading as runs
-from ..params import resolved_training
-from ..presets import PRESETS, TrainConfig
+from ..presets import PRESETS, TrainConfig, resolved_training
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_runs"
 WEIGHTS_FILE = run_format.F16_WEIGHTS_FILE

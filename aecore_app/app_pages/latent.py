@@ -1,25 +1,19 @@
 """Latent space: map a trained model's codes in 2D/3D, colour them, select points to see samples."""
 
-from functools import partial
-
 import streamlit as st
 
-from aecore.figures import builders as figures
 from aecore.maps.projection import METHODS
 from aecore.maps.search import MAX_QUERY_CHARS
-from aecore.runs import projector
-from aecore_app.analyses import drawn_rows
-from aecore_app.caches import start_umap_warmup_for, thumbnail_map_of
+from aecore_app.caches import start_umap_warmup_for
 from aecore_app.i18n import t
-from aecore_app.layout import page_theme
 from aecore_app.latent_map_ui import map_ui
-from aecore_app.latent_ui import (DISTRIBUTION_ROWS, colour_options, map_scores_ui, map_settings_params, map_settings_ui,
-                                  map_view_ui, quality_key, view_quality_rows, view_quality_table_ui)
+from aecore_app.latent_tabs_ui import TABS, tabs_ui
+from aecore_app.latent_ui import (colour_options, map_scores_ui, map_settings_params, map_settings_ui,
+                                  map_view_ui)
 from aecore_app.map_search_ui import ISO_LINK_CHARS, ISO_LINK_ROWS, isolation_ui, search_columns, search_ui
 from aecore_app.model_ui import current_model_ui
 from aecore_app.page import stop
 from aecore_app.passes import codes_of, reconstruction_errors
-from aecore_app.reports import codes_csv_button
 from aecore_app.page_link import url_state
 from aecore_app.tsne_watch_ui import tsne_watch_ui
 from aecore_app.url import Param
@@ -49,7 +43,7 @@ url_state("latent", {
     "latent.iso": Param("iso", "choice", choices=("sel", "find")),
     "latent.iso_view": Param("iso_view", "choice", choices=METHODS),
     "latent.iso_rows": Param("iso_rows", "ints", 0, ds.n_samples - 1, max_items=ISO_LINK_ROWS, max_chars=ISO_LINK_CHARS),
-    "latent.watch": Param("watch", "bool")})
+    "latent.watch": Param("watch", "bool"), "latent.tab": Param("tab", "choice", choices=TABS)})
 c1, c2 = st.columns([2, 1])
 method = c1.radio(t("latent.view"), methods, format_func=names.get, horizontal=True, key="latent.method")
 dims = c2.radio(t("latent.dimensions"), [2, 3], horizontal=True, key="latent.dims",
@@ -73,43 +67,4 @@ with scores:
     map_scores_ui(view, ds)  # what the map settings cost in faithfulness, beside the map
 if method == "tsne" and dims == 2 and isolated is None:
     tsne_watch_ui(loaded, codes, settings)  # the map's iterations, played
-points = view.points
-
-tabs = st.tabs([t("latent.tab_thumbnails"), t("latent.tab_distributions"), t("latent.tab_quality"),
-                t("common.downloads")])
-with tabs[0]:
-    if ds.is_image and dims == 2:
-        st.plotly_chart(thumbnail_map_of(view.key, method, view, ds.X, ds.image_shape, ds.y,
-                                         background=page_theme()), key="latent.thumbs")
-    else:
-        st.caption(t("latent.thumbnails_note"))
-with tabs[1]:
-    shown = drawn_rows(len(codes), DISTRIBUTION_ROWS)  # every value is sent to the browser
-    st.plotly_chart(figures.latent_distributions(
-        codes if shown is None else codes[shown],
-        title=(t("latent.distributions_title") if shown is None
-               else t("latent.distributions_title_sample", n=len(shown), total=len(codes)))),
-                    key="latent.violins")
-    if k > 1:
-        st.plotly_chart(figures.correlation_heatmap(codes, title=t("latent.correlation_title")), key="latent.corr")
-with tabs[2]:
-    st.caption(t("latent.quality_caption"))
-    if st.button(t("latent.compare_views"), key="latent.quality"):
-        rows = view_quality_rows(loaded.id, [m for m in methods if m != "raw"], codes, ds)
-        st.session_state["latent.quality_rows"] = (quality_key(loaded.id), rows)
-    stored = st.session_state.get("latent.quality_rows")
-    if stored and stored[0] == quality_key(loaded.id):  # a table of other map settings is not shown
-        view_quality_table_ui(stored[1], names)
-with tabs[3]:
-    d1, d2 = st.columns(2)
-    # Made when clicked (at 60,000 rows writing both CSVs cost ~1 s a rerun), within the export limits.
-    codes_csv_button(d1, t("common.codes_csv"), codes, ds.y, f"{ds.name}_codes.csv", "latent.dl.codes")
-    # A subsample's CSV leads with the original row ids.
-    codes_csv_button(d2, t("latent.view_csv", view=names[method]), points, view.take(ds.y),
-                     f"{ds.name}_{method}_{dims}d.csv", "latent.dl.view", row_ids=view.rows)
-    n_exported = projector.export_rows(len(codes), codes.shape[1])
-    st.download_button(t("latent.export.projector_zip", n=n_exported),
-                       partial(projector.projector_zip, codes, ds.y, ds.X if ds.is_image else None, ds.image_shape,
-                               ds.label_names),
-                       f"{ds.name}_projector.zip", "application/zip", key="latent.dl.projector",
-                       help=t("latent.export.projector_help", n=n_exported))
+tabs_ui(loaded, view, method, dims, codes, methods, names)  # below the map: the open tab only

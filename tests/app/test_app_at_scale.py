@@ -115,10 +115,10 @@ def test_work_inside_a_slot_reuses_that_slot(monkeypatch):
 @pytest.mark.slow
 @pytest.mark.timeout(TIMEOUT)
 def test_a_large_map_draws_a_stated_subset(monkeypatch):
-    from aecore_app import analyses, caches, latent_ui
+    from aecore_app import analyses, caches, latent_tabs_ui
 
     monkeypatch.setattr(analyses, "MAP_DRAW_ROWS", 1000)
-    monkeypatch.setattr(latent_ui, "DISTRIBUTION_ROWS", 800)
+    monkeypatch.setattr(latent_tabs_ui, "DISTRIBUTION_ROWS", 800)
     caches.thumbnail_map_of.clear()
     assert analyses.draw_seconds(10**6) == analyses.draw_seconds(1000) > analyses.draw_seconds(500)  # drawn points only
     at = open_page("aecore_app/app_pages/latent.py", {"view": "pca"}, timeout=TIMEOUT)
@@ -129,6 +129,9 @@ def test_a_large_map_draws_a_stated_subset(monkeypatch):
         [c.value for c in at.caption]
     thumbs = _chart_spec(at, "latent.thumbs")
     assert sum(len(_array(trace["x"])) for trace in thumbs["data"]) == 1000
+    assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("latent.violins")]  # a closed tab
+    at.session_state["latent.tab"] = "distributions"  # drawn when its tab is opened
+    at.run()
     violins = _chart_spec(at, "latent.violins")
     assert all(len(_array(trace["y"])) == 800 for trace in violins["data"])
     assert "a random 800 of 5,000 rows" in violins["layout"]["title"]["text"]

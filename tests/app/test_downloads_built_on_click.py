@@ -35,6 +35,7 @@ def downloads(monkeypatch):
 
 def _visit(*pages: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["latent.tab"] = "downloads"  # the Latent page draws only its open tab
     for page in pages:
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value[:300] for e in at.exception])

@@ -181,6 +181,8 @@ def test_latent_views_and_colours(app):
     app.selectbox(key="latent.color").set_value("error").run()
     app.radio(key="latent.dims").set_value(3).run()
     _no_exception(app)
+    app.session_state["latent.tab"] = "quality"  # the tab a click opens (only the open tab is drawn)
+    app.run()
     app.button(key="latent.quality").click().run()
     _no_exception(app)
     assert any("trustworthiness" in str(df.value.columns.tolist()) for df in app.dataframe)

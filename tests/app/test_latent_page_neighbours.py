@@ -28,5 +28,7 @@ def test_the_latent_page_shows_a_selected_samples_neighbours_and_the_projector_d
     assert not at.exception
     agreement = [i.value for i in at.info if "random samples" in i.value]
     assert agreement and re.search(r"\d+% of the 8 nearest", agreement[0])
+    at.session_state["latent.tab"] = "downloads"  # the tab a click opens (only the open tab is drawn)
+    at.run()
     assert [b for b in at.get("download_button") if b.proto.id.endswith("latent.dl.projector")] or \
         any("Projector" in b.proto.label for b in at.get("download_button"))
