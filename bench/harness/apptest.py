@@ -1,5 +1,5 @@
-"""Walking the app's pages with Streamlit's AppTest: the registered pages, what a run reported as
-a problem, its charts, and a clock for the script's own share of each run."""
+"""The app's pages in Streamlit's AppTest: the registered pages, a session, and a clock for the
+script's own share of each run."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import time
 from bench.harness.server import ROOT
 
 APP = ROOT / "app.py"
-RUN_TIMEOUT = 300  # seconds for one AppTest run (the first imports TensorFlow; training ~10-40 s)
 
 
 def registered_pages() -> list[str]:
@@ -20,17 +19,6 @@ def registered_pages() -> list[str]:
 def page_paths() -> list[str]:
     """The URL paths of those pages (Streamlit names them after the files)."""
     return [page.rsplit("/", 1)[-1].removesuffix(".py") for page in registered_pages()]
-
-
-def problems(at) -> list[str]:
-    """The exceptions and error boxes of an AppTest run."""
-    out = [f"exception {e.proto.type}: {str(e.value)[:200]}" for e in at.exception]
-    out += [f"error: {str(e.value)[:200]}" for e in at.error]
-    return out
-
-
-def charts(at) -> int:
-    return len(at.get("plotly_chart"))
 
 
 class ScriptClock:
@@ -68,19 +56,9 @@ class ScriptClock:
         return total
 
 
-def session(timeout: float = RUN_TIMEOUT):
-    """A new AppTest session of app.py (one person, no page run yet)."""
+def session(timeout: float):
+    """A new AppTest session of app.py (one person, no page run yet; ``timeout`` s per run)."""
     from streamlit.testing.v1 import AppTest
 
     return AppTest.from_file(str(APP), default_timeout=timeout)
 
-
-def walk(at, pages: list[str], visit=lambda page, action: action(), fresh: bool = True) -> dict:
-    """Open ``pages`` in turn in the session ``at``, as the sidebar would: ``visit(page, action)``
-    runs each (``action()`` returns ``at``; in a ``fresh`` session the first page is ``at.run()``)
-    and may time or check it; returns what ``visit`` returned, by page."""
-    seen = {}
-    for i, page in enumerate(pages):
-        action = at.run if fresh and i == 0 else (lambda page=page: at.switch_page(page).run())
-        seen[page] = visit(page, action)
-    return seen
