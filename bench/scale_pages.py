@@ -13,7 +13,6 @@ import json
 import os
 import re
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ from bench.harness import apptest
 from bench.harness.apptest import ScriptClock, registered_pages
 from bench.harness.data import digit_png, exponent, upload_bytes
 from bench.harness.memory import reset_hwm, status_kb
-from bench.harness.report import say, section_main, stamp_line
+from bench.harness.report import run_worker, say, section, section_main, stamp_line
 from bench.harness.server import ROOT
 
 SIZES = (5_000, 20_000, 60_000)
@@ -187,7 +186,6 @@ def markdown(report: dict) -> str:
     sizes = [r["rows"] for r in results]
     pages = list(dict.fromkeys(name for r in results for name in r.get("pages", {})))
     lines = [
-        "<!-- bench/scale_pages.py: begin -->",
         f"## Every page at up to {max(sizes, default=TARGET_ROWS):,} rows (issue 18)", "",
         stamp_line(report, load=True, stack=f"Python {m.get('python')}, TensorFlow {m.get('tensorflow')}"), "",
         "Synthetic MNIST-shaped rows (`bench.harness.data.synthetic_mnist`) uploaded as an `.npz` of 28×28 uint8 images "
@@ -246,9 +244,8 @@ def markdown(report: dict) -> str:
                      f"{'—' if hwm is None else f'{hwm:,.0f}'} | {memory.get('rss_mb') or float('nan'):,.0f} |")
     lines += ["", "Peak RSS, whole process: `ru_maxrss` (upload, training and pages in one process, as on a server "
               "that trains); while the pages ran: `VmHWM` after resetting it once the models were stored. MB = 10⁶ "
-              "bytes.",
-              "<!-- bench/scale_pages.py: end -->"]
-    return "\n".join(lines)
+              "bytes."]
+    return section("scale_pages.py", lines)
 
 
 def _memory() -> dict:
@@ -281,7 +278,7 @@ def _timed(clock, action) -> dict:
             "charts": len(at.get("plotly_chart")), **_memory(), **(_SAID.take(at) if _SAID is not None else {})}
 
 
-def _train_models(dataset, log) -> tuple[list, dict]:
+def _train_models(dataset) -> tuple[list, dict]:
     """The recommended preset with EPOCHS epochs, one model per seed, fitted on the app's own
     training split of ``dataset``; the (config, reducer) pairs and the seconds it took."""
     from aecore.data import datasets as aedata
@@ -295,20 +292,20 @@ def _train_models(dataset, log) -> tuple[list, dict]:
         started = time.perf_counter()
         reducer = config.to_reducer(image_shape=dataset.image_shape).fit(X_train)
         seconds[f"seed {seed}"] = time.perf_counter() - started
-        log(f"  trained seed {seed} on {len(X_train):,} rows in {seconds[f'seed {seed}']:.1f} s")
+        say(f"  trained seed {seed} on {len(X_train):,} rows in {seconds[f'seed {seed}']:.1f} s")
         models.append((config, reducer))
     return models, seconds
 
 
-def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, log) -> dict:
-    """One fresh process, one AppTest session at ``n_rows`` rows; the result, also kept in
-    ``out_path`` after every step (so that a crash keeps what was measured)."""
+def worker(args: list[str]) -> dict:
+    """``--worker ROWS DATA OUT TIMEOUT``: one fresh process, one AppTest session at ROWS rows of the
+    upload DATA; the result, also kept in OUT after every step (so that a crash keeps what was measured)."""
+    n_rows, data_path, out_path, timeout = int(args[0]), args[1], args[2], float(args[3])
     os.chdir(ROOT)
     result: dict = {"rows": n_rows, "pages": {}, "setup": {}, "notes": []}
 
     def save() -> None:
-        if out_path:
-            Path(out_path).write_text(json.dumps(result))
+        Path(out_path).write_text(json.dumps(result))
 
     global _SAID
     clock, _SAID = ScriptClock(), Said()
@@ -328,17 +325,17 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, lo
     if active is None or active.dataset.n_samples != n_rows:
         said = [f"{step}: {p}" for step, found in setup.items() for p in problems_of(found)]
         result["failed"] = "the upload did not become the dataset; " + ("; ".join(said) or "no message")
-        log(f"  FAILED: {result['failed']}")
+        say(f"  FAILED: {result['failed']}")
         save()
         return result
     result["image_side"] = int(active.dataset.image_shape[0]) if active.dataset.image_shape else None
-    log(f"  uploaded {result['upload_mb']:.1f} MB in {result['setup']['upload']['wall']:.1f} s: "
+    say(f"  uploaded {result['upload_mb']:.1f} MB in {result['setup']['upload']['wall']:.1f} s: "
         f"{active.dataset.n_samples:,} rows of {active.dataset.image_shape} pixels, key {active.key}")
 
     from aecore_app.caches import ModelRegistry
     from aecore_app.session import CurrentModel, ModelKey
 
-    models, result["setup"]["training"] = _train_models(active.dataset, log)
+    models, result["setup"]["training"] = _train_models(active.dataset)
     # The store the Train page puts a model trained on an upload in (aecore_app.session.session_models,
     # created with the same size when the session has none yet), and the current model it sets.
     if "session_models" not in at.session_state:
@@ -361,7 +358,7 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, lo
         first = _timed(clock, lambda: at.switch_page(page).run())
         rerun = _timed(clock, at.run)
         result["pages"][name] = {"first": first, "rerun": rerun}
-        log(f"  {name}: first {first['wall']:.2f} s, rerun {rerun['wall']:.2f} s"
+        say(f"  {name}: first {first['wall']:.2f} s, rerun {rerun['wall']:.2f} s"
             + "".join(f"; {k}: {first[k]}" for k in ("failed", "exceptions", "errors") if first.get(k)))
         if page == DIGIT_PAGE and not any(w.key == "digit.upload" for w in at.file_uploader):
             result["notes"].append(f"digit: no digit uploaded, the page offers no uploader ({first.get('infos')})")
@@ -370,7 +367,7 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, lo
                 ("digit.png", digit, "image/png")).run())
             again = _timed(clock, at.run)
             result["pages"]["digit, a digit uploaded"] = {"first": action, "rerun": again}
-            log(f"  digit, a digit uploaded: {action['wall']:.2f} s, rerun {again['wall']:.2f} s")
+            say(f"  digit, a digit uploaded: {action['wall']:.2f} s, rerun {again['wall']:.2f} s")
         save()
     result["memory"] = _memory()
     # Resetting VmHWM resets ru_maxrss too on Linux: the whole process's peak is the larger of the two.
@@ -380,25 +377,21 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, lo
     return result
 
 
-def _run_worker(n_rows: int, timeout: float, tmp: Path, log) -> dict:
+def _run_worker(n_rows: int, timeout: float, tmp: Path) -> dict:
     """Make the data here, run one worker process on it, return its result (partial on a crash)."""
     started = time.perf_counter()
     data_path, out_path = tmp / f"rows_{n_rows}.npz", tmp / f"result_{n_rows}.json"
     data, side = upload_bytes(n_rows)
     data_path.write_bytes(data)
     del data
-    log(f"{n_rows:,} rows: {side}x{side} images made in {time.perf_counter() - started:.1f} s")
+    say(f"{n_rows:,} rows: {side}x{side} images made in {time.perf_counter() - started:.1f} s")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    command = [sys.executable, "-m", "bench.scale_pages", "--worker", str(n_rows), "--data", str(data_path),
-               "--out", str(out_path), "--timeout", str(timeout)]
-    done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    result, status = run_worker("scale_pages", [str(n_rows), str(data_path), str(out_path), str(timeout)], env)
     data_path.unlink()
-    try:
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-    except (IndexError, json.JSONDecodeError):
+    if result is None:  # the worker crashed: what it measured until then
         result = json.loads(out_path.read_text()) if out_path.exists() else {"rows": n_rows, "pages": {}}
-        result["failed"] = result.get("failed") or f"the worker exited with status {done.returncode}"
+        result["failed"] = result.get("failed") or f"the worker exited with status {status}"
     result["seconds"] = time.perf_counter() - started
     result.setdefault("image_side", side)
     return result
@@ -417,12 +410,12 @@ def measure(args) -> dict:
     results = []
     with tempfile.TemporaryDirectory(prefix="scale_pages_") as tmp:
         for n in sizes:
-            result = _run_worker(n, args.timeout, Path(tmp), say)
+            result = _run_worker(n, args.timeout, Path(tmp))
             if result.get("failed") and not result.get("pages"):
                 # A session that could not even be set up is tried once more in a fresh process;
                 # the first attempt's reason stays in the notes.
                 say(f"{n:,} rows: setup failed ({result['failed'][:200]}); trying once more")
-                retry = _run_worker(n, args.timeout, Path(tmp), say)
+                retry = _run_worker(n, args.timeout, Path(tmp))
                 retry.setdefault("notes", []).append(f"first attempt failed: {result['failed']}")
                 result = retry
             results.append(result)
@@ -432,16 +425,8 @@ def measure(args) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--worker"]:  # one size, in the fresh process _run_worker started
-        parser = argparse.ArgumentParser()
-        for flag, kind in (("--worker", int), ("--data", str), ("--out", str), ("--timeout", float)):
-            parser.add_argument(flag, type=kind)
-        args = parser.parse_args(argv)
-        print(json.dumps(worker(args.worker, args.data, args.out, args.timeout or RUN_TIMEOUT, say)))
-        return 0
     return section_main("scale_pages", __doc__, measure, markdown, argv, quick="5,000 rows only; results JSON only",
-                        arguments=[
+                        worker=worker, arguments=[
         (("--sizes",), {"type": _sizes, "help": "rows, comma-separated (default 5000,20000,60000)"}),
         (("--timeout",), {"type": float, "default": RUN_TIMEOUT, "help": "seconds for one AppTest run"})])
 

@@ -17,12 +17,11 @@ import numpy as np
 from aecore.data.datasets import load_dataset, train_test_split
 from aecore.metrics import pca_baseline, reconstruction_mse
 from aecore.presets import POST002_PRESETS as PRESETS, preset
-from bench.harness.report import say, section_main, stamp_line
+from bench.harness.report import say, section, section_main, stamp_line
 
 SEEDS, QUICK_SEEDS = (0, 1, 2), (0,)
 QUICK_EPOCHS = 2
 PROTOCOL_SEED = 42
-BEGIN, END = "<!-- bench/seed002.py: begin -->", "<!-- bench/seed002.py: end -->"
 
 
 def _config(name: str, seed: int, epochs: int | None):
@@ -149,7 +148,7 @@ def markdown(report: dict) -> str:
     r = report["result"]
     s = r["summary"]
     proto = {p["preset"]: p for p in r["protocol"]}
-    lines = [BEGIN, "## Post 002: dense vs CNN autoencoders on MNIST", "",
+    lines = ["## Post 002: dense vs CNN autoencoders on MNIST", "",
              stamp_line(report, load=True), "",
              "The seed's three networks as the presets build them (dense 784 → 784 ReLU → 64 ReLU → 784 sigmoid; "
              "CNN Conv2D 32/64 k2 s2 ReLU → Dense 64 → Dense 3136 → Conv2DTranspose 32 → 1 sigmoid; CNN-ELU "
@@ -175,8 +174,8 @@ def markdown(report: dict) -> str:
               f"seed's 60,000 images make {seed_steps:,} in 20, so every network here takes about 1/"
               f"{seed_steps / steps:.0f} of the seed's optimisation steps (and sees 1/12 of its data). Per-seed "
               "figures are in bench/results_seed002.json.",
-              "", END]
-    return "\n".join(lines)
+              ""]
+    return section("seed002.py", lines)
 
 
 def main(argv: list[str] | None = None) -> int:

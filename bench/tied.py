@@ -15,7 +15,7 @@ import numpy as np
 
 from aecore import AutoencoderReducer
 from aecore.data.datasets import load_dataset, train_test_split
-from bench.harness.report import say, section_main, stamp_line
+from bench.harness.report import say, section, section_main, stamp_line
 
 KINDS = ("dense", "tied")
 SHAPE = {"n_components": 10, "hidden_units": (512, 256)}
@@ -24,7 +24,6 @@ TRAINING = {"batch_size": 128, "learning_rate": 1e-3, "early_stopping": False, "
 BUDGETS = {"standard": (None, 15, None), "long, small data": (1000, 80, 40)}
 QUICK_BUDGETS = {"standard": (None, 3, None), "long, small data": (1000, 10, 5)}
 SEEDS, QUICK_SEEDS = (0, 1, 2), (0,)
-BEGIN, END = "<!-- bench/tied.py: begin -->", "<!-- bench/tied.py: end -->"
 
 
 def _mse(model, X: np.ndarray) -> float:
@@ -126,7 +125,7 @@ def _verdict(s: dict) -> str:
 
 
 def markdown(report: dict) -> str:
-    lines = [BEGIN, "## Tied vs untied weights: speed and overfitting (post 001's claim)", "",
+    lines = ["## Tied vs untied weights: speed and overfitting (post 001's claim)", "",
              stamp_line(report, load=True), "",
              f"784-{'-'.join(map(str, SHAPE['hidden_units']))}-{SHAPE['n_components']} autoencoders, kind "
              "`dense` against kind `tied`, same settings (batch 128, Adam 1e-3, fixed epochs, no early "
@@ -163,8 +162,8 @@ def markdown(report: dict) -> str:
                  + " / ".join(f"{a:.2f}" for a in per_seed["seconds_per_epoch"]) + "; "
                  + " / ".join(f"{a:.3f}" for a in per_seed["test_mse"]) + ".")
         lines.append(text)
-    lines += ["", "Per-epoch curves of every run are in bench/results_tied.json.", "", END]
-    return "\n".join(lines)
+    lines += ["", "Per-epoch curves of every run are in bench/results_tied.json.", ""]
+    return section("tied.py", lines)
 
 
 def main(argv: list[str] | None = None) -> int:

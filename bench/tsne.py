@@ -17,7 +17,7 @@ import numpy as np
 from bench.harness.data import TSNE_SETTINGS as SETTINGS
 from bench.harness.data import exponent as slope
 from bench.harness.data import sklearn_tsne, synthetic_mnist
-from bench.harness.report import say, section_main, stamp_line, write_plot
+from bench.harness.report import say, section, section_main, stamp_line, write_plot
 from bench.harness.server import ROOT
 
 HTML = ROOT / "bench" / "tsne.html"
@@ -105,7 +105,7 @@ def figure(results: dict):
 
 def markdown(report: dict) -> str:
     m, res = report["machine"], report["results"]
-    lines = ["<!-- bench/tsne.py: begin -->", "## t-SNE of the codes: openTSNE (ours) against scikit-learn", "",
+    lines = ["## t-SNE of the codes: openTSNE (ours) against scikit-learn", "",
              stamp_line(report, load=True, stack=f"Python {m.get('python')}"), "",
              "The shipped recommended model's 10-d codes of the MNIST sample (1,000 and 5,000 rows) and of "
              "MNIST-shaped synthetic sets (20,000 and 60,000); perplexity 15, learning rate 100 (post 002's), "
@@ -132,8 +132,7 @@ def markdown(report: dict) -> str:
               if len(res[k]) > 1]
     if growth:
         lines += ["", "Growth exponents (seconds against rows): " + ", ".join(growth) + "."]
-    lines.append("<!-- bench/tsne.py: end -->")
-    return "\n".join(lines)
+    return section("tsne.py", lines)
 
 
 def main(argv: list[str] | None = None) -> int:
