@@ -22,11 +22,6 @@ def status_kb(field: str, pid: int | str = "self") -> int | None:
     return None
 
 
-def mib(field: str = "VmRSS", pid: int | str = "self") -> float:
-    """:func:`status_kb` in MiB (0 where unknown)."""
-    return (status_kb(field, pid) or 0) / 1024
-
-
 def settle() -> None:
     """Collect garbage and hand malloc's free memory back, so the next call starts from a low RSS."""
     gc.collect()
