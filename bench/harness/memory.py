@@ -95,18 +95,14 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def descendants(pid: int) -> list[int]:
-    found, stack = [], children(pid)
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack += children(current)
-    return found
-
-
 def tree_rss_kb(pid: int) -> int:
     """Resident memory of a process and all its descendants, in kB."""
-    return sum(status_kb("VmRSS", p) or 0 for p in [pid, *descendants(pid)])
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += status_kb("VmRSS", current) or 0
+        stack += children(current)
+    return total
 
 
 class RssSampler(threading.Thread):

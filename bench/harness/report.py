@@ -98,6 +98,12 @@ def stamp() -> dict:
     return {"date": now(), "commit": commit(), "machine": machine()}
 
 
+def run_stamp(command: str, quick: bool, started: float, load_before: float) -> dict:
+    """:func:`stamp`, the command, its seconds since ``started`` and the load average before and after."""
+    return {**stamp(), "command": command, "quick": quick, "seconds": round(time.perf_counter() - started, 1),
+            "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)]}
+
+
 def _fmt(value) -> str:
     if value is None:
         return ""
@@ -187,10 +193,8 @@ def section_main(name: str, doc: str, measure, markdown, argv: list[str] | None 
     fields = measure(args)
     if fields is None:  # measure said why it could not run
         return 2
-    shown = [a for a in argv if a != "--no-write"]
-    report = {**stamp(), "command": " ".join([f"python -m bench.{name}", *shown]),
-              "quick": bool(getattr(args, "quick", False)), "seconds": round(time.perf_counter() - started, 1),
-              "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)], **fields}
+    command = " ".join([f"python -m bench.{name}", *(a for a in argv if a != "--no-write")])
+    report = {**run_stamp(command, bool(getattr(args, "quick", False)), started, load_before), **fields}
     save_report(name, report, markdown(report), quick=report["quick"], write=not args.no_write)
     return 0
 
