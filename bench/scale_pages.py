@@ -1,7 +1,6 @@
-"""Every page at 60,000 rows (issue 18): each page's first render, rerun, what it said (the durations
-it stated, the seconds it held a job slot: :class:`Said`) and the process's peak memory, one fresh
-``--worker N`` process per size, rows uploaded through the Train page in AppTest; its BENCHMARKS.md
-section. Method and targets: BENCHMARKS.md (section bench/scale_pages.py).
+"""Every page at 60,000 rows (issue 18): each page's first render, rerun, what went wrong and the
+process's peak memory, one fresh ``--worker`` process per size, rows uploaded through the Train page
+in AppTest; its BENCHMARKS.md section. Method and targets: BENCHMARKS.md (section bench/scale_pages.py).
 
 Usage: ``python -m bench.scale_pages [--quick | --sizes 5000,20000] [--no-write]``."""
 
@@ -11,7 +10,6 @@ import argparse
 import gc
 import json
 import os
-import re
 import resource
 import sys
 import tempfile
@@ -31,107 +29,14 @@ PRESET, SEEDS = "recommended", (0, 1)
 UPLOAD_NAME = "synthetic_mnist.npz"
 DIGIT_PAGE = "aecore_app/app_pages/digit.py"
 RUN_TIMEOUT = 900  # seconds for one AppTest run: UMAP of 60,000 codes on two busy cores is slow
-
-
 #: Issue 18's targets.
 TARGET_ROWS, TARGET_FIRST_S, TARGET_RERUN_S, TARGET_PEAK_MB = 60_000, 10.0, 1.0, 2_500.0
 EPOCHS = 2  # of the two models trained before the pages run
 TEXT_CHARS = 300  # of a message kept in the results
 
-#: A duration as the English locale writes one: "12 s", "1.5 min", "10 seconds".
-_DURATION = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(s|secs?|seconds?|min|minutes?|h|hours?)\b")
-_UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "min": 60, "minute": 60, "minutes": 60,
-          "h": 3600, "hour": 3600, "hours": 3600}
-#: Words that make a duration a promise about work to come, not a measurement ("Ran in 3 s").
-_ESTIMATE_WORDS = ("about", "roughly", "at most", "estimat", "would take", "should take")
-
-
-def mentions_time(text: str) -> bool:
-    """Whether ``text`` mentions a duration ("about 12 s", "half a minute", "a few seconds")."""
-    return bool(_DURATION.search(text) or re.search(r"\b(second|minute|hour)s?\b", text, re.IGNORECASE))
-
-
-def stated_seconds(text: str) -> float | None:
-    """The seconds an estimate in ``text`` states (the largest duration it names), else None."""
-    lower = text.lower()
-    if not any(word in lower for word in _ESTIMATE_WORDS):
-        return None
-    found = [float(n.replace(",", "")) * _UNITS[unit.lower()] for n, unit in _DURATION.findall(text)]
-    if "half a minute" in lower:
-        found.append(30.0)
-    return max(found) if found else None
-
 
 def texts(elements) -> list[str]:
     return [str(e.value)[:TEXT_CHARS] for e in elements]
-
-
-class Said:
-    """What the pages said while a step ran, read by :func:`_timed`: every ``caption``, ``info``
-    and ``spinner`` text (placeholders an estimate is shown in and emptied once the work is done
-    included), and the seconds the step held one of the server's job slots."""
-
-    def __init__(self) -> None:
-        from contextlib import contextmanager
-
-        import streamlit
-        from streamlit.delta_generator import DeltaGenerator
-
-        from aecore_app.slots import SlotPool
-
-        self.calls, self.slot_s, self.started = [], 0.0, time.perf_counter()
-        said = self
-        for kind in ("caption", "info", "spinner"):
-            def wrap(call, first, kind=kind):
-                def recorded(*args, **kwargs):
-                    text = kwargs.get("body", kwargs.get("text", args[first] if len(args) > first else ""))
-                    said.calls.append((kind, str(text)[:TEXT_CHARS], time.perf_counter() - said.started))
-                    return call(*args, **kwargs)
-                return recorded
-            # st.caption is a method bound at import; note.caption (a placeholder's) is the class's.
-            setattr(streamlit, kind, wrap(getattr(streamlit, kind), 0))
-            setattr(DeltaGenerator, kind, wrap(getattr(DeltaGenerator, kind), 1))
-        slot = SlotPool.slot
-
-        @contextmanager
-        def held(pool, *args, **kwargs):
-            with slot(pool, *args, **kwargs):
-                started = time.perf_counter()
-                try:
-                    yield
-                finally:
-                    said.slot_s += time.perf_counter() - started
-
-        SlotPool.slot = held
-
-    def take(self, at=None) -> dict:
-        """The slot seconds and the texts that mention a duration since the last call (the
-        page's final captions and infos too, for any the wrappers missed)."""
-        out = [{"kind": kind, "text": text, "at_s": round(at_s, 2)} for kind, text, at_s in self.calls]
-        final = ([("caption", e) for e in texts(at.caption)] + [("info", e) for e in texts(at.info)]
-                 if at is not None else [])
-        out += [{"kind": kind + " (final)", "text": text} for kind, text in final
-                if text not in {o["text"] for o in out}]
-        out = [dict(o, seconds=stated_seconds(o["text"])) for o in out if mentions_time(o["text"])]
-        slot_s, self.calls, self.slot_s, self.started = self.slot_s, [], 0.0, time.perf_counter()
-        return {"estimates": out, "slot_s": round(slot_s, 3)}
-
-
-#: Estimates are shown rounded to whole seconds ("about 0 s"): a step is over its estimate when it
-#: ran longer than the estimate plus this.
-ROUNDING_S = 0.5
-
-
-def over_estimate(step: dict) -> bool:
-    """Whether a step ran (wall seconds) longer than the estimates it stated add up to."""
-    stated = stated_total(step)
-    return stated is not None and step["wall"] > stated + ROUNDING_S
-
-
-def stated_total(step: dict) -> float | None:
-    """The seconds a step's stated estimates add up to (None: it stated none)."""
-    found = [e["seconds"] for e in step.get("estimates", []) if e.get("seconds") is not None]
-    return sum(found) if found else None
 
 
 def _side(result: dict) -> str:
@@ -141,7 +46,6 @@ def _side(result: dict) -> str:
 
 def exponents(results: list[dict]) -> dict:
     """Per page: the growth exponent of first-render and rerun seconds over the sizes it ran at."""
-
     pages = list(dict.fromkeys(name for r in results for name in r.get("pages", {})))
     out = {}
     for name in pages:
@@ -219,18 +123,6 @@ def markdown(report: dict) -> str:
         lines += [f"- {n:,} rows, {name}{f' ({step})' if step else ''}: {_clean(p)}" for n, name, step, p in problems]
     else:
         lines += ["", "No page raised an exception or showed `st.error` at any size."]
-    stated = [(r, name, step, found) for r in results for name, steps in r.get("pages", {}).items()
-              for step, found in steps.items() if stated_total(found) is not None]
-    if stated:
-        lines += ["", "Stated estimates (texts of `st.caption`, `st.info` and `st.spinner` that state a duration, "
-                  "placeholders emptied once the work is done included) against the measured seconds:", "",
-                  "| rows | page | step | stated: s | wall: s (✗: over the estimate) | in a job slot: s "
-                  "| what the page said |",
-                  "|---|---|---|---|---|---|---|"]
-        lines += [f"| {r['rows']:,} | {name} | {step} | {stated_total(found):,.0f} | {found['wall']:.1f}"
-                  f"{' ✗' if over_estimate(found) else ''} | {found.get('slot_s', 0):.1f} | "
-                  + " · ".join(_clean(e["text"]) for e in found["estimates"] if e.get("seconds") is not None) + " |"
-                  for r, name, step, found in stated]
     lines += ["", "| rows | upload parsed: s | training 2 models: s | peak RSS, whole process: MB | peak RSS while "
               "the pages ran: MB | RSS at the end: MB |", "|---|---|---|---|---|---|"]
     for r in results:
@@ -255,27 +147,20 @@ def _memory() -> dict:
             "rss_mb": None if rss is None else rss * 1024 / 1e6, "hwm_mb": None if hwm is None else hwm * 1024 / 1e6}
 
 
-_SAID = None  # a Said in the worker
-
-
 def _timed(clock, action) -> dict:
-    """Run ``action`` (an AppTest run); wall and script seconds, what the page said went wrong,
-    the durations it stated and the seconds it held a job slot."""
+    """Run ``action`` (an AppTest run); wall and script seconds, and what the page said went wrong."""
     clock.take()
-    if _SAID is not None:
-        _SAID.take()
     started = time.perf_counter()
     try:
         at = action()
     except Exception as exc:  # noqa: BLE001  (a timeout or a missing widget is a result, not a crash)
         return {"wall": time.perf_counter() - started, "script": clock.take(), "exceptions": [],
-                "errors": [], "warnings": [], "failed": f"{type(exc).__name__}: {str(exc)[:TEXT_CHARS]}",
-                **(_SAID.take() if _SAID is not None else {})}
+                "errors": [], "warnings": [], "failed": f"{type(exc).__name__}: {str(exc)[:TEXT_CHARS]}"}
     wall = time.perf_counter() - started
     return {"wall": wall, "script": clock.take(),
             "exceptions": [f"{e.proto.type}: {str(e.value)[:TEXT_CHARS]}" for e in at.exception],
             "errors": texts(at.error), "warnings": texts(at.warning), "infos": texts(at.info)[:3],
-            "charts": len(at.get("plotly_chart")), **_memory(), **(_SAID.take(at) if _SAID is not None else {})}
+            "charts": len(at.get("plotly_chart")), **_memory()}
 
 
 def _train_models(dataset) -> tuple[list, dict]:
@@ -307,8 +192,7 @@ def worker(args: list[str]) -> dict:
     def save() -> None:
         Path(out_path).write_text(json.dumps(result))
 
-    global _SAID
-    clock, _SAID = ScriptClock(), Said()
+    clock = ScriptClock()
     raw = Path(data_path).read_bytes()
     result["upload_mb"] = len(raw) / 1e6
     at = apptest.session(timeout)
