@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from bench.harness import apptest
-from bench.harness.apptest import ScriptClock, registered_pages
+from bench.harness.apptest import registered_pages
 from bench.harness.data import digit_png, exponent, upload_bytes
 from bench.harness.memory import reset_hwm, status_kb
 from bench.harness.report import run_worker, say, section, section_main, stamp_line
@@ -147,17 +147,15 @@ def _memory() -> dict:
             "rss_mb": None if rss is None else rss * 1024 / 1e6, "hwm_mb": None if hwm is None else hwm * 1024 / 1e6}
 
 
-def _timed(clock, action) -> dict:
-    """Run ``action`` (an AppTest run); wall and script seconds, and what the page said went wrong."""
-    clock.take()
+def _timed(action) -> dict:
+    """Run ``action`` (an AppTest run); its wall seconds and what the page said went wrong."""
     started = time.perf_counter()
     try:
         at = action()
     except Exception as exc:  # noqa: BLE001  (a timeout or a missing widget is a result, not a crash)
-        return {"wall": time.perf_counter() - started, "script": clock.take(), "exceptions": [],
+        return {"wall": time.perf_counter() - started, "exceptions": [],
                 "errors": [], "warnings": [], "failed": f"{type(exc).__name__}: {str(exc)[:TEXT_CHARS]}"}
-    wall = time.perf_counter() - started
-    return {"wall": wall, "script": clock.take(),
+    return {"wall": time.perf_counter() - started,
             "exceptions": [f"{e.proto.type}: {str(e.value)[:TEXT_CHARS]}" for e in at.exception],
             "errors": texts(at.error), "warnings": texts(at.warning), "infos": texts(at.info)[:3],
             "charts": len(at.get("plotly_chart")), **_memory()}
@@ -192,17 +190,16 @@ def worker(args: list[str]) -> dict:
     def save() -> None:
         Path(out_path).write_text(json.dumps(result))
 
-    clock = ScriptClock()
     raw = Path(data_path).read_bytes()
     result["upload_mb"] = len(raw) / 1e6
     at = apptest.session(timeout)
     setup = result["setup"]
-    setup["startup"] = _timed(clock, at.run)  # imports TensorFlow, Streamlit, the app
-    setup["train_page"] = _timed(clock, lambda: at.switch_page("aecore_app/app_pages/train.py").run())
+    setup["startup"] = _timed(at.run)  # imports TensorFlow, Streamlit, the app
+    setup["train_page"] = _timed(lambda: at.switch_page("aecore_app/app_pages/train.py").run())
     if not setup["train_page"].get("failed"):
-        setup["pick_upload"] = _timed(clock, lambda: at.selectbox(key="train.dataset").set_value("upload").run())
+        setup["pick_upload"] = _timed(lambda: at.selectbox(key="train.dataset").set_value("upload").run())
     if "pick_upload" in setup and not setup["pick_upload"].get("failed"):
-        setup["upload"] = _timed(clock, lambda: at.file_uploader(key="train.upload").set_value(
+        setup["upload"] = _timed(lambda: at.file_uploader(key="train.upload").set_value(
             (UPLOAD_NAME, raw, "application/octet-stream")).run())
     raw = None  # the upload's bytes are the session's now
     active = at.session_state["upload"] if "upload" in at.session_state else None
@@ -239,17 +236,17 @@ def worker(args: list[str]) -> dict:
 
     for page in registered_pages():
         name = Path(page).stem
-        first = _timed(clock, lambda: at.switch_page(page).run())
-        rerun = _timed(clock, at.run)
+        first = _timed(lambda: at.switch_page(page).run())
+        rerun = _timed(at.run)
         result["pages"][name] = {"first": first, "rerun": rerun}
         say(f"  {name}: first {first['wall']:.2f} s, rerun {rerun['wall']:.2f} s"
             + "".join(f"; {k}: {first[k]}" for k in ("failed", "exceptions", "errors") if first.get(k)))
         if page == DIGIT_PAGE and not any(w.key == "digit.upload" for w in at.file_uploader):
             result["notes"].append(f"digit: no digit uploaded, the page offers no uploader ({first.get('infos')})")
         elif page == DIGIT_PAGE:
-            action = _timed(clock, lambda: at.file_uploader(key="digit.upload").set_value(
+            action = _timed(lambda: at.file_uploader(key="digit.upload").set_value(
                 ("digit.png", digit, "image/png")).run())
-            again = _timed(clock, at.run)
+            again = _timed(at.run)
             result["pages"]["digit, a digit uploaded"] = {"first": action, "rerun": again}
             say(f"  digit, a digit uploaded: {action['wall']:.2f} s, rerun {again['wall']:.2f} s")
         save()

@@ -57,8 +57,8 @@ def test_the_digit_png_takes_a_flat_row_of_any_side(side):
 
 
 def test_the_section_names_the_side_and_marks_what_went_wrong():
-    step = {"wall": 5.0, "script": 4.9, "errors": ["Clustering failed"]}
-    rerun = {"wall": 0.1, "script": 0.1}
+    step = {"wall": 5.0, "errors": ["Clustering failed"]}
+    rerun = {"wall": 0.1}
     result = {"rows": 200_000, "image_side": 14, "pages": {"latent": {"first": step, "rerun": rerun}},
               "setup": {"training": {"seed 0": 1.0}}, "memory": {"peak_mb": 1.0}}
     report = {"results": [result], "machine": {}, "command": "python -m bench.scale_pages", "date": "2026-12-02",
