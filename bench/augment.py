@@ -60,7 +60,7 @@ def extra_rows(condition: str, X: np.ndarray, y: np.ndarray, models: dict, code_
                          code_scale=code_scale.get(source))
 
 
-def run(quick: bool = False, log=None) -> dict:
+def run(quick: bool = False, log=say) -> dict:
     ds = load_dataset("mnist_sample")
     train, test = train_test_split(ds, 0.2, seed=0)
     X_train, y_train, X_test, y_test = ds.X[train], ds.y[train], ds.X[test], ds.y[test]
@@ -84,9 +84,8 @@ def run(quick: bool = False, log=None) -> dict:
                     runs.append({"labels_per_class": per_class, "draw": draw, "condition": condition,
                                  "classifier": name, "train_rows": len(X_fit), "accuracy": accuracy,
                                  "label_agreement": agree})
-                if log:
-                    got = ", ".join(f"{r['classifier']} {r['accuracy']:.3f}" for r in runs[-len(CLASSIFIERS):])
-                    log(f"L={per_class} draw {draw} {condition}: {got} ({time.perf_counter() - started:.1f} s)")
+                got = ", ".join(f"{r['classifier']} {r['accuracy']:.3f}" for r in runs[-len(CLASSIFIERS):])
+                log(f"L={per_class} draw {draw} {condition}: {got} ({time.perf_counter() - started:.1f} s)")
     return {"train_rows": len(X_train), "test_rows": len(X_test), "n_per_row": N_PER_ROW,
             "pixel_noise": PIXEL_NOISE, "dense_spread": DENSE_SPREAD, "summary": summarise(runs), "runs": runs}
 
@@ -179,7 +178,7 @@ def markdown(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return section_main("augment", __doc__, lambda args: {"result": run(args.quick, log=say)}, markdown, argv,
+    return section_main("augment", __doc__, lambda args: {"result": run(args.quick)}, markdown, argv,
                        quick=f"L = 5, {QUICK_DRAWS} draws (about 1 minute)")
 
 

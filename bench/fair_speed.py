@@ -17,17 +17,12 @@ import time
 
 import numpy as np
 
+from bench.harness.data import mnist_sample
 from bench.harness.report import run_worker, say, section, section_main, stamp_line
 
 EPOCHS, BATCH_SIZE, LEARNING_RATE = 10, 128, 1e-3
 HIDDEN_UNITS, N_COMPONENTS = (512, 256), 32
 FITS_PER_PROCESS = 2
-
-
-def _data() -> np.ndarray:
-    from aecore.data.datasets import load_mnist_sample
-
-    return np.ascontiguousarray(load_mnist_sample().X, dtype=np.float32)
 
 
 def _fit_result(start: float, stamps: list[float], steps: int, mse: float) -> dict:
@@ -36,14 +31,14 @@ def _fit_result(start: float, stamps: list[float], steps: int, mse: float) -> di
             "epochs": [round(e, 4) for e in epochs], "steps": int(steps), "mse": float(mse)}
 
 
-def keras_reducer(epochs: int = EPOCHS, batch_size: int = BATCH_SIZE, random_state: int = 0, **settings):
-    """The autoencoder both benchmarks time, as ``AutoencoderReducer`` (no validation, no early stop)."""
+def keras_reducer(random_state: int):
+    """The autoencoder this benchmark times, as ``AutoencoderReducer`` (no validation, no early stop)."""
     from aecore import AutoencoderReducer
 
     return AutoencoderReducer(
         n_components=N_COMPONENTS, kind="dense", hidden_units=HIDDEN_UNITS, activation="relu",
-        output_activation="sigmoid", optimizer="adam", learning_rate=LEARNING_RATE, loss="mse", batch_size=batch_size,
-        epochs=epochs, early_stopping=False, validation_fraction=0.0, random_state=random_state, **settings)
+        output_activation="sigmoid", optimizer="adam", learning_rate=LEARNING_RATE, loss="mse", batch_size=BATCH_SIZE,
+        epochs=EPOCHS, early_stopping=False, validation_fraction=0.0, random_state=random_state)
 
 
 def torch_autoencoder(d: int):
@@ -65,7 +60,7 @@ def keras_fits(X: np.ndarray) -> list[dict]:
     """``AutoencoderReducer.fit`` as the app calls it, twice in this process."""
     results = []
     for seed in range(FITS_PER_PROCESS):
-        reducer = keras_reducer(random_state=seed)
+        reducer = keras_reducer(seed)
         stamps: list[float] = []
         start = time.perf_counter()
         reducer.fit(X, progress=lambda epoch, logs: stamps.append(time.perf_counter()))
@@ -107,7 +102,7 @@ def worker(args: list[str]) -> dict:
     """One fresh process: import the framework ``args[0]`` and load the data (untimed), fit twice."""
     import importlib
 
-    name, X = args[0], _data()
+    name, X = args[0], np.ascontiguousarray(mnist_sample().X, dtype=np.float32)
     importlib.import_module(name)  # imported before timing, as in a warm app process
     return {"framework": name, "fits": keras_fits(X) if name == "keras" else torch_fits(X)}
 
@@ -118,7 +113,7 @@ def _run_worker(name: str) -> dict:
     return run_worker("fair_speed", [name], env, stderr=subprocess.PIPE, check=True)[0]
 
 
-def measure(repeats: int, log=print) -> dict:
+def measure(repeats: int, log=say) -> dict:
     runs = {"keras": [], "torch": []}
     for r in range(repeats):
         for name in ("torch", "keras") if r % 2 == 0 else ("keras", "torch"):
@@ -170,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             say("PyTorch is not installed: pip install '.[bench]' --extra-index-url "
                 "https://download.pytorch.org/whl/cpu")
             return None
-        runs = measure(max(1, args.repeats), log=say)
+        runs = measure(max(1, args.repeats))
         return {"torch": torch.__version__, "repeats": args.repeats, "runs": runs, "summary": summary(runs),
                 "steps_per_epoch": math.ceil(5000 / BATCH_SIZE)}
 

@@ -24,15 +24,10 @@ QUICK_EPOCHS = 2
 PROTOCOL_SEED = 42
 
 
-def _config(name: str, seed: int, epochs: int | None):
-    config = preset(name).replace(random_state=seed)
-    return config if epochs is None else config.replace(epochs=epochs)
-
-
 def fit_one(name: str, seed: int, X_train: np.ndarray, X_test: np.ndarray | None, image_shape,
             epochs: int | None = None) -> dict:
     """Fit one preset as it says; its parameters, seconds and MSEs (test only when X_test is given)."""
-    config = _config(name, seed, epochs)
+    config = preset(name).replace(random_state=seed, **({} if epochs is None else {"epochs": epochs}))
     reducer = config.to_reducer(image_shape=image_shape)
     started = time.perf_counter()
     reducer.fit(X_train)
@@ -71,7 +66,7 @@ def summarise(runs: list[dict], pca_test_mse: float) -> dict:
     return out
 
 
-def run(quick: bool = False, seeds=None, log=None) -> dict:
+def run(quick: bool = False, seeds=None, log=say) -> dict:
     ds = load_dataset("mnist_sample")
     train, test = train_test_split(ds, 0.2, seed=0)
     X_train, X_test = ds.X[train], ds.X[test]
@@ -83,17 +78,14 @@ def run(quick: bool = False, seeds=None, log=None) -> dict:
     for i, seed in enumerate(seeds):
         order = PRESETS[i % len(PRESETS):] + PRESETS[:i % len(PRESETS)]
         for name in order:
-            runs.append(fit_one(name, seed, X_train, X_test, ds.image_shape, epochs))
-            if log:
-                r = runs[-1]
-                log(f"{name} seed {seed}: {r['fit_seconds']:.1f} s, train {r['train_mse']:.5f}, "
-                    f"test {r['test_mse']:.5f}")
+            r = fit_one(name, seed, X_train, X_test, ds.image_shape, epochs)
+            runs.append(r)
+            log(f"{name} seed {seed}: {r['fit_seconds']:.1f} s, train {r['train_mse']:.5f}, test {r['test_mse']:.5f}")
     protocol = []
     for name in PRESETS:
         protocol.append(fit_one(name, PROTOCOL_SEED, ds.X, None, ds.image_shape, epochs))
-        if log:
-            log(f"{name} seed protocol (all {len(ds.X):,} rows, seed {PROTOCOL_SEED}): "
-                f"{protocol[-1]['fit_seconds']:.1f} s, train {protocol[-1]['train_mse']:.5f}")
+        log(f"{name} seed protocol (all {len(ds.X):,} rows, seed {PROTOCOL_SEED}): "
+            f"{protocol[-1]['fit_seconds']:.1f} s, train {protocol[-1]['train_mse']:.5f}")
     return {"train_rows": len(X_train), "test_rows": len(X_test), "all_rows": len(ds.X), "seeds": list(seeds),
             "epochs": epochs or preset(PRESETS[0]).epochs, "pca_test_mse": pca.mse, "pca_all_mse": pca_all.mse,
             "summary": summarise(runs, pca.mse), "runs": runs, "protocol": protocol}
@@ -179,7 +171,7 @@ def markdown(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return section_main("seed002", __doc__, lambda args: {"result": run(args.quick, seeds=args.seeds, log=say)}, markdown, argv,
+    return section_main("seed002", __doc__, lambda args: {"result": run(args.quick, seeds=args.seeds)}, markdown, argv,
                         quick=f"one seed, {QUICK_EPOCHS} epochs (about 1 minute)",
                         arguments=[(("--seeds",), {"type": int, "nargs": "+",
                                                    "help": f"random seeds (default {' '.join(map(str, SEEDS))})"})])

@@ -88,7 +88,7 @@ def summarise(runs: list[dict], checkpoint: int | None) -> dict:
     return out
 
 
-def measure(quick: bool = False, seeds=None, budgets=None, log=None) -> dict:
+def measure(quick: bool = False, seeds=None, budgets=None, log=say) -> dict:
     """Every fit of every budget: ``{budget: {train_rows, test_rows, epochs, seeds, summary, runs}}``."""
     ds = load_dataset("mnist_sample")
     train, test = train_test_split(ds, 0.2, seed=0)
@@ -103,12 +103,10 @@ def measure(quick: bool = False, seeds=None, budgets=None, log=None) -> dict:
         runs = []
         for i, seed in enumerate(seeds):
             for kind in (KINDS if i % 2 == 0 else KINDS[::-1]):
-                runs.append(fit_one(kind, seed, epochs, X_train, X_test))
-                if log:
-                    r = runs[-1]
-                    log(f"[{name}] {kind} seed {seed}: {r['fit_seconds']:.1f} s, "
-                        f"{r['seconds_per_epoch'] * 1000:.0f} ms/epoch, train {r['train_mse']:.5f}, "
-                        f"test {r['test_mse']:.5f}")
+                r = fit_one(kind, seed, epochs, X_train, X_test)
+                runs.append(r)
+                log(f"[{name}] {kind} seed {seed}: {r['fit_seconds']:.1f} s, {r['seconds_per_epoch'] * 1000:.0f} "
+                    f"ms/epoch, train {r['train_mse']:.5f}, test {r['test_mse']:.5f}")
         result[name] = {"train_rows": len(X_train), "test_rows": len(X_test), "epochs": epochs,
                         "seeds": list(seeds), "summary": summarise(runs, checkpoint), "runs": runs}
     return result
@@ -168,7 +166,7 @@ def markdown(report: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     def fields(args) -> dict:
-        budgets = measure(args.quick, log=say)
+        budgets = measure(args.quick)
         return {"seeds": next(iter(budgets.values()))["seeds"], "settings": {**SHAPE, **TRAINING},
                 "budgets": budgets}
 

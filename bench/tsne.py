@@ -12,11 +12,9 @@ from __future__ import annotations
 import sys
 import time
 
-import numpy as np
-
 from bench.harness.data import TSNE_SETTINGS as SETTINGS
 from bench.harness.data import exponent as slope
-from bench.harness.data import sklearn_tsne, synthetic_mnist
+from bench.harness.data import mnist_sample, sklearn_tsne, subset, synthetic_mnist
 from bench.harness.report import say, section, section_main, stamp_line, write_plot
 from bench.harness.server import ROOT
 
@@ -30,13 +28,11 @@ PLACED = (60_000, 20_000)  # rows in all, rows embedded (the rest placed)
 def labelled_codes(n: int):
     """The demo model's codes of ``n`` MNIST-shaped rows and their labels."""
     from aecore.runs import demo
-    from aecore.data.datasets import load_mnist_sample
 
     reducer, _ = demo.load(demo.DEMO_DIR / "mnist-recommended")
     if n <= 5_000:
-        ds = load_mnist_sample()
-        rows = np.sort(np.random.default_rng(0).choice(len(ds.X), n, replace=False)) if n < len(ds.X) \
-            else np.arange(len(ds.X))
+        ds = mnist_sample()
+        rows = subset(len(ds.X), n)
         return reducer.transform(ds.X[rows]), ds.y[rows]
     X, y = synthetic_mnist(n, labels=True)
     return reducer.transform(X), y
@@ -49,7 +45,7 @@ def _scores(codes, embedding, y) -> dict:
             "knn_accuracy": round(metrics.knn_accuracy(embedding, y), 4)}
 
 
-def measure(quick: bool, log=print) -> dict:
+def measure(quick: bool, log=say) -> dict:
     """{"ours": {n: {...}}, "sklearn": {n: {...}}, "placed": {...} or None}."""
     from aecore.budget import Budget
     from aecore.maps.projection import project, project_placed
@@ -137,7 +133,7 @@ def markdown(report: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     def fields(args) -> dict:
-        results = measure(args.quick, log=say)
+        results = measure(args.quick)
         figures = write_plot(figure(results), HTML, PNG) if not (args.no_write or args.quick) else None
         return {"settings": SETTINGS, "results": results, "figures": figures}
 
