@@ -9,6 +9,7 @@ Usage: ``python -m aecore bench --only growth [--quick]`` or ``python -m bench.g
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -120,7 +121,7 @@ def _measured(action, repeats: int = 1) -> tuple:
     return value, min(times), mb, "memory not measured" if mb is None else f"+{mb:,.0f} MB"
 
 
-def _step(data: dict, n: int, method: str, action, repeats: int = 1, log=say):
+def _step(data: dict, log, n: int, method: str, action, repeats: int = 1):
     """Keep :func:`_measured`'s seconds and MB of ``method`` at ``n`` rows in ``data``, say so
     through ``log``; return the last result."""
     value, data["seconds"][method][n], data["memory_mb"][method][n], memory = _measured(action, repeats)
@@ -150,7 +151,7 @@ def measure(sizes: list[int], limits: dict | None = None, log=say) -> dict:
     limits = {**LIMITS, **(limits or {})}
     data: dict = {"sizes": list(sizes), "limits": limits, "seconds": {m: {} for m in METHODS},
                   "memory_mb": {m: {} for m in METHODS}, "notes": {}}
-    unlimited = Budget.unlimited()
+    unlimited, step = Budget.unlimited(), functools.partial(_step, data, log)
     data["warm_up"], data["warm_up_mb"] = {}, {}
     for label, action in _warm_ups(max(sizes)).items():
         _, data["warm_up"][label], data["warm_up_mb"][label], memory = _measured(action)
@@ -170,37 +171,34 @@ def measure(sizes: list[int], limits: dict | None = None, log=say) -> dict:
             stamps.append(time.perf_counter())
             reducer.fit(X, progress=lambda epoch, logs: stamps.append(time.perf_counter()))
 
-        _step(data, n, "train", fit, log=log)
+        step(n, "train", fit)
         epochs = np.diff(stamps)
         data["seconds"]["epoch"][n] = float(np.min(epochs[1:])) if len(epochs) > 1 else float(epochs[0])
         info["first_epoch"] = float(epochs[0])
-        codes = _step(data, n, "encode", lambda: reducer.transform(X), log=log)
+        codes = step(n, "encode", lambda: reducer.transform(X))
         # The Train page's PCA baseline, on the pixels; cheap, so the best of 3 (a busy machine only adds).
-        _step(data, n, "pca_pixels", lambda: project(X, "pca", n_components=N_COMPONENTS), repeats=3, log=log)
+        step(n, "pca_pixels", lambda: project(X, "pca", n_components=N_COMPONENTS), repeats=3)
         X = reducer = None  # free the pixels (627 MB at 200,000 rows) and the model
         # The cost curves themselves are measured, past the app's row budgets (the app subsamples there).
-        _step(data, n, "pca", lambda: project(codes, "pca", budget=unlimited), repeats=3, log=log)
-        umap_map = _step(data, n, "umap", lambda: project(codes, "umap", budget=unlimited), log=log)
+        step(n, "pca", lambda: project(codes, "pca", budget=unlimited), repeats=3)
+        umap_map = step(n, "umap", lambda: project(codes, "umap", budget=unlimited))
         info["umap_path"] = ("exact neighbours" if n * n * N_COMPONENTS <= EXACT_NEIGHBORS_BUDGET
                              else "nearest-neighbour descent")
         if _runs("tsne", n, limits):
-            _step(data, n, "tsne", lambda: project(codes, "tsne", budget=unlimited), log=log)
+            step(n, "tsne", lambda: project(codes, "tsne", budget=unlimited))
         if _runs("tsne_placed", n, limits):
-            _, embedded = _step(data, n, "tsne_placed", lambda: project_placed(codes, budget=Budget.default()),
-                                log=log)
+            _, embedded = step(n, "tsne_placed", lambda: project_placed(codes, budget=Budget.default()))
             info["placed"] = {"embedded": int(len(embedded)), "placed": int(n - len(embedded))}
         if _runs("tsne_sklearn", n, limits):
-            _step(data, n, "tsne_sklearn", lambda: sklearn_tsne(codes), log=log)
+            step(n, "tsne_sklearn", lambda: sklearn_tsne(codes))
         for method in [m for m in ("kmeans", "gmm") if _runs(m, n, limits)]:
             budget, info[f"{method}_budget"] = _page_budget(
                 lambda b: check_space("codes", method, n, 784, N_COMPONENTS, 10, 10, b))
-            result = _step(data, n, method, lambda: cluster_space("codes", None, codes, method, 10, 10, y=y,
-                                                                  budget=budget), log=log)
+            result = step(n, method, lambda: cluster_space("codes", None, codes, method, 10, 10, y=y, budget=budget))
             info[f"{method}_acc"] = float(result.scores.get("acc", float("nan")))
         if _runs("hdbscan", n, limits):
             budget, info["hdbscan_budget"] = _page_budget(lambda b: b.check_clustering("hdbscan", n, 2, 10, 10))
-            result = _step(data, n, "hdbscan", lambda: cluster(umap_map, "hdbscan", n_clusters=10,
-                                                               budget=budget), log=log)
+            result = step(n, "hdbscan", lambda: cluster(umap_map, "hdbscan", n_clusters=10, budget=budget))
             info["hdbscan_found"] = {"clusters": result.n_clusters,
                                      "noise": float(np.mean(result.labels == -1))}
         codes = umap_map = y = None
