@@ -177,10 +177,6 @@ def markdown(report: dict) -> str:
     return section("augment.py", lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    return section_main("augment", __doc__, lambda args: {"result": run(args.quick)}, markdown, argv,
-                       quick=f"L = 5, {QUICK_DRAWS} draws (about 1 minute)")
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(section_main("augment", __doc__, lambda args: {"result": run(args.quick)}, markdown,
+                          quick=f"L = 5, {QUICK_DRAWS} draws (about 1 minute)"))

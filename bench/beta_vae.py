@@ -44,9 +44,5 @@ def markdown(report: dict) -> str:
     return section("beta_vae.py", lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    return section_main("beta_vae", __doc__, lambda args: measure(args.quick), markdown, argv, quick="2 epochs per β")
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(section_main("beta_vae", __doc__, lambda args: measure(args.quick), markdown, quick="2 epochs per β"))

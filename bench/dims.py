@@ -60,9 +60,6 @@ def markdown(report: dict) -> str:
     return section("dims.py", lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    return section_main("dims", __doc__, lambda args: measure(args.quick), markdown, argv, quick="2 latent sizes, 3 epochs (about a minute)")
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(section_main("dims", __doc__, lambda args: measure(args.quick), markdown,
+                          quick="2 latent sizes, 3 epochs (about a minute)"))

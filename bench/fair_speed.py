@@ -157,21 +157,18 @@ def markdown(report: dict) -> str:
     return section("fair_speed.py", lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    def fields(args) -> dict | None:
-        try:
-            import torch
-        except ImportError:
-            say("PyTorch is not installed: pip install '.[bench]' --extra-index-url "
-                "https://download.pytorch.org/whl/cpu")
-            return None
-        runs = measure(max(1, args.repeats))
-        return {"torch": torch.__version__, "repeats": args.repeats, "runs": runs, "summary": summary(runs),
-                "steps_per_epoch": math.ceil(5000 / BATCH_SIZE)}
-
-    return section_main("fair_speed", __doc__, fields, markdown, argv, worker=worker, arguments=[
-        (("--repeats",), {"type": int, "default": 3, "help": "fresh processes per framework (default 3)"})])
+def fields(args) -> dict | None:
+    """The report's fields (None, said why, without PyTorch)."""
+    try:
+        import torch
+    except ImportError:
+        say("PyTorch is not installed: pip install '.[bench]' --extra-index-url https://download.pytorch.org/whl/cpu")
+        return None
+    runs = measure(max(1, args.repeats))
+    return {"torch": torch.__version__, "repeats": args.repeats, "runs": runs, "summary": summary(runs),
+            "steps_per_epoch": math.ceil(5000 / BATCH_SIZE)}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(section_main("fair_speed", __doc__, fields, markdown, worker=worker, arguments=[
+        (("--repeats",), {"type": int, "default": 3, "help": "fresh processes per framework (default 3)"})]))

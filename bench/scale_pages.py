@@ -266,8 +266,7 @@ def _run_worker(n_rows: int, timeout: float, tmp: Path) -> dict:
     data_path.write_bytes(data)
     del data
     say(f"{n_rows:,} rows: {side}x{side} images made in {time.perf_counter() - started:.1f} s")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env = {"TF_CPP_MIN_LOG_LEVEL": "3", **os.environ, "PYTHONPATH": str(ROOT)}
     result, status = run_worker("scale_pages", [str(n_rows), str(data_path), str(out_path), str(timeout)], env)
     data_path.unlink()
     if result is None:  # the worker crashed: what it measured until then
@@ -305,12 +304,8 @@ def measure(args) -> dict:
             "results": results, "exponents": exponents(results)}
 
 
-def main(argv: list[str] | None = None) -> int:
-    return section_main("scale_pages", __doc__, measure, markdown, argv, quick="5,000 rows only; results JSON only",
-                        worker=worker, arguments=[
-        (("--sizes",), {"type": _sizes, "help": "rows, comma-separated (default 5000,20000,60000)"}),
-        (("--timeout",), {"type": float, "default": RUN_TIMEOUT, "help": "seconds for one AppTest run"})])
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(section_main("scale_pages", __doc__, measure, markdown, quick="5,000 rows only; results JSON only",
+                          worker=worker, arguments=[
+        (("--sizes",), {"type": _sizes, "help": "rows, comma-separated (default 5000,20000,60000)"}),
+        (("--timeout",), {"type": float, "default": RUN_TIMEOUT, "help": "seconds for one AppTest run"})]))

@@ -170,12 +170,8 @@ def markdown(report: dict) -> str:
     return section("seed002.py", lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    return section_main("seed002", __doc__, lambda args: {"result": run(args.quick, seeds=args.seeds)}, markdown, argv,
-                        quick=f"one seed, {QUICK_EPOCHS} epochs (about 1 minute)",
-                        arguments=[(("--seeds",), {"type": int, "nargs": "+",
-                                                   "help": f"random seeds (default {' '.join(map(str, SEEDS))})"})])
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(section_main("seed002", __doc__, lambda args: {"result": run(args.quick, seeds=args.seeds)}, markdown,
+                          quick=f"one seed, {QUICK_EPOCHS} epochs (about 1 minute)",
+                          arguments=[(("--seeds",), {"type": int, "nargs": "+",
+                                                     "help": f"random seeds (default {' '.join(map(str, SEEDS))})"})]))

@@ -44,8 +44,7 @@ def fit_one(kind: str, seed: int, epochs: int, X_train: np.ndarray, X_test: np.n
         test_curve.append(_mse(reducer.autoencoder_, X_test))
         last[0] = time.perf_counter()
 
-    last[0] = time.perf_counter()
-    started = last[0]
+    started = last[0] = time.perf_counter()
     reducer.fit(X_train, progress=progress)
     fit_seconds = time.perf_counter() - started
     train_mse, test_mse = _mse(reducer.autoencoder_, X_train), _mse(reducer.autoencoder_, X_test)
@@ -164,14 +163,11 @@ def markdown(report: dict) -> str:
     return section("tied.py", lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    def fields(args) -> dict:
-        budgets = measure(args.quick)
-        return {"seeds": next(iter(budgets.values()))["seeds"], "settings": {**SHAPE, **TRAINING},
-                "budgets": budgets}
-
-    return section_main("tied", __doc__, fields, markdown, argv, quick="one seed, short budgets (about 1 minute)")
+def fields(args) -> dict:
+    """The report's fields: the settings and every budget's fits (:func:`measure`)."""
+    budgets = measure(args.quick)
+    return {"seeds": next(iter(budgets.values()))["seeds"], "settings": {**SHAPE, **TRAINING}, "budgets": budgets}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(section_main("tied", __doc__, fields, markdown, quick="one seed, short budgets (about 1 minute)"))

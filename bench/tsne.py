@@ -131,14 +131,12 @@ def markdown(report: dict) -> str:
     return section("tsne.py", lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    def fields(args) -> dict:
-        results = measure(args.quick)
-        figures = write_plot(figure(results), HTML, PNG) if not (args.no_write or args.quick) else None
-        return {"settings": SETTINGS, "results": results, "figures": figures}
-
-    return section_main("tsne", __doc__, fields, markdown, argv, quick="1,000 and 5,000 rows (about a minute)")
+def fields(args) -> dict:
+    """The report's fields: :func:`measure`'s results, and the plot a full run writes."""
+    results = measure(args.quick)
+    figures = write_plot(figure(results), HTML, PNG) if not (args.no_write or args.quick) else None
+    return {"settings": SETTINGS, "results": results, "figures": figures}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(section_main("tsne", __doc__, fields, markdown, quick="1,000 and 5,000 rows (about a minute)"))
