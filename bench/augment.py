@@ -17,7 +17,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from aecore.experiments.augment import generate_like
 from aecore.data.datasets import load_dataset, train_test_split
-from bench.harness.report import say, section_main, stamp_line
+from bench.harness.report import say, section, section_main, stamp_line
 
 LABELS, QUICK_LABELS = (5, 10, 20), (5,)
 DRAWS, QUICK_DRAWS = 5, 2
@@ -29,7 +29,6 @@ CLASSIFIERS = {"logistic regression": lambda: LogisticRegression(max_iter=1000),
 #: Condition -> what it adds to the labelled rows.
 CONDITIONS = {"labelled only": "nothing", "+ VAE posterior draws": "mnist-vae-2d",
               "+ dense AE code noise": "mnist-recommended", "+ pixel noise (control)": "pixel noise"}
-BEGIN, END = "<!-- bench/augment.py: begin -->", "<!-- bench/augment.py: end -->"
 
 
 def demo_models() -> dict:
@@ -61,7 +60,7 @@ def extra_rows(condition: str, X: np.ndarray, y: np.ndarray, models: dict, code_
                          code_scale=code_scale.get(source))
 
 
-def run(quick: bool = False, log=None) -> dict:
+def run(quick: bool = False, log=say) -> dict:
     ds = load_dataset("mnist_sample")
     train, test = train_test_split(ds, 0.2, seed=0)
     X_train, y_train, X_test, y_test = ds.X[train], ds.y[train], ds.X[test], ds.y[test]
@@ -85,9 +84,8 @@ def run(quick: bool = False, log=None) -> dict:
                     runs.append({"labels_per_class": per_class, "draw": draw, "condition": condition,
                                  "classifier": name, "train_rows": len(X_fit), "accuracy": accuracy,
                                  "label_agreement": agree})
-                if log:
-                    got = ", ".join(f"{r['classifier']} {r['accuracy']:.3f}" for r in runs[-len(CLASSIFIERS):])
-                    log(f"L={per_class} draw {draw} {condition}: {got} ({time.perf_counter() - started:.1f} s)")
+                got = ", ".join(f"{r['classifier']} {r['accuracy']:.3f}" for r in runs[-len(CLASSIFIERS):])
+                log(f"L={per_class} draw {draw} {condition}: {got} ({time.perf_counter() - started:.1f} s)")
     return {"train_rows": len(X_train), "test_rows": len(X_test), "n_per_row": N_PER_ROW,
             "pixel_noise": PIXEL_NOISE, "dense_spread": DENSE_SPREAD, "summary": summarise(runs), "runs": runs}
 
@@ -148,7 +146,7 @@ def verdict(result: dict) -> str:
 
 def markdown(report: dict) -> str:
     r = report["result"]
-    lines = [BEGIN, "## Post 004: do decoder samples help as data augmentation?", "", stamp_line(report), "",
+    lines = ["## Post 004: do decoder samples help as data augmentation?", "", stamp_line(report), "",
              f"The MNIST sample's app split ({r['train_rows']:,} training rows, {r['test_rows']:,} held-out). L labelled "
              "rows per class drawn from the training split (5 draws per L); classifiers on raw pixels: "
              "`LogisticRegression(max_iter=1000)` and 1-NN. (a) labelled rows only; (b) plus "
@@ -175,14 +173,10 @@ def markdown(report: dict) -> str:
     lines += ["", "Label check: the share of added rows whose copied label is the one 1-NN on all "
               f"{r['train_rows']:,} labelled training rows gives them — VAE draws {agreement['+ VAE posterior draws']:.0%}, "
               f"dense AE {agreement['+ dense AE code noise']:.0%}, pixel noise {agreement['+ pixel noise (control)']:.0%}.",
-              "", verdict(r), "", "Per-draw accuracies are in bench/results_augment.json.", "", END]
-    return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    return section_main("augment", __doc__, lambda args: {"result": run(args.quick, log=say)}, markdown, argv,
-                       quick=f"L = 5, {QUICK_DRAWS} draws (about 1 minute)")
+              "", verdict(r), "", "Per-draw accuracies are in bench/results_augment.json.", ""]
+    return section("augment.py", lines)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(section_main("augment", __doc__, lambda args: {"result": run(args.quick)}, markdown,
+                          quick=f"L = 5, {QUICK_DRAWS} draws (about 1 minute)"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 
 from aecore.experiments import beta_vae
-from bench.harness.report import say, section_main, stamp_line
+from bench.harness.report import say, section, section_main, stamp_line
 
 
 def measure(quick: bool, log=say) -> dict:
@@ -25,7 +25,7 @@ def measure(quick: bool, log=say) -> dict:
 
 
 def markdown(report: dict) -> str:
-    lines = ["<!-- bench/beta_vae.py: begin -->", "## β-VAE: reconstruction against a smooth latent space (issue 35)", "",
+    lines = ["## β-VAE: reconstruction against a smooth latent space (issue 35)", "",
              stamp_line(report, load=True), "",
              f"Preset `{beta_vae.PRESET}` (Conv2D 32, 64 with stride 2 -> Dense 16 -> a 2-D Gaussian code -> Dense "
              "7·7·64 -> Conv2DTranspose 32, 1; cross-entropy reconstruction term, Adam 1e-3, seed 0) "
@@ -40,14 +40,9 @@ def markdown(report: dict) -> str:
         lines.append(f"| {beta:g} | {report['reconstruction_mse'][i]:.5f} | {report['kl'][i]:.3f} | "
                      f"{report['epochs'][i]} | {report['fit_seconds'][i]:.0f} |")
     lines += ["", f"The three trainings took {report['sweep_seconds']:.0f} s; the estimate was "
-              f"{report['estimated_seconds']:.0f} s (a quiet machine's speeds; see the load average).", "",
-              "<!-- bench/beta_vae.py: end -->"]
-    return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    return section_main("beta_vae", __doc__, lambda args: measure(args.quick), markdown, argv, quick="2 epochs per β")
+              f"{report['estimated_seconds']:.0f} s (a quiet machine's speeds; see the load average).", ""]
+    return section("beta_vae.py", lines)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(section_main("beta_vae", __doc__, lambda args: measure(args.quick), markdown, quick="2 epochs per β"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 
 from aecore.experiments.dimensions import SweepSettings, run_shipped, summary
-from bench.harness.report import say, section_main, stamp_line
+from bench.harness.report import say, section, section_main, stamp_line
 
 QUICK = SweepSettings(sizes=(2, 16), epochs=3)
 
@@ -30,7 +30,7 @@ def markdown(report: dict) -> str:
     result, settings = report["result"], report["settings"]
     ae, pca = result["autoencoder"], result["pca"]
     found = summary(result)
-    lines = ["<!-- bench/dims.py: begin -->", "## How many dimensions? Autoencoder vs PCA over latent sizes (issue 35)",
+    lines = ["## How many dimensions? Autoencoder vs PCA over latent sizes (issue 35)",
              "", stamp_line(report, load=True), "",
              f"The MNIST sample split as every page splits it (seed 0): {result['n_train']:,} training rows, "
              f"{result['n_test']:,} held-out rows. Per latent size k, a dense autoencoder "
@@ -56,13 +56,10 @@ def markdown(report: dict) -> str:
                  if found["components_for_share"] else "")
               + f"The sweep took {report['sweep_seconds']:.0f} s; the estimate stated before it started was "
               f"{report['estimated_seconds']:.0f} s (the budget's speeds are a quiet machine's; other work shared "
-              "the cores: see the load average above).", "", "<!-- bench/dims.py: end -->"]
-    return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    return section_main("dims", __doc__, lambda args: measure(args.quick), markdown, argv, quick="2 latent sizes, 3 epochs (about a minute)")
+              "the cores: see the load average above).", ""]
+    return section("dims.py", lines)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(section_main("dims", __doc__, lambda args: measure(args.quick), markdown,
+                          quick="2 latent sizes, 3 epochs (about a minute)"))

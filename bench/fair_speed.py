@@ -9,7 +9,6 @@ Usage: ``python -m bench.fair_speed [--repeats N] [--no-write]`` (needs the `ben
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import subprocess
@@ -18,18 +17,12 @@ import time
 
 import numpy as np
 
-from bench.harness.report import say, section_main, stamp_line
-from bench.harness.server import ROOT
+from bench.harness.data import mnist_sample
+from bench.harness.report import run_worker, say, section, section_main, stamp_line
 
 EPOCHS, BATCH_SIZE, LEARNING_RATE = 10, 128, 1e-3
 HIDDEN_UNITS, N_COMPONENTS = (512, 256), 32
 FITS_PER_PROCESS = 2
-
-
-def _data() -> np.ndarray:
-    from aecore.data.datasets import load_mnist_sample
-
-    return np.ascontiguousarray(load_mnist_sample().X, dtype=np.float32)
 
 
 def _fit_result(start: float, stamps: list[float], steps: int, mse: float) -> dict:
@@ -38,14 +31,14 @@ def _fit_result(start: float, stamps: list[float], steps: int, mse: float) -> di
             "epochs": [round(e, 4) for e in epochs], "steps": int(steps), "mse": float(mse)}
 
 
-def keras_reducer(epochs: int = EPOCHS, batch_size: int = BATCH_SIZE, random_state: int = 0, **settings):
-    """The autoencoder both benchmarks time, as ``AutoencoderReducer`` (no validation, no early stop)."""
+def keras_reducer(random_state: int):
+    """The autoencoder this benchmark times, as ``AutoencoderReducer`` (no validation, no early stop)."""
     from aecore import AutoencoderReducer
 
     return AutoencoderReducer(
         n_components=N_COMPONENTS, kind="dense", hidden_units=HIDDEN_UNITS, activation="relu",
-        output_activation="sigmoid", optimizer="adam", learning_rate=LEARNING_RATE, loss="mse", batch_size=batch_size,
-        epochs=epochs, early_stopping=False, validation_fraction=0.0, random_state=random_state, **settings)
+        output_activation="sigmoid", optimizer="adam", learning_rate=LEARNING_RATE, loss="mse", batch_size=BATCH_SIZE,
+        epochs=EPOCHS, early_stopping=False, validation_fraction=0.0, random_state=random_state)
 
 
 def torch_autoencoder(d: int):
@@ -67,7 +60,7 @@ def keras_fits(X: np.ndarray) -> list[dict]:
     """``AutoencoderReducer.fit`` as the app calls it, twice in this process."""
     results = []
     for seed in range(FITS_PER_PROCESS):
-        reducer = keras_reducer(random_state=seed)
+        reducer = keras_reducer(seed)
         stamps: list[float] = []
         start = time.perf_counter()
         reducer.fit(X, progress=lambda epoch, logs: stamps.append(time.perf_counter()))
@@ -105,25 +98,22 @@ def torch_fits(X: np.ndarray) -> list[dict]:
     return results
 
 
-def worker(name: str) -> None:
-    """One fresh process: import the framework and load the data (untimed), fit, print JSON."""
+def worker(args: list[str]) -> dict:
+    """One fresh process: import the framework ``args[0]`` and load the data (untimed), fit twice."""
     import importlib
 
-    X = _data()
+    name, X = args[0], np.ascontiguousarray(mnist_sample().X, dtype=np.float32)
     importlib.import_module(name)  # imported before timing, as in a warm app process
-    results = keras_fits(X) if name == "keras" else torch_fits(X)
-    print(json.dumps({"framework": name, "fits": results}))
+    return {"framework": name, "fits": keras_fits(X) if name == "keras" else torch_fits(X)}
 
 
 def _run_worker(name: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")}
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    out = subprocess.run([sys.executable, "-m", "bench.fair_speed", "--worker", name], cwd=ROOT, env=env,
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_worker("fair_speed", [name], env, stderr=subprocess.PIPE, check=True)[0]
 
 
-def measure(repeats: int, log=print) -> dict:
+def measure(repeats: int, log=say) -> dict:
     runs = {"keras": [], "torch": []}
     for r in range(repeats):
         for name in ("torch", "keras") if r % 2 == 0 else ("keras", "torch"):
@@ -149,7 +139,7 @@ def summary(runs: dict) -> dict:
 
 def markdown(report: dict) -> str:
     s, m = report["summary"], report["machine"]
-    lines = ["<!-- bench/fair_speed.py: begin -->", "## Training speed, fairly measured: Keras (ours) against PyTorch",
+    lines = ["## Training speed, fairly measured: Keras (ours) against PyTorch",
              "", stamp_line(report, load=True, stack=f"Python {m.get('python')}, torch {report['torch']}"), "",
              f"784-512-256-32 dense autoencoder, 5,000 MNIST-sample digits, batch {BATCH_SIZE}, {EPOCHS} epochs, "
              "Adam 1e-3, MSE, no validation. Each framework in its own fresh process with its default threading "
@@ -164,30 +154,21 @@ def markdown(report: dict) -> str:
             lines.append(f"| {'first' if i == 0 else 'second'} in its process | {label} | {f['seconds']:.2f} | "
                          f"{f['first_epoch']:.2f} | {f['steady_epoch']:.3f} | {f['first_epoch'] / f['steady_epoch']:.1f} "
                          f"| {f['steps']:.0f} | {f['mse']:.4f} | {f['seconds'] / base['seconds']:.2f} |")
-    lines.append("<!-- bench/fair_speed.py: end -->")
-    return "\n".join(lines)
+    return section("fair_speed.py", lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--worker"]:  # one framework's fits, in the fresh process measure() started
-        worker(argv[1])
-        return 0
-
-    def fields(args) -> dict | None:
-        try:
-            import torch
-        except ImportError:
-            say("PyTorch is not installed: pip install '.[bench]' --extra-index-url "
-                "https://download.pytorch.org/whl/cpu")
-            return None
-        runs = measure(max(1, args.repeats), log=say)
-        return {"torch": torch.__version__, "repeats": args.repeats, "runs": runs, "summary": summary(runs),
-                "steps_per_epoch": math.ceil(5000 / BATCH_SIZE)}
-
-    return section_main("fair_speed", __doc__, fields, markdown, argv, arguments=[
-        (("--repeats",), {"type": int, "default": 3, "help": "fresh processes per framework (default 3)"})])
+def fields(args) -> dict | None:
+    """The report's fields (None, said why, without PyTorch)."""
+    try:
+        import torch
+    except ImportError:
+        say("PyTorch is not installed: pip install '.[bench]' --extra-index-url https://download.pytorch.org/whl/cpu")
+        return None
+    runs = measure(max(1, args.repeats))
+    return {"torch": torch.__version__, "repeats": args.repeats, "runs": runs, "summary": summary(runs),
+            "steps_per_epoch": math.ceil(5000 / BATCH_SIZE)}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(section_main("fair_speed", __doc__, fields, markdown, worker=worker, arguments=[
+        (("--repeats",), {"type": int, "default": 3, "help": "fresh processes per framework (default 3)"})]))

@@ -33,19 +33,15 @@ KINDS = {"dense": {}, "tied": {}, "denoising": {}, "contractive": {}, "sparse": 
 NOISE_LEVEL = 0.3
 
 
-def _settings(quick: bool) -> dict:
-    """Training settings shared by every kind: fewer epochs in quick mode."""
-    return {"n_components": N_COMPONENTS, "random_state": 0,
-            **({"epochs": 10, "early_stopping": False} if quick else {})}
-
-
 def run(quick: bool = False, only: str | None = None) -> list[dict]:
     ds = load_mnist_sample()
     train, test = train_test_split(ds, 0.2, seed=0)
     X_train, X_test, y_train, y_test = ds.X[train], ds.X[test], ds.y[train], ds.y[test]
     if only == "robustness":
         return robustness_rows(X_train, X_test, epochs=10 if quick else 30)
-    settings = _settings(quick)
+    settings = {"n_components": N_COMPONENTS, "random_state": 0}  # shared by every kind
+    if quick:
+        settings.update(epochs=10, early_stopping=False)
     pca = pca_baseline(X_train, N_COMPONENTS, X_test).mse
     rows, fitted = [], {}
 

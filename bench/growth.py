@@ -9,6 +9,7 @@ Usage: ``python -m aecore bench --only growth [--quick]`` or ``python -m bench.g
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -19,7 +20,7 @@ import numpy as np
 from aecore.budget import Budget
 
 from bench.harness.data import exponent, sklearn_tsne, synthetic_mnist
-from bench.harness.report import load_note, row, rows_main, stamp, write_plot
+from bench.harness.report import load_note, row, rows_main, run_stamp, say, write_plot
 from bench.harness.server import ROOT
 from bench.harness.memory import PeakMemory, settle
 
@@ -106,21 +107,25 @@ def estimate(sizes: list[int], limits: dict) -> dict:
     return out
 
 
-def _step(data: dict, n: int, method: str, action, repeats: int = 1, log=print):
-    """Run ``action`` ``repeats`` times; keep the fastest seconds and the largest added MB of
-    ``method`` at ``n`` rows in ``data``, say so through ``log``; return the last result."""
+def _measured(action, repeats: int = 1) -> tuple:
+    """``action`` called ``repeats`` times: its last result, the fastest seconds, the largest added MB
+    (:class:`PeakMemory`; None where it could not be measured) and that MB in words."""
     times, peaks = [], []
     for _ in range(repeats):
-        value = None
         with PeakMemory() as peak:
             started = time.perf_counter()
             value = action()
             times.append(time.perf_counter() - started)
         peaks.append(peak.mb)
-    data["seconds"][method][n] = min(times)
-    data["memory_mb"][method][n] = None if None in peaks else max(peaks)
-    memory = "memory not measured" if None in peaks else f"+{max(peaks):,.0f} MB"
-    log(f"[growth] {n:,} rows: {METHODS[method]}: {min(times):.2f} s, {memory}")
+    mb = None if None in peaks else max(peaks)
+    return value, min(times), mb, "memory not measured" if mb is None else f"+{mb:,.0f} MB"
+
+
+def _step(data: dict, log, n: int, method: str, action, repeats: int = 1):
+    """Keep :func:`_measured`'s seconds and MB of ``method`` at ``n`` rows in ``data``, say so
+    through ``log``; return the last result."""
+    value, data["seconds"][method][n], data["memory_mb"][method][n], memory = _measured(action, repeats)
+    log(f"[growth] {n:,} rows: {METHODS[method]}: {data['seconds'][method][n]:.2f} s, {memory}")
     return value
 
 
@@ -134,7 +139,7 @@ def _page_budget(check) -> tuple[Budget, str]:
     return page, "within the app's default budget"
 
 
-def measure(sizes: list[int], limits: dict | None = None, log=print) -> dict:
+def measure(sizes: list[int], limits: dict | None = None, log=say) -> dict:
     """Seconds and added MB per method and size: {"seconds": {"train": {n: s}, ...}, "memory_mb":
     {...}, "notes": {n: {...}}, "warm_up": {...}, "sizes": [...], "limits": {...}}."""
     from aecore import AutoencoderReducer
@@ -146,16 +151,11 @@ def measure(sizes: list[int], limits: dict | None = None, log=print) -> dict:
     limits = {**LIMITS, **(limits or {})}
     data: dict = {"sizes": list(sizes), "limits": limits, "seconds": {m: {} for m in METHODS},
                   "memory_mb": {m: {} for m in METHODS}, "notes": {}}
-    unlimited = Budget.unlimited()
+    unlimited, step = Budget.unlimited(), functools.partial(_step, data, log)
     data["warm_up"], data["warm_up_mb"] = {}, {}
     for label, action in _warm_ups(max(sizes)).items():
-        with PeakMemory() as peak:
-            started = time.perf_counter()
-            action()
-            data["warm_up"][label] = time.perf_counter() - started
-        data["warm_up_mb"][label] = peak.mb
-        log(f"[growth] {label}: {data['warm_up'][label]:.1f} s, "
-            + ("memory not measured" if peak.mb is None else f"+{peak.mb:,.0f} MB"))
+        _, data["warm_up"][label], data["warm_up_mb"][label], memory = _measured(action)
+        log(f"[growth] {label}: {data['warm_up'][label]:.1f} s, {memory}")
     for n in sizes:
         started = time.perf_counter()
         X, y = synthetic_mnist(n, labels=True)
@@ -171,37 +171,34 @@ def measure(sizes: list[int], limits: dict | None = None, log=print) -> dict:
             stamps.append(time.perf_counter())
             reducer.fit(X, progress=lambda epoch, logs: stamps.append(time.perf_counter()))
 
-        _step(data, n, "train", fit, log=log)
+        step(n, "train", fit)
         epochs = np.diff(stamps)
         data["seconds"]["epoch"][n] = float(np.min(epochs[1:])) if len(epochs) > 1 else float(epochs[0])
         info["first_epoch"] = float(epochs[0])
-        codes = _step(data, n, "encode", lambda: reducer.transform(X), log=log)
+        codes = step(n, "encode", lambda: reducer.transform(X))
         # The Train page's PCA baseline, on the pixels; cheap, so the best of 3 (a busy machine only adds).
-        _step(data, n, "pca_pixels", lambda: project(X, "pca", n_components=N_COMPONENTS), repeats=3, log=log)
+        step(n, "pca_pixels", lambda: project(X, "pca", n_components=N_COMPONENTS), repeats=3)
         X = reducer = None  # free the pixels (627 MB at 200,000 rows) and the model
         # The cost curves themselves are measured, past the app's row budgets (the app subsamples there).
-        _step(data, n, "pca", lambda: project(codes, "pca", budget=unlimited), repeats=3, log=log)
-        umap_map = _step(data, n, "umap", lambda: project(codes, "umap", budget=unlimited), log=log)
+        step(n, "pca", lambda: project(codes, "pca", budget=unlimited), repeats=3)
+        umap_map = step(n, "umap", lambda: project(codes, "umap", budget=unlimited))
         info["umap_path"] = ("exact neighbours" if n * n * N_COMPONENTS <= EXACT_NEIGHBORS_BUDGET
                              else "nearest-neighbour descent")
         if _runs("tsne", n, limits):
-            _step(data, n, "tsne", lambda: project(codes, "tsne", budget=unlimited), log=log)
+            step(n, "tsne", lambda: project(codes, "tsne", budget=unlimited))
         if _runs("tsne_placed", n, limits):
-            _, embedded = _step(data, n, "tsne_placed", lambda: project_placed(codes, budget=Budget.default()),
-                                log=log)
+            _, embedded = step(n, "tsne_placed", lambda: project_placed(codes, budget=Budget.default()))
             info["placed"] = {"embedded": int(len(embedded)), "placed": int(n - len(embedded))}
         if _runs("tsne_sklearn", n, limits):
-            _step(data, n, "tsne_sklearn", lambda: sklearn_tsne(codes), log=log)
+            step(n, "tsne_sklearn", lambda: sklearn_tsne(codes))
         for method in [m for m in ("kmeans", "gmm") if _runs(m, n, limits)]:
             budget, info[f"{method}_budget"] = _page_budget(
                 lambda b: check_space("codes", method, n, 784, N_COMPONENTS, 10, 10, b))
-            result = _step(data, n, method, lambda: cluster_space("codes", None, codes, method, 10, 10, y=y,
-                                                                  budget=budget), log=log)
+            result = step(n, method, lambda: cluster_space("codes", None, codes, method, 10, 10, y=y, budget=budget))
             info[f"{method}_acc"] = float(result.scores.get("acc", float("nan")))
         if _runs("hdbscan", n, limits):
             budget, info["hdbscan_budget"] = _page_budget(lambda b: b.check_clustering("hdbscan", n, 2, 10, 10))
-            result = _step(data, n, "hdbscan", lambda: cluster(umap_map, "hdbscan", n_clusters=10,
-                                                               budget=budget), log=log)
+            result = step(n, "hdbscan", lambda: cluster(umap_map, "hdbscan", n_clusters=10, budget=budget))
             info["hdbscan_found"] = {"clusters": result.n_clusters,
                                      "noise": float(np.mean(result.labels == -1))}
         codes = umap_map = y = None
@@ -267,8 +264,9 @@ STYLE = {"train": ("#1f77b4", "solid"), "epoch": ("#1f77b4", "dot"), "encode": (
          "kmeans": ("#9467bd", "solid"), "gmm": ("#9467bd", "dash"), "hdbscan": ("#8c564b", "solid")}
 
 
-def figure(data: dict):
-    """Two log-log panels, seconds and added MB against rows; one legend entry per method."""
+def figure(data: dict, note: str | None = None):
+    """Two log-log panels, seconds and added MB against rows; one legend entry per method; ``note``
+    under them."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -302,16 +300,11 @@ def figure(data: dict):
                             "MNIST-shaped rows, 2-core CPU",
                       template="plotly_white", height=980, width=1200,
                       legend=dict(x=1.02, y=1, xanchor="left", title="method (slope of seconds)"))
+    if note:
+        fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=-0.08, showarrow=False,
+                           font=dict(size=10), align="left")
+        fig.update_layout(margin=dict(b=110))
     return fig
-
-
-def write_figures(data: dict, note: str) -> list[str]:
-    """Write the figure with ``note`` under it (see :func:`bench.harness.report.write_plot`)."""
-    fig = figure(data)
-    fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=-0.08, showarrow=False,
-                       font=dict(size=10), align="left")
-    fig.update_layout(margin=dict(b=110))
-    return write_plot(fig, HTML, PNG)
 
 
 def build_rows(data: dict, load: str = "") -> list[dict]:
@@ -353,19 +346,10 @@ def build_rows(data: dict, load: str = "") -> list[dict]:
     return rows
 
 
-def report(data: dict, started: float, load_before: float, quick: bool) -> dict:
-    """``bench/results_growth.json``'s content: the raw numbers, the machine and the run."""
-    return {**stamp(), "command": "python -m bench.growth" + (" --quick" if quick else ""), "quick": quick,
-            "seconds": round(time.perf_counter() - started, 1),
-            "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)], "estimate": data.get("estimate"),
-            "memory_note": MEMORY_NOTE, "results": data}
-
-
 def run(quick: bool = False, limits: dict | None = None, write: bool | None = None, figures: bool = True,
-        log=None, sizes: list[int] | None = None) -> list[dict]:
+        log=say, sizes: list[int] | None = None) -> list[dict]:
     """Measure, print progress to stderr, return the rows; a full run (or ``write``) saves the JSON,
     and writes the figures (a quick one only where none exist yet)."""
-    log = log or (lambda text: print(text, file=sys.stderr, flush=True))
     sizes = sizes or (QUICK_SIZES if quick else SIZES)
     limits = {**LIMITS, **(limits or {})}
     guess = estimate(sizes, limits)
@@ -379,12 +363,14 @@ def run(quick: bool = False, limits: dict | None = None, write: bool | None = No
     rows = build_rows(data, load)
     log(f"[growth] measured in {time.perf_counter() - started:.0f} s (estimated {sum(guess.values()):.0f} s)")
     if figures and (not quick or not HTML.exists()):
-        done = write_figures(data, f"{', '.join(f'{n:,}' for n in sizes)} rows; {load}")
+        done = write_plot(figure(data, f"{', '.join(f'{n:,}' for n in sizes)} rows; {load}"), HTML, PNG)
         rows.append(row(GROUP, "growth curves (log-log)", len(sizes), unit="sizes",
                         note="; ".join(done) + "; see bench/growth.html"))
     if write if write is not None else not quick:
         path = JSON.with_name("results_growth_quick.json") if quick else JSON
-        path.write_text(json.dumps(report(data, started, load_before, quick), indent=2))
+        command = "python -m bench.growth" + (" --quick" if quick else "")
+        path.write_text(json.dumps({**run_stamp(command, quick, started, load_before), "estimate": data["estimate"],
+                                    "memory_note": MEMORY_NOTE, "results": data}, indent=2))
         log(f"[growth] wrote {path}")
     return rows
 

@@ -69,26 +69,19 @@ def map_rows(quick: bool = False) -> list[dict]:
     warm_up = warm_up_umap(n_samples=len(X), n_features=10)
 
     maps, seconds = {}, {}
-    with timer() as t:
-        maps["PCA"] = project(X, "pca")
-    seconds["PCA"] = t()
-    with timer() as t:
-        ae2 = AutoencoderReducer(n_components=2, random_state=0).fit(X)
-        maps["AE-2D"] = ae2.transform(X)
-    seconds["AE-2D"] = t()
-    with timer() as t:
-        maps["t-SNE"] = project(X, "tsne")
-    seconds["t-SNE"] = t()
-    with timer() as t:
-        maps["UMAP"] = project(X, "umap")
-    seconds["UMAP"] = t()
+    for name, make in (("PCA", lambda: project(X, "pca")),
+                       ("AE-2D", lambda: AutoencoderReducer(n_components=2, random_state=0).fit(X).transform(X)),
+                       ("t-SNE", lambda: project(X, "tsne")), ("UMAP", lambda: project(X, "umap"))):
+        with timer() as t:
+            maps[name] = make()
+        seconds[name] = t()
     with timer() as t:
         codes = AutoencoderReducer(n_components=10, random_state=0).fit_transform(X)
     ae10_seconds = t()
     with timer() as t:
         maps["AE(10) -> UMAP"] = project(codes, "umap")
-    seconds["AE(10) -> UMAP"] = ae10_seconds + t()
     umap_on_codes = t()
+    seconds["AE(10) -> UMAP"] = ae10_seconds + umap_on_codes
 
     scores = {name: (trustworthiness(X, points, n_neighbors=10), knn_accuracy(points, y))
               for name, points in maps.items()}

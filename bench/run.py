@@ -18,7 +18,7 @@ from bench.harness.server import ROOT
 
 #: Benchmark modules in the order they run; each exposes run(quick) -> list of rows.
 MODULES = ["linear", "reconstruction", "maps", "clustering", "anomaly", "family", "growth", "tour"]
-#: Left out of --quick to keep it under 5 minutes (the browser tour of one server takes ~3 min).
+#: Left out of --quick to keep it under 5 minutes (every tour step opened twice per language in Chromium).
 FULL_ONLY = {"tour"}
 #: Benchmarks that run in their own processes and write their own section of BENCHMARKS.md (and
 #: results JSON), with the arguments a full run gives them: run before MODULES in a full run, or

@@ -1,7 +1,6 @@
-"""Every page at 60,000 rows (issue 18): each page's first render, rerun, what it said (the durations
-it stated, the seconds it held a job slot: :class:`Said`) and the process's peak memory, one fresh
-``--worker N`` process per size, rows uploaded through the Train page in AppTest; its BENCHMARKS.md
-section. Method and targets: BENCHMARKS.md (section bench/scale_pages.py).
+"""Every page at 60,000 rows (issue 18): each page's first render, rerun, what went wrong and the
+process's peak memory, one fresh ``--worker`` process per size, rows uploaded through the Train page
+in AppTest; its BENCHMARKS.md section. Method and targets: BENCHMARKS.md (section bench/scale_pages.py).
 
 Usage: ``python -m bench.scale_pages [--quick | --sizes 5000,20000] [--no-write]``."""
 
@@ -11,19 +10,17 @@ import argparse
 import gc
 import json
 import os
-import re
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench.harness import apptest
-from bench.harness.apptest import ScriptClock, registered_pages
+from bench.harness.apptest import registered_pages
 from bench.harness.data import digit_png, exponent, upload_bytes
 from bench.harness.memory import reset_hwm, status_kb
-from bench.harness.report import say, section_main, stamp_line
+from bench.harness.report import run_worker, say, section, section_main, stamp_line
 from bench.harness.server import ROOT
 
 SIZES = (5_000, 20_000, 60_000)
@@ -32,107 +29,14 @@ PRESET, SEEDS = "recommended", (0, 1)
 UPLOAD_NAME = "synthetic_mnist.npz"
 DIGIT_PAGE = "aecore_app/app_pages/digit.py"
 RUN_TIMEOUT = 900  # seconds for one AppTest run: UMAP of 60,000 codes on two busy cores is slow
-
-
 #: Issue 18's targets.
 TARGET_ROWS, TARGET_FIRST_S, TARGET_RERUN_S, TARGET_PEAK_MB = 60_000, 10.0, 1.0, 2_500.0
 EPOCHS = 2  # of the two models trained before the pages run
 TEXT_CHARS = 300  # of a message kept in the results
 
-#: A duration as the English locale writes one: "12 s", "1.5 min", "10 seconds".
-_DURATION = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(s|secs?|seconds?|min|minutes?|h|hours?)\b")
-_UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "min": 60, "minute": 60, "minutes": 60,
-          "h": 3600, "hour": 3600, "hours": 3600}
-#: Words that make a duration a promise about work to come, not a measurement ("Ran in 3 s").
-_ESTIMATE_WORDS = ("about", "roughly", "at most", "estimat", "would take", "should take")
-
-
-def mentions_time(text: str) -> bool:
-    """Whether ``text`` mentions a duration ("about 12 s", "half a minute", "a few seconds")."""
-    return bool(_DURATION.search(text) or re.search(r"\b(second|minute|hour)s?\b", text, re.IGNORECASE))
-
-
-def stated_seconds(text: str) -> float | None:
-    """The seconds an estimate in ``text`` states (the largest duration it names), else None."""
-    lower = text.lower()
-    if not any(word in lower for word in _ESTIMATE_WORDS):
-        return None
-    found = [float(n.replace(",", "")) * _UNITS[unit.lower()] for n, unit in _DURATION.findall(text)]
-    if "half a minute" in lower:
-        found.append(30.0)
-    return max(found) if found else None
-
 
 def texts(elements) -> list[str]:
     return [str(e.value)[:TEXT_CHARS] for e in elements]
-
-
-class Said:
-    """What the pages said while a step ran, read by :func:`_timed`: every ``caption``, ``info``
-    and ``spinner`` text (placeholders an estimate is shown in and emptied once the work is done
-    included), and the seconds the step held one of the server's job slots."""
-
-    def __init__(self) -> None:
-        from contextlib import contextmanager
-
-        import streamlit
-        from streamlit.delta_generator import DeltaGenerator
-
-        from aecore_app.slots import SlotPool
-
-        self.calls, self.slot_s, self.started = [], 0.0, time.perf_counter()
-        said = self
-        for kind in ("caption", "info", "spinner"):
-            def wrap(call, first, kind=kind):
-                def recorded(*args, **kwargs):
-                    text = kwargs.get("body", kwargs.get("text", args[first] if len(args) > first else ""))
-                    said.calls.append((kind, str(text)[:TEXT_CHARS], time.perf_counter() - said.started))
-                    return call(*args, **kwargs)
-                return recorded
-            # st.caption is a method bound at import; note.caption (a placeholder's) is the class's.
-            setattr(streamlit, kind, wrap(getattr(streamlit, kind), 0))
-            setattr(DeltaGenerator, kind, wrap(getattr(DeltaGenerator, kind), 1))
-        slot = SlotPool.slot
-
-        @contextmanager
-        def held(pool, *args, **kwargs):
-            with slot(pool, *args, **kwargs):
-                started = time.perf_counter()
-                try:
-                    yield
-                finally:
-                    said.slot_s += time.perf_counter() - started
-
-        SlotPool.slot = held
-
-    def take(self, at=None) -> dict:
-        """The slot seconds and the texts that mention a duration since the last call (the
-        page's final captions and infos too, for any the wrappers missed)."""
-        out = [{"kind": kind, "text": text, "at_s": round(at_s, 2)} for kind, text, at_s in self.calls]
-        final = ([("caption", e) for e in texts(at.caption)] + [("info", e) for e in texts(at.info)]
-                 if at is not None else [])
-        out += [{"kind": kind + " (final)", "text": text} for kind, text in final
-                if text not in {o["text"] for o in out}]
-        out = [dict(o, seconds=stated_seconds(o["text"])) for o in out if mentions_time(o["text"])]
-        slot_s, self.calls, self.slot_s, self.started = self.slot_s, [], 0.0, time.perf_counter()
-        return {"estimates": out, "slot_s": round(slot_s, 3)}
-
-
-#: Estimates are shown rounded to whole seconds ("about 0 s"): a step is over its estimate when it
-#: ran longer than the estimate plus this.
-ROUNDING_S = 0.5
-
-
-def over_estimate(step: dict) -> bool:
-    """Whether a step ran (wall seconds) longer than the estimates it stated add up to."""
-    stated = stated_total(step)
-    return stated is not None and step["wall"] > stated + ROUNDING_S
-
-
-def stated_total(step: dict) -> float | None:
-    """The seconds a step's stated estimates add up to (None: it stated none)."""
-    found = [e["seconds"] for e in step.get("estimates", []) if e.get("seconds") is not None]
-    return sum(found) if found else None
 
 
 def _side(result: dict) -> str:
@@ -142,7 +46,6 @@ def _side(result: dict) -> str:
 
 def exponents(results: list[dict]) -> dict:
     """Per page: the growth exponent of first-render and rerun seconds over the sizes it ran at."""
-
     pages = list(dict.fromkeys(name for r in results for name in r.get("pages", {})))
     out = {}
     for name in pages:
@@ -187,7 +90,6 @@ def markdown(report: dict) -> str:
     sizes = [r["rows"] for r in results]
     pages = list(dict.fromkeys(name for r in results for name in r.get("pages", {})))
     lines = [
-        "<!-- bench/scale_pages.py: begin -->",
         f"## Every page at up to {max(sizes, default=TARGET_ROWS):,} rows (issue 18)", "",
         stamp_line(report, load=True, stack=f"Python {m.get('python')}, TensorFlow {m.get('tensorflow')}"), "",
         "Synthetic MNIST-shaped rows (`bench.harness.data.synthetic_mnist`) uploaded as an `.npz` of 28×28 uint8 images "
@@ -221,18 +123,6 @@ def markdown(report: dict) -> str:
         lines += [f"- {n:,} rows, {name}{f' ({step})' if step else ''}: {_clean(p)}" for n, name, step, p in problems]
     else:
         lines += ["", "No page raised an exception or showed `st.error` at any size."]
-    stated = [(r, name, step, found) for r in results for name, steps in r.get("pages", {}).items()
-              for step, found in steps.items() if stated_total(found) is not None]
-    if stated:
-        lines += ["", "Stated estimates (texts of `st.caption`, `st.info` and `st.spinner` that state a duration, "
-                  "placeholders emptied once the work is done included) against the measured seconds:", "",
-                  "| rows | page | step | stated: s | wall: s (✗: over the estimate) | in a job slot: s "
-                  "| what the page said |",
-                  "|---|---|---|---|---|---|---|"]
-        lines += [f"| {r['rows']:,} | {name} | {step} | {stated_total(found):,.0f} | {found['wall']:.1f}"
-                  f"{' ✗' if over_estimate(found) else ''} | {found.get('slot_s', 0):.1f} | "
-                  + " · ".join(_clean(e["text"]) for e in found["estimates"] if e.get("seconds") is not None) + " |"
-                  for r, name, step, found in stated]
     lines += ["", "| rows | upload parsed: s | training 2 models: s | peak RSS, whole process: MB | peak RSS while "
               "the pages ran: MB | RSS at the end: MB |", "|---|---|---|---|---|---|"]
     for r in results:
@@ -246,9 +136,8 @@ def markdown(report: dict) -> str:
                      f"{'—' if hwm is None else f'{hwm:,.0f}'} | {memory.get('rss_mb') or float('nan'):,.0f} |")
     lines += ["", "Peak RSS, whole process: `ru_maxrss` (upload, training and pages in one process, as on a server "
               "that trains); while the pages ran: `VmHWM` after resetting it once the models were stored. MB = 10⁶ "
-              "bytes.",
-              "<!-- bench/scale_pages.py: end -->"]
-    return "\n".join(lines)
+              "bytes."]
+    return section("scale_pages.py", lines)
 
 
 def _memory() -> dict:
@@ -258,30 +147,21 @@ def _memory() -> dict:
             "rss_mb": None if rss is None else rss * 1024 / 1e6, "hwm_mb": None if hwm is None else hwm * 1024 / 1e6}
 
 
-_SAID = None  # a Said in the worker
-
-
-def _timed(clock, action) -> dict:
-    """Run ``action`` (an AppTest run); wall and script seconds, what the page said went wrong,
-    the durations it stated and the seconds it held a job slot."""
-    clock.take()
-    if _SAID is not None:
-        _SAID.take()
+def _timed(action) -> dict:
+    """Run ``action`` (an AppTest run); its wall seconds and what the page said went wrong."""
     started = time.perf_counter()
     try:
         at = action()
     except Exception as exc:  # noqa: BLE001  (a timeout or a missing widget is a result, not a crash)
-        return {"wall": time.perf_counter() - started, "script": clock.take(), "exceptions": [],
-                "errors": [], "warnings": [], "failed": f"{type(exc).__name__}: {str(exc)[:TEXT_CHARS]}",
-                **(_SAID.take() if _SAID is not None else {})}
-    wall = time.perf_counter() - started
-    return {"wall": wall, "script": clock.take(),
+        return {"wall": time.perf_counter() - started, "exceptions": [],
+                "errors": [], "warnings": [], "failed": f"{type(exc).__name__}: {str(exc)[:TEXT_CHARS]}"}
+    return {"wall": time.perf_counter() - started,
             "exceptions": [f"{e.proto.type}: {str(e.value)[:TEXT_CHARS]}" for e in at.exception],
             "errors": texts(at.error), "warnings": texts(at.warning), "infos": texts(at.info)[:3],
-            "charts": len(at.get("plotly_chart")), **_memory(), **(_SAID.take(at) if _SAID is not None else {})}
+            "charts": len(at.get("plotly_chart")), **_memory()}
 
 
-def _train_models(dataset, log) -> tuple[list, dict]:
+def _train_models(dataset) -> tuple[list, dict]:
     """The recommended preset with EPOCHS epochs, one model per seed, fitted on the app's own
     training split of ``dataset``; the (config, reducer) pairs and the seconds it took."""
     from aecore.data import datasets as aedata
@@ -295,50 +175,48 @@ def _train_models(dataset, log) -> tuple[list, dict]:
         started = time.perf_counter()
         reducer = config.to_reducer(image_shape=dataset.image_shape).fit(X_train)
         seconds[f"seed {seed}"] = time.perf_counter() - started
-        log(f"  trained seed {seed} on {len(X_train):,} rows in {seconds[f'seed {seed}']:.1f} s")
+        say(f"  trained seed {seed} on {len(X_train):,} rows in {seconds[f'seed {seed}']:.1f} s")
         models.append((config, reducer))
     return models, seconds
 
 
-def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, log) -> dict:
-    """One fresh process, one AppTest session at ``n_rows`` rows; the result, also kept in
-    ``out_path`` after every step (so that a crash keeps what was measured)."""
+def worker(args: list[str]) -> dict:
+    """``--worker ROWS DATA OUT TIMEOUT``: one fresh process, one AppTest session at ROWS rows of the
+    upload DATA; the result, also kept in OUT after every step (so that a crash keeps what was measured)."""
+    n_rows, data_path, out_path, timeout = int(args[0]), args[1], args[2], float(args[3])
     os.chdir(ROOT)
     result: dict = {"rows": n_rows, "pages": {}, "setup": {}, "notes": []}
 
     def save() -> None:
-        if out_path:
-            Path(out_path).write_text(json.dumps(result))
+        Path(out_path).write_text(json.dumps(result))
 
-    global _SAID
-    clock, _SAID = ScriptClock(), Said()
     raw = Path(data_path).read_bytes()
     result["upload_mb"] = len(raw) / 1e6
     at = apptest.session(timeout)
     setup = result["setup"]
-    setup["startup"] = _timed(clock, at.run)  # imports TensorFlow, Streamlit, the app
-    setup["train_page"] = _timed(clock, lambda: at.switch_page("aecore_app/app_pages/train.py").run())
+    setup["startup"] = _timed(at.run)  # imports TensorFlow, Streamlit, the app
+    setup["train_page"] = _timed(lambda: at.switch_page("aecore_app/app_pages/train.py").run())
     if not setup["train_page"].get("failed"):
-        setup["pick_upload"] = _timed(clock, lambda: at.selectbox(key="train.dataset").set_value("upload").run())
+        setup["pick_upload"] = _timed(lambda: at.selectbox(key="train.dataset").set_value("upload").run())
     if "pick_upload" in setup and not setup["pick_upload"].get("failed"):
-        setup["upload"] = _timed(clock, lambda: at.file_uploader(key="train.upload").set_value(
+        setup["upload"] = _timed(lambda: at.file_uploader(key="train.upload").set_value(
             (UPLOAD_NAME, raw, "application/octet-stream")).run())
     raw = None  # the upload's bytes are the session's now
     active = at.session_state["upload"] if "upload" in at.session_state else None
     if active is None or active.dataset.n_samples != n_rows:
         said = [f"{step}: {p}" for step, found in setup.items() for p in problems_of(found)]
         result["failed"] = "the upload did not become the dataset; " + ("; ".join(said) or "no message")
-        log(f"  FAILED: {result['failed']}")
+        say(f"  FAILED: {result['failed']}")
         save()
         return result
     result["image_side"] = int(active.dataset.image_shape[0]) if active.dataset.image_shape else None
-    log(f"  uploaded {result['upload_mb']:.1f} MB in {result['setup']['upload']['wall']:.1f} s: "
+    say(f"  uploaded {result['upload_mb']:.1f} MB in {result['setup']['upload']['wall']:.1f} s: "
         f"{active.dataset.n_samples:,} rows of {active.dataset.image_shape} pixels, key {active.key}")
 
     from aecore_app.caches import ModelRegistry
     from aecore_app.session import CurrentModel, ModelKey
 
-    models, result["setup"]["training"] = _train_models(active.dataset, log)
+    models, result["setup"]["training"] = _train_models(active.dataset)
     # The store the Train page puts a model trained on an upload in (aecore_app.session.session_models,
     # created with the same size when the session has none yet), and the current model it sets.
     if "session_models" not in at.session_state:
@@ -358,19 +236,19 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, lo
 
     for page in registered_pages():
         name = Path(page).stem
-        first = _timed(clock, lambda: at.switch_page(page).run())
-        rerun = _timed(clock, at.run)
+        first = _timed(lambda: at.switch_page(page).run())
+        rerun = _timed(at.run)
         result["pages"][name] = {"first": first, "rerun": rerun}
-        log(f"  {name}: first {first['wall']:.2f} s, rerun {rerun['wall']:.2f} s"
+        say(f"  {name}: first {first['wall']:.2f} s, rerun {rerun['wall']:.2f} s"
             + "".join(f"; {k}: {first[k]}" for k in ("failed", "exceptions", "errors") if first.get(k)))
         if page == DIGIT_PAGE and not any(w.key == "digit.upload" for w in at.file_uploader):
             result["notes"].append(f"digit: no digit uploaded, the page offers no uploader ({first.get('infos')})")
         elif page == DIGIT_PAGE:
-            action = _timed(clock, lambda: at.file_uploader(key="digit.upload").set_value(
+            action = _timed(lambda: at.file_uploader(key="digit.upload").set_value(
                 ("digit.png", digit, "image/png")).run())
-            again = _timed(clock, at.run)
+            again = _timed(at.run)
             result["pages"]["digit, a digit uploaded"] = {"first": action, "rerun": again}
-            log(f"  digit, a digit uploaded: {action['wall']:.2f} s, rerun {again['wall']:.2f} s")
+            say(f"  digit, a digit uploaded: {action['wall']:.2f} s, rerun {again['wall']:.2f} s")
         save()
     result["memory"] = _memory()
     # Resetting VmHWM resets ru_maxrss too on Linux: the whole process's peak is the larger of the two.
@@ -380,25 +258,20 @@ def worker(n_rows: int, data_path: str, out_path: str | None, timeout: float, lo
     return result
 
 
-def _run_worker(n_rows: int, timeout: float, tmp: Path, log) -> dict:
+def _run_worker(n_rows: int, timeout: float, tmp: Path) -> dict:
     """Make the data here, run one worker process on it, return its result (partial on a crash)."""
     started = time.perf_counter()
     data_path, out_path = tmp / f"rows_{n_rows}.npz", tmp / f"result_{n_rows}.json"
     data, side = upload_bytes(n_rows)
     data_path.write_bytes(data)
     del data
-    log(f"{n_rows:,} rows: {side}x{side} images made in {time.perf_counter() - started:.1f} s")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    command = [sys.executable, "-m", "bench.scale_pages", "--worker", str(n_rows), "--data", str(data_path),
-               "--out", str(out_path), "--timeout", str(timeout)]
-    done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    say(f"{n_rows:,} rows: {side}x{side} images made in {time.perf_counter() - started:.1f} s")
+    env = {"TF_CPP_MIN_LOG_LEVEL": "3", **os.environ, "PYTHONPATH": str(ROOT)}
+    result, status = run_worker("scale_pages", [str(n_rows), str(data_path), str(out_path), str(timeout)], env)
     data_path.unlink()
-    try:
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-    except (IndexError, json.JSONDecodeError):
+    if result is None:  # the worker crashed: what it measured until then
         result = json.loads(out_path.read_text()) if out_path.exists() else {"rows": n_rows, "pages": {}}
-        result["failed"] = result.get("failed") or f"the worker exited with status {done.returncode}"
+        result["failed"] = result.get("failed") or f"the worker exited with status {status}"
     result["seconds"] = time.perf_counter() - started
     result.setdefault("image_side", side)
     return result
@@ -417,12 +290,12 @@ def measure(args) -> dict:
     results = []
     with tempfile.TemporaryDirectory(prefix="scale_pages_") as tmp:
         for n in sizes:
-            result = _run_worker(n, args.timeout, Path(tmp), say)
+            result = _run_worker(n, args.timeout, Path(tmp))
             if result.get("failed") and not result.get("pages"):
                 # A session that could not even be set up is tried once more in a fresh process;
                 # the first attempt's reason stays in the notes.
                 say(f"{n:,} rows: setup failed ({result['failed'][:200]}); trying once more")
-                retry = _run_worker(n, args.timeout, Path(tmp), say)
+                retry = _run_worker(n, args.timeout, Path(tmp))
                 retry.setdefault("notes", []).append(f"first attempt failed: {result['failed']}")
                 result = retry
             results.append(result)
@@ -431,20 +304,8 @@ def measure(args) -> dict:
             "results": results, "exponents": exponents(results)}
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--worker"]:  # one size, in the fresh process _run_worker started
-        parser = argparse.ArgumentParser()
-        for flag, kind in (("--worker", int), ("--data", str), ("--out", str), ("--timeout", float)):
-            parser.add_argument(flag, type=kind)
-        args = parser.parse_args(argv)
-        print(json.dumps(worker(args.worker, args.data, args.out, args.timeout or RUN_TIMEOUT, say)))
-        return 0
-    return section_main("scale_pages", __doc__, measure, markdown, argv, quick="5,000 rows only; results JSON only",
-                        arguments=[
-        (("--sizes",), {"type": _sizes, "help": "rows, comma-separated (default 5000,20000,60000)"}),
-        (("--timeout",), {"type": float, "default": RUN_TIMEOUT, "help": "seconds for one AppTest run"})])
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(section_main("scale_pages", __doc__, measure, markdown, quick="5,000 rows only; results JSON only",
+                          worker=worker, arguments=[
+        (("--sizes",), {"type": _sizes, "help": "rows, comma-separated (default 5000,20000,60000)"}),
+        (("--timeout",), {"type": float, "default": RUN_TIMEOUT, "help": "seconds for one AppTest run"})]))

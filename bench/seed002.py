@@ -17,23 +17,17 @@ import numpy as np
 from aecore.data.datasets import load_dataset, train_test_split
 from aecore.metrics import pca_baseline, reconstruction_mse
 from aecore.presets import POST002_PRESETS as PRESETS, preset
-from bench.harness.report import say, section_main, stamp_line
+from bench.harness.report import say, section, section_main, stamp_line
 
 SEEDS, QUICK_SEEDS = (0, 1, 2), (0,)
 QUICK_EPOCHS = 2
 PROTOCOL_SEED = 42
-BEGIN, END = "<!-- bench/seed002.py: begin -->", "<!-- bench/seed002.py: end -->"
-
-
-def _config(name: str, seed: int, epochs: int | None):
-    config = preset(name).replace(random_state=seed)
-    return config if epochs is None else config.replace(epochs=epochs)
 
 
 def fit_one(name: str, seed: int, X_train: np.ndarray, X_test: np.ndarray | None, image_shape,
             epochs: int | None = None) -> dict:
     """Fit one preset as it says; its parameters, seconds and MSEs (test only when X_test is given)."""
-    config = _config(name, seed, epochs)
+    config = preset(name).replace(random_state=seed, **({} if epochs is None else {"epochs": epochs}))
     reducer = config.to_reducer(image_shape=image_shape)
     started = time.perf_counter()
     reducer.fit(X_train)
@@ -72,7 +66,7 @@ def summarise(runs: list[dict], pca_test_mse: float) -> dict:
     return out
 
 
-def run(quick: bool = False, seeds=None, log=None) -> dict:
+def run(quick: bool = False, seeds=None, log=say) -> dict:
     ds = load_dataset("mnist_sample")
     train, test = train_test_split(ds, 0.2, seed=0)
     X_train, X_test = ds.X[train], ds.X[test]
@@ -84,17 +78,14 @@ def run(quick: bool = False, seeds=None, log=None) -> dict:
     for i, seed in enumerate(seeds):
         order = PRESETS[i % len(PRESETS):] + PRESETS[:i % len(PRESETS)]
         for name in order:
-            runs.append(fit_one(name, seed, X_train, X_test, ds.image_shape, epochs))
-            if log:
-                r = runs[-1]
-                log(f"{name} seed {seed}: {r['fit_seconds']:.1f} s, train {r['train_mse']:.5f}, "
-                    f"test {r['test_mse']:.5f}")
+            r = fit_one(name, seed, X_train, X_test, ds.image_shape, epochs)
+            runs.append(r)
+            log(f"{name} seed {seed}: {r['fit_seconds']:.1f} s, train {r['train_mse']:.5f}, test {r['test_mse']:.5f}")
     protocol = []
     for name in PRESETS:
         protocol.append(fit_one(name, PROTOCOL_SEED, ds.X, None, ds.image_shape, epochs))
-        if log:
-            log(f"{name} seed protocol (all {len(ds.X):,} rows, seed {PROTOCOL_SEED}): "
-                f"{protocol[-1]['fit_seconds']:.1f} s, train {protocol[-1]['train_mse']:.5f}")
+        log(f"{name} seed protocol (all {len(ds.X):,} rows, seed {PROTOCOL_SEED}): "
+            f"{protocol[-1]['fit_seconds']:.1f} s, train {protocol[-1]['train_mse']:.5f}")
     return {"train_rows": len(X_train), "test_rows": len(X_test), "all_rows": len(ds.X), "seeds": list(seeds),
             "epochs": epochs or preset(PRESETS[0]).epochs, "pca_test_mse": pca.mse, "pca_all_mse": pca_all.mse,
             "summary": summarise(runs, pca.mse), "runs": runs, "protocol": protocol}
@@ -149,7 +140,7 @@ def markdown(report: dict) -> str:
     r = report["result"]
     s = r["summary"]
     proto = {p["preset"]: p for p in r["protocol"]}
-    lines = [BEGIN, "## Post 002: dense vs CNN autoencoders on MNIST", "",
+    lines = ["## Post 002: dense vs CNN autoencoders on MNIST", "",
              stamp_line(report, load=True), "",
              "The seed's three networks as the presets build them (dense 784 → 784 ReLU → 64 ReLU → 784 sigmoid; "
              "CNN Conv2D 32/64 k2 s2 ReLU → Dense 64 → Dense 3136 → Conv2DTranspose 32 → 1 sigmoid; CNN-ELU "
@@ -175,16 +166,12 @@ def markdown(report: dict) -> str:
               f"seed's 60,000 images make {seed_steps:,} in 20, so every network here takes about 1/"
               f"{seed_steps / steps:.0f} of the seed's optimisation steps (and sees 1/12 of its data). Per-seed "
               "figures are in bench/results_seed002.json.",
-              "", END]
-    return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    return section_main("seed002", __doc__, lambda args: {"result": run(args.quick, seeds=args.seeds, log=say)}, markdown, argv,
-                        quick=f"one seed, {QUICK_EPOCHS} epochs (about 1 minute)",
-                        arguments=[(("--seeds",), {"type": int, "nargs": "+",
-                                                   "help": f"random seeds (default {' '.join(map(str, SEEDS))})"})])
+              ""]
+    return section("seed002.py", lines)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(section_main("seed002", __doc__, lambda args: {"result": run(args.quick, seeds=args.seeds)}, markdown,
+                          quick=f"one seed, {QUICK_EPOCHS} epochs (about 1 minute)",
+                          arguments=[(("--seeds",), {"type": int, "nargs": "+",
+                                                     "help": f"random seeds (default {' '.join(map(str, SEEDS))})"})]))

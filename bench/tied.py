@@ -15,7 +15,7 @@ import numpy as np
 
 from aecore import AutoencoderReducer
 from aecore.data.datasets import load_dataset, train_test_split
-from bench.harness.report import say, section_main, stamp_line
+from bench.harness.report import say, section, section_main, stamp_line
 
 KINDS = ("dense", "tied")
 SHAPE = {"n_components": 10, "hidden_units": (512, 256)}
@@ -24,7 +24,6 @@ TRAINING = {"batch_size": 128, "learning_rate": 1e-3, "early_stopping": False, "
 BUDGETS = {"standard": (None, 15, None), "long, small data": (1000, 80, 40)}
 QUICK_BUDGETS = {"standard": (None, 3, None), "long, small data": (1000, 10, 5)}
 SEEDS, QUICK_SEEDS = (0, 1, 2), (0,)
-BEGIN, END = "<!-- bench/tied.py: begin -->", "<!-- bench/tied.py: end -->"
 
 
 def _mse(model, X: np.ndarray) -> float:
@@ -45,8 +44,7 @@ def fit_one(kind: str, seed: int, epochs: int, X_train: np.ndarray, X_test: np.n
         test_curve.append(_mse(reducer.autoencoder_, X_test))
         last[0] = time.perf_counter()
 
-    last[0] = time.perf_counter()
-    started = last[0]
+    started = last[0] = time.perf_counter()
     reducer.fit(X_train, progress=progress)
     fit_seconds = time.perf_counter() - started
     train_mse, test_mse = _mse(reducer.autoencoder_, X_train), _mse(reducer.autoencoder_, X_test)
@@ -89,7 +87,7 @@ def summarise(runs: list[dict], checkpoint: int | None) -> dict:
     return out
 
 
-def measure(quick: bool = False, seeds=None, budgets=None, log=None) -> dict:
+def measure(quick: bool = False, seeds=None, budgets=None, log=say) -> dict:
     """Every fit of every budget: ``{budget: {train_rows, test_rows, epochs, seeds, summary, runs}}``."""
     ds = load_dataset("mnist_sample")
     train, test = train_test_split(ds, 0.2, seed=0)
@@ -104,12 +102,10 @@ def measure(quick: bool = False, seeds=None, budgets=None, log=None) -> dict:
         runs = []
         for i, seed in enumerate(seeds):
             for kind in (KINDS if i % 2 == 0 else KINDS[::-1]):
-                runs.append(fit_one(kind, seed, epochs, X_train, X_test))
-                if log:
-                    r = runs[-1]
-                    log(f"[{name}] {kind} seed {seed}: {r['fit_seconds']:.1f} s, "
-                        f"{r['seconds_per_epoch'] * 1000:.0f} ms/epoch, train {r['train_mse']:.5f}, "
-                        f"test {r['test_mse']:.5f}")
+                r = fit_one(kind, seed, epochs, X_train, X_test)
+                runs.append(r)
+                log(f"[{name}] {kind} seed {seed}: {r['fit_seconds']:.1f} s, {r['seconds_per_epoch'] * 1000:.0f} "
+                    f"ms/epoch, train {r['train_mse']:.5f}, test {r['test_mse']:.5f}")
         result[name] = {"train_rows": len(X_train), "test_rows": len(X_test), "epochs": epochs,
                         "seeds": list(seeds), "summary": summarise(runs, checkpoint), "runs": runs}
     return result
@@ -126,7 +122,7 @@ def _verdict(s: dict) -> str:
 
 
 def markdown(report: dict) -> str:
-    lines = [BEGIN, "## Tied vs untied weights: speed and overfitting (post 001's claim)", "",
+    lines = ["## Tied vs untied weights: speed and overfitting (post 001's claim)", "",
              stamp_line(report, load=True), "",
              f"784-{'-'.join(map(str, SHAPE['hidden_units']))}-{SHAPE['n_components']} autoencoders, kind "
              "`dense` against kind `tied`, same settings (batch 128, Adam 1e-3, fixed epochs, no early "
@@ -163,18 +159,15 @@ def markdown(report: dict) -> str:
                  + " / ".join(f"{a:.2f}" for a in per_seed["seconds_per_epoch"]) + "; "
                  + " / ".join(f"{a:.3f}" for a in per_seed["test_mse"]) + ".")
         lines.append(text)
-    lines += ["", "Per-epoch curves of every run are in bench/results_tied.json.", "", END]
-    return "\n".join(lines)
+    lines += ["", "Per-epoch curves of every run are in bench/results_tied.json.", ""]
+    return section("tied.py", lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    def fields(args) -> dict:
-        budgets = measure(args.quick, log=say)
-        return {"seeds": next(iter(budgets.values()))["seeds"], "settings": {**SHAPE, **TRAINING},
-                "budgets": budgets}
-
-    return section_main("tied", __doc__, fields, markdown, argv, quick="one seed, short budgets (about 1 minute)")
+def fields(args) -> dict:
+    """The report's fields: the settings and every budget's fits (:func:`measure`)."""
+    budgets = measure(args.quick)
+    return {"seeds": next(iter(budgets.values()))["seeds"], "settings": {**SHAPE, **TRAINING}, "budgets": budgets}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(section_main("tied", __doc__, fields, markdown, quick="one seed, short budgets (about 1 minute)"))

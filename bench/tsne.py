@@ -12,12 +12,10 @@ from __future__ import annotations
 import sys
 import time
 
-import numpy as np
-
 from bench.harness.data import TSNE_SETTINGS as SETTINGS
 from bench.harness.data import exponent as slope
-from bench.harness.data import sklearn_tsne, synthetic_mnist
-from bench.harness.report import say, section_main, stamp_line, write_plot
+from bench.harness.data import mnist_sample, sklearn_tsne, subset, synthetic_mnist
+from bench.harness.report import say, section, section_main, stamp_line, write_plot
 from bench.harness.server import ROOT
 
 HTML = ROOT / "bench" / "tsne.html"
@@ -30,13 +28,11 @@ PLACED = (60_000, 20_000)  # rows in all, rows embedded (the rest placed)
 def labelled_codes(n: int):
     """The demo model's codes of ``n`` MNIST-shaped rows and their labels."""
     from aecore.runs import demo
-    from aecore.data.datasets import load_mnist_sample
 
     reducer, _ = demo.load(demo.DEMO_DIR / "mnist-recommended")
     if n <= 5_000:
-        ds = load_mnist_sample()
-        rows = np.sort(np.random.default_rng(0).choice(len(ds.X), n, replace=False)) if n < len(ds.X) \
-            else np.arange(len(ds.X))
+        ds = mnist_sample()
+        rows = subset(len(ds.X), n)
         return reducer.transform(ds.X[rows]), ds.y[rows]
     X, y = synthetic_mnist(n, labels=True)
     return reducer.transform(X), y
@@ -49,7 +45,7 @@ def _scores(codes, embedding, y) -> dict:
             "knn_accuracy": round(metrics.knn_accuracy(embedding, y), 4)}
 
 
-def measure(quick: bool, log=print) -> dict:
+def measure(quick: bool, log=say) -> dict:
     """{"ours": {n: {...}}, "sklearn": {n: {...}}, "placed": {...} or None}."""
     from aecore.budget import Budget
     from aecore.maps.projection import project, project_placed
@@ -105,7 +101,7 @@ def figure(results: dict):
 
 def markdown(report: dict) -> str:
     m, res = report["machine"], report["results"]
-    lines = ["<!-- bench/tsne.py: begin -->", "## t-SNE of the codes: openTSNE (ours) against scikit-learn", "",
+    lines = ["## t-SNE of the codes: openTSNE (ours) against scikit-learn", "",
              stamp_line(report, load=True, stack=f"Python {m.get('python')}"), "",
              "The shipped recommended model's 10-d codes of the MNIST sample (1,000 and 5,000 rows) and of "
              "MNIST-shaped synthetic sets (20,000 and 60,000); perplexity 15, learning rate 100 (post 002's), "
@@ -132,18 +128,15 @@ def markdown(report: dict) -> str:
               if len(res[k]) > 1]
     if growth:
         lines += ["", "Growth exponents (seconds against rows): " + ", ".join(growth) + "."]
-    lines.append("<!-- bench/tsne.py: end -->")
-    return "\n".join(lines)
+    return section("tsne.py", lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    def fields(args) -> dict:
-        results = measure(args.quick, log=say)
-        figures = write_plot(figure(results), HTML, PNG) if not (args.no_write or args.quick) else None
-        return {"settings": SETTINGS, "results": results, "figures": figures}
-
-    return section_main("tsne", __doc__, fields, markdown, argv, quick="1,000 and 5,000 rows (about a minute)")
+def fields(args) -> dict:
+    """The report's fields: :func:`measure`'s results, and the plot a full run writes."""
+    results = measure(args.quick)
+    figures = write_plot(figure(results), HTML, PNG) if not (args.no_write or args.quick) else None
+    return {"settings": SETTINGS, "results": results, "figures": figures}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(section_main("tsne", __doc__, fields, markdown, quick="1,000 and 5,000 rows (about a minute)"))

@@ -1,15 +1,12 @@
-"""Walking the app's pages with Streamlit's AppTest: the registered pages, what a run reported as
-a problem, its charts, and a clock for the script's own share of each run."""
+"""The app's pages in Streamlit's AppTest: the pages app.py registers, and a session of it."""
 
 from __future__ import annotations
 
 import re
-import time
 
 from bench.harness.server import ROOT
 
 APP = ROOT / "app.py"
-RUN_TIMEOUT = 300  # seconds for one AppTest run (the first imports TensorFlow; training ~10-40 s)
 
 
 def registered_pages() -> list[str]:
@@ -17,70 +14,8 @@ def registered_pages() -> list[str]:
     return re.findall(r"st\.Page\(\s*[\"']([^\"']+)[\"']", APP.read_text())
 
 
-def page_paths() -> list[str]:
-    """The URL paths of those pages (Streamlit names them after the files)."""
-    return [page.rsplit("/", 1)[-1].removesuffix(".py") for page in registered_pages()]
-
-
-def problems(at) -> list[str]:
-    """The exceptions and error boxes of an AppTest run."""
-    out = [f"exception {e.proto.type}: {str(e.value)[:200]}" for e in at.exception]
-    out += [f"error: {str(e.value)[:200]}" for e in at.error]
-    return out
-
-
-def charts(at) -> int:
-    return len(at.get("plotly_chart"))
-
-
-class ScriptClock:
-    """Server-side seconds of each script run, from Streamlit's own ScriptRunner events."""
-
-    def __init__(self) -> None:
-        from streamlit.runtime.scriptrunner import ScriptRunnerEvent
-        from streamlit.testing.v1 import local_script_runner
-
-        self.spans: list[float] = []
-        ends = {ScriptRunnerEvent.SCRIPT_STOPPED_WITH_SUCCESS, ScriptRunnerEvent.SCRIPT_STOPPED_FOR_RERUN,
-                ScriptRunnerEvent.SCRIPT_STOPPED_WITH_COMPILE_ERROR}
-        started = ScriptRunnerEvent.SCRIPT_STARTED
-        original = local_script_runner.LocalScriptRunner.__init__
-        clock = self
-
-        def init(runner, *args, **kwargs):
-            original(runner, *args, **kwargs)
-            state: dict = {}
-
-            def record(sender, event, **_):
-                now = time.perf_counter()
-                if event == started:
-                    state["start"] = now
-                elif event in ends and "start" in state:
-                    clock.spans.append(now - state.pop("start"))
-
-            runner.on_event.connect(record, weak=False)
-
-        local_script_runner.LocalScriptRunner.__init__ = init
-
-    def take(self) -> float:
-        """Seconds of the script runs since the last call (a page switch can run twice)."""
-        total, self.spans = sum(self.spans), []
-        return total
-
-
-def session(timeout: float = RUN_TIMEOUT):
-    """A new AppTest session of app.py (one person, no page run yet)."""
+def session(timeout: float):
+    """A new AppTest session of app.py (one person, no page run yet; ``timeout`` s per run)."""
     from streamlit.testing.v1 import AppTest
 
     return AppTest.from_file(str(APP), default_timeout=timeout)
-
-
-def walk(at, pages: list[str], visit=lambda page, action: action(), fresh: bool = True) -> dict:
-    """Open ``pages`` in turn in the session ``at``, as the sidebar would: ``visit(page, action)``
-    runs each (``action()`` returns ``at``; in a ``fresh`` session the first page is ``at.run()``)
-    and may time or check it; returns what ``visit`` returned, by page."""
-    seen = {}
-    for i, page in enumerate(pages):
-        action = at.run if fresh and i == 0 else (lambda page=page: at.switch_page(page).run())
-        seen[page] = visit(page, action)
-    return seen

@@ -23,11 +23,6 @@ def require_browser() -> None:
         raise RuntimeError(f"Playwright is not installed ({exc}); pip install -r requirements-dev.txt") from exc
 
 
-def launch(playwright):
-    """Chromium through a Playwright (sync or async) instance."""
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-
-
 @contextmanager
 def chromium():
     """``with chromium() as browser:`` a headless Chromium driven by Playwright's sync API."""
@@ -35,7 +30,7 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = launch(playwright)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
             yield browser
         finally:

@@ -1,5 +1,5 @@
-"""Memory and CPU readings from /proc: the added peak memory of one call in this process
-(:class:`PeakMemory`), and another process (tree)'s resident memory (a server)."""
+"""Memory readings from /proc: the added peak memory of one call in this process (:class:`PeakMemory`),
+and another process (tree)'s resident memory (a server)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,6 @@ def status_kb(field: str, pid: int | str = "self") -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return None
-
-
-def mib(field: str = "VmRSS", pid: int | str = "self") -> float:
-    """:func:`status_kb` in MiB (0 where unknown)."""
-    return (status_kb(field, pid) or 0) / 1024
 
 
 def settle() -> None:
@@ -51,21 +46,19 @@ def reset_hwm() -> bool:
 
 class PeakMemory:
     """``with PeakMemory() as peak: call()``; then ``peak.mb`` is the call's added peak resident
-    memory in MB (10^6 bytes): the largest VmRSS during the block (read every ``interval`` s by a
-    daemon thread, and the kernel's VmHWM where it could be reset first: it catches what the thread
-    misses while C code holds the GIL) minus VmRSS just before.
-    ``None`` where /proc is missing. ``collect``: collect garbage and trim malloc's free memory
-    first; ``use_hwm=False``: the sampling thread only."""
+    memory in MB (10^6 bytes): the largest VmRSS during the block (read every 10 ms by a daemon
+    thread, and the kernel's VmHWM where it could be reset first: it catches what the thread misses
+    while C code holds the GIL) minus VmRSS just before, once :func:`settle` ran. ``None`` where
+    /proc is missing; ``use_hwm=False``: the sampling thread only."""
 
-    def __init__(self, interval: float = 0.01, collect: bool = True, use_hwm: bool = True):
-        self.interval, self.collect, self.use_hwm = interval, collect, use_hwm
+    def __init__(self, use_hwm: bool = True):
+        self.use_hwm = use_hwm
         self.mb: float | None = None
         self.hwm = False  # whether VmHWM was reset, and so counts
         self._thread = None
 
     def __enter__(self) -> "PeakMemory":
-        if self.collect:
-            settle()
+        settle()
         self._before = self._peak = status_kb("VmRSS")
         if self._before is None:
             return self
@@ -76,7 +69,7 @@ class PeakMemory:
         return self
 
     def _sample(self) -> None:
-        while not self._stop.wait(self.interval):
+        while not self._stop.wait(0.01):
             self._peak = max(self._peak, status_kb("VmRSS") or 0)
 
     def __exit__(self, *exc) -> bool:
@@ -100,18 +93,14 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def descendants(pid: int) -> list[int]:
-    found, stack = [], children(pid)
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack += children(current)
-    return found
-
-
 def tree_rss_kb(pid: int) -> int:
     """Resident memory of a process and all its descendants, in kB."""
-    return sum(status_kb("VmRSS", p) or 0 for p in [pid, *descendants(pid)])
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += status_kb("VmRSS", current) or 0
+        stack += children(current)
+    return total
 
 
 class RssSampler(threading.Thread):

@@ -98,6 +98,12 @@ def stamp() -> dict:
     return {"date": now(), "commit": commit(), "machine": machine()}
 
 
+def run_stamp(command: str, quick: bool, started: float, load_before: float) -> dict:
+    """:func:`stamp`, the command, its seconds since ``started`` and the load average before and after."""
+    return {**stamp(), "command": command, "quick": quick, "seconds": round(time.perf_counter() - started, 1),
+            "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)]}
+
+
 def _fmt(value) -> str:
     if value is None:
         return ""
@@ -122,10 +128,20 @@ def marked_sections(markdown: str) -> list[str]:
     return [m.group(0) for m in re.finditer(r"<!-- (bench/[^:\n]+): begin -->.*?<!-- \1: end -->", markdown, re.S)]
 
 
-def write_section(path, begin: str, end: str, text: str) -> None:
-    """Put ``text`` (which starts with ``begin`` and ends with ``end``) in place of the section
-    between those markers in the Markdown file ``path``, or add it at the end."""
-    path = Path(path)
+def markers(name: str) -> tuple[str, str]:
+    """The lines that open and close the section ``name`` (``tsne.py``) of BENCHMARKS.md."""
+    return f"<!-- bench/{name}: begin -->", f"<!-- bench/{name}: end -->"
+
+
+def section(name: str, lines: list[str]) -> str:
+    """The Markdown of the section ``name`` of BENCHMARKS.md: ``lines`` between its markers."""
+    begin, end = markers(name)
+    return "\n".join([begin, *lines, end])
+
+
+def write_section(path: Path, name: str, text: str) -> None:
+    """Put ``text`` in place of the section ``name`` of the Markdown file ``path``, or add it at the end."""
+    begin, end = markers(name)
     current = path.read_text() if path.exists() else "# Benchmarks\n"
     if begin in current and end in current:
         head, rest = current.split(begin, 1)
@@ -134,50 +150,56 @@ def write_section(path, begin: str, end: str, text: str) -> None:
         path.write_text(current.rstrip("\n") + "\n\n" + text + "\n")
 
 
-def save_report(name: str, report: dict, text: str, *, quick: bool, write: bool, root: Path | None = None,
-                marker: str | None = None) -> None:
+def save_report(name: str, report: dict, text: str, *, quick: bool, write: bool) -> None:
     """Print a benchmark's Markdown; unless ``write`` is off, save ``bench/results_<name>[_quick].json``
-    and (full runs only) its section of BENCHMARKS.md between ``<!-- bench/<marker>: begin/end -->``
-    (``marker`` defaults to ``<name>.py``)."""
+    and (full runs only) its section ``<name>.py`` of BENCHMARKS.md."""
     print(text)
     if not write:
         return
-    root = Path(root or ROOT)
-    (root / "bench" / f"results_{name}{'_quick' if quick else ''}.json").write_text(
+    (ROOT / "bench" / f"results_{name}{'_quick' if quick else ''}.json").write_text(
         json.dumps(report, indent=2, default=str))
     if not quick:
-        marker = marker or f"{name}.py"
-        write_section(root / "BENCHMARKS.md", f"<!-- bench/{marker}: begin -->", f"<!-- bench/{marker}: end -->",
-                      text)
+        write_section(ROOT / "BENCHMARKS.md", f"{name}.py", text)
+
+
+def run_worker(name: str, args: list[str], env: dict | None = None, **options) -> tuple[dict | None, int]:
+    """``python -m bench.<name> --worker ARGS`` in a fresh process (``options`` for subprocess.run):
+    the JSON its worker printed last (None when it printed none) and its exit status."""
+    done = subprocess.run([sys.executable, "-m", f"bench.{name}", "--worker", *args], cwd=ROOT, env=env,
+                          stdout=subprocess.PIPE, text=True, **options)
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1]), done.returncode
+    except (IndexError, json.JSONDecodeError):
+        return None, done.returncode
 
 
 def section_main(name: str, doc: str, measure, markdown, argv: list[str] | None = None, *, quick: str | None = None,
-                 arguments: tuple = (), section=None) -> int:
-    """The one ``main`` of a benchmark with a section of its own: ``python -m bench.<name>``."""
+                 arguments: tuple = (), worker=None) -> int:
+    """The one ``main`` of a benchmark with a section of its own: ``python -m bench.<name>``. With
+    ``worker``, ``--worker ARGS`` prints the JSON of ``worker(ARGS)`` instead (:func:`run_worker`)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if worker and argv[:1] == ["--worker"]:
+        print(json.dumps(worker(argv[1:])))
+        return 0
     parser = argparse.ArgumentParser(prog=f"python -m bench.{name}", description=doc.strip().splitlines()[0])
     if quick:
         parser.add_argument("--quick", action="store_true", help=quick)
     parser.add_argument("--no-write", action="store_true", help="print only; write no files")
     for flags, options in arguments:
         parser.add_argument(*flags, **options)
-    argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     started, load_before = time.perf_counter(), os.getloadavg()[0]
     fields = measure(args)
     if fields is None:  # measure said why it could not run
         return 2
-    shown = [a for a in argv if a != "--no-write"]
-    report = {**stamp(), "command": " ".join([f"python -m bench.{name}", *shown]),
-              "quick": bool(getattr(args, "quick", False)), "seconds": round(time.perf_counter() - started, 1),
-              "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)], **fields}
-    results_name, marker = section(args) if section else (name, None)
-    save_report(results_name, report, markdown(report), quick=report["quick"], write=not args.no_write,
-                marker=marker)
+    command = " ".join([f"python -m bench.{name}", *(a for a in argv if a != "--no-write")])
+    report = {**run_stamp(command, bool(getattr(args, "quick", False)), started, load_before), **fields}
+    save_report(name, report, markdown(report), quick=report["quick"], write=not args.no_write)
     return 0
 
 
-def stamp_line(report: dict, load: bool = False, stack: str | None = None, end: str = ".") -> str:
+def stamp_line(report: dict, load: bool = False, stack: str | None = None) -> str:
     """The line under a section's title: command, date, commit, seconds, machine, ``stack`` (default
     Python, TensorFlow, Keras) and, with ``load``, the load average."""
     m = report["machine"]
@@ -186,7 +208,7 @@ def stamp_line(report: dict, load: bool = False, stack: str | None = None, end: 
             f"{m.get('processor')}, {m.get('cpus')} CPUs, {stack}")
     if load and "load_average" in report:
         line += " · load average {} → {}".format(*report["load_average"])
-    return line + end
+    return line + "."
 
 
 def write_plot(fig, html: Path, png: Path) -> list[str]:

@@ -69,24 +69,21 @@ def wait_healthy(server: Server, timeout: float = START_TIMEOUT_S) -> None:
 
 
 @contextmanager
-def streamlit_server(app_root: Path = ROOT, *, env: dict | None = None, program: list[str] | None = None,
-                     keep_pythonpath: bool = True, timeout: float = START_TIMEOUT_S, flags: tuple[str, ...] = ()):
+def streamlit_server(app_root: Path = ROOT, *, env: dict | None = None, flags: tuple[str, ...] = ()):
     """``with streamlit_server() as server:`` a healthy ``streamlit run app.py`` in ``app_root``;
     ``flags``: more command-line options for this server only (e.g. ``--server.enableAgentApi true``)."""
     port = free_port()
     # A value of None in ``env`` removes the variable (a server started as a person would start it).
     full_env = {name: value for name, value in {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}.items()
                 if value is not None}
-    if not keep_pythonpath:
-        full_env.pop("PYTHONPATH", None)
-    command = [sys.executable, *(program or ["-m", "streamlit"]), "run", "app.py", "--server.headless", "true",
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", *flags]
     with tempfile.TemporaryFile("w+") as log:
         proc = subprocess.Popen(command, cwd=app_root, env=full_env, stdout=log, stderr=subprocess.STDOUT)
         server = Server(proc, f"http://127.0.0.1:{port}", log)
         try:
-            wait_healthy(server, timeout)
+            wait_healthy(server)
             yield server
         finally:
             proc.terminate()

@@ -1,6 +1,5 @@
-"""bench/scale_pages.py's data (bench/harness/data.py) and report helpers: the image side chosen from
-the upload budget, the 2x2 pooling, the digit PNG of any side, and the stated estimates read from
-the pages' texts."""
+"""bench/scale_pages.py's data (bench/harness/data.py) and its section: the image side chosen from
+the upload budget, the 2x2 pooling, the digit PNG of any side, and the table of a run."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ import pytest
 
 from aecore.budget import Budget
 from bench.harness import data
-from bench.scale_pages import markdown, mentions_time, stated_seconds, stated_total
+from bench.scale_pages import markdown
 
 
 def test_the_side_is_28_while_28x28_rows_fit_the_upload_budget_and_14_beyond():
@@ -57,31 +56,13 @@ def test_the_digit_png_takes_a_flat_row_of_any_side(side):
     assert Image.open(io.BytesIO(png)).size == (160, 160)
 
 
-@pytest.mark.parametrize("text, seconds", [
-    ("Computing the UMAP view of 70,000 codes: about 1,234 s on a 2-core CPU ...", 1234),
-    ("Estimated cost of this clustering: about 2.1e+11 operations, roughly 8.4 s on a 2-core CPU", 8.4),
-    ("The UMAP map of 180,000 codes would take about 3 min on a 2-core CPU", 180),
-    ("Defaults train in about half a minute on a laptop CPU.", 30),
-    ("Ran in 3.1 s on this server.", None),  # a measurement, not an estimate
-    ("Loading the run x (a few seconds) ...", None),
-])
-def test_stated_seconds(text, seconds):
-    assert mentions_time(text)
-    assert stated_seconds(text) == (None if seconds is None else pytest.approx(seconds))
-
-
-def test_texts_without_a_duration_are_not_kept():
-    assert not mentions_time("28x28 images on a 2-core CPU, 10 codes")
-
-
-def test_the_section_names_the_side_and_sets_estimates_against_the_wall_seconds():
-    estimate = {"kind": "spinner", "text": "Computing the UMAP view of 9 codes: about 2 s", "seconds": 2.0}
-    step = {"wall": 5.0, "script": 4.9, "slot_s": 4.5, "estimates": [estimate]}
-    rerun = {"wall": 0.1, "script": 0.1, "estimates": []}
+def test_the_section_names_the_side_and_marks_what_went_wrong():
+    step = {"wall": 5.0, "errors": ["Clustering failed"]}
+    rerun = {"wall": 0.1}
     result = {"rows": 200_000, "image_side": 14, "pages": {"latent": {"first": step, "rerun": rerun}},
               "setup": {"training": {"seed 0": 1.0}}, "memory": {"peak_mb": 1.0}}
-    assert stated_total(step) == 2.0 and stated_total(rerun) is None
     report = {"results": [result], "machine": {}, "command": "python -m bench.scale_pages", "date": "2026-12-02",
               "commit": "abc1234", "seconds": 1.0}
     text = markdown(report)
-    assert "200,000 rows (14×14)" in text and "| 200,000 | latent | first | 2 | 5.0 ✗ | 4.5 |" in text
+    assert "200,000 rows (14×14)" in text and "| latent | 5.00 | 0.10 |" in text
+    assert "- 200,000 rows, latent (first): error: Clustering failed" in text
