@@ -82,8 +82,8 @@ def clear() -> None:
 
 def _import_umap_without_parametric() -> None:
     """Import umap-learn without its ``parametric_umap`` module, which we never use: it imports
-    PyTorch when installed (182 MB of memory and 1-3 s in the server process, measured by
-    ``bench/tour.py``). umap's package ``__init__`` imports it inside a try block; a stub in
+    PyTorch when installed (182 MB of memory and 1-3 s in the server process, measured by the
+    retired one-server walk of ``bench/tour.py``: BENCHMARKS.md's retired benchmarks). umap's package ``__init__`` imports it inside a try block; a stub in
     ``sys.modules`` stands in for it."""
     import sys
     import types
