@@ -1,6 +1,6 @@
 """The guided tour (AppTest): the Home page lists every step, and each step's text is short. That
 every step's link opens its page with its banner in both languages is the browser suite's
-(tests/browser/test_browser.py::test_guided_tour_end_to_end, which also times each arrival)."""
+(tests/browser/test_browser_tour.py::test_guided_tour_end_to_end, which also times each arrival)."""
 
 import pytest
 

@@ -174,124 +174,6 @@ def _text(key, lang, **values):
     return translate(key, lang, **values)
 
 
-#: The languages whose tour walked through its Next links on this file's server (which is then warm).
-_WALKED: set[str] = set()
-
-
-@pytest.mark.quiet
-@pytest.mark.parametrize("lang", ["en", "ko"])
-def test_guided_tour_end_to_end(browser, server, page, lang):
-    """The guided tour in English and in Korean, and each step's arrival time on a warm server,
-    written to test-artifacts/tour_arrival.json (a measurement to read, not asserted: it depends on
-    the machine). English walks Home → every step through its Next link (which warms the server);
-    Korean opens each step's link in a fresh session, timed, and checks there what the walk checks:
-    the step's banner, its link and a Next link to the following step, in Korean. The timed part
-    runs with the other test worker paused (tests/quiet.py): a step is timed, not its neighbour's
-    training."""
-    from aecore_app import tour
-
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    _open(page, f"{server}/?lang={lang}")
-    assert page.get_by_text(_text("tour.heading", lang)).count() >= 1
-    walk = lang == "en" or not _WALKED  # alone (-k ko), Korean walks first too: its timing needs a warm server
-    if walk:
-        page.get_by_role("link", name=_text("tour.open", lang)).first.click()
-        _settle(page)
-        for number in range(1, len(tour.STEPS) + 1):
-            _check_step(page, lang, number)
-            _shot(page, f"tour-{lang}-{number}")
-            if number < len(tour.STEPS):
-                page.get_by_role("link", name=_text("tour.next", lang)).first.click()
-                _settle(page)
-        _WALKED.add(lang)
-    assert errors == []
-    _record_arrivals(browser, server, lang, shots=not walk)
-
-
-def _check_step(page, lang, number):
-    """Step ``number``'s page as the tour shows it: its banner in ``lang``, no exception, its link."""
-    from aecore_app import tour
-
-    page.get_by_text(_text("tour.step", lang, n=number, total=len(tour.STEPS))).first.wait_for()
-    _settle(page)
-    _assert_no_exception(page)
-    assert f"tour={number}" in page.url and f"lang={lang}" in page.url
-
-
-def _record_arrivals(browser, server, lang, shots):
-    """Time every step's arrival in a fresh session, checking each page (its banner and link, and a
-    Next link to the following step when ``shots``, which also screenshots it); merge the rows into
-    tour_arrival.json."""
-    import json
-    from urllib.parse import parse_qs, urlparse
-
-    from aecore_app import tour
-    from bench.tour import guided_tour_arrivals
-
-    pages, errors = [], []
-
-    def new_page():
-        while pages:
-            pages.pop().context.close()
-        fresh = browser.new_context(viewport={"width": 1400, "height": 2000}).new_page()
-        fresh.set_default_timeout(180_000)
-        fresh.on("pageerror", lambda exc: errors.append(str(exc)))
-        pages.append(fresh)
-        return fresh
-
-    def check(page, index):
-        _check_step(page, lang, index + 1)
-        if not shots:
-            return
-        if index + 1 < len(tour.STEPS):
-            link = page.get_by_role("link", name=_text("tour.next", lang)).first
-            query = parse_qs(urlparse(link.get_attribute("href")).query)
-            assert query.get("tour") == [str(index + 2)], query  # the session keeps the language
-        _shot(page, f"tour-{lang}-{index + 1}")
-
-    from tests.quiet import alone
-
-    try:
-        with alone():
-            rows = guided_tour_arrivals(new_page, server, lang, warm=False, check=check)
-    finally:
-        while pages:
-            pages.pop().context.close()
-    assert errors == []
-    assert [r["step"] for r in rows] == list(range(1, len(rows) + 1))
-    path = ARTIFACTS / "tour_arrival.json"
-    ARTIFACTS.mkdir(exist_ok=True)
-    kept = [r for r in (json.loads(path.read_text()) if path.exists() else []) if r.get("lang") != lang]
-    path.write_text(json.dumps(kept + rows, indent=1))
-
-
-def test_tour_digit_step_canvas_toolbar_leaves_the_instructions_readable(server, page):
-    """The canvas's toolbar rises above the canvas under the pointer: it must not cover the
-    instructions drawn above it (issue 36, item 11)."""
-    from bench.tour import step_url
-    from aecore_app import tour
-
-    _open(page, step_url(server, [s.id for s in tour.STEPS].index("digit"), "en"))
-    canvas = page.locator(".dc-root").first
-    canvas.wait_for()
-    box = canvas.bounding_box()
-    page.mouse.move(box["x"] + 60, box["y"] + 60)
-    page.mouse.down()
-    page.mouse.move(box["x"] + 90, box["y"] + 200, steps=8)
-    page.mouse.up()
-    page.mouse.move(box["x"] + 100, box["y"] + 100)  # the pointer over the canvas shows the toolbar
-    toolbar = page.locator(".dc-toolbar-card").first
-    # The component draws in a shadow root, which document.querySelector does not enter.
-    page.wait_for_function("bar => getComputedStyle(bar).opacity === '1'",
-                           arg=page.locator(".dc-toolbar").first.element_handle())
-    page.wait_for_timeout(500)  # its rise (a 0.1 s transition after 0.1 s) is over
-    instructions = page.get_by_text(_text("digit.draw_help", "en")).first.bounding_box()
-    card = toolbar.bounding_box()
-    _shot(page, "digit-canvas-toolbar")
-    assert card["y"] >= instructions["y"] + instructions["height"], (card, instructions)
-
-
 def test_report_downloads_and_opens_with_its_charts(server, page, tmp_path):
     _open(page, f"{server}/train")
     _train_digits(page)
@@ -327,7 +209,7 @@ def test_the_browser_language_picks_korean(browser, server):
 
 
 def test_the_server_log_stays_quiet_through_every_page(running_server, page):
-    """Last in this file, so the server has shown every page, trained, uploaded and toured by now:
+    """Last in this file, so the server has shown every page, trained and uploaded by now:
     with a link that sets widgets from the URL on top, its log holds nothing but Streamlit's start-up
     lines (no TensorFlow notices, no warnings, no tracebacks)."""
     from aecore.models.backend import NOTICE
