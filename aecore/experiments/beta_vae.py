@@ -95,32 +95,42 @@ def beta_tradeoff(X_train, X_test, betas=BETAS, epochs: int = EPOCHS, image_shap
         rows; ``manifold`` (n_betas, GRID², n_features) the decodings of :func:`prior_grid`'s plane,
         row by row from the top (largest second code); ``grid``; ``estimated_seconds``; ``settings``.
     """
-    from ..metrics import reconstruction_mse
-
     X_train, X_test = np.asarray(X_train, dtype=np.float32), np.asarray(X_test, dtype=np.float32)
     estimated = check_tradeoff(betas, len(X_train), X_train.shape[1], epochs, image_shape, budget)
-    config = base_config(epochs).replace(jit_compile=bool(jit_compile))
-    grid = prior_grid()
-    plane = np.array([[x, y] for y in grid[::-1] for x in grid], dtype=np.float32)
     found = {name: [] for name in ("reconstruction_mse", "kl", "epochs", "seconds", "codes", "manifold")}
     for i, beta in enumerate(betas):
-        reducer = config.replace(kl_weight=float(beta)).to_reducer(image_shape=image_shape)
-        if budget is not None:
-            reducer.set_params(budget=budget)
-        started = time.perf_counter()
-        reducer.fit(X_train, progress=None if progress is None else (
-            lambda epoch, logs, i=i, beta=beta: progress(f"β = {beta:g}", i * int(epochs) + epoch,
-                                                         len(betas) * int(epochs))))
-        found["seconds"].append(round(time.perf_counter() - started, 2))
-        found["epochs"].append(int(reducer.n_epochs_))
-        found["reconstruction_mse"].append(reconstruction_mse(X_test, reducer.reconstruct(X_test)))
-        # validation_logs divides the KL by the number of features (the loss's scale): nats per row back.
-        found["kl"].append(reducer.autoencoder_.validation_logs(X_test)["val_kl_loss"] * X_test.shape[1])
-        found["codes"].append(reducer.transform(X_test[:MAP_ROWS]).astype(np.float32))
-        found["manifold"].append(np.asarray(reducer.decoder_(plane, training=False), dtype=np.float32))
+        told = None if progress is None else (lambda epoch, logs, i=i, beta=beta: progress(
+            f"β = {beta:g}", i * int(epochs) + epoch, len(betas) * int(epochs)))
+        one = train_beta(X_train, X_test, beta, epochs, image_shape, budget, jit_compile, progress=told)
+        for name in found:
+            found[name].append(one[name])
+    grid = prior_grid()
     return {"betas": [float(b) for b in betas], **{k: found[k] for k in ("reconstruction_mse", "kl", "epochs", "seconds")},
             "codes": np.stack(found["codes"]), "manifold": np.stack(found["manifold"]), "grid": grid,
             "estimated_seconds": round(float(estimated), 1), "settings": {"preset": PRESET, "epochs": int(epochs)}}
+
+
+def train_beta(X_train, X_test, beta: float, epochs: int = EPOCHS, image_shape=None, budget=None,
+               jit_compile: bool = True, progress=None) -> dict:
+    """One β of :func:`beta_tradeoff` (each is trained on its own, from the same seed): the fitted
+    model's ``reconstruction_mse``, ``kl``, ``epochs``, ``seconds``, ``codes`` and ``manifold``.
+    Unchecked: :func:`beta_tradeoff` checks the settings against the budget first."""
+    from ..metrics import reconstruction_mse
+
+    reducer = base_config(epochs).replace(jit_compile=bool(jit_compile), kl_weight=float(beta)).to_reducer(
+        image_shape=image_shape)
+    if budget is not None:
+        reducer.set_params(budget=budget)
+    grid = prior_grid()
+    plane = np.array([[x, y] for y in grid[::-1] for x in grid], dtype=np.float32)
+    started = time.perf_counter()
+    reducer.fit(X_train, progress=progress)
+    return {"seconds": round(time.perf_counter() - started, 2), "epochs": int(reducer.n_epochs_),
+            "reconstruction_mse": reconstruction_mse(X_test, reducer.reconstruct(X_test)),
+            # validation_logs divides the KL by the number of features (the loss's scale): nats per row back.
+            "kl": reducer.autoencoder_.validation_logs(X_test)["val_kl_loss"] * X_test.shape[1],
+            "codes": reducer.transform(X_test[:MAP_ROWS]).astype(np.float32),
+            "manifold": np.asarray(reducer.decoder_(plane, training=False), dtype=np.float32)}
 
 
 # --------------------------------------------------------------------------- the shipped result
