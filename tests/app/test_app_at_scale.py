@@ -158,14 +158,19 @@ def test_the_server_keeps_its_imports_out_of_every_collection(monkeypatch):
     """Streamlit collects garbage after every run: the objects the imports made (TensorFlow's half
     million) are frozen out of those collections once, after a collection, so nothing dead is kept."""
     import gc
+    import threading
     import weakref
 
     import keras  # noqa: F401  (TensorFlow's modules, as the model pages import them)
 
     from aecore_app import caches, page
 
-    for warm_up in list(caches._WARMUP.values()):
-        warm_up.join()  # one an earlier test started freezes when it ends: not between this test's two calls
+    # A warm-up an earlier test's page started freezes when it ends (it waits for a pause between
+    # runs, so it may still be running): wait for every one, and let none freeze during this test.
+    for thread in threading.enumerate():
+        if thread.name.startswith("umap-warmup-"):
+            thread.join()
+    monkeypatch.setattr(caches, "freeze_long_lived_objects", lambda: None)
 
     class Node:
         pass
