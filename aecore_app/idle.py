@@ -48,7 +48,8 @@ def between_runs(quiet_s: float | None = None):
             waited = time.monotonic() - _state["ended"]
             if _state["running"] == 0 and not _state["held"] and waited >= quiet_s:
                 break
-            _changed.wait(timeout=max(quiet_s - waited, 0.05))
+            busy = _state["running"] or _state["held"]  # a run's end notifies: no polling meanwhile
+            _changed.wait(timeout=None if busy else max(quiet_s - waited, 0.05))
         _state["held"] = True
     try:
         yield
