@@ -46,7 +46,7 @@ class FamilyData:
 
     @property
     def n_test(self) -> int:
-        return aedata.test_rows(self.dataset.n_samples)
+        return aedata.held_out_rows(self.dataset.n_samples)
 
     @property
     def n_classes(self) -> int:

@@ -401,7 +401,7 @@ def load_dataset(name: str) -> Dataset:
 # --------------------------------------------------------------------------- splits
 
 
-def test_rows(n_samples: int, test_fraction: float = 0.2) -> int:
+def held_out_rows(n_samples: int, test_fraction: float = 0.2) -> int:
     """How many of ``n_samples`` rows :func:`train_test_split` holds out (scikit-learn's rounding:
     the test set's size rounded up), known without splitting."""
     return math.ceil(test_fraction * n_samples)

@@ -118,4 +118,4 @@ def test_split_is_stratified(mnist_sample):
 def test_the_held_out_count_known_without_splitting_is_the_splits(n_samples, fraction):
     # The Family page counts the rows on its first view and splits only when an action trains.
     ds = data.Dataset("rows", np.zeros((n_samples, 2), np.float32), np.arange(n_samples) % 2)
-    assert data.test_rows(n_samples, fraction) == len(data.train_test_split(ds, fraction, seed=0)[1])
+    assert data.held_out_rows(n_samples, fraction) == len(data.train_test_split(ds, fraction, seed=0)[1])
