@@ -48,12 +48,24 @@ print(json.dumps(seen))
 """
 
 
-@pytest.mark.slow
-def test_home_and_3d_to_2d_import_no_tensorflow_on_their_first_run():
-    code = PROBE.format(watched=NEVER + WARM_UP_ONLY, app=APP, pages=LIGHT_PAGES, no_warm_up=False)
+def _first_views(watched, pages, no_warm_up=False) -> dict:
+    """Each of ``pages`` run once, in turn, by one visitor of a fresh process: its exceptions, and which
+    thread first imported each of ``watched`` so far."""
+    code = PROBE.format(watched=tuple(watched), app=APP, pages=tuple(pages), no_warm_up=no_warm_up)
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                             timeout=600, check=True)
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _assert_none_imported(seen: dict, pages) -> None:
+    for page in pages:
+        assert not seen[page]["exceptions"], (page, seen[page]["exceptions"])
+        assert not seen[page]["imported"], f"{page} imported {seen[page]['imported']} on its first view"
+
+
+@pytest.mark.slow
+def test_home_and_3d_to_2d_import_no_tensorflow_on_their_first_run():
+    seen = _first_views(NEVER + WARM_UP_ONLY, LIGHT_PAGES)
     for page, found in seen.items():
         assert not found["exceptions"], (page, found["exceptions"])
         imported = found["imported"]
@@ -71,14 +83,8 @@ SHIPPED_PAGES = tuple(f"aecore_app/app_pages/{page}.py" for page in ("latent", "
 @pytest.mark.slow
 def test_model_pages_draw_the_default_demo_from_its_shipped_views_without_tensorflow():
     # One fresh visitor: Home, then each page in turn; no model is trained, so the default demo is shown.
-    code = PROBE.format(watched=("tensorflow", "keras"), app=APP, pages=("aecore_app/app_pages/home.py",)
-                        + SHIPPED_PAGES, no_warm_up=False)
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                            timeout=600, check=True)
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
-    for page in SHIPPED_PAGES:
-        assert not seen[page]["exceptions"], (page, seen[page]["exceptions"])
-        assert not seen[page]["imported"], f"{page} imported {seen[page]['imported']} for the shipped demo"
+    seen = _first_views(("tensorflow", "keras"), ("aecore_app/app_pages/home.py",) + SHIPPED_PAGES)
+    _assert_none_imported(seen, SHIPPED_PAGES)
 
 
 #: Pages whose first view of the default demo needs no scikit-learn or SciPy (a second or more of a
@@ -88,10 +94,4 @@ NO_SKLEARN_PAGES = tuple(f"aecore_app/app_pages/{page}.py" for page in ("home", 
 
 @pytest.mark.slow
 def test_home_latent_space_and_family_draw_their_first_view_without_scikit_learn():
-    code = PROBE.format(watched=("sklearn", "scipy"), app=APP, pages=NO_SKLEARN_PAGES, no_warm_up=True)
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                            timeout=600, check=True)
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
-    for page in NO_SKLEARN_PAGES:
-        assert not seen[page]["exceptions"], (page, seen[page]["exceptions"])
-        assert not seen[page]["imported"], f"{page} imported {seen[page]['imported']} on its first view"
+    _assert_none_imported(_first_views(("sklearn", "scipy"), NO_SKLEARN_PAGES, no_warm_up=True), NO_SKLEARN_PAGES)
