@@ -34,7 +34,7 @@ def test_guided_tour_end_to_end(browser, server, page):
             page.get_by_role("link", name=_text("tour.next", "en")).first.click()
             _settle(page)
     assert errors == []
-    _record_arrivals(browser, server, "ko", shots=True)
+    _record_arrivals(browser, server, "ko")
 
 
 def _check_step(page, lang, number):
@@ -47,9 +47,9 @@ def _check_step(page, lang, number):
     assert f"tour={number}" in page.url and f"lang={lang}" in page.url
 
 
-def _record_arrivals(browser, server, lang, shots):
+def _record_arrivals(browser, server, lang):
     """Time every step's arrival in a fresh session, checking each page (its banner and link, and a
-    Next link to the following step when ``shots``, which also screenshots it); write the rows to
+    Next link to the following step, and a screenshot); write the rows to
     tour_arrival.json."""
     import json
     from urllib.parse import parse_qs, urlparse
@@ -70,8 +70,6 @@ def _record_arrivals(browser, server, lang, shots):
 
     def check(page, index):
         _check_step(page, lang, index + 1)
-        if not shots:
-            return
         if index + 1 < len(tour.STEPS):
             link = page.get_by_role("link", name=_text("tour.next", lang)).first
             query = parse_qs(urlparse(link.get_attribute("href")).query)

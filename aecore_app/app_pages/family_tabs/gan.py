@@ -32,7 +32,7 @@ def tab_ui(data: FamilyData) -> None:
     samples = result["samples"][epoch - 1]
     half = (len(samples) + 1) // 2
     st.plotly_chart(figures.reconstruction_grid(
-        [samples[:half], samples[half:], data.X_train[:half]], [t("family.gan_generated"), "", t("family.gan_real")],
+        [samples[:half], samples[half:], data.dataset.X[data.train_idx[:half]]], [t("family.gan_generated"), "", t("family.gan_real")],
         data.dataset.image_shape, t("family.gan_samples_title", epoch=epoch, total=n_epochs)),
         key="family.gan.grid")
     timing_caption(entry, result["seconds"])
